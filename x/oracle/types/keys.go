@@ -1,0 +1,13 @@
+package types
+
+import "cosmossdk.io/collections"
+
+const (
+	// ModuleName is the name of the x/oracle module.
+	ModuleName = "oracle"
+	// StoreKey is the store key of the x/oracle module.
+	StoreKey = ModuleName
+)
+
+// Store prefixes; never reuse a retired prefix.
+var ParamsKey = collections.NewPrefix(0)

@@ -1,0 +1,43 @@
+package keeper
+
+import (
+	"context"
+
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/thalamus-network/thalamus/x/rewards/types"
+)
+
+type msgServer struct {
+	Keeper
+}
+
+var _ types.MsgServer = msgServer{}
+
+// NewMsgServerImpl returns the x/rewards MsgServer.
+func NewMsgServerImpl(k Keeper) types.MsgServer {
+	return msgServer{Keeper: k}
+}
+
+// UpdateParams replaces the params after checking the authority and the new values.
+func (k msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
+	if _, err := k.addressCodec.StringToBytes(msg.Authority); err != nil {
+		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "invalid authority address %q: %s", msg.Authority, err)
+	}
+	if msg.Authority != k.authority {
+		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", k.authority, msg.Authority)
+	}
+	if err := msg.Params.Validate(); err != nil {
+		return nil, err
+	}
+	if err := k.Params.Set(ctx, msg.Params); err != nil {
+		return nil, err
+	}
+	event := &types.EventParamsUpdated{Authority: msg.Authority, Params: msg.Params}
+	if err := sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(event); err != nil {
+		return nil, err
+	}
+	return &types.MsgUpdateParamsResponse{}, nil
+}
