@@ -36,6 +36,7 @@ import (
 	slashingkeeper "github.com/cosmos/cosmos-sdk/x/slashing/keeper"
 	stakingkeeper "github.com/cosmos/cosmos-sdk/x/staking/keeper"
 
+	"github.com/thalamus-network/thalamus/app/params"
 	computekeeper "github.com/thalamus-network/thalamus/x/compute/keeper"
 	oraclekeeper "github.com/thalamus-network/thalamus/x/oracle/keeper"
 	rewardskeeper "github.com/thalamus-network/thalamus/x/rewards/keeper"
@@ -46,9 +47,9 @@ const (
 	// Name is the application name reported over ABCI.
 	Name = "thalamus"
 	// AccountAddressPrefix is the bech32 prefix of account addresses.
-	AccountAddressPrefix = "thalamus"
-	// BondDenom is the staking, fee and payment denom (1 THAL = 10^6 uthal).
-	BondDenom = "uthal"
+	AccountAddressPrefix = params.AccountAddressPrefix
+	// BondDenom is the staking, fee and payment denom.
+	BondDenom = params.BondDenom
 )
 
 // DefaultNodeHome is where thalamusd keeps its config and data unless --home says otherwise.

@@ -8,10 +8,9 @@ import (
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-)
 
-// BondDenom is the chain's staking and fee denom, also used for collateral and lease prices.
-const BondDenom = "uthal"
+	chainparams "github.com/thalamus-network/thalamus/app/params"
+)
 
 // gpuClassPattern keeps class names short and shell/URL safe, e.g. H100-SXM-80G.
 var gpuClassPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,31}$`)
@@ -19,8 +18,8 @@ var gpuClassPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,31}$`)
 // DefaultParams returns the parameters a new chain starts with.
 func DefaultParams() Params {
 	return Params{
-		MinProviderCollateral:  sdk.NewCoin(BondDenom, math.NewInt(1_000_000_000)), // 1,000 THAL
-		UnbondingBlocks:        100_800,                                            // ~7 days at 6 s blocks
+		MinProviderCollateral:  sdk.NewCoin(chainparams.BondDenom, math.NewInt(1_000_000_000)), // 1,000 THAL
+		UnbondingBlocks:        100_800,                                                        // ~7 days at 6 s blocks
 		MaxGpusPerProvider:     256,
 		GpuClasses:             []string{"H200-SXM-141G", "H100-SXM-80G", "A100-80G", "L40S-48G", "RTX4090-24G", "CPU-DEV"},
 		TakeRate:               math.LegacyNewDecWithPrec(2, 2), // 2 %

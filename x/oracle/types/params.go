@@ -19,7 +19,7 @@ func DefaultParams() Params {
 	return Params{
 		MaxTasksPerVoteExtension:  64,
 		SidecarTimeoutMs:          500,
-		Quorum:                    math.LegacyNewDecWithPrec(667, 3),
+		Quorum:                    math.LegacyNewDec(2).QuoInt64(3),
 		ScoreDeviationBand:        math.LegacyNewDecWithPrec(10, 2),
 		MissWindowBlocks:          1_000,
 		MinValidFraction:          math.LegacyNewDecWithPrec(5, 2),
