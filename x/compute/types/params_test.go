@@ -1,0 +1,48 @@
+package types_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/thalamus-network/thalamus/x/compute/types"
+)
+
+func TestParamsValidate(t *testing.T) {
+	require.NoError(t, types.DefaultParams().Validate())
+
+	tests := []struct {
+		name   string
+		mutate func(*types.Params)
+	}{
+		{"zero collateral", func(p *types.Params) { p.MinProviderCollateral = sdk.NewCoin("uthal", math.ZeroInt()) }},
+		{"bad collateral denom", func(p *types.Params) { p.MinProviderCollateral = sdk.Coin{Denom: "1x", Amount: math.OneInt()} }},
+		{"zero unbonding", func(p *types.Params) { p.UnbondingBlocks = 0 }},
+		{"zero max gpus", func(p *types.Params) { p.MaxGpusPerProvider = 0 }},
+		{"empty catalogue", func(p *types.Params) { p.GpuClasses = nil }},
+		{"lowercase class", func(p *types.Params) { p.GpuClasses = []string{"h100"} }},
+		{"duplicate class", func(p *types.Params) { p.GpuClasses = []string{"A100-80G", "A100-80G"} }},
+		{"negative take rate", func(p *types.Params) { p.TakeRate = math.LegacyNewDec(-1) }},
+		{"take rate of one", func(p *types.Params) { p.TakeRate = math.LegacyOneDec() }},
+		{"nil take rate", func(p *types.Params) { p.TakeRate = math.LegacyDec{} }},
+		{"zero min lease", func(p *types.Params) { p.MinLeaseBlocks = 0 }},
+		{"zero settlements", func(p *types.Params) { p.MaxSettlementsPerBlock = 0 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := types.DefaultParams()
+			tc.mutate(&p)
+			require.ErrorIs(t, p.Validate(), types.ErrInvalidParams)
+		})
+	}
+}
+
+func TestHasGpuClass(t *testing.T) {
+	p := types.DefaultParams()
+	require.True(t, p.HasGpuClass("H100-SXM-80G"))
+	require.False(t, p.HasGpuClass("h100-sxm-80g"))
+}

@@ -1,0 +1,36 @@
+package keeper_test
+
+import (
+	"math/rand"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	keepertest "github.com/thalamus-network/thalamus/testutil/keeper"
+	"github.com/thalamus-network/thalamus/x/sensors"
+	"github.com/thalamus-network/thalamus/x/sensors/keeper"
+	"github.com/thalamus-network/thalamus/x/sensors/simulation"
+	"github.com/thalamus-network/thalamus/x/sensors/types"
+)
+
+func TestGenesisRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for i := 0; i < 20; i++ {
+		gs := &types.GenesisState{Params: simulation.GenParams(r)}
+		f := newFixture(t)
+		require.NoError(t, f.keeper.InitGenesis(f.Ctx, gs))
+		exported, err := f.keeper.ExportGenesis(f.Ctx)
+		require.NoError(t, err)
+		require.Equal(t, gs, exported)
+	}
+}
+
+func TestInitGenesisRejectsInvalidState(t *testing.T) {
+	f := keepertest.NewFixture(t, types.StoreKey, sensors.AppModule{})
+	k := keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, f.Authority)
+	gs := &types.GenesisState{Params: invalidParams()}
+	require.ErrorIs(t, k.InitGenesis(f.Ctx, gs), types.ErrInvalidParams)
+	has, err := k.Params.Has(f.Ctx)
+	require.NoError(t, err)
+	require.False(t, has, "rejected genesis must not be written")
+}
