@@ -1,0 +1,182 @@
+package app_test
+
+import (
+	"encoding/json"
+	"math/rand"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmttypes "github.com/cometbft/cometbft/types"
+	dbm "github.com/cosmos/cosmos-db"
+	"github.com/stretchr/testify/require"
+
+	"cosmossdk.io/log"
+	"cosmossdk.io/math"
+	storetypes "cosmossdk.io/store/types"
+
+	"github.com/cosmos/cosmos-sdk/baseapp"
+	cryptocodec "github.com/cosmos/cosmos-sdk/crypto/codec"
+	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+	"github.com/cosmos/cosmos-sdk/testutil/mock"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/thalamus-network/thalamus/app"
+	computesim "github.com/thalamus-network/thalamus/x/compute/simulation"
+	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
+	oraclesim "github.com/thalamus-network/thalamus/x/oracle/simulation"
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
+	rewardssim "github.com/thalamus-network/thalamus/x/rewards/simulation"
+	rewardstypes "github.com/thalamus-network/thalamus/x/rewards/types"
+	sensorssim "github.com/thalamus-network/thalamus/x/sensors/simulation"
+	sensorstypes "github.com/thalamus-network/thalamus/x/sensors/types"
+)
+
+const chainID = "thalamus-export-1"
+
+// TestExportImportRoundTrip starts a chain from a genesis with non-default params in every
+// Thalamus module, runs blocks, exports, imports the export into a fresh app, and requires
+// the second export to equal the first and every Thalamus store to match byte for byte.
+func TestExportImportRoundTrip(t *testing.T) {
+	first := newApp(t)
+	initChain(t, first, genesisWithValidator(t, first))
+	for h := int64(1); h <= 3; h++ {
+		finalizeAndCommit(t, first, h)
+	}
+	exported, err := first.ExportAppStateAndValidators(false, nil, nil)
+	require.NoError(t, err)
+
+	second := newApp(t)
+	_, err = second.InitChain(&abci.RequestInitChain{
+		ChainId:         chainID,
+		InitialHeight:   exported.Height,
+		AppStateBytes:   exported.AppState,
+		ConsensusParams: simtestutil.DefaultConsensusParams,
+		Validators:      validatorUpdates(t, exported.Validators),
+	})
+	require.NoError(t, err)
+	finalizeAndCommit(t, second, exported.Height)
+
+	reexported, err := second.ExportAppStateAndValidators(false, nil, nil)
+	require.NoError(t, err)
+	requireSameModuleStates(t, exported.AppState, reexported.AppState)
+
+	for _, key := range []string{computetypes.StoreKey, sensorstypes.StoreKey, oracletypes.StoreKey, rewardstypes.StoreKey} {
+		a := first.CommitMultiStore().GetKVStore(first.GetKey(key))
+		b := second.CommitMultiStore().GetKVStore(second.GetKey(key))
+		require.Equal(t, storeEntries(t, a), storeEntries(t, b), "store %s differs after import", key)
+	}
+}
+
+func TestExportForZeroHeight(t *testing.T) {
+	a := newApp(t)
+	initChain(t, a, genesisWithValidator(t, a))
+	finalizeAndCommit(t, a, 1)
+	exported, err := a.ExportAppStateAndValidators(true, nil, nil)
+	require.NoError(t, err)
+	require.Zero(t, exported.Height)
+	require.NotEmpty(t, exported.Validators)
+}
+
+func newApp(t *testing.T) *app.App {
+	t.Helper()
+	a, err := app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, true, simtestutil.NewAppOptionsWithFlagHome(t.TempDir()), baseapp.SetChainID(chainID))
+	require.NoError(t, err)
+	return a
+}
+
+// genesisWithValidator returns the default genesis with one bonded validator, a funded
+// account and random valid params in the Thalamus modules.
+func genesisWithValidator(t *testing.T, a *app.App) map[string]json.RawMessage {
+	t.Helper()
+	pubKey, err := mock.NewPV().GetPubKey()
+	require.NoError(t, err)
+	valSet := cmttypes.NewValidatorSet([]*cmttypes.Validator{cmttypes.NewValidator(pubKey, 1)})
+
+	acc := authtypes.NewBaseAccount(secp256k1.GenPrivKey().PubKey().Address().Bytes(), nil, 0, 0)
+	balance := banktypes.Balance{
+		Address: acc.GetAddress().String(),
+		Coins:   sdk.NewCoins(sdk.NewCoin(app.BondDenom, math.NewInt(100_000_000_000_000))),
+	}
+	genesis, err := simtestutil.GenesisStateWithValSet(a.AppCodec(), a.DefaultGenesis(), valSet, []authtypes.GenesisAccount{acc}, balance)
+	require.NoError(t, err)
+
+	r := rand.New(rand.NewSource(7))
+	cdc := a.AppCodec()
+	genesis[computetypes.ModuleName] = cdc.MustMarshalJSON(&computetypes.GenesisState{Params: computesim.GenParams(r)})
+	genesis[sensorstypes.ModuleName] = cdc.MustMarshalJSON(&sensorstypes.GenesisState{Params: sensorssim.GenParams(r)})
+	genesis[oracletypes.ModuleName] = cdc.MustMarshalJSON(&oracletypes.GenesisState{Params: oraclesim.GenParams(r)})
+	genesis[rewardstypes.ModuleName] = cdc.MustMarshalJSON(&rewardstypes.GenesisState{Params: rewardssim.GenParams(r)})
+	return genesis
+}
+
+func initChain(t *testing.T, a *app.App, genesis map[string]json.RawMessage) {
+	t.Helper()
+	stateBytes, err := json.Marshal(genesis)
+	require.NoError(t, err)
+	_, err = a.InitChain(&abci.RequestInitChain{
+		ChainId:         chainID,
+		AppStateBytes:   stateBytes,
+		ConsensusParams: simtestutil.DefaultConsensusParams,
+	})
+	require.NoError(t, err)
+}
+
+func finalizeAndCommit(t *testing.T, a *app.App, height int64) {
+	t.Helper()
+	_, err := a.FinalizeBlock(&abci.RequestFinalizeBlock{Height: height})
+	require.NoError(t, err)
+	_, err = a.Commit()
+	require.NoError(t, err)
+}
+
+func validatorUpdates(t *testing.T, vals []cmttypes.GenesisValidator) []abci.ValidatorUpdate {
+	t.Helper()
+	updates := make([]abci.ValidatorUpdate, 0, len(vals))
+	for _, v := range vals {
+		pk, err := cryptocodec.FromCmtPubKeyInterface(v.PubKey)
+		require.NoError(t, err)
+		protoPk, err := cryptocodec.ToCmtProtoPublicKey(pk)
+		require.NoError(t, err)
+		updates = append(updates, abci.ValidatorUpdate{PubKey: protoPk, Power: v.Power})
+	}
+	return updates
+}
+
+// requireSameModuleStates compares two exported app states module by module, as canonical JSON.
+func requireSameModuleStates(t *testing.T, want, got json.RawMessage) {
+	t.Helper()
+	var a, b map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(want, &a))
+	require.NoError(t, json.Unmarshal(got, &b))
+	require.ElementsMatch(t, keys(a), keys(b))
+	for module := range a {
+		var x, y any
+		require.NoError(t, json.Unmarshal(a[module], &x))
+		require.NoError(t, json.Unmarshal(b[module], &y))
+		require.Equal(t, x, y, "module %s exports differently after import", module)
+	}
+}
+
+func keys(m map[string]json.RawMessage) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// storeEntries reads every key/value of a store.
+func storeEntries(t *testing.T, store storetypes.KVStore) map[string][]byte {
+	t.Helper()
+	it := store.Iterator(nil, nil)
+	defer it.Close()
+	entries := make(map[string][]byte)
+	for ; it.Valid(); it.Next() {
+		entries[string(it.Key())] = it.Value()
+	}
+	require.NotEmpty(t, entries, "a Thalamus store must hold at least its params")
+	return entries
+}
