@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+const (
+	localRPC  = "http://127.0.0.1:26657"
+	localREST = "http://127.0.0.1:1317"
+)
+
+// localnet initialises a one-validator chain from config.yml in a throwaway home, starts it
+// with every process the devnet needs, reports progress, and stops everything on Ctrl-C.
+func localnet(cfg *Config, binary, home string) error {
+	if len(cfg.Validators) != 1 {
+		return fmt.Errorf("localnet runs one validator, config.yml lists %d: use scripts/testnet.sh for more", len(cfg.Validators))
+	}
+	if err := resetHome(home); err != nil {
+		return err
+	}
+	chainID := cfg.chainID("thalamus-local-1")
+	val := cfg.Validators[0]
+	n := node{binary: binary, home: home, moniker: val.Name}
+
+	step("initialising chain %s in %s", chainID, home)
+	if err := n.init(chainID, cfg.DefaultDenom); err != nil {
+		return err
+	}
+	addresses := map[string]string{}
+	for _, acc := range cfg.Accounts {
+		addr := acc.Address
+		if addr == "" {
+			var err error
+			if addr, err = n.addKey(acc.Name, acc.Mnemonic); err != nil {
+				return err
+			}
+		}
+		addresses[acc.Name] = addr
+		if err := n.addGenesisAccount(addr, acc.Coins); err != nil {
+			return err
+		}
+	}
+	gentxDir := filepath.Join(home, "config", "gentx")
+	if err := os.MkdirAll(gentxDir, 0o755); err != nil {
+		return err
+	}
+	if err := n.gentx(val.Name, val.Bonded, chainID, gentxDir); err != nil {
+		return err
+	}
+	if _, err := n.run("", "genesis", "collect-gentxs"); err != nil {
+		return err
+	}
+	if err := n.mergeGenesis(cfg.Genesis); err != nil {
+		return err
+	}
+	if err := n.set("client", map[string]string{"chain-id": chainID, "keyring-backend": "test", "node": "tcp://127.0.0.1:26657"}); err != nil {
+		return err
+	}
+	if err := n.applyOverrides(val); err != nil {
+		return err
+	}
+
+	logs := filepath.Join(home, "logs")
+	procs := []*process{
+		{name: "thalamusd", args: []string{binary, "start", "--home", home}, log: filepath.Join(logs, "thalamusd.log")},
+	}
+	return supervise(procs, func(ctx context.Context) error {
+		step("waiting for the first block")
+		if _, err := waitForHeight(ctx, localRPC, 1, 2*time.Minute, nil); err != nil {
+			return err
+		}
+		printLocalnetHelp(chainID, home, addresses, procs)
+		return nil
+	})
+}
+
+// supervise starts procs, runs ready once they are up, then reports chain progress until
+// Ctrl-C/SIGTERM or until a process exits; either way every process is stopped.
+func supervise(procs []*process, ready func(context.Context) error) error {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	defer func() {
+		step("stopping %d process(es)", len(procs))
+		for i := len(procs) - 1; i >= 0; i-- {
+			procs[i].stop(15 * time.Second)
+		}
+		step("stopped")
+	}()
+
+	exited := make(chan *process, len(procs))
+	for _, p := range procs {
+		if err := p.start(); err != nil {
+			return err
+		}
+		step("started %s (pid %d), log: %s", p.name, p.cmd.Process.Pid, p.log)
+		go func(p *process) {
+			err := <-p.done
+			p.done <- err // keep it readable for stop()
+			exited <- p
+		}(p)
+	}
+	readyErr := make(chan error, 1)
+	go func() { readyErr <- ready(ctx) }()
+
+	ticker := time.NewTicker(10 * time.Second)
+	defer ticker.Stop()
+	last := status{}
+	lastAt := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Println()
+			return nil
+		case p := <-exited:
+			return fmt.Errorf("%s exited unexpectedly; last log lines:\n%s", p.name, lastLines(p.log, 20))
+		case err := <-readyErr:
+			if err != nil {
+				return err
+			}
+		case <-ticker.C:
+			st, err := nodeStatus(ctx, localRPC)
+			if err != nil {
+				step("chain: no answer from %s: %v", localRPC, err)
+				continue
+			}
+			if last.Height > 0 && st.Height > last.Height {
+				perBlock := time.Since(lastAt) / time.Duration(st.Height-last.Height)
+				step("chain: height %d, %.2f s/block, app hash %.12s", st.Height, perBlock.Seconds(), st.AppHash)
+			} else {
+				step("chain: height %d", st.Height)
+			}
+			last, lastAt = st, time.Now()
+		}
+	}
+}
+
+// resetHome removes a previous localnet home, refusing to delete a folder it did not create.
+func resetHome(home string) error {
+	marker := filepath.Join(home, ".thalamus-devnet")
+	if entries, err := os.ReadDir(home); err == nil && len(entries) > 0 {
+		if _, err := os.Stat(marker); err != nil {
+			return fmt.Errorf("%s exists and was not made by the devnet tool; remove it or pass another --home", home)
+		}
+		if err := os.RemoveAll(home); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(marker, []byte("created by scripts/devnet; deleted on the next run\n"), 0o644)
+}
+
+func printLocalnetHelp(chainID, home string, addresses map[string]string, procs []*process) {
+	fmt.Printf(`
+Thalamus localnet is running (chain %s).
+  RPC   %s
+  REST  %s   (e.g. %s/thalamus/compute/v1/params)
+  gRPC  127.0.0.1:9090
+  home  %s   (deleted on the next run)
+`, chainID, localRPC, localREST, localREST, home)
+	for _, p := range procs {
+		fmt.Printf("  log   %-10s %s\n", p.name, p.log)
+	}
+	fmt.Println("Dev accounts (test keyring):")
+	for _, name := range sortedKeys(addresses) {
+		fmt.Printf("  %-9s %s\n", name, addresses[name])
+	}
+	fmt.Printf(`Try next:
+  export PATH=$PWD/build:$PATH
+  thalamusd status --home %[1]s
+  thalamusd q compute params --home %[1]s
+  thalamusd q bank balances %[2]s --home %[1]s
+  thalamusd tx bank send alice %[2]s 1000uthal --home %[1]s -y
+Press Ctrl-C to stop every process.
+
+`, home, addresses["tenant"])
+}
+
+func step(format string, args ...any) {
+	fmt.Printf("%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,114 @@
+// Command devnet starts Thalamus development networks from config.yml. It is run by
+// scripts/localnet.sh (`make localnet`) and scripts/testnet.sh.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+const usage = `devnet: Thalamus development networks
+
+Usage:
+  devnet localnet [flags]      one validator in the foreground; Ctrl-C stops everything it started
+  devnet testnet N [flags]     N validators on loopback in the background (node i: ports +100*i)
+  devnet wait HEIGHT [flags]   wait until every testnet node passes HEIGHT and compare app hashes
+  devnet stop [flags]          stop the background testnet
+
+Flags:
+`
+
+func main() {
+	home, _ := os.UserHomeDir()
+	fs := flag.NewFlagSet("devnet", flag.ExitOnError)
+	configPath := fs.String("config", "config.yml", "Ignite-format network definition")
+	binary := fs.String("binary", "", "thalamusd binary (default: build/thalamusd, else thalamusd on PATH)")
+	localHome := fs.String("home", filepath.Join(home, ".thalamus-localnet"), "localnet home, deleted and recreated on every run")
+	testnetDir := fs.String("dir", filepath.Join(home, ".thalamus-testnet"), "testnet folder holding every node's home, logs and pid files")
+	fs.Usage = func() {
+		fmt.Fprint(os.Stderr, usage)
+		fs.PrintDefaults()
+	}
+	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
+		fs.Usage()
+		os.Exit(0)
+	}
+	command, rest := os.Args[1], os.Args[2:]
+	var positional []string
+	for len(rest) > 0 {
+		if err := fs.Parse(rest); err != nil {
+			os.Exit(2)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional, rest = append(positional, fs.Arg(0)), fs.Args()[1:]
+	}
+
+	if err := run(command, positional, *configPath, *binary, *localHome, *testnetDir); err != nil {
+		fmt.Fprintln(os.Stderr, "devnet:", err)
+		os.Exit(1)
+	}
+}
+
+func run(command string, args []string, configPath, binary, localHome, testnetDir string) error {
+	switch command {
+	case "stop":
+		return stopTestnet(testnetDir)
+	case "wait":
+		if len(args) != 1 {
+			return fmt.Errorf("usage: devnet wait HEIGHT")
+		}
+		height, err := strconv.ParseInt(args[0], 10, 64)
+		if err != nil || height < 1 {
+			return fmt.Errorf("HEIGHT must be a positive integer, got %q", args[0])
+		}
+		n := runningNodes(testnetDir)
+		if n == 0 {
+			return fmt.Errorf("no testnet running in %s", testnetDir)
+		}
+		return waitAll(testnetDir, n, height, time.Duration(height)*10*time.Second+time.Minute)
+	case "localnet", "testnet":
+	default:
+		return fmt.Errorf("unknown command %q (see devnet --help)", command)
+	}
+
+	cfg, err := loadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	if binary, err = findBinary(binary); err != nil {
+		return err
+	}
+	if command == "localnet" {
+		return localnet(cfg, binary, localHome)
+	}
+	if len(args) != 1 {
+		return fmt.Errorf("usage: devnet testnet N")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		return fmt.Errorf("N must be a number of validators, got %q", args[0])
+	}
+	return testnet(cfg, binary, testnetDir, n)
+}
+
+func findBinary(binary string) (string, error) {
+	if binary == "" {
+		if _, err := os.Stat("build/thalamusd"); err == nil {
+			binary = "build/thalamusd"
+		} else {
+			binary = "thalamusd"
+		}
+	}
+	path, err := exec.LookPath(binary)
+	if err != nil {
+		return "", fmt.Errorf("thalamusd not found (%v): run `make build` first", err)
+	}
+	return filepath.Abs(path)
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// status is what the devnet tool reads from CometBFT's /status.
+type status struct {
+	Height  int64
+	AppHash string
+}
+
+func rpcGet(ctx context.Context, url string, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+func nodeStatus(ctx context.Context, rpc string) (status, error) {
+	var body struct {
+		Result struct {
+			SyncInfo struct {
+				Height  string `json:"latest_block_height"`
+				AppHash string `json:"latest_app_hash"`
+			} `json:"sync_info"`
+		} `json:"result"`
+	}
+	if err := rpcGet(ctx, rpc+"/status", &body); err != nil {
+		return status{}, err
+	}
+	h, err := strconv.ParseInt(body.Result.SyncInfo.Height, 10, 64)
+	return status{Height: h, AppHash: body.Result.SyncInfo.AppHash}, err
+}
+
+// appHashAfter returns the app hash recorded in block height+1, i.e. the state after block height.
+func appHashAfter(ctx context.Context, rpc string, height int64) (string, error) {
+	var body struct {
+		Result struct {
+			Block struct {
+				Header struct {
+					AppHash string `json:"app_hash"`
+				} `json:"header"`
+			} `json:"block"`
+		} `json:"result"`
+	}
+	err := rpcGet(ctx, fmt.Sprintf("%s/block?height=%d", rpc, height+1), &body)
+	return body.Result.Block.Header.AppHash, err
+}
+
+// waitForHeight polls a node until it reaches height, calling progress on every poll.
+func waitForHeight(ctx context.Context, rpc string, height int64, timeout time.Duration, progress func(status)) (status, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		st, err := nodeStatus(ctx, rpc)
+		if err == nil {
+			if progress != nil {
+				progress(st)
+			}
+			if st.Height >= height {
+				return st, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return st, fmt.Errorf("%s did not reach height %d within %s (last error: %v)", rpc, height, timeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Port layout: node i serves each port at base + 100*i.
+const (
+	baseP2P   = 26656
+	baseRPC   = 26657
+	baseABCI  = 26658
+	baseREST  = 1317
+	baseGRPC  = 9090
+	portShift = 100
+)
+
+func rpcURL(i int) string { return fmt.Sprintf("http://127.0.0.1:%d", baseRPC+portShift*i) }
+
+func testnetNode(binary, dir string, i int) node {
+	return node{binary: binary, home: filepath.Join(dir, fmt.Sprintf("node%d", i)), moniker: fmt.Sprintf("node%d", i)}
+}
+
+// testnet initialises n validators on loopback with config.yml's accounts and genesis,
+// starts them in the background and waits until they make blocks.
+func testnet(cfg *Config, binary, dir string, n int) error {
+	if n < 1 || n > 20 {
+		return fmt.Errorf("number of validators must be 1..20, got %d", n)
+	}
+	if pids, _ := filepath.Glob(filepath.Join(dir, "*.pid")); len(pids) > 0 {
+		return fmt.Errorf("a testnet is already running in %s: run scripts/testnet.sh stop first", dir)
+	}
+	if err := resetHome(dir); err != nil {
+		return err
+	}
+	chainID := cfg.chainID("thalamus-local-1")
+	chainID = strings.Replace(chainID, "local", "testnet", 1)
+	template := cfg.Validators[0]
+
+	nodes := make([]node, n)
+	gentxDir := filepath.Join(dir, "gentxs")
+	if err := os.MkdirAll(gentxDir, 0o755); err != nil {
+		return err
+	}
+	genesisNode := testnetNode(binary, dir, 0)
+	step("initialising %d validators for chain %s in %s", n, chainID, dir)
+	for i := range nodes {
+		nodes[i] = testnetNode(binary, dir, i)
+		if err := nodes[i].init(chainID, cfg.DefaultDenom); err != nil {
+			return err
+		}
+	}
+	// Every node's validator key is funded in node0's genesis, with config.yml's accounts.
+	valAddrs := make([]string, n)
+	for i, nd := range nodes {
+		addr, err := nd.addKey("validator", "")
+		if err != nil {
+			return err
+		}
+		valAddrs[i] = addr
+		if err := genesisNode.addGenesisAccount(addr, accountCoins(cfg, template.Name)); err != nil {
+			return err
+		}
+	}
+	for _, acc := range cfg.Accounts {
+		addr := acc.Address
+		if addr == "" {
+			var err error
+			if addr, err = genesisNode.addKey(acc.Name, acc.Mnemonic); err != nil {
+				return err
+			}
+		}
+		if err := genesisNode.addGenesisAccount(addr, acc.Coins); err != nil {
+			return err
+		}
+	}
+	// Each node signs its gentx against the shared genesis; node0 collects them.
+	for _, nd := range nodes {
+		if nd.home != genesisNode.home {
+			if err := copyFile(genesisNode.genesisPath(), nd.genesisPath()); err != nil {
+				return err
+			}
+		}
+		if err := nd.gentx("validator", template.Bonded, chainID, gentxDir); err != nil {
+			return err
+		}
+	}
+	if _, err := genesisNode.run("", "genesis", "collect-gentxs", "--gentx-dir", gentxDir); err != nil {
+		return err
+	}
+	if err := genesisNode.mergeGenesis(cfg.Genesis); err != nil {
+		return err
+	}
+
+	ids := make([]string, n)
+	for i, nd := range nodes {
+		id, err := nd.nodeID()
+		if err != nil {
+			return err
+		}
+		ids[i] = id
+	}
+	for i, nd := range nodes {
+		if err := copyFile(genesisNode.genesisPath(), nd.genesisPath()); err != nil {
+			return err
+		}
+		if err := nd.applyOverrides(template); err != nil {
+			return err
+		}
+		if err := configureTestnetNode(nd, i, ids, chainID); err != nil {
+			return err
+		}
+	}
+
+	for i, nd := range nodes {
+		p := &process{name: nd.moniker, args: []string{binary, "start", "--home", nd.home}, log: filepath.Join(dir, nd.moniker+".log")}
+		if err := p.start(); err != nil {
+			return err
+		}
+		if err := writePID(filepath.Join(dir, nd.moniker+".pid"), p.cmd.Process.Pid); err != nil {
+			return err
+		}
+		step("started %s (pid %d): RPC %s, REST http://127.0.0.1:%d, gRPC 127.0.0.1:%d, log %s",
+			nd.moniker, p.cmd.Process.Pid, rpcURL(i), baseREST+portShift*i, baseGRPC+portShift*i, p.log)
+	}
+	if err := waitAll(dir, n, 1, 2*time.Minute); err != nil {
+		return err
+	}
+	fmt.Printf("\nTestnet running in the background. Check it with `scripts/testnet.sh wait 20`; stop it with `scripts/testnet.sh stop`.\n")
+	return nil
+}
+
+// accountCoins funds validator keys like the config's validator account.
+func accountCoins(cfg *Config, name string) []string {
+	for _, a := range cfg.Accounts {
+		if a.Name == name {
+			return a.Coins
+		}
+	}
+	return nil
+}
+
+func configureTestnetNode(nd node, i int, ids []string, chainID string) error {
+	var peers []string
+	for j, id := range ids {
+		if j != i {
+			peers = append(peers, fmt.Sprintf("%s@127.0.0.1:%d", id, baseP2P+portShift*j))
+		}
+	}
+	if err := nd.set("config", map[string]string{
+		"moniker":                    nd.moniker,
+		"proxy_app":                  fmt.Sprintf("tcp://127.0.0.1:%d", baseABCI+portShift*i),
+		"rpc.laddr":                  fmt.Sprintf("tcp://127.0.0.1:%d", baseRPC+portShift*i),
+		"rpc.pprof_laddr":            "",
+		"p2p.laddr":                  fmt.Sprintf("tcp://127.0.0.1:%d", baseP2P+portShift*i),
+		"p2p.persistent_peers":       strings.Join(peers, ","),
+		"p2p.allow_duplicate_ip":     "true",
+		"p2p.addr_book_strict":       "false",
+		"instrumentation.prometheus": "false",
+	}); err != nil {
+		return err
+	}
+	if err := nd.set("app", map[string]string{
+		"api.enable":   "true",
+		"api.address":  fmt.Sprintf("tcp://127.0.0.1:%d", baseREST+portShift*i),
+		"grpc.address": fmt.Sprintf("127.0.0.1:%d", baseGRPC+portShift*i),
+	}); err != nil {
+		return err
+	}
+	return nd.set("client", map[string]string{
+		"chain-id":        chainID,
+		"keyring-backend": "test",
+		"node":            fmt.Sprintf("tcp://127.0.0.1:%d", baseRPC+portShift*i),
+	})
+}
+
+// runningNodes counts the testnet's pid files.
+func runningNodes(dir string) int {
+	pids, _ := filepath.Glob(filepath.Join(dir, "node*.pid"))
+	return len(pids)
+}
+
+// waitAll waits until the n nodes reach height, then requires equal app hashes after it.
+func waitAll(dir string, n int, height int64, timeout time.Duration) error {
+	ctx := context.Background()
+	step("waiting for %d node(s) to reach height %d", n, height)
+	for i := 0; i < n; i++ {
+		if _, err := waitForHeight(ctx, rpcURL(i), height+1, timeout, nil); err != nil {
+			return fmt.Errorf("node%d: %w; last log lines:\n%s", i, err, lastLines(filepath.Join(dir, fmt.Sprintf("node%d.log", i)), 15))
+		}
+	}
+	var first string
+	var errs []error
+	for i := 0; i < n; i++ {
+		hash, err := appHashAfter(ctx, rpcURL(i), height)
+		if err != nil {
+			return err
+		}
+		st, _ := nodeStatus(ctx, rpcURL(i))
+		step("node%d: height %d, app hash after block %d: %s", i, st.Height, height, hash)
+		if i == 0 {
+			first = hash
+		} else if hash != first {
+			errs = append(errs, fmt.Errorf("node%d app hash %s differs from node0's %s", i, hash, first))
+		}
+	}
+	if len(errs) == 0 {
+		step("all %d nodes agree on the app hash after height %d", n, height)
+	}
+	return errors.Join(errs...)
+}
+
+// stopTestnet stops every node recorded in dir.
+func stopTestnet(dir string) error {
+	pids, _ := filepath.Glob(filepath.Join(dir, "*.pid"))
+	if len(pids) == 0 {
+		step("no testnet running in %s", dir)
+		return nil
+	}
+	for _, pidFile := range pids {
+		wasRunning, err := stopPID(pidFile, 15*time.Second)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimSuffix(filepath.Base(pidFile), ".pid")
+		if wasRunning {
+			step("stopped %s", name)
+		} else {
+			step("%s was not running", name)
+		}
+	}
+	return nil
+}

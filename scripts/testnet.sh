@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Multi-validator testnet on loopback; node i serves RPC 26657+100*i, REST 1317+100*i,
+# gRPC 9090+100*i, P2P 26656+100*i. Homes, logs and pid files live in ~/.thalamus-testnet.
+#   scripts/testnet.sh N        start N validators in the background (default 4)
+#   scripts/testnet.sh wait H   wait until every node passes height H and compare app hashes
+#   scripts/testnet.sh stop     stop them
+set -euo pipefail
+cd "$(dirname "$0")/.."
+case "${1:-4}" in
+  stop) shift; exec go run ./scripts/devnet stop "$@" ;;
+  wait) shift; exec go run ./scripts/devnet wait "$@" ;;
+  -h|--help) exec go run ./scripts/devnet --help ;;
+  *)
+    n="${1:-4}"; [ $# -gt 0 ] && shift
+    make --no-print-directory build
+    exec go run ./scripts/devnet testnet "$n" "$@" ;;
+esac
