@@ -3,7 +3,7 @@ BUILD_DIR   ?= build
 GO          ?= go
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT      ?= $(shell git rev-parse HEAD 2>/dev/null)
-GOLANGCI    ?= github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.5.0
+GOLANGCI    ?= github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 LDFLAGS     := -X github.com/cosmos/cosmos-sdk/version.Name=thalamus \
                -X github.com/cosmos/cosmos-sdk/version.AppName=thalamusd \
                -X github.com/cosmos/cosmos-sdk/version.Version=$(VERSION) \

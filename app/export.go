@@ -172,13 +172,13 @@ func (app *App) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs []str
 	}
 
 	// Reset validator bond heights, jailing those not in the allow list (if one is given).
-	store := ctx.KVStore(app.GetKey(stakingtypes.StoreKey))
-	iter := storetypes.KVStoreReversePrefixIterator(store, stakingtypes.ValidatorsKey)
-	for ; iter.Valid(); iter.Next() {
-		addr := sdk.ValAddress(stakingtypes.AddressFromValidatorsKey(iter.Key()))
+	validatorAddrs, err := validatorAddresses(ctx.KVStore(app.GetKey(stakingtypes.StoreKey)))
+	if err != nil {
+		return err
+	}
+	for _, addr := range validatorAddrs {
 		validator, err := app.StakingKeeper.GetValidator(ctx, addr)
 		if err != nil {
-			iter.Close()
 			return fmt.Errorf("expected validator %s not found: %w", addr, err)
 		}
 		validator.UnbondingHeight = 0
@@ -186,12 +186,8 @@ func (app *App) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs []str
 			validator.Jailed = true
 		}
 		if err := app.StakingKeeper.SetValidator(ctx, validator); err != nil {
-			iter.Close()
 			return err
 		}
-	}
-	if err := iter.Close(); err != nil {
-		return err
 	}
 	if _, err := app.StakingKeeper.ApplyAndReturnValidatorSetUpdates(ctx); err != nil {
 		return err
@@ -205,4 +201,14 @@ func (app *App) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs []str
 		}
 		return false
 	}))
+}
+
+// validatorAddresses lists every validator in the staking store, newest key first.
+func validatorAddresses(store storetypes.KVStore) (addrs []sdk.ValAddress, err error) {
+	iter := storetypes.KVStoreReversePrefixIterator(store, stakingtypes.ValidatorsKey)
+	defer func() { err = errors.Join(err, iter.Close()) }()
+	for ; iter.Valid(); iter.Next() {
+		addrs = append(addrs, stakingtypes.AddressFromValidatorsKey(iter.Key()))
+	}
+	return addrs, nil
 }

@@ -172,7 +172,7 @@ func keys(m map[string]json.RawMessage) []string {
 func storeEntries(t *testing.T, store storetypes.KVStore) map[string][]byte {
 	t.Helper()
 	it := store.Iterator(nil, nil)
-	defer it.Close()
+	defer func() { require.NoError(t, it.Close()) }()
 	entries := make(map[string][]byte)
 	for ; it.Valid(); it.Next() {
 		entries[string(it.Key())] = it.Value()

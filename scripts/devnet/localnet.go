@@ -88,7 +88,9 @@ func supervise(procs []*process, ready func(context.Context) error) error {
 	defer func() {
 		step("stopping %d process(es)", len(procs))
 		for i := len(procs) - 1; i >= 0; i-- {
-			procs[i].stop(15 * time.Second)
+			if err := procs[i].stop(15 * time.Second); err != nil {
+				step("%s: %v", procs[i].name, err)
+			}
 		}
 		step("stopped")
 	}()

@@ -93,7 +93,7 @@ func run(command string, args []string, configPath, binary, localHome, testnetDi
 	}
 	n, err := strconv.Atoi(args[0])
 	if err != nil {
-		return fmt.Errorf("N must be a number of validators, got %q", args[0])
+		return fmt.Errorf("the number of validators must be an integer, got %q", args[0])
 	}
 	return testnet(cfg, binary, testnetDir, n)
 }
@@ -108,7 +108,7 @@ func findBinary(binary string) (string, error) {
 	}
 	path, err := exec.LookPath(binary)
 	if err != nil {
-		return "", fmt.Errorf("thalamusd not found (%v): run `make build` first", err)
+		return "", fmt.Errorf("thalamusd not found: run `make build` first: %w", err)
 	}
 	return filepath.Abs(path)
 }

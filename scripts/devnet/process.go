@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -34,28 +35,27 @@ func (p *process) start() error {
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
-		logFile.Close()
-		return fmt.Errorf("start %s: %w", p.name, err)
+		return errors.Join(fmt.Errorf("start %s: %w", p.name, err), logFile.Close())
 	}
 	p.done = make(chan error, 1)
 	go func() {
-		p.done <- p.cmd.Wait()
-		logFile.Close()
+		p.done <- errors.Join(p.cmd.Wait(), logFile.Close())
 	}()
 	return nil
 }
 
-// stop sends SIGTERM and, after grace, SIGKILL.
-func (p *process) stop(grace time.Duration) {
+// stop sends SIGTERM and, after grace, SIGKILL; it returns how the process ended.
+func (p *process) stop(grace time.Duration) error {
 	if p.cmd == nil || p.cmd.Process == nil {
-		return
+		return nil
 	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM) // the group may be gone already
 	select {
-	case <-p.done:
+	case err := <-p.done:
+		return err
 	case <-time.After(grace):
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.done
+		return fmt.Errorf("did not stop within %s, killed: %w", grace, <-p.done)
 	}
 }
 
@@ -74,7 +74,7 @@ func stopPID(path string, grace time.Duration) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", path, err)
 	}
-	defer os.Remove(path)
+	defer func() { _ = os.Remove(path) }()
 	if !alive(pid) {
 		return false, nil
 	}

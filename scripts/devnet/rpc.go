@@ -26,7 +26,7 @@ func rpcGet(ctx context.Context, url string, out any) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
@@ -78,7 +78,7 @@ func waitForHeight(ctx context.Context, rpc string, height int64, timeout time.D
 			}
 		}
 		if time.Now().After(deadline) {
-			return st, fmt.Errorf("%s did not reach height %d within %s (last error: %v)", rpc, height, timeout, err)
+			return st, fmt.Errorf("%s did not reach height %d within %s (last error: %w)", rpc, height, timeout, err)
 		}
 		select {
 		case <-ctx.Done():

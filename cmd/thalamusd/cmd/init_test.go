@@ -1,0 +1,49 @@
+package cmd_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	svrcmd "github.com/cosmos/cosmos-sdk/server/cmd"
+	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
+
+	"github.com/thalamus-network/thalamus/cmd/thalamusd/cmd"
+)
+
+func runCLI(t *testing.T, args ...string) error {
+	t.Helper()
+	root := cmd.NewRootCmd()
+	root.SetArgs(args)
+	return svrcmd.Execute(root, "THALAMUSD", t.TempDir())
+}
+
+func TestInitEnablesVoteExtensionsAndBondDenom(t *testing.T) {
+	home := t.TempDir()
+	require.NoError(t, runCLI(t, "init", "val0", "--chain-id", "thalamus-cli-1", "--home", home))
+
+	genesis, err := genutiltypes.AppGenesisFromFile(filepath.Join(home, "config", "genesis.json"))
+	require.NoError(t, err)
+	require.Equal(t, int64(1), genesis.Consensus.Params.ABCI.VoteExtensionsEnableHeight)
+
+	var appState map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(genesis.AppState, &appState))
+	var staking struct {
+		Params struct {
+			BondDenom string `json:"bond_denom"`
+		} `json:"params"`
+	}
+	require.NoError(t, json.Unmarshal(appState["staking"], &staking))
+	require.Equal(t, "uthal", staking.Params.BondDenom)
+	require.NotContains(t, appState, "mint", "x/rewards, not x/mint, owns emission")
+	for _, m := range []string{"compute", "sensors", "oracle", "rewards"} {
+		require.Contains(t, string(appState[m]), `"params"`, m)
+	}
+}
+
+func TestInitRejectsNegativeVoteExtensionsHeight(t *testing.T) {
+	err := runCLI(t, "init", "val0", "--chain-id", "thalamus-cli-1", "--home", t.TempDir(), "--vote-extensions-enable-height", "-1")
+	require.ErrorContains(t, err, "must not be negative")
+}
