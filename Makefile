@@ -15,8 +15,9 @@ TEST_FLAGS  ?= -p 2 -timeout 20m
 
 all: build
 
-build: ## build thalamusd into ./build
+build: ## build thalamusd (and the devnet tool behind the scripts) into ./build
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/thalamusd ./cmd/thalamusd
+	$(GO) build -o $(BUILD_DIR)/devnet ./scripts/devnet
 
 install: ## install thalamusd into $(go env GOPATH)/bin
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/thalamusd

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory build
-exec go run ./scripts/devnet localnet "$@"
+exec build/devnet localnet "$@"

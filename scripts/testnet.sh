@@ -6,12 +6,13 @@
 #   scripts/testnet.sh stop     stop them
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ -x build/devnet ] || make --no-print-directory build
 case "${1:-4}" in
-  stop) shift; exec go run ./scripts/devnet stop "$@" ;;
-  wait) shift; exec go run ./scripts/devnet wait "$@" ;;
-  -h|--help) exec go run ./scripts/devnet --help ;;
+  stop) shift; exec build/devnet stop "$@" ;;
+  wait) shift; exec build/devnet wait "$@" ;;
+  -h|--help) exec build/devnet --help ;;
   *)
     n="${1:-4}"; [ $# -gt 0 ] && shift
     make --no-print-directory build
-    exec go run ./scripts/devnet testnet "$n" "$@" ;;
+    exec build/devnet testnet "$n" "$@" ;;
 esac

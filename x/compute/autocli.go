@@ -18,14 +18,9 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 		Tx: &autocliv1.ServiceCommandDescriptor{
 			Service: types.Msg_serviceDesc.ServiceName,
 			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
-				{
-					RpcMethod:      "UpdateParams",
-					Use:            "update-params-proposal [params-json]",
-					Short:          "Submit a governance proposal replacing all x/compute params",
-					Example:        `thalamusd tx compute update-params-proposal "$(thalamusd q compute params -o json | jq -c .params)" --from alice --deposit 10000000uthal`,
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "params"}},
-					GovProposal:    true,
-				},
+				// Authority (gov) only: put MsgUpdateParams in `tx gov submit-proposal` (see README).
+				// autocli would encode nested LegacyDec params as "0.05", which the chain cannot decode.
+				{RpcMethod: "UpdateParams", Skip: true},
 			},
 		},
 	}
