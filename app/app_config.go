@@ -69,6 +69,7 @@ var (
 		{Account: stakingtypes.BondedPoolName, Permissions: []string{authtypes.Burner, stakingtypes.ModuleName}},
 		{Account: stakingtypes.NotBondedPoolName, Permissions: []string{authtypes.Burner, stakingtypes.ModuleName}},
 		{Account: govtypes.ModuleName, Permissions: []string{authtypes.Burner}},
+		{Account: computetypes.ModuleName}, // provider collateral
 	}
 
 	// blockAccAddrs are module accounts that may not receive funds by a plain send.
@@ -78,6 +79,7 @@ var (
 		distrtypes.ModuleName,
 		stakingtypes.BondedPoolName,
 		stakingtypes.NotBondedPoolName,
+		computetypes.ModuleName,
 	}
 
 	// thalamusModules run after the SDK modules in genesis, so they can read bank and staking state.
@@ -107,6 +109,7 @@ var (
 						govtypes.ModuleName,
 						stakingtypes.ModuleName,
 						feegrant.ModuleName,
+						computetypes.ModuleName,
 					},
 					OverrideStoreKeys: []*runtimev1alpha1.StoreKeyConfig{
 						{ModuleName: authtypes.ModuleName, KvStoreKey: "acc"},

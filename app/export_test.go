@@ -63,6 +63,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	requireSameModuleStates(t, exported.AppState, reexported.AppState)
 
+	require.NoError(t, second.ComputeKeeper.CollateralInvariant(second.NewContext(true)))
 	for _, key := range []string{computetypes.StoreKey, sensorstypes.StoreKey, oracletypes.StoreKey, rewardstypes.StoreKey} {
 		a := first.CommitMultiStore().GetKVStore(first.GetKey(key))
 		b := second.CommitMultiStore().GetKVStore(second.GetKey(key))
@@ -100,12 +101,29 @@ func genesisWithValidator(t *testing.T, a *app.App) map[string]json.RawMessage {
 		Address: acc.GetAddress().String(),
 		Coins:   sdk.NewCoins(sdk.NewCoin(app.BondDenom, math.NewInt(100_000_000_000_000))),
 	}
-	genesis, err := simtestutil.GenesisStateWithValSet(a.AppCodec(), a.DefaultGenesis(), valSet, []authtypes.GenesisAccount{acc}, balance)
+	// The account is also a GPU provider whose collateral sits in the x/compute module account.
+	r := rand.New(rand.NewSource(7))
+	computeGenesis := computetypes.GenesisState{Params: computesim.GenParams(r), NextGpuId: 2}
+	collateral := computeGenesis.Params.MinProviderCollateral
+	computeGenesis.Providers = []computetypes.Provider{{
+		Address: acc.GetAddress().String(), Moniker: "Acme", Endpoint: "https://acme.example", Region: "eu-west",
+		Collateral: collateral, Status: computetypes.PROVIDER_STATUS_ACTIVE, GpuCount: 1,
+	}}
+	computeGenesis.Gpus = []computetypes.GPU{{
+		Id: 1, Uuid: "GPU-5c2b7f3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f", Provider: acc.GetAddress().String(),
+		Model: "NVIDIA H100 80GB HBM3", Class: computeGenesis.Params.GpuClasses[0], MemoryMib: 81559,
+		DriverVersion: "550.54.15", CudaVersion: "12.4", Status: computetypes.GPU_STATUS_AVAILABLE, Score: 5000,
+	}}
+	collateralBalance := banktypes.Balance{
+		Address: authtypes.NewModuleAddress(computetypes.ModuleName).String(),
+		Coins:   sdk.NewCoins(collateral),
+	}
+	genesis, err := simtestutil.GenesisStateWithValSet(a.AppCodec(), a.DefaultGenesis(), valSet,
+		[]authtypes.GenesisAccount{acc}, balance, collateralBalance)
 	require.NoError(t, err)
 
-	r := rand.New(rand.NewSource(7))
 	cdc := a.AppCodec()
-	genesis[computetypes.ModuleName] = cdc.MustMarshalJSON(&computetypes.GenesisState{Params: computesim.GenParams(r)})
+	genesis[computetypes.ModuleName] = cdc.MustMarshalJSON(&computeGenesis)
 	genesis[sensorstypes.ModuleName] = cdc.MustMarshalJSON(&sensorstypes.GenesisState{Params: sensorssim.GenParams(r)})
 	genesis[oracletypes.ModuleName] = cdc.MustMarshalJSON(&oracletypes.GenesisState{Params: oraclesim.GenParams(r)})
 	genesis[rewardstypes.ModuleName] = cdc.MustMarshalJSON(&rewardstypes.GenesisState{Params: rewardssim.GenParams(r)})

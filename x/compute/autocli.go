@@ -13,6 +13,19 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 			Service: types.Query_serviceDesc.ServiceName,
 			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
 				{RpcMethod: "Params", Use: "params", Short: "Show the x/compute parameters"},
+				{RpcMethod: "Providers", Use: "providers", Short: "List GPU providers"},
+				{
+					RpcMethod: "Provider", Use: "provider [address]", Short: "Show one GPU provider",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "address"}},
+				},
+				{
+					RpcMethod: "GPUs", Use: "gpus", Short: "List GPUs, optionally of one --provider, --class or --status",
+					Example: "thalamusd q compute gpus --class H100-SXM-80G\nthalamusd q compute gpus --status available",
+				},
+				{
+					RpcMethod: "GPU", Use: "gpu [id]", Short: "Show one GPU",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
+				},
 			},
 		},
 		Tx: &autocliv1.ServiceCommandDescriptor{
@@ -21,6 +34,41 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				// Authority (gov) only: put MsgUpdateParams in `tx gov submit-proposal` (see README).
 				// autocli would encode nested LegacyDec params as "0.05", which the chain cannot decode.
 				{RpcMethod: "UpdateParams", Skip: true},
+				{
+					RpcMethod: "RegisterProvider", Use: "register-provider [moniker] [endpoint] [region] [collateral]",
+					Short:   "Register as a GPU provider and bond collateral",
+					Example: `thalamusd tx compute register-provider "Acme GPUs" https://gpu.acme.example eu-west 1000000000uthal --from provider`,
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+						{ProtoField: "moniker"}, {ProtoField: "endpoint"}, {ProtoField: "region"}, {ProtoField: "collateral"},
+					},
+				},
+				{
+					RpcMethod: "UpdateProvider", Use: "update-provider [moniker] [endpoint] [region]",
+					Short: "Replace the provider's moniker, endpoint and region",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+						{ProtoField: "moniker"}, {ProtoField: "endpoint"}, {ProtoField: "region"},
+					},
+				},
+				{
+					RpcMethod: "AddCollateral", Use: "add-collateral [amount]", Short: "Bond more provider collateral",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "amount"}},
+				},
+				{
+					RpcMethod: "UnbondProvider", Use: "unbond-provider",
+					Short: "Retire all GPUs and get the collateral back after unbonding_blocks (no leased GPU allowed)",
+				},
+				{
+					RpcMethod: "RegisterGPU", Use: "register-gpu [uuid] [model] [class] [memory-mib]",
+					Short:   "Register a GPU; --pci-device-id, --driver-version and --cuda-version describe it further",
+					Example: `thalamusd tx compute register-gpu GPU-5c2b7f3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f "NVIDIA H100 80GB HBM3" H100-SXM-80G 81559 --pci-device-id 0x2330 --driver-version 550.54.15 --cuda-version 12.4 --from provider`,
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+						{ProtoField: "uuid"}, {ProtoField: "model"}, {ProtoField: "class"}, {ProtoField: "memory_mib"},
+					},
+				},
+				{
+					RpcMethod: "RetireGPU", Use: "retire-gpu [gpu-id]", Short: "Retire an available GPU",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "gpu_id"}},
+				},
 			},
 		},
 	}

@@ -12,6 +12,7 @@ import (
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
 	"github.com/thalamus-network/thalamus/x/compute/keeper"
+	"github.com/thalamus-network/thalamus/x/compute/types"
 	"github.com/thalamus-network/thalamus/x/compute/types/modulev1"
 )
 
@@ -27,6 +28,7 @@ type ModuleInputs struct {
 	Codec        codec.Codec
 	StoreService store.KVStoreService
 	AddressCodec address.Codec
+	BankKeeper   types.BankKeeper
 }
 
 // ModuleOutputs are what x/compute provides to the app.
@@ -47,6 +49,6 @@ func ProvideModule(in ModuleInputs) ModuleOutputs {
 	if err != nil {
 		panic(err)
 	}
-	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.StoreService, authorityAddr)
+	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.StoreService, in.BankKeeper, authorityAddr)
 	return ModuleOutputs{Keeper: k, Module: NewAppModule(k)}
 }

@@ -32,6 +32,7 @@ var (
 	_ module.HasConsensusVersion = AppModule{}
 	_ module.AppModuleSimulation = AppModule{}
 	_ appmodule.AppModule        = AppModule{}
+	_ appmodule.HasEndBlocker    = AppModule{}
 )
 
 // AppModule implements the x/compute application module.
@@ -79,6 +80,11 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	types.RegisterQueryServer(cfg.QueryServer(), keeper.NewQueryServerImpl(am.keeper))
 }
 
+// EndBlock completes due provider unbondings (bounded by max_settlements_per_block).
+func (am AppModule) EndBlock(ctx context.Context) error {
+	return am.keeper.EndBlocker(ctx)
+}
+
 // DefaultGenesis returns the default genesis state as JSON.
 func (AppModule) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
 	return cdc.MustMarshalJSON(types.DefaultGenesisState())
@@ -121,9 +127,19 @@ func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
 	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
 }
 
-// WeightedOperations is superseded by WeightedOperationsX; the module has no user messages yet.
+// WeightedOperations is superseded by WeightedOperationsX.
 func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
 	return nil
+}
+
+// WeightedOperationsX registers a simulation operation for every x/compute message.
+func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
+	reg.Add(weights.Get("msg_register_provider", 40), simulation.MsgRegisterProviderFactory(am.keeper))
+	reg.Add(weights.Get("msg_update_provider", 10), simulation.MsgUpdateProviderFactory(am.keeper))
+	reg.Add(weights.Get("msg_add_collateral", 10), simulation.MsgAddCollateralFactory(am.keeper))
+	reg.Add(weights.Get("msg_unbond_provider", 5), simulation.MsgUnbondProviderFactory(am.keeper))
+	reg.Add(weights.Get("msg_register_gpu", 60), simulation.MsgRegisterGPUFactory(am.keeper))
+	reg.Add(weights.Get("msg_retire_gpu", 10), simulation.MsgRetireGPUFactory(am.keeper))
 }
 
 // ProposalMsgsX registers the governance messages simulations may propose.

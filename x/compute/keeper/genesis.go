@@ -3,15 +3,43 @@ package keeper
 import (
 	"context"
 
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
 
-// InitGenesis validates and writes the module's genesis state.
+// InitGenesis validates and writes the module's genesis state; the unbonding queue is
+// rebuilt from the providers' status.
 func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := gs.Validate(); err != nil {
 		return err
 	}
-	return k.Params.Set(ctx, gs.Params)
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	for _, p := range gs.Providers {
+		addr, err := k.addressCodec.StringToBytes(p.Address)
+		if err != nil {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "provider %s: %s", p.Address, err)
+		}
+		if err := k.Providers.Set(ctx, addr, p); err != nil {
+			return err
+		}
+		if p.Status == types.PROVIDER_STATUS_UNBONDING {
+			if err := k.UnbondingQueue.Set(ctx, collections.Join(p.UnbondingCompleteHeight, sdk.AccAddress(addr))); err != nil {
+				return err
+			}
+		}
+	}
+	for _, g := range gs.Gpus {
+		if err := k.GPUs.Set(ctx, g.Id, g); err != nil {
+			return err
+		}
+	}
+	return k.NextGPUID.Set(ctx, gs.NextGpuId)
 }
 
 // ExportGenesis reads the module's state back into a genesis state.
@@ -20,5 +48,19 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &types.GenesisState{Params: params}, nil
+	gs := &types.GenesisState{Params: params}
+	if err := k.Providers.Walk(ctx, nil, func(_ sdk.AccAddress, p types.Provider) (bool, error) {
+		gs.Providers = append(gs.Providers, p)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.GPUs.Walk(ctx, nil, func(_ uint64, g types.GPU) (bool, error) {
+		gs.Gpus = append(gs.Gpus, g)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	gs.NextGpuId, err = k.NextGPUID.Peek(ctx)
+	return gs, err
 }

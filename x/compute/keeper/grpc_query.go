@@ -2,9 +2,15 @@ package keeper
 
 import (
 	"context"
+	"errors"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
@@ -30,4 +36,85 @@ func (q queryServer) Params(ctx context.Context, req *types.QueryParamsRequest) 
 		return nil, status.Error(codes.Internal, err.Error())
 	}
 	return &types.QueryParamsResponse{Params: params}, nil
+}
+
+// Providers pages through all providers in address order.
+func (q queryServer) Providers(ctx context.Context, req *types.QueryProvidersRequest) (*types.QueryProvidersResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	providers, page, err := query.CollectionPaginate(ctx, q.k.Providers, req.Pagination,
+		func(_ sdk.AccAddress, p types.Provider) (types.Provider, error) { return p, nil })
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryProvidersResponse{Providers: providers, Pagination: page}, nil
+}
+
+// Provider returns one provider.
+func (q queryServer) Provider(ctx context.Context, req *types.QueryProviderRequest) (*types.QueryProviderResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	addr, _, err := q.k.decodeAddress(req.Address)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	p, err := q.k.Providers.Get(ctx, addr)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil, status.Errorf(codes.NotFound, "provider %s not found", req.Address)
+	} else if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryProviderResponse{Provider: p}, nil
+}
+
+// GPUs pages through GPUs by id, or through one index when a filter is given.
+func (q queryServer) GPUs(ctx context.Context, req *types.QueryGPUsRequest) (*types.QueryGPUsResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	filters := 0
+	for _, set := range []bool{req.Provider != "", req.Class != "", req.Status != types.GPU_STATUS_UNSPECIFIED} {
+		if set {
+			filters++
+		}
+	}
+	if filters > 1 {
+		return nil, status.Error(codes.InvalidArgument, "filter by at most one of provider, class and status")
+	}
+	// Filtered pages walk the GPU map in id order; the indexes serve the keeper's own lookups.
+	var providerAddr string
+	if req.Provider != "" {
+		_, canonical, err := q.k.decodeAddress(req.Provider)
+		if err != nil {
+			return nil, status.Error(codes.InvalidArgument, err.Error())
+		}
+		providerAddr = canonical
+	}
+	gpus, page, err := query.CollectionFilteredPaginate(ctx, q.k.GPUs, req.Pagination,
+		func(_ uint64, g types.GPU) (bool, error) {
+			return (providerAddr == "" || g.Provider == providerAddr) &&
+				(req.Class == "" || g.Class == req.Class) &&
+				(req.Status == types.GPU_STATUS_UNSPECIFIED || g.Status == req.Status), nil
+		},
+		func(_ uint64, g types.GPU) (types.GPU, error) { return g, nil })
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryGPUsResponse{Gpus: gpus, Pagination: page}, nil
+}
+
+// GPU returns one GPU by id.
+func (q queryServer) GPU(ctx context.Context, req *types.QueryGPURequest) (*types.QueryGPUResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	g, err := q.k.GPUs.Get(ctx, req.Id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil, status.Errorf(codes.NotFound, "gpu %d not found", req.Id)
+	} else if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryGPUResponse{Gpu: g}, nil
 }

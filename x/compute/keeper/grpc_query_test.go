@@ -7,6 +7,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/cosmos/cosmos-sdk/types/query"
+
 	"github.com/thalamus-network/thalamus/x/compute/keeper"
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
@@ -21,4 +23,66 @@ func TestQueryParams(t *testing.T) {
 
 	_, err = q.Params(f.Ctx, nil)
 	require.Equal(t, codes.InvalidArgument, status.Code(err))
+}
+
+func TestQueryRegistry(t *testing.T) {
+	f := newFixture(t)
+	ms := keeper.NewMsgServerImpl(f.keeper)
+	q := keeper.NewQueryServerImpl(f.keeper)
+	_, a := f.registeredProvider(t, "a")
+	_, b := f.registeredProvider(t, "b")
+	uuids := []string{testUUID, testUUID2, "GPU-99999999-1111-2222-3333-444444444444"}
+	for i, uuid := range uuids {
+		owner := a
+		if i == 2 {
+			owner = b
+		}
+		m := gpuMsg(owner, uuid)
+		if i == 1 {
+			m.Class = "A100-80G"
+		}
+		_, err := ms.RegisterGPU(f.Ctx, m)
+		require.NoError(t, err)
+	}
+	_, err := ms.RetireGPU(f.Ctx, &types.MsgRetireGPU{Provider: a, GpuId: 1})
+	require.NoError(t, err)
+
+	providers, err := q.Providers(f.Ctx, &types.QueryProvidersRequest{})
+	require.NoError(t, err)
+	require.Len(t, providers.Providers, 2)
+	page, err := q.Providers(f.Ctx, &types.QueryProvidersRequest{Pagination: &query.PageRequest{Limit: 1, CountTotal: true}})
+	require.NoError(t, err)
+	require.Len(t, page.Providers, 1)
+	require.Equal(t, uint64(2), page.Pagination.Total)
+
+	one, err := q.Provider(f.Ctx, &types.QueryProviderRequest{Address: b})
+	require.NoError(t, err)
+	require.Equal(t, uint32(1), one.Provider.GpuCount)
+	_, err = q.Provider(f.Ctx, &types.QueryProviderRequest{Address: f.Authority})
+	require.Equal(t, codes.NotFound, status.Code(err))
+	_, err = q.Provider(f.Ctx, &types.QueryProviderRequest{Address: "nope"})
+	require.Equal(t, codes.InvalidArgument, status.Code(err))
+
+	ids := func(req *types.QueryGPUsRequest) []uint64 {
+		resp, err := q.GPUs(f.Ctx, req)
+		require.NoError(t, err)
+		var out []uint64
+		for _, g := range resp.Gpus {
+			out = append(out, g.Id)
+		}
+		return out
+	}
+	require.Equal(t, []uint64{1, 2, 3}, ids(&types.QueryGPUsRequest{}))
+	require.Equal(t, []uint64{1, 2}, ids(&types.QueryGPUsRequest{Provider: a}))
+	require.Equal(t, []uint64{1, 3}, ids(&types.QueryGPUsRequest{Class: "H100-SXM-80G"}))
+	require.Equal(t, []uint64{2, 3}, ids(&types.QueryGPUsRequest{Status: types.GPU_STATUS_AVAILABLE}))
+	require.Equal(t, []uint64{1}, ids(&types.QueryGPUsRequest{Status: types.GPU_STATUS_RETIRED}))
+	_, err = q.GPUs(f.Ctx, &types.QueryGPUsRequest{Provider: a, Class: "A100-80G"})
+	require.Equal(t, codes.InvalidArgument, status.Code(err))
+
+	gpu, err := q.GPU(f.Ctx, &types.QueryGPURequest{Id: 3})
+	require.NoError(t, err)
+	require.Equal(t, b, gpu.Gpu.Provider)
+	_, err = q.GPU(f.Ctx, &types.QueryGPURequest{Id: 42})
+	require.Equal(t, codes.NotFound, status.Code(err))
 }

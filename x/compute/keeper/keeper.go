@@ -4,27 +4,67 @@ import (
 	"fmt"
 
 	"cosmossdk.io/collections"
+	"cosmossdk.io/collections/indexes"
 	"cosmossdk.io/core/address"
 	storetypes "cosmossdk.io/core/store"
 
 	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
 
-// Keeper owns the x/compute state.
+// GPUIndexes are the secondary lookups of the GPU registry.
+type GPUIndexes struct {
+	UUID     *indexes.Unique[string, uint64, types.GPU]
+	Provider *indexes.Multi[sdk.AccAddress, uint64, types.GPU]
+	Class    *indexes.Multi[string, uint64, types.GPU]
+	Status   *indexes.Multi[int32, uint64, types.GPU]
+}
+
+// IndexesList implements collections.Indexes.
+func (i GPUIndexes) IndexesList() []collections.Index[uint64, types.GPU] {
+	return []collections.Index[uint64, types.GPU]{i.UUID, i.Provider, i.Class, i.Status}
+}
+
+func newGPUIndexes(sb *collections.SchemaBuilder, addressCodec address.Codec) GPUIndexes {
+	return GPUIndexes{
+		UUID: indexes.NewUnique(sb, types.GPUsByUUIDKey, "gpus_by_uuid", collections.StringKey, collections.Uint64Key,
+			func(_ uint64, g types.GPU) (string, error) { return g.Uuid, nil }),
+		Provider: indexes.NewMulti(sb, types.GPUsByProviderKey, "gpus_by_provider", sdk.AccAddressKey, collections.Uint64Key,
+			func(_ uint64, g types.GPU) (sdk.AccAddress, error) { return addressCodec.StringToBytes(g.Provider) }),
+		Class: indexes.NewMulti(sb, types.GPUsByClassKey, "gpus_by_class", collections.StringKey, collections.Uint64Key,
+			func(_ uint64, g types.GPU) (string, error) { return g.Class, nil }),
+		Status: indexes.NewMulti(sb, types.GPUsByStatusKey, "gpus_by_status", collections.Int32Key, collections.Uint64Key,
+			func(_ uint64, g types.GPU) (int32, error) { return int32(g.Status), nil }),
+	}
+}
+
+// Keeper owns the x/compute state. All collateral sits in the x/compute module account.
 type Keeper struct {
 	cdc          codec.BinaryCodec
 	addressCodec address.Codec
+	bankKeeper   types.BankKeeper
 	// authority may update params; by default the gov module account.
 	authority string
 
-	Schema collections.Schema
-	Params collections.Item[types.Params]
+	Schema    collections.Schema
+	Params    collections.Item[types.Params]
+	Providers collections.Map[sdk.AccAddress, types.Provider]
+	// UnbondingQueue orders unbonding providers by completion height for EndBlock.
+	UnbondingQueue collections.KeySet[collections.Pair[int64, sdk.AccAddress]]
+	GPUs           *collections.IndexedMap[uint64, types.GPU, GPUIndexes]
+	NextGPUID      collections.Sequence
 }
 
 // NewKeeper builds the keeper; it panics on a malformed authority or schema, which are wiring bugs.
-func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService storetypes.KVStoreService, authority string) Keeper {
+func NewKeeper(
+	cdc codec.BinaryCodec,
+	addressCodec address.Codec,
+	storeService storetypes.KVStoreService,
+	bankKeeper types.BankKeeper,
+	authority string,
+) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("invalid %s authority address %q: %w", types.ModuleName, authority, err))
 	}
@@ -32,8 +72,16 @@ func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService s
 	k := Keeper{
 		cdc:          cdc,
 		addressCodec: addressCodec,
+		bankKeeper:   bankKeeper,
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Providers: collections.NewMap(sb, types.ProvidersKey, "providers", sdk.AccAddressKey,
+			codec.CollValue[types.Provider](cdc)),
+		UnbondingQueue: collections.NewKeySet(sb, types.UnbondingQueueKey, "unbonding_queue",
+			collections.PairKeyCodec(collections.Int64Key, sdk.AccAddressKey)),
+		GPUs: collections.NewIndexedMap(sb, types.GPUsKey, "gpus", collections.Uint64Key,
+			codec.CollValue[types.GPU](cdc), newGPUIndexes(sb, addressCodec)),
+		NextGPUID: collections.NewSequence(sb, types.NextGPUIDKey, "next_gpu_id"),
 	}
 	schema, err := sb.Build()
 	if err != nil {

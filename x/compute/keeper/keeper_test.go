@@ -1,13 +1,18 @@
 package keeper_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	keepertest "github.com/thalamus-network/thalamus/testutil/keeper"
 	"github.com/thalamus-network/thalamus/x/compute"
@@ -18,20 +23,65 @@ import (
 type fixture struct {
 	keepertest.Fixture
 	keeper keeper.Keeper
+	bank   *fakeBank
 }
 
 // newFixture returns a keeper over a fresh store, initialised with the default genesis.
 func newFixture(tb testing.TB) fixture {
 	tb.Helper()
 	f := keepertest.NewFixture(tb, types.StoreKey, compute.AppModule{})
-	k := keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, f.Authority)
+	bank := &fakeBank{balances: map[string]sdk.Coins{}}
+	k := keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, bank, f.Authority)
 	require.NoError(tb, k.InitGenesis(f.Ctx, types.DefaultGenesisState()))
-	return fixture{Fixture: f, keeper: k}
+	return fixture{Fixture: f, keeper: k, bank: bank}
 }
 
 func TestNewKeeperRejectsBadAuthority(t *testing.T) {
 	f := keepertest.NewFixture(t, types.StoreKey, compute.AppModule{})
-	require.Panics(t, func() { keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, "cosmos1notours") })
+	require.Panics(t, func() { keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, &fakeBank{}, "cosmos1notours") })
+}
+
+// fakeBank keeps balances in memory; module accounts use their derived addresses.
+type fakeBank struct {
+	balances map[string]sdk.Coins
+}
+
+func (b *fakeBank) send(from, to sdk.AccAddress, amt sdk.Coins) error {
+	have := b.balances[string(from)]
+	left, negative := have.SafeSub(amt...)
+	if negative {
+		return errorsmod.Wrapf(sdkerrors.ErrInsufficientFunds, "%s < %s", have, amt)
+	}
+	b.balances[string(from)] = left
+	b.balances[string(to)] = b.balances[string(to)].Add(amt...)
+	return nil
+}
+
+func (b *fakeBank) SendCoinsFromAccountToModule(_ context.Context, from sdk.AccAddress, module string, amt sdk.Coins) error {
+	return b.send(from, authtypes.NewModuleAddress(module), amt)
+}
+
+func (b *fakeBank) SendCoinsFromModuleToAccount(_ context.Context, module string, to sdk.AccAddress, amt sdk.Coins) error {
+	return b.send(authtypes.NewModuleAddress(module), to, amt)
+}
+
+func (b *fakeBank) GetBalance(_ context.Context, addr sdk.AccAddress, denom string) sdk.Coin {
+	return sdk.NewCoin(denom, b.balances[string(addr)].AmountOf(denom))
+}
+
+// testAddress derives a 20-byte account address from a short name.
+func testAddress(name string) sdk.AccAddress {
+	return sdk.AccAddress(fmt.Sprintf("%-20s", name)[:20])
+}
+
+// fund gives an address coins and returns its bech32 form.
+func (f fixture) fund(t *testing.T, seed string, amt sdk.Coins) (sdk.AccAddress, string) {
+	t.Helper()
+	addr := testAddress(seed)
+	f.bank.balances[string(addr)] = f.bank.balances[string(addr)].Add(amt...)
+	s, err := f.AddressCodec.BytesToString(addr)
+	require.NoError(t, err)
+	return addr, s
 }
 
 // eventTypes lists the event types emitted on ctx so far.

@@ -20,6 +20,7 @@ func GenParams(r *rand.Rand) types.Params {
 	p.MinLeaseBlocks = uint64(1 + r.Intn(100))
 	p.GraceBlocks = uint64(r.Intn(100))
 	p.MaxSettlementsPerBlock = uint32(1 + r.Intn(500))
+	p.InitialGpuScore = uint32(r.Intn(types.MaxGPUScore + 1))
 	return p
 }
 
@@ -27,5 +28,5 @@ func GenParams(r *rand.Rand) types.Params {
 func RandomizedGenState(simState *module.SimulationState) {
 	var params types.Params
 	simState.AppParams.GetOrGenerate("compute_params", &params, simState.Rand, func(r *rand.Rand) { params = GenParams(r) })
-	simState.GenState[types.ModuleName] = simState.Cdc.MustMarshalJSON(&types.GenesisState{Params: params})
+	simState.GenState[types.ModuleName] = simState.Cdc.MustMarshalJSON(&types.GenesisState{Params: params, NextGpuId: 1})
 }

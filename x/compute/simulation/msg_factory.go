@@ -2,9 +2,12 @@ package simulation
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/x/compute/keeper"
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
 
@@ -16,4 +19,142 @@ func MsgUpdateParamsFactory() simsx.SimMsgFactoryFn[*types.MsgUpdateParams] {
 			Params:    GenParams(testData.Rand().Rand),
 		}
 	}
+}
+
+// MsgRegisterProviderFactory registers an account that can afford the minimum collateral.
+func MsgRegisterProviderFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRegisterProvider] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgRegisterProvider) {
+		params := mustParams(ctx, k, reporter)
+		owner := testData.AnyAccount(reporter, simsx.WithLiquidBalanceGTE(params.MinProviderCollateral))
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		if has, _ := k.Providers.Has(ctx, owner.Address); has {
+			reporter.Skip("already a provider")
+			return nil, nil
+		}
+		r := testData.Rand()
+		return []simsx.SimAccount{owner}, &types.MsgRegisterProvider{
+			Owner:      owner.AddressBech32,
+			Moniker:    "sim-" + r.StringN(8),
+			Endpoint:   fmt.Sprintf("https://p%d.sim.example", r.Intn(1_000_000)),
+			Region:     "sim-" + fmt.Sprint(r.Intn(10)),
+			Collateral: params.MinProviderCollateral,
+		}
+	}
+}
+
+// MsgUpdateProviderFactory changes a random active provider's description.
+func MsgUpdateProviderFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpdateProvider] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateProvider) {
+		owner, _ := anyActiveProvider(ctx, k, testData, reporter)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		r := testData.Rand()
+		return []simsx.SimAccount{owner}, &types.MsgUpdateProvider{
+			Owner: owner.AddressBech32, Moniker: "sim-" + r.StringN(8), Endpoint: "http://sim.example:8080", Region: "sim-updated",
+		}
+	}
+}
+
+// MsgAddCollateralFactory bonds part of a random active provider's liquid balance.
+func MsgAddCollateralFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgAddCollateral] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgAddCollateral) {
+		owner, _ := anyActiveProvider(ctx, k, testData, reporter)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		denom := mustParams(ctx, k, reporter).MinProviderCollateral.Denom
+		amount := owner.LiquidBalance().RandSubsetCoin(reporter, denom)
+		return []simsx.SimAccount{owner}, &types.MsgAddCollateral{Owner: owner.AddressBech32, Amount: amount}
+	}
+}
+
+// MsgUnbondProviderFactory unbonds a random active provider.
+func MsgUnbondProviderFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUnbondProvider] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUnbondProvider) {
+		owner, _ := anyActiveProvider(ctx, k, testData, reporter)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{owner}, &types.MsgUnbondProvider{Owner: owner.AddressBech32}
+	}
+}
+
+// MsgRegisterGPUFactory registers a GPU with a fresh random UUID for an active provider with room.
+func MsgRegisterGPUFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRegisterGPU] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgRegisterGPU) {
+		owner, provider := anyActiveProvider(ctx, k, testData, reporter)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		params := mustParams(ctx, k, reporter)
+		if provider.GpuCount >= params.MaxGpusPerProvider {
+			reporter.Skip("provider is full")
+			return nil, nil
+		}
+		r := testData.Rand()
+		return []simsx.SimAccount{owner}, &types.MsgRegisterGPU{
+			Provider:      owner.AddressBech32,
+			Uuid:          fmt.Sprintf("GPU-%08x-%04x-%04x-%04x-%012x", r.Uint32(), r.Intn(1<<16), r.Intn(1<<16), r.Intn(1<<16), r.Int63n(1<<48)),
+			Model:         "Simulated GPU",
+			Class:         params.GpuClasses[r.Intn(len(params.GpuClasses))],
+			MemoryMib:     uint64(1024 * r.IntInRange(1, 192)),
+			PciDeviceId:   r.Uint32(),
+			DriverVersion: "550.54.15",
+			CudaVersion:   "12.4",
+		}
+	}
+}
+
+// MsgRetireGPUFactory retires a random available GPU.
+func MsgRetireGPUFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRetireGPU] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgRetireGPU) {
+		iter, err := k.GPUs.Indexes.Status.MatchExact(ctx, int32(types.GPU_STATUS_AVAILABLE))
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		ids, err := iter.PrimaryKeys()
+		if err != nil || len(ids) == 0 {
+			reporter.Skip("no available GPU")
+			return nil, nil
+		}
+		gpu, err := k.GPUs.Get(ctx, ids[testData.Rand().Intn(len(ids))])
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		owner := testData.GetAccount(reporter, gpu.Provider)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{owner}, &types.MsgRetireGPU{Provider: owner.AddressBech32, GpuId: gpu.Id}
+	}
+}
+
+// anyActiveProvider picks a random active provider that is a simulation account.
+func anyActiveProvider(ctx context.Context, k keeper.Keeper, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) (simsx.SimAccount, types.Provider) {
+	var active []types.Provider
+	if err := k.Providers.Walk(ctx, nil, func(_ sdk.AccAddress, p types.Provider) (bool, error) {
+		if p.Status == types.PROVIDER_STATUS_ACTIVE && testData.HasAccount(p.Address) {
+			active = append(active, p)
+		}
+		return false, nil
+	}); err != nil || len(active) == 0 {
+		reporter.Skip("no active provider")
+		return simsx.SimAccount{}, types.Provider{}
+	}
+	p := active[testData.Rand().Intn(len(active))]
+	return testData.GetAccount(reporter, p.Address), p
+}
+
+func mustParams(ctx context.Context, k keeper.Keeper, reporter simsx.SimulationReporter) types.Params {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		reporter.Skip(err.Error())
+		return types.DefaultParams()
+	}
+	return params
 }

@@ -11,11 +11,25 @@ import (
 // RegisterLegacyAminoCodec registers the module's messages for amino JSON signing (Ledger).
 func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateParams{}, "thalamus/x/compute/MsgUpdateParams")
+	legacy.RegisterAminoMsg(cdc, &MsgRegisterProvider{}, "thalamus/x/compute/MsgRegisterProvider")
+	legacy.RegisterAminoMsg(cdc, &MsgUpdateProvider{}, "thalamus/x/compute/MsgUpdateProvider")
+	legacy.RegisterAminoMsg(cdc, &MsgAddCollateral{}, "thalamus/x/compute/MsgAddCollateral")
+	legacy.RegisterAminoMsg(cdc, &MsgUnbondProvider{}, "thalamus/x/compute/MsgUnbondProvider")
+	legacy.RegisterAminoMsg(cdc, &MsgRegisterGPU{}, "thalamus/x/compute/MsgRegisterGPU")
+	legacy.RegisterAminoMsg(cdc, &MsgRetireGPU{}, "thalamus/x/compute/MsgRetireGPU")
 	cdc.RegisterConcrete(&Params{}, "thalamus/x/compute/Params", nil)
 }
 
 // RegisterInterfaces registers the module's messages with the interface registry.
 func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
-	registry.RegisterImplementations((*sdk.Msg)(nil), &MsgUpdateParams{})
+	registry.RegisterImplementations((*sdk.Msg)(nil),
+		&MsgUpdateParams{},
+		&MsgRegisterProvider{},
+		&MsgUpdateProvider{},
+		&MsgAddCollateral{},
+		&MsgUnbondProvider{},
+		&MsgRegisterGPU{},
+		&MsgRetireGPU{},
+	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

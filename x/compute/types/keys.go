@@ -3,11 +3,21 @@ package types
 import "cosmossdk.io/collections"
 
 const (
-	// ModuleName is the name of the x/compute module.
+	// ModuleName is the name of the x/compute module; its module account holds all collateral.
 	ModuleName = "compute"
 	// StoreKey is the store key of the x/compute module.
 	StoreKey = ModuleName
 )
 
 // Store prefixes; never reuse a retired prefix.
-var ParamsKey = collections.NewPrefix(0)
+var (
+	ParamsKey         = collections.NewPrefix(0)
+	ProvidersKey      = collections.NewPrefix(1)
+	UnbondingQueueKey = collections.NewPrefix(2)
+	GPUsKey           = collections.NewPrefix(3)
+	GPUsByUUIDKey     = collections.NewPrefix(4)
+	GPUsByProviderKey = collections.NewPrefix(5)
+	GPUsByClassKey    = collections.NewPrefix(6)
+	GPUsByStatusKey   = collections.NewPrefix(7)
+	NextGPUIDKey      = collections.NewPrefix(8)
+)

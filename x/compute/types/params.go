@@ -12,6 +12,9 @@ import (
 	chainparams "github.com/thalamus-network/thalamus/app/params"
 )
 
+// MaxGPUScore is the top of the 0-10000 GPU score scale.
+const MaxGPUScore = 10_000
+
 // gpuClassPattern keeps class names short and shell/URL safe, e.g. H100-SXM-80G.
 var gpuClassPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,31}$`)
 
@@ -26,6 +29,7 @@ func DefaultParams() Params {
 		MinLeaseBlocks:         600,                             // ~1 hour
 		GraceBlocks:            600,
 		MaxSettlementsPerBlock: 200,
+		InitialGpuScore:        5_000,
 	}
 }
 
@@ -54,6 +58,9 @@ func (p Params) Validate() error {
 	}
 	if p.MaxSettlementsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_settlements_per_block must be positive")
+	}
+	if p.InitialGpuScore > MaxGPUScore {
+		return errorsmod.Wrapf(ErrInvalidParams, "initial_gpu_score must be at most %d, got %d", MaxGPUScore, p.InitialGpuScore)
 	}
 	return nil
 }

@@ -31,6 +31,7 @@ func TestParamsValidate(t *testing.T) {
 		{"nil take rate", func(p *types.Params) { p.TakeRate = math.LegacyDec{} }},
 		{"zero min lease", func(p *types.Params) { p.MinLeaseBlocks = 0 }},
 		{"zero settlements", func(p *types.Params) { p.MaxSettlementsPerBlock = 0 }},
+		{"score above scale", func(p *types.Params) { p.InitialGpuScore = types.MaxGPUScore + 1 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,6 +27,111 @@ var _ = math.Inf
 // proto package needs to be updated.
 const _ = proto.GoGoProtoPackageIsVersion3 // please upgrade the proto package
 
+// ProviderStatus is the lifecycle state of a GPU provider.
+type ProviderStatus int32
+
+const (
+	PROVIDER_STATUS_UNSPECIFIED ProviderStatus = 0
+	// PROVIDER_STATUS_ACTIVE providers may register GPUs and post offers.
+	PROVIDER_STATUS_ACTIVE ProviderStatus = 1
+	// PROVIDER_STATUS_UNBONDING providers wait unbonding_blocks for their collateral.
+	PROVIDER_STATUS_UNBONDING ProviderStatus = 2
+)
+
+var ProviderStatus_name = map[int32]string{
+	0: "PROVIDER_STATUS_UNSPECIFIED",
+	1: "PROVIDER_STATUS_ACTIVE",
+	2: "PROVIDER_STATUS_UNBONDING",
+}
+
+var ProviderStatus_value = map[string]int32{
+	"PROVIDER_STATUS_UNSPECIFIED": 0,
+	"PROVIDER_STATUS_ACTIVE":      1,
+	"PROVIDER_STATUS_UNBONDING":   2,
+}
+
+func (x ProviderStatus) String() string {
+	return proto.EnumName(ProviderStatus_name, int32(x))
+}
+
+func (ProviderStatus) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_772ef6441bd8c54b, []int{0}
+}
+
+// GPUStatus is the state of one registered GPU.
+type GPUStatus int32
+
+const (
+	GPU_STATUS_UNSPECIFIED GPUStatus = 0
+	// GPU_STATUS_AVAILABLE GPUs may be offered and leased.
+	GPU_STATUS_AVAILABLE GPUStatus = 1
+	// GPU_STATUS_LEASED GPUs are held by a lease.
+	GPU_STATUS_LEASED GPUStatus = 2
+	// GPU_STATUS_JAILED GPUs failed verification and cannot be leased.
+	GPU_STATUS_JAILED GPUStatus = 3
+	// GPU_STATUS_RETIRED GPUs were withdrawn by their provider; the UUID stays taken.
+	GPU_STATUS_RETIRED GPUStatus = 4
+)
+
+var GPUStatus_name = map[int32]string{
+	0: "GPU_STATUS_UNSPECIFIED",
+	1: "GPU_STATUS_AVAILABLE",
+	2: "GPU_STATUS_LEASED",
+	3: "GPU_STATUS_JAILED",
+	4: "GPU_STATUS_RETIRED",
+}
+
+var GPUStatus_value = map[string]int32{
+	"GPU_STATUS_UNSPECIFIED": 0,
+	"GPU_STATUS_AVAILABLE":   1,
+	"GPU_STATUS_LEASED":      2,
+	"GPU_STATUS_JAILED":      3,
+	"GPU_STATUS_RETIRED":     4,
+}
+
+func (x GPUStatus) String() string {
+	return proto.EnumName(GPUStatus_name, int32(x))
+}
+
+func (GPUStatus) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_772ef6441bd8c54b, []int{1}
+}
+
+// AttestationTier says how much of a GPU's identity the chain has verified.
+type AttestationTier int32
+
+const (
+	ATTESTATION_TIER_UNSPECIFIED AttestationTier = 0
+	// ATTESTATION_TIER_SELF_REPORTED: fields as the provider declared them.
+	ATTESTATION_TIER_SELF_REPORTED AttestationTier = 1
+	// ATTESTATION_TIER_WORK_VERIFIED: the GPU has passed proof-of-work challenges.
+	ATTESTATION_TIER_WORK_VERIFIED AttestationTier = 2
+	// ATTESTATION_TIER_HARDWARE_ATTESTED: identity proven by a hardware attestation report.
+	ATTESTATION_TIER_HARDWARE_ATTESTED AttestationTier = 3
+)
+
+var AttestationTier_name = map[int32]string{
+	0: "ATTESTATION_TIER_UNSPECIFIED",
+	1: "ATTESTATION_TIER_SELF_REPORTED",
+	2: "ATTESTATION_TIER_WORK_VERIFIED",
+	3: "ATTESTATION_TIER_HARDWARE_ATTESTED",
+}
+
+var AttestationTier_value = map[string]int32{
+	"ATTESTATION_TIER_UNSPECIFIED":       0,
+	"ATTESTATION_TIER_SELF_REPORTED":     1,
+	"ATTESTATION_TIER_WORK_VERIFIED":     2,
+	"ATTESTATION_TIER_HARDWARE_ATTESTED": 3,
+}
+
+func (x AttestationTier) String() string {
+	return proto.EnumName(AttestationTier_name, int32(x))
+}
+
+func (AttestationTier) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_772ef6441bd8c54b, []int{2}
+}
+
 // Params defines the governance-controlled parameters of the GPU marketplace.
 type Params struct {
 	// min_provider_collateral is the least collateral a provider must bond to register.
@@ -43,8 +148,10 @@ type Params struct {
 	MinLeaseBlocks uint64 `protobuf:"varint,6,opt,name=min_lease_blocks,json=minLeaseBlocks,proto3" json:"min_lease_blocks,omitempty"`
 	// grace_blocks is how long a paused lease keeps its GPUs before it closes.
 	GraceBlocks uint64 `protobuf:"varint,7,opt,name=grace_blocks,json=graceBlocks,proto3" json:"grace_blocks,omitempty"`
-	// max_settlements_per_block bounds the expiry/overdraw queue work of one EndBlock.
+	// max_settlements_per_block bounds the queue work (unbonding, expiry, overdraw) of one EndBlock.
 	MaxSettlementsPerBlock uint32 `protobuf:"varint,8,opt,name=max_settlements_per_block,json=maxSettlementsPerBlock,proto3" json:"max_settlements_per_block,omitempty"`
+	// initial_gpu_score is the score (0-10000) a newly registered GPU starts with.
+	InitialGpuScore uint32 `protobuf:"varint,9,opt,name=initial_gpu_score,json=initialGpuScore,proto3" json:"initial_gpu_score,omitempty"`
 }
 
 func (m *Params) Reset()         { *m = Params{} }
@@ -129,46 +236,368 @@ func (m *Params) GetMaxSettlementsPerBlock() uint32 {
 	return 0
 }
 
+func (m *Params) GetInitialGpuScore() uint32 {
+	if m != nil {
+		return m.InitialGpuScore
+	}
+	return 0
+}
+
+// Provider is a registered GPU provider with bonded collateral.
+type Provider struct {
+	// address is the provider's account (bech32).
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// moniker is a human-readable name.
+	Moniker string `protobuf:"bytes,2,opt,name=moniker,proto3" json:"moniker,omitempty"`
+	// endpoint is the public URL where the provider's agent serves tenants.
+	Endpoint string `protobuf:"bytes,3,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	// region is a short location tag such as eu-west or us-east-2.
+	Region string `protobuf:"bytes,4,opt,name=region,proto3" json:"region,omitempty"`
+	// collateral is bonded in the module account; fraud is slashed from it.
+	Collateral types.Coin `protobuf:"bytes,5,opt,name=collateral,proto3" json:"collateral"`
+	// status is the provider's lifecycle state.
+	Status ProviderStatus `protobuf:"varint,6,opt,name=status,proto3,enum=thalamus.compute.v1.ProviderStatus" json:"status,omitempty"`
+	// unbonding_complete_height is when an unbonding provider's collateral returns.
+	UnbondingCompleteHeight int64 `protobuf:"varint,7,opt,name=unbonding_complete_height,json=unbondingCompleteHeight,proto3" json:"unbonding_complete_height,omitempty"`
+	// gpu_count counts the provider's GPU records, retired ones included.
+	GpuCount uint32 `protobuf:"varint,8,opt,name=gpu_count,json=gpuCount,proto3" json:"gpu_count,omitempty"`
+	// registered_height is the block height of registration.
+	RegisteredHeight int64 `protobuf:"varint,9,opt,name=registered_height,json=registeredHeight,proto3" json:"registered_height,omitempty"`
+}
+
+func (m *Provider) Reset()         { *m = Provider{} }
+func (m *Provider) String() string { return proto.CompactTextString(m) }
+func (*Provider) ProtoMessage()    {}
+func (*Provider) Descriptor() ([]byte, []int) {
+	return fileDescriptor_772ef6441bd8c54b, []int{1}
+}
+func (m *Provider) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Provider) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Provider.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Provider) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Provider.Merge(m, src)
+}
+func (m *Provider) XXX_Size() int {
+	return m.Size()
+}
+func (m *Provider) XXX_DiscardUnknown() {
+	xxx_messageInfo_Provider.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Provider proto.InternalMessageInfo
+
+func (m *Provider) GetAddress() string {
+	if m != nil {
+		return m.Address
+	}
+	return ""
+}
+
+func (m *Provider) GetMoniker() string {
+	if m != nil {
+		return m.Moniker
+	}
+	return ""
+}
+
+func (m *Provider) GetEndpoint() string {
+	if m != nil {
+		return m.Endpoint
+	}
+	return ""
+}
+
+func (m *Provider) GetRegion() string {
+	if m != nil {
+		return m.Region
+	}
+	return ""
+}
+
+func (m *Provider) GetCollateral() types.Coin {
+	if m != nil {
+		return m.Collateral
+	}
+	return types.Coin{}
+}
+
+func (m *Provider) GetStatus() ProviderStatus {
+	if m != nil {
+		return m.Status
+	}
+	return PROVIDER_STATUS_UNSPECIFIED
+}
+
+func (m *Provider) GetUnbondingCompleteHeight() int64 {
+	if m != nil {
+		return m.UnbondingCompleteHeight
+	}
+	return 0
+}
+
+func (m *Provider) GetGpuCount() uint32 {
+	if m != nil {
+		return m.GpuCount
+	}
+	return 0
+}
+
+func (m *Provider) GetRegisteredHeight() int64 {
+	if m != nil {
+		return m.RegisteredHeight
+	}
+	return 0
+}
+
+// GPU is one registered GPU with its typed identity.
+type GPU struct {
+	// id is assigned by the chain at registration.
+	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// uuid is the NVML UUID (GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), unique chain-wide.
+	Uuid string `protobuf:"bytes,2,opt,name=uuid,proto3" json:"uuid,omitempty"`
+	// provider is the owning provider's address.
+	Provider string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	// model is the NVML product name, e.g. NVIDIA H100 80GB HBM3.
+	Model string `protobuf:"bytes,4,opt,name=model,proto3" json:"model,omitempty"`
+	// class is one of params.gpu_classes.
+	Class string `protobuf:"bytes,5,opt,name=class,proto3" json:"class,omitempty"`
+	// memory_mib is the GPU memory in MiB.
+	MemoryMib uint64 `protobuf:"varint,6,opt,name=memory_mib,json=memoryMib,proto3" json:"memory_mib,omitempty"`
+	// pci_device_id is the PCI device id (e.g. 0x2330 for H100 SXM5).
+	PciDeviceId uint32 `protobuf:"varint,7,opt,name=pci_device_id,json=pciDeviceId,proto3" json:"pci_device_id,omitempty"`
+	// driver_version is the NVIDIA driver version.
+	DriverVersion string `protobuf:"bytes,8,opt,name=driver_version,json=driverVersion,proto3" json:"driver_version,omitempty"`
+	// cuda_version is the CUDA driver API version, e.g. 12.4.
+	CudaVersion string `protobuf:"bytes,9,opt,name=cuda_version,json=cudaVersion,proto3" json:"cuda_version,omitempty"`
+	// attestation_tier is how much of this identity has been verified.
+	AttestationTier AttestationTier `protobuf:"varint,10,opt,name=attestation_tier,json=attestationTier,proto3,enum=thalamus.compute.v1.AttestationTier" json:"attestation_tier,omitempty"`
+	// status is the GPU's state.
+	Status GPUStatus `protobuf:"varint,11,opt,name=status,proto3,enum=thalamus.compute.v1.GPUStatus" json:"status,omitempty"`
+	// score (0-10000) reflects verified throughput and reliability.
+	Score uint32 `protobuf:"varint,12,opt,name=score,proto3" json:"score,omitempty"`
+	// registered_height is the block height of registration.
+	RegisteredHeight int64 `protobuf:"varint,13,opt,name=registered_height,json=registeredHeight,proto3" json:"registered_height,omitempty"`
+}
+
+func (m *GPU) Reset()         { *m = GPU{} }
+func (m *GPU) String() string { return proto.CompactTextString(m) }
+func (*GPU) ProtoMessage()    {}
+func (*GPU) Descriptor() ([]byte, []int) {
+	return fileDescriptor_772ef6441bd8c54b, []int{2}
+}
+func (m *GPU) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *GPU) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_GPU.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *GPU) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_GPU.Merge(m, src)
+}
+func (m *GPU) XXX_Size() int {
+	return m.Size()
+}
+func (m *GPU) XXX_DiscardUnknown() {
+	xxx_messageInfo_GPU.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_GPU proto.InternalMessageInfo
+
+func (m *GPU) GetId() uint64 {
+	if m != nil {
+		return m.Id
+	}
+	return 0
+}
+
+func (m *GPU) GetUuid() string {
+	if m != nil {
+		return m.Uuid
+	}
+	return ""
+}
+
+func (m *GPU) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *GPU) GetModel() string {
+	if m != nil {
+		return m.Model
+	}
+	return ""
+}
+
+func (m *GPU) GetClass() string {
+	if m != nil {
+		return m.Class
+	}
+	return ""
+}
+
+func (m *GPU) GetMemoryMib() uint64 {
+	if m != nil {
+		return m.MemoryMib
+	}
+	return 0
+}
+
+func (m *GPU) GetPciDeviceId() uint32 {
+	if m != nil {
+		return m.PciDeviceId
+	}
+	return 0
+}
+
+func (m *GPU) GetDriverVersion() string {
+	if m != nil {
+		return m.DriverVersion
+	}
+	return ""
+}
+
+func (m *GPU) GetCudaVersion() string {
+	if m != nil {
+		return m.CudaVersion
+	}
+	return ""
+}
+
+func (m *GPU) GetAttestationTier() AttestationTier {
+	if m != nil {
+		return m.AttestationTier
+	}
+	return ATTESTATION_TIER_UNSPECIFIED
+}
+
+func (m *GPU) GetStatus() GPUStatus {
+	if m != nil {
+		return m.Status
+	}
+	return GPU_STATUS_UNSPECIFIED
+}
+
+func (m *GPU) GetScore() uint32 {
+	if m != nil {
+		return m.Score
+	}
+	return 0
+}
+
+func (m *GPU) GetRegisteredHeight() int64 {
+	if m != nil {
+		return m.RegisteredHeight
+	}
+	return 0
+}
+
 func init() {
+	proto.RegisterEnum("thalamus.compute.v1.ProviderStatus", ProviderStatus_name, ProviderStatus_value)
+	proto.RegisterEnum("thalamus.compute.v1.GPUStatus", GPUStatus_name, GPUStatus_value)
+	proto.RegisterEnum("thalamus.compute.v1.AttestationTier", AttestationTier_name, AttestationTier_value)
 	proto.RegisterType((*Params)(nil), "thalamus.compute.v1.Params")
+	proto.RegisterType((*Provider)(nil), "thalamus.compute.v1.Provider")
+	proto.RegisterType((*GPU)(nil), "thalamus.compute.v1.GPU")
 }
 
 func init() { proto.RegisterFile("thalamus/compute/v1/types.proto", fileDescriptor_772ef6441bd8c54b) }
 
 var fileDescriptor_772ef6441bd8c54b = []byte{
-	// 498 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x6c, 0x92, 0xcf, 0x6e, 0xd3, 0x40,
-	0x10, 0xc6, 0x63, 0x5a, 0x42, 0xb3, 0xe1, 0x4f, 0x31, 0x14, 0x9c, 0x22, 0x39, 0x81, 0x93, 0xa9,
-	0x54, 0x5b, 0x01, 0x84, 0x04, 0xc7, 0xa4, 0x12, 0x97, 0x0a, 0x45, 0xe9, 0x0d, 0x21, 0x59, 0x63,
-	0x67, 0xe4, 0x58, 0xf1, 0xee, 0x5a, 0xbb, 0xeb, 0x90, 0xbe, 0x02, 0x27, 0x1e, 0x83, 0x63, 0x0f,
-	0x3c, 0x44, 0x8f, 0x15, 0x27, 0xc4, 0xa1, 0x42, 0xc9, 0xa1, 0xaf, 0x81, 0x76, 0xd7, 0x31, 0x17,
-	0x2e, 0x96, 0xf7, 0x9b, 0x6f, 0xbe, 0xd9, 0x9f, 0x3d, 0xa4, 0xaf, 0xe6, 0x50, 0x00, 0xad, 0x64,
-	0x94, 0x72, 0x5a, 0x56, 0x0a, 0xa3, 0xe5, 0x30, 0x52, 0xe7, 0x25, 0xca, 0xb0, 0x14, 0x5c, 0x71,
-	0xf7, 0xd1, 0xd6, 0x10, 0xd6, 0x86, 0x70, 0x39, 0x3c, 0x7c, 0x08, 0x34, 0x67, 0x3c, 0x32, 0x4f,
-	0xeb, 0x3b, 0xf4, 0x53, 0x2e, 0x29, 0x97, 0x51, 0x02, 0x52, 0x67, 0x24, 0xa8, 0x60, 0x18, 0xa5,
-	0x3c, 0x67, 0x75, 0xbd, 0x67, 0xeb, 0xb1, 0x39, 0x45, 0xf6, 0x50, 0x97, 0x1e, 0x67, 0x3c, 0xe3,
-	0x56, 0xd7, 0x6f, 0x56, 0x7d, 0xb1, 0xde, 0x21, 0xed, 0x09, 0x08, 0xa0, 0xd2, 0xfd, 0x4c, 0x9e,
-	0xd2, 0x9c, 0xe9, 0xd6, 0x65, 0x3e, 0x43, 0x11, 0xa7, 0xbc, 0x28, 0x40, 0xa1, 0x80, 0xc2, 0x73,
-	0x06, 0x4e, 0xd0, 0x7d, 0xd5, 0x0b, 0xeb, 0x40, 0x3d, 0x3d, 0xac, 0xa7, 0x87, 0x63, 0x9e, 0xb3,
-	0x51, 0xe7, 0xf2, 0xba, 0xdf, 0xfa, 0x7e, 0x73, 0x71, 0xe4, 0x4c, 0x0f, 0x68, 0xce, 0x26, 0x75,
-	0xc6, 0xb8, 0x89, 0x70, 0x5f, 0x92, 0xfd, 0x8a, 0x25, 0x9c, 0xcd, 0x72, 0x96, 0xc5, 0x49, 0xc1,
-	0xd3, 0x85, 0xf4, 0x6e, 0x0d, 0x9c, 0x60, 0x77, 0xfa, 0xa0, 0xd1, 0x47, 0x46, 0x76, 0x87, 0xe4,
-	0x80, 0xc2, 0x2a, 0xce, 0xca, 0x4a, 0xc6, 0x25, 0x8a, 0xe6, 0x46, 0xde, 0xce, 0xc0, 0x09, 0xee,
-	0x4d, 0x5d, 0x0a, 0xab, 0x0f, 0x65, 0x25, 0x27, 0x28, 0xb6, 0x73, 0xdc, 0x3e, 0xe9, 0x66, 0x65,
-	0x15, 0xa7, 0x05, 0x48, 0x89, 0xd2, 0xdb, 0x1d, 0xec, 0x04, 0x9d, 0x29, 0xc9, 0xca, 0x6a, 0x6c,
-	0x15, 0xf7, 0x8c, 0x74, 0x14, 0x2c, 0x30, 0x16, 0xa0, 0xd0, 0xbb, 0x3d, 0x70, 0x82, 0xce, 0xe8,
-	0xad, 0xbe, 0xf3, 0xef, 0xeb, 0xfe, 0x33, 0x4b, 0x25, 0x67, 0x8b, 0x30, 0xe7, 0x11, 0x05, 0x35,
-	0x0f, 0x4f, 0x31, 0x83, 0xf4, 0xfc, 0x04, 0xd3, 0x9f, 0x3f, 0x8e, 0x49, 0x0d, 0x7d, 0x82, 0xa9,
-	0x05, 0xdc, 0xd3, 0x41, 0x53, 0x50, 0xe8, 0x06, 0x64, 0x5f, 0x7f, 0xb1, 0x02, 0x41, 0xe2, 0x96,
-	0xa9, 0x6d, 0x98, 0xee, 0xd3, 0x9c, 0x9d, 0x6a, 0xb9, 0x46, 0x7a, 0x4e, 0xee, 0x66, 0x02, 0xd2,
-	0xc6, 0x75, 0xc7, 0xb8, 0xba, 0x46, 0xab, 0x2d, 0xef, 0x48, 0x4f, 0x53, 0x4b, 0x54, 0xaa, 0x40,
-	0x8a, 0x4c, 0x59, 0x78, 0xd3, 0xe0, 0xed, 0x19, 0xf2, 0x27, 0x14, 0x56, 0x67, 0xff, 0xea, 0x13,
-	0x14, 0xa6, 0xf7, 0xbd, 0xff, 0xf5, 0xe6, 0xe2, 0xa8, 0xd7, 0xec, 0xd8, 0xaa, 0xd9, 0x32, 0xfb,
-	0x67, 0x47, 0x1f, 0x2f, 0xd7, 0xbe, 0x73, 0xb5, 0xf6, 0x9d, 0x3f, 0x6b, 0xdf, 0xf9, 0xb6, 0xf1,
-	0x5b, 0x57, 0x1b, 0xbf, 0xf5, 0x6b, 0xe3, 0xb7, 0x3e, 0xbd, 0xc9, 0x72, 0x35, 0xaf, 0x12, 0xbd,
-	0x75, 0xd1, 0xb6, 0xff, 0x98, 0xa1, 0xfa, 0xc2, 0xc5, 0x22, 0xfa, 0x4f, 0xa0, 0xd9, 0xd9, 0xa4,
-	0x6d, 0x76, 0xe7, 0xf5, 0xdf, 0x00, 0x00, 0x00, 0xff, 0xff, 0xcb, 0xe4, 0x5c, 0x61, 0xd7, 0x02,
-	0x00, 0x00,
+	// 1113 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x94, 0x56, 0x4d, 0x4f, 0x1b, 0x47,
+	0x18, 0x66, 0xb1, 0x21, 0xde, 0x97, 0x00, 0x66, 0x4a, 0xc8, 0x42, 0x1a, 0x43, 0xe9, 0x87, 0x28,
+	0x55, 0x6c, 0x91, 0x46, 0x91, 0x9a, 0x9e, 0xd6, 0xde, 0x8d, 0xe3, 0xd6, 0xc5, 0xd6, 0xd8, 0x10,
+	0xa9, 0xaa, 0xb4, 0x1a, 0xef, 0x8e, 0x96, 0x11, 0xde, 0x0f, 0xed, 0xce, 0xba, 0xe4, 0x1f, 0x54,
+	0x95, 0x5a, 0xf5, 0xd2, 0x5f, 0xd0, 0x4b, 0x7b, 0xcb, 0x21, 0x3f, 0x22, 0xc7, 0x28, 0xa7, 0xaa,
+	0x87, 0xa8, 0x4a, 0x2a, 0xe5, 0x6f, 0x54, 0x33, 0xb3, 0x5e, 0x08, 0x58, 0x95, 0x7a, 0x41, 0xfb,
+	0x3e, 0xef, 0x33, 0xef, 0xcc, 0x33, 0xcf, 0x33, 0x00, 0x6c, 0xf3, 0x13, 0x32, 0x26, 0x41, 0x96,
+	0x36, 0xdc, 0x28, 0x88, 0x33, 0x4e, 0x1b, 0x93, 0x83, 0x06, 0x7f, 0x12, 0xd3, 0xb4, 0x1e, 0x27,
+	0x11, 0x8f, 0xd0, 0x7b, 0x53, 0x42, 0x3d, 0x27, 0xd4, 0x27, 0x07, 0x5b, 0x6b, 0x24, 0x60, 0x61,
+	0xd4, 0x90, 0x3f, 0x15, 0x6f, 0xab, 0xe6, 0x46, 0x69, 0x10, 0xa5, 0x8d, 0x11, 0x49, 0xc5, 0x8c,
+	0x11, 0xe5, 0xe4, 0xa0, 0xe1, 0x46, 0x2c, 0xcc, 0xfb, 0x9b, 0xaa, 0xef, 0xc8, 0xaa, 0xa1, 0x8a,
+	0xbc, 0xb5, 0xee, 0x47, 0x7e, 0xa4, 0x70, 0xf1, 0xa5, 0xd0, 0xdd, 0x9f, 0xcb, 0xb0, 0xd8, 0x27,
+	0x09, 0x09, 0x52, 0xf4, 0x1d, 0xdc, 0x0c, 0x58, 0x28, 0x96, 0x4e, 0x98, 0x47, 0x13, 0xc7, 0x8d,
+	0xc6, 0x63, 0xc2, 0x69, 0x42, 0xc6, 0x86, 0xb6, 0xa3, 0xed, 0x2d, 0xdd, 0xdd, 0xac, 0xe7, 0x03,
+	0xc5, 0xee, 0xf5, 0x7c, 0xf7, 0x7a, 0x2b, 0x62, 0x61, 0x53, 0x7f, 0xfe, 0x6a, 0x7b, 0xee, 0xf7,
+	0xb7, 0x4f, 0xf7, 0x35, 0x7c, 0x23, 0x60, 0x61, 0x3f, 0x9f, 0xd1, 0x2a, 0x46, 0xa0, 0x4f, 0xa1,
+	0x9a, 0x85, 0xa3, 0x28, 0xf4, 0x58, 0xe8, 0x3b, 0xa3, 0x71, 0xe4, 0x9e, 0xa6, 0xc6, 0xfc, 0x8e,
+	0xb6, 0x57, 0xc6, 0xab, 0x05, 0xde, 0x94, 0x30, 0x3a, 0x80, 0x1b, 0x01, 0x39, 0x73, 0xfc, 0x38,
+	0x4b, 0x9d, 0x98, 0x26, 0xc5, 0x89, 0x8c, 0xd2, 0x8e, 0xb6, 0xb7, 0x8c, 0x51, 0x40, 0xce, 0xda,
+	0x71, 0x96, 0xf6, 0x69, 0x32, 0xdd, 0x07, 0x6d, 0xc3, 0x92, 0x1f, 0x67, 0x8e, 0x3b, 0x26, 0x69,
+	0x4a, 0x53, 0xa3, 0xbc, 0x53, 0xda, 0xd3, 0x31, 0xf8, 0x71, 0xd6, 0x52, 0x08, 0x1a, 0x80, 0xce,
+	0xc9, 0x29, 0x75, 0x12, 0xc2, 0xa9, 0xb1, 0xb0, 0xa3, 0xed, 0xe9, 0xcd, 0xfb, 0xe2, 0xcc, 0x7f,
+	0xbd, 0xda, 0xbe, 0xa5, 0x54, 0xa5, 0xde, 0x69, 0x9d, 0x45, 0x8d, 0x80, 0xf0, 0x93, 0x7a, 0x97,
+	0xfa, 0xc4, 0x7d, 0x62, 0x51, 0xf7, 0xe5, 0xb3, 0x3b, 0x90, 0x8b, 0xb6, 0xa8, 0xab, 0x04, 0x56,
+	0xc4, 0x20, 0x4c, 0x38, 0x45, 0x7b, 0x50, 0x15, 0x37, 0x36, 0xa6, 0x24, 0xa5, 0x53, 0x4d, 0x8b,
+	0x52, 0xd3, 0x4a, 0xc0, 0xc2, 0xae, 0x80, 0x73, 0x49, 0x1f, 0xc0, 0x75, 0x3f, 0x21, 0x6e, 0xc1,
+	0xba, 0x26, 0x59, 0x4b, 0x12, 0xcb, 0x29, 0x5f, 0xc0, 0xa6, 0x50, 0x9d, 0x52, 0xce, 0xc7, 0x34,
+	0xa0, 0x21, 0x57, 0xe2, 0xe5, 0x02, 0xa3, 0x22, 0x95, 0x6f, 0x04, 0xe4, 0x6c, 0x70, 0xde, 0xef,
+	0xd3, 0x44, 0xae, 0x45, 0xfb, 0xb0, 0xc6, 0x42, 0xc6, 0x19, 0x19, 0x8b, 0x4b, 0x73, 0x52, 0x37,
+	0x4a, 0xa8, 0xa1, 0xcb, 0x25, 0xab, 0x79, 0xa3, 0x1d, 0x67, 0x03, 0x01, 0x3f, 0xa8, 0xfd, 0xf8,
+	0xf6, 0xe9, 0xfe, 0x66, 0x91, 0xc7, 0xb3, 0x22, 0x91, 0x2a, 0x05, 0xbb, 0xbf, 0x96, 0xa0, 0x52,
+	0x5c, 0xeb, 0x5d, 0xb8, 0x46, 0x3c, 0x2f, 0xa1, 0x69, 0x2a, 0x23, 0xa0, 0x37, 0x8d, 0x97, 0xcf,
+	0xee, 0xac, 0xe7, 0x17, 0x62, 0xaa, 0xce, 0x80, 0x27, 0x2c, 0xf4, 0xf1, 0x94, 0x88, 0x0c, 0xb8,
+	0x16, 0x44, 0x21, 0x3b, 0xa5, 0x89, 0xf4, 0x57, 0xc7, 0xd3, 0x12, 0x6d, 0x41, 0x85, 0x86, 0x5e,
+	0x1c, 0xb1, 0x90, 0x4b, 0x2b, 0x75, 0x5c, 0xd4, 0x68, 0x03, 0x16, 0x13, 0xea, 0xb3, 0x28, 0x34,
+	0xca, 0xb2, 0x93, 0x57, 0xc8, 0x02, 0xb8, 0x90, 0xc3, 0x85, 0xff, 0x91, 0xc3, 0x0b, 0xeb, 0xd0,
+	0x97, 0xb0, 0x98, 0x72, 0xc2, 0x33, 0x65, 0xcf, 0xca, 0xdd, 0x0f, 0xeb, 0x33, 0xde, 0x5b, 0x7d,
+	0x2a, 0x7b, 0x20, 0xa9, 0x38, 0x5f, 0x82, 0x1e, 0xc0, 0xe6, 0x79, 0x72, 0x05, 0x7d, 0x4c, 0x39,
+	0x75, 0x4e, 0x28, 0xf3, 0x4f, 0xb8, 0x34, 0xb2, 0x84, 0x6f, 0x16, 0x84, 0x56, 0xde, 0x7f, 0x24,
+	0xdb, 0xe8, 0x16, 0xe8, 0x32, 0x97, 0x51, 0x16, 0xf2, 0xdc, 0xc4, 0x8a, 0x48, 0xa5, 0xa8, 0xd1,
+	0x67, 0xb0, 0x26, 0x54, 0xa6, 0x9c, 0x26, 0xd4, 0x9b, 0x0e, 0xd4, 0xe5, 0xc0, 0xea, 0x79, 0x43,
+	0x4d, 0xda, 0xfd, 0xa7, 0x04, 0xa5, 0x76, 0xff, 0x08, 0xad, 0xc0, 0x3c, 0xf3, 0xa4, 0x1b, 0x65,
+	0x3c, 0xcf, 0x3c, 0x84, 0xa0, 0x9c, 0x65, 0xcc, 0xcb, 0xef, 0x5a, 0x7e, 0xa3, 0x7b, 0x50, 0x79,
+	0xe7, 0xcd, 0xfc, 0x97, 0x6f, 0x05, 0x13, 0xad, 0xc3, 0x42, 0x10, 0x79, 0x74, 0x9c, 0x3b, 0xa0,
+	0x0a, 0x81, 0xca, 0x57, 0xa5, 0x1e, 0x0d, 0x56, 0x05, 0xba, 0x0d, 0x10, 0xd0, 0x20, 0x4a, 0x9e,
+	0x38, 0x01, 0x1b, 0xe5, 0x99, 0xd7, 0x15, 0xf2, 0x0d, 0x1b, 0xa1, 0x5d, 0x58, 0x8e, 0x5d, 0xe6,
+	0x78, 0x74, 0xc2, 0x5c, 0xea, 0x30, 0x4f, 0x5e, 0xd3, 0x32, 0x5e, 0x8a, 0x5d, 0x66, 0x49, 0xac,
+	0xe3, 0xa1, 0x8f, 0x61, 0xc5, 0x4b, 0xd8, 0x84, 0x26, 0xce, 0x84, 0x26, 0xa9, 0x70, 0xbe, 0x22,
+	0x77, 0x58, 0x56, 0xe8, 0xb1, 0x02, 0xc5, 0xcb, 0x71, 0x33, 0x8f, 0x14, 0x24, 0x5d, 0x92, 0x96,
+	0x04, 0x36, 0xa5, 0xf4, 0xa0, 0x4a, 0x38, 0xa7, 0xc2, 0x2e, 0x16, 0x85, 0x0e, 0x67, 0x34, 0x31,
+	0x40, 0xfa, 0xfc, 0xd1, 0x4c, 0x9f, 0xcd, 0x73, 0xf2, 0x90, 0xd1, 0x04, 0xaf, 0x92, 0x77, 0x01,
+	0x74, 0xbf, 0x88, 0xcb, 0x92, 0x1c, 0x53, 0x9b, 0x39, 0xa6, 0xdd, 0x3f, 0xba, 0x94, 0x94, 0x75,
+	0x58, 0x50, 0x6f, 0xef, 0xba, 0x94, 0xab, 0x8a, 0xd9, 0x36, 0x2f, 0xcf, 0xb6, 0x79, 0x3f, 0x81,
+	0x95, 0x77, 0x63, 0x88, 0xb6, 0xe1, 0x56, 0x1f, 0xf7, 0x8e, 0x3b, 0x96, 0x8d, 0x9d, 0xc1, 0xd0,
+	0x1c, 0x1e, 0x0d, 0x9c, 0xa3, 0xc3, 0x41, 0xdf, 0x6e, 0x75, 0x1e, 0x76, 0x6c, 0xab, 0x3a, 0x87,
+	0xb6, 0x60, 0xe3, 0x32, 0xc1, 0x6c, 0x0d, 0x3b, 0xc7, 0x76, 0x55, 0x43, 0xb7, 0x61, 0xf3, 0xea,
+	0xe2, 0x66, 0xef, 0xd0, 0xea, 0x1c, 0xb6, 0xab, 0xf3, 0x5b, 0xe5, 0x1f, 0x7e, 0xab, 0xcd, 0xed,
+	0xff, 0xa4, 0x81, 0x5e, 0x88, 0x11, 0xe3, 0xda, 0xfd, 0xa3, 0xd9, 0x5b, 0x19, 0xb0, 0x7e, 0xa1,
+	0x67, 0x1e, 0x9b, 0x9d, 0xae, 0xd9, 0xec, 0x8a, 0x8d, 0x6e, 0xc0, 0xda, 0x85, 0x4e, 0xd7, 0x36,
+	0x07, 0xb6, 0x55, 0x9d, 0xbf, 0x04, 0x7f, 0x65, 0x76, 0xba, 0xb6, 0x55, 0x2d, 0xa1, 0x0d, 0x40,
+	0x17, 0x60, 0x6c, 0x0f, 0x3b, 0xd8, 0xb6, 0xaa, 0xe5, 0xfc, 0x3c, 0x7f, 0x68, 0xb0, 0x7a, 0xc9,
+	0x23, 0xb4, 0x03, 0xef, 0x9b, 0xc3, 0xa1, 0x2d, 0x56, 0x74, 0x7a, 0x87, 0xce, 0xb0, 0x63, 0xe3,
+	0x4b, 0x67, 0xdb, 0x85, 0xda, 0x15, 0xc6, 0xc0, 0xee, 0x3e, 0x74, 0xb0, 0xdd, 0xef, 0xe1, 0xa1,
+	0x6d, 0x55, 0xb5, 0x99, 0x9c, 0xc7, 0x3d, 0xfc, 0xb5, 0x73, 0x6c, 0x63, 0x35, 0x67, 0x1e, 0x7d,
+	0x02, 0xbb, 0x57, 0x38, 0x8f, 0x4c, 0x6c, 0x3d, 0x36, 0xb1, 0xed, 0xa8, 0x8e, 0xd0, 0xa0, 0xce,
+	0xda, 0x3c, 0x7c, 0xfe, 0xba, 0xa6, 0xbd, 0x78, 0x5d, 0xd3, 0xfe, 0x7e, 0x5d, 0xd3, 0x7e, 0x79,
+	0x53, 0x9b, 0x7b, 0xf1, 0xa6, 0x36, 0xf7, 0xe7, 0x9b, 0xda, 0xdc, 0xb7, 0xf7, 0x7c, 0xc6, 0x4f,
+	0xb2, 0x91, 0x48, 0x4c, 0x63, 0x1a, 0x9f, 0x3b, 0x21, 0xe5, 0xdf, 0x47, 0xc9, 0x69, 0x63, 0xc6,
+	0xef, 0x5f, 0xf9, 0xef, 0xc0, 0x68, 0x51, 0xfe, 0x59, 0xfe, 0xfc, 0xdf, 0x00, 0x00, 0x00, 0xff,
+	0xff, 0xda, 0xed, 0xf9, 0x8b, 0x32, 0x08, 0x00, 0x00,
 }
 
 func (m *Params) Marshal() (dAtA []byte, err error) {
@@ -191,6 +620,11 @@ func (m *Params) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.InitialGpuScore != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.InitialGpuScore))
+		i--
+		dAtA[i] = 0x48
+	}
 	if m.MaxSettlementsPerBlock != 0 {
 		i = encodeVarintTypes(dAtA, i, uint64(m.MaxSettlementsPerBlock))
 		i--
@@ -248,6 +682,187 @@ func (m *Params) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *Provider) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Provider) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Provider) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.RegisteredHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.RegisteredHeight))
+		i--
+		dAtA[i] = 0x48
+	}
+	if m.GpuCount != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.GpuCount))
+		i--
+		dAtA[i] = 0x40
+	}
+	if m.UnbondingCompleteHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.UnbondingCompleteHeight))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.Status != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x30
+	}
+	{
+		size, err := m.Collateral.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x2a
+	if len(m.Region) > 0 {
+		i -= len(m.Region)
+		copy(dAtA[i:], m.Region)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Region)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Endpoint) > 0 {
+		i -= len(m.Endpoint)
+		copy(dAtA[i:], m.Endpoint)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Endpoint)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Moniker) > 0 {
+		i -= len(m.Moniker)
+		copy(dAtA[i:], m.Moniker)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Moniker)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Address) > 0 {
+		i -= len(m.Address)
+		copy(dAtA[i:], m.Address)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Address)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *GPU) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *GPU) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *GPU) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.RegisteredHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.RegisteredHeight))
+		i--
+		dAtA[i] = 0x68
+	}
+	if m.Score != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Score))
+		i--
+		dAtA[i] = 0x60
+	}
+	if m.Status != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.AttestationTier != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.AttestationTier))
+		i--
+		dAtA[i] = 0x50
+	}
+	if len(m.CudaVersion) > 0 {
+		i -= len(m.CudaVersion)
+		copy(dAtA[i:], m.CudaVersion)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.CudaVersion)))
+		i--
+		dAtA[i] = 0x4a
+	}
+	if len(m.DriverVersion) > 0 {
+		i -= len(m.DriverVersion)
+		copy(dAtA[i:], m.DriverVersion)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.DriverVersion)))
+		i--
+		dAtA[i] = 0x42
+	}
+	if m.PciDeviceId != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.PciDeviceId))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.MemoryMib != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.MemoryMib))
+		i--
+		dAtA[i] = 0x30
+	}
+	if len(m.Class) > 0 {
+		i -= len(m.Class)
+		copy(dAtA[i:], m.Class)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Class)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.Model) > 0 {
+		i -= len(m.Model)
+		copy(dAtA[i:], m.Model)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Model)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Uuid) > 0 {
+		i -= len(m.Uuid)
+		copy(dAtA[i:], m.Uuid)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Uuid)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Id != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Id))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintTypes(dAtA []byte, offset int, v uint64) int {
 	offset -= sovTypes(v)
 	base := offset
@@ -289,6 +904,102 @@ func (m *Params) Size() (n int) {
 	}
 	if m.MaxSettlementsPerBlock != 0 {
 		n += 1 + sovTypes(uint64(m.MaxSettlementsPerBlock))
+	}
+	if m.InitialGpuScore != 0 {
+		n += 1 + sovTypes(uint64(m.InitialGpuScore))
+	}
+	return n
+}
+
+func (m *Provider) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Address)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Moniker)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Endpoint)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Region)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = m.Collateral.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	if m.Status != 0 {
+		n += 1 + sovTypes(uint64(m.Status))
+	}
+	if m.UnbondingCompleteHeight != 0 {
+		n += 1 + sovTypes(uint64(m.UnbondingCompleteHeight))
+	}
+	if m.GpuCount != 0 {
+		n += 1 + sovTypes(uint64(m.GpuCount))
+	}
+	if m.RegisteredHeight != 0 {
+		n += 1 + sovTypes(uint64(m.RegisteredHeight))
+	}
+	return n
+}
+
+func (m *GPU) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Id != 0 {
+		n += 1 + sovTypes(uint64(m.Id))
+	}
+	l = len(m.Uuid)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Model)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Class)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.MemoryMib != 0 {
+		n += 1 + sovTypes(uint64(m.MemoryMib))
+	}
+	if m.PciDeviceId != 0 {
+		n += 1 + sovTypes(uint64(m.PciDeviceId))
+	}
+	l = len(m.DriverVersion)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.CudaVersion)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.AttestationTier != 0 {
+		n += 1 + sovTypes(uint64(m.AttestationTier))
+	}
+	if m.Status != 0 {
+		n += 1 + sovTypes(uint64(m.Status))
+	}
+	if m.Score != 0 {
+		n += 1 + sovTypes(uint64(m.Score))
+	}
+	if m.RegisteredHeight != 0 {
+		n += 1 + sovTypes(uint64(m.RegisteredHeight))
 	}
 	return n
 }
@@ -518,6 +1229,687 @@ func (m *Params) Unmarshal(dAtA []byte) error {
 				b := dAtA[iNdEx]
 				iNdEx++
 				m.MaxSettlementsPerBlock |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 9:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field InitialGpuScore", wireType)
+			}
+			m.InitialGpuScore = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.InitialGpuScore |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Provider) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Provider: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Provider: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Address", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Address = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Moniker", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Moniker = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Endpoint", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Endpoint = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Region", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Region = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Collateral", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Collateral.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= ProviderStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field UnbondingCompleteHeight", wireType)
+			}
+			m.UnbondingCompleteHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.UnbondingCompleteHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field GpuCount", wireType)
+			}
+			m.GpuCount = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.GpuCount |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 9:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RegisteredHeight", wireType)
+			}
+			m.RegisteredHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.RegisteredHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *GPU) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: GPU: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: GPU: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			m.Id = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Id |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Uuid", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Uuid = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Model", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Model = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Class", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Class = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MemoryMib", wireType)
+			}
+			m.MemoryMib = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MemoryMib |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PciDeviceId", wireType)
+			}
+			m.PciDeviceId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.PciDeviceId |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DriverVersion", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.DriverVersion = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CudaVersion", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.CudaVersion = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 10:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field AttestationTier", wireType)
+			}
+			m.AttestationTier = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.AttestationTier |= AttestationTier(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= GPUStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 12:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Score", wireType)
+			}
+			m.Score = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Score |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 13:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RegisteredHeight", wireType)
+			}
+			m.RegisteredHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.RegisteredHeight |= int64(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}
