@@ -26,6 +26,14 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					RpcMethod: "GPU", Use: "gpu [id]", Short: "Show one GPU",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
 				},
+				{
+					RpcMethod: "OffersByClass", Use: "offers [class]", Short: "List a class's offers, cheapest first",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "class"}},
+				},
+				{
+					RpcMethod: "Offer", Use: "offer [id]", Short: "Show one offer",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
+				},
 			},
 		},
 		Tx: &autocliv1.ServiceCommandDescriptor{
@@ -68,6 +76,27 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				{
 					RpcMethod: "RetireGPU", Use: "retire-gpu [gpu-id]", Short: "Retire an available GPU",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "gpu_id"}},
+				},
+				{
+					RpcMethod: "CreateOffer", Use: "create-offer [class] [price-per-gpu-hour] [min-hours] [max-hours] [gpus]",
+					Short:   "Offer available GPUs of one class at a price per GPU-hour",
+					Example: "thalamusd tx compute create-offer H100-SXM-80G 2000000uthal 1 720 4 --from provider",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+						{ProtoField: "class"}, {ProtoField: "price_per_gpu_hour"}, {ProtoField: "min_lease_hours"},
+						{ProtoField: "max_lease_hours"}, {ProtoField: "gpus"},
+					},
+				},
+				{
+					RpcMethod: "UpdateOffer", Use: "update-offer [offer-id] [price-per-gpu-hour] [min-hours] [max-hours] [gpus]",
+					Short: "Replace an offer's terms",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{
+						{ProtoField: "offer_id"}, {ProtoField: "price_per_gpu_hour"}, {ProtoField: "min_lease_hours"},
+						{ProtoField: "max_lease_hours"}, {ProtoField: "gpus"},
+					},
+				},
+				{
+					RpcMethod: "CloseOffer", Use: "close-offer [offer-id]", Short: "Close an offer",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "offer_id"}},
 				},
 			},
 		},

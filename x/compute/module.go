@@ -140,6 +140,9 @@ func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Re
 	reg.Add(weights.Get("msg_unbond_provider", 5), simulation.MsgUnbondProviderFactory(am.keeper))
 	reg.Add(weights.Get("msg_register_gpu", 60), simulation.MsgRegisterGPUFactory(am.keeper))
 	reg.Add(weights.Get("msg_retire_gpu", 10), simulation.MsgRetireGPUFactory(am.keeper))
+	reg.Add(weights.Get("msg_create_offer", 30), simulation.MsgCreateOfferFactory(am.keeper))
+	reg.Add(weights.Get("msg_update_offer", 15), simulation.MsgUpdateOfferFactory(am.keeper))
+	reg.Add(weights.Get("msg_close_offer", 5), simulation.MsgCloseOfferFactory(am.keeper))
 }
 
 // ProposalMsgsX registers the governance messages simulations may propose.

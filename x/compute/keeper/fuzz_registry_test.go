@@ -12,8 +12,8 @@ import (
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
 
-// FuzzRegistryMessages decodes arbitrary bytes as each registry message and runs its handler
-// against a registry with one provider and GPU: no input may panic, a rejection must leave
+// FuzzRegistryMessages decodes arbitrary bytes as each provider, GPU and offer message and
+// runs its handler against a registry with one provider, GPU and offer: no input may panic, a rejection must leave
 // state and balances unchanged, and the collateral invariant must hold afterwards.
 func FuzzRegistryMessages(f *testing.F) {
 	seed := newFixture(f)
@@ -26,6 +26,9 @@ func FuzzRegistryMessages(f *testing.F) {
 		&types.MsgUnbondProvider{Owner: owner},
 		gpuMsg(owner, testUUID2),
 		&types.MsgRetireGPU{Provider: owner, GpuId: 1},
+		offerMsg(owner, 100, 1),
+		&types.MsgUpdateOffer{Provider: owner, OfferId: 1, PricePerGpuHour: uthal(5), MinLeaseHours: 1, MaxLeaseHours: 2, Gpus: 1},
+		&types.MsgCloseOffer{Provider: owner, OfferId: 1},
 	}
 	for i, m := range seeds {
 		bz, err := proto.Marshal(m)
@@ -39,9 +42,11 @@ func FuzzRegistryMessages(f *testing.F) {
 		ms := keeper.NewMsgServerImpl(fx.keeper)
 		_, err := ms.RegisterGPU(fx.Ctx, gpuMsg(owner, testUUID))
 		require.NoError(t, err)
+		_, err = ms.CreateOffer(fx.Ctx, offerMsg(owner, 1_000, 1))
+		require.NoError(t, err)
 
 		var run func() error
-		switch kind % 6 {
+		switch kind % 9 {
 		case 0:
 			var m types.MsgRegisterProvider
 			if m.Unmarshal(bz) != nil {
@@ -72,12 +77,30 @@ func FuzzRegistryMessages(f *testing.F) {
 				return
 			}
 			run = func() error { _, err := ms.RegisterGPU(fx.Ctx, &m); return err }
-		default:
+		case 5:
 			var m types.MsgRetireGPU
 			if m.Unmarshal(bz) != nil {
 				return
 			}
 			run = func() error { _, err := ms.RetireGPU(fx.Ctx, &m); return err }
+		case 6:
+			var m types.MsgCreateOffer
+			if m.Unmarshal(bz) != nil {
+				return
+			}
+			run = func() error { _, err := ms.CreateOffer(fx.Ctx, &m); return err }
+		case 7:
+			var m types.MsgUpdateOffer
+			if m.Unmarshal(bz) != nil {
+				return
+			}
+			run = func() error { _, err := ms.UpdateOffer(fx.Ctx, &m); return err }
+		default:
+			var m types.MsgCloseOffer
+			if m.Unmarshal(bz) != nil {
+				return
+			}
+			run = func() error { _, err := ms.CloseOffer(fx.Ctx, &m); return err }
 		}
 
 		before, err := fx.keeper.ExportGenesis(fx.Ctx)

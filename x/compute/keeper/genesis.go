@@ -39,6 +39,14 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	for _, o := range gs.Offers {
+		if err := k.setOffer(ctx, nil, o); err != nil {
+			return err
+		}
+	}
+	if err := k.NextOfferID.Set(ctx, gs.NextOfferId); err != nil {
+		return err
+	}
 	return k.NextGPUID.Set(ctx, gs.NextGpuId)
 }
 
@@ -59,6 +67,15 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		gs.Gpus = append(gs.Gpus, g)
 		return false, nil
 	}); err != nil {
+		return nil, err
+	}
+	if err := k.Offers.Walk(ctx, nil, func(_ uint64, o types.Offer) (bool, error) {
+		gs.Offers = append(gs.Offers, o)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if gs.NextOfferId, err = k.NextOfferID.Peek(ctx); err != nil {
 		return nil, err
 	}
 	gs.NextGpuId, err = k.NextGPUID.Peek(ctx)

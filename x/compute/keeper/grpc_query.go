@@ -118,3 +118,32 @@ func (q queryServer) GPU(ctx context.Context, req *types.QueryGPURequest) (*type
 	}
 	return &types.QueryGPUResponse{Gpu: g}, nil
 }
+
+// OffersByClass pages through one class's offers in matching order: cheapest, then oldest.
+func (q queryServer) OffersByClass(ctx context.Context, req *types.QueryOffersByClassRequest) (*types.QueryOffersByClassResponse, error) {
+	if req == nil || req.Class == "" {
+		return nil, status.Error(codes.InvalidArgument, "class is required")
+	}
+	offers, page, err := query.CollectionPaginate(ctx, q.k.OffersByPrice, req.Pagination,
+		func(key collections.Pair[string, PriceID], _ collections.NoValue) (types.Offer, error) {
+			return q.k.Offers.Get(ctx, key.K2().K2())
+		}, query.WithCollectionPaginationPairPrefix[string, PriceID](req.Class))
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryOffersByClassResponse{Offers: offers, Pagination: page}, nil
+}
+
+// Offer returns one offer by id.
+func (q queryServer) Offer(ctx context.Context, req *types.QueryOfferRequest) (*types.QueryOfferResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	o, err := q.k.Offers.Get(ctx, req.Id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil, status.Errorf(codes.NotFound, "offer %d not found", req.Id)
+	} else if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryOfferResponse{Offer: o}, nil
+}

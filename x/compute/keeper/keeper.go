@@ -40,6 +40,19 @@ func newGPUIndexes(sb *collections.SchemaBuilder, addressCodec address.Codec) GP
 	}
 }
 
+// OfferIndexes keep one offer per provider and class.
+type OfferIndexes struct {
+	ProviderClass *indexes.Unique[collections.Pair[sdk.AccAddress, string], uint64, types.Offer]
+}
+
+// IndexesList implements collections.Indexes.
+func (i OfferIndexes) IndexesList() []collections.Index[uint64, types.Offer] {
+	return []collections.Index[uint64, types.Offer]{i.ProviderClass}
+}
+
+// PriceID orders offers of one class by price per GPU-hour, then id (oldest first).
+type PriceID = collections.Pair[uint64, uint64]
+
 // Keeper owns the x/compute state. All collateral sits in the x/compute module account.
 type Keeper struct {
 	cdc          codec.BinaryCodec
@@ -55,6 +68,10 @@ type Keeper struct {
 	UnbondingQueue collections.KeySet[collections.Pair[int64, sdk.AccAddress]]
 	GPUs           *collections.IndexedMap[uint64, types.GPU, GPUIndexes]
 	NextGPUID      collections.Sequence
+	Offers         *collections.IndexedMap[uint64, types.Offer, OfferIndexes]
+	// OffersByPrice orders open offers by (class, price per GPU-hour, id) for matching.
+	OffersByPrice collections.KeySet[collections.Pair[string, PriceID]]
+	NextOfferID   collections.Sequence
 }
 
 // NewKeeper builds the keeper; it panics on a malformed authority or schema, which are wiring bugs.
@@ -82,6 +99,18 @@ func NewKeeper(
 		GPUs: collections.NewIndexedMap(sb, types.GPUsKey, "gpus", collections.Uint64Key,
 			codec.CollValue[types.GPU](cdc), newGPUIndexes(sb, addressCodec)),
 		NextGPUID: collections.NewSequence(sb, types.NextGPUIDKey, "next_gpu_id"),
+		Offers: collections.NewIndexedMap(sb, types.OffersKey, "offers", collections.Uint64Key,
+			codec.CollValue[types.Offer](cdc), OfferIndexes{
+				ProviderClass: indexes.NewUnique(sb, types.OffersByProviderKey, "offers_by_provider_class",
+					collections.PairKeyCodec(sdk.AccAddressKey, collections.StringKey), collections.Uint64Key,
+					func(_ uint64, o types.Offer) (collections.Pair[sdk.AccAddress, string], error) {
+						addr, err := addressCodec.StringToBytes(o.Provider)
+						return collections.Join(sdk.AccAddress(addr), o.Class), err
+					}),
+			}),
+		OffersByPrice: collections.NewKeySet(sb, types.OffersByPriceKey, "offers_by_price",
+			collections.PairKeyCodec(collections.StringKey, collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key))),
+		NextOfferID: collections.NewSequence(sb, types.NextOfferIDKey, "next_offer_id"),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -109,8 +109,8 @@ func (k msgServer) AddCollateral(ctx context.Context, msg *types.MsgAddCollatera
 	})
 }
 
-// UnbondProvider retires the provider's available GPUs and queues its collateral for return
-// after unbonding_blocks. A provider with a leased GPU cannot unbond.
+// UnbondProvider closes the provider's offers, retires its available GPUs and queues its
+// collateral for return after unbonding_blocks. A provider with a leased GPU cannot unbond.
 func (k msgServer) UnbondProvider(ctx context.Context, msg *types.MsgUnbondProvider) (*types.MsgUnbondProviderResponse, error) {
 	owner, ownerStr, err := k.decodeAddress(msg.Owner)
 	if err != nil {
@@ -132,6 +132,25 @@ func (k msgServer) UnbondProvider(ctx context.Context, msg *types.MsgUnbondProvi
 	for _, g := range gpus {
 		if g.Status == types.GPU_STATUS_LEASED {
 			return nil, errorsmod.Wrapf(types.ErrProviderHasLeases, "gpu %d is leased", g.Id)
+		}
+	}
+	// Its offers close: the GPUs behind them are retiring. One offer per class at most.
+	for _, class := range params.GpuClasses {
+		id, err := k.Offers.Indexes.ProviderClass.MatchExact(ctx, collections.Join(owner, class))
+		if errors.Is(err, collections.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		offer, err := k.Offers.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := k.removeOffer(ctx, offer); err != nil {
+			return nil, err
+		}
+		if err := emit(ctx, &types.EventOfferClosed{OfferId: id, Provider: ownerStr}); err != nil {
+			return nil, err
 		}
 	}
 	var retired uint32

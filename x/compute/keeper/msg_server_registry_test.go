@@ -263,10 +263,16 @@ func TestUnbondProvider(t *testing.T) {
 	requireRejected(t, f, types.ErrProviderHasLeases, func() error { _, err := ms.UnbondProvider(f.Ctx, &types.MsgUnbondProvider{Owner: owner}); return err })
 	setStatus(leased.GpuId, types.GPU_STATUS_AVAILABLE)
 
+	offer, err := ms.CreateOffer(f.Ctx, offerMsg(owner, 1_000, 2))
+	require.NoError(t, err)
+
 	f.Ctx = f.Ctx.WithBlockHeight(100)
 	resp, err := ms.UnbondProvider(f.Ctx, &types.MsgUnbondProvider{Owner: owner})
 	require.NoError(t, err)
 	require.Equal(t, int64(110), resp.CompletionHeight)
+	has, err := f.keeper.Offers.Has(f.Ctx, offer.OfferId)
+	require.NoError(t, err)
+	require.False(t, has, "unbonding closes the provider's offers")
 
 	requireRejected(t, f, types.ErrProviderUnbonding, func() error { _, err := ms.UnbondProvider(f.Ctx, &types.MsgUnbondProvider{Owner: owner}); return err })
 	requireRejected(t, f, types.ErrProviderUnbonding, func() error {
@@ -286,7 +292,7 @@ func TestUnbondProvider(t *testing.T) {
 	f.Ctx = f.Ctx.WithBlockHeight(110)
 	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
 	require.Equal(t, balanceAfterBond.Add(minCollateral()), f.bank.GetBalance(f.Ctx, addr, "uthal"))
-	has, err := f.keeper.Providers.Has(f.Ctx, addr)
+	has, err = f.keeper.Providers.Has(f.Ctx, addr)
 	require.NoError(t, err)
 	require.False(t, has)
 	// Retired GPUs are gone and their UUIDs free; the jailed GPU stays, keeping its UUID blocked.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"cosmossdk.io/collections"
+
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -132,6 +134,85 @@ func MsgRetireGPUFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRetire
 		}
 		return []simsx.SimAccount{owner}, &types.MsgRetireGPU{Provider: owner.AddressBech32, GpuId: gpu.Id}
 	}
+}
+
+// MsgCreateOfferFactory offers an active provider's available GPUs of a class it has no offer for.
+func MsgCreateOfferFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCreateOffer] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCreateOffer) {
+		owner, _ := anyActiveProvider(ctx, k, testData, reporter)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		gpus, err := k.GPUs.Indexes.Provider.MatchExact(ctx, owner.Address)
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		ids, err := gpus.PrimaryKeys()
+		if err != nil || len(ids) == 0 {
+			reporter.Skip("provider has no GPU")
+			return nil, nil
+		}
+		gpu, err := k.GPUs.Get(ctx, ids[testData.Rand().Intn(len(ids))])
+		if err != nil || gpu.Status != types.GPU_STATUS_AVAILABLE {
+			reporter.Skip("GPU not available")
+			return nil, nil
+		}
+		if _, err := k.Offers.Indexes.ProviderClass.MatchExact(ctx, collections.Join(owner.Address, gpu.Class)); err == nil {
+			reporter.Skip("class already offered")
+			return nil, nil
+		}
+		return []simsx.SimAccount{owner}, &types.MsgCreateOffer{
+			Provider: owner.AddressBech32, Class: gpu.Class, PricePerGpuHour: randomPrice(ctx, k, testData, reporter),
+			MinLeaseHours: 1, MaxLeaseHours: testData.Rand().Uint32InRange(1, types.MaxLeaseHours), Gpus: 1,
+		}
+	}
+}
+
+// MsgUpdateOfferFactory reprices a random offer.
+func MsgUpdateOfferFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpdateOffer] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateOffer) {
+		offer, owner := anyOffer(ctx, k, testData, reporter)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{owner}, &types.MsgUpdateOffer{
+			Provider: owner.AddressBech32, OfferId: offer.Id, PricePerGpuHour: randomPrice(ctx, k, testData, reporter),
+			MinLeaseHours: offer.MinLeaseHours, MaxLeaseHours: offer.MaxLeaseHours, Gpus: offer.Gpus,
+		}
+	}
+}
+
+// MsgCloseOfferFactory closes a random offer.
+func MsgCloseOfferFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCloseOffer] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCloseOffer) {
+		offer, owner := anyOffer(ctx, k, testData, reporter)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{owner}, &types.MsgCloseOffer{Provider: owner.AddressBech32, OfferId: offer.Id}
+	}
+}
+
+func randomPrice(ctx context.Context, k keeper.Keeper, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) sdk.Coin {
+	denom := mustParams(ctx, k, reporter).MinProviderCollateral.Denom
+	return sdk.NewInt64Coin(denom, int64(testData.Rand().IntInRange(1, 10_000_000)))
+}
+
+// anyOffer picks a random offer whose provider is a simulation account.
+func anyOffer(ctx context.Context, k keeper.Keeper, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) (types.Offer, simsx.SimAccount) {
+	var offers []types.Offer
+	if err := k.Offers.Walk(ctx, nil, func(_ uint64, o types.Offer) (bool, error) {
+		if testData.HasAccount(o.Provider) {
+			offers = append(offers, o)
+		}
+		return false, nil
+	}); err != nil || len(offers) == 0 {
+		reporter.Skip("no offer")
+		return types.Offer{}, simsx.SimAccount{}
+	}
+	o := offers[testData.Rand().Intn(len(offers))]
+	return o, testData.GetAccount(reporter, o.Provider)
 }
 
 // anyActiveProvider picks a random active provider that is a simulation account.

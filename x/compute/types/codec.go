@@ -17,6 +17,9 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgUnbondProvider{}, "thalamus/x/compute/MsgUnbondProvider")
 	legacy.RegisterAminoMsg(cdc, &MsgRegisterGPU{}, "thalamus/x/compute/MsgRegisterGPU")
 	legacy.RegisterAminoMsg(cdc, &MsgRetireGPU{}, "thalamus/x/compute/MsgRetireGPU")
+	legacy.RegisterAminoMsg(cdc, &MsgCreateOffer{}, "thalamus/x/compute/MsgCreateOffer")
+	legacy.RegisterAminoMsg(cdc, &MsgUpdateOffer{}, "thalamus/x/compute/MsgUpdateOffer")
+	legacy.RegisterAminoMsg(cdc, &MsgCloseOffer{}, "thalamus/x/compute/MsgCloseOffer")
 	cdc.RegisterConcrete(&Params{}, "thalamus/x/compute/Params", nil)
 }
 
@@ -30,6 +33,9 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgUnbondProvider{},
 		&MsgRegisterGPU{},
 		&MsgRetireGPU{},
+		&MsgCreateOffer{},
+		&MsgUpdateOffer{},
+		&MsgCloseOffer{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

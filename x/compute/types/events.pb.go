@@ -531,6 +531,213 @@ func (m *EventGPURetired) GetProvider() string {
 	return ""
 }
 
+// EventOfferCreated is emitted when a provider opens an offer.
+type EventOfferCreated struct {
+	OfferId         uint64     `protobuf:"varint,1,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+	Provider        string     `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	Class           string     `protobuf:"bytes,3,opt,name=class,proto3" json:"class,omitempty"`
+	PricePerGpuHour types.Coin `protobuf:"bytes,4,opt,name=price_per_gpu_hour,json=pricePerGpuHour,proto3" json:"price_per_gpu_hour"`
+	Gpus            uint32     `protobuf:"varint,5,opt,name=gpus,proto3" json:"gpus,omitempty"`
+}
+
+func (m *EventOfferCreated) Reset()         { *m = EventOfferCreated{} }
+func (m *EventOfferCreated) String() string { return proto.CompactTextString(m) }
+func (*EventOfferCreated) ProtoMessage()    {}
+func (*EventOfferCreated) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5af6222965d3e1f0, []int{8}
+}
+func (m *EventOfferCreated) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventOfferCreated) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventOfferCreated.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventOfferCreated) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventOfferCreated.Merge(m, src)
+}
+func (m *EventOfferCreated) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventOfferCreated) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventOfferCreated.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventOfferCreated proto.InternalMessageInfo
+
+func (m *EventOfferCreated) GetOfferId() uint64 {
+	if m != nil {
+		return m.OfferId
+	}
+	return 0
+}
+
+func (m *EventOfferCreated) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *EventOfferCreated) GetClass() string {
+	if m != nil {
+		return m.Class
+	}
+	return ""
+}
+
+func (m *EventOfferCreated) GetPricePerGpuHour() types.Coin {
+	if m != nil {
+		return m.PricePerGpuHour
+	}
+	return types.Coin{}
+}
+
+func (m *EventOfferCreated) GetGpus() uint32 {
+	if m != nil {
+		return m.Gpus
+	}
+	return 0
+}
+
+// EventOfferUpdated is emitted when a provider changes an offer's terms.
+type EventOfferUpdated struct {
+	OfferId         uint64     `protobuf:"varint,1,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+	PricePerGpuHour types.Coin `protobuf:"bytes,2,opt,name=price_per_gpu_hour,json=pricePerGpuHour,proto3" json:"price_per_gpu_hour"`
+	MinLeaseHours   uint32     `protobuf:"varint,3,opt,name=min_lease_hours,json=minLeaseHours,proto3" json:"min_lease_hours,omitempty"`
+	MaxLeaseHours   uint32     `protobuf:"varint,4,opt,name=max_lease_hours,json=maxLeaseHours,proto3" json:"max_lease_hours,omitempty"`
+	Gpus            uint32     `protobuf:"varint,5,opt,name=gpus,proto3" json:"gpus,omitempty"`
+}
+
+func (m *EventOfferUpdated) Reset()         { *m = EventOfferUpdated{} }
+func (m *EventOfferUpdated) String() string { return proto.CompactTextString(m) }
+func (*EventOfferUpdated) ProtoMessage()    {}
+func (*EventOfferUpdated) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5af6222965d3e1f0, []int{9}
+}
+func (m *EventOfferUpdated) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventOfferUpdated) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventOfferUpdated.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventOfferUpdated) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventOfferUpdated.Merge(m, src)
+}
+func (m *EventOfferUpdated) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventOfferUpdated) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventOfferUpdated.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventOfferUpdated proto.InternalMessageInfo
+
+func (m *EventOfferUpdated) GetOfferId() uint64 {
+	if m != nil {
+		return m.OfferId
+	}
+	return 0
+}
+
+func (m *EventOfferUpdated) GetPricePerGpuHour() types.Coin {
+	if m != nil {
+		return m.PricePerGpuHour
+	}
+	return types.Coin{}
+}
+
+func (m *EventOfferUpdated) GetMinLeaseHours() uint32 {
+	if m != nil {
+		return m.MinLeaseHours
+	}
+	return 0
+}
+
+func (m *EventOfferUpdated) GetMaxLeaseHours() uint32 {
+	if m != nil {
+		return m.MaxLeaseHours
+	}
+	return 0
+}
+
+func (m *EventOfferUpdated) GetGpus() uint32 {
+	if m != nil {
+		return m.Gpus
+	}
+	return 0
+}
+
+// EventOfferClosed is emitted when a provider closes an offer.
+type EventOfferClosed struct {
+	OfferId  uint64 `protobuf:"varint,1,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+}
+
+func (m *EventOfferClosed) Reset()         { *m = EventOfferClosed{} }
+func (m *EventOfferClosed) String() string { return proto.CompactTextString(m) }
+func (*EventOfferClosed) ProtoMessage()    {}
+func (*EventOfferClosed) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5af6222965d3e1f0, []int{10}
+}
+func (m *EventOfferClosed) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventOfferClosed) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventOfferClosed.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventOfferClosed) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventOfferClosed.Merge(m, src)
+}
+func (m *EventOfferClosed) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventOfferClosed) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventOfferClosed.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventOfferClosed proto.InternalMessageInfo
+
+func (m *EventOfferClosed) GetOfferId() uint64 {
+	if m != nil {
+		return m.OfferId
+	}
+	return 0
+}
+
+func (m *EventOfferClosed) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
 func init() {
 	proto.RegisterType((*EventParamsUpdated)(nil), "thalamus.compute.v1.EventParamsUpdated")
 	proto.RegisterType((*EventProviderRegistered)(nil), "thalamus.compute.v1.EventProviderRegistered")
@@ -540,51 +747,62 @@ func init() {
 	proto.RegisterType((*EventProviderUnbonded)(nil), "thalamus.compute.v1.EventProviderUnbonded")
 	proto.RegisterType((*EventGPURegistered)(nil), "thalamus.compute.v1.EventGPURegistered")
 	proto.RegisterType((*EventGPURetired)(nil), "thalamus.compute.v1.EventGPURetired")
+	proto.RegisterType((*EventOfferCreated)(nil), "thalamus.compute.v1.EventOfferCreated")
+	proto.RegisterType((*EventOfferUpdated)(nil), "thalamus.compute.v1.EventOfferUpdated")
+	proto.RegisterType((*EventOfferClosed)(nil), "thalamus.compute.v1.EventOfferClosed")
 }
 
 func init() { proto.RegisterFile("thalamus/compute/v1/events.proto", fileDescriptor_5af6222965d3e1f0) }
 
 var fileDescriptor_5af6222965d3e1f0 = []byte{
-	// 609 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xcc, 0x94, 0xcf, 0x6e, 0xd3, 0x40,
-	0x10, 0xc6, 0xe3, 0x26, 0x0d, 0xcd, 0x16, 0x04, 0x6c, 0xd3, 0xe2, 0x06, 0xc9, 0x0d, 0x3e, 0x55,
-	0x42, 0xb5, 0x15, 0xa8, 0x40, 0x9c, 0x50, 0x53, 0x21, 0xe0, 0x82, 0x22, 0xa3, 0x5e, 0x38, 0x10,
-	0x6d, 0xb2, 0x2b, 0x67, 0x55, 0x7b, 0xd7, 0xda, 0x5d, 0x07, 0xfa, 0x04, 0x5c, 0x39, 0x73, 0x00,
-	0xf1, 0x0e, 0x3c, 0x03, 0xea, 0xb1, 0xe2, 0xc4, 0xa9, 0x42, 0xc9, 0x8b, 0x20, 0xaf, 0xd7, 0xf9,
-	0x83, 0x82, 0x1a, 0x72, 0xe2, 0xe6, 0x99, 0x9d, 0x59, 0xff, 0xbe, 0xcf, 0xe3, 0x01, 0x4d, 0x35,
-	0x40, 0x11, 0x8a, 0x53, 0xe9, 0xf7, 0x79, 0x9c, 0xa4, 0x8a, 0xf8, 0xc3, 0x96, 0x4f, 0x86, 0x84,
-	0x29, 0xe9, 0x25, 0x82, 0x2b, 0x0e, 0xb7, 0x8a, 0x0a, 0xcf, 0x54, 0x78, 0xc3, 0x56, 0x63, 0xb7,
-	0xcf, 0x65, 0xcc, 0x65, 0x57, 0x97, 0xf8, 0x79, 0x90, 0xd7, 0x37, 0x9c, 0x3c, 0xf2, 0x7b, 0x48,
-	0x66, 0x97, 0xf5, 0x88, 0x42, 0x2d, 0xbf, 0xcf, 0x29, 0x33, 0xe7, 0xf5, 0x90, 0x87, 0x3c, 0xef,
-	0xcb, 0x9e, 0x4c, 0x76, 0x6f, 0x11, 0x87, 0x3a, 0x4b, 0x88, 0xb9, 0xd6, 0xfd, 0x60, 0x01, 0xf8,
-	0x2c, 0xe3, 0xea, 0x20, 0x81, 0x62, 0x79, 0x92, 0x60, 0xa4, 0x08, 0x86, 0x8f, 0x40, 0x0d, 0xa5,
-	0x6a, 0xc0, 0x05, 0x55, 0x67, 0xb6, 0xd5, 0xb4, 0xf6, 0x6b, 0x6d, 0xfb, 0xc7, 0xb7, 0x83, 0xba,
-	0x41, 0x3a, 0xc2, 0x58, 0x10, 0x29, 0x5f, 0x2b, 0x41, 0x59, 0x18, 0x4c, 0x4b, 0xe1, 0x13, 0x50,
-	0x4d, 0xf4, 0x45, 0xf6, 0x5a, 0xd3, 0xda, 0xdf, 0x7c, 0x70, 0xd7, 0x5b, 0x20, 0xd3, 0xcb, 0xdf,
-	0xd5, 0xae, 0x9c, 0x5f, 0xee, 0x95, 0x02, 0xd3, 0xe0, 0x5e, 0x5a, 0xe0, 0x4e, 0x4e, 0x22, 0xf8,
-	0x90, 0x62, 0x22, 0x02, 0x12, 0x52, 0xa9, 0x88, 0x20, 0x18, 0x1e, 0x82, 0x8d, 0xc4, 0x64, 0xaf,
-	0xa4, 0x99, 0x54, 0x42, 0x1b, 0x5c, 0x8b, 0x39, 0xa3, 0xa7, 0x44, 0x68, 0x9a, 0x5a, 0x50, 0x84,
-	0xb0, 0x01, 0x36, 0x08, 0xc3, 0x09, 0xa7, 0x4c, 0xd9, 0x65, 0x7d, 0x34, 0x89, 0xe1, 0x0e, 0xa8,
-	0x0a, 0x12, 0x52, 0xce, 0xec, 0x8a, 0x3e, 0x31, 0x11, 0x7c, 0x0a, 0x40, 0x9f, 0x47, 0x11, 0x52,
-	0x44, 0xa0, 0xc8, 0x5e, 0xd7, 0xf2, 0x76, 0x3d, 0x83, 0x90, 0x7d, 0x15, 0xcf, 0x7c, 0x15, 0xef,
-	0x98, 0x53, 0x66, 0xc4, 0xcd, 0xb4, 0xb8, 0x9f, 0x2c, 0x50, 0x9f, 0x13, 0x58, 0x98, 0xfd, 0x1f,
-	0xa8, 0x73, 0xbf, 0x17, 0x70, 0xc7, 0x13, 0xe0, 0x23, 0x8c, 0x57, 0x86, 0x7b, 0x0c, 0xaa, 0x28,
-	0xe6, 0x29, 0x53, 0x66, 0x0e, 0xae, 0x34, 0xca, 0x94, 0xff, 0xe1, 0x72, 0xf9, 0xdf, 0x5d, 0xfe,
-	0x6c, 0x81, 0x9d, 0x79, 0x97, 0x59, 0x8f, 0x33, 0x4c, 0x59, 0xb8, 0xa2, 0x94, 0xfb, 0xe0, 0x76,
-	0x36, 0xba, 0x11, 0x51, 0x94, 0xb3, 0xee, 0x80, 0xd0, 0x70, 0x90, 0xab, 0x2a, 0x07, 0xb7, 0xa6,
-	0x07, 0x2f, 0x74, 0x1e, 0xde, 0x03, 0xd7, 0xc3, 0x24, 0x95, 0x5d, 0x41, 0x14, 0x15, 0x04, 0x6b,
-	0x01, 0x37, 0x82, 0xcd, 0x2c, 0x17, 0xe4, 0x29, 0xf7, 0x8b, 0x05, 0xb6, 0x17, 0x00, 0xae, 0x6c,
-	0x75, 0x07, 0x6c, 0x4d, 0xe5, 0x67, 0x2f, 0x4e, 0x05, 0x23, 0x78, 0x59, 0xdf, 0xe1, 0xb4, 0x37,
-	0x30, 0xad, 0xee, 0xd7, 0x62, 0x27, 0x3c, 0xef, 0x9c, 0xcc, 0xfc, 0x84, 0xdb, 0xa0, 0x1a, 0x26,
-	0x69, 0x97, 0x62, 0x0d, 0x57, 0x09, 0xd6, 0xc3, 0x24, 0x7d, 0x89, 0x21, 0x04, 0x95, 0x34, 0xa5,
-	0xd8, 0x0c, 0xa1, 0x7e, 0x9e, 0x53, 0x52, 0x5e, 0x5a, 0x49, 0x1d, 0xac, 0xf7, 0x23, 0x24, 0xa5,
-	0x19, 0xcd, 0x3c, 0xc8, 0xb2, 0x31, 0xc7, 0x24, 0xff, 0xe5, 0x6a, 0x41, 0x1e, 0xb8, 0x6f, 0xc1,
-	0xcd, 0x29, 0xa2, 0x36, 0xf6, 0x6f, 0x7c, 0xb3, 0x2c, 0x6b, 0xcb, 0xb2, 0xb4, 0x5f, 0x9d, 0x8f,
-	0x1c, 0xeb, 0x62, 0xe4, 0x58, 0xbf, 0x46, 0x8e, 0xf5, 0x71, 0xec, 0x94, 0x2e, 0xc6, 0x4e, 0xe9,
-	0xe7, 0xd8, 0x29, 0xbd, 0x39, 0x0c, 0xa9, 0x1a, 0xa4, 0xbd, 0x6c, 0x9f, 0xf9, 0xc5, 0x72, 0x3b,
-	0x60, 0x44, 0xbd, 0xe3, 0xe2, 0x74, 0x92, 0xf0, 0xdf, 0x4f, 0x16, 0xae, 0xde, 0xb6, 0xbd, 0xaa,
-	0x5e, 0xb7, 0x0f, 0x7f, 0x07, 0x00, 0x00, 0xff, 0xff, 0x80, 0x06, 0xab, 0xef, 0x19, 0x06, 0x00,
-	0x00,
+	// 747 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xcc, 0x55, 0xcd, 0x4e, 0x14, 0x4b,
+	0x14, 0x9e, 0x66, 0x86, 0x81, 0x29, 0x2e, 0x01, 0x9a, 0x81, 0x3b, 0x70, 0x93, 0x81, 0xdb, 0x0b,
+	0x43, 0x62, 0xe8, 0x0e, 0x4a, 0x34, 0xae, 0x0c, 0x10, 0x03, 0x26, 0x44, 0x27, 0x6d, 0xd8, 0xb8,
+	0x70, 0xd2, 0x33, 0x75, 0xe8, 0xa9, 0xd0, 0x5d, 0xd5, 0xa9, 0xaa, 0x1e, 0xe1, 0x09, 0xdc, 0xba,
+	0x76, 0xa1, 0xf1, 0x1d, 0x7c, 0x06, 0xc3, 0x92, 0xb8, 0x72, 0x61, 0x08, 0x81, 0x17, 0x31, 0x55,
+	0x5d, 0xf3, 0x67, 0x46, 0x19, 0x27, 0x31, 0x71, 0xd7, 0xe7, 0xd4, 0x77, 0xaa, 0xbe, 0xef, 0x3b,
+	0x55, 0x7d, 0xd0, 0xba, 0x6c, 0x05, 0x51, 0x10, 0xa7, 0xc2, 0x6b, 0xb2, 0x38, 0x49, 0x25, 0x78,
+	0xed, 0x2d, 0x0f, 0xda, 0x40, 0xa5, 0x70, 0x13, 0xce, 0x24, 0xb3, 0x17, 0x3b, 0x08, 0xd7, 0x20,
+	0xdc, 0xf6, 0xd6, 0xea, 0x4a, 0x93, 0x89, 0x98, 0x89, 0xba, 0x86, 0x78, 0x59, 0x90, 0xe1, 0x57,
+	0xab, 0x59, 0xe4, 0x35, 0x02, 0xa1, 0x36, 0x6b, 0x80, 0x0c, 0xb6, 0xbc, 0x26, 0x23, 0xd4, 0xac,
+	0x97, 0x43, 0x16, 0xb2, 0xac, 0x4e, 0x7d, 0x99, 0xec, 0xda, 0x30, 0x1e, 0xf2, 0x2c, 0x01, 0xb3,
+	0xad, 0xf3, 0xc6, 0x42, 0xf6, 0x13, 0xc5, 0xab, 0x16, 0xf0, 0x20, 0x16, 0x47, 0x09, 0x0e, 0x24,
+	0x60, 0xfb, 0x01, 0x2a, 0x05, 0xa9, 0x6c, 0x31, 0x4e, 0xe4, 0x59, 0xc5, 0x5a, 0xb7, 0x36, 0x4a,
+	0xbb, 0x95, 0x2f, 0x9f, 0x36, 0xcb, 0x86, 0xd2, 0x0e, 0xc6, 0x1c, 0x84, 0x78, 0x21, 0x39, 0xa1,
+	0xa1, 0xdf, 0x83, 0xda, 0x8f, 0x50, 0x31, 0xd1, 0x1b, 0x55, 0x26, 0xd6, 0xad, 0x8d, 0x99, 0x7b,
+	0xff, 0xb9, 0x43, 0x64, 0xba, 0xd9, 0x59, 0xbb, 0x85, 0xf3, 0xcb, 0xb5, 0x9c, 0x6f, 0x0a, 0x9c,
+	0x4b, 0x0b, 0xfd, 0x9b, 0x31, 0xe1, 0xac, 0x4d, 0x30, 0x70, 0x1f, 0x42, 0x22, 0x24, 0x70, 0xc0,
+	0xf6, 0x36, 0x9a, 0x4e, 0x4c, 0xf6, 0x56, 0x36, 0x5d, 0xa4, 0x5d, 0x41, 0x53, 0x31, 0xa3, 0xe4,
+	0x04, 0xb8, 0x66, 0x53, 0xf2, 0x3b, 0xa1, 0xbd, 0x8a, 0xa6, 0x81, 0xe2, 0x84, 0x11, 0x2a, 0x2b,
+	0x79, 0xbd, 0xd4, 0x8d, 0xed, 0x65, 0x54, 0xe4, 0x10, 0x12, 0x46, 0x2b, 0x05, 0xbd, 0x62, 0x22,
+	0xfb, 0x31, 0x42, 0x4d, 0x16, 0x45, 0x81, 0x04, 0x1e, 0x44, 0x95, 0x49, 0x2d, 0x6f, 0xc5, 0x35,
+	0x14, 0x54, 0x57, 0x5c, 0xd3, 0x15, 0x77, 0x8f, 0x11, 0x6a, 0xc4, 0xf5, 0x95, 0x38, 0xef, 0x2c,
+	0x54, 0x1e, 0x10, 0xd8, 0x31, 0xfb, 0x2f, 0x50, 0xe7, 0x7c, 0xee, 0x90, 0xdb, 0xeb, 0x12, 0xde,
+	0xc1, 0x78, 0x6c, 0x72, 0x0f, 0x51, 0x31, 0x88, 0x59, 0x4a, 0xa5, 0xb9, 0x07, 0xb7, 0x1a, 0x65,
+	0xe0, 0x3f, 0xb8, 0x9c, 0xff, 0x7d, 0x97, 0xdf, 0x5b, 0x68, 0x79, 0xd0, 0x65, 0xda, 0x60, 0x14,
+	0x13, 0x1a, 0x8e, 0x29, 0xe5, 0x2e, 0x5a, 0x50, 0x57, 0x37, 0x02, 0x49, 0x18, 0xad, 0xb7, 0x80,
+	0x84, 0xad, 0x4c, 0x55, 0xde, 0x9f, 0xef, 0x2d, 0x1c, 0xe8, 0xbc, 0xfd, 0x3f, 0xfa, 0x27, 0x4c,
+	0x52, 0x51, 0xe7, 0x20, 0x09, 0x07, 0xac, 0x05, 0xcc, 0xfa, 0x33, 0x2a, 0xe7, 0x67, 0x29, 0xe7,
+	0x83, 0x85, 0x96, 0x86, 0x10, 0x1c, 0xdb, 0xea, 0x1a, 0x5a, 0xec, 0xc9, 0x57, 0x07, 0xa7, 0x9c,
+	0x02, 0x1e, 0xd5, 0x77, 0xbb, 0x57, 0xeb, 0x9b, 0x52, 0xe7, 0x63, 0xe7, 0x9f, 0xb0, 0x5f, 0x3b,
+	0xea, 0x7b, 0x84, 0x4b, 0xa8, 0x18, 0x26, 0x69, 0x9d, 0x60, 0x4d, 0xae, 0xe0, 0x4f, 0x86, 0x49,
+	0xfa, 0x14, 0xdb, 0x36, 0x2a, 0xa4, 0x29, 0xc1, 0xe6, 0x12, 0xea, 0xef, 0x01, 0x25, 0xf9, 0x91,
+	0x95, 0x94, 0xd1, 0x64, 0x33, 0x0a, 0x84, 0x30, 0x57, 0x33, 0x0b, 0x54, 0x36, 0x66, 0x18, 0xb2,
+	0x27, 0x57, 0xf2, 0xb3, 0xc0, 0x79, 0x85, 0xe6, 0x7a, 0x14, 0xb5, 0xb1, 0x3f, 0xe3, 0xd7, 0xcf,
+	0x65, 0x62, 0x54, 0x2e, 0xce, 0x37, 0x0b, 0x2d, 0xe8, 0x03, 0x9e, 0x1f, 0x1f, 0x03, 0xdf, 0xe3,
+	0xa0, 0x5f, 0xea, 0x0a, 0x9a, 0x66, 0x2a, 0xee, 0x1d, 0x32, 0xa5, 0xe3, 0x71, 0x8f, 0xe9, 0x49,
+	0xce, 0xf7, 0x4b, 0x3e, 0x44, 0x76, 0xc2, 0x49, 0x13, 0xea, 0x09, 0xf0, 0xba, 0xd2, 0xd4, 0x62,
+	0x29, 0xd7, 0xae, 0x8c, 0xd0, 0xd1, 0x39, 0x5d, 0x5a, 0x03, 0xbe, 0x9f, 0xa4, 0x07, 0x2c, 0xe5,
+	0xaa, 0x41, 0xea, 0xfe, 0x69, 0xff, 0x66, 0x7d, 0xfd, 0xed, 0x5c, 0x0d, 0xc8, 0xeb, 0xfc, 0x88,
+	0x7e, 0x21, 0x6f, 0x38, 0xa5, 0x89, 0x31, 0x29, 0xdd, 0x41, 0x73, 0x31, 0xa1, 0xf5, 0x08, 0x02,
+	0x01, 0x7a, 0x27, 0x61, 0x5e, 0xca, 0x6c, 0x4c, 0xe8, 0xa1, 0xca, 0x2a, 0x98, 0xd0, 0xb8, 0xe0,
+	0x74, 0x00, 0x57, 0x30, 0xb8, 0xe0, 0xb4, 0x0f, 0x37, 0x4c, 0x62, 0x13, 0xcd, 0xf7, 0x35, 0x30,
+	0x62, 0xe2, 0x0f, 0xf4, 0x6f, 0xf7, 0xd9, 0xf9, 0x75, 0xd5, 0xba, 0xb8, 0xae, 0x5a, 0x57, 0xd7,
+	0x55, 0xeb, 0xed, 0x4d, 0x35, 0x77, 0x71, 0x53, 0xcd, 0x7d, 0xbd, 0xa9, 0xe6, 0x5e, 0x6e, 0x87,
+	0x44, 0xb6, 0xd2, 0x86, 0x1a, 0x7b, 0x5e, 0x67, 0x06, 0x6e, 0x52, 0x90, 0xaf, 0x19, 0x3f, 0xe9,
+	0x26, 0xbc, 0xd3, 0xee, 0x5c, 0xd6, 0x43, 0xb9, 0x51, 0xd4, 0x53, 0xf9, 0xfe, 0xf7, 0x00, 0x00,
+	0x00, 0xff, 0xff, 0x4b, 0x14, 0x86, 0xbd, 0x40, 0x08, 0x00, 0x00,
 }
 
 func (m *EventParamsUpdated) Marshal() (dAtA []byte, err error) {
@@ -960,6 +1178,151 @@ func (m *EventGPURetired) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *EventOfferCreated) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventOfferCreated) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventOfferCreated) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Gpus != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Gpus))
+		i--
+		dAtA[i] = 0x28
+	}
+	{
+		size, err := m.PricePerGpuHour.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x22
+	if len(m.Class) > 0 {
+		i -= len(m.Class)
+		copy(dAtA[i:], m.Class)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Class)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.OfferId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.OfferId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventOfferUpdated) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventOfferUpdated) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventOfferUpdated) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Gpus != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Gpus))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.MaxLeaseHours != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.MaxLeaseHours))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.MinLeaseHours != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.MinLeaseHours))
+		i--
+		dAtA[i] = 0x18
+	}
+	{
+		size, err := m.PricePerGpuHour.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if m.OfferId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.OfferId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventOfferClosed) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventOfferClosed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventOfferClosed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.OfferId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.OfferId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintEvents(dAtA []byte, offset int, v uint64) int {
 	offset -= sovEvents(v)
 	base := offset
@@ -1125,6 +1488,70 @@ func (m *EventGPURetired) Size() (n int) {
 	_ = l
 	if m.GpuId != 0 {
 		n += 1 + sovEvents(uint64(m.GpuId))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventOfferCreated) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.OfferId != 0 {
+		n += 1 + sovEvents(uint64(m.OfferId))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Class)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = m.PricePerGpuHour.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	if m.Gpus != 0 {
+		n += 1 + sovEvents(uint64(m.Gpus))
+	}
+	return n
+}
+
+func (m *EventOfferUpdated) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.OfferId != 0 {
+		n += 1 + sovEvents(uint64(m.OfferId))
+	}
+	l = m.PricePerGpuHour.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	if m.MinLeaseHours != 0 {
+		n += 1 + sovEvents(uint64(m.MinLeaseHours))
+	}
+	if m.MaxLeaseHours != 0 {
+		n += 1 + sovEvents(uint64(m.MaxLeaseHours))
+	}
+	if m.Gpus != 0 {
+		n += 1 + sovEvents(uint64(m.Gpus))
+	}
+	return n
+}
+
+func (m *EventOfferClosed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.OfferId != 0 {
+		n += 1 + sovEvents(uint64(m.OfferId))
 	}
 	l = len(m.Provider)
 	if l > 0 {
@@ -2267,6 +2694,451 @@ func (m *EventGPURetired) Unmarshal(dAtA []byte) error {
 				b := dAtA[iNdEx]
 				iNdEx++
 				m.GpuId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventOfferCreated) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventOfferCreated: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventOfferCreated: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OfferId", wireType)
+			}
+			m.OfferId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.OfferId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Class", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Class = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PricePerGpuHour", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.PricePerGpuHour.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Gpus", wireType)
+			}
+			m.Gpus = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Gpus |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventOfferUpdated) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventOfferUpdated: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventOfferUpdated: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OfferId", wireType)
+			}
+			m.OfferId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.OfferId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PricePerGpuHour", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.PricePerGpuHour.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MinLeaseHours", wireType)
+			}
+			m.MinLeaseHours = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MinLeaseHours |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxLeaseHours", wireType)
+			}
+			m.MaxLeaseHours = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MaxLeaseHours |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Gpus", wireType)
+			}
+			m.Gpus = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Gpus |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventOfferClosed) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventOfferClosed: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventOfferClosed: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OfferId", wireType)
+			}
+			m.OfferId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.OfferId |= uint64(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}

@@ -10,7 +10,7 @@ import (
 
 // DefaultGenesisState returns the genesis state with default params and empty registries.
 func DefaultGenesisState() *GenesisState {
-	return &GenesisState{Params: DefaultParams(), NextGpuId: 1}
+	return &GenesisState{Params: DefaultParams(), NextGpuId: 1, NextOfferId: 1}
 }
 
 // Validate checks the genesis state for consistency: valid params, unique valid providers,
@@ -19,8 +19,8 @@ func (gs GenesisState) Validate() error {
 	if err := gs.Params.Validate(); err != nil {
 		return err
 	}
-	if gs.NextGpuId == 0 {
-		return errorsmod.Wrap(ErrInvalidGenesis, "next_gpu_id must be at least 1")
+	if gs.NextGpuId == 0 || gs.NextOfferId == 0 {
+		return errorsmod.Wrap(ErrInvalidGenesis, "next_gpu_id and next_offer_id must be at least 1")
 	}
 	providers := make(map[string]*Provider, len(gs.Providers))
 	for i := range gs.Providers {
@@ -81,6 +81,29 @@ func (gs GenesisState) Validate() error {
 		}
 		ids[g.Id], uuids[g.Uuid] = struct{}{}, struct{}{}
 		gpuCounts[g.Provider]++
+	}
+	offerKeys := make(map[string]struct{}, len(gs.Offers))
+	offerIDs := make(map[uint64]struct{}, len(gs.Offers))
+	for _, o := range gs.Offers {
+		if o.Id == 0 || o.Id >= gs.NextOfferId {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "offer id %d must be in [1, next_offer_id=%d)", o.Id, gs.NextOfferId)
+		}
+		if _, dup := offerIDs[o.Id]; dup {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "offer id %d listed twice", o.Id)
+		}
+		if p, ok := providers[o.Provider]; !ok || p.Status != PROVIDER_STATUS_ACTIVE {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "offer %d: no active provider %s", o.Id, o.Provider)
+		}
+		if _, dup := offerKeys[o.Provider+"/"+o.Class]; dup {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "offer %d: second offer of %s for %s", o.Id, o.Provider, o.Class)
+		}
+		if !gs.Params.HasGpuClass(o.Class) {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "offer %d: class %q not in catalogue", o.Id, o.Class)
+		}
+		if err := ValidateOfferTerms(o.PricePerGpuHour, gs.Params.MinProviderCollateral.Denom, o.MinLeaseHours, o.MaxLeaseHours, o.Gpus); err != nil {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "offer %d: %s", o.Id, err)
+		}
+		offerIDs[o.Id], offerKeys[o.Provider+"/"+o.Class] = struct{}{}, struct{}{}
 	}
 	for addr, p := range providers {
 		if p.GpuCount != gpuCounts[addr] {

@@ -26,6 +26,11 @@ func validGenesis() types.GenesisState {
 		Status: types.GPU_STATUS_AVAILABLE, Score: 5000,
 	}}
 	gs.NextGpuId = 2
+	gs.Offers = []types.Offer{{
+		Id: 1, Provider: providerAddr, Class: "H100-SXM-80G", PricePerGpuHour: sdk.NewCoin("uthal", math.NewInt(2_000_000)),
+		MinLeaseHours: 1, MaxLeaseHours: 720, Gpus: 1,
+	}}
+	gs.NextOfferId = 2
 	return gs
 }
 
@@ -65,6 +70,20 @@ func TestGenesisValidate(t *testing.T) {
 		{"gpu status", func(gs *types.GenesisState) { gs.Gpus[0].Status = types.GPU_STATUS_UNSPECIFIED }},
 		{"gpu score", func(gs *types.GenesisState) { gs.Gpus[0].Score = 10_001 }},
 		{"gpu uuid", func(gs *types.GenesisState) { gs.Gpus[0].Uuid = "x" }},
+		{"next offer id zero", func(gs *types.GenesisState) { gs.NextOfferId = 0 }},
+		{"offer id not below next", func(gs *types.GenesisState) { gs.NextOfferId = 1 }},
+		{"second offer for a class", func(gs *types.GenesisState) {
+			o := gs.Offers[0]
+			o.Id = 2
+			gs.Offers = append(gs.Offers, o)
+			gs.NextOfferId = 3
+		}},
+		{"offer of unbonding provider", func(gs *types.GenesisState) {
+			gs.Providers[0].Status = types.PROVIDER_STATUS_UNBONDING
+			gs.Providers[0].UnbondingCompleteHeight = 10
+		}},
+		{"offer price zero", func(gs *types.GenesisState) { gs.Offers[0].PricePerGpuHour.Amount = math.ZeroInt() }},
+		{"offer class", func(gs *types.GenesisState) { gs.Offers[0].Class = "TPU" }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

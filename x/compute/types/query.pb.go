@@ -508,6 +508,198 @@ func (m *QueryGPUResponse) GetGpu() GPU {
 	return GPU{}
 }
 
+type QueryOffersByClassRequest struct {
+	Class      string             `protobuf:"bytes,1,opt,name=class,proto3" json:"class,omitempty"`
+	Pagination *query.PageRequest `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryOffersByClassRequest) Reset()         { *m = QueryOffersByClassRequest{} }
+func (m *QueryOffersByClassRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryOffersByClassRequest) ProtoMessage()    {}
+func (*QueryOffersByClassRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{10}
+}
+func (m *QueryOffersByClassRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryOffersByClassRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryOffersByClassRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryOffersByClassRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryOffersByClassRequest.Merge(m, src)
+}
+func (m *QueryOffersByClassRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryOffersByClassRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryOffersByClassRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryOffersByClassRequest proto.InternalMessageInfo
+
+func (m *QueryOffersByClassRequest) GetClass() string {
+	if m != nil {
+		return m.Class
+	}
+	return ""
+}
+
+func (m *QueryOffersByClassRequest) GetPagination() *query.PageRequest {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryOffersByClassResponse struct {
+	Offers     []Offer             `protobuf:"bytes,1,rep,name=offers,proto3" json:"offers"`
+	Pagination *query.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryOffersByClassResponse) Reset()         { *m = QueryOffersByClassResponse{} }
+func (m *QueryOffersByClassResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryOffersByClassResponse) ProtoMessage()    {}
+func (*QueryOffersByClassResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{11}
+}
+func (m *QueryOffersByClassResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryOffersByClassResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryOffersByClassResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryOffersByClassResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryOffersByClassResponse.Merge(m, src)
+}
+func (m *QueryOffersByClassResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryOffersByClassResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryOffersByClassResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryOffersByClassResponse proto.InternalMessageInfo
+
+func (m *QueryOffersByClassResponse) GetOffers() []Offer {
+	if m != nil {
+		return m.Offers
+	}
+	return nil
+}
+
+func (m *QueryOffersByClassResponse) GetPagination() *query.PageResponse {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryOfferRequest struct {
+	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+}
+
+func (m *QueryOfferRequest) Reset()         { *m = QueryOfferRequest{} }
+func (m *QueryOfferRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryOfferRequest) ProtoMessage()    {}
+func (*QueryOfferRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{12}
+}
+func (m *QueryOfferRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryOfferRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryOfferRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryOfferRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryOfferRequest.Merge(m, src)
+}
+func (m *QueryOfferRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryOfferRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryOfferRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryOfferRequest proto.InternalMessageInfo
+
+func (m *QueryOfferRequest) GetId() uint64 {
+	if m != nil {
+		return m.Id
+	}
+	return 0
+}
+
+type QueryOfferResponse struct {
+	Offer Offer `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer"`
+}
+
+func (m *QueryOfferResponse) Reset()         { *m = QueryOfferResponse{} }
+func (m *QueryOfferResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryOfferResponse) ProtoMessage()    {}
+func (*QueryOfferResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{13}
+}
+func (m *QueryOfferResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryOfferResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryOfferResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryOfferResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryOfferResponse.Merge(m, src)
+}
+func (m *QueryOfferResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryOfferResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryOfferResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryOfferResponse proto.InternalMessageInfo
+
+func (m *QueryOfferResponse) GetOffer() Offer {
+	if m != nil {
+		return m.Offer
+	}
+	return Offer{}
+}
+
 func init() {
 	proto.RegisterType((*QueryParamsRequest)(nil), "thalamus.compute.v1.QueryParamsRequest")
 	proto.RegisterType((*QueryParamsResponse)(nil), "thalamus.compute.v1.QueryParamsResponse")
@@ -519,58 +711,71 @@ func init() {
 	proto.RegisterType((*QueryGPUsResponse)(nil), "thalamus.compute.v1.QueryGPUsResponse")
 	proto.RegisterType((*QueryGPURequest)(nil), "thalamus.compute.v1.QueryGPURequest")
 	proto.RegisterType((*QueryGPUResponse)(nil), "thalamus.compute.v1.QueryGPUResponse")
+	proto.RegisterType((*QueryOffersByClassRequest)(nil), "thalamus.compute.v1.QueryOffersByClassRequest")
+	proto.RegisterType((*QueryOffersByClassResponse)(nil), "thalamus.compute.v1.QueryOffersByClassResponse")
+	proto.RegisterType((*QueryOfferRequest)(nil), "thalamus.compute.v1.QueryOfferRequest")
+	proto.RegisterType((*QueryOfferResponse)(nil), "thalamus.compute.v1.QueryOfferResponse")
 }
 
 func init() { proto.RegisterFile("thalamus/compute/v1/query.proto", fileDescriptor_68958c81b8e9456f) }
 
 var fileDescriptor_68958c81b8e9456f = []byte{
-	// 727 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x95, 0x4d, 0x4f, 0x13, 0x4f,
-	0x1c, 0xc7, 0x3b, 0x6d, 0xe9, 0x9f, 0xfe, 0x48, 0xf8, 0xcb, 0x50, 0x4d, 0x29, 0xb2, 0x94, 0x55,
-	0xa0, 0xd6, 0xb0, 0x6b, 0x2b, 0xea, 0xcd, 0x44, 0x62, 0x68, 0xf4, 0x60, 0x6a, 0x49, 0x2f, 0x26,
-	0x86, 0x4c, 0xe9, 0x66, 0xd9, 0x48, 0x77, 0x96, 0x7d, 0xa8, 0x20, 0x21, 0x31, 0x9e, 0x3d, 0x98,
-	0x10, 0x5f, 0x82, 0x89, 0xde, 0x3c, 0xf8, 0x22, 0x38, 0x12, 0xbd, 0x78, 0x22, 0x06, 0x4c, 0x7c,
-	0x1b, 0x66, 0x67, 0x66, 0xb7, 0x0f, 0x2e, 0x6d, 0x63, 0xbc, 0x34, 0xdd, 0xd9, 0xef, 0xef, 0xfb,
-	0xfb, 0xcc, 0x77, 0x1e, 0x16, 0xe6, 0xdd, 0x6d, 0xb2, 0x43, 0x5a, 0x9e, 0xa3, 0x6e, 0xd1, 0x96,
-	0xe5, 0xb9, 0x9a, 0xda, 0x2e, 0xa9, 0xbb, 0x9e, 0x66, 0xef, 0x2b, 0x96, 0x4d, 0x5d, 0x8a, 0xa7,
-	0x03, 0x81, 0x22, 0x04, 0x4a, 0xbb, 0x94, 0x9b, 0x22, 0x2d, 0xc3, 0xa4, 0x2a, 0xfb, 0xe5, 0xba,
-	0x5c, 0x71, 0x8b, 0x3a, 0x2d, 0xea, 0xa8, 0x0d, 0xe2, 0x68, 0xdc, 0x40, 0x6d, 0x97, 0x1a, 0x9a,
-	0x4b, 0x4a, 0xaa, 0x45, 0x74, 0xc3, 0x24, 0xae, 0x41, 0x4d, 0xa1, 0x9d, 0xe1, 0xda, 0x4d, 0xf6,
-	0xa4, 0xf2, 0x07, 0xf1, 0x2a, 0xa3, 0x53, 0x9d, 0xf2, 0x71, 0xff, 0x9f, 0x18, 0xbd, 0xaa, 0x53,
-	0xaa, 0xef, 0x68, 0x2a, 0xb1, 0x0c, 0x95, 0x98, 0x26, 0x75, 0x99, 0x5b, 0x50, 0x13, 0x39, 0x07,
-	0x77, 0xdf, 0xd2, 0x84, 0x40, 0xce, 0x00, 0x7e, 0xea, 0x13, 0x55, 0x89, 0x4d, 0x5a, 0x4e, 0x4d,
-	0xdb, 0xf5, 0x34, 0xc7, 0x95, 0xeb, 0x30, 0xdd, 0x33, 0xea, 0x58, 0xd4, 0x74, 0x34, 0x7c, 0x1f,
-	0x52, 0x16, 0x1b, 0xc9, 0xa2, 0x3c, 0x2a, 0x4c, 0x94, 0x67, 0x95, 0x88, 0x04, 0x14, 0x5e, 0xb4,
-	0x96, 0x3e, 0x3e, 0x9d, 0x8f, 0x7d, 0xfc, 0xf5, 0xb9, 0x88, 0x6a, 0xa2, 0x4a, 0xde, 0x84, 0xcb,
-	0xdc, 0xd6, 0xa6, 0x6d, 0xa3, 0xa9, 0xd9, 0x41, 0x3f, 0xbc, 0x0e, 0xd0, 0x49, 0x42, 0x98, 0x2f,
-	0x29, 0x62, 0xf6, 0x7e, 0x6c, 0x0a, 0xcf, 0x5d, 0xc4, 0xa6, 0x54, 0x89, 0xae, 0x89, 0xda, 0x5a,
-	0x57, 0xa5, 0xfc, 0x09, 0xc1, 0x95, 0xfe, 0x0e, 0x82, 0x7d, 0x1d, 0xd2, 0x56, 0x30, 0x98, 0x45,
-	0xf9, 0x44, 0x61, 0xa2, 0x3c, 0x17, 0x8d, 0x2f, 0x54, 0xdd, 0x13, 0xe8, 0x94, 0xe2, 0x4a, 0x0f,
-	0x6a, 0x9c, 0xa1, 0x2e, 0x0f, 0x45, 0xe5, 0x10, 0x3d, 0xac, 0x8f, 0x21, 0xd3, 0x83, 0x1a, 0x64,
-	0x51, 0x86, 0xff, 0x48, 0xb3, 0x69, 0x6b, 0x0e, 0x4f, 0x39, 0xbd, 0x96, 0xfd, 0xfa, 0x65, 0x25,
-	0x23, 0x1a, 0x3c, 0xe0, 0x6f, 0x36, 0x5c, 0xdb, 0x30, 0xf5, 0x5a, 0x20, 0x94, 0x9f, 0xf7, 0x05,
-	0x1b, 0xce, 0xfa, 0x21, 0x8c, 0x07, 0xe8, 0x22, 0xd6, 0xd1, 0x27, 0x1d, 0x56, 0xca, 0xa7, 0x08,
-	0x2e, 0x31, 0xff, 0x4a, 0xb5, 0x1e, 0xae, 0xd9, 0x6a, 0x9f, 0xf5, 0x20, 0xd0, 0x50, 0x89, 0x33,
-	0x30, 0xb6, 0xb5, 0x43, 0x1c, 0x87, 0x25, 0x97, 0xae, 0xf1, 0x07, 0x7c, 0x17, 0x52, 0x8e, 0x4b,
-	0x5c, 0xcf, 0xc9, 0x26, 0xf2, 0xa8, 0x30, 0x59, 0x96, 0x22, 0x21, 0x2b, 0xd5, 0xfa, 0x06, 0x53,
-	0xd5, 0x84, 0xba, 0x6f, 0xdf, 0x24, 0xff, 0x7a, 0xdf, 0xbc, 0x47, 0x30, 0xd5, 0x35, 0x41, 0x11,
-	0xde, 0x3d, 0x48, 0xea, 0x96, 0x17, 0xec, 0x96, 0xec, 0x45, 0x4c, 0xdd, 0x99, 0xb1, 0x82, 0x7f,
-	0xb7, 0x47, 0x16, 0xe0, 0xff, 0x00, 0x2b, 0x88, 0x7d, 0x12, 0xe2, 0x46, 0x93, 0x05, 0x9e, 0xac,
-	0xc5, 0x8d, 0xa6, 0xfc, 0xa8, 0xb3, 0x34, 0x21, 0xf8, 0x1d, 0x48, 0xe8, 0x96, 0x27, 0x16, 0x7c,
-	0x24, 0x6e, 0x5f, 0x5f, 0xfe, 0x30, 0x06, 0x63, 0xcc, 0x0b, 0xbf, 0x46, 0x90, 0xe2, 0xc7, 0x18,
-	0x2f, 0x47, 0x96, 0xff, 0x79, 0x67, 0xe4, 0x0a, 0xc3, 0x85, 0x1c, 0x4f, 0xbe, 0xf6, 0xe6, 0xdb,
-	0xcf, 0xa3, 0xf8, 0x1c, 0x9e, 0x55, 0xa3, 0x6e, 0x27, 0x7e, 0x57, 0xe0, 0xb7, 0x08, 0xd2, 0xe1,
-	0x29, 0xc6, 0xc5, 0x01, 0xe6, 0x7d, 0x97, 0x49, 0xee, 0xe6, 0x48, 0x5a, 0xc1, 0xb2, 0xc4, 0x58,
-	0xf2, 0x58, 0x8a, 0x66, 0x09, 0x01, 0x8e, 0x10, 0x8c, 0x07, 0xd5, 0xf8, 0xc6, 0xf0, 0x0e, 0x01,
-	0x4c, 0x71, 0x14, 0xa9, 0x60, 0xb9, 0xc5, 0x58, 0x8a, 0xb8, 0x30, 0x98, 0x45, 0x3d, 0x10, 0xc7,
-	0xfe, 0x10, 0xef, 0x41, 0xd2, 0xdf, 0xb1, 0x78, 0xf1, 0xe2, 0x2e, 0x5d, 0x47, 0x36, 0xb7, 0x34,
-	0x4c, 0x26, 0x40, 0x16, 0x18, 0xc8, 0x2c, 0x9e, 0x89, 0x04, 0x61, 0x5b, 0xfc, 0x15, 0x24, 0x2a,
-	0xd5, 0x3a, 0xbe, 0x3e, 0xd0, 0x31, 0xe8, 0xbb, 0x38, 0x44, 0x35, 0xd2, 0x5a, 0xf8, 0x6d, 0xd5,
-	0x03, 0xa3, 0x79, 0xb8, 0xf6, 0xe4, 0xf8, 0x4c, 0x42, 0x27, 0x67, 0x12, 0xfa, 0x71, 0x26, 0xa1,
-	0x77, 0xe7, 0x52, 0xec, 0xe4, 0x5c, 0x8a, 0x7d, 0x3f, 0x97, 0x62, 0xcf, 0x56, 0x75, 0xc3, 0xdd,
-	0xf6, 0x1a, 0x7e, 0x97, 0xd0, 0x63, 0xc5, 0xd4, 0xdc, 0x97, 0xd4, 0x7e, 0xd1, 0x31, 0xdd, 0x0b,
-	0x6d, 0xd9, 0x97, 0xb0, 0x91, 0x62, 0x9f, 0xc2, 0xdb, 0xbf, 0x03, 0x00, 0x00, 0xff, 0xff, 0x0a,
-	0xa5, 0x6a, 0x00, 0xf1, 0x07, 0x00, 0x00,
+	// 874 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x96, 0x4b, 0x6f, 0xe3, 0x54,
+	0x14, 0xc7, 0x73, 0xf3, 0x9a, 0xc9, 0x19, 0x31, 0x30, 0x77, 0x02, 0x4a, 0x5d, 0xc6, 0x93, 0x71,
+	0x69, 0x9a, 0xa6, 0xaa, 0x2f, 0x09, 0x05, 0x16, 0x08, 0x24, 0x02, 0x6a, 0x04, 0x0b, 0x48, 0x53,
+	0x65, 0x83, 0x84, 0x2a, 0xa7, 0x71, 0x5d, 0x8b, 0xc6, 0xd7, 0xf5, 0x23, 0x34, 0x54, 0x95, 0x50,
+	0xd7, 0x2c, 0x90, 0x2a, 0x3e, 0x01, 0x2c, 0x60, 0xc7, 0x82, 0x0f, 0xd1, 0x65, 0x05, 0x1b, 0x56,
+	0x15, 0x6a, 0x91, 0xf8, 0x1a, 0xc8, 0xf7, 0x5e, 0x3b, 0x8f, 0x71, 0x1e, 0xaa, 0xba, 0x69, 0xeb,
+	0xeb, 0xff, 0x39, 0xe7, 0x77, 0xfe, 0xe7, 0xf6, 0x24, 0xf0, 0xdc, 0x3b, 0xd4, 0x8e, 0xb4, 0x9e,
+	0xef, 0x92, 0x7d, 0xda, 0xb3, 0x7d, 0x4f, 0x27, 0xfd, 0x2a, 0x39, 0xf6, 0x75, 0x67, 0xa0, 0xda,
+	0x0e, 0xf5, 0x28, 0x7e, 0x1a, 0x0a, 0x54, 0x21, 0x50, 0xfb, 0x55, 0xe9, 0x89, 0xd6, 0x33, 0x2d,
+	0x4a, 0xd8, 0x4f, 0xae, 0x93, 0x2a, 0xfb, 0xd4, 0xed, 0x51, 0x97, 0x74, 0x34, 0x57, 0xe7, 0x09,
+	0x48, 0xbf, 0xda, 0xd1, 0x3d, 0xad, 0x4a, 0x6c, 0xcd, 0x30, 0x2d, 0xcd, 0x33, 0xa9, 0x25, 0xb4,
+	0x4b, 0x5c, 0xbb, 0xc7, 0x9e, 0x08, 0x7f, 0x10, 0xaf, 0xf2, 0x06, 0x35, 0x28, 0x3f, 0x0f, 0xfe,
+	0x12, 0xa7, 0x6f, 0x1a, 0x94, 0x1a, 0x47, 0x3a, 0xd1, 0x6c, 0x93, 0x68, 0x96, 0x45, 0x3d, 0x96,
+	0x2d, 0x8c, 0x89, 0xed, 0xc1, 0x1b, 0xd8, 0xba, 0x10, 0x28, 0x79, 0xc0, 0x3b, 0x01, 0x51, 0x53,
+	0x73, 0xb4, 0x9e, 0xdb, 0xd2, 0x8f, 0x7d, 0xdd, 0xf5, 0x94, 0x36, 0x3c, 0x1d, 0x3b, 0x75, 0x6d,
+	0x6a, 0xb9, 0x3a, 0xfe, 0x08, 0xb2, 0x36, 0x3b, 0x29, 0xa0, 0x22, 0x2a, 0x3f, 0xaa, 0x2d, 0xab,
+	0x31, 0x0e, 0xa8, 0x3c, 0xa8, 0x9e, 0xbb, 0xbc, 0x7e, 0x9e, 0xf8, 0xf5, 0xbf, 0xdf, 0x2b, 0xa8,
+	0x25, 0xa2, 0x94, 0x3d, 0x78, 0x9d, 0xa7, 0x75, 0x68, 0xdf, 0xec, 0xea, 0x4e, 0x58, 0x0f, 0x6f,
+	0x03, 0x0c, 0x9d, 0x10, 0xc9, 0x4b, 0xaa, 0xe8, 0x3e, 0xb0, 0x4d, 0xe5, 0xbe, 0x0b, 0xdb, 0xd4,
+	0xa6, 0x66, 0xe8, 0x22, 0xb6, 0x35, 0x12, 0xa9, 0xfc, 0x86, 0xe0, 0x8d, 0xc9, 0x0a, 0x82, 0x7d,
+	0x1b, 0x72, 0x76, 0x78, 0x58, 0x40, 0xc5, 0x54, 0xf9, 0x51, 0xed, 0x59, 0x3c, 0xbe, 0x50, 0x8d,
+	0x36, 0x30, 0x0c, 0xc5, 0x8d, 0x31, 0xd4, 0x24, 0x43, 0x5d, 0x9b, 0x8b, 0xca, 0x21, 0xc6, 0x58,
+	0x3f, 0x87, 0xfc, 0x18, 0x6a, 0xe8, 0x45, 0x0d, 0x1e, 0x68, 0xdd, 0xae, 0xa3, 0xbb, 0xdc, 0xe5,
+	0x5c, 0xbd, 0xf0, 0xe7, 0x1f, 0x9b, 0x79, 0x51, 0xe0, 0x63, 0xfe, 0x66, 0xd7, 0x73, 0x4c, 0xcb,
+	0x68, 0x85, 0x42, 0xe5, 0xeb, 0x09, 0x63, 0xa3, 0xae, 0x3f, 0x85, 0x87, 0x21, 0xba, 0xb0, 0x75,
+	0xf1, 0xa6, 0xa3, 0x48, 0xe5, 0x1a, 0xc1, 0x6b, 0x2c, 0x7f, 0xa3, 0xd9, 0x8e, 0x66, 0xb6, 0x35,
+	0x91, 0x7a, 0x16, 0x68, 0xa4, 0xc4, 0x79, 0xc8, 0xec, 0x1f, 0x69, 0xae, 0xcb, 0x9c, 0xcb, 0xb5,
+	0xf8, 0x03, 0x7e, 0x0f, 0xb2, 0xae, 0xa7, 0x79, 0xbe, 0x5b, 0x48, 0x15, 0x51, 0xf9, 0x71, 0x4d,
+	0x8e, 0x85, 0x6c, 0x34, 0xdb, 0xbb, 0x4c, 0xd5, 0x12, 0xea, 0x89, 0x7b, 0x93, 0xbe, 0xf3, 0xbd,
+	0xf9, 0x09, 0xc1, 0x93, 0x91, 0x06, 0x85, 0x79, 0xef, 0x43, 0xda, 0xb0, 0xfd, 0xf0, 0xb6, 0x14,
+	0xa6, 0x31, 0x8d, 0x7a, 0xc6, 0x02, 0xee, 0xef, 0x8e, 0xbc, 0x80, 0x57, 0x43, 0xac, 0xd0, 0xf6,
+	0xc7, 0x90, 0x34, 0xbb, 0xcc, 0xf0, 0x74, 0x2b, 0x69, 0x76, 0x95, 0xcf, 0x86, 0xa3, 0x89, 0xc0,
+	0xdf, 0x85, 0x94, 0x61, 0xfb, 0x62, 0xe0, 0x0b, 0x71, 0x07, 0x7a, 0x65, 0x00, 0x4b, 0x2c, 0xd5,
+	0x97, 0x07, 0x07, 0xba, 0xe3, 0xd6, 0x07, 0x9f, 0x04, 0xb3, 0x09, 0xeb, 0x46, 0x83, 0x43, 0xa3,
+	0x83, 0xdb, 0x8e, 0xe9, 0xf4, 0x2e, 0x03, 0xf8, 0x05, 0x81, 0x14, 0x57, 0x5b, 0x34, 0xf4, 0x21,
+	0x64, 0x29, 0x7b, 0x21, 0x66, 0x21, 0xc5, 0xf6, 0xc4, 0x62, 0xc7, 0xf6, 0x0e, 0x0f, 0xba, 0xbf,
+	0x79, 0xac, 0x88, 0x6b, 0xc2, 0x2a, 0x4d, 0x9b, 0xc8, 0x8e, 0x58, 0xa9, 0x42, 0x24, 0x5a, 0xf8,
+	0x00, 0x32, 0x8c, 0x46, 0x4c, 0x65, 0xc1, 0x0e, 0x78, 0x4c, 0xed, 0xea, 0x01, 0x64, 0x58, 0x4e,
+	0xfc, 0x3d, 0x82, 0x2c, 0x5f, 0xb0, 0x78, 0x2d, 0x36, 0xc5, 0xcb, 0xdb, 0x5c, 0x2a, 0xcf, 0x17,
+	0x72, 0x48, 0x65, 0xe5, 0xfc, 0xaf, 0x7f, 0x2f, 0x92, 0xcf, 0xf0, 0x32, 0x89, 0xfb, 0xdc, 0xe0,
+	0x5b, 0x1c, 0xff, 0x80, 0x20, 0x17, 0xed, 0x57, 0x5c, 0x99, 0x91, 0x7c, 0x62, 0xcd, 0x4b, 0x1b,
+	0x0b, 0x69, 0x05, 0x4b, 0x89, 0xb1, 0x14, 0xb1, 0x1c, 0xcf, 0x12, 0x01, 0x5c, 0x20, 0x78, 0x18,
+	0x46, 0xe3, 0xf5, 0xf9, 0x15, 0x42, 0x98, 0xca, 0x22, 0x52, 0xc1, 0xf2, 0x36, 0x63, 0xa9, 0xe0,
+	0xf2, 0x6c, 0x16, 0x72, 0x2a, 0x16, 0xf2, 0x19, 0x3e, 0x81, 0x74, 0xb0, 0x4b, 0xf0, 0xea, 0xf4,
+	0x2a, 0x23, 0xcb, 0x54, 0x2a, 0xcd, 0x93, 0x09, 0x90, 0x17, 0x0c, 0x64, 0x19, 0x2f, 0xc5, 0x82,
+	0xb0, 0xe5, 0xf3, 0x1d, 0xa4, 0x1a, 0xcd, 0x36, 0x7e, 0x6b, 0x66, 0xc6, 0xb0, 0xee, 0xea, 0x1c,
+	0xd5, 0x42, 0xb3, 0x08, 0xca, 0x92, 0x53, 0xb3, 0x7b, 0x86, 0x7f, 0x46, 0xf0, 0xca, 0xd8, 0x7f,
+	0x30, 0x56, 0xa7, 0x17, 0x88, 0x5b, 0x33, 0x12, 0x59, 0x58, 0x2f, 0xd0, 0xaa, 0x0c, 0x6d, 0x03,
+	0xaf, 0xc7, 0xa2, 0xf1, 0x05, 0x40, 0xd8, 0xb2, 0x22, 0xa7, 0xec, 0xd7, 0x19, 0x3e, 0x47, 0x90,
+	0x61, 0xc9, 0x70, 0x69, 0x4e, 0xb5, 0x90, 0x6a, 0x6d, 0xae, 0x4e, 0xd0, 0x94, 0x19, 0x8d, 0x82,
+	0x8b, 0xb3, 0x68, 0x02, 0xab, 0xea, 0x5f, 0x5c, 0xde, 0xc8, 0xe8, 0xea, 0x46, 0x46, 0xff, 0xdc,
+	0xc8, 0xe8, 0xc7, 0x5b, 0x39, 0x71, 0x75, 0x2b, 0x27, 0xfe, 0xbe, 0x95, 0x13, 0x5f, 0x6d, 0x19,
+	0xa6, 0x77, 0xe8, 0x77, 0x82, 0x4a, 0x51, 0x96, 0x4d, 0x4b, 0xf7, 0xbe, 0xa5, 0xce, 0x37, 0xc3,
+	0xb4, 0x27, 0x51, 0x62, 0xf6, 0x75, 0xae, 0x93, 0x65, 0xdf, 0xe7, 0xde, 0xf9, 0x3f, 0x00, 0x00,
+	0xff, 0xff, 0x26, 0x70, 0xca, 0x8c, 0xb6, 0x0a, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -595,6 +800,10 @@ type QueryClient interface {
 	GPUs(ctx context.Context, in *QueryGPUsRequest, opts ...grpc.CallOption) (*QueryGPUsResponse, error)
 	// GPU returns one GPU by id.
 	GPU(ctx context.Context, in *QueryGPURequest, opts ...grpc.CallOption) (*QueryGPUResponse, error)
+	// OffersByClass lists the open offers of one class, cheapest first (ties: oldest first).
+	OffersByClass(ctx context.Context, in *QueryOffersByClassRequest, opts ...grpc.CallOption) (*QueryOffersByClassResponse, error)
+	// Offer returns one offer by id.
+	Offer(ctx context.Context, in *QueryOfferRequest, opts ...grpc.CallOption) (*QueryOfferResponse, error)
 }
 
 type queryClient struct {
@@ -650,6 +859,24 @@ func (c *queryClient) GPU(ctx context.Context, in *QueryGPURequest, opts ...grpc
 	return out, nil
 }
 
+func (c *queryClient) OffersByClass(ctx context.Context, in *QueryOffersByClassRequest, opts ...grpc.CallOption) (*QueryOffersByClassResponse, error) {
+	out := new(QueryOffersByClassResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Query/OffersByClass", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Offer(ctx context.Context, in *QueryOfferRequest, opts ...grpc.CallOption) (*QueryOfferResponse, error) {
+	out := new(QueryOfferResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Query/Offer", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // QueryServer is the server API for Query service.
 type QueryServer interface {
 	// Params returns the module parameters.
@@ -662,6 +889,10 @@ type QueryServer interface {
 	GPUs(context.Context, *QueryGPUsRequest) (*QueryGPUsResponse, error)
 	// GPU returns one GPU by id.
 	GPU(context.Context, *QueryGPURequest) (*QueryGPUResponse, error)
+	// OffersByClass lists the open offers of one class, cheapest first (ties: oldest first).
+	OffersByClass(context.Context, *QueryOffersByClassRequest) (*QueryOffersByClassResponse, error)
+	// Offer returns one offer by id.
+	Offer(context.Context, *QueryOfferRequest) (*QueryOfferResponse, error)
 }
 
 // UnimplementedQueryServer can be embedded to have forward compatible implementations.
@@ -682,6 +913,12 @@ func (*UnimplementedQueryServer) GPUs(ctx context.Context, req *QueryGPUsRequest
 }
 func (*UnimplementedQueryServer) GPU(ctx context.Context, req *QueryGPURequest) (*QueryGPUResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GPU not implemented")
+}
+func (*UnimplementedQueryServer) OffersByClass(ctx context.Context, req *QueryOffersByClassRequest) (*QueryOffersByClassResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method OffersByClass not implemented")
+}
+func (*UnimplementedQueryServer) Offer(ctx context.Context, req *QueryOfferRequest) (*QueryOfferResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Offer not implemented")
 }
 
 func RegisterQueryServer(s grpc1.Server, srv QueryServer) {
@@ -778,6 +1015,42 @@ func _Query_GPU_Handler(srv interface{}, ctx context.Context, dec func(interface
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_OffersByClass_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryOffersByClassRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).OffersByClass(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Query/OffersByClass",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).OffersByClass(ctx, req.(*QueryOffersByClassRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Offer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryOfferRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Offer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Query/Offer",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Offer(ctx, req.(*QueryOfferRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var Query_serviceDesc = _Query_serviceDesc
 var _Query_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "thalamus.compute.v1.Query",
@@ -802,6 +1075,14 @@ var _Query_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GPU",
 			Handler:    _Query_GPU_Handler,
+		},
+		{
+			MethodName: "OffersByClass",
+			Handler:    _Query_OffersByClass_Handler,
+		},
+		{
+			MethodName: "Offer",
+			Handler:    _Query_Offer_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -1175,6 +1456,158 @@ func (m *QueryGPUResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *QueryOffersByClassRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryOffersByClassRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryOffersByClassRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Class) > 0 {
+		i -= len(m.Class)
+		copy(dAtA[i:], m.Class)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Class)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryOffersByClassResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryOffersByClassResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryOffersByClassResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Offers) > 0 {
+		for iNdEx := len(m.Offers) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Offers[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryOfferRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryOfferRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryOfferRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Id != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Id))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryOfferResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryOfferResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryOfferResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Offer.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintQuery(dAtA []byte, offset int, v uint64) int {
 	offset -= sovQuery(v)
 	base := offset
@@ -1324,6 +1757,65 @@ func (m *QueryGPUResponse) Size() (n int) {
 	var l int
 	_ = l
 	l = m.Gpu.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	return n
+}
+
+func (m *QueryOffersByClassRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Class)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryOffersByClassResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Offers) > 0 {
+		for _, e := range m.Offers {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryOfferRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Id != 0 {
+		n += 1 + sovQuery(uint64(m.Id))
+	}
+	return n
+}
+
+func (m *QueryOfferResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Offer.Size()
 	n += 1 + l + sovQuery(uint64(l))
 	return n
 }
@@ -2255,6 +2747,396 @@ func (m *QueryGPUResponse) Unmarshal(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			if err := m.Gpu.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryOffersByClassRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryOffersByClassRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryOffersByClassRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Class", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Class = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageRequest{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryOffersByClassResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryOffersByClassResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryOffersByClassResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Offers", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Offers = append(m.Offers, Offer{})
+			if err := m.Offers[len(m.Offers)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageResponse{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryOfferRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryOfferRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryOfferRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			m.Id = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Id |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryOfferResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryOfferResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryOfferResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Offer", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Offer.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
 			iNdEx = postIndex

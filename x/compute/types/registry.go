@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
 var (
@@ -71,6 +73,23 @@ func validateText(field, s string, maxLen int) error {
 		if r < 0x20 || r == 0x7f {
 			return errorsmod.Wrapf(ErrInvalidProviderInfo, "%s must not contain control characters", field)
 		}
+	}
+	return nil
+}
+
+// MaxLeaseHours bounds offer terms to one year.
+const MaxLeaseHours = 8_760
+
+// ValidateOfferTerms checks an offer's price (positive, in denom, fits the price index) and lease bounds.
+func ValidateOfferTerms(price sdk.Coin, denom string, minHours, maxHours, gpus uint32) error {
+	if err := price.Validate(); err != nil || price.Denom != denom || !price.IsPositive() || !price.Amount.IsUint64() {
+		return errorsmod.Wrapf(ErrInvalidOffer, "price_per_gpu_hour must be a positive amount of %s below 2^64, got %s", denom, price)
+	}
+	if minHours == 0 || maxHours < minHours || maxHours > MaxLeaseHours {
+		return errorsmod.Wrapf(ErrInvalidOffer, "lease hours must satisfy 1 <= min (%d) <= max (%d) <= %d", minHours, maxHours, MaxLeaseHours)
+	}
+	if gpus == 0 {
+		return errorsmod.Wrap(ErrInvalidOffer, "gpus must be positive")
 	}
 	return nil
 }

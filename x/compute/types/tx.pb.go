@@ -757,6 +757,345 @@ func (m *MsgRetireGPUResponse) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_MsgRetireGPUResponse proto.InternalMessageInfo
 
+// MsgCreateOffer opens an offer for GPUs of one class.
+type MsgCreateOffer struct {
+	Provider        string     `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	Class           string     `protobuf:"bytes,2,opt,name=class,proto3" json:"class,omitempty"`
+	PricePerGpuHour types.Coin `protobuf:"bytes,3,opt,name=price_per_gpu_hour,json=pricePerGpuHour,proto3" json:"price_per_gpu_hour"`
+	MinLeaseHours   uint32     `protobuf:"varint,4,opt,name=min_lease_hours,json=minLeaseHours,proto3" json:"min_lease_hours,omitempty"`
+	MaxLeaseHours   uint32     `protobuf:"varint,5,opt,name=max_lease_hours,json=maxLeaseHours,proto3" json:"max_lease_hours,omitempty"`
+	Gpus            uint32     `protobuf:"varint,6,opt,name=gpus,proto3" json:"gpus,omitempty"`
+}
+
+func (m *MsgCreateOffer) Reset()         { *m = MsgCreateOffer{} }
+func (m *MsgCreateOffer) String() string { return proto.CompactTextString(m) }
+func (*MsgCreateOffer) ProtoMessage()    {}
+func (*MsgCreateOffer) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{14}
+}
+func (m *MsgCreateOffer) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCreateOffer) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCreateOffer.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCreateOffer) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCreateOffer.Merge(m, src)
+}
+func (m *MsgCreateOffer) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCreateOffer) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCreateOffer.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCreateOffer proto.InternalMessageInfo
+
+func (m *MsgCreateOffer) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *MsgCreateOffer) GetClass() string {
+	if m != nil {
+		return m.Class
+	}
+	return ""
+}
+
+func (m *MsgCreateOffer) GetPricePerGpuHour() types.Coin {
+	if m != nil {
+		return m.PricePerGpuHour
+	}
+	return types.Coin{}
+}
+
+func (m *MsgCreateOffer) GetMinLeaseHours() uint32 {
+	if m != nil {
+		return m.MinLeaseHours
+	}
+	return 0
+}
+
+func (m *MsgCreateOffer) GetMaxLeaseHours() uint32 {
+	if m != nil {
+		return m.MaxLeaseHours
+	}
+	return 0
+}
+
+func (m *MsgCreateOffer) GetGpus() uint32 {
+	if m != nil {
+		return m.Gpus
+	}
+	return 0
+}
+
+type MsgCreateOfferResponse struct {
+	OfferId uint64 `protobuf:"varint,1,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+}
+
+func (m *MsgCreateOfferResponse) Reset()         { *m = MsgCreateOfferResponse{} }
+func (m *MsgCreateOfferResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgCreateOfferResponse) ProtoMessage()    {}
+func (*MsgCreateOfferResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{15}
+}
+func (m *MsgCreateOfferResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCreateOfferResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCreateOfferResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCreateOfferResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCreateOfferResponse.Merge(m, src)
+}
+func (m *MsgCreateOfferResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCreateOfferResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCreateOfferResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCreateOfferResponse proto.InternalMessageInfo
+
+func (m *MsgCreateOfferResponse) GetOfferId() uint64 {
+	if m != nil {
+		return m.OfferId
+	}
+	return 0
+}
+
+// MsgUpdateOffer replaces an offer's terms.
+type MsgUpdateOffer struct {
+	Provider        string     `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	OfferId         uint64     `protobuf:"varint,2,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+	PricePerGpuHour types.Coin `protobuf:"bytes,3,opt,name=price_per_gpu_hour,json=pricePerGpuHour,proto3" json:"price_per_gpu_hour"`
+	MinLeaseHours   uint32     `protobuf:"varint,4,opt,name=min_lease_hours,json=minLeaseHours,proto3" json:"min_lease_hours,omitempty"`
+	MaxLeaseHours   uint32     `protobuf:"varint,5,opt,name=max_lease_hours,json=maxLeaseHours,proto3" json:"max_lease_hours,omitempty"`
+	Gpus            uint32     `protobuf:"varint,6,opt,name=gpus,proto3" json:"gpus,omitempty"`
+}
+
+func (m *MsgUpdateOffer) Reset()         { *m = MsgUpdateOffer{} }
+func (m *MsgUpdateOffer) String() string { return proto.CompactTextString(m) }
+func (*MsgUpdateOffer) ProtoMessage()    {}
+func (*MsgUpdateOffer) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{16}
+}
+func (m *MsgUpdateOffer) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgUpdateOffer) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgUpdateOffer.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgUpdateOffer) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgUpdateOffer.Merge(m, src)
+}
+func (m *MsgUpdateOffer) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgUpdateOffer) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgUpdateOffer.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgUpdateOffer proto.InternalMessageInfo
+
+func (m *MsgUpdateOffer) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *MsgUpdateOffer) GetOfferId() uint64 {
+	if m != nil {
+		return m.OfferId
+	}
+	return 0
+}
+
+func (m *MsgUpdateOffer) GetPricePerGpuHour() types.Coin {
+	if m != nil {
+		return m.PricePerGpuHour
+	}
+	return types.Coin{}
+}
+
+func (m *MsgUpdateOffer) GetMinLeaseHours() uint32 {
+	if m != nil {
+		return m.MinLeaseHours
+	}
+	return 0
+}
+
+func (m *MsgUpdateOffer) GetMaxLeaseHours() uint32 {
+	if m != nil {
+		return m.MaxLeaseHours
+	}
+	return 0
+}
+
+func (m *MsgUpdateOffer) GetGpus() uint32 {
+	if m != nil {
+		return m.Gpus
+	}
+	return 0
+}
+
+type MsgUpdateOfferResponse struct {
+}
+
+func (m *MsgUpdateOfferResponse) Reset()         { *m = MsgUpdateOfferResponse{} }
+func (m *MsgUpdateOfferResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgUpdateOfferResponse) ProtoMessage()    {}
+func (*MsgUpdateOfferResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{17}
+}
+func (m *MsgUpdateOfferResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgUpdateOfferResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgUpdateOfferResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgUpdateOfferResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgUpdateOfferResponse.Merge(m, src)
+}
+func (m *MsgUpdateOfferResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgUpdateOfferResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgUpdateOfferResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgUpdateOfferResponse proto.InternalMessageInfo
+
+// MsgCloseOffer closes an offer.
+type MsgCloseOffer struct {
+	Provider string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	OfferId  uint64 `protobuf:"varint,2,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+}
+
+func (m *MsgCloseOffer) Reset()         { *m = MsgCloseOffer{} }
+func (m *MsgCloseOffer) String() string { return proto.CompactTextString(m) }
+func (*MsgCloseOffer) ProtoMessage()    {}
+func (*MsgCloseOffer) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{18}
+}
+func (m *MsgCloseOffer) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCloseOffer) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCloseOffer.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCloseOffer) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCloseOffer.Merge(m, src)
+}
+func (m *MsgCloseOffer) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCloseOffer) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCloseOffer.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCloseOffer proto.InternalMessageInfo
+
+func (m *MsgCloseOffer) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *MsgCloseOffer) GetOfferId() uint64 {
+	if m != nil {
+		return m.OfferId
+	}
+	return 0
+}
+
+type MsgCloseOfferResponse struct {
+}
+
+func (m *MsgCloseOfferResponse) Reset()         { *m = MsgCloseOfferResponse{} }
+func (m *MsgCloseOfferResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgCloseOfferResponse) ProtoMessage()    {}
+func (*MsgCloseOfferResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{19}
+}
+func (m *MsgCloseOfferResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCloseOfferResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCloseOfferResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCloseOfferResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCloseOfferResponse.Merge(m, src)
+}
+func (m *MsgCloseOfferResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCloseOfferResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCloseOfferResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCloseOfferResponse proto.InternalMessageInfo
+
 func init() {
 	proto.RegisterType((*MsgUpdateParams)(nil), "thalamus.compute.v1.MsgUpdateParams")
 	proto.RegisterType((*MsgUpdateParamsResponse)(nil), "thalamus.compute.v1.MsgUpdateParamsResponse")
@@ -772,71 +1111,91 @@ func init() {
 	proto.RegisterType((*MsgRegisterGPUResponse)(nil), "thalamus.compute.v1.MsgRegisterGPUResponse")
 	proto.RegisterType((*MsgRetireGPU)(nil), "thalamus.compute.v1.MsgRetireGPU")
 	proto.RegisterType((*MsgRetireGPUResponse)(nil), "thalamus.compute.v1.MsgRetireGPUResponse")
+	proto.RegisterType((*MsgCreateOffer)(nil), "thalamus.compute.v1.MsgCreateOffer")
+	proto.RegisterType((*MsgCreateOfferResponse)(nil), "thalamus.compute.v1.MsgCreateOfferResponse")
+	proto.RegisterType((*MsgUpdateOffer)(nil), "thalamus.compute.v1.MsgUpdateOffer")
+	proto.RegisterType((*MsgUpdateOfferResponse)(nil), "thalamus.compute.v1.MsgUpdateOfferResponse")
+	proto.RegisterType((*MsgCloseOffer)(nil), "thalamus.compute.v1.MsgCloseOffer")
+	proto.RegisterType((*MsgCloseOfferResponse)(nil), "thalamus.compute.v1.MsgCloseOfferResponse")
 }
 
 func init() { proto.RegisterFile("thalamus/compute/v1/tx.proto", fileDescriptor_91f107622aa0dc38) }
 
 var fileDescriptor_91f107622aa0dc38 = []byte{
-	// 933 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xcc, 0x56, 0xcd, 0x6e, 0xdb, 0x46,
-	0x10, 0x36, 0x6d, 0x4b, 0xb1, 0xc6, 0x3f, 0xb5, 0x37, 0xae, 0x43, 0xd3, 0x8d, 0x6c, 0x33, 0x3f,
-	0x70, 0x9d, 0x9a, 0xac, 0x9d, 0xb4, 0x07, 0xa3, 0x28, 0x10, 0x27, 0x80, 0x93, 0x83, 0x0a, 0x41,
-	0x85, 0x0a, 0xb4, 0x17, 0x81, 0x22, 0x17, 0xd4, 0x22, 0x22, 0x97, 0xd8, 0x5d, 0x2a, 0xf6, 0xad,
-	0xe8, 0xb1, 0x87, 0x22, 0x8f, 0xd1, 0xa3, 0x0f, 0x79, 0x80, 0x9e, 0x0a, 0x1f, 0x83, 0x5e, 0xda,
-	0x53, 0x51, 0xd8, 0x07, 0xbf, 0x46, 0xc1, 0xe5, 0x8a, 0x12, 0x65, 0xc9, 0x52, 0x7d, 0xea, 0x45,
-	0xd0, 0xcc, 0x7c, 0x3b, 0x33, 0xdf, 0xb7, 0xb3, 0xbb, 0x84, 0x4f, 0x44, 0xcb, 0x69, 0x3b, 0x41,
-	0xcc, 0x6d, 0x97, 0x06, 0x51, 0x2c, 0xb0, 0xdd, 0xd9, 0xb7, 0xc5, 0x89, 0x15, 0x31, 0x2a, 0x28,
-	0xba, 0xdb, 0x8d, 0x5a, 0x2a, 0x6a, 0x75, 0xf6, 0x8d, 0x15, 0x27, 0x20, 0x21, 0xb5, 0xe5, 0x6f,
-	0x8a, 0x33, 0xca, 0x2e, 0xe5, 0x01, 0xe5, 0x76, 0xd3, 0xe1, 0x49, 0x82, 0x26, 0x16, 0xce, 0xbe,
-	0xed, 0x52, 0x12, 0xaa, 0xf8, 0x3d, 0x15, 0x0f, 0xb8, 0x9f, 0xe4, 0x0f, 0xb8, 0xaf, 0x02, 0xeb,
-	0x69, 0xa0, 0x21, 0x2d, 0x3b, 0x35, 0x54, 0x68, 0xd5, 0xa7, 0x3e, 0x4d, 0xfd, 0xc9, 0x3f, 0xe5,
-	0xdd, 0x1c, 0xda, 0xef, 0x69, 0x84, 0xd5, 0x32, 0xf3, 0x37, 0x0d, 0x3e, 0xaa, 0x70, 0xbf, 0x1e,
-	0x79, 0x8e, 0xc0, 0x55, 0x87, 0x39, 0x01, 0x47, 0x5f, 0x42, 0xc9, 0x89, 0x45, 0x8b, 0x32, 0x22,
-	0x4e, 0x75, 0x6d, 0x4b, 0xdb, 0x29, 0x1d, 0xe9, 0x7f, 0xbc, 0xdf, 0x5b, 0x55, 0xf5, 0x9e, 0x7b,
-	0x1e, 0xc3, 0x9c, 0x7f, 0x2b, 0x18, 0x09, 0xfd, 0x5a, 0x0f, 0x8a, 0xbe, 0x86, 0x62, 0x24, 0x33,
-	0xe8, 0xd3, 0x5b, 0xda, 0xce, 0xfc, 0xc1, 0x86, 0x35, 0x44, 0x0f, 0x2b, 0x2d, 0x72, 0x54, 0x3a,
-	0xff, 0x7b, 0x73, 0xea, 0xd7, 0xab, 0xb3, 0x5d, 0xad, 0xa6, 0x56, 0x1d, 0x7e, 0xf1, 0xd3, 0xd5,
-	0xd9, 0x6e, 0x2f, 0xdf, 0xcf, 0x57, 0x67, 0xbb, 0x66, 0xd6, 0xff, 0x49, 0xc6, 0x60, 0xa0, 0x5d,
-	0x73, 0x1d, 0xee, 0x0d, 0xb8, 0x6a, 0x98, 0x47, 0x34, 0xe4, 0xd8, 0x7c, 0x37, 0x0d, 0x77, 0x2b,
-	0xdc, 0xaf, 0x61, 0x9f, 0x70, 0x81, 0x59, 0x95, 0xd1, 0x0e, 0xf1, 0x30, 0x43, 0x16, 0x14, 0xe8,
-	0xdb, 0x10, 0xb3, 0xb1, 0xec, 0x52, 0x18, 0xd2, 0xe1, 0x4e, 0x40, 0x43, 0xf2, 0x06, 0x33, 0x49,
-	0xad, 0x54, 0xeb, 0x9a, 0xc8, 0x80, 0x39, 0x1c, 0x7a, 0x11, 0x25, 0xa1, 0xd0, 0x67, 0x64, 0x28,
-	0xb3, 0xd1, 0x1a, 0x14, 0x19, 0xf6, 0x09, 0x0d, 0xf5, 0x59, 0x19, 0x51, 0x16, 0x7a, 0x09, 0xe0,
-	0xd2, 0x76, 0xdb, 0x11, 0x98, 0x39, 0x6d, 0xbd, 0x20, 0xb5, 0x5a, 0xb7, 0x54, 0xfd, 0x64, 0x26,
-	0x2c, 0x35, 0x13, 0xd6, 0x0b, 0x4a, 0xc2, 0x7e, 0xa5, 0xfa, 0xd6, 0xa5, 0x6a, 0xa5, 0xfd, 0x25,
-	0x4a, 0x3d, 0x1e, 0xae, 0xd4, 0x20, 0x75, 0xf3, 0x3e, 0x6c, 0x0c, 0x71, 0x67, 0x8a, 0xfd, 0xae,
-	0xc1, 0x4a, 0x4f, 0xcd, 0xff, 0x85, 0x5e, 0x87, 0x4f, 0xf3, 0x4c, 0x1f, 0xde, 0x38, 0x13, 0x5d,
-	0x9e, 0x1b, 0xb0, 0x7e, 0xcd, 0x99, 0xb1, 0x7c, 0xaf, 0xc1, 0x72, 0x85, 0xfb, 0xcf, 0x3d, 0xef,
-	0x45, 0x26, 0xe8, 0x7f, 0x26, 0xf9, 0x15, 0x14, 0x9d, 0x80, 0xc6, 0xa1, 0x50, 0xe3, 0x3e, 0xd9,
-	0x16, 0xaa, 0x35, 0x87, 0x07, 0x79, 0x52, 0x0f, 0x86, 0x93, 0xca, 0x75, 0x68, 0x1a, 0xa0, 0x0f,
-	0xfa, 0x32, 0x4a, 0x27, 0xe9, 0xbe, 0x85, 0x4d, 0x1a, 0x7a, 0xb7, 0xdd, 0xb7, 0x49, 0x95, 0xce,
-	0x15, 0x31, 0x5f, 0xa5, 0x4a, 0xe7, 0x9c, 0xdd, 0xb6, 0xd0, 0x13, 0x58, 0x49, 0x56, 0xb6, 0xb1,
-	0x20, 0x34, 0x6c, 0xb4, 0x30, 0xf1, 0x5b, 0x42, 0x76, 0x33, 0x53, 0x5b, 0xee, 0x05, 0x5e, 0x49,
-	0xbf, 0x79, 0x3e, 0x0d, 0x4b, 0x7d, 0xc3, 0x79, 0x5c, 0xad, 0xa3, 0x67, 0x30, 0x17, 0xa9, 0x9c,
-	0x63, 0x49, 0x64, 0x48, 0x84, 0x60, 0x36, 0x8e, 0x89, 0xa7, 0x86, 0x4f, 0xfe, 0x47, 0xab, 0x50,
-	0x08, 0xa8, 0x87, 0xdb, 0x6a, 0xec, 0x52, 0x23, 0xf1, 0xba, 0x6d, 0x87, 0x73, 0x35, 0x72, 0xa9,
-	0x81, 0xee, 0x03, 0x04, 0x38, 0xa0, 0xec, 0xb4, 0x11, 0x90, 0xa6, 0x3c, 0xa1, 0xb3, 0xb5, 0x52,
-	0xea, 0xa9, 0x90, 0x26, 0x32, 0x61, 0x31, 0x72, 0x49, 0xc3, 0xc3, 0x1d, 0xe2, 0xe2, 0x06, 0xf1,
-	0xf4, 0xe2, 0x96, 0xb6, 0xb3, 0x58, 0x9b, 0x8f, 0x5c, 0xf2, 0x52, 0xfa, 0x5e, 0x7b, 0xe8, 0x11,
-	0x2c, 0x79, 0x8c, 0x74, 0x30, 0x6b, 0x74, 0x30, 0xe3, 0xc9, 0x50, 0xdf, 0x91, 0x15, 0x16, 0x53,
-	0xef, 0x77, 0xa9, 0x13, 0x6d, 0xc3, 0x82, 0x1b, 0x7b, 0x4e, 0x06, 0x9a, 0x93, 0xa0, 0xf9, 0xc4,
-	0xa7, 0x20, 0xe9, 0xa6, 0x64, 0xdc, 0x92, 0x7d, 0xd9, 0xbe, 0xf9, 0xac, 0x1f, 0x57, 0xeb, 0xa6,
-	0x0d, 0x6b, 0x79, 0x4f, 0xb6, 0x23, 0x1f, 0x43, 0xd1, 0x8f, 0xe2, 0xa4, 0x6b, 0x4d, 0xf2, 0x2a,
-	0xf8, 0x51, 0xfc, 0xda, 0x33, 0x7f, 0xd1, 0x60, 0x41, 0xae, 0x10, 0x84, 0xe1, 0xdb, 0x2b, 0xdf,
-	0xcb, 0x3e, 0xdd, 0x97, 0xfd, 0x70, 0xff, 0x1a, 0x87, 0xcd, 0x51, 0x1c, 0x54, 0x7d, 0x73, 0x0d,
-	0x56, 0xfb, 0xed, 0x6e, 0xff, 0x07, 0x7f, 0x16, 0x60, 0xa6, 0xc2, 0x7d, 0xd4, 0x84, 0x85, 0xdc,
-	0xab, 0xf5, 0x70, 0xe8, 0x6b, 0x33, 0xf0, 0x32, 0x18, 0x9f, 0x4d, 0x82, 0xca, 0xb4, 0x0a, 0x61,
-	0xf9, 0xda, 0xdb, 0xb1, 0x33, 0x2a, 0xc3, 0x20, 0xd2, 0xf8, 0x7c, 0x52, 0x64, 0x56, 0xaf, 0x05,
-	0x4b, 0x03, 0x37, 0xef, 0xe3, 0x31, 0xfd, 0x76, 0x6b, 0x59, 0x93, 0xe1, 0xb2, 0x4a, 0x18, 0x16,
-	0xf3, 0xb7, 0xdf, 0xa3, 0x51, 0x09, 0x72, 0x30, 0x63, 0x6f, 0x22, 0x58, 0x8e, 0x50, 0xfe, 0x4a,
-	0x1a, 0x4d, 0x28, 0x87, 0xbb, 0x81, 0xd0, 0xf0, 0x8b, 0xa6, 0x01, 0xf3, 0xfd, 0xf7, 0xc6, 0x83,
-	0x71, 0xda, 0x1f, 0x57, 0xeb, 0xc6, 0x93, 0x09, 0x40, 0x59, 0x81, 0xef, 0xa1, 0xd4, 0x3b, 0x1c,
-	0xdb, 0xa3, 0x57, 0x2a, 0x88, 0xf1, 0xe9, 0x58, 0x48, 0x37, 0xb5, 0x51, 0xf8, 0x31, 0x79, 0x1a,
-	0x8e, 0xbe, 0x39, 0xbf, 0x28, 0x6b, 0x1f, 0x2e, 0xca, 0xda, 0x3f, 0x17, 0x65, 0xed, 0xdd, 0x65,
-	0x79, 0xea, 0xc3, 0x65, 0x79, 0xea, 0xaf, 0xcb, 0xf2, 0xd4, 0x0f, 0xcf, 0x7c, 0x22, 0x5a, 0x71,
-	0x33, 0x49, 0x64, 0x77, 0xb3, 0xee, 0x85, 0x58, 0xbc, 0xa5, 0xec, 0x8d, 0x3d, 0xe4, 0x20, 0xc9,
-	0x2f, 0xbc, 0x66, 0x51, 0x7e, 0xe2, 0x3d, 0xfd, 0x37, 0x00, 0x00, 0xff, 0xff, 0x32, 0x6d, 0xbe,
-	0x44, 0xb5, 0x0a, 0x00, 0x00,
+	// 1156 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xdc, 0x57, 0x4f, 0x4f, 0xe3, 0x46,
+	0x14, 0xc7, 0x81, 0x04, 0xf2, 0x20, 0xfc, 0x99, 0x65, 0x21, 0x84, 0x6e, 0x00, 0xb3, 0x8b, 0x28,
+	0x5b, 0x92, 0x02, 0xdb, 0x1e, 0x50, 0x55, 0x69, 0x61, 0x25, 0x40, 0x2a, 0x6d, 0x9a, 0x8a, 0x4a,
+	0xad, 0x2a, 0x45, 0x4e, 0x3c, 0xeb, 0x8c, 0x36, 0xf6, 0x58, 0x33, 0x76, 0x16, 0x6e, 0x55, 0x8f,
+	0x3d, 0x54, 0x7b, 0xe8, 0x87, 0xe8, 0x91, 0xc3, 0x7e, 0x80, 0x9e, 0x2a, 0x2e, 0x95, 0x56, 0x3d,
+	0xf5, 0x54, 0x55, 0x70, 0xe0, 0x23, 0xf4, 0x5a, 0x79, 0x3c, 0x99, 0xd8, 0x21, 0x21, 0x29, 0x55,
+	0xa5, 0x6a, 0x2f, 0x91, 0xe7, 0xbd, 0xdf, 0xbc, 0xf7, 0x7e, 0xef, 0xfd, 0x3c, 0x9e, 0xc0, 0x3b,
+	0x5e, 0xdd, 0x68, 0x18, 0xb6, 0xcf, 0x8b, 0x35, 0x6a, 0xbb, 0xbe, 0x87, 0x8b, 0xcd, 0xad, 0xa2,
+	0x77, 0x5a, 0x70, 0x19, 0xf5, 0x28, 0xba, 0xd7, 0xf2, 0x16, 0xa4, 0xb7, 0xd0, 0xdc, 0xca, 0xcd,
+	0x18, 0x36, 0x71, 0x68, 0x51, 0xfc, 0x86, 0xb8, 0x5c, 0xbe, 0x46, 0xb9, 0x4d, 0x79, 0xb1, 0x6a,
+	0xf0, 0x20, 0x40, 0x15, 0x7b, 0xc6, 0x56, 0xb1, 0x46, 0x89, 0x23, 0xfd, 0xf3, 0xd2, 0x6f, 0x73,
+	0x2b, 0x88, 0x6f, 0x73, 0x4b, 0x3a, 0x16, 0x42, 0x47, 0x45, 0xac, 0x8a, 0xe1, 0x42, 0xba, 0x66,
+	0x2d, 0x6a, 0xd1, 0xd0, 0x1e, 0x3c, 0x49, 0xeb, 0x52, 0xd7, 0x7a, 0xcf, 0x5c, 0x2c, 0xb7, 0xe9,
+	0x3f, 0x6b, 0x30, 0x75, 0xcc, 0xad, 0x13, 0xd7, 0x34, 0x3c, 0x5c, 0x32, 0x98, 0x61, 0x73, 0xf4,
+	0x21, 0xa4, 0x0d, 0xdf, 0xab, 0x53, 0x46, 0xbc, 0xb3, 0xac, 0xb6, 0xac, 0xad, 0xa7, 0xf7, 0xb2,
+	0xbf, 0xbd, 0xde, 0x9c, 0x95, 0xf9, 0x9e, 0x9a, 0x26, 0xc3, 0x9c, 0x7f, 0xe1, 0x31, 0xe2, 0x58,
+	0xe5, 0x36, 0x14, 0x7d, 0x0c, 0x29, 0x57, 0x44, 0xc8, 0x26, 0x96, 0xb5, 0xf5, 0xf1, 0xed, 0xc5,
+	0x42, 0x97, 0x7e, 0x14, 0xc2, 0x24, 0x7b, 0xe9, 0x8b, 0x3f, 0x96, 0x86, 0x7e, 0xba, 0x3e, 0xdf,
+	0xd0, 0xca, 0x72, 0xd7, 0xee, 0x07, 0xdf, 0x5d, 0x9f, 0x6f, 0xb4, 0xe3, 0x7d, 0x7f, 0x7d, 0xbe,
+	0xa1, 0xab, 0xfa, 0x4f, 0x15, 0x83, 0x8e, 0x72, 0xf5, 0x05, 0x98, 0xef, 0x30, 0x95, 0x31, 0x77,
+	0xa9, 0xc3, 0xb1, 0xfe, 0x2a, 0x01, 0xf7, 0x8e, 0xb9, 0x55, 0xc6, 0x16, 0xe1, 0x1e, 0x66, 0x25,
+	0x46, 0x9b, 0xc4, 0xc4, 0x0c, 0x15, 0x20, 0x49, 0x5f, 0x3a, 0x98, 0xf5, 0x65, 0x17, 0xc2, 0x50,
+	0x16, 0x46, 0x6d, 0xea, 0x90, 0x17, 0x98, 0x09, 0x6a, 0xe9, 0x72, 0x6b, 0x89, 0x72, 0x30, 0x86,
+	0x1d, 0xd3, 0xa5, 0xc4, 0xf1, 0xb2, 0xc3, 0xc2, 0xa5, 0xd6, 0x68, 0x0e, 0x52, 0x0c, 0x5b, 0x84,
+	0x3a, 0xd9, 0x11, 0xe1, 0x91, 0x2b, 0xf4, 0x0c, 0xa0, 0x46, 0x1b, 0x0d, 0xc3, 0xc3, 0xcc, 0x68,
+	0x64, 0x93, 0xa2, 0x57, 0x0b, 0x05, 0x99, 0x3f, 0xd0, 0x44, 0x41, 0x6a, 0xa2, 0xb0, 0x4f, 0x89,
+	0x13, 0xed, 0x54, 0x64, 0x5f, 0xd8, 0xad, 0xb0, 0xbe, 0xa0, 0x53, 0x6b, 0xdd, 0x3b, 0xd5, 0x49,
+	0x5d, 0x7f, 0x00, 0x8b, 0x5d, 0xcc, 0xaa, 0x63, 0xbf, 0x68, 0x30, 0xd3, 0xee, 0xe6, 0xff, 0xa2,
+	0x5f, 0xbb, 0x3b, 0x71, 0xa6, 0x0f, 0x6f, 0xd5, 0x44, 0x8b, 0xe7, 0x22, 0x2c, 0xdc, 0x30, 0x2a,
+	0x96, 0xaf, 0x35, 0x98, 0x3e, 0xe6, 0xd6, 0x53, 0xd3, 0xdc, 0x57, 0x0d, 0xfd, 0xc7, 0x24, 0x3f,
+	0x82, 0x94, 0x61, 0x53, 0xdf, 0xf1, 0xa4, 0xdc, 0x07, 0x1b, 0xa1, 0xdc, 0xb3, 0xbb, 0x1d, 0x27,
+	0xb5, 0xda, 0x9d, 0x54, 0xac, 0x42, 0x3d, 0x07, 0xd9, 0x4e, 0x9b, 0xa2, 0x74, 0x1a, 0xce, 0xcd,
+	0xa9, 0x52, 0xc7, 0xbc, 0xeb, 0xdc, 0x06, 0xed, 0x74, 0x2c, 0x89, 0x7e, 0x18, 0x76, 0x3a, 0x66,
+	0x6c, 0x95, 0x85, 0x1e, 0xc3, 0x4c, 0xb0, 0xb3, 0x81, 0x3d, 0x42, 0x9d, 0x4a, 0x1d, 0x13, 0xab,
+	0xee, 0x89, 0x6a, 0x86, 0xcb, 0xd3, 0x6d, 0xc7, 0xa1, 0xb0, 0xeb, 0x17, 0x09, 0x98, 0x8c, 0x88,
+	0xf3, 0xa0, 0x74, 0x82, 0x9e, 0xc0, 0x98, 0x2b, 0x63, 0xf6, 0x25, 0xa1, 0x90, 0x08, 0xc1, 0x88,
+	0xef, 0x13, 0x53, 0x8a, 0x4f, 0x3c, 0xa3, 0x59, 0x48, 0xda, 0xd4, 0xc4, 0x0d, 0x29, 0xbb, 0x70,
+	0x11, 0x58, 0x6b, 0x0d, 0x83, 0x73, 0x29, 0xb9, 0x70, 0x81, 0x1e, 0x00, 0xd8, 0xd8, 0xa6, 0xec,
+	0xac, 0x62, 0x93, 0xaa, 0x78, 0x43, 0x47, 0xca, 0xe9, 0xd0, 0x72, 0x4c, 0xaa, 0x48, 0x87, 0x8c,
+	0x5b, 0x23, 0x15, 0x13, 0x37, 0x49, 0x0d, 0x57, 0x88, 0x99, 0x4d, 0x2d, 0x6b, 0xeb, 0x99, 0xf2,
+	0xb8, 0x5b, 0x23, 0xcf, 0x84, 0xed, 0xc8, 0x44, 0x8f, 0x60, 0xd2, 0x64, 0xa4, 0x89, 0x59, 0xa5,
+	0x89, 0x19, 0x0f, 0x44, 0x3d, 0x2a, 0x32, 0x64, 0x42, 0xeb, 0x97, 0xa1, 0x11, 0xad, 0xc0, 0x44,
+	0xcd, 0x37, 0x0d, 0x05, 0x1a, 0x13, 0xa0, 0xf1, 0xc0, 0x26, 0x21, 0xe1, 0x50, 0x14, 0xb7, 0x60,
+	0x2e, 0x2b, 0xb7, 0xbf, 0xeb, 0x07, 0xa5, 0x13, 0xbd, 0x08, 0x73, 0x71, 0x8b, 0x9a, 0xc8, 0x7d,
+	0x48, 0x59, 0xae, 0x1f, 0x54, 0xad, 0x09, 0x5e, 0x49, 0xcb, 0xf5, 0x8f, 0x4c, 0xfd, 0x07, 0x0d,
+	0x26, 0xc4, 0x0e, 0x8f, 0x30, 0x7c, 0xf7, 0xce, 0xb7, 0xa3, 0x27, 0x22, 0xd1, 0x77, 0xb7, 0x6e,
+	0x70, 0x58, 0xea, 0xc5, 0x41, 0xe6, 0xd7, 0xe7, 0x60, 0x36, 0xba, 0x56, 0x42, 0x97, 0x22, 0xd9,
+	0x67, 0xd8, 0xf0, 0xf0, 0x67, 0xcf, 0x9f, 0x63, 0x76, 0xc7, 0x52, 0xd5, 0xe8, 0x13, 0xd1, 0xd1,
+	0x7f, 0x0e, 0xc8, 0x65, 0xc1, 0x58, 0x5d, 0xcc, 0x2a, 0x01, 0x95, 0x3a, 0xf5, 0x99, 0xd0, 0xcc,
+	0xa0, 0x6f, 0xf8, 0x94, 0xd8, 0x5f, 0xc2, 0xec, 0xc0, 0xf5, 0x0f, 0xa9, 0xcf, 0xd0, 0x1a, 0x4c,
+	0xd9, 0xc4, 0xa9, 0x34, 0xb0, 0xc1, 0xb1, 0x08, 0x17, 0xaa, 0x2d, 0x53, 0xce, 0xd8, 0xc4, 0xf9,
+	0x24, 0xb0, 0x06, 0x30, 0x2e, 0x70, 0xc6, 0x69, 0x0c, 0x97, 0x94, 0x38, 0xe3, 0x34, 0x82, 0x43,
+	0x30, 0x62, 0xb9, 0x3e, 0x97, 0xaa, 0x13, 0xcf, 0x83, 0x8b, 0x24, 0xd2, 0x37, 0x7d, 0x47, 0x88,
+	0x24, 0x62, 0x51, 0x22, 0x59, 0x80, 0x31, 0x1a, 0x18, 0xda, 0x32, 0x19, 0x15, 0xeb, 0x23, 0x53,
+	0xff, 0x35, 0xec, 0x7f, 0x78, 0xb2, 0xfe, 0x9b, 0xfe, 0x47, 0x73, 0x24, 0x62, 0x39, 0xde, 0xfa,
+	0x21, 0x44, 0x9a, 0xa7, 0x67, 0xc5, 0x10, 0x22, 0x16, 0xa5, 0xf4, 0x1f, 0x35, 0xc8, 0x04, 0xf3,
+	0x69, 0x50, 0xfe, 0x1f, 0x35, 0x3a, 0xfc, 0x0a, 0xc5, 0x2a, 0x5e, 0xee, 0x21, 0x1b, 0x55, 0x84,
+	0x3e, 0x0f, 0xf7, 0x63, 0x86, 0x56, 0xbd, 0xdb, 0x7f, 0x8d, 0xc2, 0xf0, 0x31, 0xb7, 0x50, 0x15,
+	0x26, 0x62, 0xf7, 0xc9, 0x87, 0x5d, 0xef, 0x81, 0x1d, 0x77, 0xb6, 0xdc, 0x7b, 0x83, 0xa0, 0x94,
+	0x40, 0x1d, 0x98, 0xbe, 0x71, 0xab, 0x5b, 0xef, 0x15, 0xa1, 0x13, 0x99, 0x7b, 0x7f, 0x50, 0xa4,
+	0xca, 0x57, 0x87, 0xc9, 0x8e, 0x3b, 0xd1, 0x5a, 0x9f, 0x7a, 0x5b, 0xb9, 0x0a, 0x83, 0xe1, 0x54,
+	0x26, 0x0c, 0x99, 0xf8, 0xbd, 0xe4, 0x51, 0xaf, 0x00, 0x31, 0x58, 0x6e, 0x73, 0x20, 0x58, 0x8c,
+	0x50, 0xfc, 0xb2, 0xd0, 0x9b, 0x50, 0x0c, 0x77, 0x0b, 0xa1, 0xee, 0x57, 0x80, 0x0a, 0x8c, 0x47,
+	0xbf, 0xe8, 0xab, 0xfd, 0x7a, 0x7f, 0x50, 0x3a, 0xc9, 0x3d, 0x1e, 0x00, 0xa4, 0x12, 0x7c, 0x05,
+	0xe9, 0xf6, 0x67, 0x6b, 0xa5, 0xf7, 0x4e, 0x09, 0xc9, 0xbd, 0xdb, 0x17, 0x12, 0xad, 0x3d, 0xfa,
+	0xa1, 0xe9, 0x59, 0x7b, 0x04, 0xd4, 0xbb, 0xf6, 0x6e, 0x07, 0x6d, 0x05, 0xc6, 0xa3, 0x27, 0xe9,
+	0xea, 0xed, 0x62, 0xe9, 0x93, 0xa0, 0xcb, 0x21, 0x82, 0xbe, 0x01, 0x88, 0x1c, 0x20, 0x7a, 0xcf,
+	0xda, 0x14, 0x26, 0xb7, 0xd1, 0x1f, 0xd3, 0x8a, 0x9e, 0x4b, 0x7e, 0x1b, 0x9c, 0xb6, 0x7b, 0x9f,
+	0x5e, 0x5c, 0xe6, 0xb5, 0x37, 0x97, 0x79, 0xed, 0xcf, 0xcb, 0xbc, 0xf6, 0xea, 0x2a, 0x3f, 0xf4,
+	0xe6, 0x2a, 0x3f, 0xf4, 0xfb, 0x55, 0x7e, 0xe8, 0xeb, 0x27, 0x16, 0xf1, 0xea, 0x7e, 0x35, 0x88,
+	0x54, 0x6c, 0x85, 0xdd, 0x74, 0xb0, 0xf7, 0x92, 0xb2, 0x17, 0xc5, 0x2e, 0x47, 0x8d, 0xf8, 0x6f,
+	0x5a, 0x4d, 0x89, 0x3f, 0xa7, 0x3b, 0x7f, 0x07, 0x00, 0x00, 0xff, 0xff, 0x2f, 0xd3, 0xc1, 0x3f,
+	0x6f, 0x0f, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -865,6 +1224,12 @@ type MsgClient interface {
 	RegisterGPU(ctx context.Context, in *MsgRegisterGPU, opts ...grpc.CallOption) (*MsgRegisterGPUResponse, error)
 	// RetireGPU withdraws a GPU that is not leased or jailed.
 	RetireGPU(ctx context.Context, in *MsgRetireGPU, opts ...grpc.CallOption) (*MsgRetireGPUResponse, error)
+	// CreateOffer opens the provider's offer for one GPU class.
+	CreateOffer(ctx context.Context, in *MsgCreateOffer, opts ...grpc.CallOption) (*MsgCreateOfferResponse, error)
+	// UpdateOffer replaces an offer's price, lease bounds and GPU count.
+	UpdateOffer(ctx context.Context, in *MsgUpdateOffer, opts ...grpc.CallOption) (*MsgUpdateOfferResponse, error)
+	// CloseOffer removes an offer; existing leases keep their terms.
+	CloseOffer(ctx context.Context, in *MsgCloseOffer, opts ...grpc.CallOption) (*MsgCloseOfferResponse, error)
 }
 
 type msgClient struct {
@@ -938,6 +1303,33 @@ func (c *msgClient) RetireGPU(ctx context.Context, in *MsgRetireGPU, opts ...grp
 	return out, nil
 }
 
+func (c *msgClient) CreateOffer(ctx context.Context, in *MsgCreateOffer, opts ...grpc.CallOption) (*MsgCreateOfferResponse, error) {
+	out := new(MsgCreateOfferResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Msg/CreateOffer", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) UpdateOffer(ctx context.Context, in *MsgUpdateOffer, opts ...grpc.CallOption) (*MsgUpdateOfferResponse, error) {
+	out := new(MsgUpdateOfferResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Msg/UpdateOffer", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) CloseOffer(ctx context.Context, in *MsgCloseOffer, opts ...grpc.CallOption) (*MsgCloseOfferResponse, error) {
+	out := new(MsgCloseOfferResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Msg/CloseOffer", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MsgServer is the server API for Msg service.
 type MsgServer interface {
 	// UpdateParams replaces all module parameters; only the module authority (gov by default) may call it.
@@ -954,6 +1346,12 @@ type MsgServer interface {
 	RegisterGPU(context.Context, *MsgRegisterGPU) (*MsgRegisterGPUResponse, error)
 	// RetireGPU withdraws a GPU that is not leased or jailed.
 	RetireGPU(context.Context, *MsgRetireGPU) (*MsgRetireGPUResponse, error)
+	// CreateOffer opens the provider's offer for one GPU class.
+	CreateOffer(context.Context, *MsgCreateOffer) (*MsgCreateOfferResponse, error)
+	// UpdateOffer replaces an offer's price, lease bounds and GPU count.
+	UpdateOffer(context.Context, *MsgUpdateOffer) (*MsgUpdateOfferResponse, error)
+	// CloseOffer removes an offer; existing leases keep their terms.
+	CloseOffer(context.Context, *MsgCloseOffer) (*MsgCloseOfferResponse, error)
 }
 
 // UnimplementedMsgServer can be embedded to have forward compatible implementations.
@@ -980,6 +1378,15 @@ func (*UnimplementedMsgServer) RegisterGPU(ctx context.Context, req *MsgRegister
 }
 func (*UnimplementedMsgServer) RetireGPU(ctx context.Context, req *MsgRetireGPU) (*MsgRetireGPUResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method RetireGPU not implemented")
+}
+func (*UnimplementedMsgServer) CreateOffer(ctx context.Context, req *MsgCreateOffer) (*MsgCreateOfferResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CreateOffer not implemented")
+}
+func (*UnimplementedMsgServer) UpdateOffer(ctx context.Context, req *MsgUpdateOffer) (*MsgUpdateOfferResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateOffer not implemented")
+}
+func (*UnimplementedMsgServer) CloseOffer(ctx context.Context, req *MsgCloseOffer) (*MsgCloseOfferResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CloseOffer not implemented")
 }
 
 func RegisterMsgServer(s grpc1.Server, srv MsgServer) {
@@ -1112,6 +1519,60 @@ func _Msg_RetireGPU_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Msg_CreateOffer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgCreateOffer)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).CreateOffer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Msg/CreateOffer",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).CreateOffer(ctx, req.(*MsgCreateOffer))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_UpdateOffer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgUpdateOffer)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).UpdateOffer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Msg/UpdateOffer",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).UpdateOffer(ctx, req.(*MsgUpdateOffer))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_CloseOffer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgCloseOffer)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).CloseOffer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Msg/CloseOffer",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).CloseOffer(ctx, req.(*MsgCloseOffer))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var Msg_serviceDesc = _Msg_serviceDesc
 var _Msg_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "thalamus.compute.v1.Msg",
@@ -1144,6 +1605,18 @@ var _Msg_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RetireGPU",
 			Handler:    _Msg_RetireGPU_Handler,
+		},
+		{
+			MethodName: "CreateOffer",
+			Handler:    _Msg_CreateOffer_Handler,
+		},
+		{
+			MethodName: "UpdateOffer",
+			Handler:    _Msg_UpdateOffer_Handler,
+		},
+		{
+			MethodName: "CloseOffer",
+			Handler:    _Msg_CloseOffer_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -1653,6 +2126,237 @@ func (m *MsgRetireGPUResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *MsgCreateOffer) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCreateOffer) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCreateOffer) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Gpus != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Gpus))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.MaxLeaseHours != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.MaxLeaseHours))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.MinLeaseHours != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.MinLeaseHours))
+		i--
+		dAtA[i] = 0x20
+	}
+	{
+		size, err := m.PricePerGpuHour.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	if len(m.Class) > 0 {
+		i -= len(m.Class)
+		copy(dAtA[i:], m.Class)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Class)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCreateOfferResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCreateOfferResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCreateOfferResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.OfferId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.OfferId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgUpdateOffer) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgUpdateOffer) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgUpdateOffer) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Gpus != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Gpus))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.MaxLeaseHours != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.MaxLeaseHours))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.MinLeaseHours != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.MinLeaseHours))
+		i--
+		dAtA[i] = 0x20
+	}
+	{
+		size, err := m.PricePerGpuHour.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	if m.OfferId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.OfferId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgUpdateOfferResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgUpdateOfferResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgUpdateOfferResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCloseOffer) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCloseOffer) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCloseOffer) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.OfferId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.OfferId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCloseOfferResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCloseOfferResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCloseOfferResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintTx(dAtA []byte, offset int, v uint64) int {
 	offset -= sovTx(v)
 	base := offset
@@ -1875,6 +2579,107 @@ func (m *MsgRetireGPU) Size() (n int) {
 }
 
 func (m *MsgRetireGPUResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgCreateOffer) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.Class)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = m.PricePerGpuHour.Size()
+	n += 1 + l + sovTx(uint64(l))
+	if m.MinLeaseHours != 0 {
+		n += 1 + sovTx(uint64(m.MinLeaseHours))
+	}
+	if m.MaxLeaseHours != 0 {
+		n += 1 + sovTx(uint64(m.MaxLeaseHours))
+	}
+	if m.Gpus != 0 {
+		n += 1 + sovTx(uint64(m.Gpus))
+	}
+	return n
+}
+
+func (m *MsgCreateOfferResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.OfferId != 0 {
+		n += 1 + sovTx(uint64(m.OfferId))
+	}
+	return n
+}
+
+func (m *MsgUpdateOffer) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.OfferId != 0 {
+		n += 1 + sovTx(uint64(m.OfferId))
+	}
+	l = m.PricePerGpuHour.Size()
+	n += 1 + l + sovTx(uint64(l))
+	if m.MinLeaseHours != 0 {
+		n += 1 + sovTx(uint64(m.MinLeaseHours))
+	}
+	if m.MaxLeaseHours != 0 {
+		n += 1 + sovTx(uint64(m.MaxLeaseHours))
+	}
+	if m.Gpus != 0 {
+		n += 1 + sovTx(uint64(m.Gpus))
+	}
+	return n
+}
+
+func (m *MsgUpdateOfferResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgCloseOffer) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.OfferId != 0 {
+		n += 1 + sovTx(uint64(m.OfferId))
+	}
+	return n
+}
+
+func (m *MsgCloseOfferResponse) Size() (n int) {
 	if m == nil {
 		return 0
 	}
@@ -3336,6 +4141,671 @@ func (m *MsgRetireGPUResponse) Unmarshal(dAtA []byte) error {
 		}
 		if fieldNum <= 0 {
 			return fmt.Errorf("proto: MsgRetireGPUResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCreateOffer) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCreateOffer: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCreateOffer: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Class", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Class = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PricePerGpuHour", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.PricePerGpuHour.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MinLeaseHours", wireType)
+			}
+			m.MinLeaseHours = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MinLeaseHours |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxLeaseHours", wireType)
+			}
+			m.MaxLeaseHours = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MaxLeaseHours |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Gpus", wireType)
+			}
+			m.Gpus = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Gpus |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCreateOfferResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCreateOfferResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCreateOfferResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OfferId", wireType)
+			}
+			m.OfferId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.OfferId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgUpdateOffer) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgUpdateOffer: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgUpdateOffer: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OfferId", wireType)
+			}
+			m.OfferId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.OfferId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PricePerGpuHour", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.PricePerGpuHour.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MinLeaseHours", wireType)
+			}
+			m.MinLeaseHours = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MinLeaseHours |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxLeaseHours", wireType)
+			}
+			m.MaxLeaseHours = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MaxLeaseHours |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Gpus", wireType)
+			}
+			m.Gpus = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Gpus |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgUpdateOfferResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgUpdateOfferResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgUpdateOfferResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCloseOffer) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCloseOffer: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCloseOffer: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OfferId", wireType)
+			}
+			m.OfferId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.OfferId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCloseOfferResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCloseOfferResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCloseOfferResponse: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
 		default:

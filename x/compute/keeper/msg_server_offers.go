@@ -1,0 +1,164 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/thalamus-network/thalamus/x/compute/types"
+)
+
+// CreateOffer opens the provider's offer for one class, backed by its available GPUs.
+func (k msgServer) CreateOffer(ctx context.Context, msg *types.MsgCreateOffer) (*types.MsgCreateOfferResponse, error) {
+	owner, ownerStr, err := k.decodeAddress(msg.Provider)
+	if err != nil {
+		return nil, err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := types.ValidateOfferTerms(msg.PricePerGpuHour, params.MinProviderCollateral.Denom, msg.MinLeaseHours, msg.MaxLeaseHours, msg.Gpus); err != nil {
+		return nil, err
+	}
+	if !params.HasGpuClass(msg.Class) {
+		return nil, errorsmod.Wrapf(types.ErrUnknownGPUClass, "%q", msg.Class)
+	}
+	if _, err := k.activeProvider(ctx, owner, ownerStr); err != nil {
+		return nil, err
+	}
+	if existing, err := k.Offers.Indexes.ProviderClass.MatchExact(ctx, collections.Join(owner, msg.Class)); err == nil {
+		return nil, errorsmod.Wrapf(types.ErrOfferExists, "offer %d; use update-offer", existing)
+	} else if !errors.Is(err, collections.ErrNotFound) {
+		return nil, err
+	}
+	if err := k.requireAvailableGPUs(ctx, owner, msg.Class, msg.Gpus); err != nil {
+		return nil, err
+	}
+	id, err := k.NextOfferID.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	offer := types.Offer{
+		Id: id, Provider: ownerStr, Class: msg.Class, PricePerGpuHour: msg.PricePerGpuHour,
+		MinLeaseHours: msg.MinLeaseHours, MaxLeaseHours: msg.MaxLeaseHours, Gpus: msg.Gpus,
+		CreatedHeight: sdk.UnwrapSDKContext(ctx).BlockHeight(),
+	}
+	if err := k.setOffer(ctx, nil, offer); err != nil {
+		return nil, err
+	}
+	return &types.MsgCreateOfferResponse{OfferId: id}, emit(ctx, &types.EventOfferCreated{
+		OfferId: id, Provider: ownerStr, Class: msg.Class, PricePerGpuHour: msg.PricePerGpuHour, Gpus: msg.Gpus,
+	})
+}
+
+// UpdateOffer replaces an offer's terms; leases already made keep theirs.
+func (k msgServer) UpdateOffer(ctx context.Context, msg *types.MsgUpdateOffer) (*types.MsgUpdateOfferResponse, error) {
+	owner, ownerStr, err := k.decodeAddress(msg.Provider)
+	if err != nil {
+		return nil, err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := types.ValidateOfferTerms(msg.PricePerGpuHour, params.MinProviderCollateral.Denom, msg.MinLeaseHours, msg.MaxLeaseHours, msg.Gpus); err != nil {
+		return nil, err
+	}
+	offer, err := k.ownOffer(ctx, msg.OfferId, ownerStr)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := k.activeProvider(ctx, owner, ownerStr); err != nil {
+		return nil, err
+	}
+	if err := k.requireAvailableGPUs(ctx, owner, offer.Class, msg.Gpus); err != nil {
+		return nil, err
+	}
+	old := offer
+	offer.PricePerGpuHour, offer.MinLeaseHours, offer.MaxLeaseHours, offer.Gpus = msg.PricePerGpuHour, msg.MinLeaseHours, msg.MaxLeaseHours, msg.Gpus
+	if err := k.setOffer(ctx, &old, offer); err != nil {
+		return nil, err
+	}
+	return &types.MsgUpdateOfferResponse{}, emit(ctx, &types.EventOfferUpdated{
+		OfferId: offer.Id, PricePerGpuHour: offer.PricePerGpuHour, MinLeaseHours: offer.MinLeaseHours,
+		MaxLeaseHours: offer.MaxLeaseHours, Gpus: offer.Gpus,
+	})
+}
+
+// CloseOffer removes an offer and its place in the price index.
+func (k msgServer) CloseOffer(ctx context.Context, msg *types.MsgCloseOffer) (*types.MsgCloseOfferResponse, error) {
+	_, ownerStr, err := k.decodeAddress(msg.Provider)
+	if err != nil {
+		return nil, err
+	}
+	offer, err := k.ownOffer(ctx, msg.OfferId, ownerStr)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.removeOffer(ctx, offer); err != nil {
+		return nil, err
+	}
+	return &types.MsgCloseOfferResponse{}, emit(ctx, &types.EventOfferClosed{OfferId: offer.Id, Provider: ownerStr})
+}
+
+// ownOffer loads an offer and checks that provider owns it.
+func (k Keeper) ownOffer(ctx context.Context, id uint64, provider string) (types.Offer, error) {
+	offer, err := k.Offers.Get(ctx, id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return offer, errorsmod.Wrapf(types.ErrOfferNotFound, "id %d", id)
+	} else if err != nil {
+		return offer, err
+	}
+	if offer.Provider != provider {
+		return offer, errorsmod.Wrapf(types.ErrNotOfferOwner, "offer %d belongs to %s", id, offer.Provider)
+	}
+	return offer, nil
+}
+
+// requireAvailableGPUs checks that the provider has at least n available GPUs of class.
+func (k Keeper) requireAvailableGPUs(ctx context.Context, owner sdk.AccAddress, class string, n uint32) error {
+	gpus, err := k.providerGPUs(ctx, owner)
+	if err != nil {
+		return err
+	}
+	var available uint32
+	for _, g := range gpus {
+		if g.Class == class && g.Status == types.GPU_STATUS_AVAILABLE {
+			available++
+		}
+	}
+	if available < n {
+		return errorsmod.Wrapf(types.ErrNotEnoughGPUs, "offer of %d %s GPUs, %d available", n, class, available)
+	}
+	return nil
+}
+
+// setOffer writes an offer and moves its price-index entry from old (if any).
+func (k Keeper) setOffer(ctx context.Context, old *types.Offer, offer types.Offer) error {
+	if old != nil {
+		if err := k.OffersByPrice.Remove(ctx, priceKey(*old)); err != nil {
+			return err
+		}
+	}
+	if err := k.Offers.Set(ctx, offer.Id, offer); err != nil {
+		return err
+	}
+	return k.OffersByPrice.Set(ctx, priceKey(offer))
+}
+
+func (k Keeper) removeOffer(ctx context.Context, offer types.Offer) error {
+	if err := k.OffersByPrice.Remove(ctx, priceKey(offer)); err != nil {
+		return err
+	}
+	return k.Offers.Remove(ctx, offer.Id)
+}
+
+// priceKey places an offer in the (class, price, id) matching order; ids break ties oldest first.
+func priceKey(o types.Offer) collections.Pair[string, PriceID] {
+	return collections.Join(o.Class, collections.Join(o.PricePerGpuHour.Amount.Uint64(), o.Id))
+}
