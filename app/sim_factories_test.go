@@ -1,0 +1,102 @@
+package app_test
+
+import (
+	"math/rand"
+	"testing"
+
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	cmttypes "github.com/cometbft/cometbft/types"
+	"github.com/stretchr/testify/require"
+
+	"cosmossdk.io/math"
+
+	"github.com/cosmos/cosmos-sdk/testutil/mock"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	"github.com/cosmos/cosmos-sdk/testutil/simsx"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/thalamus-network/thalamus/app"
+	computesim "github.com/thalamus-network/thalamus/x/compute/simulation"
+)
+
+// TestComputeSimFactoriesProduceValidMessages runs every x/compute simulation factory many
+// times against a real app, delivering each message it produces through the app's msg
+// router: a factory may skip, but a message it produces must be accepted, and every
+// message type must be produced at least once.
+func TestComputeSimFactoriesProduceValidMessages(t *testing.T) {
+	r := rand.New(rand.NewSource(11))
+	accounts := simtypes.RandomAccounts(r, 6)
+	a := newApp(t)
+
+	pubKey, err := mock.NewPV().GetPubKey()
+	require.NoError(t, err)
+	valSet := cmttypes.NewValidatorSet([]*cmttypes.Validator{cmttypes.NewValidator(pubKey, 1)})
+	genAccs := make([]authtypes.GenesisAccount, len(accounts))
+	balances := make([]banktypes.Balance, len(accounts))
+	for i, acc := range accounts {
+		genAccs[i] = authtypes.NewBaseAccount(acc.Address, acc.PubKey, uint64(i), 0)
+		balances[i] = banktypes.Balance{
+			Address: acc.Address.String(),
+			Coins:   sdk.NewCoins(sdk.NewCoin(app.BondDenom, math.NewInt(1_000_000_000_000_000))),
+		}
+	}
+	genesis, err := simtestutil.GenesisStateWithValSet(a.AppCodec(), a.DefaultGenesis(), valSet, genAccs, balances...)
+	require.NoError(t, err)
+	initChain(t, a, genesis)
+	finalizeAndCommit(t, a, 1)
+	ctx := a.NewUncachedContext(false, cmtproto.Header{Height: 2, ChainID: chainID})
+
+	k := a.ComputeKeeper
+	factories := map[string]func(*simsx.ChainDataSource, simsx.SimulationReporter) sdk.Msg{
+		"UpdateParams":     produce(computesim.MsgUpdateParamsFactory(), ctx),
+		"RegisterProvider": produce(computesim.MsgRegisterProviderFactory(k), ctx),
+		"UpdateProvider":   produce(computesim.MsgUpdateProviderFactory(k), ctx),
+		"AddCollateral":    produce(computesim.MsgAddCollateralFactory(k), ctx),
+		"UnbondProvider":   produce(computesim.MsgUnbondProviderFactory(k), ctx),
+		"RegisterGPU":      produce(computesim.MsgRegisterGPUFactory(k), ctx),
+		"RetireGPU":        produce(computesim.MsgRetireGPUFactory(k), ctx),
+		"CreateOffer":      produce(computesim.MsgCreateOfferFactory(k), ctx),
+		"UpdateOffer":      produce(computesim.MsgUpdateOfferFactory(k), ctx),
+		"CloseOffer":       produce(computesim.MsgCloseOfferFactory(k), ctx),
+	}
+	// Weights favour growth, so later factories find providers, GPUs and offers to act on.
+	order := []string{
+		"RegisterProvider", "RegisterProvider", "RegisterGPU", "RegisterGPU", "RegisterGPU", "CreateOffer",
+		"CreateOffer", "UpdateOffer", "UpdateProvider", "AddCollateral", "RetireGPU", "CloseOffer",
+		"UnbondProvider", "UpdateParams",
+	}
+	delivered := map[string]int{}
+	for i := 0; i < 400; i++ {
+		name := order[r.Intn(len(order))]
+		testData := simsx.NewChainDataSource(ctx, r, a.AccountKeeper, a.BankKeeper, a.AccountKeeper.AddressCodec(), accounts...)
+		reporter := simsx.NewBasicSimulationReporter()
+		msg := factories[name](testData, reporter)
+		if reporter.IsSkipped() || msg == nil {
+			continue
+		}
+		handler := a.MsgServiceRouter().Handler(msg)
+		require.NotNil(t, handler, name)
+		_, err := handler(ctx, msg)
+		require.NoError(t, err, "%s produced a rejected message: %v", name, msg)
+		delivered[name]++
+	}
+	for name := range factories {
+		require.Positive(t, delivered[name], "factory %s never produced a message", name)
+	}
+	require.NoError(t, k.CollateralInvariant(ctx))
+	t.Logf("delivered: %v", delivered)
+}
+
+// produce adapts a typed simsx factory to return sdk.Msg.
+func produce[T sdk.Msg](f simsx.SimMsgFactoryFn[T], ctx sdk.Context) func(*simsx.ChainDataSource, simsx.SimulationReporter) sdk.Msg {
+	return func(testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) sdk.Msg {
+		_, msg := f(ctx, testData, reporter)
+		if reporter.IsSkipped() {
+			return nil
+		}
+		return msg
+	}
+}
