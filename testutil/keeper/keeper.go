@@ -30,6 +30,9 @@ type Fixture struct {
 	Codec        codec.Codec
 	AddressCodec address.Codec
 	Authority    string
+	// Store is the committing store under Ctx; Commit it to measure reads as a node does
+	// after a block, rather than through IAVL's unsaved-write overlay.
+	Store storetypes.CommitMultiStore
 }
 
 // NewFixture creates a fixture for the module with the given store key and module basic.
@@ -49,5 +52,6 @@ func NewFixture(tb testing.TB, storeKey string, basic module.AppModuleBasic) Fix
 		Codec:        encCfg.Codec,
 		AddressCodec: addrCodec,
 		Authority:    authority,
+		Store:        testCtx.CMS,
 	}
 }
