@@ -38,6 +38,11 @@ func (k msgServer) RegisterProvider(ctx context.Context, msg *types.MsgRegisterP
 	} else if has {
 		return nil, errorsmod.Wrap(types.ErrProviderExists, ownerStr)
 	}
+	// Jailed GPUs of an earlier registration stay on record and count against the cap.
+	leftover, err := k.providerGPUs(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
 	if err := k.bankKeeper.SendCoinsFromAccountToModule(ctx, owner, types.ModuleName, sdk.NewCoins(msg.Collateral)); err != nil {
 		return nil, errorsmod.Wrap(err, "bond collateral")
 	}
@@ -48,6 +53,7 @@ func (k msgServer) RegisterProvider(ctx context.Context, msg *types.MsgRegisterP
 		Region:           msg.Region,
 		Collateral:       msg.Collateral,
 		Status:           types.PROVIDER_STATUS_ACTIVE,
+		GpuCount:         uint32(len(leftover)),
 		RegisteredHeight: sdk.UnwrapSDKContext(ctx).BlockHeight(),
 	}
 	if err := k.Providers.Set(ctx, owner, provider); err != nil {

@@ -311,6 +311,17 @@ func TestUnbondProvider(t *testing.T) {
 	exported, err := f.keeper.ExportGenesis(f.Ctx)
 	require.NoError(t, err)
 	require.NoError(t, exported.Validate())
+
+	// Registering again, the provider finds its jailed GPU counted against its cap.
+	_, err = ms.RegisterProvider(f.Ctx, registerMsg(owner))
+	require.NoError(t, err)
+	p, err := f.keeper.Providers.Get(f.Ctx, addr)
+	require.NoError(t, err)
+	require.Equal(t, uint32(1), p.GpuCount)
+	exported, err = f.keeper.ExportGenesis(f.Ctx)
+	require.NoError(t, err)
+	require.NoError(t, exported.Validate())
+	require.NoError(t, f.keeper.CollateralInvariant(f.Ctx))
 }
 
 func TestEndBlockerBoundsUnbondingWork(t *testing.T) {
