@@ -11,6 +11,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/thalamus-network/thalamus/x/compute/keeper"
 	"github.com/thalamus-network/thalamus/x/compute/types"
@@ -346,5 +347,34 @@ func TestEndBlockerBoundsUnbondingWork(t *testing.T) {
 	require.Equal(t, 1, count(), "two of three unbondings complete in the first block")
 	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
 	require.Equal(t, 0, count())
+	require.NoError(t, f.keeper.CollateralInvariant(f.Ctx))
+}
+
+func TestEndBlockerRetriesFailedUnbonding(t *testing.T) {
+	f := newFixture(t)
+	params := types.DefaultParams()
+	params.UnbondingBlocks = 1
+	require.NoError(t, f.keeper.Params.Set(f.Ctx, params))
+	ms := keeper.NewMsgServerImpl(f.keeper)
+	addr, owner := f.registeredProvider(t, "provider")
+	_, err := ms.UnbondProvider(f.Ctx, &types.MsgUnbondProvider{Owner: owner})
+	require.NoError(t, err)
+
+	// Drain the module account so returning the collateral fails.
+	moduleAddr := authtypes.NewModuleAddress(types.ModuleName)
+	held := f.bank.balances[string(moduleAddr)]
+	f.bank.balances[string(moduleAddr)] = nil
+	f.Ctx = f.Ctx.WithBlockHeight(f.Ctx.BlockHeight() + 2)
+	require.NoError(t, f.keeper.EndBlocker(f.Ctx), "a failed unbonding must not fail the block")
+	p, err := f.keeper.Providers.Get(f.Ctx, addr)
+	require.NoError(t, err, "the failed unbonding is rolled back, not half-applied")
+	require.Equal(t, types.PROVIDER_STATUS_UNBONDING, p.Status)
+
+	f.bank.balances[string(moduleAddr)] = held
+	f.Ctx = f.Ctx.WithBlockHeight(f.Ctx.BlockHeight() + 1)
+	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
+	has, err := f.keeper.Providers.Has(f.Ctx, addr)
+	require.NoError(t, err)
+	require.False(t, has, "the unbonding completes once it can")
 	require.NoError(t, f.keeper.CollateralInvariant(f.Ctx))
 }
