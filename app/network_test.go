@@ -33,7 +33,7 @@ func TestNetworkServesAllModules(t *testing.T) {
 	cfg := network.DefaultConfig()
 	cfg.NumValidators = 2
 	net := network.New(t, cfg)
-	_, err := net.WaitForHeight(3)
+	_, err := net.WaitForHeightWithTimeout(3, network.WaitTimeout)
 	require.NoError(t, err, "two validators must reach consensus")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

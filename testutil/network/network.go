@@ -54,12 +54,16 @@ func DefaultConfig() Config {
 	return cfg
 }
 
+// WaitTimeout bounds waits for blocks: generous, because a loaded 2-core CI machine
+// (tests and compiles in parallel, or -race) can be far slower than the SDK's 10 s default.
+const WaitTimeout = 2 * time.Minute
+
 // New starts a network with cfg, waits for its first block and stops it when the test ends.
 func New(t *testing.T, cfg Config) *Network {
 	t.Helper()
 	net, err := network.New(t, t.TempDir(), cfg)
 	require.NoError(t, err)
-	_, err = net.WaitForHeight(1)
+	_, err = net.WaitForHeightWithTimeout(1, WaitTimeout)
 	require.NoError(t, err)
 	t.Cleanup(net.Cleanup)
 	return net
