@@ -32,19 +32,9 @@ func localnet(cfg *Config, binary, home string) error {
 	if err := n.init(chainID, cfg.DefaultDenom); err != nil {
 		return err
 	}
-	addresses := map[string]string{}
-	for _, acc := range cfg.Accounts {
-		addr := acc.Address
-		if addr == "" {
-			var err error
-			if addr, err = n.addKey(acc.Name, acc.Mnemonic); err != nil {
-				return err
-			}
-		}
-		addresses[acc.Name] = addr
-		if err := n.addGenesisAccount(addr, acc.Coins); err != nil {
-			return err
-		}
+	addresses, err := n.addAccounts(cfg.Accounts)
+	if err != nil {
+		return err
 	}
 	gentxDir := filepath.Join(home, "config", "gentx")
 	if err := os.MkdirAll(gentxDir, 0o755); err != nil {

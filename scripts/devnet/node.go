@@ -54,6 +54,26 @@ func (n node) addKey(name, mnemonic string) (string, error) {
 	return n.run("", "keys", "show", name, "-a", "--keyring-backend", "test")
 }
 
+// addAccounts funds config.yml's accounts in genesis, importing keys for those without a
+// fixed address, and returns each account's address by name.
+func (n node) addAccounts(accounts []Account) (map[string]string, error) {
+	addresses := make(map[string]string, len(accounts))
+	for _, acc := range accounts {
+		addr := acc.Address
+		if addr == "" {
+			var err error
+			if addr, err = n.addKey(acc.Name, acc.Mnemonic); err != nil {
+				return nil, err
+			}
+		}
+		addresses[acc.Name] = addr
+		if err := n.addGenesisAccount(addr, acc.Coins); err != nil {
+			return nil, err
+		}
+	}
+	return addresses, nil
+}
+
 func (n node) addGenesisAccount(address string, coins []string) error {
 	_, err := n.run("", "genesis", "add-genesis-account", address, strings.Join(coins, ","), "--keyring-backend", "test")
 	return err

@@ -67,17 +67,8 @@ func testnet(cfg *Config, binary, dir string, n int) error {
 			return err
 		}
 	}
-	for _, acc := range cfg.Accounts {
-		addr := acc.Address
-		if addr == "" {
-			var err error
-			if addr, err = genesisNode.addKey(acc.Name, acc.Mnemonic); err != nil {
-				return err
-			}
-		}
-		if err := genesisNode.addGenesisAccount(addr, acc.Coins); err != nil {
-			return err
-		}
+	if _, err := genesisNode.addAccounts(cfg.Accounts); err != nil {
+		return err
 	}
 	// Each node signs its gentx against the shared genesis; node0 collects them.
 	for _, nd := range nodes {

@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -60,11 +61,9 @@ func (q queryServer) Provider(ctx context.Context, req *types.QueryProviderReque
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	p, err := q.k.Providers.Get(ctx, addr)
-	if errors.Is(err, collections.ErrNotFound) {
-		return nil, status.Errorf(codes.NotFound, "provider %s not found", req.Address)
-	} else if err != nil {
-		return nil, status.Error(codes.Internal, err.Error())
+	p, err := queryGet(ctx, q.k.Providers, addr, "provider "+req.Address)
+	if err != nil {
+		return nil, err
 	}
 	return &types.QueryProviderResponse{Provider: p}, nil
 }
@@ -110,11 +109,9 @@ func (q queryServer) GPU(ctx context.Context, req *types.QueryGPURequest) (*type
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	g, err := q.k.GPUs.Get(ctx, req.Id)
-	if errors.Is(err, collections.ErrNotFound) {
-		return nil, status.Errorf(codes.NotFound, "gpu %d not found", req.Id)
-	} else if err != nil {
-		return nil, status.Error(codes.Internal, err.Error())
+	g, err := queryGet(ctx, q.k.GPUs, req.Id, fmt.Sprintf("gpu %d", req.Id))
+	if err != nil {
+		return nil, err
 	}
 	return &types.QueryGPUResponse{Gpu: g}, nil
 }
@@ -139,11 +136,20 @@ func (q queryServer) Offer(ctx context.Context, req *types.QueryOfferRequest) (*
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	o, err := q.k.Offers.Get(ctx, req.Id)
-	if errors.Is(err, collections.ErrNotFound) {
-		return nil, status.Errorf(codes.NotFound, "offer %d not found", req.Id)
-	} else if err != nil {
-		return nil, status.Error(codes.Internal, err.Error())
+	o, err := queryGet(ctx, q.k.Offers, req.Id, fmt.Sprintf("offer %d", req.Id))
+	if err != nil {
+		return nil, err
 	}
 	return &types.QueryOfferResponse{Offer: o}, nil
+}
+
+// queryGet reads key for a query, answering NotFound for a missing key.
+func queryGet[K, V any](ctx context.Context, m getter[K, V], key K, what string) (V, error) {
+	v, err := m.Get(ctx, key)
+	if errors.Is(err, collections.ErrNotFound) {
+		return v, status.Errorf(codes.NotFound, "%s not found", what)
+	} else if err != nil {
+		return v, status.Error(codes.Internal, err.Error())
+	}
+	return v, nil
 }

@@ -14,15 +14,8 @@ import (
 
 // CreateOffer opens the provider's offer for one class, backed by its available GPUs.
 func (k msgServer) CreateOffer(ctx context.Context, msg *types.MsgCreateOffer) (*types.MsgCreateOfferResponse, error) {
-	owner, ownerStr, err := k.decodeAddress(msg.Provider)
+	owner, ownerStr, params, err := k.offerTerms(ctx, msg.Provider, msg.PricePerGpuHour, msg.MinLeaseHours, msg.MaxLeaseHours, msg.Gpus)
 	if err != nil {
-		return nil, err
-	}
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := types.ValidateOfferTerms(msg.PricePerGpuHour, params.MinProviderCollateral.Denom, msg.MinLeaseHours, msg.MaxLeaseHours, msg.Gpus); err != nil {
 		return nil, err
 	}
 	if !params.HasGpuClass(msg.Class) {
@@ -58,15 +51,8 @@ func (k msgServer) CreateOffer(ctx context.Context, msg *types.MsgCreateOffer) (
 
 // UpdateOffer replaces an offer's terms; leases already made keep theirs.
 func (k msgServer) UpdateOffer(ctx context.Context, msg *types.MsgUpdateOffer) (*types.MsgUpdateOfferResponse, error) {
-	owner, ownerStr, err := k.decodeAddress(msg.Provider)
+	owner, ownerStr, _, err := k.offerTerms(ctx, msg.Provider, msg.PricePerGpuHour, msg.MinLeaseHours, msg.MaxLeaseHours, msg.Gpus)
 	if err != nil {
-		return nil, err
-	}
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := types.ValidateOfferTerms(msg.PricePerGpuHour, params.MinProviderCollateral.Denom, msg.MinLeaseHours, msg.MaxLeaseHours, msg.Gpus); err != nil {
 		return nil, err
 	}
 	offer, err := k.ownOffer(ctx, msg.OfferId, ownerStr)
@@ -106,12 +92,24 @@ func (k msgServer) CloseOffer(ctx context.Context, msg *types.MsgCloseOffer) (*t
 	return &types.MsgCloseOfferResponse{}, emit(ctx, &types.EventOfferClosed{OfferId: offer.Id, Provider: ownerStr})
 }
 
+// offerTerms decodes the provider address and validates the terms shared by create and update.
+func (k Keeper) offerTerms(ctx context.Context, provider string, price sdk.Coin, minHours, maxHours, gpus uint32) (sdk.AccAddress, string, types.Params, error) {
+	owner, ownerStr, err := k.decodeAddress(provider)
+	if err != nil {
+		return nil, "", types.Params{}, err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, "", types.Params{}, err
+	}
+	err = types.ValidateOfferTerms(price, params.MinProviderCollateral.Denom, minHours, maxHours, gpus)
+	return owner, ownerStr, params, err
+}
+
 // ownOffer loads an offer and checks that provider owns it.
 func (k Keeper) ownOffer(ctx context.Context, id uint64, provider string) (types.Offer, error) {
-	offer, err := k.Offers.Get(ctx, id)
-	if errors.Is(err, collections.ErrNotFound) {
-		return offer, errorsmod.Wrapf(types.ErrOfferNotFound, "id %d", id)
-	} else if err != nil {
+	offer, err := load(ctx, k.Offers, id, types.ErrOfferNotFound)
+	if err != nil {
 		return offer, err
 	}
 	if offer.Provider != provider {

@@ -249,10 +249,8 @@ func (k msgServer) RetireGPU(ctx context.Context, msg *types.MsgRetireGPU) (*typ
 	if err != nil {
 		return nil, err
 	}
-	gpu, err := k.GPUs.Get(ctx, msg.GpuId)
-	if errors.Is(err, collections.ErrNotFound) {
-		return nil, errorsmod.Wrapf(types.ErrGPUNotFound, "id %d", msg.GpuId)
-	} else if err != nil {
+	gpu, err := load(ctx, k.GPUs, msg.GpuId, types.ErrGPUNotFound)
+	if err != nil {
 		return nil, err
 	}
 	if gpu.Provider != ownerStr {
@@ -283,10 +281,8 @@ func (k Keeper) decodeAddress(addr string) (sdk.AccAddress, string, error) {
 
 // activeProvider loads a provider that may still change its fleet.
 func (k Keeper) activeProvider(ctx context.Context, owner sdk.AccAddress, ownerStr string) (types.Provider, error) {
-	provider, err := k.Providers.Get(ctx, owner)
-	if errors.Is(err, collections.ErrNotFound) {
-		return provider, errorsmod.Wrap(types.ErrProviderNotFound, ownerStr)
-	} else if err != nil {
+	provider, err := load(ctx, k.Providers, owner, types.ErrProviderNotFound)
+	if err != nil {
 		return provider, err
 	}
 	if provider.Status != types.PROVIDER_STATUS_ACTIVE {
@@ -314,6 +310,20 @@ func (k Keeper) providerGPUs(ctx context.Context, owner sdk.AccAddress) ([]types
 		gpus = append(gpus, g)
 	}
 	return gpus, nil
+}
+
+// getter is what load needs from a collections Map or IndexedMap.
+type getter[K, V any] interface {
+	Get(ctx context.Context, key K) (V, error)
+}
+
+// load reads key, turning a missing key into the registered notFound error.
+func load[K, V any](ctx context.Context, m getter[K, V], key K, notFound *errorsmod.Error) (V, error) {
+	v, err := m.Get(ctx, key)
+	if errors.Is(err, collections.ErrNotFound) {
+		return v, errorsmod.Wrapf(notFound, "%v", key)
+	}
+	return v, err
 }
 
 // validateCollateral requires a valid, positive coin in the collateral denom.
