@@ -63,7 +63,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	requireSameModuleStates(t, exported.AppState, reexported.AppState)
 
-	require.NoError(t, second.ComputeKeeper.CollateralInvariant(second.NewContext(true)))
+	require.NoError(t, second.ComputeKeeper.EscrowInvariant(second.NewContext(true)))
 	for _, key := range []string{computetypes.StoreKey, sensorstypes.StoreKey, oracletypes.StoreKey, rewardstypes.StoreKey} {
 		a := first.CommitMultiStore().GetKVStore(first.GetKey(key))
 		b := second.CommitMultiStore().GetKVStore(second.GetKey(key))
@@ -103,7 +103,7 @@ func genesisWithValidator(t *testing.T, a *app.App) map[string]json.RawMessage {
 	}
 	// The account is also a GPU provider whose collateral sits in the x/compute module account.
 	r := rand.New(rand.NewSource(7))
-	computeGenesis := computetypes.GenesisState{Params: computesim.GenParams(r), NextGpuId: 2, NextOfferId: 1}
+	computeGenesis := computetypes.GenesisState{Params: computesim.GenParams(r), NextGpuId: 2, NextOfferId: 1, NextLeaseId: 1}
 	collateral := computeGenesis.Params.MinProviderCollateral
 	computeGenesis.Providers = []computetypes.Provider{{
 		Address: acc.GetAddress().String(), Moniker: "Acme", Endpoint: "https://acme.example", Region: "eu-west",

@@ -86,7 +86,7 @@ func TestComputeSimFactoriesProduceValidMessages(t *testing.T) {
 	for name := range factories {
 		require.Positive(t, delivered[name], "factory %s never produced a message", name)
 	}
-	require.NoError(t, k.CollateralInvariant(ctx))
+	require.NoError(t, k.EscrowInvariant(ctx))
 	t.Logf("delivered: %v", delivered)
 }
 

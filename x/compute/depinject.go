@@ -29,6 +29,7 @@ type ModuleInputs struct {
 	StoreService store.KVStoreService
 	AddressCodec address.Codec
 	BankKeeper   types.BankKeeper
+	DistrKeeper  types.DistributionKeeper
 }
 
 // ModuleOutputs are what x/compute provides to the app.
@@ -49,6 +50,6 @@ func ProvideModule(in ModuleInputs) ModuleOutputs {
 	if err != nil {
 		panic(err)
 	}
-	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.StoreService, in.BankKeeper, authorityAddr)
+	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.StoreService, in.BankKeeper, in.DistrKeeper, authorityAddr)
 	return ModuleOutputs{Keeper: k, Module: NewAppModule(k)}
 }

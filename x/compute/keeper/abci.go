@@ -14,19 +14,34 @@ import (
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
 
-// EndBlocker completes due provider unbondings, at most max_settlements_per_block per block.
-// Each one runs in a cache context: a failure is logged and retried next block, never halting the chain.
+// EndBlocker handles due lease events (run dry, grace over, expiry) and then due provider
+// unbondings, at most max_settlements_per_block in all. Each runs in a cache context: a
+// failure is logged and retried next block, never halting the chain.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
-	due, err := k.dueUnbondings(ctx, sdkCtx.BlockHeight(), int(params.MaxSettlementsPerBlock))
+	limit := int(params.MaxSettlementsPerBlock)
+	leases, err := dueKeys(ctx, k.LeaseQueue, sdkCtx.BlockHeight(), limit)
 	if err != nil {
 		return err
 	}
-	for _, key := range due {
+	for _, key := range leases {
+		cacheCtx, write := sdkCtx.CacheContext()
+		// leaseEvent moves or removes the lease's queue entry itself.
+		if err := k.leaseEvent(cacheCtx, params, key.K1(), key.K2()); err != nil {
+			sdkCtx.Logger().Error("lease event failed; retrying next block", "lease", key.K2(), "err", err)
+			continue
+		}
+		write()
+	}
+	unbondings, err := dueKeys(ctx, k.UnbondingQueue, sdkCtx.BlockHeight(), limit-len(leases))
+	if err != nil {
+		return err
+	}
+	for _, key := range unbondings {
 		cacheCtx, write := sdkCtx.CacheContext()
 		if err := k.completeUnbonding(cacheCtx, key.K2()); err != nil {
 			sdkCtx.Logger().Error("provider unbonding failed; retrying next block", "provider", key.K2().String(), "err", err)
@@ -40,9 +55,12 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	return nil
 }
 
-// dueUnbondings lists up to limit queue entries whose completion height has passed.
-func (k Keeper) dueUnbondings(ctx context.Context, height int64, limit int) (due []collections.Pair[int64, sdk.AccAddress], err error) {
-	iter, err := k.UnbondingQueue.Iterate(ctx, collections.NewPrefixUntilPairRange[int64, sdk.AccAddress](height))
+// dueKeys lists up to limit entries of a height-ordered queue whose height has come.
+func dueKeys[K any](ctx context.Context, queue collections.KeySet[collections.Pair[int64, K]], height int64, limit int) (due []collections.Pair[int64, K], err error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	iter, err := queue.Iterate(ctx, collections.NewPrefixUntilPairRange[int64, K](height))
 	if err != nil {
 		return nil, err
 	}
@@ -89,26 +107,42 @@ func (k Keeper) completeUnbonding(ctx context.Context, owner sdk.AccAddress) err
 	return emit(ctx, &types.EventProviderUnbonded{Provider: provider.Address, CollateralReturned: provider.Collateral})
 }
 
-// CollateralInvariant checks that the module account holds exactly the providers' collateral.
-func (k Keeper) CollateralInvariant(ctx context.Context) error {
+// EscrowInvariant checks that the module account holds exactly the providers' collateral
+// (unbonding included) plus the escrow of every open lease.
+func (k Keeper) EscrowInvariant(ctx context.Context) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
 	denom := params.MinProviderCollateral.Denom
-	total := sdk.NewCoin(denom, math.ZeroInt())
+	collateral, escrow := math.ZeroInt(), math.ZeroInt()
 	if err := k.Providers.Walk(ctx, nil, func(_ sdk.AccAddress, p types.Provider) (bool, error) {
 		if p.Collateral.Denom != denom {
 			return true, fmt.Errorf("provider %s holds collateral in %s", p.Address, p.Collateral.Denom)
 		}
-		total = total.Add(p.Collateral)
+		collateral = collateral.Add(p.Collateral.Amount)
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	if err := k.Leases.Walk(ctx, nil, func(id uint64, l types.Lease) (bool, error) {
+		switch {
+		case l.Escrow.Denom != denom || l.Escrow.IsNegative():
+			return true, fmt.Errorf("lease %d holds escrow %s", id, l.Escrow)
+		case l.State == types.LEASE_STATE_CLOSED && !l.Escrow.IsZero():
+			return true, fmt.Errorf("closed lease %d still holds escrow %s", id, l.Escrow)
+		case l.Due().IsNegative():
+			return true, fmt.Errorf("lease %d paid %s, more than its %d billed blocks cost", id, l.Paid, l.BilledBlocks)
+		}
+		escrow = escrow.Add(l.Escrow.Amount)
 		return false, nil
 	}); err != nil {
 		return err
 	}
 	held := k.bankKeeper.GetBalance(ctx, authtypes.NewModuleAddress(types.ModuleName), denom)
-	if !held.Equal(total) {
-		return errors.New("x/compute module account holds " + held.String() + " but providers bonded " + total.String())
+	if !held.Amount.Equal(collateral.Add(escrow)) {
+		return fmt.Errorf("x/compute module account holds %s but providers bonded %s%s and leases escrow %s%s",
+			held, collateral, denom, escrow, denom)
 	}
 	return nil
 }

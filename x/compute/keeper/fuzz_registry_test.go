@@ -115,7 +115,7 @@ func FuzzRegistryMessages(f *testing.F) {
 			require.Equal(t, before, after)
 			require.Equal(t, balances, fx.bank.balances)
 		}
-		require.NoError(t, fx.keeper.CollateralInvariant(fx.Ctx))
+		require.NoError(t, fx.keeper.EscrowInvariant(fx.Ctx))
 		exported, err := fx.keeper.ExportGenesis(fx.Ctx)
 		require.NoError(t, err)
 		require.NoError(t, exported.Validate(), "state reachable by messages must export as valid genesis")

@@ -11,8 +11,8 @@ import (
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
 
-// InitGenesis validates and writes the module's genesis state; the unbonding queue is
-// rebuilt from the providers' status.
+// InitGenesis validates and writes the module's genesis state; the unbonding and lease
+// queues and the lease indexes are rebuilt from the records.
 func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := gs.Validate(); err != nil {
 		return err
@@ -44,6 +44,14 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	for _, l := range gs.Leases {
+		if err := k.setLease(ctx, gs.Params, nil, l); err != nil {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "lease %d: %s", l.Id, err)
+		}
+	}
+	if err := k.NextLeaseID.Set(ctx, gs.NextLeaseId); err != nil {
+		return err
+	}
 	if err := k.NextOfferID.Set(ctx, gs.NextOfferId); err != nil {
 		return err
 	}
@@ -73,6 +81,15 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		gs.Offers = append(gs.Offers, o)
 		return false, nil
 	}); err != nil {
+		return nil, err
+	}
+	if err := k.Leases.Walk(ctx, nil, func(_ uint64, l types.Lease) (bool, error) {
+		gs.Leases = append(gs.Leases, l)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if gs.NextLeaseId, err = k.NextLeaseID.Peek(ctx); err != nil {
 		return nil, err
 	}
 	if gs.NextOfferId, err = k.NextOfferID.Peek(ctx); err != nil {

@@ -153,3 +153,89 @@ func queryGet[K, V any](ctx context.Context, m getter[K, V], key K, what string)
 	}
 	return v, nil
 }
+
+// Leases pages through all leases by id, or through one state's index.
+func (q queryServer) Leases(ctx context.Context, req *types.QueryLeasesRequest) (*types.QueryLeasesResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	if req.State == types.LEASE_STATE_UNSPECIFIED {
+		leases, page, err := query.CollectionPaginate(ctx, q.k.Leases, req.Pagination,
+			func(_ uint64, l types.Lease) (types.Lease, error) { return l, nil })
+		if err != nil {
+			return nil, status.Error(codes.InvalidArgument, err.Error())
+		}
+		return &types.QueryLeasesResponse{Leases: leases, Pagination: page}, nil
+	}
+	leases, page, err := query.CollectionPaginate(ctx, q.k.LeasesByState, req.Pagination,
+		func(key collections.Pair[int32, uint64], _ collections.NoValue) (types.Lease, error) {
+			return q.k.Leases.Get(ctx, key.K2())
+		}, query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.State)))
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryLeasesResponse{Leases: leases, Pagination: page}, nil
+}
+
+// LeasesByTenant pages through a tenant's leases by id.
+func (q queryServer) LeasesByTenant(ctx context.Context, req *types.QueryLeasesByTenantRequest) (*types.QueryLeasesResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	return q.partyLeases(ctx, q.k.LeasesByTenant, req.Tenant, req.State, req.Pagination)
+}
+
+// LeasesByProvider pages through a provider's leases by id.
+func (q queryServer) LeasesByProvider(ctx context.Context, req *types.QueryLeasesByProviderRequest) (*types.QueryLeasesResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	return q.partyLeases(ctx, q.k.LeasesByProvider, req.Provider, req.State, req.Pagination)
+}
+
+// partyLeases pages through one tenant's or provider's index, keeping leases in state if it is set.
+func (q queryServer) partyLeases(ctx context.Context, index collections.KeySet[collections.Pair[sdk.AccAddress, uint64]],
+	party string, state types.LeaseState, pageReq *query.PageRequest,
+) (*types.QueryLeasesResponse, error) {
+	addr, _, err := q.k.decodeAddress(party)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	leases, page, err := query.CollectionFilteredPaginate(ctx, index, pageReq,
+		func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (bool, error) {
+			if state == types.LEASE_STATE_UNSPECIFIED {
+				return true, nil
+			}
+			l, err := q.k.Leases.Get(ctx, key.K2())
+			return l.State == state, err
+		},
+		func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Lease, error) {
+			return q.k.Leases.Get(ctx, key.K2())
+		}, query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](addr))
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryLeasesResponse{Leases: leases, Pagination: page}, nil
+}
+
+// Lease returns one lease and what settling it at the current height would do.
+func (q queryServer) Lease(ctx context.Context, req *types.QueryLeaseRequest) (*types.QueryLeaseResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	lease, err := queryGet(ctx, q.k.Leases, req.Id, fmt.Sprintf("lease %d", req.Id))
+	if err != nil {
+		return nil, err
+	}
+	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	now := lease
+	now.AccrueTo(height)
+	due := now.Due()
+	return &types.QueryLeaseResponse{
+		Lease:                 lease,
+		Height:                height,
+		Accrued:               sdk.NewCoin(lease.PricePerGpuHour.Denom, due),
+		EscrowAfterSettlement: sdk.NewCoin(lease.PricePerGpuHour.Denom, lease.Escrow.Amount.Sub(due)),
+		BlocksLeft:            now.BlocksLeft(),
+	}, nil
+}

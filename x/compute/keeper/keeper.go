@@ -58,6 +58,7 @@ type Keeper struct {
 	cdc          codec.BinaryCodec
 	addressCodec address.Codec
 	bankKeeper   types.BankKeeper
+	distrKeeper  types.DistributionKeeper
 	// authority may update params; by default the gov module account.
 	authority string
 
@@ -72,6 +73,16 @@ type Keeper struct {
 	// OffersByPrice orders open offers by (class, price per GPU-hour, id) for matching.
 	OffersByPrice collections.KeySet[collections.Pair[string, PriceID]]
 	NextOfferID   collections.Sequence
+	Leases        collections.Map[uint64, types.Lease]
+	// LeasesByTenant, LeasesByProvider and LeasesByState index every lease for paginated queries.
+	LeasesByTenant   collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	LeasesByProvider collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	LeasesByState    collections.KeySet[collections.Pair[int32, uint64]]
+	// OpenLeases indexes each provider's active and paused leases for withdraw-all.
+	OpenLeases collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	// LeaseQueue orders open leases by next_event_height (dry, grace over, expiry) for EndBlock.
+	LeaseQueue  collections.KeySet[collections.Pair[int64, uint64]]
+	NextLeaseID collections.Sequence
 }
 
 // NewKeeper builds the keeper; it panics on a malformed authority or schema, which are wiring bugs.
@@ -80,6 +91,7 @@ func NewKeeper(
 	addressCodec address.Codec,
 	storeService storetypes.KVStoreService,
 	bankKeeper types.BankKeeper,
+	distrKeeper types.DistributionKeeper,
 	authority string,
 ) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
@@ -90,6 +102,7 @@ func NewKeeper(
 		cdc:          cdc,
 		addressCodec: addressCodec,
 		bankKeeper:   bankKeeper,
+		distrKeeper:  distrKeeper,
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Providers: collections.NewMap(sb, types.ProvidersKey, "providers", sdk.AccAddressKey,
@@ -111,6 +124,18 @@ func NewKeeper(
 		OffersByPrice: collections.NewKeySet(sb, types.OffersByPriceKey, "offers_by_price",
 			collections.PairKeyCodec(collections.StringKey, collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key))),
 		NextOfferID: collections.NewSequence(sb, types.NextOfferIDKey, "next_offer_id"),
+		Leases:      collections.NewMap(sb, types.LeasesKey, "leases", collections.Uint64Key, codec.CollValue[types.Lease](cdc)),
+		LeasesByTenant: collections.NewKeySet(sb, types.LeasesByTenantKey, "leases_by_tenant",
+			collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
+		LeasesByProvider: collections.NewKeySet(sb, types.LeasesByProviderKey, "leases_by_provider",
+			collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
+		LeasesByState: collections.NewKeySet(sb, types.LeasesByStateKey, "leases_by_state",
+			collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key)),
+		OpenLeases: collections.NewKeySet(sb, types.OpenLeasesKey, "open_leases",
+			collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
+		LeaseQueue: collections.NewKeySet(sb, types.LeaseQueueKey, "lease_queue",
+			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
+		NextLeaseID: collections.NewSequence(sb, types.NextLeaseIDKey, "next_lease_id"),
 	}
 	schema, err := sb.Build()
 	if err != nil {

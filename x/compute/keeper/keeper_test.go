@@ -13,6 +13,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
 
 	keepertest "github.com/thalamus-network/thalamus/testutil/keeper"
 	"github.com/thalamus-network/thalamus/x/compute"
@@ -31,14 +32,14 @@ func newFixture(tb testing.TB) fixture {
 	tb.Helper()
 	f := keepertest.NewFixture(tb, types.StoreKey, compute.AppModule{})
 	bank := &fakeBank{balances: map[string]sdk.Coins{}}
-	k := keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, bank, f.Authority)
+	k := keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, bank, bank, f.Authority)
 	require.NoError(tb, k.InitGenesis(f.Ctx, types.DefaultGenesisState()))
 	return fixture{Fixture: f, keeper: k, bank: bank}
 }
 
 func TestNewKeeperRejectsBadAuthority(t *testing.T) {
 	f := keepertest.NewFixture(t, types.StoreKey, compute.AppModule{})
-	require.Panics(t, func() { keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, &fakeBank{}, "cosmos1notours") })
+	require.Panics(t, func() { keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, &fakeBank{}, &fakeBank{}, "cosmos1notours") })
 }
 
 // fakeBank keeps balances in memory; module accounts use their derived addresses.
@@ -63,6 +64,11 @@ func (b *fakeBank) SendCoinsFromAccountToModule(_ context.Context, from sdk.AccA
 
 func (b *fakeBank) SendCoinsFromModuleToAccount(_ context.Context, module string, to sdk.AccAddress, amt sdk.Coins) error {
 	return b.send(authtypes.NewModuleAddress(module), to, amt)
+}
+
+// FundCommunityPool stands in for x/distribution: the pool is the distribution module account.
+func (b *fakeBank) FundCommunityPool(_ context.Context, amt sdk.Coins, from sdk.AccAddress) error {
+	return b.send(from, authtypes.NewModuleAddress(distrtypes.ModuleName), amt)
 }
 
 func (b *fakeBank) GetBalance(_ context.Context, addr sdk.AccAddress, denom string) sdk.Coin {

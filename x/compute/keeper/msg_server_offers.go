@@ -62,7 +62,11 @@ func (k msgServer) UpdateOffer(ctx context.Context, msg *types.MsgUpdateOffer) (
 	if _, err := k.activeProvider(ctx, owner, ownerStr); err != nil {
 		return nil, err
 	}
-	if err := k.requireAvailableGPUs(ctx, owner, offer.Class, msg.Gpus); err != nil {
+	// GPUs already leased through the offer stay counted in it.
+	if msg.Gpus < offer.LeasedGpus {
+		return nil, errorsmod.Wrapf(types.ErrInvalidOffer, "offer %d has %d GPUs leased; gpus cannot drop below that", offer.Id, offer.LeasedGpus)
+	}
+	if err := k.requireAvailableGPUs(ctx, owner, offer.Class, msg.Gpus-offer.LeasedGpus); err != nil {
 		return nil, err
 	}
 	old := offer
@@ -136,9 +140,10 @@ func (k Keeper) requireAvailableGPUs(ctx context.Context, owner sdk.AccAddress, 
 	return nil
 }
 
-// setOffer writes an offer and moves its price-index entry from old (if any).
+// setOffer writes an offer and moves its price-index entry from old (if any). Only offers
+// with a free GPU are in the price index, so matching never walks over full offers.
 func (k Keeper) setOffer(ctx context.Context, old *types.Offer, offer types.Offer) error {
-	if old != nil {
+	if old != nil && hasFreeGPUs(*old) {
 		if err := k.OffersByPrice.Remove(ctx, priceKey(*old)); err != nil {
 			return err
 		}
@@ -146,15 +151,22 @@ func (k Keeper) setOffer(ctx context.Context, old *types.Offer, offer types.Offe
 	if err := k.Offers.Set(ctx, offer.Id, offer); err != nil {
 		return err
 	}
+	if !hasFreeGPUs(offer) {
+		return nil
+	}
 	return k.OffersByPrice.Set(ctx, priceKey(offer))
 }
 
 func (k Keeper) removeOffer(ctx context.Context, offer types.Offer) error {
-	if err := k.OffersByPrice.Remove(ctx, priceKey(offer)); err != nil {
-		return err
+	if hasFreeGPUs(offer) {
+		if err := k.OffersByPrice.Remove(ctx, priceKey(offer)); err != nil {
+			return err
+		}
 	}
 	return k.Offers.Remove(ctx, offer.Id)
 }
+
+func hasFreeGPUs(o types.Offer) bool { return o.Gpus > o.LeasedGpus }
 
 // priceKey places an offer in the (class, price, id) matching order; ids break ties oldest first.
 func priceKey(o types.Offer) collections.Pair[string, PriceID] {

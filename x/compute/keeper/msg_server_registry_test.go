@@ -83,7 +83,7 @@ func TestRegisterProvider(t *testing.T) {
 	require.Equal(t, minCollateral(), p.Collateral)
 	require.Equal(t, math.NewInt(4_000_000_000), f.bank.GetBalance(f.Ctx, addr, "uthal").Amount)
 	require.Equal(t, []string{proto.MessageName(&types.EventProviderRegistered{})}, eventTypes(f.Ctx))
-	require.NoError(t, f.keeper.CollateralInvariant(f.Ctx))
+	require.NoError(t, f.keeper.EscrowInvariant(f.Ctx))
 
 	_, poor := f.fund(t, "poor", sdk.NewCoins(uthal(10)))
 	tests := []struct {
@@ -129,7 +129,7 @@ func TestUpdateProviderAndAddCollateral(t *testing.T) {
 	require.Equal(t, "Acme 2", p.Moniker)
 	require.Equal(t, "us-east-2", p.Region)
 	require.Equal(t, minCollateral().Add(uthal(500)), p.Collateral)
-	require.NoError(t, f.keeper.CollateralInvariant(f.Ctx))
+	require.NoError(t, f.keeper.EscrowInvariant(f.Ctx))
 
 	requireRejected(t, f, types.ErrProviderNotFound, func() error {
 		_, err := ms.UpdateProvider(f.Ctx, &types.MsgUpdateProvider{Owner: stranger, Moniker: "x", Endpoint: "http://x.example", Region: "x"})
@@ -302,7 +302,7 @@ func TestUnbondProvider(t *testing.T) {
 	g, err := f.keeper.GPUs.Get(f.Ctx, jailed.GpuId)
 	require.NoError(t, err)
 	require.Equal(t, types.GPU_STATUS_JAILED, g.Status)
-	require.NoError(t, f.keeper.CollateralInvariant(f.Ctx))
+	require.NoError(t, f.keeper.EscrowInvariant(f.Ctx))
 	empty, err := f.keeper.UnbondingQueue.Iterate(f.Ctx, nil)
 	require.NoError(t, err)
 	require.False(t, empty.Valid())
@@ -322,7 +322,7 @@ func TestUnbondProvider(t *testing.T) {
 	exported, err = f.keeper.ExportGenesis(f.Ctx)
 	require.NoError(t, err)
 	require.NoError(t, exported.Validate())
-	require.NoError(t, f.keeper.CollateralInvariant(f.Ctx))
+	require.NoError(t, f.keeper.EscrowInvariant(f.Ctx))
 }
 
 func TestEndBlockerBoundsUnbondingWork(t *testing.T) {
@@ -347,7 +347,7 @@ func TestEndBlockerBoundsUnbondingWork(t *testing.T) {
 	require.Equal(t, 1, count(), "two of three unbondings complete in the first block")
 	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
 	require.Equal(t, 0, count())
-	require.NoError(t, f.keeper.CollateralInvariant(f.Ctx))
+	require.NoError(t, f.keeper.EscrowInvariant(f.Ctx))
 }
 
 func TestEndBlockerRetriesFailedUnbonding(t *testing.T) {
@@ -376,5 +376,5 @@ func TestEndBlockerRetriesFailedUnbonding(t *testing.T) {
 	has, err := f.keeper.Providers.Has(f.Ctx, addr)
 	require.NoError(t, err)
 	require.False(t, has, "the unbonding completes once it can")
-	require.NoError(t, f.keeper.CollateralInvariant(f.Ctx))
+	require.NoError(t, f.keeper.EscrowInvariant(f.Ctx))
 }

@@ -21,6 +21,7 @@ func GenParams(r *rand.Rand) types.Params {
 	p.GraceBlocks = uint64(r.Intn(100))
 	p.MaxSettlementsPerBlock = uint32(1 + r.Intn(500))
 	p.InitialGpuScore = uint32(r.Intn(types.MaxGPUScore + 1))
+	p.BlocksPerHour = uint64(1 + r.Intn(3600))
 	return p
 }
 
@@ -28,5 +29,5 @@ func GenParams(r *rand.Rand) types.Params {
 func RandomizedGenState(simState *module.SimulationState) {
 	var params types.Params
 	simState.AppParams.GetOrGenerate("compute_params", &params, simState.Rand, func(r *rand.Rand) { params = GenParams(r) })
-	simState.GenState[types.ModuleName] = simState.Cdc.MustMarshalJSON(&types.GenesisState{Params: params, NextGpuId: 1, NextOfferId: 1})
+	simState.GenState[types.ModuleName] = simState.Cdc.MustMarshalJSON(&types.GenesisState{Params: params, NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1})
 }

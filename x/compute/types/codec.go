@@ -20,6 +20,11 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgCreateOffer{}, "thalamus/x/compute/MsgCreateOffer")
 	legacy.RegisterAminoMsg(cdc, &MsgUpdateOffer{}, "thalamus/x/compute/MsgUpdateOffer")
 	legacy.RegisterAminoMsg(cdc, &MsgCloseOffer{}, "thalamus/x/compute/MsgCloseOffer")
+	legacy.RegisterAminoMsg(cdc, &MsgCreateLease{}, "thalamus/x/compute/MsgCreateLease")
+	legacy.RegisterAminoMsg(cdc, &MsgDepositLease{}, "thalamus/x/compute/MsgDepositLease")
+	legacy.RegisterAminoMsg(cdc, &MsgCloseLease{}, "thalamus/x/compute/MsgCloseLease")
+	legacy.RegisterAminoMsg(cdc, &MsgWithdrawLease{}, "thalamus/x/compute/MsgWithdrawLease")
+	legacy.RegisterAminoMsg(cdc, &MsgWithdrawAllLeases{}, "thalamus/x/compute/MsgWithdrawAllLeases")
 	cdc.RegisterConcrete(&Params{}, "thalamus/x/compute/Params", nil)
 }
 
@@ -36,6 +41,11 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgCreateOffer{},
 		&MsgUpdateOffer{},
 		&MsgCloseOffer{},
+		&MsgCreateLease{},
+		&MsgDepositLease{},
+		&MsgCloseLease{},
+		&MsgWithdrawLease{},
+		&MsgWithdrawAllLeases{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

@@ -738,6 +738,640 @@ func (m *EventOfferClosed) GetProvider() string {
 	return ""
 }
 
+// EventLeaseCreated is emitted when a tenant leases GPUs.
+type EventLeaseCreated struct {
+	LeaseId         uint64     `protobuf:"varint,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	Tenant          string     `protobuf:"bytes,2,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	Provider        string     `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	OfferId         uint64     `protobuf:"varint,4,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+	Class           string     `protobuf:"bytes,5,opt,name=class,proto3" json:"class,omitempty"`
+	GpuIds          []uint64   `protobuf:"varint,6,rep,packed,name=gpu_ids,json=gpuIds,proto3" json:"gpu_ids,omitempty"`
+	PricePerGpuHour types.Coin `protobuf:"bytes,7,opt,name=price_per_gpu_hour,json=pricePerGpuHour,proto3" json:"price_per_gpu_hour"`
+	Deposit         types.Coin `protobuf:"bytes,8,opt,name=deposit,proto3" json:"deposit"`
+	EndHeight       int64      `protobuf:"varint,9,opt,name=end_height,json=endHeight,proto3" json:"end_height,omitempty"`
+}
+
+func (m *EventLeaseCreated) Reset()         { *m = EventLeaseCreated{} }
+func (m *EventLeaseCreated) String() string { return proto.CompactTextString(m) }
+func (*EventLeaseCreated) ProtoMessage()    {}
+func (*EventLeaseCreated) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5af6222965d3e1f0, []int{11}
+}
+func (m *EventLeaseCreated) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventLeaseCreated) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventLeaseCreated.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventLeaseCreated) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventLeaseCreated.Merge(m, src)
+}
+func (m *EventLeaseCreated) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventLeaseCreated) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventLeaseCreated.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventLeaseCreated proto.InternalMessageInfo
+
+func (m *EventLeaseCreated) GetLeaseId() uint64 {
+	if m != nil {
+		return m.LeaseId
+	}
+	return 0
+}
+
+func (m *EventLeaseCreated) GetTenant() string {
+	if m != nil {
+		return m.Tenant
+	}
+	return ""
+}
+
+func (m *EventLeaseCreated) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *EventLeaseCreated) GetOfferId() uint64 {
+	if m != nil {
+		return m.OfferId
+	}
+	return 0
+}
+
+func (m *EventLeaseCreated) GetClass() string {
+	if m != nil {
+		return m.Class
+	}
+	return ""
+}
+
+func (m *EventLeaseCreated) GetGpuIds() []uint64 {
+	if m != nil {
+		return m.GpuIds
+	}
+	return nil
+}
+
+func (m *EventLeaseCreated) GetPricePerGpuHour() types.Coin {
+	if m != nil {
+		return m.PricePerGpuHour
+	}
+	return types.Coin{}
+}
+
+func (m *EventLeaseCreated) GetDeposit() types.Coin {
+	if m != nil {
+		return m.Deposit
+	}
+	return types.Coin{}
+}
+
+func (m *EventLeaseCreated) GetEndHeight() int64 {
+	if m != nil {
+		return m.EndHeight
+	}
+	return 0
+}
+
+// EventLeaseDeposited is emitted when a tenant tops up escrow.
+type EventLeaseDeposited struct {
+	LeaseId uint64     `protobuf:"varint,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	Amount  types.Coin `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount"`
+	Escrow  types.Coin `protobuf:"bytes,3,opt,name=escrow,proto3" json:"escrow"`
+	// resumed is true when the deposit ended a pause.
+	Resumed bool `protobuf:"varint,4,opt,name=resumed,proto3" json:"resumed,omitempty"`
+}
+
+func (m *EventLeaseDeposited) Reset()         { *m = EventLeaseDeposited{} }
+func (m *EventLeaseDeposited) String() string { return proto.CompactTextString(m) }
+func (*EventLeaseDeposited) ProtoMessage()    {}
+func (*EventLeaseDeposited) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5af6222965d3e1f0, []int{12}
+}
+func (m *EventLeaseDeposited) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventLeaseDeposited) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventLeaseDeposited.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventLeaseDeposited) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventLeaseDeposited.Merge(m, src)
+}
+func (m *EventLeaseDeposited) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventLeaseDeposited) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventLeaseDeposited.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventLeaseDeposited proto.InternalMessageInfo
+
+func (m *EventLeaseDeposited) GetLeaseId() uint64 {
+	if m != nil {
+		return m.LeaseId
+	}
+	return 0
+}
+
+func (m *EventLeaseDeposited) GetAmount() types.Coin {
+	if m != nil {
+		return m.Amount
+	}
+	return types.Coin{}
+}
+
+func (m *EventLeaseDeposited) GetEscrow() types.Coin {
+	if m != nil {
+		return m.Escrow
+	}
+	return types.Coin{}
+}
+
+func (m *EventLeaseDeposited) GetResumed() bool {
+	if m != nil {
+		return m.Resumed
+	}
+	return false
+}
+
+// EventLeaseSettled is emitted when accrued payment moves from escrow to the provider.
+type EventLeaseSettled struct {
+	LeaseId  uint64 `protobuf:"varint,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	// billed_blocks is the lease's total of paid-for blocks after this settlement.
+	BilledBlocks uint64 `protobuf:"varint,3,opt,name=billed_blocks,json=billedBlocks,proto3" json:"billed_blocks,omitempty"`
+	// provider_amount went to the provider; take went to the community pool.
+	ProviderAmount types.Coin `protobuf:"bytes,4,opt,name=provider_amount,json=providerAmount,proto3" json:"provider_amount"`
+	Take           types.Coin `protobuf:"bytes,5,opt,name=take,proto3" json:"take"`
+	Escrow         types.Coin `protobuf:"bytes,6,opt,name=escrow,proto3" json:"escrow"`
+}
+
+func (m *EventLeaseSettled) Reset()         { *m = EventLeaseSettled{} }
+func (m *EventLeaseSettled) String() string { return proto.CompactTextString(m) }
+func (*EventLeaseSettled) ProtoMessage()    {}
+func (*EventLeaseSettled) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5af6222965d3e1f0, []int{13}
+}
+func (m *EventLeaseSettled) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventLeaseSettled) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventLeaseSettled.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventLeaseSettled) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventLeaseSettled.Merge(m, src)
+}
+func (m *EventLeaseSettled) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventLeaseSettled) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventLeaseSettled.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventLeaseSettled proto.InternalMessageInfo
+
+func (m *EventLeaseSettled) GetLeaseId() uint64 {
+	if m != nil {
+		return m.LeaseId
+	}
+	return 0
+}
+
+func (m *EventLeaseSettled) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *EventLeaseSettled) GetBilledBlocks() uint64 {
+	if m != nil {
+		return m.BilledBlocks
+	}
+	return 0
+}
+
+func (m *EventLeaseSettled) GetProviderAmount() types.Coin {
+	if m != nil {
+		return m.ProviderAmount
+	}
+	return types.Coin{}
+}
+
+func (m *EventLeaseSettled) GetTake() types.Coin {
+	if m != nil {
+		return m.Take
+	}
+	return types.Coin{}
+}
+
+func (m *EventLeaseSettled) GetEscrow() types.Coin {
+	if m != nil {
+		return m.Escrow
+	}
+	return types.Coin{}
+}
+
+// EventLeasePaused is emitted when a lease's escrow runs dry.
+type EventLeasePaused struct {
+	LeaseId      uint64 `protobuf:"varint,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	PausedHeight int64  `protobuf:"varint,2,opt,name=paused_height,json=pausedHeight,proto3" json:"paused_height,omitempty"`
+	// grace_end_height is when the lease closes unless the tenant deposits.
+	GraceEndHeight int64 `protobuf:"varint,3,opt,name=grace_end_height,json=graceEndHeight,proto3" json:"grace_end_height,omitempty"`
+}
+
+func (m *EventLeasePaused) Reset()         { *m = EventLeasePaused{} }
+func (m *EventLeasePaused) String() string { return proto.CompactTextString(m) }
+func (*EventLeasePaused) ProtoMessage()    {}
+func (*EventLeasePaused) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5af6222965d3e1f0, []int{14}
+}
+func (m *EventLeasePaused) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventLeasePaused) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventLeasePaused.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventLeasePaused) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventLeasePaused.Merge(m, src)
+}
+func (m *EventLeasePaused) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventLeasePaused) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventLeasePaused.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventLeasePaused proto.InternalMessageInfo
+
+func (m *EventLeasePaused) GetLeaseId() uint64 {
+	if m != nil {
+		return m.LeaseId
+	}
+	return 0
+}
+
+func (m *EventLeasePaused) GetPausedHeight() int64 {
+	if m != nil {
+		return m.PausedHeight
+	}
+	return 0
+}
+
+func (m *EventLeasePaused) GetGraceEndHeight() int64 {
+	if m != nil {
+		return m.GraceEndHeight
+	}
+	return 0
+}
+
+// EventLeaseClosed is emitted when a lease closes.
+type EventLeaseClosed struct {
+	LeaseId uint64           `protobuf:"varint,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	Reason  LeaseCloseReason `protobuf:"varint,2,opt,name=reason,proto3,enum=thalamus.compute.v1.LeaseCloseReason" json:"reason,omitempty"`
+	// closed_by is the tenant or provider that closed it, empty when the chain did.
+	ClosedBy string     `protobuf:"bytes,3,opt,name=closed_by,json=closedBy,proto3" json:"closed_by,omitempty"`
+	Refunded types.Coin `protobuf:"bytes,4,opt,name=refunded,proto3" json:"refunded"`
+}
+
+func (m *EventLeaseClosed) Reset()         { *m = EventLeaseClosed{} }
+func (m *EventLeaseClosed) String() string { return proto.CompactTextString(m) }
+func (*EventLeaseClosed) ProtoMessage()    {}
+func (*EventLeaseClosed) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5af6222965d3e1f0, []int{15}
+}
+func (m *EventLeaseClosed) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventLeaseClosed) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventLeaseClosed.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventLeaseClosed) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventLeaseClosed.Merge(m, src)
+}
+func (m *EventLeaseClosed) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventLeaseClosed) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventLeaseClosed.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventLeaseClosed proto.InternalMessageInfo
+
+func (m *EventLeaseClosed) GetLeaseId() uint64 {
+	if m != nil {
+		return m.LeaseId
+	}
+	return 0
+}
+
+func (m *EventLeaseClosed) GetReason() LeaseCloseReason {
+	if m != nil {
+		return m.Reason
+	}
+	return LEASE_CLOSE_REASON_UNSPECIFIED
+}
+
+func (m *EventLeaseClosed) GetClosedBy() string {
+	if m != nil {
+		return m.ClosedBy
+	}
+	return ""
+}
+
+func (m *EventLeaseClosed) GetRefunded() types.Coin {
+	if m != nil {
+		return m.Refunded
+	}
+	return types.Coin{}
+}
+
+// EventProviderSlashed is emitted when verification slashes provider collateral.
+type EventProviderSlashed struct {
+	Provider string     `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	Amount   types.Coin `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount"`
+	Reason   string     `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+}
+
+func (m *EventProviderSlashed) Reset()         { *m = EventProviderSlashed{} }
+func (m *EventProviderSlashed) String() string { return proto.CompactTextString(m) }
+func (*EventProviderSlashed) ProtoMessage()    {}
+func (*EventProviderSlashed) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5af6222965d3e1f0, []int{16}
+}
+func (m *EventProviderSlashed) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventProviderSlashed) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventProviderSlashed.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventProviderSlashed) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventProviderSlashed.Merge(m, src)
+}
+func (m *EventProviderSlashed) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventProviderSlashed) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventProviderSlashed.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventProviderSlashed proto.InternalMessageInfo
+
+func (m *EventProviderSlashed) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *EventProviderSlashed) GetAmount() types.Coin {
+	if m != nil {
+		return m.Amount
+	}
+	return types.Coin{}
+}
+
+func (m *EventProviderSlashed) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+// EventTenantRefunded is emitted when provider collateral compensates a tenant.
+type EventTenantRefunded struct {
+	LeaseId uint64     `protobuf:"varint,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	Tenant  string     `protobuf:"bytes,2,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	Amount  types.Coin `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount"`
+}
+
+func (m *EventTenantRefunded) Reset()         { *m = EventTenantRefunded{} }
+func (m *EventTenantRefunded) String() string { return proto.CompactTextString(m) }
+func (*EventTenantRefunded) ProtoMessage()    {}
+func (*EventTenantRefunded) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5af6222965d3e1f0, []int{17}
+}
+func (m *EventTenantRefunded) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventTenantRefunded) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventTenantRefunded.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventTenantRefunded) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventTenantRefunded.Merge(m, src)
+}
+func (m *EventTenantRefunded) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventTenantRefunded) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventTenantRefunded.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventTenantRefunded proto.InternalMessageInfo
+
+func (m *EventTenantRefunded) GetLeaseId() uint64 {
+	if m != nil {
+		return m.LeaseId
+	}
+	return 0
+}
+
+func (m *EventTenantRefunded) GetTenant() string {
+	if m != nil {
+		return m.Tenant
+	}
+	return ""
+}
+
+func (m *EventTenantRefunded) GetAmount() types.Coin {
+	if m != nil {
+		return m.Amount
+	}
+	return types.Coin{}
+}
+
+// EventGPUJailed is emitted when verification jails a GPU.
+type EventGPUJailed struct {
+	GpuId    uint64 `protobuf:"varint,1,opt,name=gpu_id,json=gpuId,proto3" json:"gpu_id,omitempty"`
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	Reason   string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+}
+
+func (m *EventGPUJailed) Reset()         { *m = EventGPUJailed{} }
+func (m *EventGPUJailed) String() string { return proto.CompactTextString(m) }
+func (*EventGPUJailed) ProtoMessage()    {}
+func (*EventGPUJailed) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5af6222965d3e1f0, []int{18}
+}
+func (m *EventGPUJailed) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventGPUJailed) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventGPUJailed.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventGPUJailed) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventGPUJailed.Merge(m, src)
+}
+func (m *EventGPUJailed) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventGPUJailed) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventGPUJailed.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventGPUJailed proto.InternalMessageInfo
+
+func (m *EventGPUJailed) GetGpuId() uint64 {
+	if m != nil {
+		return m.GpuId
+	}
+	return 0
+}
+
+func (m *EventGPUJailed) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *EventGPUJailed) GetReason() string {
+	if m != nil {
+		return m.Reason
+	}
+	return ""
+}
+
+// EventGPUScoreUpdated is emitted when verification changes a GPU's score.
+type EventGPUScoreUpdated struct {
+	GpuId uint64 `protobuf:"varint,1,opt,name=gpu_id,json=gpuId,proto3" json:"gpu_id,omitempty"`
+	Score uint32 `protobuf:"varint,2,opt,name=score,proto3" json:"score,omitempty"`
+}
+
+func (m *EventGPUScoreUpdated) Reset()         { *m = EventGPUScoreUpdated{} }
+func (m *EventGPUScoreUpdated) String() string { return proto.CompactTextString(m) }
+func (*EventGPUScoreUpdated) ProtoMessage()    {}
+func (*EventGPUScoreUpdated) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5af6222965d3e1f0, []int{19}
+}
+func (m *EventGPUScoreUpdated) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventGPUScoreUpdated) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventGPUScoreUpdated.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventGPUScoreUpdated) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventGPUScoreUpdated.Merge(m, src)
+}
+func (m *EventGPUScoreUpdated) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventGPUScoreUpdated) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventGPUScoreUpdated.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventGPUScoreUpdated proto.InternalMessageInfo
+
+func (m *EventGPUScoreUpdated) GetGpuId() uint64 {
+	if m != nil {
+		return m.GpuId
+	}
+	return 0
+}
+
+func (m *EventGPUScoreUpdated) GetScore() uint32 {
+	if m != nil {
+		return m.Score
+	}
+	return 0
+}
+
 func init() {
 	proto.RegisterType((*EventParamsUpdated)(nil), "thalamus.compute.v1.EventParamsUpdated")
 	proto.RegisterType((*EventProviderRegistered)(nil), "thalamus.compute.v1.EventProviderRegistered")
@@ -750,59 +1384,93 @@ func init() {
 	proto.RegisterType((*EventOfferCreated)(nil), "thalamus.compute.v1.EventOfferCreated")
 	proto.RegisterType((*EventOfferUpdated)(nil), "thalamus.compute.v1.EventOfferUpdated")
 	proto.RegisterType((*EventOfferClosed)(nil), "thalamus.compute.v1.EventOfferClosed")
+	proto.RegisterType((*EventLeaseCreated)(nil), "thalamus.compute.v1.EventLeaseCreated")
+	proto.RegisterType((*EventLeaseDeposited)(nil), "thalamus.compute.v1.EventLeaseDeposited")
+	proto.RegisterType((*EventLeaseSettled)(nil), "thalamus.compute.v1.EventLeaseSettled")
+	proto.RegisterType((*EventLeasePaused)(nil), "thalamus.compute.v1.EventLeasePaused")
+	proto.RegisterType((*EventLeaseClosed)(nil), "thalamus.compute.v1.EventLeaseClosed")
+	proto.RegisterType((*EventProviderSlashed)(nil), "thalamus.compute.v1.EventProviderSlashed")
+	proto.RegisterType((*EventTenantRefunded)(nil), "thalamus.compute.v1.EventTenantRefunded")
+	proto.RegisterType((*EventGPUJailed)(nil), "thalamus.compute.v1.EventGPUJailed")
+	proto.RegisterType((*EventGPUScoreUpdated)(nil), "thalamus.compute.v1.EventGPUScoreUpdated")
 }
 
 func init() { proto.RegisterFile("thalamus/compute/v1/events.proto", fileDescriptor_5af6222965d3e1f0) }
 
 var fileDescriptor_5af6222965d3e1f0 = []byte{
-	// 747 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xcc, 0x55, 0xcd, 0x4e, 0x14, 0x4b,
-	0x14, 0x9e, 0x66, 0x86, 0x81, 0x29, 0x2e, 0x01, 0x9a, 0x81, 0x3b, 0x70, 0x93, 0x81, 0xdb, 0x0b,
-	0x43, 0x62, 0xe8, 0x0e, 0x4a, 0x34, 0xae, 0x0c, 0x10, 0x03, 0x26, 0x44, 0x27, 0x6d, 0xd8, 0xb8,
-	0x70, 0xd2, 0x33, 0x75, 0xe8, 0xa9, 0xd0, 0x5d, 0xd5, 0xa9, 0xaa, 0x1e, 0xe1, 0x09, 0xdc, 0xba,
-	0x76, 0xa1, 0xf1, 0x1d, 0x7c, 0x06, 0xc3, 0x92, 0xb8, 0x72, 0x61, 0x08, 0x81, 0x17, 0x31, 0x55,
-	0x5d, 0xf3, 0x67, 0x46, 0x19, 0x27, 0x31, 0x71, 0xd7, 0xe7, 0xd4, 0x77, 0xaa, 0xbe, 0xef, 0x3b,
-	0x55, 0x7d, 0xd0, 0xba, 0x6c, 0x05, 0x51, 0x10, 0xa7, 0xc2, 0x6b, 0xb2, 0x38, 0x49, 0x25, 0x78,
-	0xed, 0x2d, 0x0f, 0xda, 0x40, 0xa5, 0x70, 0x13, 0xce, 0x24, 0xb3, 0x17, 0x3b, 0x08, 0xd7, 0x20,
-	0xdc, 0xf6, 0xd6, 0xea, 0x4a, 0x93, 0x89, 0x98, 0x89, 0xba, 0x86, 0x78, 0x59, 0x90, 0xe1, 0x57,
-	0xab, 0x59, 0xe4, 0x35, 0x02, 0xa1, 0x36, 0x6b, 0x80, 0x0c, 0xb6, 0xbc, 0x26, 0x23, 0xd4, 0xac,
-	0x97, 0x43, 0x16, 0xb2, 0xac, 0x4e, 0x7d, 0x99, 0xec, 0xda, 0x30, 0x1e, 0xf2, 0x2c, 0x01, 0xb3,
-	0xad, 0xf3, 0xc6, 0x42, 0xf6, 0x13, 0xc5, 0xab, 0x16, 0xf0, 0x20, 0x16, 0x47, 0x09, 0x0e, 0x24,
-	0x60, 0xfb, 0x01, 0x2a, 0x05, 0xa9, 0x6c, 0x31, 0x4e, 0xe4, 0x59, 0xc5, 0x5a, 0xb7, 0x36, 0x4a,
-	0xbb, 0x95, 0x2f, 0x9f, 0x36, 0xcb, 0x86, 0xd2, 0x0e, 0xc6, 0x1c, 0x84, 0x78, 0x21, 0x39, 0xa1,
-	0xa1, 0xdf, 0x83, 0xda, 0x8f, 0x50, 0x31, 0xd1, 0x1b, 0x55, 0x26, 0xd6, 0xad, 0x8d, 0x99, 0x7b,
-	0xff, 0xb9, 0x43, 0x64, 0xba, 0xd9, 0x59, 0xbb, 0x85, 0xf3, 0xcb, 0xb5, 0x9c, 0x6f, 0x0a, 0x9c,
-	0x4b, 0x0b, 0xfd, 0x9b, 0x31, 0xe1, 0xac, 0x4d, 0x30, 0x70, 0x1f, 0x42, 0x22, 0x24, 0x70, 0xc0,
-	0xf6, 0x36, 0x9a, 0x4e, 0x4c, 0xf6, 0x56, 0x36, 0x5d, 0xa4, 0x5d, 0x41, 0x53, 0x31, 0xa3, 0xe4,
-	0x04, 0xb8, 0x66, 0x53, 0xf2, 0x3b, 0xa1, 0xbd, 0x8a, 0xa6, 0x81, 0xe2, 0x84, 0x11, 0x2a, 0x2b,
-	0x79, 0xbd, 0xd4, 0x8d, 0xed, 0x65, 0x54, 0xe4, 0x10, 0x12, 0x46, 0x2b, 0x05, 0xbd, 0x62, 0x22,
-	0xfb, 0x31, 0x42, 0x4d, 0x16, 0x45, 0x81, 0x04, 0x1e, 0x44, 0x95, 0x49, 0x2d, 0x6f, 0xc5, 0x35,
-	0x14, 0x54, 0x57, 0x5c, 0xd3, 0x15, 0x77, 0x8f, 0x11, 0x6a, 0xc4, 0xf5, 0x95, 0x38, 0xef, 0x2c,
-	0x54, 0x1e, 0x10, 0xd8, 0x31, 0xfb, 0x2f, 0x50, 0xe7, 0x7c, 0xee, 0x90, 0xdb, 0xeb, 0x12, 0xde,
-	0xc1, 0x78, 0x6c, 0x72, 0x0f, 0x51, 0x31, 0x88, 0x59, 0x4a, 0xa5, 0xb9, 0x07, 0xb7, 0x1a, 0x65,
-	0xe0, 0x3f, 0xb8, 0x9c, 0xff, 0x7d, 0x97, 0xdf, 0x5b, 0x68, 0x79, 0xd0, 0x65, 0xda, 0x60, 0x14,
-	0x13, 0x1a, 0x8e, 0x29, 0xe5, 0x2e, 0x5a, 0x50, 0x57, 0x37, 0x02, 0x49, 0x18, 0xad, 0xb7, 0x80,
-	0x84, 0xad, 0x4c, 0x55, 0xde, 0x9f, 0xef, 0x2d, 0x1c, 0xe8, 0xbc, 0xfd, 0x3f, 0xfa, 0x27, 0x4c,
-	0x52, 0x51, 0xe7, 0x20, 0x09, 0x07, 0xac, 0x05, 0xcc, 0xfa, 0x33, 0x2a, 0xe7, 0x67, 0x29, 0xe7,
-	0x83, 0x85, 0x96, 0x86, 0x10, 0x1c, 0xdb, 0xea, 0x1a, 0x5a, 0xec, 0xc9, 0x57, 0x07, 0xa7, 0x9c,
-	0x02, 0x1e, 0xd5, 0x77, 0xbb, 0x57, 0xeb, 0x9b, 0x52, 0xe7, 0x63, 0xe7, 0x9f, 0xb0, 0x5f, 0x3b,
-	0xea, 0x7b, 0x84, 0x4b, 0xa8, 0x18, 0x26, 0x69, 0x9d, 0x60, 0x4d, 0xae, 0xe0, 0x4f, 0x86, 0x49,
-	0xfa, 0x14, 0xdb, 0x36, 0x2a, 0xa4, 0x29, 0xc1, 0xe6, 0x12, 0xea, 0xef, 0x01, 0x25, 0xf9, 0x91,
-	0x95, 0x94, 0xd1, 0x64, 0x33, 0x0a, 0x84, 0x30, 0x57, 0x33, 0x0b, 0x54, 0x36, 0x66, 0x18, 0xb2,
-	0x27, 0x57, 0xf2, 0xb3, 0xc0, 0x79, 0x85, 0xe6, 0x7a, 0x14, 0xb5, 0xb1, 0x3f, 0xe3, 0xd7, 0xcf,
-	0x65, 0x62, 0x54, 0x2e, 0xce, 0x37, 0x0b, 0x2d, 0xe8, 0x03, 0x9e, 0x1f, 0x1f, 0x03, 0xdf, 0xe3,
-	0xa0, 0x5f, 0xea, 0x0a, 0x9a, 0x66, 0x2a, 0xee, 0x1d, 0x32, 0xa5, 0xe3, 0x71, 0x8f, 0xe9, 0x49,
-	0xce, 0xf7, 0x4b, 0x3e, 0x44, 0x76, 0xc2, 0x49, 0x13, 0xea, 0x09, 0xf0, 0xba, 0xd2, 0xd4, 0x62,
-	0x29, 0xd7, 0xae, 0x8c, 0xd0, 0xd1, 0x39, 0x5d, 0x5a, 0x03, 0xbe, 0x9f, 0xa4, 0x07, 0x2c, 0xe5,
-	0xaa, 0x41, 0xea, 0xfe, 0x69, 0xff, 0x66, 0x7d, 0xfd, 0xed, 0x5c, 0x0d, 0xc8, 0xeb, 0xfc, 0x88,
-	0x7e, 0x21, 0x6f, 0x38, 0xa5, 0x89, 0x31, 0x29, 0xdd, 0x41, 0x73, 0x31, 0xa1, 0xf5, 0x08, 0x02,
-	0x01, 0x7a, 0x27, 0x61, 0x5e, 0xca, 0x6c, 0x4c, 0xe8, 0xa1, 0xca, 0x2a, 0x98, 0xd0, 0xb8, 0xe0,
-	0x74, 0x00, 0x57, 0x30, 0xb8, 0xe0, 0xb4, 0x0f, 0x37, 0x4c, 0x62, 0x13, 0xcd, 0xf7, 0x35, 0x30,
-	0x62, 0xe2, 0x0f, 0xf4, 0x6f, 0xf7, 0xd9, 0xf9, 0x75, 0xd5, 0xba, 0xb8, 0xae, 0x5a, 0x57, 0xd7,
-	0x55, 0xeb, 0xed, 0x4d, 0x35, 0x77, 0x71, 0x53, 0xcd, 0x7d, 0xbd, 0xa9, 0xe6, 0x5e, 0x6e, 0x87,
-	0x44, 0xb6, 0xd2, 0x86, 0x1a, 0x7b, 0x5e, 0x67, 0x06, 0x6e, 0x52, 0x90, 0xaf, 0x19, 0x3f, 0xe9,
-	0x26, 0xbc, 0xd3, 0xee, 0x5c, 0xd6, 0x43, 0xb9, 0x51, 0xd4, 0x53, 0xf9, 0xfe, 0xf7, 0x00, 0x00,
-	0x00, 0xff, 0xff, 0x4b, 0x14, 0x86, 0xbd, 0x40, 0x08, 0x00, 0x00,
+	// 1138 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xcc, 0x57, 0xcf, 0x6f, 0x1b, 0xc5,
+	0x17, 0xcf, 0xc6, 0x8e, 0x63, 0xbf, 0xd6, 0x49, 0xba, 0x49, 0x53, 0x27, 0xd5, 0xd7, 0xcd, 0x77,
+	0x2b, 0x50, 0x24, 0x54, 0x9b, 0xb4, 0x15, 0x55, 0x85, 0x10, 0x4a, 0x42, 0x95, 0x14, 0x55, 0x60,
+	0x6d, 0xc8, 0x85, 0x03, 0xab, 0xf1, 0xee, 0x64, 0x3d, 0xca, 0x7a, 0x66, 0x35, 0x33, 0x9b, 0x26,
+	0x12, 0x77, 0x38, 0x72, 0x06, 0x01, 0xe2, 0x7f, 0xe0, 0xc8, 0x85, 0x4b, 0xd5, 0x63, 0xc5, 0x89,
+	0x03, 0xaa, 0xaa, 0xe4, 0x1f, 0x41, 0x3b, 0x33, 0xeb, 0x5d, 0x57, 0x4e, 0xea, 0x58, 0x05, 0x71,
+	0xf3, 0x7b, 0xfb, 0x79, 0xf3, 0x3e, 0xef, 0xc7, 0xbc, 0x79, 0x86, 0x35, 0xd9, 0x43, 0x11, 0xea,
+	0x27, 0xa2, 0xed, 0xb3, 0x7e, 0x9c, 0x48, 0xdc, 0x3e, 0xda, 0x68, 0xe3, 0x23, 0x4c, 0xa5, 0x68,
+	0xc5, 0x9c, 0x49, 0x66, 0x2f, 0x66, 0x88, 0x96, 0x41, 0xb4, 0x8e, 0x36, 0x56, 0x57, 0x7c, 0x26,
+	0xfa, 0x4c, 0x78, 0x0a, 0xd2, 0xd6, 0x82, 0xc6, 0xaf, 0x36, 0xb5, 0xd4, 0xee, 0x22, 0x91, 0x1e,
+	0xd6, 0xc5, 0x12, 0x6d, 0xb4, 0x7d, 0x46, 0xa8, 0xf9, 0xbe, 0x14, 0xb2, 0x90, 0x69, 0xbb, 0xf4,
+	0x97, 0xd1, 0xde, 0x1a, 0xc5, 0x43, 0x9e, 0xc4, 0xd8, 0x1c, 0xeb, 0x7c, 0x63, 0x81, 0xfd, 0x28,
+	0xe5, 0xd5, 0x41, 0x1c, 0xf5, 0xc5, 0x7e, 0x1c, 0x20, 0x89, 0x03, 0xfb, 0x03, 0xa8, 0xa1, 0x44,
+	0xf6, 0x18, 0x27, 0xf2, 0xa4, 0x61, 0xad, 0x59, 0xeb, 0xb5, 0xad, 0xc6, 0x1f, 0xbf, 0xde, 0x59,
+	0x32, 0x94, 0x36, 0x83, 0x80, 0x63, 0x21, 0xf6, 0x24, 0x27, 0x34, 0x74, 0x73, 0xa8, 0xfd, 0x10,
+	0x2a, 0xb1, 0x3a, 0xa8, 0x31, 0xbd, 0x66, 0xad, 0x5f, 0xb9, 0x7b, 0xb3, 0x35, 0x22, 0xcc, 0x96,
+	0xf6, 0xb5, 0x55, 0x7e, 0xfe, 0xf2, 0xd6, 0x94, 0x6b, 0x0c, 0x9c, 0x97, 0x16, 0xdc, 0xd0, 0x4c,
+	0x38, 0x3b, 0x22, 0x01, 0xe6, 0x2e, 0x0e, 0x89, 0x90, 0x98, 0xe3, 0xc0, 0xbe, 0x0f, 0xd5, 0xd8,
+	0x68, 0xdf, 0xc8, 0x66, 0x80, 0xb4, 0x1b, 0x30, 0xdb, 0x67, 0x94, 0x1c, 0x62, 0xae, 0xd8, 0xd4,
+	0xdc, 0x4c, 0xb4, 0x57, 0xa1, 0x8a, 0x69, 0x10, 0x33, 0x42, 0x65, 0xa3, 0xa4, 0x3e, 0x0d, 0x64,
+	0x7b, 0x19, 0x2a, 0x1c, 0x87, 0x84, 0xd1, 0x46, 0x59, 0x7d, 0x31, 0x92, 0xfd, 0x31, 0x80, 0xcf,
+	0xa2, 0x08, 0x49, 0xcc, 0x51, 0xd4, 0x98, 0x51, 0xe1, 0xad, 0xb4, 0x0c, 0x85, 0xb4, 0x2a, 0x2d,
+	0x53, 0x95, 0xd6, 0x36, 0x23, 0xd4, 0x04, 0x57, 0x30, 0x71, 0xbe, 0xb7, 0x60, 0x69, 0x28, 0xc0,
+	0x2c, 0xd9, 0xff, 0x81, 0xe8, 0x9c, 0x67, 0x19, 0xb9, 0xed, 0x01, 0xe1, 0xcd, 0x20, 0x98, 0x98,
+	0xdc, 0x03, 0xa8, 0xa0, 0x3e, 0x4b, 0xa8, 0x34, 0x7d, 0xf0, 0xc6, 0x44, 0x19, 0xf8, 0x6b, 0x59,
+	0x2e, 0x5d, 0x3e, 0xcb, 0x3f, 0x59, 0xb0, 0x3c, 0x9c, 0x65, 0xda, 0x65, 0x34, 0x20, 0x34, 0x9c,
+	0x30, 0x94, 0xf7, 0xe0, 0x5a, 0xda, 0xba, 0x11, 0x96, 0x84, 0x51, 0xaf, 0x87, 0x49, 0xd8, 0xd3,
+	0x51, 0x95, 0xdc, 0x85, 0xfc, 0xc3, 0xae, 0xd2, 0xdb, 0xff, 0x87, 0xab, 0x61, 0x9c, 0x08, 0x8f,
+	0x63, 0x49, 0x38, 0x0e, 0x54, 0x00, 0x75, 0xf7, 0x4a, 0xaa, 0x73, 0xb5, 0xca, 0xf9, 0xd9, 0x82,
+	0xeb, 0x23, 0x08, 0x4e, 0x9c, 0xea, 0x0e, 0x2c, 0xe6, 0xe1, 0xa7, 0x8e, 0x13, 0x4e, 0x71, 0x30,
+	0x6e, 0xde, 0xed, 0xdc, 0xd6, 0x35, 0xa6, 0xce, 0x2f, 0xd9, 0x4c, 0xd8, 0xe9, 0xec, 0x17, 0x2e,
+	0xe1, 0x75, 0xa8, 0x84, 0x71, 0xe2, 0x91, 0x40, 0x91, 0x2b, 0xbb, 0x33, 0x61, 0x9c, 0x3c, 0x0e,
+	0x6c, 0x1b, 0xca, 0x49, 0x42, 0x02, 0xd3, 0x84, 0xea, 0xf7, 0x50, 0x24, 0xa5, 0xb1, 0x23, 0x59,
+	0x82, 0x19, 0x3f, 0x42, 0x42, 0x98, 0xd6, 0xd4, 0x42, 0xaa, 0xed, 0xb3, 0x00, 0xeb, 0x2b, 0x57,
+	0x73, 0xb5, 0xe0, 0x7c, 0x05, 0xf3, 0x39, 0x45, 0x95, 0xd8, 0xf3, 0xf8, 0x15, 0xb9, 0x4c, 0x8f,
+	0xcb, 0xc5, 0xf9, 0xcb, 0x82, 0x6b, 0xca, 0xc1, 0xe7, 0x07, 0x07, 0x98, 0x6f, 0x73, 0xac, 0x6e,
+	0xea, 0x0a, 0x54, 0x59, 0x2a, 0xe7, 0x4e, 0x66, 0x95, 0x3c, 0xa9, 0x9b, 0x3c, 0xe4, 0x52, 0x31,
+	0xe4, 0x27, 0x60, 0xc7, 0x9c, 0xf8, 0xd8, 0x8b, 0x31, 0xf7, 0xd2, 0x98, 0x7a, 0x2c, 0xe1, 0x2a,
+	0x2b, 0x63, 0x54, 0x74, 0x5e, 0x99, 0x76, 0x30, 0xdf, 0x89, 0x93, 0x5d, 0x96, 0xf0, 0xb4, 0x40,
+	0x69, 0xff, 0xa9, 0xfc, 0xd5, 0x5d, 0xf5, 0xdb, 0x79, 0x35, 0x14, 0x5e, 0x36, 0x88, 0x2e, 0x08,
+	0x6f, 0x34, 0xa5, 0xe9, 0x09, 0x29, 0xbd, 0x0b, 0xf3, 0x7d, 0x42, 0xbd, 0x08, 0x23, 0x81, 0xd5,
+	0x49, 0xc2, 0xdc, 0x94, 0x7a, 0x9f, 0xd0, 0x27, 0xa9, 0x36, 0x85, 0x09, 0x85, 0x43, 0xc7, 0x43,
+	0xb8, 0xb2, 0xc1, 0xa1, 0xe3, 0x02, 0x6e, 0x54, 0x88, 0x3e, 0x2c, 0x14, 0x0a, 0x18, 0x31, 0xf1,
+	0x0f, 0xd4, 0xcf, 0xf9, 0xb6, 0x64, 0xf2, 0xa8, 0xc8, 0x14, 0xda, 0x44, 0x53, 0xce, 0xdd, 0x28,
+	0xf9, 0x71, 0x60, 0xbf, 0x0f, 0x15, 0x89, 0x29, 0x32, 0x83, 0xf1, 0x22, 0x27, 0x06, 0x37, 0xe1,
+	0x5d, 0x2a, 0x46, 0x5a, 0x1e, 0x8e, 0x74, 0xd0, 0x73, 0x33, 0xc5, 0x9e, 0xbb, 0x01, 0xb3, 0xfa,
+	0xf6, 0x88, 0x46, 0x65, 0xad, 0xb4, 0x5e, 0x76, 0x2b, 0xea, 0xfa, 0x9c, 0xd7, 0x8c, 0xb3, 0x13,
+	0x56, 0xfe, 0x21, 0xcc, 0x06, 0x38, 0x66, 0x82, 0xc8, 0x46, 0x75, 0xbc, 0x23, 0x32, 0xbc, 0xfd,
+	0x3f, 0x00, 0x4c, 0x83, 0x6c, 0x02, 0xd7, 0xd4, 0x04, 0xae, 0x61, 0x1a, 0xe8, 0xd1, 0xeb, 0xfc,
+	0x66, 0xc1, 0x62, 0x5e, 0x8a, 0x4f, 0xb4, 0xd1, 0xc5, 0xc5, 0x98, 0xf8, 0x95, 0x7a, 0x00, 0x15,
+	0x2c, 0x7c, 0xce, 0x9e, 0x8e, 0xfb, 0x42, 0x19, 0x78, 0xfa, 0x68, 0x73, 0x2c, 0x92, 0x3e, 0xd6,
+	0x55, 0xa9, 0xba, 0x99, 0xe8, 0xfc, 0x3e, 0x5d, 0xec, 0xa4, 0x3d, 0x2c, 0x65, 0x74, 0x31, 0xf9,
+	0xc9, 0x06, 0xce, 0x6d, 0xa8, 0x77, 0x49, 0x14, 0xe1, 0xc0, 0xeb, 0x46, 0xcc, 0x3f, 0xd4, 0xf7,
+	0xae, 0xec, 0x5e, 0xd5, 0xca, 0x2d, 0xa5, 0xb3, 0x77, 0x61, 0x3e, 0x33, 0xf0, 0x4c, 0x82, 0xc6,
+	0x1c, 0x3e, 0x73, 0x99, 0xdd, 0xa6, 0x4e, 0xd4, 0x3d, 0x28, 0x4b, 0x74, 0x88, 0xc7, 0x5d, 0x97,
+	0x14, 0xb8, 0x90, 0xdd, 0xca, 0xa5, 0xb2, 0xeb, 0x7c, 0x6d, 0xae, 0xbc, 0x4a, 0x61, 0x07, 0x25,
+	0xe2, 0xe2, 0x0c, 0xde, 0x86, 0x7a, 0xac, 0x40, 0xc3, 0xaf, 0xfa, 0x55, 0xad, 0x34, 0x2f, 0xfa,
+	0x3a, 0x2c, 0x84, 0x1c, 0xf9, 0xd8, 0x2b, 0xf4, 0x5e, 0x49, 0xe1, 0xe6, 0x94, 0xfe, 0xd1, 0xa0,
+	0x01, 0x9f, 0x59, 0x45, 0xf7, 0xf9, 0xc4, 0x39, 0xcf, 0xfd, 0x47, 0xe9, 0x2a, 0x86, 0x04, 0xa3,
+	0xca, 0xef, 0xdc, 0xdd, 0x77, 0x46, 0xee, 0xca, 0xf9, 0x61, 0xae, 0x02, 0xbb, 0xc6, 0xc8, 0xbe,
+	0x09, 0x35, 0x5f, 0xf9, 0xf0, 0xba, 0x27, 0xd9, 0x9a, 0xa7, 0x15, 0x5b, 0x27, 0xf6, 0x87, 0x50,
+	0xe5, 0xf8, 0x20, 0x49, 0xd7, 0x8a, 0x71, 0x4b, 0x37, 0x30, 0x70, 0x7e, 0x7c, 0x7d, 0x51, 0xdd,
+	0x8b, 0x90, 0xe8, 0xfd, 0xfb, 0xbb, 0xe0, 0xf2, 0x20, 0x41, 0xa5, 0x6c, 0x57, 0x4d, 0x25, 0xe7,
+	0x87, 0xec, 0xa6, 0x7f, 0xa1, 0x26, 0xa4, 0x6b, 0x78, 0xbf, 0xdd, 0xb1, 0x9b, 0xb3, 0x2e, 0x5d,
+	0x8a, 0xb5, 0x93, 0xc0, 0x5c, 0xb6, 0x99, 0x7c, 0x8a, 0x48, 0xf4, 0x96, 0x17, 0x93, 0x73, 0x93,
+	0xb2, 0x6d, 0x6a, 0xb6, 0xd3, 0xd9, 0xdf, 0xf3, 0x19, 0xc7, 0xd9, 0x9b, 0x7e, 0x8e, 0xf3, 0x25,
+	0x98, 0x11, 0x29, 0x4c, 0x79, 0xae, 0xbb, 0x5a, 0xd8, 0xfa, 0xec, 0xf9, 0x69, 0xd3, 0x7a, 0x71,
+	0xda, 0xb4, 0x5e, 0x9d, 0x36, 0xad, 0xef, 0xce, 0x9a, 0x53, 0x2f, 0xce, 0x9a, 0x53, 0x7f, 0x9e,
+	0x35, 0xa7, 0xbe, 0xbc, 0x1f, 0x12, 0xd9, 0x4b, 0xba, 0x69, 0x67, 0xb6, 0xb3, 0x36, 0xbd, 0x43,
+	0xb1, 0x7c, 0xca, 0xf8, 0xe1, 0x40, 0xd1, 0x3e, 0x1e, 0xfc, 0xcd, 0x54, 0xff, 0x31, 0xbb, 0x15,
+	0xf5, 0x27, 0xf3, 0xde, 0xdf, 0x01, 0x00, 0x00, 0xff, 0xff, 0x4e, 0x13, 0x07, 0x61, 0x0f, 0x0f,
+	0x00, 0x00,
 }
 
 func (m *EventParamsUpdated) Marshal() (dAtA []byte, err error) {
@@ -1323,6 +1991,486 @@ func (m *EventOfferClosed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *EventLeaseCreated) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventLeaseCreated) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventLeaseCreated) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.EndHeight != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.EndHeight))
+		i--
+		dAtA[i] = 0x48
+	}
+	{
+		size, err := m.Deposit.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x42
+	{
+		size, err := m.PricePerGpuHour.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x3a
+	if len(m.GpuIds) > 0 {
+		dAtA11 := make([]byte, len(m.GpuIds)*10)
+		var j10 int
+		for _, num := range m.GpuIds {
+			for num >= 1<<7 {
+				dAtA11[j10] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j10++
+			}
+			dAtA11[j10] = uint8(num)
+			j10++
+		}
+		i -= j10
+		copy(dAtA[i:], dAtA11[:j10])
+		i = encodeVarintEvents(dAtA, i, uint64(j10))
+		i--
+		dAtA[i] = 0x32
+	}
+	if len(m.Class) > 0 {
+		i -= len(m.Class)
+		copy(dAtA[i:], m.Class)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Class)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if m.OfferId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.OfferId))
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Tenant) > 0 {
+		i -= len(m.Tenant)
+		copy(dAtA[i:], m.Tenant)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Tenant)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.LeaseId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.LeaseId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventLeaseDeposited) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventLeaseDeposited) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventLeaseDeposited) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Resumed {
+		i--
+		if m.Resumed {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x20
+	}
+	{
+		size, err := m.Escrow.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	{
+		size, err := m.Amount.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if m.LeaseId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.LeaseId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventLeaseSettled) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventLeaseSettled) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventLeaseSettled) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Escrow.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x32
+	{
+		size, err := m.Take.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x2a
+	{
+		size, err := m.ProviderAmount.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x22
+	if m.BilledBlocks != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.BilledBlocks))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.LeaseId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.LeaseId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventLeasePaused) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventLeasePaused) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventLeasePaused) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.GraceEndHeight != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.GraceEndHeight))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.PausedHeight != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.PausedHeight))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.LeaseId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.LeaseId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventLeaseClosed) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventLeaseClosed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventLeaseClosed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Refunded.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x22
+	if len(m.ClosedBy) > 0 {
+		i -= len(m.ClosedBy)
+		copy(dAtA[i:], m.ClosedBy)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.ClosedBy)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Reason != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Reason))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.LeaseId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.LeaseId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventProviderSlashed) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventProviderSlashed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventProviderSlashed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	{
+		size, err := m.Amount.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventTenantRefunded) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventTenantRefunded) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventTenantRefunded) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Amount.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	if len(m.Tenant) > 0 {
+		i -= len(m.Tenant)
+		copy(dAtA[i:], m.Tenant)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Tenant)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.LeaseId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.LeaseId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventGPUJailed) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventGPUJailed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventGPUJailed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Reason) > 0 {
+		i -= len(m.Reason)
+		copy(dAtA[i:], m.Reason)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Reason)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.GpuId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.GpuId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventGPUScoreUpdated) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventGPUScoreUpdated) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventGPUScoreUpdated) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Score != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Score))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.GpuId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.GpuId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintEvents(dAtA []byte, offset int, v uint64) int {
 	offset -= sovEvents(v)
 	base := offset
@@ -1556,6 +2704,202 @@ func (m *EventOfferClosed) Size() (n int) {
 	l = len(m.Provider)
 	if l > 0 {
 		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventLeaseCreated) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.LeaseId != 0 {
+		n += 1 + sovEvents(uint64(m.LeaseId))
+	}
+	l = len(m.Tenant)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.OfferId != 0 {
+		n += 1 + sovEvents(uint64(m.OfferId))
+	}
+	l = len(m.Class)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if len(m.GpuIds) > 0 {
+		l = 0
+		for _, e := range m.GpuIds {
+			l += sovEvents(uint64(e))
+		}
+		n += 1 + sovEvents(uint64(l)) + l
+	}
+	l = m.PricePerGpuHour.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	l = m.Deposit.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	if m.EndHeight != 0 {
+		n += 1 + sovEvents(uint64(m.EndHeight))
+	}
+	return n
+}
+
+func (m *EventLeaseDeposited) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.LeaseId != 0 {
+		n += 1 + sovEvents(uint64(m.LeaseId))
+	}
+	l = m.Amount.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	l = m.Escrow.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	if m.Resumed {
+		n += 2
+	}
+	return n
+}
+
+func (m *EventLeaseSettled) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.LeaseId != 0 {
+		n += 1 + sovEvents(uint64(m.LeaseId))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.BilledBlocks != 0 {
+		n += 1 + sovEvents(uint64(m.BilledBlocks))
+	}
+	l = m.ProviderAmount.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	l = m.Take.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	l = m.Escrow.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	return n
+}
+
+func (m *EventLeasePaused) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.LeaseId != 0 {
+		n += 1 + sovEvents(uint64(m.LeaseId))
+	}
+	if m.PausedHeight != 0 {
+		n += 1 + sovEvents(uint64(m.PausedHeight))
+	}
+	if m.GraceEndHeight != 0 {
+		n += 1 + sovEvents(uint64(m.GraceEndHeight))
+	}
+	return n
+}
+
+func (m *EventLeaseClosed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.LeaseId != 0 {
+		n += 1 + sovEvents(uint64(m.LeaseId))
+	}
+	if m.Reason != 0 {
+		n += 1 + sovEvents(uint64(m.Reason))
+	}
+	l = len(m.ClosedBy)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = m.Refunded.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	return n
+}
+
+func (m *EventProviderSlashed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = m.Amount.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventTenantRefunded) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.LeaseId != 0 {
+		n += 1 + sovEvents(uint64(m.LeaseId))
+	}
+	l = len(m.Tenant)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = m.Amount.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	return n
+}
+
+func (m *EventGPUJailed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.GpuId != 0 {
+		n += 1 + sovEvents(uint64(m.GpuId))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventGPUScoreUpdated) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.GpuId != 0 {
+		n += 1 + sovEvents(uint64(m.GpuId))
+	}
+	if m.Score != 0 {
+		n += 1 + sovEvents(uint64(m.Score))
 	}
 	return n
 }
@@ -3175,6 +4519,1487 @@ func (m *EventOfferClosed) Unmarshal(dAtA []byte) error {
 			}
 			m.Provider = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventLeaseCreated) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventLeaseCreated: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventLeaseCreated: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeaseId", wireType)
+			}
+			m.LeaseId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LeaseId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Tenant", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Tenant = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OfferId", wireType)
+			}
+			m.OfferId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.OfferId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Class", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Class = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 6:
+			if wireType == 0 {
+				var v uint64
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowEvents
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint64(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.GpuIds = append(m.GpuIds, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowEvents
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthEvents
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthEvents
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.GpuIds) == 0 {
+					m.GpuIds = make([]uint64, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint64
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowEvents
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint64(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.GpuIds = append(m.GpuIds, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field GpuIds", wireType)
+			}
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PricePerGpuHour", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.PricePerGpuHour.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Deposit", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Deposit.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 9:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EndHeight", wireType)
+			}
+			m.EndHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.EndHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventLeaseDeposited) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventLeaseDeposited: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventLeaseDeposited: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeaseId", wireType)
+			}
+			m.LeaseId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LeaseId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Amount.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Escrow", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Escrow.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Resumed", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.Resumed = bool(v != 0)
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventLeaseSettled) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventLeaseSettled: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventLeaseSettled: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeaseId", wireType)
+			}
+			m.LeaseId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LeaseId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BilledBlocks", wireType)
+			}
+			m.BilledBlocks = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.BilledBlocks |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProviderAmount", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.ProviderAmount.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Take", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Take.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Escrow", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Escrow.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventLeasePaused) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventLeasePaused: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventLeasePaused: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeaseId", wireType)
+			}
+			m.LeaseId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LeaseId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PausedHeight", wireType)
+			}
+			m.PausedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.PausedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field GraceEndHeight", wireType)
+			}
+			m.GraceEndHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.GraceEndHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventLeaseClosed) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventLeaseClosed: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventLeaseClosed: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeaseId", wireType)
+			}
+			m.LeaseId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LeaseId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			m.Reason = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Reason |= LeaseCloseReason(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ClosedBy", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ClosedBy = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Refunded", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Refunded.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventProviderSlashed) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventProviderSlashed: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventProviderSlashed: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Amount.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventTenantRefunded) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventTenantRefunded: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventTenantRefunded: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeaseId", wireType)
+			}
+			m.LeaseId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LeaseId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Tenant", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Tenant = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Amount.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventGPUJailed) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventGPUJailed: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventGPUJailed: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field GpuId", wireType)
+			}
+			m.GpuId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.GpuId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventGPUScoreUpdated) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventGPUScoreUpdated: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventGPUScoreUpdated: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field GpuId", wireType)
+			}
+			m.GpuId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.GpuId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Score", wireType)
+			}
+			m.Score = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Score |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEvents(dAtA[iNdEx:])

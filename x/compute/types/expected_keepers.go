@@ -13,6 +13,11 @@ type BankKeeper interface {
 	GetBalance(ctx context.Context, addr sdk.AccAddress, denom string) sdk.Coin
 }
 
+// DistributionKeeper receives the marketplace take and slashed collateral into the community pool.
+type DistributionKeeper interface {
+	FundCommunityPool(ctx context.Context, amount sdk.Coins, sender sdk.AccAddress) error
+}
+
 // AccountKeeper gives the module account's address.
 type AccountKeeper interface {
 	GetModuleAddress(moduleName string) sdk.AccAddress

@@ -5,12 +5,13 @@ import (
 
 	errorsmod "cosmossdk.io/errors"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/bech32"
 )
 
 // DefaultGenesisState returns the genesis state with default params and empty registries.
 func DefaultGenesisState() *GenesisState {
-	return &GenesisState{Params: DefaultParams(), NextGpuId: 1, NextOfferId: 1}
+	return &GenesisState{Params: DefaultParams(), NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1}
 }
 
 // Validate checks the genesis state for consistency: valid params, unique valid providers,
@@ -19,8 +20,8 @@ func (gs GenesisState) Validate() error {
 	if err := gs.Params.Validate(); err != nil {
 		return err
 	}
-	if gs.NextGpuId == 0 || gs.NextOfferId == 0 {
-		return errorsmod.Wrap(ErrInvalidGenesis, "next_gpu_id and next_offer_id must be at least 1")
+	if gs.NextGpuId == 0 || gs.NextOfferId == 0 || gs.NextLeaseId == 0 {
+		return errorsmod.Wrap(ErrInvalidGenesis, "next_gpu_id, next_offer_id and next_lease_id must be at least 1")
 	}
 	providers := make(map[string]*Provider, len(gs.Providers))
 	for i := range gs.Providers {
@@ -51,6 +52,7 @@ func (gs GenesisState) Validate() error {
 	}
 
 	gpuCounts := make(map[string]uint32, len(providers))
+	gpus := make(map[uint64]GPU, len(gs.Gpus))
 	uuids := make(map[string]struct{}, len(gs.Gpus))
 	ids := make(map[uint64]struct{}, len(gs.Gpus))
 	for _, g := range gs.Gpus {
@@ -79,7 +81,11 @@ func (gs GenesisState) Validate() error {
 		if g.Score > MaxGPUScore {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "gpu %d: score %d above %d", g.Id, g.Score, MaxGPUScore)
 		}
+		if (g.Status == GPU_STATUS_LEASED) != (g.LeaseId != 0) && g.Status != GPU_STATUS_JAILED {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "gpu %d: status %s with lease %d", g.Id, g.Status, g.LeaseId)
+		}
 		ids[g.Id], uuids[g.Uuid] = struct{}{}, struct{}{}
+		gpus[g.Id] = g
 		gpuCounts[g.Provider]++
 	}
 	offerKeys := make(map[string]struct{}, len(gs.Offers))
@@ -103,11 +109,71 @@ func (gs GenesisState) Validate() error {
 		if err := ValidateOfferTerms(o.PricePerGpuHour, gs.Params.MinProviderCollateral.Denom, o.MinLeaseHours, o.MaxLeaseHours, o.Gpus); err != nil {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "offer %d: %s", o.Id, err)
 		}
+		if o.LeasedGpus > o.Gpus {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "offer %d: %d of %d GPUs leased", o.Id, o.LeasedGpus, o.Gpus)
+		}
 		offerIDs[o.Id], offerKeys[o.Provider+"/"+o.Class] = struct{}{}, struct{}{}
+	}
+	if err := gs.validateLeases(gpus); err != nil {
+		return err
 	}
 	for addr, p := range providers {
 		if p.GpuCount != gpuCounts[addr] {
 			return errorsmod.Wrap(ErrInvalidGenesis, fmt.Sprintf("provider %s: gpu_count %d but %d GPUs listed", addr, p.GpuCount, gpuCounts[addr]))
+		}
+	}
+	return nil
+}
+
+// validateLeases checks lease records and that open leases and leased GPUs point at each other.
+func (gs GenesisState) validateLeases(gpus map[uint64]GPU) error {
+	denom := gs.Params.MinProviderCollateral.Denom
+	ids := make(map[uint64]struct{}, len(gs.Leases))
+	holders := make(map[uint64]uint64) // gpu id -> open lease id
+	for _, l := range gs.Leases {
+		if l.Id == 0 || l.Id >= gs.NextLeaseId {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "lease id %d must be in [1, next_lease_id=%d)", l.Id, gs.NextLeaseId)
+		}
+		if _, dup := ids[l.Id]; dup {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "lease id %d listed twice", l.Id)
+		}
+		ids[l.Id] = struct{}{}
+		for _, addr := range []string{l.Tenant, l.Provider} {
+			if _, _, err := bech32.DecodeAndConvert(addr); err != nil {
+				return errorsmod.Wrapf(ErrInvalidGenesis, "lease %d: address %q: %s", l.Id, addr, err)
+			}
+		}
+		if _, ok := LeaseState_name[int32(l.State)]; !ok || l.State == LEASE_STATE_UNSPECIFIED {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "lease %d: state %d", l.Id, l.State)
+		}
+		if len(l.GpuIds) == 0 || len(l.GpuIds) > MaxLeaseGPUs || l.BlocksPerHour == 0 {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "lease %d: %d GPUs, %d blocks per hour", l.Id, len(l.GpuIds), l.BlocksPerHour)
+		}
+		for _, c := range []sdk.Coin{l.PricePerGpuHour, l.Escrow, l.Paid} {
+			if err := c.Validate(); err != nil || c.Denom != denom {
+				return errorsmod.Wrapf(ErrInvalidGenesis, "lease %d: coin %s must be valid %s", l.Id, c, denom)
+			}
+		}
+		if l.Due().IsNegative() {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "lease %d: paid %s exceeds its %d billed blocks", l.Id, l.Paid, l.BilledBlocks)
+		}
+		if l.State == LEASE_STATE_CLOSED {
+			if !l.Escrow.IsZero() {
+				return errorsmod.Wrapf(ErrInvalidGenesis, "closed lease %d holds escrow %s", l.Id, l.Escrow)
+			}
+			continue
+		}
+		for _, id := range l.GpuIds {
+			g, ok := gpus[id]
+			if !ok || g.Provider != l.Provider || g.LeaseId != l.Id {
+				return errorsmod.Wrapf(ErrInvalidGenesis, "open lease %d: gpu %d is not held by it", l.Id, id)
+			}
+			holders[id] = l.Id
+		}
+	}
+	for id, g := range gpus {
+		if g.LeaseId != 0 && holders[id] != g.LeaseId {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "gpu %d: lease %d is not an open lease holding it", id, g.LeaseId)
 		}
 	}
 	return nil

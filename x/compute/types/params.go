@@ -30,6 +30,7 @@ func DefaultParams() Params {
 		GraceBlocks:            600,
 		MaxSettlementsPerBlock: 200,
 		InitialGpuScore:        5_000,
+		BlocksPerHour:          600, // 6 s blocks
 	}
 }
 
@@ -61,6 +62,9 @@ func (p Params) Validate() error {
 	}
 	if p.InitialGpuScore > MaxGPUScore {
 		return errorsmod.Wrapf(ErrInvalidParams, "initial_gpu_score must be at most %d, got %d", MaxGPUScore, p.InitialGpuScore)
+	}
+	if p.BlocksPerHour == 0 || p.BlocksPerHour > 3_600_000 {
+		return errorsmod.Wrapf(ErrInvalidParams, "blocks_per_hour must be in [1, 3600000], got %d", p.BlocksPerHour)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	context "context"
 	fmt "fmt"
 	_ "github.com/cosmos/cosmos-proto"
+	types "github.com/cosmos/cosmos-sdk/types"
 	query "github.com/cosmos/cosmos-sdk/types/query"
 	_ "github.com/cosmos/cosmos-sdk/types/tx/amino"
 	_ "github.com/cosmos/gogoproto/gogoproto"
@@ -700,6 +701,357 @@ func (m *QueryOfferResponse) GetOffer() Offer {
 	return Offer{}
 }
 
+type QueryLeasesRequest struct {
+	// state, when set, keeps only leases in that state.
+	State      LeaseState         `protobuf:"varint,1,opt,name=state,proto3,enum=thalamus.compute.v1.LeaseState" json:"state,omitempty"`
+	Pagination *query.PageRequest `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryLeasesRequest) Reset()         { *m = QueryLeasesRequest{} }
+func (m *QueryLeasesRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryLeasesRequest) ProtoMessage()    {}
+func (*QueryLeasesRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{14}
+}
+func (m *QueryLeasesRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryLeasesRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryLeasesRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryLeasesRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryLeasesRequest.Merge(m, src)
+}
+func (m *QueryLeasesRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryLeasesRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryLeasesRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryLeasesRequest proto.InternalMessageInfo
+
+func (m *QueryLeasesRequest) GetState() LeaseState {
+	if m != nil {
+		return m.State
+	}
+	return LEASE_STATE_UNSPECIFIED
+}
+
+func (m *QueryLeasesRequest) GetPagination() *query.PageRequest {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryLeasesByTenantRequest struct {
+	Tenant     string             `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	State      LeaseState         `protobuf:"varint,2,opt,name=state,proto3,enum=thalamus.compute.v1.LeaseState" json:"state,omitempty"`
+	Pagination *query.PageRequest `protobuf:"bytes,3,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryLeasesByTenantRequest) Reset()         { *m = QueryLeasesByTenantRequest{} }
+func (m *QueryLeasesByTenantRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryLeasesByTenantRequest) ProtoMessage()    {}
+func (*QueryLeasesByTenantRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{15}
+}
+func (m *QueryLeasesByTenantRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryLeasesByTenantRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryLeasesByTenantRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryLeasesByTenantRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryLeasesByTenantRequest.Merge(m, src)
+}
+func (m *QueryLeasesByTenantRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryLeasesByTenantRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryLeasesByTenantRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryLeasesByTenantRequest proto.InternalMessageInfo
+
+func (m *QueryLeasesByTenantRequest) GetTenant() string {
+	if m != nil {
+		return m.Tenant
+	}
+	return ""
+}
+
+func (m *QueryLeasesByTenantRequest) GetState() LeaseState {
+	if m != nil {
+		return m.State
+	}
+	return LEASE_STATE_UNSPECIFIED
+}
+
+func (m *QueryLeasesByTenantRequest) GetPagination() *query.PageRequest {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryLeasesByProviderRequest struct {
+	Provider   string             `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	State      LeaseState         `protobuf:"varint,2,opt,name=state,proto3,enum=thalamus.compute.v1.LeaseState" json:"state,omitempty"`
+	Pagination *query.PageRequest `protobuf:"bytes,3,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryLeasesByProviderRequest) Reset()         { *m = QueryLeasesByProviderRequest{} }
+func (m *QueryLeasesByProviderRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryLeasesByProviderRequest) ProtoMessage()    {}
+func (*QueryLeasesByProviderRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{16}
+}
+func (m *QueryLeasesByProviderRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryLeasesByProviderRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryLeasesByProviderRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryLeasesByProviderRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryLeasesByProviderRequest.Merge(m, src)
+}
+func (m *QueryLeasesByProviderRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryLeasesByProviderRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryLeasesByProviderRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryLeasesByProviderRequest proto.InternalMessageInfo
+
+func (m *QueryLeasesByProviderRequest) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *QueryLeasesByProviderRequest) GetState() LeaseState {
+	if m != nil {
+		return m.State
+	}
+	return LEASE_STATE_UNSPECIFIED
+}
+
+func (m *QueryLeasesByProviderRequest) GetPagination() *query.PageRequest {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryLeasesResponse struct {
+	Leases     []Lease             `protobuf:"bytes,1,rep,name=leases,proto3" json:"leases"`
+	Pagination *query.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryLeasesResponse) Reset()         { *m = QueryLeasesResponse{} }
+func (m *QueryLeasesResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryLeasesResponse) ProtoMessage()    {}
+func (*QueryLeasesResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{17}
+}
+func (m *QueryLeasesResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryLeasesResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryLeasesResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryLeasesResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryLeasesResponse.Merge(m, src)
+}
+func (m *QueryLeasesResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryLeasesResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryLeasesResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryLeasesResponse proto.InternalMessageInfo
+
+func (m *QueryLeasesResponse) GetLeases() []Lease {
+	if m != nil {
+		return m.Leases
+	}
+	return nil
+}
+
+func (m *QueryLeasesResponse) GetPagination() *query.PageResponse {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryLeaseRequest struct {
+	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+}
+
+func (m *QueryLeaseRequest) Reset()         { *m = QueryLeaseRequest{} }
+func (m *QueryLeaseRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryLeaseRequest) ProtoMessage()    {}
+func (*QueryLeaseRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{18}
+}
+func (m *QueryLeaseRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryLeaseRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryLeaseRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryLeaseRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryLeaseRequest.Merge(m, src)
+}
+func (m *QueryLeaseRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryLeaseRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryLeaseRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryLeaseRequest proto.InternalMessageInfo
+
+func (m *QueryLeaseRequest) GetId() uint64 {
+	if m != nil {
+		return m.Id
+	}
+	return 0
+}
+
+// QueryLeaseResponse shows a lease as a settlement at height would leave it.
+type QueryLeaseResponse struct {
+	// lease is the stored record (billed up to its accrued_height).
+	Lease Lease `protobuf:"bytes,1,opt,name=lease,proto3" json:"lease"`
+	// height is the block height the figures below are computed at.
+	Height int64 `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
+	// accrued is owed to the provider but not yet settled (take included).
+	Accrued types.Coin `protobuf:"bytes,3,opt,name=accrued,proto3" json:"accrued"`
+	// escrow_after_settlement is the escrow left once accrued is paid.
+	EscrowAfterSettlement types.Coin `protobuf:"bytes,4,opt,name=escrow_after_settlement,json=escrowAfterSettlement,proto3" json:"escrow_after_settlement"`
+	// blocks_left is how many more active blocks the escrow pays for.
+	BlocksLeft uint64 `protobuf:"varint,5,opt,name=blocks_left,json=blocksLeft,proto3" json:"blocks_left,omitempty"`
+}
+
+func (m *QueryLeaseResponse) Reset()         { *m = QueryLeaseResponse{} }
+func (m *QueryLeaseResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryLeaseResponse) ProtoMessage()    {}
+func (*QueryLeaseResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{19}
+}
+func (m *QueryLeaseResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryLeaseResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryLeaseResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryLeaseResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryLeaseResponse.Merge(m, src)
+}
+func (m *QueryLeaseResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryLeaseResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryLeaseResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryLeaseResponse proto.InternalMessageInfo
+
+func (m *QueryLeaseResponse) GetLease() Lease {
+	if m != nil {
+		return m.Lease
+	}
+	return Lease{}
+}
+
+func (m *QueryLeaseResponse) GetHeight() int64 {
+	if m != nil {
+		return m.Height
+	}
+	return 0
+}
+
+func (m *QueryLeaseResponse) GetAccrued() types.Coin {
+	if m != nil {
+		return m.Accrued
+	}
+	return types.Coin{}
+}
+
+func (m *QueryLeaseResponse) GetEscrowAfterSettlement() types.Coin {
+	if m != nil {
+		return m.EscrowAfterSettlement
+	}
+	return types.Coin{}
+}
+
+func (m *QueryLeaseResponse) GetBlocksLeft() uint64 {
+	if m != nil {
+		return m.BlocksLeft
+	}
+	return 0
+}
+
 func init() {
 	proto.RegisterType((*QueryParamsRequest)(nil), "thalamus.compute.v1.QueryParamsRequest")
 	proto.RegisterType((*QueryParamsResponse)(nil), "thalamus.compute.v1.QueryParamsResponse")
@@ -715,67 +1067,94 @@ func init() {
 	proto.RegisterType((*QueryOffersByClassResponse)(nil), "thalamus.compute.v1.QueryOffersByClassResponse")
 	proto.RegisterType((*QueryOfferRequest)(nil), "thalamus.compute.v1.QueryOfferRequest")
 	proto.RegisterType((*QueryOfferResponse)(nil), "thalamus.compute.v1.QueryOfferResponse")
+	proto.RegisterType((*QueryLeasesRequest)(nil), "thalamus.compute.v1.QueryLeasesRequest")
+	proto.RegisterType((*QueryLeasesByTenantRequest)(nil), "thalamus.compute.v1.QueryLeasesByTenantRequest")
+	proto.RegisterType((*QueryLeasesByProviderRequest)(nil), "thalamus.compute.v1.QueryLeasesByProviderRequest")
+	proto.RegisterType((*QueryLeasesResponse)(nil), "thalamus.compute.v1.QueryLeasesResponse")
+	proto.RegisterType((*QueryLeaseRequest)(nil), "thalamus.compute.v1.QueryLeaseRequest")
+	proto.RegisterType((*QueryLeaseResponse)(nil), "thalamus.compute.v1.QueryLeaseResponse")
 }
 
 func init() { proto.RegisterFile("thalamus/compute/v1/query.proto", fileDescriptor_68958c81b8e9456f) }
 
 var fileDescriptor_68958c81b8e9456f = []byte{
-	// 874 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x96, 0x4b, 0x6f, 0xe3, 0x54,
-	0x14, 0xc7, 0x73, 0xf3, 0x9a, 0xc9, 0x19, 0x31, 0x30, 0x77, 0x02, 0x4a, 0x5d, 0xc6, 0x93, 0x71,
-	0x69, 0x9a, 0xa6, 0xaa, 0x2f, 0x09, 0x05, 0x16, 0x08, 0x24, 0x02, 0x6a, 0x04, 0x0b, 0x48, 0x53,
-	0x65, 0x83, 0x84, 0x2a, 0xa7, 0x71, 0x5d, 0x8b, 0xc6, 0xd7, 0xf5, 0x23, 0x34, 0x54, 0x95, 0x50,
-	0xd7, 0x2c, 0x90, 0x2a, 0x3e, 0x01, 0x2c, 0x60, 0xc7, 0x82, 0x0f, 0xd1, 0x65, 0x05, 0x1b, 0x56,
-	0x15, 0x6a, 0x91, 0xf8, 0x1a, 0xc8, 0xf7, 0x5e, 0x3b, 0x8f, 0x71, 0x1e, 0xaa, 0xba, 0x69, 0xeb,
-	0xeb, 0xff, 0x39, 0xe7, 0x77, 0xfe, 0xe7, 0xf6, 0x24, 0xf0, 0xdc, 0x3b, 0xd4, 0x8e, 0xb4, 0x9e,
-	0xef, 0x92, 0x7d, 0xda, 0xb3, 0x7d, 0x4f, 0x27, 0xfd, 0x2a, 0x39, 0xf6, 0x75, 0x67, 0xa0, 0xda,
-	0x0e, 0xf5, 0x28, 0x7e, 0x1a, 0x0a, 0x54, 0x21, 0x50, 0xfb, 0x55, 0xe9, 0x89, 0xd6, 0x33, 0x2d,
-	0x4a, 0xd8, 0x4f, 0xae, 0x93, 0x2a, 0xfb, 0xd4, 0xed, 0x51, 0x97, 0x74, 0x34, 0x57, 0xe7, 0x09,
-	0x48, 0xbf, 0xda, 0xd1, 0x3d, 0xad, 0x4a, 0x6c, 0xcd, 0x30, 0x2d, 0xcd, 0x33, 0xa9, 0x25, 0xb4,
-	0x4b, 0x5c, 0xbb, 0xc7, 0x9e, 0x08, 0x7f, 0x10, 0xaf, 0xf2, 0x06, 0x35, 0x28, 0x3f, 0x0f, 0xfe,
-	0x12, 0xa7, 0x6f, 0x1a, 0x94, 0x1a, 0x47, 0x3a, 0xd1, 0x6c, 0x93, 0x68, 0x96, 0x45, 0x3d, 0x96,
-	0x2d, 0x8c, 0x89, 0xed, 0xc1, 0x1b, 0xd8, 0xba, 0x10, 0x28, 0x79, 0xc0, 0x3b, 0x01, 0x51, 0x53,
-	0x73, 0xb4, 0x9e, 0xdb, 0xd2, 0x8f, 0x7d, 0xdd, 0xf5, 0x94, 0x36, 0x3c, 0x1d, 0x3b, 0x75, 0x6d,
-	0x6a, 0xb9, 0x3a, 0xfe, 0x08, 0xb2, 0x36, 0x3b, 0x29, 0xa0, 0x22, 0x2a, 0x3f, 0xaa, 0x2d, 0xab,
-	0x31, 0x0e, 0xa8, 0x3c, 0xa8, 0x9e, 0xbb, 0xbc, 0x7e, 0x9e, 0xf8, 0xf5, 0xbf, 0xdf, 0x2b, 0xa8,
-	0x25, 0xa2, 0x94, 0x3d, 0x78, 0x9d, 0xa7, 0x75, 0x68, 0xdf, 0xec, 0xea, 0x4e, 0x58, 0x0f, 0x6f,
-	0x03, 0x0c, 0x9d, 0x10, 0xc9, 0x4b, 0xaa, 0xe8, 0x3e, 0xb0, 0x4d, 0xe5, 0xbe, 0x0b, 0xdb, 0xd4,
-	0xa6, 0x66, 0xe8, 0x22, 0xb6, 0x35, 0x12, 0xa9, 0xfc, 0x86, 0xe0, 0x8d, 0xc9, 0x0a, 0x82, 0x7d,
-	0x1b, 0x72, 0x76, 0x78, 0x58, 0x40, 0xc5, 0x54, 0xf9, 0x51, 0xed, 0x59, 0x3c, 0xbe, 0x50, 0x8d,
-	0x36, 0x30, 0x0c, 0xc5, 0x8d, 0x31, 0xd4, 0x24, 0x43, 0x5d, 0x9b, 0x8b, 0xca, 0x21, 0xc6, 0x58,
-	0x3f, 0x87, 0xfc, 0x18, 0x6a, 0xe8, 0x45, 0x0d, 0x1e, 0x68, 0xdd, 0xae, 0xa3, 0xbb, 0xdc, 0xe5,
-	0x5c, 0xbd, 0xf0, 0xe7, 0x1f, 0x9b, 0x79, 0x51, 0xe0, 0x63, 0xfe, 0x66, 0xd7, 0x73, 0x4c, 0xcb,
-	0x68, 0x85, 0x42, 0xe5, 0xeb, 0x09, 0x63, 0xa3, 0xae, 0x3f, 0x85, 0x87, 0x21, 0xba, 0xb0, 0x75,
-	0xf1, 0xa6, 0xa3, 0x48, 0xe5, 0x1a, 0xc1, 0x6b, 0x2c, 0x7f, 0xa3, 0xd9, 0x8e, 0x66, 0xb6, 0x35,
-	0x91, 0x7a, 0x16, 0x68, 0xa4, 0xc4, 0x79, 0xc8, 0xec, 0x1f, 0x69, 0xae, 0xcb, 0x9c, 0xcb, 0xb5,
-	0xf8, 0x03, 0x7e, 0x0f, 0xb2, 0xae, 0xa7, 0x79, 0xbe, 0x5b, 0x48, 0x15, 0x51, 0xf9, 0x71, 0x4d,
-	0x8e, 0x85, 0x6c, 0x34, 0xdb, 0xbb, 0x4c, 0xd5, 0x12, 0xea, 0x89, 0x7b, 0x93, 0xbe, 0xf3, 0xbd,
-	0xf9, 0x09, 0xc1, 0x93, 0x91, 0x06, 0x85, 0x79, 0xef, 0x43, 0xda, 0xb0, 0xfd, 0xf0, 0xb6, 0x14,
-	0xa6, 0x31, 0x8d, 0x7a, 0xc6, 0x02, 0xee, 0xef, 0x8e, 0xbc, 0x80, 0x57, 0x43, 0xac, 0xd0, 0xf6,
-	0xc7, 0x90, 0x34, 0xbb, 0xcc, 0xf0, 0x74, 0x2b, 0x69, 0x76, 0x95, 0xcf, 0x86, 0xa3, 0x89, 0xc0,
-	0xdf, 0x85, 0x94, 0x61, 0xfb, 0x62, 0xe0, 0x0b, 0x71, 0x07, 0x7a, 0x65, 0x00, 0x4b, 0x2c, 0xd5,
-	0x97, 0x07, 0x07, 0xba, 0xe3, 0xd6, 0x07, 0x9f, 0x04, 0xb3, 0x09, 0xeb, 0x46, 0x83, 0x43, 0xa3,
-	0x83, 0xdb, 0x8e, 0xe9, 0xf4, 0x2e, 0x03, 0xf8, 0x05, 0x81, 0x14, 0x57, 0x5b, 0x34, 0xf4, 0x21,
-	0x64, 0x29, 0x7b, 0x21, 0x66, 0x21, 0xc5, 0xf6, 0xc4, 0x62, 0xc7, 0xf6, 0x0e, 0x0f, 0xba, 0xbf,
-	0x79, 0xac, 0x88, 0x6b, 0xc2, 0x2a, 0x4d, 0x9b, 0xc8, 0x8e, 0x58, 0xa9, 0x42, 0x24, 0x5a, 0xf8,
-	0x00, 0x32, 0x8c, 0x46, 0x4c, 0x65, 0xc1, 0x0e, 0x78, 0x4c, 0xed, 0xea, 0x01, 0x64, 0x58, 0x4e,
-	0xfc, 0x3d, 0x82, 0x2c, 0x5f, 0xb0, 0x78, 0x2d, 0x36, 0xc5, 0xcb, 0xdb, 0x5c, 0x2a, 0xcf, 0x17,
-	0x72, 0x48, 0x65, 0xe5, 0xfc, 0xaf, 0x7f, 0x2f, 0x92, 0xcf, 0xf0, 0x32, 0x89, 0xfb, 0xdc, 0xe0,
-	0x5b, 0x1c, 0xff, 0x80, 0x20, 0x17, 0xed, 0x57, 0x5c, 0x99, 0x91, 0x7c, 0x62, 0xcd, 0x4b, 0x1b,
-	0x0b, 0x69, 0x05, 0x4b, 0x89, 0xb1, 0x14, 0xb1, 0x1c, 0xcf, 0x12, 0x01, 0x5c, 0x20, 0x78, 0x18,
-	0x46, 0xe3, 0xf5, 0xf9, 0x15, 0x42, 0x98, 0xca, 0x22, 0x52, 0xc1, 0xf2, 0x36, 0x63, 0xa9, 0xe0,
-	0xf2, 0x6c, 0x16, 0x72, 0x2a, 0x16, 0xf2, 0x19, 0x3e, 0x81, 0x74, 0xb0, 0x4b, 0xf0, 0xea, 0xf4,
-	0x2a, 0x23, 0xcb, 0x54, 0x2a, 0xcd, 0x93, 0x09, 0x90, 0x17, 0x0c, 0x64, 0x19, 0x2f, 0xc5, 0x82,
-	0xb0, 0xe5, 0xf3, 0x1d, 0xa4, 0x1a, 0xcd, 0x36, 0x7e, 0x6b, 0x66, 0xc6, 0xb0, 0xee, 0xea, 0x1c,
-	0xd5, 0x42, 0xb3, 0x08, 0xca, 0x92, 0x53, 0xb3, 0x7b, 0x86, 0x7f, 0x46, 0xf0, 0xca, 0xd8, 0x7f,
-	0x30, 0x56, 0xa7, 0x17, 0x88, 0x5b, 0x33, 0x12, 0x59, 0x58, 0x2f, 0xd0, 0xaa, 0x0c, 0x6d, 0x03,
-	0xaf, 0xc7, 0xa2, 0xf1, 0x05, 0x40, 0xd8, 0xb2, 0x22, 0xa7, 0xec, 0xd7, 0x19, 0x3e, 0x47, 0x90,
-	0x61, 0xc9, 0x70, 0x69, 0x4e, 0xb5, 0x90, 0x6a, 0x6d, 0xae, 0x4e, 0xd0, 0x94, 0x19, 0x8d, 0x82,
-	0x8b, 0xb3, 0x68, 0x02, 0xab, 0xea, 0x5f, 0x5c, 0xde, 0xc8, 0xe8, 0xea, 0x46, 0x46, 0xff, 0xdc,
-	0xc8, 0xe8, 0xc7, 0x5b, 0x39, 0x71, 0x75, 0x2b, 0x27, 0xfe, 0xbe, 0x95, 0x13, 0x5f, 0x6d, 0x19,
-	0xa6, 0x77, 0xe8, 0x77, 0x82, 0x4a, 0x51, 0x96, 0x4d, 0x4b, 0xf7, 0xbe, 0xa5, 0xce, 0x37, 0xc3,
-	0xb4, 0x27, 0x51, 0x62, 0xf6, 0x75, 0xae, 0x93, 0x65, 0xdf, 0xe7, 0xde, 0xf9, 0x3f, 0x00, 0x00,
-	0xff, 0xff, 0x26, 0x70, 0xca, 0x8c, 0xb6, 0x0a, 0x00, 0x00,
+	// 1209 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xc4, 0x98, 0x4f, 0x6f, 0x1b, 0x45,
+	0x14, 0xc0, 0x33, 0x76, 0xec, 0x36, 0xaf, 0x10, 0xda, 0x69, 0x5a, 0x1c, 0xa7, 0x75, 0xd2, 0x2d,
+	0x4d, 0xdc, 0x44, 0xf1, 0xd4, 0x6e, 0x4b, 0x0f, 0x88, 0x4a, 0x4d, 0x51, 0x22, 0x50, 0x05, 0xa9,
+	0x43, 0x2e, 0x08, 0x14, 0x6d, 0xec, 0xc9, 0x66, 0x55, 0x7b, 0xc7, 0xdd, 0x1d, 0xa7, 0x0d, 0x51,
+	0x24, 0xd4, 0x33, 0x07, 0xa4, 0x88, 0x23, 0x12, 0x12, 0x08, 0x85, 0x1b, 0x07, 0x3e, 0x44, 0x2f,
+	0x48, 0x15, 0xbd, 0x70, 0xaa, 0x50, 0x82, 0xc4, 0xd7, 0x40, 0x3b, 0x7f, 0xd6, 0xbb, 0xee, 0x66,
+	0xd7, 0x84, 0x48, 0x5c, 0x6c, 0xef, 0xec, 0xfb, 0xf3, 0x7b, 0xef, 0xcd, 0x9b, 0x79, 0x32, 0x4c,
+	0xf2, 0x4d, 0xb3, 0x65, 0xb6, 0xbb, 0x1e, 0x69, 0xb0, 0x76, 0xa7, 0xcb, 0x29, 0xd9, 0xaa, 0x92,
+	0xc7, 0x5d, 0xea, 0x6e, 0x57, 0x3a, 0x2e, 0xe3, 0x0c, 0x9f, 0xd7, 0x02, 0x15, 0x25, 0x50, 0xd9,
+	0xaa, 0x16, 0xcf, 0x99, 0x6d, 0xdb, 0x61, 0x44, 0x7c, 0x4a, 0xb9, 0xe2, 0x6c, 0x83, 0x79, 0x6d,
+	0xe6, 0x91, 0x75, 0xd3, 0xa3, 0xd2, 0x00, 0xd9, 0xaa, 0xae, 0x53, 0x6e, 0x56, 0x49, 0xc7, 0xb4,
+	0x6c, 0xc7, 0xe4, 0x36, 0x73, 0x94, 0x6c, 0x29, 0x2c, 0xab, 0xa5, 0x1a, 0xcc, 0xd6, 0xef, 0xc7,
+	0xe5, 0xfb, 0x35, 0xf1, 0x44, 0xe4, 0x83, 0x7a, 0x35, 0x66, 0x31, 0x8b, 0xc9, 0x75, 0xff, 0x97,
+	0x5a, 0xbd, 0x64, 0x31, 0x66, 0xb5, 0x28, 0x31, 0x3b, 0x36, 0x31, 0x1d, 0x87, 0x71, 0xe1, 0x4d,
+	0xeb, 0xc4, 0xc6, 0xc8, 0xb7, 0x3b, 0x54, 0x09, 0x18, 0x63, 0x80, 0x1f, 0xfa, 0xc4, 0xcb, 0xa6,
+	0x6b, 0xb6, 0xbd, 0x3a, 0x7d, 0xdc, 0xa5, 0x1e, 0x37, 0x56, 0xe1, 0x7c, 0x64, 0xd5, 0xeb, 0x30,
+	0xc7, 0xa3, 0xf8, 0x2e, 0xe4, 0x3b, 0x62, 0xa5, 0x80, 0xa6, 0x50, 0xf9, 0x4c, 0x6d, 0xa2, 0x12,
+	0x93, 0xa1, 0x8a, 0x54, 0x5a, 0x18, 0x79, 0xfe, 0x6a, 0x72, 0x68, 0xff, 0xef, 0x5f, 0x66, 0x51,
+	0x5d, 0x69, 0x19, 0x6b, 0x70, 0x41, 0x9a, 0x75, 0xd9, 0x96, 0xdd, 0xa4, 0xae, 0xf6, 0x87, 0x17,
+	0x01, 0x7a, 0x99, 0x52, 0xc6, 0xa7, 0x2b, 0x2a, 0x7a, 0x3f, 0x55, 0x15, 0x59, 0x17, 0x95, 0xb0,
+	0xca, 0xb2, 0x69, 0x51, 0xa5, 0x5b, 0x0f, 0x69, 0x1a, 0x3f, 0x23, 0xb8, 0xd8, 0xef, 0x41, 0xb1,
+	0x2f, 0xc2, 0x48, 0x47, 0x2f, 0x16, 0xd0, 0x54, 0xb6, 0x7c, 0xa6, 0x76, 0x39, 0x1e, 0x5f, 0x49,
+	0x85, 0x03, 0xe8, 0xa9, 0xe2, 0xa5, 0x08, 0x6a, 0x46, 0xa0, 0xce, 0xa4, 0xa2, 0x4a, 0x88, 0x08,
+	0xeb, 0x47, 0x30, 0x16, 0x41, 0xd5, 0xb9, 0xa8, 0xc1, 0x29, 0xb3, 0xd9, 0x74, 0xa9, 0x27, 0xb3,
+	0x3c, 0xb2, 0x50, 0xf8, 0xfd, 0xd7, 0xf9, 0x31, 0xe5, 0xe0, 0x9e, 0x7c, 0xb3, 0xc2, 0x5d, 0xdb,
+	0xb1, 0xea, 0x5a, 0xd0, 0xf8, 0xa2, 0x2f, 0xb1, 0x41, 0xd4, 0x1f, 0xc0, 0x69, 0x8d, 0xae, 0xd2,
+	0x3a, 0x78, 0xd0, 0x81, 0xa6, 0xf1, 0x0a, 0xc1, 0x59, 0x61, 0x7f, 0x69, 0x79, 0x35, 0xa8, 0xd9,
+	0xad, 0x3e, 0xd3, 0x49, 0xa0, 0x81, 0x24, 0x1e, 0x83, 0x5c, 0xa3, 0x65, 0x7a, 0x9e, 0xc8, 0xdc,
+	0x48, 0x5d, 0x3e, 0xe0, 0x77, 0x21, 0xef, 0x71, 0x93, 0x77, 0xbd, 0x42, 0x76, 0x0a, 0x95, 0x47,
+	0x6b, 0xa5, 0x58, 0xc8, 0xa5, 0xe5, 0xd5, 0x15, 0x21, 0x55, 0x57, 0xd2, 0x7d, 0xfb, 0x66, 0xf8,
+	0xd8, 0xfb, 0xe6, 0x5b, 0x04, 0xe7, 0x42, 0x01, 0xaa, 0xe4, 0xdd, 0x81, 0x61, 0xab, 0xd3, 0xd5,
+	0xbb, 0xa5, 0x70, 0x14, 0x53, 0x38, 0x67, 0x42, 0xe1, 0xe4, 0xf6, 0xc8, 0x15, 0x78, 0x4b, 0x63,
+	0xe9, 0xb4, 0x8f, 0x42, 0xc6, 0x6e, 0x8a, 0x84, 0x0f, 0xd7, 0x33, 0x76, 0xd3, 0xf8, 0xb0, 0x57,
+	0x9a, 0x00, 0xfc, 0x36, 0x64, 0xad, 0x4e, 0x57, 0x15, 0x7c, 0x20, 0x6e, 0x5f, 0xde, 0xd8, 0x86,
+	0x71, 0x61, 0xea, 0x93, 0x8d, 0x0d, 0xea, 0x7a, 0x0b, 0xdb, 0xf7, 0xfd, 0xda, 0x68, 0xbf, 0x41,
+	0xe1, 0x50, 0xb8, 0x70, 0x8b, 0x31, 0x91, 0x1e, 0xa7, 0x00, 0x3f, 0x22, 0x28, 0xc6, 0xf9, 0x56,
+	0x01, 0xbd, 0x0f, 0x79, 0x26, 0x5e, 0xa8, 0x5a, 0x14, 0x63, 0x63, 0x12, 0xba, 0x91, 0x73, 0x47,
+	0x2a, 0x9d, 0x5c, 0x3d, 0xae, 0xaa, 0x6d, 0x22, 0x3c, 0x1d, 0x55, 0x91, 0x87, 0xea, 0x48, 0x55,
+	0x42, 0x2a, 0x84, 0xf7, 0x20, 0x27, 0x68, 0x54, 0x55, 0x06, 0x8c, 0x40, 0xea, 0x18, 0x7b, 0x48,
+	0xd9, 0x7c, 0x40, 0x4d, 0x8f, 0x06, 0x35, 0xb9, 0x0d, 0x39, 0xbf, 0x11, 0xa8, 0xb0, 0x39, 0x5a,
+	0x9b, 0x8c, 0xb5, 0x29, 0x54, 0xfc, 0xbe, 0xa1, 0x75, 0x29, 0x7d, 0x62, 0x45, 0xfb, 0x4d, 0x17,
+	0x4d, 0x52, 0x2d, 0x6c, 0x7f, 0x4a, 0x1d, 0xd3, 0xe1, 0x9a, 0xee, 0x06, 0xe4, 0xb9, 0x58, 0x48,
+	0x3d, 0x1e, 0x94, 0x5c, 0x2f, 0x9e, 0xcc, 0x7f, 0x88, 0x27, 0x7b, 0xec, 0x78, 0x5e, 0x22, 0xb8,
+	0x14, 0x89, 0xa7, 0xff, 0x68, 0x3e, 0xde, 0x91, 0xf7, 0x3f, 0x47, 0xf5, 0x1d, 0x52, 0x97, 0xb9,
+	0xde, 0x3b, 0xbd, 0x9e, 0x6a, 0x89, 0x95, 0xc4, 0x9e, 0x12, 0x4a, 0x91, 0x9e, 0x92, 0x4a, 0x27,
+	0xdf, 0x53, 0xc2, 0xd3, 0x51, 0x3d, 0xb5, 0x9f, 0x09, 0x37, 0x40, 0xb8, 0xa9, 0x04, 0x4e, 0x62,
+	0x53, 0xbd, 0x16, 0x82, 0xd4, 0xc1, 0x17, 0x21, 0xbf, 0x49, 0x6d, 0x6b, 0x93, 0x0b, 0xfa, 0x6c,
+	0x5d, 0x3d, 0xe1, 0xbb, 0x70, 0xca, 0x6c, 0x34, 0xdc, 0x2e, 0x6d, 0xaa, 0xac, 0x8f, 0x47, 0xc2,
+	0xd2, 0x01, 0xdd, 0x67, 0xb6, 0x13, 0xb6, 0xaa, 0x95, 0xf0, 0xe7, 0xf0, 0x36, 0xf5, 0x1a, 0x2e,
+	0x7b, 0xb2, 0x66, 0x6e, 0x70, 0xea, 0xae, 0x79, 0x94, 0xf3, 0x16, 0x6d, 0x53, 0x87, 0xab, 0x1b,
+	0x6a, 0x30, 0x7b, 0x17, 0xa4, 0x91, 0x7b, 0xbe, 0x8d, 0x95, 0xc0, 0x04, 0x9e, 0x84, 0x33, 0xeb,
+	0x2d, 0xd6, 0x78, 0xe4, 0xad, 0xb5, 0xe8, 0x06, 0x2f, 0xe4, 0x44, 0x8a, 0x40, 0x2e, 0x3d, 0xa0,
+	0x1b, 0xbc, 0xf6, 0xd3, 0x1b, 0x90, 0x13, 0xa9, 0xc2, 0x5f, 0x21, 0xc8, 0xcb, 0x61, 0x0c, 0xcf,
+	0xc4, 0x66, 0xe6, 0xf5, 0xc9, 0xaf, 0x58, 0x4e, 0x17, 0x94, 0xb9, 0x37, 0xae, 0x3e, 0x7b, 0xf9,
+	0xd7, 0x5e, 0xe6, 0x32, 0x9e, 0x20, 0x71, 0x33, 0xa6, 0x9c, 0xf8, 0xf0, 0xd7, 0x08, 0x46, 0x82,
+	0x59, 0x0c, 0xcf, 0x26, 0x18, 0xef, 0x1b, 0x09, 0x8b, 0x73, 0x03, 0xc9, 0x2a, 0x96, 0x69, 0xc1,
+	0x32, 0x85, 0x4b, 0xf1, 0x2c, 0x01, 0xc0, 0x1e, 0x82, 0xd3, 0x5a, 0x1b, 0x5f, 0x4f, 0xf7, 0xa0,
+	0x61, 0x66, 0x07, 0x11, 0x55, 0x2c, 0x37, 0x04, 0xcb, 0x2c, 0x2e, 0x27, 0xb3, 0x90, 0x1d, 0x35,
+	0xbc, 0xed, 0xe2, 0xa7, 0x30, 0xec, 0xcf, 0x1d, 0xf8, 0xda, 0xd1, 0x5e, 0x42, 0x83, 0x57, 0x71,
+	0x3a, 0x4d, 0x4c, 0x81, 0x5c, 0x11, 0x20, 0x13, 0x78, 0x3c, 0x16, 0x44, 0x0c, 0x2a, 0x5f, 0x42,
+	0x76, 0x69, 0x79, 0x15, 0xbf, 0x93, 0x68, 0x51, 0xfb, 0xbd, 0x96, 0x22, 0x35, 0x50, 0x2d, 0x7c,
+	0xb7, 0x64, 0xc7, 0x6e, 0xee, 0xe2, 0x1f, 0x10, 0xbc, 0x19, 0xb9, 0xed, 0x71, 0xe5, 0x68, 0x07,
+	0x71, 0x23, 0x49, 0x91, 0x0c, 0x2c, 0xaf, 0xd0, 0xaa, 0x02, 0x6d, 0x0e, 0x5f, 0x8f, 0x45, 0x93,
+	0xc3, 0x02, 0x11, 0x83, 0x0d, 0xd9, 0x11, 0x5f, 0xbb, 0xf8, 0x19, 0x82, 0x9c, 0x30, 0x86, 0xa7,
+	0x53, 0xbc, 0x69, 0xaa, 0x99, 0x54, 0x39, 0x45, 0x53, 0x16, 0x34, 0x06, 0x9e, 0x4a, 0xa2, 0x11,
+	0xa9, 0xf2, 0x1b, 0x59, 0x9e, 0xde, 0x49, 0x8d, 0x1c, 0x99, 0x0d, 0x92, 0x1a, 0x39, 0x7a, 0x11,
+	0xa4, 0x34, 0xb2, 0x3a, 0xee, 0xbf, 0x47, 0x30, 0x1a, 0xbd, 0xe6, 0x31, 0x49, 0xf3, 0xd0, 0x37,
+	0x10, 0xfc, 0x0b, 0xa4, 0x9b, 0x02, 0x69, 0x1e, 0xcf, 0x25, 0x20, 0x11, 0x39, 0x34, 0x90, 0x1d,
+	0xf9, 0xbd, 0x8b, 0xf7, 0x11, 0x9c, 0xed, 0xbf, 0xb9, 0x71, 0x35, 0x1d, 0xb2, 0xbf, 0xd9, 0x07,
+	0xc7, 0xbc, 0x23, 0x30, 0xab, 0x98, 0x24, 0x61, 0xea, 0x8e, 0x27, 0x3b, 0xfa, 0x97, 0xdc, 0x55,
+	0xc2, 0x56, 0xd2, 0xae, 0x0a, 0x5f, 0x88, 0xc5, 0x99, 0x54, 0xb9, 0x81, 0x76, 0x95, 0x62, 0xf2,
+	0x77, 0xd5, 0xc2, 0xc7, 0xcf, 0x0f, 0x4a, 0xe8, 0xc5, 0x41, 0x09, 0xfd, 0x79, 0x50, 0x42, 0xdf,
+	0x1c, 0x96, 0x86, 0x5e, 0x1c, 0x96, 0x86, 0xfe, 0x38, 0x2c, 0x0d, 0x7d, 0x76, 0xcb, 0xb2, 0xf9,
+	0x66, 0x77, 0xdd, 0xf7, 0x14, 0x58, 0x99, 0x77, 0x28, 0x7f, 0xc2, 0xdc, 0x47, 0x3d, 0xb3, 0x4f,
+	0x03, 0xc3, 0xe2, 0x0f, 0x85, 0xf5, 0xbc, 0xf8, 0x47, 0xe1, 0xe6, 0x3f, 0x01, 0x00, 0x00, 0xff,
+	0xff, 0xc8, 0x5f, 0x2c, 0x70, 0x58, 0x11, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -804,6 +1183,14 @@ type QueryClient interface {
 	OffersByClass(ctx context.Context, in *QueryOffersByClassRequest, opts ...grpc.CallOption) (*QueryOffersByClassResponse, error)
 	// Offer returns one offer by id.
 	Offer(ctx context.Context, in *QueryOfferRequest, opts ...grpc.CallOption) (*QueryOfferResponse, error)
+	// Leases lists leases by id, optionally in one state.
+	Leases(ctx context.Context, in *QueryLeasesRequest, opts ...grpc.CallOption) (*QueryLeasesResponse, error)
+	// LeasesByTenant lists a tenant's leases by id, optionally in one state.
+	LeasesByTenant(ctx context.Context, in *QueryLeasesByTenantRequest, opts ...grpc.CallOption) (*QueryLeasesResponse, error)
+	// LeasesByProvider lists a provider's leases by id, optionally in one state.
+	LeasesByProvider(ctx context.Context, in *QueryLeasesByProviderRequest, opts ...grpc.CallOption) (*QueryLeasesResponse, error)
+	// Lease returns one lease with its escrow and accrued payment at the current height.
+	Lease(ctx context.Context, in *QueryLeaseRequest, opts ...grpc.CallOption) (*QueryLeaseResponse, error)
 }
 
 type queryClient struct {
@@ -877,6 +1264,42 @@ func (c *queryClient) Offer(ctx context.Context, in *QueryOfferRequest, opts ...
 	return out, nil
 }
 
+func (c *queryClient) Leases(ctx context.Context, in *QueryLeasesRequest, opts ...grpc.CallOption) (*QueryLeasesResponse, error) {
+	out := new(QueryLeasesResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Query/Leases", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) LeasesByTenant(ctx context.Context, in *QueryLeasesByTenantRequest, opts ...grpc.CallOption) (*QueryLeasesResponse, error) {
+	out := new(QueryLeasesResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Query/LeasesByTenant", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) LeasesByProvider(ctx context.Context, in *QueryLeasesByProviderRequest, opts ...grpc.CallOption) (*QueryLeasesResponse, error) {
+	out := new(QueryLeasesResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Query/LeasesByProvider", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Lease(ctx context.Context, in *QueryLeaseRequest, opts ...grpc.CallOption) (*QueryLeaseResponse, error) {
+	out := new(QueryLeaseResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Query/Lease", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // QueryServer is the server API for Query service.
 type QueryServer interface {
 	// Params returns the module parameters.
@@ -893,6 +1316,14 @@ type QueryServer interface {
 	OffersByClass(context.Context, *QueryOffersByClassRequest) (*QueryOffersByClassResponse, error)
 	// Offer returns one offer by id.
 	Offer(context.Context, *QueryOfferRequest) (*QueryOfferResponse, error)
+	// Leases lists leases by id, optionally in one state.
+	Leases(context.Context, *QueryLeasesRequest) (*QueryLeasesResponse, error)
+	// LeasesByTenant lists a tenant's leases by id, optionally in one state.
+	LeasesByTenant(context.Context, *QueryLeasesByTenantRequest) (*QueryLeasesResponse, error)
+	// LeasesByProvider lists a provider's leases by id, optionally in one state.
+	LeasesByProvider(context.Context, *QueryLeasesByProviderRequest) (*QueryLeasesResponse, error)
+	// Lease returns one lease with its escrow and accrued payment at the current height.
+	Lease(context.Context, *QueryLeaseRequest) (*QueryLeaseResponse, error)
 }
 
 // UnimplementedQueryServer can be embedded to have forward compatible implementations.
@@ -919,6 +1350,18 @@ func (*UnimplementedQueryServer) OffersByClass(ctx context.Context, req *QueryOf
 }
 func (*UnimplementedQueryServer) Offer(ctx context.Context, req *QueryOfferRequest) (*QueryOfferResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Offer not implemented")
+}
+func (*UnimplementedQueryServer) Leases(ctx context.Context, req *QueryLeasesRequest) (*QueryLeasesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Leases not implemented")
+}
+func (*UnimplementedQueryServer) LeasesByTenant(ctx context.Context, req *QueryLeasesByTenantRequest) (*QueryLeasesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method LeasesByTenant not implemented")
+}
+func (*UnimplementedQueryServer) LeasesByProvider(ctx context.Context, req *QueryLeasesByProviderRequest) (*QueryLeasesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method LeasesByProvider not implemented")
+}
+func (*UnimplementedQueryServer) Lease(ctx context.Context, req *QueryLeaseRequest) (*QueryLeaseResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Lease not implemented")
 }
 
 func RegisterQueryServer(s grpc1.Server, srv QueryServer) {
@@ -1051,6 +1494,78 @@ func _Query_Offer_Handler(srv interface{}, ctx context.Context, dec func(interfa
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_Leases_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryLeasesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Leases(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Query/Leases",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Leases(ctx, req.(*QueryLeasesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_LeasesByTenant_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryLeasesByTenantRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).LeasesByTenant(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Query/LeasesByTenant",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).LeasesByTenant(ctx, req.(*QueryLeasesByTenantRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_LeasesByProvider_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryLeasesByProviderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).LeasesByProvider(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Query/LeasesByProvider",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).LeasesByProvider(ctx, req.(*QueryLeasesByProviderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Lease_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryLeaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Lease(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Query/Lease",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Lease(ctx, req.(*QueryLeaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var Query_serviceDesc = _Query_serviceDesc
 var _Query_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "thalamus.compute.v1.Query",
@@ -1083,6 +1598,22 @@ var _Query_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Offer",
 			Handler:    _Query_Offer_Handler,
+		},
+		{
+			MethodName: "Leases",
+			Handler:    _Query_Leases_Handler,
+		},
+		{
+			MethodName: "LeasesByTenant",
+			Handler:    _Query_LeasesByTenant_Handler,
+		},
+		{
+			MethodName: "LeasesByProvider",
+			Handler:    _Query_LeasesByProvider_Handler,
+		},
+		{
+			MethodName: "Lease",
+			Handler:    _Query_Lease_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -1608,6 +2139,280 @@ func (m *QueryOfferResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *QueryLeasesRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryLeasesRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryLeasesRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.State != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.State))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryLeasesByTenantRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryLeasesByTenantRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryLeasesByTenantRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.State != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.State))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Tenant) > 0 {
+		i -= len(m.Tenant)
+		copy(dAtA[i:], m.Tenant)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Tenant)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryLeasesByProviderRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryLeasesByProviderRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryLeasesByProviderRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.State != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.State))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryLeasesResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryLeasesResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryLeasesResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Leases) > 0 {
+		for iNdEx := len(m.Leases) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Leases[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryLeaseRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryLeaseRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryLeaseRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Id != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Id))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryLeaseResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryLeaseResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryLeaseResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.BlocksLeft != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.BlocksLeft))
+		i--
+		dAtA[i] = 0x28
+	}
+	{
+		size, err := m.EscrowAfterSettlement.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x22
+	{
+		size, err := m.Accrued.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	if m.Height != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Height))
+		i--
+		dAtA[i] = 0x10
+	}
+	{
+		size, err := m.Lease.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintQuery(dAtA []byte, offset int, v uint64) int {
 	offset -= sovQuery(v)
 	base := offset
@@ -1817,6 +2622,114 @@ func (m *QueryOfferResponse) Size() (n int) {
 	_ = l
 	l = m.Offer.Size()
 	n += 1 + l + sovQuery(uint64(l))
+	return n
+}
+
+func (m *QueryLeasesRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.State != 0 {
+		n += 1 + sovQuery(uint64(m.State))
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryLeasesByTenantRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Tenant)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	if m.State != 0 {
+		n += 1 + sovQuery(uint64(m.State))
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryLeasesByProviderRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	if m.State != 0 {
+		n += 1 + sovQuery(uint64(m.State))
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryLeasesResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Leases) > 0 {
+		for _, e := range m.Leases {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryLeaseRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Id != 0 {
+		n += 1 + sovQuery(uint64(m.Id))
+	}
+	return n
+}
+
+func (m *QueryLeaseResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Lease.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	if m.Height != 0 {
+		n += 1 + sovQuery(uint64(m.Height))
+	}
+	l = m.Accrued.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	l = m.EscrowAfterSettlement.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	if m.BlocksLeft != 0 {
+		n += 1 + sovQuery(uint64(m.BlocksLeft))
+	}
 	return n
 }
 
@@ -3140,6 +4053,761 @@ func (m *QueryOfferResponse) Unmarshal(dAtA []byte) error {
 				return err
 			}
 			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryLeasesRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryLeasesRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryLeasesRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field State", wireType)
+			}
+			m.State = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.State |= LeaseState(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageRequest{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryLeasesByTenantRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryLeasesByTenantRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryLeasesByTenantRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Tenant", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Tenant = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field State", wireType)
+			}
+			m.State = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.State |= LeaseState(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageRequest{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryLeasesByProviderRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryLeasesByProviderRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryLeasesByProviderRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field State", wireType)
+			}
+			m.State = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.State |= LeaseState(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageRequest{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryLeasesResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryLeasesResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryLeasesResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Leases", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Leases = append(m.Leases, Lease{})
+			if err := m.Leases[len(m.Leases)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageResponse{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryLeaseRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryLeaseRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryLeaseRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			m.Id = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Id |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryLeaseResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryLeaseResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryLeaseResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Lease", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Lease.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Height", wireType)
+			}
+			m.Height = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Height |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Accrued", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Accrued.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EscrowAfterSettlement", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.EscrowAfterSettlement.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BlocksLeft", wireType)
+			}
+			m.BlocksLeft = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.BlocksLeft |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipQuery(dAtA[iNdEx:])

@@ -1096,6 +1096,581 @@ func (m *MsgCloseOfferResponse) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_MsgCloseOfferResponse proto.InternalMessageInfo
 
+// MsgCreateLease rents gpus GPUs for hours hours. With offer_id set it leases from that offer;
+// with offer_id 0 the chain picks the cheapest offer of class that can serve the request
+// (ties: higher GPU score, then older offer).
+type MsgCreateLease struct {
+	Tenant string `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// offer_id names an offer, or is 0 to match by class.
+	OfferId uint64 `protobuf:"varint,2,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+	// class is required when matching and must equal the offer's class otherwise (or be empty).
+	Class string `protobuf:"bytes,3,opt,name=class,proto3" json:"class,omitempty"`
+	Gpus  uint32 `protobuf:"varint,4,opt,name=gpus,proto3" json:"gpus,omitempty"`
+	Hours uint32 `protobuf:"varint,5,opt,name=hours,proto3" json:"hours,omitempty"`
+	// max_price_per_gpu_hour bounds the price; an empty amount means no bound.
+	MaxPricePerGpuHour types.Coin `protobuf:"bytes,6,opt,name=max_price_per_gpu_hour,json=maxPricePerGpuHour,proto3" json:"max_price_per_gpu_hour"`
+	// min_gpu_score (0-10000) is the least score every leased GPU must have.
+	MinGpuScore uint32 `protobuf:"varint,7,opt,name=min_gpu_score,json=minGpuScore,proto3" json:"min_gpu_score,omitempty"`
+	// deposit goes into escrow; it must pay for at least min_lease_blocks (or the whole lease if shorter).
+	Deposit types.Coin `protobuf:"bytes,8,opt,name=deposit,proto3" json:"deposit"`
+}
+
+func (m *MsgCreateLease) Reset()         { *m = MsgCreateLease{} }
+func (m *MsgCreateLease) String() string { return proto.CompactTextString(m) }
+func (*MsgCreateLease) ProtoMessage()    {}
+func (*MsgCreateLease) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{20}
+}
+func (m *MsgCreateLease) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCreateLease) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCreateLease.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCreateLease) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCreateLease.Merge(m, src)
+}
+func (m *MsgCreateLease) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCreateLease) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCreateLease.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCreateLease proto.InternalMessageInfo
+
+func (m *MsgCreateLease) GetTenant() string {
+	if m != nil {
+		return m.Tenant
+	}
+	return ""
+}
+
+func (m *MsgCreateLease) GetOfferId() uint64 {
+	if m != nil {
+		return m.OfferId
+	}
+	return 0
+}
+
+func (m *MsgCreateLease) GetClass() string {
+	if m != nil {
+		return m.Class
+	}
+	return ""
+}
+
+func (m *MsgCreateLease) GetGpus() uint32 {
+	if m != nil {
+		return m.Gpus
+	}
+	return 0
+}
+
+func (m *MsgCreateLease) GetHours() uint32 {
+	if m != nil {
+		return m.Hours
+	}
+	return 0
+}
+
+func (m *MsgCreateLease) GetMaxPricePerGpuHour() types.Coin {
+	if m != nil {
+		return m.MaxPricePerGpuHour
+	}
+	return types.Coin{}
+}
+
+func (m *MsgCreateLease) GetMinGpuScore() uint32 {
+	if m != nil {
+		return m.MinGpuScore
+	}
+	return 0
+}
+
+func (m *MsgCreateLease) GetDeposit() types.Coin {
+	if m != nil {
+		return m.Deposit
+	}
+	return types.Coin{}
+}
+
+type MsgCreateLeaseResponse struct {
+	LeaseId uint64   `protobuf:"varint,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	OfferId uint64   `protobuf:"varint,2,opt,name=offer_id,json=offerId,proto3" json:"offer_id,omitempty"`
+	GpuIds  []uint64 `protobuf:"varint,3,rep,packed,name=gpu_ids,json=gpuIds,proto3" json:"gpu_ids,omitempty"`
+}
+
+func (m *MsgCreateLeaseResponse) Reset()         { *m = MsgCreateLeaseResponse{} }
+func (m *MsgCreateLeaseResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgCreateLeaseResponse) ProtoMessage()    {}
+func (*MsgCreateLeaseResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{21}
+}
+func (m *MsgCreateLeaseResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCreateLeaseResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCreateLeaseResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCreateLeaseResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCreateLeaseResponse.Merge(m, src)
+}
+func (m *MsgCreateLeaseResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCreateLeaseResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCreateLeaseResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCreateLeaseResponse proto.InternalMessageInfo
+
+func (m *MsgCreateLeaseResponse) GetLeaseId() uint64 {
+	if m != nil {
+		return m.LeaseId
+	}
+	return 0
+}
+
+func (m *MsgCreateLeaseResponse) GetOfferId() uint64 {
+	if m != nil {
+		return m.OfferId
+	}
+	return 0
+}
+
+func (m *MsgCreateLeaseResponse) GetGpuIds() []uint64 {
+	if m != nil {
+		return m.GpuIds
+	}
+	return nil
+}
+
+// MsgDepositLease adds escrow to a lease of the tenant.
+type MsgDepositLease struct {
+	Tenant  string     `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	LeaseId uint64     `protobuf:"varint,2,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	Amount  types.Coin `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount"`
+}
+
+func (m *MsgDepositLease) Reset()         { *m = MsgDepositLease{} }
+func (m *MsgDepositLease) String() string { return proto.CompactTextString(m) }
+func (*MsgDepositLease) ProtoMessage()    {}
+func (*MsgDepositLease) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{22}
+}
+func (m *MsgDepositLease) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgDepositLease) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgDepositLease.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgDepositLease) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgDepositLease.Merge(m, src)
+}
+func (m *MsgDepositLease) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgDepositLease) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgDepositLease.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgDepositLease proto.InternalMessageInfo
+
+func (m *MsgDepositLease) GetTenant() string {
+	if m != nil {
+		return m.Tenant
+	}
+	return ""
+}
+
+func (m *MsgDepositLease) GetLeaseId() uint64 {
+	if m != nil {
+		return m.LeaseId
+	}
+	return 0
+}
+
+func (m *MsgDepositLease) GetAmount() types.Coin {
+	if m != nil {
+		return m.Amount
+	}
+	return types.Coin{}
+}
+
+type MsgDepositLeaseResponse struct {
+}
+
+func (m *MsgDepositLeaseResponse) Reset()         { *m = MsgDepositLeaseResponse{} }
+func (m *MsgDepositLeaseResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgDepositLeaseResponse) ProtoMessage()    {}
+func (*MsgDepositLeaseResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{23}
+}
+func (m *MsgDepositLeaseResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgDepositLeaseResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgDepositLeaseResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgDepositLeaseResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgDepositLeaseResponse.Merge(m, src)
+}
+func (m *MsgDepositLeaseResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgDepositLeaseResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgDepositLeaseResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgDepositLeaseResponse proto.InternalMessageInfo
+
+// MsgCloseLease closes a lease; the sender is its tenant or its provider and gives one of its reasons.
+type MsgCloseLease struct {
+	Sender  string           `protobuf:"bytes,1,opt,name=sender,proto3" json:"sender,omitempty"`
+	LeaseId uint64           `protobuf:"varint,2,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	Reason  LeaseCloseReason `protobuf:"varint,3,opt,name=reason,proto3,enum=thalamus.compute.v1.LeaseCloseReason" json:"reason,omitempty"`
+}
+
+func (m *MsgCloseLease) Reset()         { *m = MsgCloseLease{} }
+func (m *MsgCloseLease) String() string { return proto.CompactTextString(m) }
+func (*MsgCloseLease) ProtoMessage()    {}
+func (*MsgCloseLease) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{24}
+}
+func (m *MsgCloseLease) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCloseLease) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCloseLease.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCloseLease) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCloseLease.Merge(m, src)
+}
+func (m *MsgCloseLease) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCloseLease) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCloseLease.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCloseLease proto.InternalMessageInfo
+
+func (m *MsgCloseLease) GetSender() string {
+	if m != nil {
+		return m.Sender
+	}
+	return ""
+}
+
+func (m *MsgCloseLease) GetLeaseId() uint64 {
+	if m != nil {
+		return m.LeaseId
+	}
+	return 0
+}
+
+func (m *MsgCloseLease) GetReason() LeaseCloseReason {
+	if m != nil {
+		return m.Reason
+	}
+	return LEASE_CLOSE_REASON_UNSPECIFIED
+}
+
+type MsgCloseLeaseResponse struct {
+	// paid is what the provider received at closing, the take excluded.
+	Paid types.Coin `protobuf:"bytes,1,opt,name=paid,proto3" json:"paid"`
+	// refunded is what went back to the tenant.
+	Refunded types.Coin `protobuf:"bytes,2,opt,name=refunded,proto3" json:"refunded"`
+}
+
+func (m *MsgCloseLeaseResponse) Reset()         { *m = MsgCloseLeaseResponse{} }
+func (m *MsgCloseLeaseResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgCloseLeaseResponse) ProtoMessage()    {}
+func (*MsgCloseLeaseResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{25}
+}
+func (m *MsgCloseLeaseResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCloseLeaseResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCloseLeaseResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCloseLeaseResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCloseLeaseResponse.Merge(m, src)
+}
+func (m *MsgCloseLeaseResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCloseLeaseResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCloseLeaseResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCloseLeaseResponse proto.InternalMessageInfo
+
+func (m *MsgCloseLeaseResponse) GetPaid() types.Coin {
+	if m != nil {
+		return m.Paid
+	}
+	return types.Coin{}
+}
+
+func (m *MsgCloseLeaseResponse) GetRefunded() types.Coin {
+	if m != nil {
+		return m.Refunded
+	}
+	return types.Coin{}
+}
+
+// MsgWithdrawLease settles one open lease of the provider.
+type MsgWithdrawLease struct {
+	Provider string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	LeaseId  uint64 `protobuf:"varint,2,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+}
+
+func (m *MsgWithdrawLease) Reset()         { *m = MsgWithdrawLease{} }
+func (m *MsgWithdrawLease) String() string { return proto.CompactTextString(m) }
+func (*MsgWithdrawLease) ProtoMessage()    {}
+func (*MsgWithdrawLease) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{26}
+}
+func (m *MsgWithdrawLease) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgWithdrawLease) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgWithdrawLease.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgWithdrawLease) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgWithdrawLease.Merge(m, src)
+}
+func (m *MsgWithdrawLease) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgWithdrawLease) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgWithdrawLease.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgWithdrawLease proto.InternalMessageInfo
+
+func (m *MsgWithdrawLease) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *MsgWithdrawLease) GetLeaseId() uint64 {
+	if m != nil {
+		return m.LeaseId
+	}
+	return 0
+}
+
+type MsgWithdrawLeaseResponse struct {
+	// paid is what the provider received, the take excluded.
+	Paid types.Coin `protobuf:"bytes,1,opt,name=paid,proto3" json:"paid"`
+}
+
+func (m *MsgWithdrawLeaseResponse) Reset()         { *m = MsgWithdrawLeaseResponse{} }
+func (m *MsgWithdrawLeaseResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgWithdrawLeaseResponse) ProtoMessage()    {}
+func (*MsgWithdrawLeaseResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{27}
+}
+func (m *MsgWithdrawLeaseResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgWithdrawLeaseResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgWithdrawLeaseResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgWithdrawLeaseResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgWithdrawLeaseResponse.Merge(m, src)
+}
+func (m *MsgWithdrawLeaseResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgWithdrawLeaseResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgWithdrawLeaseResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgWithdrawLeaseResponse proto.InternalMessageInfo
+
+func (m *MsgWithdrawLeaseResponse) GetPaid() types.Coin {
+	if m != nil {
+		return m.Paid
+	}
+	return types.Coin{}
+}
+
+// MsgWithdrawAllLeases settles every open lease of the provider.
+type MsgWithdrawAllLeases struct {
+	Provider string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+}
+
+func (m *MsgWithdrawAllLeases) Reset()         { *m = MsgWithdrawAllLeases{} }
+func (m *MsgWithdrawAllLeases) String() string { return proto.CompactTextString(m) }
+func (*MsgWithdrawAllLeases) ProtoMessage()    {}
+func (*MsgWithdrawAllLeases) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{28}
+}
+func (m *MsgWithdrawAllLeases) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgWithdrawAllLeases) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgWithdrawAllLeases.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgWithdrawAllLeases) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgWithdrawAllLeases.Merge(m, src)
+}
+func (m *MsgWithdrawAllLeases) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgWithdrawAllLeases) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgWithdrawAllLeases.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgWithdrawAllLeases proto.InternalMessageInfo
+
+func (m *MsgWithdrawAllLeases) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+type MsgWithdrawAllLeasesResponse struct {
+	Paid   types.Coin `protobuf:"bytes,1,opt,name=paid,proto3" json:"paid"`
+	Leases uint32     `protobuf:"varint,2,opt,name=leases,proto3" json:"leases,omitempty"`
+}
+
+func (m *MsgWithdrawAllLeasesResponse) Reset()         { *m = MsgWithdrawAllLeasesResponse{} }
+func (m *MsgWithdrawAllLeasesResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgWithdrawAllLeasesResponse) ProtoMessage()    {}
+func (*MsgWithdrawAllLeasesResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_91f107622aa0dc38, []int{29}
+}
+func (m *MsgWithdrawAllLeasesResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgWithdrawAllLeasesResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgWithdrawAllLeasesResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgWithdrawAllLeasesResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgWithdrawAllLeasesResponse.Merge(m, src)
+}
+func (m *MsgWithdrawAllLeasesResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgWithdrawAllLeasesResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgWithdrawAllLeasesResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgWithdrawAllLeasesResponse proto.InternalMessageInfo
+
+func (m *MsgWithdrawAllLeasesResponse) GetPaid() types.Coin {
+	if m != nil {
+		return m.Paid
+	}
+	return types.Coin{}
+}
+
+func (m *MsgWithdrawAllLeasesResponse) GetLeases() uint32 {
+	if m != nil {
+		return m.Leases
+	}
+	return 0
+}
+
 func init() {
 	proto.RegisterType((*MsgUpdateParams)(nil), "thalamus.compute.v1.MsgUpdateParams")
 	proto.RegisterType((*MsgUpdateParamsResponse)(nil), "thalamus.compute.v1.MsgUpdateParamsResponse")
@@ -1117,85 +1692,120 @@ func init() {
 	proto.RegisterType((*MsgUpdateOfferResponse)(nil), "thalamus.compute.v1.MsgUpdateOfferResponse")
 	proto.RegisterType((*MsgCloseOffer)(nil), "thalamus.compute.v1.MsgCloseOffer")
 	proto.RegisterType((*MsgCloseOfferResponse)(nil), "thalamus.compute.v1.MsgCloseOfferResponse")
+	proto.RegisterType((*MsgCreateLease)(nil), "thalamus.compute.v1.MsgCreateLease")
+	proto.RegisterType((*MsgCreateLeaseResponse)(nil), "thalamus.compute.v1.MsgCreateLeaseResponse")
+	proto.RegisterType((*MsgDepositLease)(nil), "thalamus.compute.v1.MsgDepositLease")
+	proto.RegisterType((*MsgDepositLeaseResponse)(nil), "thalamus.compute.v1.MsgDepositLeaseResponse")
+	proto.RegisterType((*MsgCloseLease)(nil), "thalamus.compute.v1.MsgCloseLease")
+	proto.RegisterType((*MsgCloseLeaseResponse)(nil), "thalamus.compute.v1.MsgCloseLeaseResponse")
+	proto.RegisterType((*MsgWithdrawLease)(nil), "thalamus.compute.v1.MsgWithdrawLease")
+	proto.RegisterType((*MsgWithdrawLeaseResponse)(nil), "thalamus.compute.v1.MsgWithdrawLeaseResponse")
+	proto.RegisterType((*MsgWithdrawAllLeases)(nil), "thalamus.compute.v1.MsgWithdrawAllLeases")
+	proto.RegisterType((*MsgWithdrawAllLeasesResponse)(nil), "thalamus.compute.v1.MsgWithdrawAllLeasesResponse")
 }
 
 func init() { proto.RegisterFile("thalamus/compute/v1/tx.proto", fileDescriptor_91f107622aa0dc38) }
 
 var fileDescriptor_91f107622aa0dc38 = []byte{
-	// 1156 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xdc, 0x57, 0x4f, 0x4f, 0xe3, 0x46,
-	0x14, 0xc7, 0x81, 0x04, 0xf2, 0x20, 0xfc, 0x99, 0x65, 0x21, 0x84, 0x6e, 0x00, 0xb3, 0x8b, 0x28,
-	0x5b, 0x92, 0x02, 0xdb, 0x1e, 0x50, 0x55, 0x69, 0x61, 0x25, 0x40, 0x2a, 0x6d, 0x9a, 0x8a, 0x4a,
-	0xad, 0x2a, 0x45, 0x4e, 0x3c, 0xeb, 0x8c, 0x36, 0xf6, 0x58, 0x33, 0x76, 0x16, 0x6e, 0x55, 0x8f,
-	0x3d, 0x54, 0x7b, 0xe8, 0x87, 0xe8, 0x91, 0xc3, 0x7e, 0x80, 0x9e, 0x2a, 0x2e, 0x95, 0x56, 0x3d,
-	0xf5, 0x54, 0x55, 0x70, 0xe0, 0x23, 0xf4, 0x5a, 0x79, 0x3c, 0x99, 0xd8, 0x21, 0x21, 0x29, 0x55,
-	0xa5, 0x6a, 0x2f, 0x91, 0xe7, 0xbd, 0xdf, 0xbc, 0xf7, 0x7e, 0xef, 0xfd, 0x3c, 0x9e, 0xc0, 0x3b,
-	0x5e, 0xdd, 0x68, 0x18, 0xb6, 0xcf, 0x8b, 0x35, 0x6a, 0xbb, 0xbe, 0x87, 0x8b, 0xcd, 0xad, 0xa2,
-	0x77, 0x5a, 0x70, 0x19, 0xf5, 0x28, 0xba, 0xd7, 0xf2, 0x16, 0xa4, 0xb7, 0xd0, 0xdc, 0xca, 0xcd,
-	0x18, 0x36, 0x71, 0x68, 0x51, 0xfc, 0x86, 0xb8, 0x5c, 0xbe, 0x46, 0xb9, 0x4d, 0x79, 0xb1, 0x6a,
-	0xf0, 0x20, 0x40, 0x15, 0x7b, 0xc6, 0x56, 0xb1, 0x46, 0x89, 0x23, 0xfd, 0xf3, 0xd2, 0x6f, 0x73,
-	0x2b, 0x88, 0x6f, 0x73, 0x4b, 0x3a, 0x16, 0x42, 0x47, 0x45, 0xac, 0x8a, 0xe1, 0x42, 0xba, 0x66,
-	0x2d, 0x6a, 0xd1, 0xd0, 0x1e, 0x3c, 0x49, 0xeb, 0x52, 0xd7, 0x7a, 0xcf, 0x5c, 0x2c, 0xb7, 0xe9,
-	0x3f, 0x6b, 0x30, 0x75, 0xcc, 0xad, 0x13, 0xd7, 0x34, 0x3c, 0x5c, 0x32, 0x98, 0x61, 0x73, 0xf4,
-	0x21, 0xa4, 0x0d, 0xdf, 0xab, 0x53, 0x46, 0xbc, 0xb3, 0xac, 0xb6, 0xac, 0xad, 0xa7, 0xf7, 0xb2,
-	0xbf, 0xbd, 0xde, 0x9c, 0x95, 0xf9, 0x9e, 0x9a, 0x26, 0xc3, 0x9c, 0x7f, 0xe1, 0x31, 0xe2, 0x58,
-	0xe5, 0x36, 0x14, 0x7d, 0x0c, 0x29, 0x57, 0x44, 0xc8, 0x26, 0x96, 0xb5, 0xf5, 0xf1, 0xed, 0xc5,
-	0x42, 0x97, 0x7e, 0x14, 0xc2, 0x24, 0x7b, 0xe9, 0x8b, 0x3f, 0x96, 0x86, 0x7e, 0xba, 0x3e, 0xdf,
-	0xd0, 0xca, 0x72, 0xd7, 0xee, 0x07, 0xdf, 0x5d, 0x9f, 0x6f, 0xb4, 0xe3, 0x7d, 0x7f, 0x7d, 0xbe,
-	0xa1, 0xab, 0xfa, 0x4f, 0x15, 0x83, 0x8e, 0x72, 0xf5, 0x05, 0x98, 0xef, 0x30, 0x95, 0x31, 0x77,
-	0xa9, 0xc3, 0xb1, 0xfe, 0x2a, 0x01, 0xf7, 0x8e, 0xb9, 0x55, 0xc6, 0x16, 0xe1, 0x1e, 0x66, 0x25,
-	0x46, 0x9b, 0xc4, 0xc4, 0x0c, 0x15, 0x20, 0x49, 0x5f, 0x3a, 0x98, 0xf5, 0x65, 0x17, 0xc2, 0x50,
-	0x16, 0x46, 0x6d, 0xea, 0x90, 0x17, 0x98, 0x09, 0x6a, 0xe9, 0x72, 0x6b, 0x89, 0x72, 0x30, 0x86,
-	0x1d, 0xd3, 0xa5, 0xc4, 0xf1, 0xb2, 0xc3, 0xc2, 0xa5, 0xd6, 0x68, 0x0e, 0x52, 0x0c, 0x5b, 0x84,
-	0x3a, 0xd9, 0x11, 0xe1, 0x91, 0x2b, 0xf4, 0x0c, 0xa0, 0x46, 0x1b, 0x0d, 0xc3, 0xc3, 0xcc, 0x68,
-	0x64, 0x93, 0xa2, 0x57, 0x0b, 0x05, 0x99, 0x3f, 0xd0, 0x44, 0x41, 0x6a, 0xa2, 0xb0, 0x4f, 0x89,
-	0x13, 0xed, 0x54, 0x64, 0x5f, 0xd8, 0xad, 0xb0, 0xbe, 0xa0, 0x53, 0x6b, 0xdd, 0x3b, 0xd5, 0x49,
-	0x5d, 0x7f, 0x00, 0x8b, 0x5d, 0xcc, 0xaa, 0x63, 0xbf, 0x68, 0x30, 0xd3, 0xee, 0xe6, 0xff, 0xa2,
-	0x5f, 0xbb, 0x3b, 0x71, 0xa6, 0x0f, 0x6f, 0xd5, 0x44, 0x8b, 0xe7, 0x22, 0x2c, 0xdc, 0x30, 0x2a,
-	0x96, 0xaf, 0x35, 0x98, 0x3e, 0xe6, 0xd6, 0x53, 0xd3, 0xdc, 0x57, 0x0d, 0xfd, 0xc7, 0x24, 0x3f,
-	0x82, 0x94, 0x61, 0x53, 0xdf, 0xf1, 0xa4, 0xdc, 0x07, 0x1b, 0xa1, 0xdc, 0xb3, 0xbb, 0x1d, 0x27,
-	0xb5, 0xda, 0x9d, 0x54, 0xac, 0x42, 0x3d, 0x07, 0xd9, 0x4e, 0x9b, 0xa2, 0x74, 0x1a, 0xce, 0xcd,
-	0xa9, 0x52, 0xc7, 0xbc, 0xeb, 0xdc, 0x06, 0xed, 0x74, 0x2c, 0x89, 0x7e, 0x18, 0x76, 0x3a, 0x66,
-	0x6c, 0x95, 0x85, 0x1e, 0xc3, 0x4c, 0xb0, 0xb3, 0x81, 0x3d, 0x42, 0x9d, 0x4a, 0x1d, 0x13, 0xab,
-	0xee, 0x89, 0x6a, 0x86, 0xcb, 0xd3, 0x6d, 0xc7, 0xa1, 0xb0, 0xeb, 0x17, 0x09, 0x98, 0x8c, 0x88,
-	0xf3, 0xa0, 0x74, 0x82, 0x9e, 0xc0, 0x98, 0x2b, 0x63, 0xf6, 0x25, 0xa1, 0x90, 0x08, 0xc1, 0x88,
-	0xef, 0x13, 0x53, 0x8a, 0x4f, 0x3c, 0xa3, 0x59, 0x48, 0xda, 0xd4, 0xc4, 0x0d, 0x29, 0xbb, 0x70,
-	0x11, 0x58, 0x6b, 0x0d, 0x83, 0x73, 0x29, 0xb9, 0x70, 0x81, 0x1e, 0x00, 0xd8, 0xd8, 0xa6, 0xec,
-	0xac, 0x62, 0x93, 0xaa, 0x78, 0x43, 0x47, 0xca, 0xe9, 0xd0, 0x72, 0x4c, 0xaa, 0x48, 0x87, 0x8c,
-	0x5b, 0x23, 0x15, 0x13, 0x37, 0x49, 0x0d, 0x57, 0x88, 0x99, 0x4d, 0x2d, 0x6b, 0xeb, 0x99, 0xf2,
-	0xb8, 0x5b, 0x23, 0xcf, 0x84, 0xed, 0xc8, 0x44, 0x8f, 0x60, 0xd2, 0x64, 0xa4, 0x89, 0x59, 0xa5,
-	0x89, 0x19, 0x0f, 0x44, 0x3d, 0x2a, 0x32, 0x64, 0x42, 0xeb, 0x97, 0xa1, 0x11, 0xad, 0xc0, 0x44,
-	0xcd, 0x37, 0x0d, 0x05, 0x1a, 0x13, 0xa0, 0xf1, 0xc0, 0x26, 0x21, 0xe1, 0x50, 0x14, 0xb7, 0x60,
-	0x2e, 0x2b, 0xb7, 0xbf, 0xeb, 0x07, 0xa5, 0x13, 0xbd, 0x08, 0x73, 0x71, 0x8b, 0x9a, 0xc8, 0x7d,
-	0x48, 0x59, 0xae, 0x1f, 0x54, 0xad, 0x09, 0x5e, 0x49, 0xcb, 0xf5, 0x8f, 0x4c, 0xfd, 0x07, 0x0d,
-	0x26, 0xc4, 0x0e, 0x8f, 0x30, 0x7c, 0xf7, 0xce, 0xb7, 0xa3, 0x27, 0x22, 0xd1, 0x77, 0xb7, 0x6e,
-	0x70, 0x58, 0xea, 0xc5, 0x41, 0xe6, 0xd7, 0xe7, 0x60, 0x36, 0xba, 0x56, 0x42, 0x97, 0x22, 0xd9,
-	0x67, 0xd8, 0xf0, 0xf0, 0x67, 0xcf, 0x9f, 0x63, 0x76, 0xc7, 0x52, 0xd5, 0xe8, 0x13, 0xd1, 0xd1,
-	0x7f, 0x0e, 0xc8, 0x65, 0xc1, 0x58, 0x5d, 0xcc, 0x2a, 0x01, 0x95, 0x3a, 0xf5, 0x99, 0xd0, 0xcc,
-	0xa0, 0x6f, 0xf8, 0x94, 0xd8, 0x5f, 0xc2, 0xec, 0xc0, 0xf5, 0x0f, 0xa9, 0xcf, 0xd0, 0x1a, 0x4c,
-	0xd9, 0xc4, 0xa9, 0x34, 0xb0, 0xc1, 0xb1, 0x08, 0x17, 0xaa, 0x2d, 0x53, 0xce, 0xd8, 0xc4, 0xf9,
-	0x24, 0xb0, 0x06, 0x30, 0x2e, 0x70, 0xc6, 0x69, 0x0c, 0x97, 0x94, 0x38, 0xe3, 0x34, 0x82, 0x43,
-	0x30, 0x62, 0xb9, 0x3e, 0x97, 0xaa, 0x13, 0xcf, 0x83, 0x8b, 0x24, 0xd2, 0x37, 0x7d, 0x47, 0x88,
-	0x24, 0x62, 0x51, 0x22, 0x59, 0x80, 0x31, 0x1a, 0x18, 0xda, 0x32, 0x19, 0x15, 0xeb, 0x23, 0x53,
-	0xff, 0x35, 0xec, 0x7f, 0x78, 0xb2, 0xfe, 0x9b, 0xfe, 0x47, 0x73, 0x24, 0x62, 0x39, 0xde, 0xfa,
-	0x21, 0x44, 0x9a, 0xa7, 0x67, 0xc5, 0x10, 0x22, 0x16, 0xa5, 0xf4, 0x1f, 0x35, 0xc8, 0x04, 0xf3,
-	0x69, 0x50, 0xfe, 0x1f, 0x35, 0x3a, 0xfc, 0x0a, 0xc5, 0x2a, 0x5e, 0xee, 0x21, 0x1b, 0x55, 0x84,
-	0x3e, 0x0f, 0xf7, 0x63, 0x86, 0x56, 0xbd, 0xdb, 0x7f, 0x8d, 0xc2, 0xf0, 0x31, 0xb7, 0x50, 0x15,
-	0x26, 0x62, 0xf7, 0xc9, 0x87, 0x5d, 0xef, 0x81, 0x1d, 0x77, 0xb6, 0xdc, 0x7b, 0x83, 0xa0, 0x94,
-	0x40, 0x1d, 0x98, 0xbe, 0x71, 0xab, 0x5b, 0xef, 0x15, 0xa1, 0x13, 0x99, 0x7b, 0x7f, 0x50, 0xa4,
-	0xca, 0x57, 0x87, 0xc9, 0x8e, 0x3b, 0xd1, 0x5a, 0x9f, 0x7a, 0x5b, 0xb9, 0x0a, 0x83, 0xe1, 0x54,
-	0x26, 0x0c, 0x99, 0xf8, 0xbd, 0xe4, 0x51, 0xaf, 0x00, 0x31, 0x58, 0x6e, 0x73, 0x20, 0x58, 0x8c,
-	0x50, 0xfc, 0xb2, 0xd0, 0x9b, 0x50, 0x0c, 0x77, 0x0b, 0xa1, 0xee, 0x57, 0x80, 0x0a, 0x8c, 0x47,
-	0xbf, 0xe8, 0xab, 0xfd, 0x7a, 0x7f, 0x50, 0x3a, 0xc9, 0x3d, 0x1e, 0x00, 0xa4, 0x12, 0x7c, 0x05,
-	0xe9, 0xf6, 0x67, 0x6b, 0xa5, 0xf7, 0x4e, 0x09, 0xc9, 0xbd, 0xdb, 0x17, 0x12, 0xad, 0x3d, 0xfa,
-	0xa1, 0xe9, 0x59, 0x7b, 0x04, 0xd4, 0xbb, 0xf6, 0x6e, 0x07, 0x6d, 0x05, 0xc6, 0xa3, 0x27, 0xe9,
-	0xea, 0xed, 0x62, 0xe9, 0x93, 0xa0, 0xcb, 0x21, 0x82, 0xbe, 0x01, 0x88, 0x1c, 0x20, 0x7a, 0xcf,
-	0xda, 0x14, 0x26, 0xb7, 0xd1, 0x1f, 0xd3, 0x8a, 0x9e, 0x4b, 0x7e, 0x1b, 0x9c, 0xb6, 0x7b, 0x9f,
-	0x5e, 0x5c, 0xe6, 0xb5, 0x37, 0x97, 0x79, 0xed, 0xcf, 0xcb, 0xbc, 0xf6, 0xea, 0x2a, 0x3f, 0xf4,
-	0xe6, 0x2a, 0x3f, 0xf4, 0xfb, 0x55, 0x7e, 0xe8, 0xeb, 0x27, 0x16, 0xf1, 0xea, 0x7e, 0x35, 0x88,
-	0x54, 0x6c, 0x85, 0xdd, 0x74, 0xb0, 0xf7, 0x92, 0xb2, 0x17, 0xc5, 0x2e, 0x47, 0x8d, 0xf8, 0x6f,
-	0x5a, 0x4d, 0x89, 0x3f, 0xa7, 0x3b, 0x7f, 0x07, 0x00, 0x00, 0xff, 0xff, 0x2f, 0xd3, 0xc1, 0x3f,
-	0x6f, 0x0f, 0x00, 0x00,
+	// 1567 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xdc, 0x58, 0xcb, 0x6e, 0xdb, 0x46,
+	0x17, 0x36, 0x7d, 0x91, 0xed, 0x63, 0xcb, 0x89, 0x19, 0xc7, 0x96, 0x95, 0xc4, 0x71, 0x98, 0xcb,
+	0xef, 0x38, 0x7f, 0xa4, 0xd8, 0x49, 0x8b, 0xd6, 0x68, 0x83, 0xe6, 0x02, 0x38, 0x06, 0xea, 0x56,
+	0x65, 0xea, 0xde, 0x50, 0x40, 0xa0, 0xc4, 0x09, 0x45, 0x44, 0xe4, 0xb0, 0x33, 0xa4, 0xe3, 0xec,
+	0x8a, 0x6e, 0x0a, 0x74, 0x11, 0x04, 0x68, 0x57, 0x7d, 0x82, 0x2e, 0xb3, 0xc8, 0x03, 0x74, 0x55,
+	0x64, 0x13, 0x20, 0xe8, 0xaa, 0xab, 0xa2, 0x48, 0x16, 0x79, 0x81, 0x3e, 0x40, 0xc1, 0x99, 0xd1,
+	0x68, 0x28, 0x93, 0xa2, 0xe2, 0xb4, 0x40, 0xd1, 0x8d, 0xe1, 0x39, 0xf3, 0xcd, 0x9c, 0x73, 0xbe,
+	0xf3, 0x9d, 0xe1, 0x8c, 0xe0, 0x78, 0xd8, 0xb2, 0xda, 0x96, 0x17, 0xd1, 0x6a, 0x13, 0x7b, 0x41,
+	0x14, 0xa2, 0xea, 0xee, 0x5a, 0x35, 0xdc, 0xab, 0x04, 0x04, 0x87, 0x58, 0x3f, 0xd2, 0x99, 0xad,
+	0x88, 0xd9, 0xca, 0xee, 0x5a, 0x79, 0xd6, 0xf2, 0x5c, 0x1f, 0x57, 0xd9, 0x5f, 0x8e, 0x2b, 0x2f,
+	0x35, 0x31, 0xf5, 0x30, 0xad, 0x36, 0x2c, 0x1a, 0x6f, 0xd0, 0x40, 0xa1, 0xb5, 0x56, 0x6d, 0x62,
+	0xd7, 0x17, 0xf3, 0x0b, 0x62, 0xde, 0xa3, 0x4e, 0xbc, 0xbf, 0x47, 0x1d, 0x31, 0xb1, 0xc8, 0x27,
+	0xea, 0x6c, 0x54, 0xe5, 0x03, 0x31, 0x35, 0xe7, 0x60, 0x07, 0x73, 0x7b, 0xfc, 0x9f, 0xb0, 0x9e,
+	0x4c, 0x8d, 0xf7, 0x7e, 0x80, 0xc4, 0x32, 0xe3, 0x67, 0x0d, 0x0e, 0x6d, 0x53, 0x67, 0x27, 0xb0,
+	0xad, 0x10, 0xd5, 0x2c, 0x62, 0x79, 0x54, 0x7f, 0x13, 0x26, 0xad, 0x28, 0x6c, 0x61, 0xe2, 0x86,
+	0xf7, 0x4b, 0xda, 0xb2, 0xb6, 0x32, 0x79, 0xbd, 0xf4, 0xeb, 0xe3, 0x8b, 0x73, 0xc2, 0xdf, 0x35,
+	0xdb, 0x26, 0x88, 0xd2, 0xdb, 0x21, 0x71, 0x7d, 0xc7, 0xec, 0x42, 0xf5, 0xab, 0x50, 0x08, 0xd8,
+	0x0e, 0xa5, 0xe1, 0x65, 0x6d, 0x65, 0x6a, 0xfd, 0x58, 0x25, 0x85, 0x8f, 0x0a, 0x77, 0x72, 0x7d,
+	0xf2, 0xc9, 0xef, 0x27, 0x87, 0x7e, 0x7a, 0xf9, 0x68, 0x55, 0x33, 0xc5, 0xaa, 0x8d, 0x37, 0xbe,
+	0x79, 0xf9, 0x68, 0xb5, 0xbb, 0xdf, 0x77, 0x2f, 0x1f, 0xad, 0x1a, 0x32, 0xfe, 0x3d, 0x99, 0x41,
+	0x4f, 0xb8, 0xc6, 0x22, 0x2c, 0xf4, 0x98, 0x4c, 0x44, 0x03, 0xec, 0x53, 0x64, 0x3c, 0x1c, 0x86,
+	0x23, 0xdb, 0xd4, 0x31, 0x91, 0xe3, 0xd2, 0x10, 0x91, 0x1a, 0xc1, 0xbb, 0xae, 0x8d, 0x88, 0x5e,
+	0x81, 0x31, 0x7c, 0xcf, 0x47, 0x24, 0x37, 0x3b, 0x0e, 0xd3, 0x4b, 0x30, 0xee, 0x61, 0xdf, 0xbd,
+	0x8b, 0x08, 0x4b, 0x6d, 0xd2, 0xec, 0x0c, 0xf5, 0x32, 0x4c, 0x20, 0xdf, 0x0e, 0xb0, 0xeb, 0x87,
+	0xa5, 0x11, 0x36, 0x25, 0xc7, 0xfa, 0x3c, 0x14, 0x08, 0x72, 0x5c, 0xec, 0x97, 0x46, 0xd9, 0x8c,
+	0x18, 0xe9, 0x37, 0x01, 0x9a, 0xb8, 0xdd, 0xb6, 0x42, 0x44, 0xac, 0x76, 0x69, 0x8c, 0x71, 0xb5,
+	0x58, 0x11, 0xfe, 0x63, 0x4d, 0x54, 0x84, 0x26, 0x2a, 0x37, 0xb0, 0xeb, 0xab, 0x4c, 0x29, 0xeb,
+	0x38, 0x5b, 0x3c, 0xbe, 0x98, 0xa9, 0x73, 0xe9, 0x4c, 0xf5, 0xa6, 0x6e, 0x9c, 0x80, 0x63, 0x29,
+	0x66, 0xc9, 0xd8, 0x2f, 0x1a, 0xcc, 0x76, 0xd9, 0xfc, 0x57, 0xf0, 0xb5, 0x71, 0x39, 0x99, 0xe9,
+	0x99, 0xbe, 0x9a, 0xe8, 0xe4, 0x79, 0x0c, 0x16, 0xf7, 0x19, 0x65, 0x96, 0x8f, 0x35, 0x38, 0xbc,
+	0x4d, 0x9d, 0x6b, 0xb6, 0x7d, 0x43, 0x12, 0xfa, 0xca, 0x49, 0xbe, 0x03, 0x05, 0xcb, 0xc3, 0x91,
+	0x1f, 0x0a, 0xb9, 0x0f, 0x56, 0x42, 0xb1, 0x66, 0x63, 0x3d, 0x99, 0xd4, 0xe9, 0xf4, 0xa4, 0x12,
+	0x11, 0x1a, 0x65, 0x28, 0xf5, 0xda, 0x64, 0x4a, 0x7b, 0xbc, 0x6e, 0x7e, 0x03, 0xfb, 0xf6, 0x41,
+	0xeb, 0x36, 0x28, 0xd3, 0x09, 0x27, 0xc6, 0x2d, 0xce, 0x74, 0xc2, 0xd8, 0x09, 0x4b, 0xbf, 0x00,
+	0xb3, 0xf1, 0xca, 0x36, 0x0a, 0x5d, 0xec, 0xd7, 0x5b, 0xc8, 0x75, 0x5a, 0x21, 0x8b, 0x66, 0xc4,
+	0x3c, 0xdc, 0x9d, 0xb8, 0xc5, 0xec, 0xc6, 0x93, 0x61, 0x98, 0x51, 0xc4, 0xb9, 0x59, 0xdb, 0xd1,
+	0xaf, 0xc0, 0x44, 0x20, 0xf6, 0xcc, 0x4d, 0x42, 0x22, 0x75, 0x1d, 0x46, 0xa3, 0xc8, 0xb5, 0x85,
+	0xf8, 0xd8, 0xff, 0xfa, 0x1c, 0x8c, 0x79, 0xd8, 0x46, 0x6d, 0x21, 0x3b, 0x3e, 0x88, 0xad, 0xcd,
+	0xb6, 0x45, 0xa9, 0x90, 0x1c, 0x1f, 0xe8, 0x27, 0x00, 0x3c, 0xe4, 0x61, 0x72, 0xbf, 0xee, 0xb9,
+	0x0d, 0xd6, 0xa1, 0xa3, 0xe6, 0x24, 0xb7, 0x6c, 0xbb, 0x0d, 0xdd, 0x80, 0x62, 0xd0, 0x74, 0xeb,
+	0x36, 0xda, 0x75, 0x9b, 0xa8, 0xee, 0xda, 0xa5, 0xc2, 0xb2, 0xb6, 0x52, 0x34, 0xa7, 0x82, 0xa6,
+	0x7b, 0x93, 0xd9, 0xb6, 0x6c, 0xfd, 0x2c, 0xcc, 0xd8, 0xc4, 0xdd, 0x45, 0xa4, 0xbe, 0x8b, 0x08,
+	0x8d, 0x45, 0x3d, 0xce, 0x3c, 0x14, 0xb9, 0xf5, 0x13, 0x6e, 0xd4, 0x4f, 0xc1, 0x74, 0x33, 0xb2,
+	0x2d, 0x09, 0x9a, 0x60, 0xa0, 0xa9, 0xd8, 0x26, 0x20, 0xbc, 0x28, 0x32, 0xb7, 0xb8, 0x2e, 0xa7,
+	0xfa, 0xf7, 0xfa, 0x66, 0x6d, 0xc7, 0xa8, 0xc2, 0x7c, 0xd2, 0x22, 0x2b, 0x72, 0x14, 0x0a, 0x4e,
+	0x10, 0xc5, 0x51, 0x6b, 0x2c, 0xaf, 0x31, 0x27, 0x88, 0xb6, 0x6c, 0xe3, 0x81, 0x06, 0xd3, 0x6c,
+	0x45, 0xe8, 0x12, 0x74, 0x70, 0xe6, 0xbb, 0xbb, 0x0f, 0x2b, 0xbb, 0x6f, 0xac, 0xed, 0xcb, 0xe1,
+	0x64, 0x56, 0x0e, 0xc2, 0xbf, 0x31, 0x0f, 0x73, 0xea, 0x58, 0x0a, 0x5d, 0x88, 0xe4, 0x06, 0x41,
+	0x56, 0x88, 0x3e, 0xbc, 0x73, 0x07, 0x91, 0x03, 0x86, 0x2a, 0x4b, 0x3f, 0xac, 0x96, 0xfe, 0x23,
+	0xd0, 0x03, 0x12, 0x97, 0x35, 0x40, 0xa4, 0x1e, 0xa7, 0xd2, 0xc2, 0x11, 0x61, 0x9a, 0x19, 0xb4,
+	0xc3, 0x0f, 0xb1, 0xf5, 0x35, 0x44, 0x36, 0x83, 0xe8, 0x16, 0x8e, 0x88, 0x7e, 0x0e, 0x0e, 0x79,
+	0xae, 0x5f, 0x6f, 0x23, 0x8b, 0x22, 0xb6, 0x1d, 0x57, 0x5b, 0xd1, 0x2c, 0x7a, 0xae, 0xff, 0x7e,
+	0x6c, 0x8d, 0x61, 0x94, 0xe1, 0xac, 0xbd, 0x04, 0x6e, 0x4c, 0xe0, 0xac, 0x3d, 0x05, 0xa7, 0xc3,
+	0xa8, 0x13, 0x44, 0x54, 0xa8, 0x8e, 0xfd, 0x3f, 0xb8, 0x48, 0x14, 0xde, 0x8c, 0xcb, 0x4c, 0x24,
+	0x8a, 0x45, 0x8a, 0x64, 0x11, 0x26, 0x70, 0x6c, 0xe8, 0xca, 0x64, 0x9c, 0x8d, 0xb7, 0x6c, 0xe3,
+	0x29, 0xe7, 0x9f, 0x9f, 0xac, 0xaf, 0xc3, 0xbf, 0xea, 0x63, 0x38, 0xe1, 0xe3, 0x3f, 0x5f, 0x04,
+	0x85, 0x3c, 0xa3, 0xc4, 0x8a, 0xa0, 0x58, 0xa4, 0xd2, 0x7f, 0xd0, 0xa0, 0x18, 0xd7, 0xa7, 0x8d,
+	0xe9, 0x3f, 0x44, 0x34, 0xff, 0x0a, 0x25, 0x22, 0x5e, 0xce, 0x90, 0x8d, 0x0c, 0xc2, 0x58, 0x80,
+	0xa3, 0x09, 0x83, 0x8c, 0xf7, 0xc1, 0x88, 0xd2, 0x99, 0x8c, 0x2a, 0xfd, 0x12, 0x14, 0x42, 0xe4,
+	0x5b, 0x7e, 0x98, 0x1b, 0xae, 0xc0, 0xf5, 0x53, 0x85, 0x6c, 0xd8, 0x11, 0xb5, 0x61, 0x3b, 0x85,
+	0x18, 0xed, 0x16, 0x22, 0x46, 0xaa, 0xa5, 0xe3, 0x03, 0xfd, 0x33, 0x98, 0x8f, 0x4b, 0x9b, 0xa2,
+	0xac, 0xc2, 0x2b, 0x28, 0x4b, 0xf7, 0xac, 0xbd, 0x5a, 0x8f, 0xb8, 0x0c, 0x88, 0x55, 0xc4, 0xf6,
+	0xa3, 0x4d, 0x4c, 0x10, 0x3b, 0xeb, 0x8b, 0xe6, 0x94, 0xe7, 0xfa, 0x9b, 0x41, 0x74, 0x3b, 0x36,
+	0xe9, 0x57, 0x61, 0xdc, 0x46, 0x01, 0xa6, 0x6e, 0xc8, 0x0e, 0xf9, 0x41, 0xdd, 0x75, 0x16, 0xf1,
+	0x23, 0x54, 0xb0, 0x94, 0xdb, 0xdf, 0x8c, 0x7d, 0xc3, 0x51, 0xfa, 0x9b, 0x59, 0xd4, 0xfe, 0xe6,
+	0x0a, 0xef, 0xf6, 0x37, 0x1b, 0x6f, 0xd9, 0xfd, 0x0a, 0xb0, 0x00, 0xe3, 0xfc, 0x70, 0x8f, 0x4b,
+	0x30, 0xb2, 0x32, 0x6a, 0x16, 0xd8, 0xe9, 0x4e, 0x8d, 0x67, 0xfc, 0x15, 0x71, 0x93, 0x87, 0xfa,
+	0x1a, 0xa5, 0x97, 0x41, 0x0d, 0x27, 0x83, 0xea, 0xde, 0xb5, 0x46, 0x0e, 0x7a, 0xd7, 0x52, 0xa8,
+	0xcb, 0x78, 0x55, 0xa8, 0xe1, 0x8b, 0x57, 0x85, 0x6a, 0x92, 0x3a, 0x7f, 0xaa, 0xf4, 0xa5, 0xcc,
+	0x95, 0x22, 0x7f, 0x90, 0xae, 0x14, 0xb8, 0x7e, 0xb9, 0xbe, 0x1b, 0x5f, 0x83, 0x2d, 0x8a, 0x7d,
+	0x96, 0xeb, 0xcc, 0xfa, 0xd9, 0xd4, 0x67, 0x14, 0x73, 0xcc, 0x42, 0x30, 0x19, 0xd8, 0x14, 0x8b,
+	0x36, 0x2e, 0xb1, 0x64, 0xb9, 0x9b, 0xbc, 0x86, 0xe6, 0xa9, 0x7e, 0xaf, 0x75, 0x3b, 0x3a, 0x29,
+	0x93, 0xb7, 0x60, 0x34, 0xb0, 0x84, 0x44, 0x06, 0x25, 0x9d, 0xad, 0xd0, 0xdf, 0x83, 0x09, 0x82,
+	0xee, 0x44, 0xbe, 0x8d, 0xec, 0x57, 0xba, 0x1e, 0xcb, 0x55, 0xc6, 0x8f, 0xfc, 0x8e, 0xfe, 0xa9,
+	0x1b, 0xb6, 0x6c, 0x62, 0xdd, 0xe3, 0x44, 0x1f, 0xf8, 0x00, 0xcc, 0x20, 0x9b, 0xbf, 0xa2, 0x12,
+	0x07, 0x60, 0xc6, 0x4d, 0x3c, 0x11, 0x87, 0xf1, 0x31, 0xbb, 0x89, 0x27, 0x6c, 0xaf, 0x4f, 0x9a,
+	0xf1, 0xad, 0xc6, 0xee, 0x3c, 0x9d, 0x6d, 0xaf, 0xb5, 0xdb, 0x6c, 0x67, 0x7a, 0xb0, 0xb4, 0x37,
+	0xde, 0xde, 0x97, 0xdb, 0xff, 0xfa, 0xe7, 0x26, 0x1d, 0x1a, 0x01, 0x1c, 0x4f, 0xb3, 0xff, 0x0d,
+	0xc2, 0x98, 0x87, 0x02, 0xe3, 0x9e, 0x5f, 0xbb, 0x8a, 0xa6, 0x18, 0xad, 0xff, 0x39, 0x05, 0x23,
+	0xdb, 0xd4, 0xd1, 0x1b, 0x30, 0x9d, 0xf8, 0x31, 0xe2, 0x4c, 0xaa, 0xfa, 0x7b, 0x1e, 0xfc, 0xe5,
+	0xff, 0x0f, 0x82, 0x92, 0xd1, 0xfb, 0x70, 0x78, 0xdf, 0x4f, 0x02, 0x2b, 0x59, 0x3b, 0xf4, 0x22,
+	0xcb, 0x97, 0x06, 0x45, 0x4a, 0x7f, 0x2d, 0x98, 0xe9, 0x79, 0x50, 0x9f, 0xcb, 0x89, 0xb7, 0xe3,
+	0xab, 0x32, 0x18, 0x4e, 0x7a, 0x42, 0x50, 0x4c, 0x3e, 0x6a, 0xcf, 0x66, 0x6d, 0x90, 0x80, 0x95,
+	0x2f, 0x0e, 0x04, 0x4b, 0x24, 0x94, 0x7c, 0x69, 0x66, 0x27, 0x94, 0xc0, 0xf5, 0x49, 0x28, 0xfd,
+	0xfd, 0x58, 0x87, 0x29, 0xf5, 0x39, 0x78, 0x3a, 0x8f, 0xfb, 0xcd, 0xda, 0x4e, 0xf9, 0xc2, 0x00,
+	0x20, 0xe9, 0xe0, 0x73, 0x98, 0xec, 0xbe, 0x79, 0x4e, 0x65, 0xaf, 0x14, 0x90, 0xf2, 0xf9, 0x5c,
+	0x88, 0x1a, 0xbb, 0xfa, 0x4a, 0xc9, 0x8c, 0x5d, 0x01, 0x65, 0xc7, 0x9e, 0x76, 0x4b, 0xaf, 0xc3,
+	0x94, 0x7a, 0x0d, 0x3f, 0xdd, 0x5f, 0x2c, 0x39, 0x0e, 0x52, 0x6e, 0xa0, 0xfa, 0x97, 0x00, 0xca,
+	0xed, 0xd3, 0xc8, 0x8c, 0x4d, 0x62, 0xca, 0xab, 0xf9, 0x98, 0xfd, 0xfc, 0xf0, 0xb3, 0x3d, 0x87,
+	0x1f, 0x06, 0xca, 0xe3, 0x27, 0x79, 0x12, 0x37, 0x60, 0x3a, 0x71, 0x25, 0xc9, 0x3c, 0x4b, 0x54,
+	0x54, 0xf6, 0x59, 0x92, 0x76, 0x19, 0x90, 0x14, 0x71, 0x0f, 0xfd, 0x29, 0xe2, 0xfb, 0xaf, 0xe6,
+	0x63, 0xd4, 0x7e, 0x4e, 0x7e, 0x00, 0x33, 0xfb, 0x39, 0x01, 0xcb, 0xee, 0xe7, 0xf4, 0x4f, 0xd6,
+	0x57, 0x30, 0xbb, 0xff, 0xa3, 0x73, 0x3e, 0x6f, 0x0f, 0x09, 0x2d, 0xaf, 0x0d, 0x0c, 0xed, 0xb8,
+	0x2c, 0x8f, 0x7d, 0x1d, 0x7f, 0x14, 0xae, 0x7f, 0xf0, 0xe4, 0xf9, 0x92, 0xf6, 0xec, 0xf9, 0x92,
+	0xf6, 0xc7, 0xf3, 0x25, 0xed, 0xe1, 0x8b, 0xa5, 0xa1, 0x67, 0x2f, 0x96, 0x86, 0x7e, 0x7b, 0xb1,
+	0x34, 0xf4, 0xc5, 0x15, 0xc7, 0x0d, 0x5b, 0x51, 0x23, 0xde, 0xb0, 0xda, 0xd9, 0xfd, 0xa2, 0x8f,
+	0xc2, 0x7b, 0x98, 0xdc, 0xad, 0xa6, 0x7c, 0xc7, 0xd8, 0xaf, 0xda, 0x8d, 0x02, 0xfb, 0x59, 0xfb,
+	0xf2, 0x5f, 0x01, 0x00, 0x00, 0xff, 0xff, 0x28, 0x92, 0x62, 0x96, 0xa9, 0x17, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -1230,6 +1840,16 @@ type MsgClient interface {
 	UpdateOffer(ctx context.Context, in *MsgUpdateOffer, opts ...grpc.CallOption) (*MsgUpdateOfferResponse, error)
 	// CloseOffer removes an offer; existing leases keep their terms.
 	CloseOffer(ctx context.Context, in *MsgCloseOffer, opts ...grpc.CallOption) (*MsgCloseOfferResponse, error)
+	// CreateLease rents GPUs from a named offer or from the best offer of a class, and escrows a deposit.
+	CreateLease(ctx context.Context, in *MsgCreateLease, opts ...grpc.CallOption) (*MsgCreateLeaseResponse, error)
+	// DepositLease tops up a lease's escrow; a paused lease resumes.
+	DepositLease(ctx context.Context, in *MsgDepositLease, opts ...grpc.CallOption) (*MsgDepositLeaseResponse, error)
+	// CloseLease settles a lease, refunds the rest of its escrow and frees its GPUs.
+	CloseLease(ctx context.Context, in *MsgCloseLease, opts ...grpc.CallOption) (*MsgCloseLeaseResponse, error)
+	// WithdrawLease pays the provider what one lease has accrued, less the take rate.
+	WithdrawLease(ctx context.Context, in *MsgWithdrawLease, opts ...grpc.CallOption) (*MsgWithdrawLeaseResponse, error)
+	// WithdrawAllLeases pays the provider what all its open leases have accrued.
+	WithdrawAllLeases(ctx context.Context, in *MsgWithdrawAllLeases, opts ...grpc.CallOption) (*MsgWithdrawAllLeasesResponse, error)
 }
 
 type msgClient struct {
@@ -1330,6 +1950,51 @@ func (c *msgClient) CloseOffer(ctx context.Context, in *MsgCloseOffer, opts ...g
 	return out, nil
 }
 
+func (c *msgClient) CreateLease(ctx context.Context, in *MsgCreateLease, opts ...grpc.CallOption) (*MsgCreateLeaseResponse, error) {
+	out := new(MsgCreateLeaseResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Msg/CreateLease", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) DepositLease(ctx context.Context, in *MsgDepositLease, opts ...grpc.CallOption) (*MsgDepositLeaseResponse, error) {
+	out := new(MsgDepositLeaseResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Msg/DepositLease", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) CloseLease(ctx context.Context, in *MsgCloseLease, opts ...grpc.CallOption) (*MsgCloseLeaseResponse, error) {
+	out := new(MsgCloseLeaseResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Msg/CloseLease", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) WithdrawLease(ctx context.Context, in *MsgWithdrawLease, opts ...grpc.CallOption) (*MsgWithdrawLeaseResponse, error) {
+	out := new(MsgWithdrawLeaseResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Msg/WithdrawLease", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) WithdrawAllLeases(ctx context.Context, in *MsgWithdrawAllLeases, opts ...grpc.CallOption) (*MsgWithdrawAllLeasesResponse, error) {
+	out := new(MsgWithdrawAllLeasesResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Msg/WithdrawAllLeases", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MsgServer is the server API for Msg service.
 type MsgServer interface {
 	// UpdateParams replaces all module parameters; only the module authority (gov by default) may call it.
@@ -1352,6 +2017,16 @@ type MsgServer interface {
 	UpdateOffer(context.Context, *MsgUpdateOffer) (*MsgUpdateOfferResponse, error)
 	// CloseOffer removes an offer; existing leases keep their terms.
 	CloseOffer(context.Context, *MsgCloseOffer) (*MsgCloseOfferResponse, error)
+	// CreateLease rents GPUs from a named offer or from the best offer of a class, and escrows a deposit.
+	CreateLease(context.Context, *MsgCreateLease) (*MsgCreateLeaseResponse, error)
+	// DepositLease tops up a lease's escrow; a paused lease resumes.
+	DepositLease(context.Context, *MsgDepositLease) (*MsgDepositLeaseResponse, error)
+	// CloseLease settles a lease, refunds the rest of its escrow and frees its GPUs.
+	CloseLease(context.Context, *MsgCloseLease) (*MsgCloseLeaseResponse, error)
+	// WithdrawLease pays the provider what one lease has accrued, less the take rate.
+	WithdrawLease(context.Context, *MsgWithdrawLease) (*MsgWithdrawLeaseResponse, error)
+	// WithdrawAllLeases pays the provider what all its open leases have accrued.
+	WithdrawAllLeases(context.Context, *MsgWithdrawAllLeases) (*MsgWithdrawAllLeasesResponse, error)
 }
 
 // UnimplementedMsgServer can be embedded to have forward compatible implementations.
@@ -1387,6 +2062,21 @@ func (*UnimplementedMsgServer) UpdateOffer(ctx context.Context, req *MsgUpdateOf
 }
 func (*UnimplementedMsgServer) CloseOffer(ctx context.Context, req *MsgCloseOffer) (*MsgCloseOfferResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CloseOffer not implemented")
+}
+func (*UnimplementedMsgServer) CreateLease(ctx context.Context, req *MsgCreateLease) (*MsgCreateLeaseResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CreateLease not implemented")
+}
+func (*UnimplementedMsgServer) DepositLease(ctx context.Context, req *MsgDepositLease) (*MsgDepositLeaseResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DepositLease not implemented")
+}
+func (*UnimplementedMsgServer) CloseLease(ctx context.Context, req *MsgCloseLease) (*MsgCloseLeaseResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CloseLease not implemented")
+}
+func (*UnimplementedMsgServer) WithdrawLease(ctx context.Context, req *MsgWithdrawLease) (*MsgWithdrawLeaseResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method WithdrawLease not implemented")
+}
+func (*UnimplementedMsgServer) WithdrawAllLeases(ctx context.Context, req *MsgWithdrawAllLeases) (*MsgWithdrawAllLeasesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method WithdrawAllLeases not implemented")
 }
 
 func RegisterMsgServer(s grpc1.Server, srv MsgServer) {
@@ -1573,6 +2263,96 @@ func _Msg_CloseOffer_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Msg_CreateLease_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgCreateLease)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).CreateLease(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Msg/CreateLease",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).CreateLease(ctx, req.(*MsgCreateLease))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_DepositLease_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgDepositLease)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).DepositLease(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Msg/DepositLease",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).DepositLease(ctx, req.(*MsgDepositLease))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_CloseLease_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgCloseLease)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).CloseLease(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Msg/CloseLease",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).CloseLease(ctx, req.(*MsgCloseLease))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_WithdrawLease_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgWithdrawLease)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).WithdrawLease(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Msg/WithdrawLease",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).WithdrawLease(ctx, req.(*MsgWithdrawLease))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_WithdrawAllLeases_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgWithdrawAllLeases)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).WithdrawAllLeases(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Msg/WithdrawAllLeases",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).WithdrawAllLeases(ctx, req.(*MsgWithdrawAllLeases))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var Msg_serviceDesc = _Msg_serviceDesc
 var _Msg_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "thalamus.compute.v1.Msg",
@@ -1617,6 +2397,26 @@ var _Msg_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CloseOffer",
 			Handler:    _Msg_CloseOffer_Handler,
+		},
+		{
+			MethodName: "CreateLease",
+			Handler:    _Msg_CreateLease_Handler,
+		},
+		{
+			MethodName: "DepositLease",
+			Handler:    _Msg_DepositLease_Handler,
+		},
+		{
+			MethodName: "CloseLease",
+			Handler:    _Msg_CloseLease_Handler,
+		},
+		{
+			MethodName: "WithdrawLease",
+			Handler:    _Msg_WithdrawLease_Handler,
+		},
+		{
+			MethodName: "WithdrawAllLeases",
+			Handler:    _Msg_WithdrawAllLeases_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -2357,6 +3157,421 @@ func (m *MsgCloseOfferResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *MsgCreateLease) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCreateLease) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCreateLease) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Deposit.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x42
+	if m.MinGpuScore != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.MinGpuScore))
+		i--
+		dAtA[i] = 0x38
+	}
+	{
+		size, err := m.MaxPricePerGpuHour.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x32
+	if m.Hours != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Hours))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.Gpus != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Gpus))
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.Class) > 0 {
+		i -= len(m.Class)
+		copy(dAtA[i:], m.Class)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Class)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.OfferId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.OfferId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Tenant) > 0 {
+		i -= len(m.Tenant)
+		copy(dAtA[i:], m.Tenant)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Tenant)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCreateLeaseResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCreateLeaseResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCreateLeaseResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.GpuIds) > 0 {
+		dAtA9 := make([]byte, len(m.GpuIds)*10)
+		var j8 int
+		for _, num := range m.GpuIds {
+			for num >= 1<<7 {
+				dAtA9[j8] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j8++
+			}
+			dAtA9[j8] = uint8(num)
+			j8++
+		}
+		i -= j8
+		copy(dAtA[i:], dAtA9[:j8])
+		i = encodeVarintTx(dAtA, i, uint64(j8))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.OfferId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.OfferId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.LeaseId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.LeaseId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgDepositLease) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgDepositLease) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgDepositLease) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Amount.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	if m.LeaseId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.LeaseId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Tenant) > 0 {
+		i -= len(m.Tenant)
+		copy(dAtA[i:], m.Tenant)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Tenant)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgDepositLeaseResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgDepositLeaseResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgDepositLeaseResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCloseLease) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCloseLease) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCloseLease) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Reason != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Reason))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.LeaseId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.LeaseId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Sender) > 0 {
+		i -= len(m.Sender)
+		copy(dAtA[i:], m.Sender)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Sender)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCloseLeaseResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCloseLeaseResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCloseLeaseResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Refunded.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	{
+		size, err := m.Paid.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgWithdrawLease) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgWithdrawLease) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgWithdrawLease) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.LeaseId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.LeaseId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgWithdrawLeaseResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgWithdrawLeaseResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgWithdrawLeaseResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Paid.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgWithdrawAllLeases) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgWithdrawAllLeases) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgWithdrawAllLeases) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgWithdrawAllLeasesResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgWithdrawAllLeasesResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgWithdrawAllLeasesResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Leases != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Leases))
+		i--
+		dAtA[i] = 0x10
+	}
+	{
+		size, err := m.Paid.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTx(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintTx(dAtA []byte, offset int, v uint64) int {
 	offset -= sovTx(v)
 	base := offset
@@ -2685,6 +3900,174 @@ func (m *MsgCloseOfferResponse) Size() (n int) {
 	}
 	var l int
 	_ = l
+	return n
+}
+
+func (m *MsgCreateLease) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Tenant)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.OfferId != 0 {
+		n += 1 + sovTx(uint64(m.OfferId))
+	}
+	l = len(m.Class)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.Gpus != 0 {
+		n += 1 + sovTx(uint64(m.Gpus))
+	}
+	if m.Hours != 0 {
+		n += 1 + sovTx(uint64(m.Hours))
+	}
+	l = m.MaxPricePerGpuHour.Size()
+	n += 1 + l + sovTx(uint64(l))
+	if m.MinGpuScore != 0 {
+		n += 1 + sovTx(uint64(m.MinGpuScore))
+	}
+	l = m.Deposit.Size()
+	n += 1 + l + sovTx(uint64(l))
+	return n
+}
+
+func (m *MsgCreateLeaseResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.LeaseId != 0 {
+		n += 1 + sovTx(uint64(m.LeaseId))
+	}
+	if m.OfferId != 0 {
+		n += 1 + sovTx(uint64(m.OfferId))
+	}
+	if len(m.GpuIds) > 0 {
+		l = 0
+		for _, e := range m.GpuIds {
+			l += sovTx(uint64(e))
+		}
+		n += 1 + sovTx(uint64(l)) + l
+	}
+	return n
+}
+
+func (m *MsgDepositLease) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Tenant)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.LeaseId != 0 {
+		n += 1 + sovTx(uint64(m.LeaseId))
+	}
+	l = m.Amount.Size()
+	n += 1 + l + sovTx(uint64(l))
+	return n
+}
+
+func (m *MsgDepositLeaseResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgCloseLease) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Sender)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.LeaseId != 0 {
+		n += 1 + sovTx(uint64(m.LeaseId))
+	}
+	if m.Reason != 0 {
+		n += 1 + sovTx(uint64(m.Reason))
+	}
+	return n
+}
+
+func (m *MsgCloseLeaseResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Paid.Size()
+	n += 1 + l + sovTx(uint64(l))
+	l = m.Refunded.Size()
+	n += 1 + l + sovTx(uint64(l))
+	return n
+}
+
+func (m *MsgWithdrawLease) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.LeaseId != 0 {
+		n += 1 + sovTx(uint64(m.LeaseId))
+	}
+	return n
+}
+
+func (m *MsgWithdrawLeaseResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Paid.Size()
+	n += 1 + l + sovTx(uint64(l))
+	return n
+}
+
+func (m *MsgWithdrawAllLeases) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgWithdrawAllLeasesResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Paid.Size()
+	n += 1 + l + sovTx(uint64(l))
+	if m.Leases != 0 {
+		n += 1 + sovTx(uint64(m.Leases))
+	}
 	return n
 }
 
@@ -4808,6 +6191,1214 @@ func (m *MsgCloseOfferResponse) Unmarshal(dAtA []byte) error {
 			return fmt.Errorf("proto: MsgCloseOfferResponse: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCreateLease) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCreateLease: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCreateLease: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Tenant", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Tenant = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OfferId", wireType)
+			}
+			m.OfferId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.OfferId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Class", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Class = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Gpus", wireType)
+			}
+			m.Gpus = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Gpus |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Hours", wireType)
+			}
+			m.Hours = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Hours |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxPricePerGpuHour", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.MaxPricePerGpuHour.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MinGpuScore", wireType)
+			}
+			m.MinGpuScore = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MinGpuScore |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Deposit", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Deposit.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCreateLeaseResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCreateLeaseResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCreateLeaseResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeaseId", wireType)
+			}
+			m.LeaseId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LeaseId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OfferId", wireType)
+			}
+			m.OfferId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.OfferId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType == 0 {
+				var v uint64
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint64(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.GpuIds = append(m.GpuIds, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthTx
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthTx
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.GpuIds) == 0 {
+					m.GpuIds = make([]uint64, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint64
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowTx
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint64(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.GpuIds = append(m.GpuIds, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field GpuIds", wireType)
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgDepositLease) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgDepositLease: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgDepositLease: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Tenant", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Tenant = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeaseId", wireType)
+			}
+			m.LeaseId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LeaseId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Amount.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgDepositLeaseResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgDepositLeaseResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgDepositLeaseResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCloseLease) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCloseLease: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCloseLease: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Sender", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Sender = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeaseId", wireType)
+			}
+			m.LeaseId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LeaseId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reason", wireType)
+			}
+			m.Reason = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Reason |= LeaseCloseReason(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCloseLeaseResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCloseLeaseResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCloseLeaseResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Paid", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Paid.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Refunded", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Refunded.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgWithdrawLease) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgWithdrawLease: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgWithdrawLease: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeaseId", wireType)
+			}
+			m.LeaseId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LeaseId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgWithdrawLeaseResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgWithdrawLeaseResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgWithdrawLeaseResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Paid", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Paid.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgWithdrawAllLeases) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgWithdrawAllLeases: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgWithdrawAllLeases: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgWithdrawAllLeasesResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgWithdrawAllLeasesResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgWithdrawAllLeasesResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Paid", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Paid.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Leases", wireType)
+			}
+			m.Leases = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Leases |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipTx(dAtA[iNdEx:])

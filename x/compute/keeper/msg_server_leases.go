@@ -1,0 +1,250 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/thalamus-network/thalamus/x/compute/types"
+)
+
+// CreateLease leases GPUs from the named offer, or from the best offer of the class, and
+// escrows the tenant's deposit.
+func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (*types.MsgCreateLeaseResponse, error) {
+	tenant, tenantStr, err := k.decodeAddress(msg.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := types.ValidateLeaseRequest(msg.Gpus, msg.Hours, msg.MaxPricePerGpuHour, msg.MinGpuScore, msg.Deposit, params.MinProviderCollateral.Denom); err != nil {
+		return nil, err
+	}
+	var (
+		offer types.Offer
+		gpus  []types.GPU
+	)
+	if msg.OfferId != 0 {
+		if offer, err = load(ctx, k.Offers, msg.OfferId, types.ErrOfferNotFound); err != nil {
+			return nil, err
+		}
+		if msg.Class != "" && msg.Class != offer.Class {
+			return nil, errorsmod.Wrapf(types.ErrInvalidLease, "offer %d is for %s, not %s", offer.Id, offer.Class, msg.Class)
+		}
+		gpus, err = k.pickGPUs(ctx, offer, tenantStr, msg)
+	} else {
+		if !params.HasGpuClass(msg.Class) {
+			return nil, errorsmod.Wrapf(types.ErrUnknownGPUClass, "%q; the catalogue has %v", msg.Class, params.GpuClasses)
+		}
+		offer, gpus, err = k.matchOffer(ctx, tenantStr, msg)
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	price := offer.PricePerGpuHour
+	leaseBlocks := types.HourBlocks(msg.Hours, params.BlocksPerHour)
+	required := min(params.MinLeaseBlocks, leaseBlocks)
+	if need := types.OwedFor(price.Amount, len(gpus), required, params.BlocksPerHour); msg.Deposit.Amount.LT(need) {
+		return nil, errorsmod.Wrapf(types.ErrInsufficientDeposit, "%s pays for fewer than %d blocks of %d GPUs at %s per GPU-hour; deposit at least %s%s",
+			msg.Deposit, required, len(gpus), price, need, price.Denom)
+	}
+	if err := k.bankKeeper.SendCoinsFromAccountToModule(ctx, tenant, types.ModuleName, sdk.NewCoins(msg.Deposit)); err != nil {
+		return nil, errorsmod.Wrap(err, "escrow deposit")
+	}
+	id, err := k.NextLeaseID.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	ids := make([]uint64, len(gpus))
+	for i, g := range gpus {
+		g.Status, g.LeaseId = types.GPU_STATUS_LEASED, id
+		if err := k.GPUs.Set(ctx, g.Id, g); err != nil {
+			return nil, err
+		}
+		ids[i] = g.Id
+	}
+	oldOffer := offer
+	offer.LeasedGpus += msg.Gpus
+	if err := k.setOffer(ctx, &oldOffer, offer); err != nil {
+		return nil, err
+	}
+	lease := types.Lease{
+		Id: id, Tenant: tenantStr, Provider: offer.Provider, OfferId: offer.Id, Class: offer.Class, GpuIds: ids,
+		PricePerGpuHour: price, State: types.LEASE_STATE_ACTIVE, CreatedHeight: height,
+		EndHeight: height + int64(leaseBlocks), Escrow: msg.Deposit, Paid: sdk.NewCoin(price.Denom, math.ZeroInt()),
+		AccruedHeight: height, BlocksPerHour: params.BlocksPerHour,
+	}
+	if err := k.setLease(ctx, params, nil, lease); err != nil {
+		return nil, err
+	}
+	return &types.MsgCreateLeaseResponse{LeaseId: id, OfferId: offer.Id, GpuIds: ids}, emit(ctx, &types.EventLeaseCreated{
+		LeaseId: id, Tenant: tenantStr, Provider: offer.Provider, OfferId: offer.Id, Class: offer.Class, GpuIds: ids,
+		PricePerGpuHour: price, Deposit: msg.Deposit, EndHeight: lease.EndHeight,
+	})
+}
+
+// DepositLease adds escrow to an open lease; a paused lease the deposit pays for resumes now.
+func (k msgServer) DepositLease(ctx context.Context, msg *types.MsgDepositLease) (*types.MsgDepositLeaseResponse, error) {
+	tenant, tenantStr, err := k.decodeAddress(msg.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lease, err := k.openLease(ctx, msg.LeaseId)
+	if err != nil {
+		return nil, err
+	}
+	if lease.Tenant != tenantStr {
+		return nil, errorsmod.Wrapf(types.ErrNotLeaseParty, "lease %d belongs to tenant %s", lease.Id, lease.Tenant)
+	}
+	if err := types.ValidateDeposit(msg.Amount, lease.PricePerGpuHour.Denom); err != nil {
+		return nil, err
+	}
+	if err := k.bankKeeper.SendCoinsFromAccountToModule(ctx, tenant, types.ModuleName, sdk.NewCoins(msg.Amount)); err != nil {
+		return nil, errorsmod.Wrap(err, "escrow deposit")
+	}
+	old := lease
+	lease.Escrow = lease.Escrow.Add(msg.Amount)
+	resumed := lease.State == types.LEASE_STATE_PAUSED && lease.BlocksLeft() > 0
+	if resumed {
+		lease.State = types.LEASE_STATE_ACTIVE
+		lease.AccruedHeight = sdk.UnwrapSDKContext(ctx).BlockHeight() // the pause is not billed
+		lease.PausedHeight = 0
+	}
+	if err := k.setLease(ctx, params, &old, lease); err != nil {
+		return nil, err
+	}
+	return &types.MsgDepositLeaseResponse{}, emit(ctx, &types.EventLeaseDeposited{
+		LeaseId: lease.Id, Amount: msg.Amount, Escrow: lease.Escrow, Resumed: resumed,
+	})
+}
+
+// CloseLease lets the tenant or the provider close an open lease with one of its reasons.
+func (k msgServer) CloseLease(ctx context.Context, msg *types.MsgCloseLease) (*types.MsgCloseLeaseResponse, error) {
+	_, sender, err := k.decodeAddress(msg.Sender)
+	if err != nil {
+		return nil, err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lease, err := k.openLease(ctx, msg.LeaseId)
+	if err != nil {
+		return nil, err
+	}
+	switch sender {
+	case lease.Tenant:
+		if !types.IsTenantReason(msg.Reason) {
+			return nil, errorsmod.Wrapf(types.ErrInvalidCloseReason, "a tenant closes with %s or %s, not %s",
+				types.LEASE_CLOSE_REASON_TENANT_DONE, types.LEASE_CLOSE_REASON_UNSATISFACTORY_SERVICE, msg.Reason)
+		}
+	case lease.Provider:
+		if !types.IsProviderReason(msg.Reason) {
+			return nil, errorsmod.Wrapf(types.ErrInvalidCloseReason, "a provider closes with %s or %s, not %s",
+				types.LEASE_CLOSE_REASON_PROVIDER_MAINTENANCE, types.LEASE_CLOSE_REASON_TENANT_ABUSE, msg.Reason)
+		}
+	default:
+		return nil, errorsmod.Wrapf(types.ErrNotLeaseParty, "lease %d is between %s and %s", lease.Id, lease.Tenant, lease.Provider)
+	}
+	paid, refunded, err := k.closeLease(ctx, params, lease, sdk.UnwrapSDKContext(ctx).BlockHeight(), msg.Reason, sender)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgCloseLeaseResponse{Paid: paid, Refunded: refunded}, nil
+}
+
+// WithdrawLease pays the provider what one of its open leases has accrued.
+func (k msgServer) WithdrawLease(ctx context.Context, msg *types.MsgWithdrawLease) (*types.MsgWithdrawLeaseResponse, error) {
+	_, providerStr, err := k.decodeAddress(msg.Provider)
+	if err != nil {
+		return nil, err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lease, err := k.openLease(ctx, msg.LeaseId)
+	if err != nil {
+		return nil, err
+	}
+	if lease.Provider != providerStr {
+		return nil, errorsmod.Wrapf(types.ErrNotLeaseParty, "lease %d belongs to provider %s", lease.Id, lease.Provider)
+	}
+	paid, err := k.withdraw(ctx, params, lease)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgWithdrawLeaseResponse{Paid: paid}, nil
+}
+
+// WithdrawAllLeases settles every open lease of the provider; the walk is over its open
+// leases only and paid for with the message's gas.
+func (k msgServer) WithdrawAllLeases(ctx context.Context, msg *types.MsgWithdrawAllLeases) (*types.MsgWithdrawAllLeasesResponse, error) {
+	provider, _, err := k.decodeAddress(msg.Provider)
+	if err != nil {
+		return nil, err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := k.openLeaseIDs(ctx, provider)
+	if err != nil {
+		return nil, err
+	}
+	total := sdk.NewCoin(params.MinProviderCollateral.Denom, math.ZeroInt())
+	for _, id := range ids {
+		lease, err := k.Leases.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		paid, err := k.withdraw(ctx, params, lease)
+		if err != nil {
+			return nil, err
+		}
+		total = total.Add(paid)
+	}
+	return &types.MsgWithdrawAllLeasesResponse{Paid: total, Leases: uint32(len(ids))}, nil
+}
+
+// openLease loads a lease that is not closed.
+func (k Keeper) openLease(ctx context.Context, id uint64) (types.Lease, error) {
+	lease, err := load(ctx, k.Leases, id, types.ErrLeaseNotFound)
+	if err != nil {
+		return lease, err
+	}
+	if lease.State == types.LEASE_STATE_CLOSED {
+		return lease, errorsmod.Wrapf(types.ErrLeaseClosed, "lease %d closed at height %d (%s)", id, lease.ClosedHeight, lease.CloseReason)
+	}
+	return lease, nil
+}
+
+// openLeaseIDs lists a provider's active and paused leases.
+func (k Keeper) openLeaseIDs(ctx context.Context, provider sdk.AccAddress) (ids []uint64, err error) {
+	iter, err := k.OpenLeases.Iterate(ctx, collections.NewPrefixedPairRange[sdk.AccAddress, uint64](provider))
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, iter.Close()) }()
+	for ; iter.Valid(); iter.Next() {
+		key, err := iter.Key()
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, key.K2())
+	}
+	return ids, nil
+}
