@@ -39,7 +39,9 @@ func newFixture(tb testing.TB) fixture {
 
 func TestNewKeeperRejectsBadAuthority(t *testing.T) {
 	f := keepertest.NewFixture(t, types.StoreKey, compute.AppModule{})
-	require.Panics(t, func() { keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, &fakeBank{}, &fakeBank{}, "cosmos1notours") })
+	require.Panics(t, func() {
+		keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, &fakeBank{}, &fakeBank{}, "cosmos1notours")
+	})
 }
 
 // fakeBank keeps balances in memory; module accounts use their derived addresses.

@@ -218,7 +218,10 @@ func TestLeaseSettlement(t *testing.T) {
 	resp, err := m.ms.CreateLease(m.Ctx, leaseMsg(m.tenant, m.offerID, 2, 10, 20))
 	require.NoError(t, err)
 	id := resp.LeaseId
-	withdraw := func() error { _, err := m.ms.WithdrawLease(m.Ctx, &types.MsgWithdrawLease{Provider: m.provider, LeaseId: id}); return err }
+	withdraw := func() error {
+		_, err := m.ms.WithdrawLease(m.Ctx, &types.MsgWithdrawLease{Provider: m.provider, LeaseId: id})
+		return err
+	}
 	deposit := func(n int64) func() error {
 		return func() error {
 			_, err := m.ms.DepositLease(m.Ctx, &types.MsgDepositLease{Tenant: m.tenant, LeaseId: id, Amount: uthal(n)})
