@@ -50,30 +50,42 @@ func TestComputeSimFactoriesProduceValidMessages(t *testing.T) {
 	ctx := a.NewUncachedContext(false, cmtproto.Header{Height: 2, ChainID: chainID})
 
 	k := a.ComputeKeeper
-	factories := map[string]func(*simsx.ChainDataSource, simsx.SimulationReporter) sdk.Msg{
-		"UpdateParams":     produce(computesim.MsgUpdateParamsFactory(), ctx),
-		"RegisterProvider": produce(computesim.MsgRegisterProviderFactory(k), ctx),
-		"UpdateProvider":   produce(computesim.MsgUpdateProviderFactory(k), ctx),
-		"AddCollateral":    produce(computesim.MsgAddCollateralFactory(k), ctx),
-		"UnbondProvider":   produce(computesim.MsgUnbondProviderFactory(k), ctx),
-		"RegisterGPU":      produce(computesim.MsgRegisterGPUFactory(k), ctx),
-		"RetireGPU":        produce(computesim.MsgRetireGPUFactory(k), ctx),
-		"CreateOffer":      produce(computesim.MsgCreateOfferFactory(k), ctx),
-		"UpdateOffer":      produce(computesim.MsgUpdateOfferFactory(k), ctx),
-		"CloseOffer":       produce(computesim.MsgCloseOfferFactory(k), ctx),
+	factories := map[string]func(sdk.Context, *simsx.ChainDataSource, simsx.SimulationReporter) sdk.Msg{
+		"UpdateParams":      produce(computesim.MsgUpdateParamsFactory()),
+		"RegisterProvider":  produce(computesim.MsgRegisterProviderFactory(k)),
+		"UpdateProvider":    produce(computesim.MsgUpdateProviderFactory(k)),
+		"AddCollateral":     produce(computesim.MsgAddCollateralFactory(k)),
+		"UnbondProvider":    produce(computesim.MsgUnbondProviderFactory(k)),
+		"RegisterGPU":       produce(computesim.MsgRegisterGPUFactory(k)),
+		"RetireGPU":         produce(computesim.MsgRetireGPUFactory(k)),
+		"CreateOffer":       produce(computesim.MsgCreateOfferFactory(k)),
+		"UpdateOffer":       produce(computesim.MsgUpdateOfferFactory(k)),
+		"CloseOffer":        produce(computesim.MsgCloseOfferFactory(k)),
+		"CreateLease":       produce(computesim.MsgCreateLeaseFactory(k)),
+		"DepositLease":      produce(computesim.MsgDepositLeaseFactory(k)),
+		"CloseLease":        produce(computesim.MsgCloseLeaseFactory(k)),
+		"WithdrawLease":     produce(computesim.MsgWithdrawLeaseFactory(k)),
+		"WithdrawAllLeases": produce(computesim.MsgWithdrawAllLeasesFactory(k)),
 	}
 	// Weights favour growth, so later factories find providers, GPUs and offers to act on.
 	order := []string{
 		"RegisterProvider", "RegisterProvider", "RegisterGPU", "RegisterGPU", "RegisterGPU", "CreateOffer",
 		"CreateOffer", "UpdateOffer", "UpdateProvider", "AddCollateral", "RetireGPU", "CloseOffer",
-		"UnbondProvider", "UpdateParams",
+		"UnbondProvider", "UpdateParams", "CreateLease", "CreateLease", "CreateLease", "DepositLease",
+		"CloseLease", "WithdrawLease", "WithdrawAllLeases",
 	}
 	delivered := map[string]int{}
-	for i := 0; i < 400; i++ {
+	for i := 0; i < 600; i++ {
+		// Blocks pass now and then, so leases accrue, run dry, pause and expire in EndBlock.
+		if i%20 == 19 {
+			ctx = ctx.WithBlockHeight(ctx.BlockHeight() + int64(1+r.Intn(200)))
+			require.NoError(t, k.EndBlocker(ctx))
+			require.NoError(t, k.EscrowInvariant(ctx))
+		}
 		name := order[r.Intn(len(order))]
 		testData := simsx.NewChainDataSource(ctx, r, a.AccountKeeper, a.BankKeeper, a.AccountKeeper.AddressCodec(), accounts...)
 		reporter := simsx.NewBasicSimulationReporter()
-		msg := factories[name](testData, reporter)
+		msg := factories[name](ctx, testData, reporter)
 		if reporter.IsSkipped() || msg == nil {
 			continue
 		}
@@ -91,8 +103,8 @@ func TestComputeSimFactoriesProduceValidMessages(t *testing.T) {
 }
 
 // produce adapts a typed simsx factory to return sdk.Msg.
-func produce[T sdk.Msg](f simsx.SimMsgFactoryFn[T], ctx sdk.Context) func(*simsx.ChainDataSource, simsx.SimulationReporter) sdk.Msg {
-	return func(testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) sdk.Msg {
+func produce[T sdk.Msg](f simsx.SimMsgFactoryFn[T]) func(sdk.Context, *simsx.ChainDataSource, simsx.SimulationReporter) sdk.Msg {
+	return func(ctx sdk.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) sdk.Msg {
 		_, msg := f(ctx, testData, reporter)
 		if reporter.IsSkipped() {
 			return nil

@@ -34,6 +34,22 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					RpcMethod: "Offer", Use: "offer [id]", Short: "Show one offer",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
 				},
+				{
+					RpcMethod: "Leases", Use: "leases", Short: "List leases, optionally in one --state (active, paused, closed)",
+				},
+				{
+					RpcMethod: "LeasesByTenant", Use: "leases-by-tenant [tenant]", Short: "List a tenant's leases, optionally in one --state",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "tenant"}},
+				},
+				{
+					RpcMethod: "LeasesByProvider", Use: "leases-by-provider [provider]", Short: "List a provider's leases, optionally in one --state",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "provider"}},
+				},
+				{
+					RpcMethod: "Lease", Use: "lease [id]",
+					Short:          "Show one lease with its escrow, accrued payment and blocks left at the current height",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
+				},
 			},
 		},
 		Tx: &autocliv1.ServiceCommandDescriptor{
@@ -97,6 +113,36 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				{
 					RpcMethod: "CloseOffer", Use: "close-offer [offer-id]", Short: "Close an offer",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "offer_id"}},
+				},
+				{
+					RpcMethod: "CreateLease", Use: "create-lease [gpus] [hours] [deposit]",
+					Short: "Lease GPUs from --offer-id, or from the cheapest offer of --class (bounded by --max-price-per-gpu-hour and --min-gpu-score)",
+					Example: "thalamusd tx compute create-lease 2 24 5000000uthal --class H100-SXM-80G --max-price-per-gpu-hour 2500000uthal --from tenant\n" +
+						"thalamusd tx compute create-lease 1 1 2000000uthal --offer-id 3 --from tenant",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "gpus"}, {ProtoField: "hours"}, {ProtoField: "deposit"}},
+					FlagOptions: map[string]*autocliv1.FlagOptions{
+						"offer_id":               {Usage: "lease from this offer (otherwise --class is matched)"},
+						"class":                  {Usage: "GPU class to match, e.g. H100-SXM-80G (see q compute params)"},
+						"max_price_per_gpu_hour": {Usage: "highest price per GPU-hour to accept, e.g. 2500000uthal"},
+						"min_gpu_score":          {Usage: "least score (0-10000) of every leased GPU"},
+					},
+				},
+				{
+					RpcMethod: "DepositLease", Use: "deposit-lease [lease-id] [amount]", Short: "Top up a lease's escrow; a paused lease resumes",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "lease_id"}, {ProtoField: "amount"}},
+				},
+				{
+					RpcMethod: "CloseLease", Use: "close-lease [lease-id] [reason]",
+					Short:          "Close a lease: tenants give tenant-done or unsatisfactory-service, providers provider-maintenance or tenant-abuse",
+					Example:        "thalamusd tx compute close-lease 1 tenant-done --from tenant",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "lease_id"}, {ProtoField: "reason"}},
+				},
+				{
+					RpcMethod: "WithdrawLease", Use: "withdraw-lease [lease-id]", Short: "Collect what a lease has accrued, less the take rate",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "lease_id"}},
+				},
+				{
+					RpcMethod: "WithdrawAllLeases", Use: "withdraw-all-leases", Short: "Collect what all open leases have accrued",
 				},
 			},
 		},

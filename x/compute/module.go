@@ -143,6 +143,11 @@ func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Re
 	reg.Add(weights.Get("msg_create_offer", 30), simulation.MsgCreateOfferFactory(am.keeper))
 	reg.Add(weights.Get("msg_update_offer", 15), simulation.MsgUpdateOfferFactory(am.keeper))
 	reg.Add(weights.Get("msg_close_offer", 5), simulation.MsgCloseOfferFactory(am.keeper))
+	reg.Add(weights.Get("msg_create_lease", 30), simulation.MsgCreateLeaseFactory(am.keeper))
+	reg.Add(weights.Get("msg_deposit_lease", 15), simulation.MsgDepositLeaseFactory(am.keeper))
+	reg.Add(weights.Get("msg_close_lease", 10), simulation.MsgCloseLeaseFactory(am.keeper))
+	reg.Add(weights.Get("msg_withdraw_lease", 15), simulation.MsgWithdrawLeaseFactory(am.keeper))
+	reg.Add(weights.Get("msg_withdraw_all_leases", 5), simulation.MsgWithdrawAllLeasesFactory(am.keeper))
 }
 
 // ProposalMsgsX registers the governance messages simulations may propose.

@@ -86,3 +86,52 @@ func TestQueryRegistry(t *testing.T) {
 	_, err = q.GPU(f.Ctx, &types.QueryGPURequest{Id: 42})
 	require.Equal(t, codes.NotFound, status.Code(err))
 }
+
+func TestQueryLeases(t *testing.T) {
+	m := newMarket(t, 3, 10) // 1 uthal per GPU-block
+	q := keeper.NewQueryServerImpl(m.keeper)
+	m.at(10)
+	for _, deposit := range []int64{100, 5, 100} {
+		_, err := m.ms.CreateLease(m.Ctx, leaseMsg(m.tenant, m.offerID, 1, 10, deposit))
+		require.NoError(t, err)
+	}
+	_, err := m.ms.CloseLease(m.Ctx, &types.MsgCloseLease{Sender: m.tenant, LeaseId: 3, Reason: types.LEASE_CLOSE_REASON_TENANT_DONE})
+	require.NoError(t, err)
+	m.at(15)
+	require.NoError(t, m.keeper.EndBlocker(m.Ctx)) // lease 2 runs dry and pauses
+
+	ids := func(resp *types.QueryLeasesResponse, err error) []uint64 {
+		require.NoError(t, err)
+		var out []uint64
+		for _, l := range resp.Leases {
+			out = append(out, l.Id)
+		}
+		return out
+	}
+	require.Equal(t, []uint64{1, 2, 3}, ids(q.Leases(m.Ctx, &types.QueryLeasesRequest{})))
+	require.Equal(t, []uint64{1}, ids(q.Leases(m.Ctx, &types.QueryLeasesRequest{State: types.LEASE_STATE_ACTIVE})))
+	require.Equal(t, []uint64{2}, ids(q.Leases(m.Ctx, &types.QueryLeasesRequest{State: types.LEASE_STATE_PAUSED})))
+	require.Equal(t, []uint64{3}, ids(q.Leases(m.Ctx, &types.QueryLeasesRequest{State: types.LEASE_STATE_CLOSED})))
+	require.Equal(t, []uint64{1, 2, 3}, ids(q.LeasesByTenant(m.Ctx, &types.QueryLeasesByTenantRequest{Tenant: m.tenant})))
+	require.Equal(t, []uint64{2}, ids(q.LeasesByTenant(m.Ctx, &types.QueryLeasesByTenantRequest{Tenant: m.tenant, State: types.LEASE_STATE_PAUSED})))
+	require.Equal(t, []uint64{1, 2, 3}, ids(q.LeasesByProvider(m.Ctx, &types.QueryLeasesByProviderRequest{Provider: m.provider})))
+	require.Empty(t, ids(q.LeasesByProvider(m.Ctx, &types.QueryLeasesByProviderRequest{Provider: m.tenant})))
+	page, err := q.LeasesByProvider(m.Ctx, &types.QueryLeasesByProviderRequest{Provider: m.provider, Pagination: &query.PageRequest{Limit: 2, CountTotal: true}})
+	require.NoError(t, err)
+	require.Len(t, page.Leases, 2)
+	require.Equal(t, uint64(3), page.Pagination.Total)
+	_, err = q.LeasesByTenant(m.Ctx, &types.QueryLeasesByTenantRequest{Tenant: "nope"})
+	require.Equal(t, codes.InvalidArgument, status.Code(err))
+
+	// Lease 1 has accrued 10 blocks by height 20 without a settlement.
+	m.at(20)
+	one, err := q.Lease(m.Ctx, &types.QueryLeaseRequest{Id: 1})
+	require.NoError(t, err)
+	require.Equal(t, int64(20), one.Height)
+	require.Equal(t, uthal(10), one.Accrued)
+	require.Equal(t, uthal(90), one.EscrowAfterSettlement)
+	require.Equal(t, uint64(90), one.BlocksLeft)
+	require.Equal(t, uthal(100), one.Lease.Escrow, "the stored lease is unchanged by the query")
+	_, err = q.Lease(m.Ctx, &types.QueryLeaseRequest{Id: 42})
+	require.Equal(t, codes.NotFound, status.Code(err))
+}

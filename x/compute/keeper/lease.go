@@ -242,9 +242,9 @@ func (k Keeper) pickGPUs(ctx context.Context, offer types.Offer, tenant string, 
 	return gpus[:msg.Gpus], nil
 }
 
-// matchOffer walks the class's price index from the cheapest offer and returns the first
+// MatchOffer walks the class's price index from the cheapest offer and returns the first
 // price level's best offer that can serve the request: highest total GPU score, then oldest.
-func (k Keeper) matchOffer(ctx context.Context, tenant string, msg *types.MsgCreateLease) (best types.Offer, picked []types.GPU, err error) {
+func (k Keeper) MatchOffer(ctx context.Context, tenant string, msg *types.MsgCreateLease) (best types.Offer, picked []types.GPU, err error) {
 	iter, err := k.OffersByPrice.Iterate(ctx, collections.NewPrefixedPairRange[string, PriceID](msg.Class))
 	if err != nil {
 		return best, nil, err

@@ -43,7 +43,7 @@ func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (
 		if !params.HasGpuClass(msg.Class) {
 			return nil, errorsmod.Wrapf(types.ErrUnknownGPUClass, "%q; the catalogue has %v", msg.Class, params.GpuClasses)
 		}
-		offer, gpus, err = k.matchOffer(ctx, tenantStr, msg)
+		offer, gpus, err = k.MatchOffer(ctx, tenantStr, msg)
 	}
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -73,11 +74,21 @@ func MsgAddCollateralFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgAd
 	}
 }
 
-// MsgUnbondProviderFactory unbonds a random active provider.
+// MsgUnbondProviderFactory unbonds a random active provider without open leases.
 func MsgUnbondProviderFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUnbondProvider] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUnbondProvider) {
 		owner, _ := anyActiveProvider(ctx, k, testData, reporter)
 		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		iter, err := k.OpenLeases.Iterate(ctx, collections.NewPrefixedPairRange[sdk.AccAddress, uint64](owner.Address))
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		leased := iter.Valid()
+		if err := iter.Close(); err != nil || leased {
+			reporter.Skip("provider has open leases")
 			return nil, nil
 		}
 		return []simsx.SimAccount{owner}, &types.MsgUnbondProvider{Owner: owner.AddressBech32}
@@ -176,9 +187,20 @@ func MsgUpdateOfferFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpda
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
+		// GPUs leased through the offer stay in it; the rest must still be available.
+		available, err := availableGPUs(ctx, k, offer)
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		gpus := offer.LeasedGpus + min(offer.Gpus-min(offer.Gpus, offer.LeasedGpus), available)
+		if gpus == 0 {
+			reporter.Skip("offer has no GPU left")
+			return nil, nil
+		}
 		return []simsx.SimAccount{owner}, &types.MsgUpdateOffer{
 			Provider: owner.AddressBech32, OfferId: offer.Id, PricePerGpuHour: randomPrice(ctx, k, testData, reporter),
-			MinLeaseHours: offer.MinLeaseHours, MaxLeaseHours: offer.MaxLeaseHours, Gpus: offer.Gpus,
+			MinLeaseHours: offer.MinLeaseHours, MaxLeaseHours: offer.MaxLeaseHours, Gpus: gpus,
 		}
 	}
 }
@@ -238,4 +260,141 @@ func mustParams(ctx context.Context, k keeper.Keeper, reporter simsx.SimulationR
 		return types.DefaultParams()
 	}
 	return params
+}
+
+// MsgCreateLeaseFactory leases GPUs a random offer can serve, half the time by naming the
+// offer and half by matching its class at its price, with a deposit that covers the minimum.
+func MsgCreateLeaseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCreateLease] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCreateLease) {
+		offer, _ := anyOffer(ctx, k, testData, reporter)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		available, err := availableGPUs(ctx, k, offer)
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		free := min(offer.Gpus-min(offer.Gpus, offer.LeasedGpus), available)
+		if free == 0 {
+			reporter.Skip("offer has no free GPU")
+			return nil, nil
+		}
+		r := testData.Rand()
+		params := mustParams(ctx, k, reporter)
+		gpus := r.Uint32InRange(1, free+1)
+		hours := r.Uint32InRange(offer.MinLeaseHours, offer.MaxLeaseHours+1)
+		blocks := min(params.MinLeaseBlocks, types.HourBlocks(hours, params.BlocksPerHour))
+		need := types.OwedFor(offer.PricePerGpuHour.Amount, int(gpus), blocks, params.BlocksPerHour)
+		deposit := sdk.NewCoin(offer.PricePerGpuHour.Denom, need.AddRaw(1+int64(r.Intn(1_000_000))))
+		tenant := testData.AnyAccount(reporter, simsx.WithLiquidBalanceGTE(deposit), simsx.ExcludeAddresses(offer.Provider))
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		msg := &types.MsgCreateLease{Tenant: tenant.AddressBech32, OfferId: offer.Id, Gpus: gpus, Hours: hours, Deposit: deposit}
+		if r.Intn(2) == 0 {
+			// Any offer the match prefers is at most this price, so the deposit still covers it.
+			msg.OfferId, msg.Class, msg.MaxPricePerGpuHour = 0, offer.Class, offer.PricePerGpuHour
+			if _, _, err := k.MatchOffer(ctx, tenant.AddressBech32, msg); err != nil {
+				reporter.Skip("no match within the candidate limit")
+				return nil, nil
+			}
+		}
+		return []simsx.SimAccount{tenant}, msg
+	}
+}
+
+// MsgDepositLeaseFactory tops up a random open lease.
+func MsgDepositLeaseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgDepositLease] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgDepositLease) {
+		lease := anyOpenLease(ctx, k, testData, reporter, func(l types.Lease) string { return l.Tenant })
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		tenant := testData.GetAccount(reporter, lease.Tenant)
+		amount := sdk.NewCoin(lease.PricePerGpuHour.Denom, math.NewInt(int64(testData.Rand().IntInRange(1, 10_000_000))))
+		if reporter.IsSkipped() || tenant.LiquidBalance().AmountOf(amount.Denom).LT(amount.Amount) {
+			reporter.Skip("tenant cannot pay")
+			return nil, nil
+		}
+		return []simsx.SimAccount{tenant}, &types.MsgDepositLease{Tenant: tenant.AddressBech32, LeaseId: lease.Id, Amount: amount}
+	}
+}
+
+// MsgCloseLeaseFactory closes a random open lease as its tenant or its provider.
+func MsgCloseLeaseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCloseLease] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCloseLease) {
+		byTenant := testData.Rand().Intn(2) == 0
+		party := func(l types.Lease) string { return l.Provider }
+		reason := types.LEASE_CLOSE_REASON_PROVIDER_MAINTENANCE
+		if byTenant {
+			party, reason = func(l types.Lease) string { return l.Tenant }, types.LEASE_CLOSE_REASON_TENANT_DONE
+		}
+		lease := anyOpenLease(ctx, k, testData, reporter, party)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		sender := testData.GetAccount(reporter, party(lease))
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{sender}, &types.MsgCloseLease{Sender: sender.AddressBech32, LeaseId: lease.Id, Reason: reason}
+	}
+}
+
+// MsgWithdrawLeaseFactory settles a random open lease for its provider.
+func MsgWithdrawLeaseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgWithdrawLease] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgWithdrawLease) {
+		lease := anyOpenLease(ctx, k, testData, reporter, func(l types.Lease) string { return l.Provider })
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		provider := testData.GetAccount(reporter, lease.Provider)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{provider}, &types.MsgWithdrawLease{Provider: provider.AddressBech32, LeaseId: lease.Id}
+	}
+}
+
+// MsgWithdrawAllLeasesFactory settles every open lease of a random provider.
+func MsgWithdrawAllLeasesFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgWithdrawAllLeases] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgWithdrawAllLeases) {
+		lease := anyOpenLease(ctx, k, testData, reporter, func(l types.Lease) string { return l.Provider })
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		provider := testData.GetAccount(reporter, lease.Provider)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{provider}, &types.MsgWithdrawAllLeases{Provider: provider.AddressBech32}
+	}
+}
+
+// availableGPUs counts the offer's provider's available GPUs of the offer's class.
+func availableGPUs(ctx context.Context, k keeper.Keeper, offer types.Offer) (uint32, error) {
+	var n uint32
+	err := k.GPUs.Walk(ctx, nil, func(_ uint64, g types.GPU) (bool, error) {
+		if g.Provider == offer.Provider && g.Class == offer.Class && g.Status == types.GPU_STATUS_AVAILABLE {
+			n++
+		}
+		return false, nil
+	})
+	return n, err
+}
+
+// anyOpenLease picks a random active or paused lease whose party is a simulation account.
+func anyOpenLease(ctx context.Context, k keeper.Keeper, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter, party func(types.Lease) string) types.Lease {
+	var open []types.Lease
+	if err := k.Leases.Walk(ctx, nil, func(_ uint64, l types.Lease) (bool, error) {
+		if l.State != types.LEASE_STATE_CLOSED && testData.HasAccount(party(l)) {
+			open = append(open, l)
+		}
+		return false, nil
+	}); err != nil || len(open) == 0 {
+		reporter.Skip("no open lease")
+		return types.Lease{}
+	}
+	return open[testData.Rand().Intn(len(open))]
 }

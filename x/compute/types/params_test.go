@@ -30,6 +30,8 @@ func TestParamsValidate(t *testing.T) {
 		{"take rate of one", func(p *types.Params) { p.TakeRate = math.LegacyOneDec() }},
 		{"nil take rate", func(p *types.Params) { p.TakeRate = math.LegacyDec{} }},
 		{"zero min lease", func(p *types.Params) { p.MinLeaseBlocks = 0 }},
+		{"zero blocks per hour", func(p *types.Params) { p.BlocksPerHour = 0 }},
+		{"blocks per hour above 1000 per second", func(p *types.Params) { p.BlocksPerHour = 3_600_001 }},
 		{"zero settlements", func(p *types.Params) { p.MaxSettlementsPerBlock = 0 }},
 		{"score above scale", func(p *types.Params) { p.InitialGpuScore = types.MaxGPUScore + 1 }},
 	}

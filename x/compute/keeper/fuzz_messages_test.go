@@ -12,12 +12,15 @@ import (
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
 
-// FuzzRegistryMessages decodes arbitrary bytes as each provider, GPU and offer message and
-// runs its handler against a registry with one provider, GPU and offer: no input may panic, a rejection must leave
-// state and balances unchanged, and the collateral invariant must hold afterwards.
-func FuzzRegistryMessages(f *testing.F) {
+// FuzzComputeMessages decodes arbitrary bytes as each provider, GPU, offer and lease message
+// and runs its handler against a market with one provider, two GPUs, an offer and a lease:
+// no input may panic, a rejection must leave state and balances unchanged, and the escrow
+// invariant must hold afterwards.
+func FuzzComputeMessages(f *testing.F) {
 	seed := newFixture(f)
 	owner, err := seed.AddressCodec.BytesToString(testAddress("provider"))
+	require.NoError(f, err)
+	tenant, err := seed.AddressCodec.BytesToString(testAddress("tenant"))
 	require.NoError(f, err)
 	seeds := []proto.Message{
 		registerMsg(owner),
@@ -29,6 +32,11 @@ func FuzzRegistryMessages(f *testing.F) {
 		offerMsg(owner, 100, 1),
 		&types.MsgUpdateOffer{Provider: owner, OfferId: 1, PricePerGpuHour: uthal(5), MinLeaseHours: 1, MaxLeaseHours: 2, Gpus: 1},
 		&types.MsgCloseOffer{Provider: owner, OfferId: 1},
+		leaseMsg(tenant, 1, 1, 2, 5_000),
+		&types.MsgDepositLease{Tenant: tenant, LeaseId: 1, Amount: uthal(10)},
+		&types.MsgCloseLease{Sender: tenant, LeaseId: 1, Reason: types.LEASE_CLOSE_REASON_TENANT_DONE},
+		&types.MsgWithdrawLease{Provider: owner, LeaseId: 1},
+		&types.MsgWithdrawAllLeases{Provider: owner},
 	}
 	for i, m := range seeds {
 		bz, err := proto.Marshal(m)
@@ -40,13 +48,19 @@ func FuzzRegistryMessages(f *testing.F) {
 		fx := newFixture(t)
 		_, owner := fx.registeredProvider(t, "provider")
 		ms := keeper.NewMsgServerImpl(fx.keeper)
-		_, err := ms.RegisterGPU(fx.Ctx, gpuMsg(owner, testUUID))
+		for _, uuid := range []string{testUUID, testUUID2} {
+			_, err := ms.RegisterGPU(fx.Ctx, gpuMsg(owner, uuid))
+			require.NoError(t, err)
+		}
+		_, err := ms.CreateOffer(fx.Ctx, offerMsg(owner, 1_000, 2))
 		require.NoError(t, err)
-		_, err = ms.CreateOffer(fx.Ctx, offerMsg(owner, 1_000, 1))
+		_, tenant := fx.fund(t, "tenant", sdk.NewCoins(uthal(1_000_000)))
+		_, err = ms.CreateLease(fx.Ctx, leaseMsg(tenant, 1, 1, 2, 5_000))
 		require.NoError(t, err)
+		fx.Ctx = fx.Ctx.WithBlockHeight(fx.Ctx.BlockHeight() + 7)
 
 		var run func() error
-		switch kind % 9 {
+		switch kind % 14 {
 		case 0:
 			var m types.MsgRegisterProvider
 			if m.Unmarshal(bz) != nil {
@@ -95,12 +109,42 @@ func FuzzRegistryMessages(f *testing.F) {
 				return
 			}
 			run = func() error { _, err := ms.UpdateOffer(fx.Ctx, &m); return err }
-		default:
+		case 8:
 			var m types.MsgCloseOffer
 			if m.Unmarshal(bz) != nil {
 				return
 			}
 			run = func() error { _, err := ms.CloseOffer(fx.Ctx, &m); return err }
+		case 9:
+			var m types.MsgCreateLease
+			if m.Unmarshal(bz) != nil {
+				return
+			}
+			run = func() error { _, err := ms.CreateLease(fx.Ctx, &m); return err }
+		case 10:
+			var m types.MsgDepositLease
+			if m.Unmarshal(bz) != nil {
+				return
+			}
+			run = func() error { _, err := ms.DepositLease(fx.Ctx, &m); return err }
+		case 11:
+			var m types.MsgCloseLease
+			if m.Unmarshal(bz) != nil {
+				return
+			}
+			run = func() error { _, err := ms.CloseLease(fx.Ctx, &m); return err }
+		case 12:
+			var m types.MsgWithdrawLease
+			if m.Unmarshal(bz) != nil {
+				return
+			}
+			run = func() error { _, err := ms.WithdrawLease(fx.Ctx, &m); return err }
+		default:
+			var m types.MsgWithdrawAllLeases
+			if m.Unmarshal(bz) != nil {
+				return
+			}
+			run = func() error { _, err := ms.WithdrawAllLeases(fx.Ctx, &m); return err }
 		}
 
 		before, err := fx.keeper.ExportGenesis(fx.Ctx)
@@ -115,6 +159,10 @@ func FuzzRegistryMessages(f *testing.F) {
 			require.Equal(t, before, after)
 			require.Equal(t, balances, fx.bank.balances)
 		}
+		require.NoError(t, fx.keeper.EscrowInvariant(fx.Ctx))
+		// The queue must still run cleanly over whatever the message left.
+		fx.Ctx = fx.Ctx.WithBlockHeight(fx.Ctx.BlockHeight() + 10_000)
+		require.NoError(t, fx.keeper.EndBlocker(fx.Ctx))
 		require.NoError(t, fx.keeper.EscrowInvariant(fx.Ctx))
 		exported, err := fx.keeper.ExportGenesis(fx.Ctx)
 		require.NoError(t, err)
