@@ -10,8 +10,9 @@ LDFLAGS     := -X github.com/cosmos/cosmos-sdk/version.Name=thalamus \
                -X github.com/cosmos/cosmos-sdk/version.Commit=$(COMMIT)
 # On 2 cores linking dominates; two packages at a time keeps memory under ~3 GB.
 TEST_FLAGS  ?= -p 2 -timeout 20m
+FUZZTIME    ?= 60s
 
-.PHONY: all build install test test-unit test-race lint proto-tools proto-gen localnet testnet testnet-stop clean help
+.PHONY: all build install test test-unit test-e2e test-race bench fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 
 all: build
 
@@ -22,14 +23,29 @@ build: ## build thalamusd (and the devnet tool behind the scripts) into ./build
 install: ## install thalamusd into $(go env GOPATH)/bin
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/thalamusd
 
-test: ## run every test (CI runs exactly this)
+test: build ## run every test, then the end-to-end CLI tests on a fresh localnet (CI runs exactly this)
 	$(GO) test $(TEST_FLAGS) ./...
+	$(GO) test -tags e2e -count=1 -timeout 10m ./tests/e2e/...
+
+test-e2e: build ## only the end-to-end tests: start a localnet (port 26657 must be free) and drive it through the CLI
+	$(GO) test -tags e2e -count=1 -timeout 10m -v ./tests/e2e/...
 
 test-unit: ## run the tests that need no in-process network
 	$(GO) test $(TEST_FLAGS) -short ./...
 
 test-race: ## run every test under the race detector (slow: ~4 min on 2 cores)
 	$(GO) test $(TEST_FLAGS) -race ./...
+
+bench: ## every Go benchmark (lease matching with 1k/10k/100k offers takes ~2 min)
+	$(GO) test -run '^$$' -bench . -benchmem ./x/...
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 60s)
+	@for pkg in $$($(GO) list ./x/...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$target"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
 
 lint: ## golangci-lint, pinned, config in .golangci.yml
 	$(GO) run $(GOLANGCI) run ./...
@@ -56,4 +72,4 @@ clean:
 	rm -rf $(BUILD_DIR)
 
 help:
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'

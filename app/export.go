@@ -48,7 +48,8 @@ func (app *App) ExportAppStateAndValidators(forZeroHeight bool, jailAllowedAddrs
 }
 
 // prepForZeroHeightGenesis withdraws all rewards and commissions, resets staking and
-// slashing heights to zero and, when jailAllowedAddrs is non-empty, jails every other validator.
+// slashing heights to zero, settles x/compute leases and rebases its heights, and, when
+// jailAllowedAddrs is non-empty, jails every other validator.
 func (app *App) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs []string) error {
 	allowedAddrsMap := make(map[string]bool, len(jailAllowedAddrs))
 	for _, addr := range jailAllowedAddrs {
@@ -190,6 +191,11 @@ func (app *App) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs []str
 		}
 	}
 	if _, err := app.StakingKeeper.ApplyAndReturnValidatorSetUpdates(ctx); err != nil {
+		return err
+	}
+
+	// Settle open leases and move x/compute's heights to the new chain's start.
+	if err := app.ComputeKeeper.PrepForZeroHeight(ctx); err != nil {
 		return err
 	}
 

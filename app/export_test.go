@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	cmttypes "github.com/cometbft/cometbft/types"
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/stretchr/testify/require"
@@ -24,6 +25,7 @@ import (
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/thalamus-network/thalamus/app"
+	computekeeper "github.com/thalamus-network/thalamus/x/compute/keeper"
 	computesim "github.com/thalamus-network/thalamus/x/compute/simulation"
 	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
 	oraclesim "github.com/thalamus-network/thalamus/x/oracle/simulation"
@@ -71,14 +73,69 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 }
 
+// TestExportForZeroHeight exports a chain with an open lease for a restart at height 0:
+// the lease is settled at the export height, its deadlines keep their distance from the
+// new start, and the export imports into a fresh chain that goes on billing it.
 func TestExportForZeroHeight(t *testing.T) {
 	a := newApp(t)
 	initChain(t, a, genesisWithValidator(t, a))
 	finalizeAndCommit(t, a, 1)
+
+	// In block 2 the genesis provider offers its GPU and a new tenant leases it.
+	ctx := a.NewUncachedContext(false, cmtproto.Header{Height: 2, ChainID: chainID})
+	k := a.ComputeKeeper
+	params, err := k.Params.Get(ctx)
+	require.NoError(t, err)
+	gpu, err := k.GPUs.Get(ctx, 1)
+	require.NoError(t, err)
+	provider := sdk.MustAccAddressFromBech32(gpu.Provider)
+	tenant := sdk.AccAddress(secp256k1.GenPrivKey().PubKey().Address())
+	require.NoError(t, a.BankKeeper.SendCoins(ctx, provider, tenant, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1_000_000_000_000))))
+	ms := computekeeper.NewMsgServerImpl(k)
+	price := sdk.NewCoin(app.BondDenom, math.NewIntFromUint64(params.BlocksPerHour)) // 1 uthal per block
+	_, err = ms.CreateOffer(ctx, &computetypes.MsgCreateOffer{
+		Provider: gpu.Provider, Class: gpu.Class, PricePerGpuHour: price, MinLeaseHours: 1, MaxLeaseHours: 10, Gpus: 1,
+	})
+	require.NoError(t, err)
+	lease, err := ms.CreateLease(ctx, &computetypes.MsgCreateLease{
+		Tenant: tenant.String(), OfferId: 1, Gpus: 1, Hours: 10, Deposit: sdk.NewInt64Coin(app.BondDenom, 1_000_000_000),
+	})
+	require.NoError(t, err)
+	for h := int64(2); h <= 5; h++ {
+		finalizeAndCommit(t, a, h)
+	}
+	before, err := k.Leases.Get(a.NewContext(true), lease.LeaseId)
+	require.NoError(t, err)
+
 	exported, err := a.ExportAppStateAndValidators(true, nil, nil)
 	require.NoError(t, err)
 	require.Zero(t, exported.Height)
 	require.NotEmpty(t, exported.Validators)
+	var state map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(exported.AppState, &state))
+	var compute computetypes.GenesisState
+	a.AppCodec().MustUnmarshalJSON(state[computetypes.ModuleName], &compute)
+	require.Len(t, compute.Leases, 1)
+	got := compute.Leases[0]
+	require.Equal(t, uint64(3), got.BilledBlocks, "settled up to the export height 5, created at 2")
+	require.Equal(t, int64(3), got.Paid.Amount.Int64())
+	require.Zero(t, got.AccruedHeight)
+	require.Equal(t, before.EndHeight-5, got.EndHeight, "the lease end keeps its distance from now")
+	require.Zero(t, got.CreatedHeight)
+
+	second := newApp(t)
+	_, err = second.InitChain(&abci.RequestInitChain{
+		ChainId: chainID, InitialHeight: 1, AppStateBytes: exported.AppState,
+		ConsensusParams: simtestutil.DefaultConsensusParams, Validators: validatorUpdates(t, exported.Validators),
+	})
+	require.NoError(t, err)
+	finalizeAndCommit(t, second, 1)
+	finalizeAndCommit(t, second, 2)
+	ctx = second.NewContext(true).WithBlockHeight(2)
+	require.NoError(t, second.ComputeKeeper.EscrowInvariant(ctx))
+	resp, err := computekeeper.NewQueryServerImpl(second.ComputeKeeper).Lease(ctx, &computetypes.QueryLeaseRequest{Id: lease.LeaseId})
+	require.NoError(t, err)
+	require.Equal(t, int64(2), resp.Accrued.Amount.Int64(), "billing goes on from the new chain's start")
 }
 
 func newApp(t *testing.T) *app.App {

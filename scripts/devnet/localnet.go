@@ -175,6 +175,9 @@ Thalamus localnet is running (chain %s).
       --driver-version 550.54.15 --cuda-version 12.4 --from provider --home %[1]s -y
   thalamusd tx compute create-offer H100-SXM-80G 2000000uthal 1 720 1 --from provider --home %[1]s -y
   thalamusd q compute offers H100-SXM-80G --home %[1]s
+  thalamusd tx compute create-lease 1 1 2000000uthal --class H100-SXM-80G --from tenant --home %[1]s -y
+  thalamusd q compute leases-by-tenant %[2]s --home %[1]s
+  thalamusd tx compute withdraw-all-leases --from provider --home %[1]s -y
 Press Ctrl-C to stop every process.
 
 `, home, addresses["tenant"])

@@ -98,3 +98,81 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	gs.NextGpuId, err = k.NextGPUID.Peek(ctx)
 	return gs, err
 }
+
+// PrepForZeroHeight settles every open lease at the current height and moves all heights
+// so the restarted chain, which begins again at height 1, continues where this one stopped:
+// deadlines (lease end, pause, unbonding completion) keep their distance from now, and past
+// heights (registration, creation, closing) become 0.
+func (k Keeper) PrepForZeroHeight(ctx context.Context) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	now := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	var open []types.Lease
+	if err := k.Leases.Walk(ctx, nil, func(_ uint64, l types.Lease) (bool, error) {
+		if l.State != types.LEASE_STATE_CLOSED {
+			open = append(open, l)
+		}
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	for _, l := range open {
+		if _, err := k.withdraw(ctx, params, l); err != nil {
+			return err
+		}
+	}
+	if err := rewriteAll(ctx, k.Leases, func(l types.Lease) types.Lease {
+		if l.State != types.LEASE_STATE_CLOSED {
+			l.EndHeight -= now
+			l.AccruedHeight -= now
+			if l.State == types.LEASE_STATE_PAUSED {
+				l.PausedHeight -= now
+			}
+		}
+		l.CreatedHeight, l.ClosedHeight = 0, 0
+		l.NextEventHeight = l.NextEvent(params.GraceBlocks)
+		return l
+	}); err != nil {
+		return err
+	}
+	if err := rewriteAll(ctx, k.Providers, func(p types.Provider) types.Provider {
+		p.RegisteredHeight = 0
+		if p.Status == types.PROVIDER_STATUS_UNBONDING {
+			p.UnbondingCompleteHeight = max(p.UnbondingCompleteHeight-now, 1)
+		}
+		return p
+	}); err != nil {
+		return err
+	}
+	if err := rewriteAll(ctx, k.GPUs, func(g types.GPU) types.GPU { g.RegisteredHeight = 0; return g }); err != nil {
+		return err
+	}
+	return rewriteAll(ctx, k.Offers, func(o types.Offer) types.Offer { o.CreatedHeight = 0; return o })
+}
+
+// walkSetter is what rewriteAll needs from a collections Map or IndexedMap.
+type walkSetter[K, V any] interface {
+	Walk(ctx context.Context, ranger collections.Ranger[K], walkFunc func(K, V) (bool, error)) error
+	Set(ctx context.Context, key K, value V) error
+}
+
+// rewriteAll replaces every value of m with update(value); it reads first, then writes, so
+// the walk never sees its own writes.
+func rewriteAll[K, V any](ctx context.Context, m walkSetter[K, V], update func(V) V) error {
+	var keys []K
+	var values []V
+	if err := m.Walk(ctx, nil, func(k K, v V) (bool, error) {
+		keys, values = append(keys, k), append(values, v)
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	for i, key := range keys {
+		if err := m.Set(ctx, key, update(values[i])); err != nil {
+			return err
+		}
+	}
+	return nil
+}

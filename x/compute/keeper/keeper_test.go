@@ -83,7 +83,7 @@ func testAddress(name string) sdk.AccAddress {
 }
 
 // fund gives an address coins and returns its bech32 form.
-func (f fixture) fund(t *testing.T, seed string, amt sdk.Coins) (sdk.AccAddress, string) {
+func (f fixture) fund(t testing.TB, seed string, amt sdk.Coins) (sdk.AccAddress, string) {
 	t.Helper()
 	addr := testAddress(seed)
 	f.bank.balances[string(addr)] = f.bank.balances[string(addr)].Add(amt...)

@@ -1,0 +1,244 @@
+//go:build e2e
+
+// Package e2e drives a real localnet through the thalamusd CLI, as a user would. It starts
+// one from config.yml with build/devnet, or uses the running one whose home is in
+// THALAMUS_E2E_HOME (e.g. ~/.thalamus-localnet). Run it with `make test-e2e`.
+package e2e_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// chain runs thalamusd commands against one localnet home.
+type chain struct {
+	t      *testing.T
+	binary string
+	home   string
+}
+
+// startChain returns a chain for the test, starting a localnet unless THALAMUS_E2E_HOME names one.
+func startChain(t *testing.T) *chain {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &chain{t: t, binary: filepath.Join(root, "build", "thalamusd")}
+	devnet := filepath.Join(root, "build", "devnet")
+	for _, bin := range []string{c.binary, devnet} {
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatalf("%s is missing: run `make build` first (make test-e2e does)", bin)
+		}
+	}
+	if home := os.Getenv("THALAMUS_E2E_HOME"); home != "" {
+		c.home = home
+		return c
+	}
+	if conn, err := net.DialTimeout("tcp", "127.0.0.1:26657", time.Second); err == nil {
+		_ = conn.Close()
+		t.Fatal("a node already listens on 127.0.0.1:26657: stop it, or set THALAMUS_E2E_HOME to its home to test against it")
+	}
+
+	c.home = t.TempDir()
+	logPath := filepath.Join(t.TempDir(), "devnet.log")
+	logFile, err := os.Create(logPath) //nolint:gosec // a path under t.TempDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(devnet, "localnet", "-home", c.home, "-config", filepath.Join(root, "config.yml"), "-binary", c.binary)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGINT) // the devnet tool stops the node and exits
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Logf("devnet exited: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("localnet did not stop within 30 s")
+		}
+		_ = logFile.Close()
+		if t.Failed() {
+			if out, err := os.ReadFile(logPath); err == nil { //nolint:gosec // a path under t.TempDir()
+				t.Logf("devnet output:\n%s", out)
+			}
+			if out, err := os.ReadFile(filepath.Join(c.home, "logs", "thalamusd.log")); err == nil {
+				t.Logf("thalamusd log (tail):\n%s", tail(string(out), 40))
+			}
+		}
+	})
+	deadline := time.Now().Add(3 * time.Minute)
+	for c.height() < 2 {
+		select {
+		case err := <-done:
+			t.Fatalf("localnet exited before producing blocks: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("localnet produced no block within 3 minutes")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return c
+}
+
+// run executes thalamusd with the chain's home and returns stdout.
+func (c *chain) run(args ...string) ([]byte, error) {
+	cmd := exec.Command(c.binary, append(args, "--home", c.home)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("thalamusd %s: %w\n%s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	return stdout.Bytes(), nil
+}
+
+func (c *chain) must(args ...string) []byte {
+	c.t.Helper()
+	out, err := c.run(args...)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return out
+}
+
+// query runs a query and decodes its JSON output into v.
+func (c *chain) query(v any, args ...string) {
+	c.t.Helper()
+	out := c.must(append(append([]string{"query"}, args...), "--output", "json")...)
+	if err := json.Unmarshal(out, v); err != nil {
+		c.t.Fatalf("decode %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// tx signs and broadcasts a transaction from a local key, waits for its block and returns
+// the block height. Any failure, in CheckTx or in the block, fails the test.
+func (c *chain) tx(from string, args ...string) int64 {
+	c.t.Helper()
+	out := c.must(append(append([]string{"tx"}, args...),
+		"--from", from, "--yes", "--output", "json", "--gas", "auto", "--gas-adjustment", "1.5")...)
+	var sent struct {
+		TxHash string `json:"txhash"`
+		Code   int    `json:"code"`
+		RawLog string `json:"raw_log"`
+	}
+	if err := json.Unmarshal(lastJSON(out), &sent); err != nil || sent.TxHash == "" {
+		c.t.Fatalf("tx %s: unexpected output %s (%v)", strings.Join(args, " "), out, err)
+	}
+	if sent.Code != 0 {
+		c.t.Fatalf("tx %s rejected in CheckTx: %s", strings.Join(args, " "), sent.RawLog)
+	}
+	var included struct {
+		Height string `json:"height"`
+		Code   int    `json:"code"`
+		RawLog string `json:"raw_log"`
+	}
+	c.query(&included, "wait-tx", sent.TxHash, "--timeout", "60s")
+	if included.Code != 0 {
+		c.t.Fatalf("tx %s failed in block %s: %s", strings.Join(args, " "), included.Height, included.RawLog)
+	}
+	return parseInt(c.t, included.Height)
+}
+
+func (c *chain) height() int64 {
+	out, err := c.run("status", "--output", "json")
+	if err != nil {
+		return 0
+	}
+	var st struct {
+		SyncInfo struct {
+			Height string `json:"latest_block_height"`
+		} `json:"sync_info"`
+	}
+	if json.Unmarshal(out, &st) != nil {
+		return 0
+	}
+	h, _ := new(big.Int).SetString(st.SyncInfo.Height, 10)
+	if h == nil {
+		return 0
+	}
+	return h.Int64()
+}
+
+// waitHeight blocks until the chain has passed h.
+func (c *chain) waitHeight(h int64) {
+	c.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for c.height() < h {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("chain did not reach height %d within a minute", h)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// newAccount creates a key in the test keyring and funds it from alice.
+func (c *chain) newAccount(name string, amount string) string {
+	c.t.Helper()
+	c.must("keys", "add", name, "--keyring-backend", "test", "--output", "json")
+	addr := strings.TrimSpace(string(c.must("keys", "show", name, "--address", "--keyring-backend", "test")))
+	c.tx("alice", "bank", "send", "alice", addr, amount)
+	return addr
+}
+
+// balance returns an account's uthal balance.
+func (c *chain) balance(addr string) *big.Int {
+	c.t.Helper()
+	var resp struct {
+		Balance struct {
+			Amount string `json:"amount"`
+		} `json:"balance"`
+	}
+	c.query(&resp, "bank", "balance", addr, "uthal")
+	return bigInt(c.t, resp.Balance.Amount)
+}
+
+func bigInt(t *testing.T, s string) *big.Int {
+	t.Helper()
+	if s == "" {
+		return new(big.Int)
+	}
+	n, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		t.Fatalf("not an integer: %q", s)
+	}
+	return n
+}
+
+func parseInt(t *testing.T, s string) int64 { t.Helper(); return bigInt(t, s).Int64() }
+
+// lastJSON returns the last line of CLI output that looks like JSON (gas estimates come first).
+func lastJSON(out []byte) []byte {
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.HasPrefix(lines[i], "{") {
+			return []byte(lines[i])
+		}
+	}
+	return out
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
