@@ -16,8 +16,10 @@ FUZZTIME    ?= 60s
 
 all: build
 
-build: ## build thalamusd (and the devnet tool behind the scripts) into ./build
+build: ## build thalamusd, thalamus-agent, thalamus-sidecar (and the devnet tool behind the scripts) into ./build
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/thalamusd ./cmd/thalamusd
+	$(GO) build -o $(BUILD_DIR)/thalamus-agent ./cmd/thalamus-agent
+	$(GO) build -o $(BUILD_DIR)/thalamus-sidecar ./cmd/thalamus-sidecar
 	$(GO) build -o $(BUILD_DIR)/devnet ./scripts/devnet
 
 install: ## install thalamusd into $(go env GOPATH)/bin

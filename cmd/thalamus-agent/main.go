@@ -1,0 +1,22 @@
+// Command thalamus-agent runs on GPU providers' (and sensor operators') machines: it answers
+// the chain's proof-of-work challenges and offers offline tools to test a GPU.
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/thalamus-network/thalamus/internal/powcli"
+)
+
+func main() {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	root := &cobra.Command{
+		Use:   "thalamus-agent",
+		Short: "Thalamus provider agent: proof-of-work for registered GPUs",
+	}
+	root.AddCommand(powcli.Command(powcli.SolveCmd(logger)))
+	os.Exit(powcli.Run(root))
+}

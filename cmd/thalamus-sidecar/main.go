@@ -1,0 +1,22 @@
+// Command thalamus-sidecar runs next to every validator and verifies GPU proofs of work
+// (and, with the oracle, sensor data) on plain CPUs.
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/thalamus-network/thalamus/internal/powcli"
+)
+
+func main() {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	root := &cobra.Command{
+		Use:   "thalamus-sidecar",
+		Short: "Thalamus validator sidecar: verifies GPU proofs of work on the CPU",
+	}
+	root.AddCommand(powcli.Command(powcli.VerifyCmd(logger)))
+	os.Exit(powcli.Run(root))
+}

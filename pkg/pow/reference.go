@@ -1,0 +1,198 @@
+package pow
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+)
+
+// Seed is a 32-byte seed.
+type Seed [32]byte
+
+// ParseSeed reads a seed from 64 hex digits.
+func ParseSeed(s string) (Seed, error) {
+	var seed Seed
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != len(seed) {
+		return seed, fmt.Errorf("seed must be 64 hex digits, got %q", s)
+	}
+	copy(seed[:], b)
+	return seed, nil
+}
+
+// String returns the seed in hex.
+func (s Seed) String() string { return hex.EncodeToString(s[:]) }
+
+// hashSeed hashes a domain label and length-prefixed parts into a seed.
+func hashSeed(label string, parts ...[]byte) Seed {
+	h := sha256.New()
+	h.Write([]byte(label))
+	for _, p := range parts {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write(p)
+	}
+	var s Seed
+	copy(s[:], h.Sum(nil))
+	return s
+}
+
+// ChallengeSeed derives a challenge's seed. The block hash is unknown before the block, so
+// no work can start early.
+func ChallengeSeed(chainID string, blockHash []byte, provider, gpuUUID string, challengeID uint64) Seed {
+	var id [8]byte
+	binary.BigEndian.PutUint64(id[:], challengeID)
+	return hashSeed("thalamus/pow/v1/challenge", []byte(chainID), blockHash, []byte(provider), []byte(gpuUUID), id[:])
+}
+
+// TableSeed derives the layer table of a GPU for an epoch, so the table can be built once and
+// stay resident in GPU memory while it serves many challenges.
+func TableSeed(chainID string, epochBlockHash []byte, provider, gpuUUID string) Seed {
+	return hashSeed("thalamus/pow/v1/table", []byte(chainID), epochBlockHash, []byte(provider), []byte(gpuUUID))
+}
+
+// StandaloneTableSeed is the table seed of offline runs (pow solve / pow verify), which know
+// only one seed.
+func StandaloneTableSeed(seed Seed) Seed {
+	return hashSeed("thalamus/pow/v1/standalone-table", seed[:])
+}
+
+// Task is one challenge's work.
+type Task struct {
+	Params Params
+	// Seed drives the starting vectors, the layer choice and the digest vector.
+	Seed Seed
+	// TableSeed drives the layer table.
+	TableSeed Seed
+}
+
+// Winner is a nonce whose digest won the lottery.
+type Winner struct {
+	Nonce  uint64 `json:"nonce"`
+	Digest uint32 `json:"digest"`
+}
+
+// keys are the 64-bit stream keys of a task; every int8 the work uses is a counter-addressed
+// word of one of these splitmix64 streams, so a GPU can compute any of them independently.
+type keys struct {
+	start, layerChoice, digest, table uint64
+}
+
+func subKey(seed Seed, label string) uint64 {
+	s := hashSeed(label, seed[:])
+	return binary.LittleEndian.Uint64(s[:8])
+}
+
+func (t Task) keys() keys {
+	return keys{
+		start:       subKey(t.Seed, "thalamus/pow/v1/start"),
+		layerChoice: subKey(t.Seed, "thalamus/pow/v1/layer-choice"),
+		digest:      subKey(t.Seed, "thalamus/pow/v1/digest"),
+		table:       subKey(t.TableSeed, "thalamus/pow/v1/layers"),
+	}
+}
+
+const golden = 0x9E3779B97F4A7C15
+
+// word is element i of the stream with key: the splitmix64 finaliser of key + (i+1)*golden.
+func word(key, i uint64) uint64 {
+	z := key + (i+1)*golden
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+	return z ^ (z >> 31)
+}
+
+// fill writes len(dst) int8s (a multiple of 8) from the stream, starting at word offset.
+func fill(dst []int8, key, offset uint64) {
+	for w := 0; w < len(dst)/8; w++ {
+		u := word(key, offset+uint64(w))
+		for b := 0; b < 8; b++ {
+			dst[8*w+b] = int8(u >> (8 * b)) //nolint:gosec // taking the byte is the point
+		}
+	}
+}
+
+// layerIndex is the table layer batch b uses at step t.
+func (p Params) layerIndex(k keys, batch uint64, step int) int {
+	return int(word(k.layerChoice, batch*uint64(p.Steps)+uint64(step)) % uint64(p.Layers)) //nolint:gosec // < Layers
+}
+
+// fillLayer writes table layer l (Dim x Dim, row-major: row k holds the weights of input k).
+func (p Params) fillLayer(k keys, l int, dst []int8) {
+	fill(dst, k.table, uint64(l)*uint64(p.Dim*p.Dim/8)) //nolint:gosec // l >= 0
+}
+
+// fillStart writes nonce's starting vector.
+func (p Params) fillStart(k keys, nonce uint64, dst []int8) {
+	fill(dst, k.start, nonce*uint64(p.Dim/8))
+}
+
+// step computes x' = requant(x . W): exact int32 products, then ((y >> 7) & 0xFF) - 128.
+func step(x []int8, w []int8, y []int32, out []int8) {
+	n := len(x)
+	clear(y)
+	for k, xk := range x {
+		if xk == 0 {
+			continue
+		}
+		a := int32(xk)
+		row := w[k*n : (k+1)*n : (k+1)*n]
+		for j, wkj := range row {
+			y[j] += a * int32(wkj)
+		}
+	}
+	for j, v := range y {
+		out[j] = int8(((v >> 7) & 0xFF) - 128) //nolint:gosec // in [-128, 127] by construction
+	}
+}
+
+// digestOf mixes the final vector with the digest vector v: uint32(x . v) * 0x9E3779B1.
+func digestOf(x, v []int8) uint32 {
+	var s int32
+	for j := range x {
+		s += int32(x[j]) * int32(v[j])
+	}
+	return uint32(s) * 0x9E3779B1 //nolint:gosec // wrapping is the definition
+}
+
+// Wins reports whether a digest wins the lottery: digest < 2^32 * 2^-LotteryBits.
+func (p Params) Wins(digest uint32) bool {
+	return p.LotteryBits == 0 || digest>>(32-p.LotteryBits) == 0
+}
+
+// Digest computes one nonce's digest the slow, obvious way, generating each layer it needs.
+// It defines the protocol; every backend must agree with it bit for bit.
+func (t Task) Digest(nonce uint64) uint32 {
+	p, k := t.Params, t.keys()
+	x, next := make([]int8, p.Dim), make([]int8, p.Dim)
+	y := make([]int32, p.Dim)
+	w := make([]int8, p.Dim*p.Dim)
+	p.fillStart(k, nonce, x)
+	batch := nonce / uint64(p.BatchRows) //nolint:gosec // BatchRows > 0
+	for s := 0; s < p.Steps; s++ {
+		p.fillLayer(k, p.layerIndex(k, batch, s), w)
+		step(x, w, y, next)
+		x, next = next, x
+	}
+	v := make([]int8, p.Dim)
+	fill(v, k.digest, 0)
+	return digestOf(x, v)
+}
+
+// ErrBadWinner is wrapped by every verification failure.
+var ErrBadWinner = errors.New("bad winner")
+
+// Verify recomputes a winner with the reference and checks its digest and that it wins.
+func (t Task) Verify(w Winner) error {
+	d := t.Digest(w.Nonce)
+	if d != w.Digest {
+		return fmt.Errorf("%w: nonce %d has digest %08x, claimed %08x", ErrBadWinner, w.Nonce, d, w.Digest)
+	}
+	if !t.Params.Wins(d) {
+		return fmt.Errorf("%w: nonce %d digest %08x does not win at 2^-%d", ErrBadWinner, w.Nonce, d, t.Params.LotteryBits)
+	}
+	return nil
+}
