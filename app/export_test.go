@@ -160,7 +160,7 @@ func genesisWithValidator(t *testing.T, a *app.App) map[string]json.RawMessage {
 	}
 	// The account is also a GPU provider whose collateral sits in the x/compute module account.
 	r := rand.New(rand.NewSource(7))
-	computeGenesis := computetypes.GenesisState{Params: computesim.GenParams(r), NextGpuId: 2, NextOfferId: 1, NextLeaseId: 1}
+	computeGenesis := computetypes.GenesisState{Params: computesim.GenParams(r), NextGpuId: 2, NextOfferId: 1, NextLeaseId: 1, NextChallengeId: 1}
 	collateral := computeGenesis.Params.MinProviderCollateral
 	computeGenesis.Providers = []computetypes.Provider{{
 		Address: acc.GetAddress().String(), Moniker: "Acme", Endpoint: "https://acme.example", Region: "eu-west",

@@ -66,16 +66,17 @@ func TestComputeSimFactoriesProduceValidMessages(t *testing.T) {
 		"CloseLease":        produce(computesim.MsgCloseLeaseFactory(k)),
 		"WithdrawLease":     produce(computesim.MsgWithdrawLeaseFactory(k)),
 		"WithdrawAllLeases": produce(computesim.MsgWithdrawAllLeasesFactory(k)),
+		"SubmitWork":        produce(computesim.MsgSubmitWorkFactory(k)),
 	}
 	// Weights favour growth, so later factories find providers, GPUs and offers to act on.
 	order := []string{
 		"RegisterProvider", "RegisterProvider", "RegisterGPU", "RegisterGPU", "RegisterGPU", "CreateOffer",
 		"CreateOffer", "UpdateOffer", "UpdateProvider", "AddCollateral", "RetireGPU", "CloseOffer",
 		"UnbondProvider", "UpdateParams", "CreateLease", "CreateLease", "CreateLease", "DepositLease",
-		"CloseLease", "WithdrawLease", "WithdrawAllLeases",
+		"CloseLease", "WithdrawLease", "WithdrawAllLeases", "SubmitWork", "SubmitWork",
 	}
 	delivered := map[string]int{}
-	for i := 0; i < 600; i++ {
+	for i := 0; i < 1000; i++ {
 		// Blocks pass now and then, so leases accrue, run dry, pause and expire in EndBlock.
 		if i%20 == 19 {
 			ctx = ctx.WithBlockHeight(ctx.BlockHeight() + int64(1+r.Intn(200)))

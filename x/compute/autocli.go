@@ -46,6 +46,16 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "provider"}},
 				},
 				{
+					RpcMethod: "Challenge", Use: "challenge [id]", Short: "Show one proof-of-work challenge",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
+				},
+				{
+					RpcMethod: "ChallengesByProvider", Use: "challenges [provider]",
+					Short:          "List a provider's proof-of-work challenges, optionally in one --state (open, submitted, missed, passed, ...)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "provider"}},
+				},
+				{RpcMethod: "PowEpoch", Use: "pow-epoch", Short: "Show the current proof-of-work epoch"},
+				{
 					RpcMethod: "Lease", Use: "lease [id]",
 					Short:          "Show one lease with its escrow, accrued payment and blocks left at the current height",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
@@ -58,6 +68,8 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				// Authority (gov) only: put MsgUpdateParams in `tx gov submit-proposal` (see README).
 				// autocli would encode nested LegacyDec params as "0.05", which the chain cannot decode.
 				{RpcMethod: "UpdateParams", Skip: true},
+				// thalamus-agent answers challenges; a winners list is no command-line argument.
+				{RpcMethod: "SubmitWork", Skip: true},
 				{
 					RpcMethod: "RegisterProvider", Use: "register-provider [moniker] [endpoint] [region] [collateral]",
 					Short:   "Register as a GPU provider and bond collateral",

@@ -15,7 +15,8 @@ import (
 )
 
 // EndBlocker handles due lease events (run dry, grace over, expiry) and then due provider
-// unbondings, at most max_settlements_per_block in all. Each runs in a cache context: a
+// unbondings, at most max_settlements_per_block in all, then closes missed proof-of-work
+// windows and issues due challenges (max_challenges_per_block each). Each runs in a cache context: a
 // failure is logged and retried next block, never halting the chain.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
@@ -52,7 +53,7 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return k.challengeEndBlock(ctx, params)
 }
 
 // dueKeys lists up to limit entries of a height-ordered queue whose height has come.

@@ -12,8 +12,9 @@ import (
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
 
-// FuzzComputeMessages decodes arbitrary bytes as each provider, GPU, offer and lease message
-// and runs its handler against a market with one provider, two GPUs, an offer and a lease:
+// FuzzComputeMessages decodes arbitrary bytes as each provider, GPU, offer, lease and work
+// message and runs its handler against a market with one provider, two GPUs, an offer, a lease
+// and an open challenge:
 // no input may panic, a rejection must leave state and balances unchanged, and the escrow
 // invariant must hold afterwards.
 func FuzzComputeMessages(f *testing.F) {
@@ -37,6 +38,7 @@ func FuzzComputeMessages(f *testing.F) {
 		&types.MsgCloseLease{Sender: tenant, LeaseId: 1, Reason: types.LEASE_CLOSE_REASON_TENANT_DONE},
 		&types.MsgWithdrawLease{Provider: owner, LeaseId: 1},
 		&types.MsgWithdrawAllLeases{Provider: owner},
+		&types.MsgSubmitWork{Provider: owner, ChallengeId: 1, NoncesTried: 10, Telemetry: types.Telemetry{GpuUtilizationPct: 90}},
 	}
 	for i, m := range seeds {
 		bz, err := proto.Marshal(m)
@@ -57,10 +59,15 @@ func FuzzComputeMessages(f *testing.F) {
 		_, tenant := fx.fund(t, "tenant", sdk.NewCoins(uthal(1_000_000)))
 		_, err = ms.CreateLease(fx.Ctx, leaseMsg(tenant, 1, 1, 2, 5_000))
 		require.NoError(t, err)
-		fx.Ctx = fx.Ctx.WithBlockHeight(fx.Ctx.BlockHeight() + 7)
+		// GPU 1's first challenge is open, two blocks into its window.
+		gpu, err := fx.keeper.GPUs.Get(fx.Ctx, 1)
+		require.NoError(t, err)
+		fx.Ctx = fx.Ctx.WithBlockHeight(gpu.NextChallengeHeight)
+		require.NoError(t, fx.keeper.EndBlocker(fx.Ctx))
+		fx.Ctx = fx.Ctx.WithBlockHeight(fx.Ctx.BlockHeight() + 2)
 
 		var run func() error
-		switch kind % 14 {
+		switch kind % 15 {
 		case 0:
 			var m types.MsgRegisterProvider
 			if m.Unmarshal(bz) != nil {
@@ -139,12 +146,18 @@ func FuzzComputeMessages(f *testing.F) {
 				return
 			}
 			run = func() error { _, err := ms.WithdrawLease(fx.Ctx, &m); return err }
-		default:
+		case 13:
 			var m types.MsgWithdrawAllLeases
 			if m.Unmarshal(bz) != nil {
 				return
 			}
 			run = func() error { _, err := ms.WithdrawAllLeases(fx.Ctx, &m); return err }
+		default:
+			var m types.MsgSubmitWork
+			if m.Unmarshal(bz) != nil {
+				return
+			}
+			run = func() error { _, err := ms.SubmitWork(fx.Ctx, &m); return err }
 		}
 
 		before, err := fx.keeper.ExportGenesis(fx.Ctx)

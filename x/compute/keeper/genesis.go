@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"errors"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -35,6 +36,11 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, g := range gs.Gpus {
+		if g.NextChallengeHeight != 0 {
+			if err := k.ChallengeSchedule.Set(ctx, collections.Join(g.NextChallengeHeight, g.Id)); err != nil {
+				return err
+			}
+		}
 		if err := k.GPUs.Set(ctx, g.Id, g); err != nil {
 			return err
 		}
@@ -51,6 +57,31 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	}
 	if err := k.NextLeaseID.Set(ctx, gs.NextLeaseId); err != nil {
 		return err
+	}
+	for _, c := range gs.Challenges {
+		provider, err := k.addressCodec.StringToBytes(c.Provider)
+		if err != nil {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "challenge %d: %s", c.Id, err)
+		}
+		if err := k.ChallengesByProvider.Set(ctx, collections.Join(sdk.AccAddress(provider), c.Id)); err != nil {
+			return err
+		}
+		if c.State == types.CHALLENGE_STATE_OPEN {
+			if err := k.ChallengeDeadlines.Set(ctx, collections.Join(c.DeadlineHeight, c.Id)); err != nil {
+				return err
+			}
+		}
+		if err := k.Challenges.Set(ctx, c.Id, c); err != nil {
+			return err
+		}
+	}
+	if err := k.NextChallengeID.Set(ctx, gs.NextChallengeId); err != nil {
+		return err
+	}
+	if gs.PowEpoch != nil {
+		if err := k.PowEpoch.Set(ctx, *gs.PowEpoch); err != nil {
+			return err
+		}
 	}
 	if err := k.NextOfferID.Set(ctx, gs.NextOfferId); err != nil {
 		return err
@@ -90,6 +121,20 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if gs.NextLeaseId, err = k.NextLeaseID.Peek(ctx); err != nil {
+		return nil, err
+	}
+	if err := k.Challenges.Walk(ctx, nil, func(_ uint64, c types.Challenge) (bool, error) {
+		gs.Challenges = append(gs.Challenges, c)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if gs.NextChallengeId, err = k.NextChallengeID.Peek(ctx); err != nil {
+		return nil, err
+	}
+	if epoch, err := k.PowEpoch.Get(ctx); err == nil {
+		gs.PowEpoch = &epoch
+	} else if !errors.Is(err, collections.ErrNotFound) {
 		return nil, err
 	}
 	if gs.NextOfferId, err = k.NextOfferID.Peek(ctx); err != nil {
@@ -146,7 +191,30 @@ func (k Keeper) PrepForZeroHeight(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if err := rewriteAll(ctx, k.GPUs, func(g types.GPU) types.GPU { g.RegisteredHeight = 0; return g }); err != nil {
+	if err := rewriteAll(ctx, k.GPUs, func(g types.GPU) types.GPU {
+		g.RegisteredHeight = 0
+		if g.NextChallengeHeight != 0 {
+			g.NextChallengeHeight = max(g.NextChallengeHeight-now, 1)
+		}
+		return g
+	}); err != nil {
+		return err
+	}
+	if err := rewriteAll(ctx, k.Challenges, func(c types.Challenge) types.Challenge {
+		if c.State == types.CHALLENGE_STATE_OPEN {
+			c.DeadlineHeight = max(c.DeadlineHeight-now, 0)
+		}
+		c.IssuedHeight, c.SubmittedHeight = 0, 0
+		return c
+	}); err != nil {
+		return err
+	}
+	if epoch, err := k.PowEpoch.Get(ctx); err == nil {
+		epoch.StartHeight -= now
+		if err := k.PowEpoch.Set(ctx, epoch); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, collections.ErrNotFound) {
 		return err
 	}
 	return rewriteAll(ctx, k.Offers, func(o types.Offer) types.Offer { o.CreatedHeight = 0; return o })

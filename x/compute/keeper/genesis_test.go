@@ -16,7 +16,7 @@ import (
 func TestGenesisRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	for i := 0; i < 20; i++ {
-		gs := &types.GenesisState{Params: simulation.GenParams(r), NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1}
+		gs := &types.GenesisState{Params: simulation.GenParams(r), NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1, NextChallengeId: 1}
 		f := newFixture(t)
 		require.NoError(t, f.keeper.InitGenesis(f.Ctx, gs))
 		exported, err := f.keeper.ExportGenesis(f.Ctx)
@@ -28,7 +28,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 func TestInitGenesisRejectsInvalidState(t *testing.T) {
 	f := keepertest.NewFixture(t, types.StoreKey, compute.AppModule{})
 	k := keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, &fakeBank{}, &fakeBank{}, f.Authority)
-	gs := &types.GenesisState{Params: invalidParams(), NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1}
+	gs := &types.GenesisState{Params: invalidParams(), NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1, NextChallengeId: 1}
 	require.ErrorIs(t, k.InitGenesis(f.Ctx, gs), types.ErrInvalidParams)
 	has, err := k.Params.Has(f.Ctx)
 	require.NoError(t, err)

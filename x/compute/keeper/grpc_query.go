@@ -239,3 +239,55 @@ func (q queryServer) Lease(ctx context.Context, req *types.QueryLeaseRequest) (*
 		BlocksLeft:            now.BlocksLeft(),
 	}, nil
 }
+
+// Challenge returns one proof-of-work challenge.
+func (q queryServer) Challenge(ctx context.Context, req *types.QueryChallengeRequest) (*types.QueryChallengeResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	c, err := queryGet(ctx, q.k.Challenges, req.Id, fmt.Sprintf("challenge %d", req.Id))
+	if err != nil {
+		return nil, err
+	}
+	return &types.QueryChallengeResponse{Challenge: c}, nil
+}
+
+// ChallengesByProvider pages through a provider's challenges by id, keeping one state if set.
+func (q queryServer) ChallengesByProvider(ctx context.Context, req *types.QueryChallengesByProviderRequest) (*types.QueryChallengesResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	addr, _, err := q.k.decodeAddress(req.Provider)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	challenges, page, err := query.CollectionFilteredPaginate(ctx, q.k.ChallengesByProvider, req.Pagination,
+		func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (bool, error) {
+			if req.State == types.CHALLENGE_STATE_UNSPECIFIED {
+				return true, nil
+			}
+			c, err := q.k.Challenges.Get(ctx, key.K2())
+			return c.State == req.State, err
+		},
+		func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (types.Challenge, error) {
+			return q.k.Challenges.Get(ctx, key.K2())
+		}, query.WithCollectionPaginationPairPrefix[sdk.AccAddress, uint64](addr))
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryChallengesResponse{Challenges: challenges, Pagination: page}, nil
+}
+
+// PowEpoch returns the current proof-of-work epoch.
+func (q queryServer) PowEpoch(ctx context.Context, req *types.QueryPowEpochRequest) (*types.QueryPowEpochResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	epoch, err := q.k.PowEpoch.Get(ctx)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil, status.Error(codes.NotFound, "no proof-of-work epoch yet: no challenge has been issued")
+	} else if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryPowEpochResponse{Epoch: epoch}, nil
+}

@@ -83,6 +83,15 @@ type Keeper struct {
 	// LeaseQueue orders open leases by next_event_height (dry, grace over, expiry) for EndBlock.
 	LeaseQueue  collections.KeySet[collections.Pair[int64, uint64]]
 	NextLeaseID collections.Sequence
+	Challenges  collections.Map[uint64, types.Challenge]
+	// ChallengeSchedule orders GPUs by the height of their next challenge.
+	ChallengeSchedule collections.KeySet[collections.Pair[int64, uint64]]
+	// ChallengeDeadlines orders open challenges by deadline, to find missed ones.
+	ChallengeDeadlines collections.KeySet[collections.Pair[int64, uint64]]
+	// ChallengesByProvider indexes every challenge by its provider.
+	ChallengesByProvider collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	NextChallengeID      collections.Sequence
+	PowEpoch             collections.Item[types.PowEpoch]
 }
 
 // NewKeeper builds the keeper; it panics on a malformed authority or schema, which are wiring bugs.
@@ -136,6 +145,16 @@ func NewKeeper(
 		LeaseQueue: collections.NewKeySet(sb, types.LeaseQueueKey, "lease_queue",
 			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
 		NextLeaseID: collections.NewSequence(sb, types.NextLeaseIDKey, "next_lease_id"),
+		Challenges: collections.NewMap(sb, types.ChallengesKey, "challenges", collections.Uint64Key,
+			codec.CollValue[types.Challenge](cdc)),
+		ChallengeSchedule: collections.NewKeySet(sb, types.ChallengeSchedKey, "challenge_schedule",
+			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
+		ChallengeDeadlines: collections.NewKeySet(sb, types.ChallengeDueKey, "challenge_deadlines",
+			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
+		ChallengesByProvider: collections.NewKeySet(sb, types.ChallengesByProvKey, "challenges_by_provider",
+			collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
+		NextChallengeID: collections.NewSequence(sb, types.NextChallengeIDKey, "next_challenge_id"),
+		PowEpoch:        collections.NewItem(sb, types.PowEpochKey, "pow_epoch", codec.CollValue[types.PowEpoch](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

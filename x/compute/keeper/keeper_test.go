@@ -106,6 +106,7 @@ func changedParams() types.Params {
 	p := types.DefaultParams()
 	p.TakeRate = math.LegacyNewDecWithPrec(5, 2)
 	p.GpuClasses = append(p.GpuClasses, "B200-SXM-192G")
+	p.ClassPow = append(p.ClassPow, types.ClassPoW{Class: "B200-SXM-192G", Preset: "h200", ExpectedWinners: 200})
 	return p
 }
 

@@ -233,7 +233,7 @@ func (k Keeper) pickGPUs(ctx context.Context, offer types.Offer, tenant string, 
 		return nil, err
 	}
 	gpus = slices.DeleteFunc(gpus, func(g types.GPU) bool {
-		return g.Class != offer.Class || g.Status != types.GPU_STATUS_AVAILABLE || g.Score < msg.MinGpuScore
+		return g.Class != offer.Class || g.Status != types.GPU_STATUS_AVAILABLE || g.Down || g.Score < msg.MinGpuScore
 	})
 	if len(gpus) < int(msg.Gpus) {
 		return nil, errorsmod.Wrapf(types.ErrNotEnoughGPUs, "offer %d: %d available %s GPUs with score >= %d, asked %d", offer.Id, len(gpus), offer.Class, msg.MinGpuScore, msg.Gpus)

@@ -130,7 +130,7 @@ func (k Keeper) requireAvailableGPUs(ctx context.Context, owner sdk.AccAddress, 
 	}
 	var available uint32
 	for _, g := range gpus {
-		if g.Class == class && g.Status == types.GPU_STATUS_AVAILABLE {
+		if g.Class == class && g.Status == types.GPU_STATUS_AVAILABLE && !g.Down {
 			available++
 		}
 	}

@@ -231,6 +231,9 @@ func (k msgServer) RegisterGPU(ctx context.Context, msg *types.MsgRegisterGPU) (
 		Score:            params.InitialGpuScore,
 		RegisteredHeight: sdk.UnwrapSDKContext(ctx).BlockHeight(),
 	}
+	if err := k.scheduleChallenge(ctx, &gpu, firstChallengeHeight(params, id, gpu.RegisteredHeight)); err != nil {
+		return nil, err
+	}
 	if err := k.GPUs.Set(ctx, id, gpu); err != nil {
 		return nil, err
 	}

@@ -398,3 +398,30 @@ func anyOpenLease(ctx context.Context, k keeper.Keeper, testData *simsx.ChainDat
 	}
 	return open[testData.Rand().Intn(len(open))]
 }
+
+// MsgSubmitWorkFactory answers a random open challenge of a simulation account's GPU in time,
+// with no winners (a valid, if poor, answer; sims do not spend CPU on proof of work).
+func MsgSubmitWorkFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgSubmitWork] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgSubmitWork) {
+		height := sdk.UnwrapSDKContext(ctx).BlockHeight()
+		var open []types.Challenge
+		if err := k.Challenges.Walk(ctx, nil, func(_ uint64, c types.Challenge) (bool, error) {
+			if c.State == types.CHALLENGE_STATE_OPEN && height <= c.DeadlineHeight && testData.HasAccount(c.Provider) {
+				open = append(open, c)
+			}
+			return false, nil
+		}); err != nil || len(open) == 0 {
+			reporter.Skip("no open challenge")
+			return nil, nil
+		}
+		c := open[testData.Rand().Intn(len(open))]
+		provider := testData.GetAccount(reporter, c.Provider)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{provider}, &types.MsgSubmitWork{
+			Provider: provider.AddressBech32, ChallengeId: c.Id, NoncesTried: uint64(testData.Rand().Intn(1_000_000)),
+			Telemetry: types.Telemetry{GpuUtilizationPct: 100, Simulated: true},
+		}
+	}
+}

@@ -25,6 +25,7 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgCloseLease{}, "thalamus/x/compute/MsgCloseLease")
 	legacy.RegisterAminoMsg(cdc, &MsgWithdrawLease{}, "thalamus/x/compute/MsgWithdrawLease")
 	legacy.RegisterAminoMsg(cdc, &MsgWithdrawAllLeases{}, "thalamus/x/compute/MsgWithdrawAllLeases")
+	legacy.RegisterAminoMsg(cdc, &MsgSubmitWork{}, "thalamus/x/compute/MsgSubmitWork")
 	cdc.RegisterConcrete(&Params{}, "thalamus/x/compute/Params", nil)
 }
 
@@ -46,6 +47,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgCloseLease{},
 		&MsgWithdrawLease{},
 		&MsgWithdrawAllLeases{},
+		&MsgSubmitWork{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

@@ -35,4 +35,7 @@ var (
 	ErrLeaseClosed            = errorsmod.Register(ModuleName, 30, "lease is closed")
 	ErrInvalidCloseReason     = errorsmod.Register(ModuleName, 31, "close reason not allowed for the signer")
 	ErrSelfLease              = errorsmod.Register(ModuleName, 32, "a provider cannot lease its own GPUs")
+	ErrChallengeNotFound      = errorsmod.Register(ModuleName, 33, "challenge not found")
+	ErrChallengeClosed        = errorsmod.Register(ModuleName, 34, "challenge does not accept work")
+	ErrInvalidWork            = errorsmod.Register(ModuleName, 35, "invalid proof-of-work submission")
 )

@@ -11,7 +11,7 @@ import (
 
 // DefaultGenesisState returns the genesis state with default params and empty registries.
 func DefaultGenesisState() *GenesisState {
-	return &GenesisState{Params: DefaultParams(), NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1}
+	return &GenesisState{Params: DefaultParams(), NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1, NextChallengeId: 1}
 }
 
 // Validate checks the genesis state for consistency: valid params, unique valid providers,
@@ -20,8 +20,8 @@ func (gs GenesisState) Validate() error {
 	if err := gs.Params.Validate(); err != nil {
 		return err
 	}
-	if gs.NextGpuId == 0 || gs.NextOfferId == 0 || gs.NextLeaseId == 0 {
-		return errorsmod.Wrap(ErrInvalidGenesis, "next_gpu_id, next_offer_id and next_lease_id must be at least 1")
+	if gs.NextGpuId == 0 || gs.NextOfferId == 0 || gs.NextLeaseId == 0 || gs.NextChallengeId == 0 {
+		return errorsmod.Wrap(ErrInvalidGenesis, "next_gpu_id, next_offer_id, next_lease_id and next_challenge_id must be at least 1")
 	}
 	providers := make(map[string]*Provider, len(gs.Providers))
 	for i := range gs.Providers {
@@ -116,6 +116,28 @@ func (gs GenesisState) Validate() error {
 	}
 	if err := gs.validateLeases(gpus); err != nil {
 		return err
+	}
+	challengeIDs := make(map[uint64]struct{}, len(gs.Challenges))
+	for _, c := range gs.Challenges {
+		if c.Id == 0 || c.Id >= gs.NextChallengeId {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "challenge id %d must be in [1, next_challenge_id=%d)", c.Id, gs.NextChallengeId)
+		}
+		if _, dup := challengeIDs[c.Id]; dup {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "challenge id %d listed twice", c.Id)
+		}
+		challengeIDs[c.Id] = struct{}{}
+		if _, _, err := bech32.DecodeAndConvert(c.Provider); err != nil {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "challenge %d: provider %q: %s", c.Id, c.Provider, err)
+		}
+		if _, ok := ChallengeState_name[int32(c.State)]; !ok || c.State == CHALLENGE_STATE_UNSPECIFIED {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "challenge %d: state %d", c.Id, c.State)
+		}
+		if len(c.Seed) != 32 || len(c.TableSeed) != 32 {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "challenge %d: seeds must be 32 bytes", c.Id)
+		}
+		if err := ValidateWork(c.Preset, c.NoncesTried, c.Winners, gs.Params.MaxWinners, c.Telemetry); err != nil {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "challenge %d: %s", c.Id, err)
+		}
 	}
 	for addr, p := range providers {
 		if p.GpuCount != gpuCounts[addr] {

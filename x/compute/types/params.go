@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	chainparams "github.com/thalamus-network/thalamus/app/params"
+	"github.com/thalamus-network/thalamus/pkg/pow"
 )
 
 // MaxGPUScore is the top of the 0-10000 GPU score scale.
@@ -31,6 +32,30 @@ func DefaultParams() Params {
 		MaxSettlementsPerBlock: 200,
 		InitialGpuScore:        5_000,
 		BlocksPerHour:          600, // 6 s blocks
+		ChallengeInterval:      600, // hourly per GPU, staggered
+		ChallengeWindow:        5,   // ~30 s
+		MaxChallengesPerBlock:  50,
+		MaxWinners:             512,
+		MissedChallengesToDown: 3,
+		ScoreWindow:            8,
+		PowEpochBlocks:         14_400, // ~1 day: layer tables are rebuilt daily
+		ClassPow:               DefaultClassPoW(),
+		FraudSlashFraction:     math.LegacyNewDecWithPrec(5, 2),
+	}
+}
+
+// DefaultClassPoW calibrates the default catalogue. Expected winners per 5-block (~30 s)
+// window at p = 2^-20 are estimates from int8 tensor throughput (H100 SXM ~3.7 M nonces/s);
+// they must be measured on real cards before mainnet. CPU-DEV runs the devnet preset on a
+// CPU core for ~4 s per challenge (13k nonces/s per core at p = 2^-10).
+func DefaultClassPoW() []ClassPoW {
+	return []ClassPoW{
+		{Class: "H200-SXM-141G", Preset: "h200", ExpectedWinners: 117},
+		{Class: "H100-SXM-80G", Preset: "h100", ExpectedWinners: 106},
+		{Class: "A100-80G", Preset: "a100-80g", ExpectedWinners: 33},
+		{Class: "L40S-48G", Preset: "l40s-48g", ExpectedWinners: 39},
+		{Class: "RTX4090-24G", Preset: "rtx4090-24g", ExpectedWinners: 35},
+		{Class: "CPU-DEV", Preset: "devnet", ExpectedWinners: 50},
 	}
 }
 
@@ -66,7 +91,54 @@ func (p Params) Validate() error {
 	if p.BlocksPerHour == 0 || p.BlocksPerHour > 3_600_000 {
 		return errorsmod.Wrapf(ErrInvalidParams, "blocks_per_hour must be in [1, 3600000], got %d", p.BlocksPerHour)
 	}
+	return p.validatePoW()
+}
+
+func (p Params) validatePoW() error {
+	if p.ChallengeWindow == 0 || p.ChallengeInterval <= p.ChallengeWindow {
+		return errorsmod.Wrapf(ErrInvalidParams, "need 0 < challenge_window (%d) < challenge_interval (%d)", p.ChallengeWindow, p.ChallengeInterval)
+	}
+	if p.MaxChallengesPerBlock == 0 || p.MaxWinners == 0 || p.MaxWinners > 10_000 {
+		return errorsmod.Wrap(ErrInvalidParams, "max_challenges_per_block must be positive and max_winners in [1, 10000]")
+	}
+	if p.MissedChallengesToDown == 0 || p.ScoreWindow == 0 || p.PowEpochBlocks == 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "missed_challenges_to_down, score_window and pow_epoch_blocks must be positive")
+	}
+	if p.FraudSlashFraction.IsNil() || p.FraudSlashFraction.IsNegative() || p.FraudSlashFraction.GT(math.LegacyOneDec()) {
+		return errorsmod.Wrapf(ErrInvalidParams, "fraud_slash_fraction must be in [0, 1], got %s", p.FraudSlashFraction)
+	}
+	seen := make(map[string]struct{}, len(p.ClassPow))
+	for _, c := range p.ClassPow {
+		if !p.HasGpuClass(c.Class) {
+			return errorsmod.Wrapf(ErrInvalidParams, "class_pow names %q, which is not in gpu_classes", c.Class)
+		}
+		if _, dup := seen[c.Class]; dup {
+			return errorsmod.Wrapf(ErrInvalidParams, "class_pow lists %q twice", c.Class)
+		}
+		if _, err := pow.Preset(c.Preset); err != nil {
+			return errorsmod.Wrapf(ErrInvalidParams, "class_pow %s: %s", c.Class, err)
+		}
+		if c.ExpectedWinners == 0 {
+			return errorsmod.Wrapf(ErrInvalidParams, "class_pow %s: expected_winners must be positive", c.Class)
+		}
+		seen[c.Class] = struct{}{}
+	}
+	for _, class := range p.GpuClasses {
+		if _, ok := seen[class]; !ok {
+			return errorsmod.Wrapf(ErrInvalidParams, "gpu class %s has no class_pow entry", class)
+		}
+	}
 	return nil
+}
+
+// ClassPoWOf returns a class's proof-of-work calibration.
+func (p Params) ClassPoWOf(class string) (ClassPoW, bool) {
+	for _, c := range p.ClassPow {
+		if c.Class == class {
+			return c, true
+		}
+	}
+	return ClassPoW{}, false
 }
 
 func validateGpuClasses(classes []string) error {

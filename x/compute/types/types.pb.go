@@ -220,6 +220,53 @@ func (LeaseCloseReason) EnumDescriptor() ([]byte, []int) {
 	return fileDescriptor_772ef6441bd8c54b, []int{4}
 }
 
+// ChallengeState is the lifecycle of a proof-of-work challenge.
+type ChallengeState int32
+
+const (
+	CHALLENGE_STATE_UNSPECIFIED ChallengeState = 0
+	// CHALLENGE_STATE_OPEN challenges accept work until their deadline.
+	CHALLENGE_STATE_OPEN ChallengeState = 1
+	// CHALLENGE_STATE_SUBMITTED challenges wait for the validators' verdict.
+	CHALLENGE_STATE_SUBMITTED ChallengeState = 2
+	// CHALLENGE_STATE_MISSED challenges got no work in time (downtime).
+	CHALLENGE_STATE_MISSED ChallengeState = 3
+	// CHALLENGE_STATE_PASSED challenges were verified.
+	CHALLENGE_STATE_PASSED ChallengeState = 4
+	// CHALLENGE_STATE_UNDERPERFORMED challenges were correct but found too few winners.
+	CHALLENGE_STATE_UNDERPERFORMED ChallengeState = 5
+	// CHALLENGE_STATE_FRAUD challenges held a winner that does not recompute.
+	CHALLENGE_STATE_FRAUD ChallengeState = 6
+)
+
+var ChallengeState_name = map[int32]string{
+	0: "CHALLENGE_STATE_UNSPECIFIED",
+	1: "CHALLENGE_STATE_OPEN",
+	2: "CHALLENGE_STATE_SUBMITTED",
+	3: "CHALLENGE_STATE_MISSED",
+	4: "CHALLENGE_STATE_PASSED",
+	5: "CHALLENGE_STATE_UNDERPERFORMED",
+	6: "CHALLENGE_STATE_FRAUD",
+}
+
+var ChallengeState_value = map[string]int32{
+	"CHALLENGE_STATE_UNSPECIFIED":    0,
+	"CHALLENGE_STATE_OPEN":           1,
+	"CHALLENGE_STATE_SUBMITTED":      2,
+	"CHALLENGE_STATE_MISSED":         3,
+	"CHALLENGE_STATE_PASSED":         4,
+	"CHALLENGE_STATE_UNDERPERFORMED": 5,
+	"CHALLENGE_STATE_FRAUD":          6,
+}
+
+func (x ChallengeState) String() string {
+	return proto.EnumName(ChallengeState_name, int32(x))
+}
+
+func (ChallengeState) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_772ef6441bd8c54b, []int{5}
+}
+
 // Params defines the governance-controlled parameters of the GPU marketplace.
 type Params struct {
 	// min_provider_collateral is the least collateral a provider must bond to register.
@@ -242,6 +289,24 @@ type Params struct {
 	InitialGpuScore uint32 `protobuf:"varint,9,opt,name=initial_gpu_score,json=initialGpuScore,proto3" json:"initial_gpu_score,omitempty"`
 	// blocks_per_hour converts per-GPU-hour prices into per-block payments; set it to the chain's block rate.
 	BlocksPerHour uint64 `protobuf:"varint,10,opt,name=blocks_per_hour,json=blocksPerHour,proto3" json:"blocks_per_hour,omitempty"`
+	// challenge_interval is how often (in blocks) each GPU must answer a proof-of-work challenge.
+	ChallengeInterval uint64 `protobuf:"varint,11,opt,name=challenge_interval,json=challengeInterval,proto3" json:"challenge_interval,omitempty"`
+	// challenge_window is how many blocks after issuance a challenge accepts work.
+	ChallengeWindow uint64 `protobuf:"varint,12,opt,name=challenge_window,json=challengeWindow,proto3" json:"challenge_window,omitempty"`
+	// max_challenges_per_block bounds the challenges issued in one EndBlock.
+	MaxChallengesPerBlock uint32 `protobuf:"varint,13,opt,name=max_challenges_per_block,json=maxChallengesPerBlock,proto3" json:"max_challenges_per_block,omitempty"`
+	// max_winners bounds the winners one submit-work may list.
+	MaxWinners uint32 `protobuf:"varint,14,opt,name=max_winners,json=maxWinners,proto3" json:"max_winners,omitempty"`
+	// missed_challenges_to_down is how many missed challenges in a row mark a GPU down.
+	MissedChallengesToDown uint32 `protobuf:"varint,15,opt,name=missed_challenges_to_down,json=missedChallengesToDown,proto3" json:"missed_challenges_to_down,omitempty"`
+	// score_window smooths GPU scores: score += (sample - score) / score_window per verified challenge.
+	ScoreWindow uint32 `protobuf:"varint,16,opt,name=score_window,json=scoreWindow,proto3" json:"score_window,omitempty"`
+	// pow_epoch_blocks is how long a GPU's proof-of-work layer table stays the same.
+	PowEpochBlocks uint64 `protobuf:"varint,17,opt,name=pow_epoch_blocks,json=powEpochBlocks,proto3" json:"pow_epoch_blocks,omitempty"`
+	// class_pow gives every GPU class its proof-of-work preset and expected winners per window.
+	ClassPow []ClassPoW `protobuf:"bytes,18,rep,name=class_pow,json=classPow,proto3" json:"class_pow"`
+	// fraud_slash_fraction is the share of provider collateral a proven fraud costs.
+	FraudSlashFraction cosmossdk_io_math.LegacyDec `protobuf:"bytes,19,opt,name=fraud_slash_fraction,json=fraudSlashFraction,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"fraud_slash_fraction"`
 }
 
 func (m *Params) Reset()         { *m = Params{} }
@@ -340,6 +405,125 @@ func (m *Params) GetBlocksPerHour() uint64 {
 	return 0
 }
 
+func (m *Params) GetChallengeInterval() uint64 {
+	if m != nil {
+		return m.ChallengeInterval
+	}
+	return 0
+}
+
+func (m *Params) GetChallengeWindow() uint64 {
+	if m != nil {
+		return m.ChallengeWindow
+	}
+	return 0
+}
+
+func (m *Params) GetMaxChallengesPerBlock() uint32 {
+	if m != nil {
+		return m.MaxChallengesPerBlock
+	}
+	return 0
+}
+
+func (m *Params) GetMaxWinners() uint32 {
+	if m != nil {
+		return m.MaxWinners
+	}
+	return 0
+}
+
+func (m *Params) GetMissedChallengesToDown() uint32 {
+	if m != nil {
+		return m.MissedChallengesToDown
+	}
+	return 0
+}
+
+func (m *Params) GetScoreWindow() uint32 {
+	if m != nil {
+		return m.ScoreWindow
+	}
+	return 0
+}
+
+func (m *Params) GetPowEpochBlocks() uint64 {
+	if m != nil {
+		return m.PowEpochBlocks
+	}
+	return 0
+}
+
+func (m *Params) GetClassPow() []ClassPoW {
+	if m != nil {
+		return m.ClassPow
+	}
+	return nil
+}
+
+// ClassPoW is the proof-of-work calibration of one GPU class.
+type ClassPoW struct {
+	Class string `protobuf:"bytes,1,opt,name=class,proto3" json:"class,omitempty"`
+	// preset names a pkg/pow parameter set.
+	Preset string `protobuf:"bytes,2,opt,name=preset,proto3" json:"preset,omitempty"`
+	// expected_winners is what a healthy GPU of the class finds in one challenge window.
+	ExpectedWinners uint64 `protobuf:"varint,3,opt,name=expected_winners,json=expectedWinners,proto3" json:"expected_winners,omitempty"`
+}
+
+func (m *ClassPoW) Reset()         { *m = ClassPoW{} }
+func (m *ClassPoW) String() string { return proto.CompactTextString(m) }
+func (*ClassPoW) ProtoMessage()    {}
+func (*ClassPoW) Descriptor() ([]byte, []int) {
+	return fileDescriptor_772ef6441bd8c54b, []int{1}
+}
+func (m *ClassPoW) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ClassPoW) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_ClassPoW.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *ClassPoW) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ClassPoW.Merge(m, src)
+}
+func (m *ClassPoW) XXX_Size() int {
+	return m.Size()
+}
+func (m *ClassPoW) XXX_DiscardUnknown() {
+	xxx_messageInfo_ClassPoW.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ClassPoW proto.InternalMessageInfo
+
+func (m *ClassPoW) GetClass() string {
+	if m != nil {
+		return m.Class
+	}
+	return ""
+}
+
+func (m *ClassPoW) GetPreset() string {
+	if m != nil {
+		return m.Preset
+	}
+	return ""
+}
+
+func (m *ClassPoW) GetExpectedWinners() uint64 {
+	if m != nil {
+		return m.ExpectedWinners
+	}
+	return 0
+}
+
 // Provider is a registered GPU provider with bonded collateral.
 type Provider struct {
 	// address is the provider's account (bech32).
@@ -366,7 +550,7 @@ func (m *Provider) Reset()         { *m = Provider{} }
 func (m *Provider) String() string { return proto.CompactTextString(m) }
 func (*Provider) ProtoMessage()    {}
 func (*Provider) Descriptor() ([]byte, []int) {
-	return fileDescriptor_772ef6441bd8c54b, []int{1}
+	return fileDescriptor_772ef6441bd8c54b, []int{2}
 }
 func (m *Provider) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -488,13 +672,20 @@ type GPU struct {
 	RegisteredHeight int64 `protobuf:"varint,13,opt,name=registered_height,json=registeredHeight,proto3" json:"registered_height,omitempty"`
 	// lease_id is the lease holding a GPU_STATUS_LEASED GPU, otherwise 0.
 	LeaseId uint64 `protobuf:"varint,14,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	// missed_challenges counts proof-of-work challenges missed in a row.
+	MissedChallenges uint32 `protobuf:"varint,15,opt,name=missed_challenges,json=missedChallenges,proto3" json:"missed_challenges,omitempty"`
+	// down is set after missed_challenges_to_down misses in a row: the GPU is not matched and its
+	// lease is not billed until it answers a challenge again.
+	Down bool `protobuf:"varint,16,opt,name=down,proto3" json:"down,omitempty"`
+	// next_challenge_height is the GPU's place in the challenge schedule (0: not scheduled).
+	NextChallengeHeight int64 `protobuf:"varint,17,opt,name=next_challenge_height,json=nextChallengeHeight,proto3" json:"next_challenge_height,omitempty"`
 }
 
 func (m *GPU) Reset()         { *m = GPU{} }
 func (m *GPU) String() string { return proto.CompactTextString(m) }
 func (*GPU) ProtoMessage()    {}
 func (*GPU) Descriptor() ([]byte, []int) {
-	return fileDescriptor_772ef6441bd8c54b, []int{2}
+	return fileDescriptor_772ef6441bd8c54b, []int{3}
 }
 func (m *GPU) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -621,6 +812,27 @@ func (m *GPU) GetLeaseId() uint64 {
 	return 0
 }
 
+func (m *GPU) GetMissedChallenges() uint32 {
+	if m != nil {
+		return m.MissedChallenges
+	}
+	return 0
+}
+
+func (m *GPU) GetDown() bool {
+	if m != nil {
+		return m.Down
+	}
+	return false
+}
+
+func (m *GPU) GetNextChallengeHeight() int64 {
+	if m != nil {
+		return m.NextChallengeHeight
+	}
+	return 0
+}
+
 // Offer is a provider's standing price for GPUs of one class; a provider has at most one
 // offer per class. Leases copy the price, so changing or closing an offer never alters them.
 type Offer struct {
@@ -643,7 +855,7 @@ func (m *Offer) Reset()         { *m = Offer{} }
 func (m *Offer) String() string { return proto.CompactTextString(m) }
 func (*Offer) ProtoMessage()    {}
 func (*Offer) Descriptor() ([]byte, []int) {
-	return fileDescriptor_772ef6441bd8c54b, []int{3}
+	return fileDescriptor_772ef6441bd8c54b, []int{4}
 }
 func (m *Offer) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -771,13 +983,15 @@ type Lease struct {
 	NextEventHeight int64 `protobuf:"varint,18,opt,name=next_event_height,json=nextEventHeight,proto3" json:"next_event_height,omitempty"`
 	// blocks_per_hour is copied from params at creation so a later change cannot re-price billed blocks.
 	BlocksPerHour uint64 `protobuf:"varint,19,opt,name=blocks_per_hour,json=blocksPerHour,proto3" json:"blocks_per_hour,omitempty"`
+	// billing_suspended is set while a leased GPU is down; such blocks are not billed.
+	BillingSuspended bool `protobuf:"varint,20,opt,name=billing_suspended,json=billingSuspended,proto3" json:"billing_suspended,omitempty"`
 }
 
 func (m *Lease) Reset()         { *m = Lease{} }
 func (m *Lease) String() string { return proto.CompactTextString(m) }
 func (*Lease) ProtoMessage()    {}
 func (*Lease) Descriptor() ([]byte, []int) {
-	return fileDescriptor_772ef6441bd8c54b, []int{4}
+	return fileDescriptor_772ef6441bd8c54b, []int{5}
 }
 func (m *Lease) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -939,128 +1153,573 @@ func (m *Lease) GetBlocksPerHour() uint64 {
 	return 0
 }
 
+func (m *Lease) GetBillingSuspended() bool {
+	if m != nil {
+		return m.BillingSuspended
+	}
+	return false
+}
+
+// PowWinner is one winning nonce and its digest.
+type PowWinner struct {
+	Nonce  uint64 `protobuf:"varint,1,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	Digest uint32 `protobuf:"varint,2,opt,name=digest,proto3" json:"digest,omitempty"`
+}
+
+func (m *PowWinner) Reset()         { *m = PowWinner{} }
+func (m *PowWinner) String() string { return proto.CompactTextString(m) }
+func (*PowWinner) ProtoMessage()    {}
+func (*PowWinner) Descriptor() ([]byte, []int) {
+	return fileDescriptor_772ef6441bd8c54b, []int{6}
+}
+func (m *PowWinner) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *PowWinner) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_PowWinner.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *PowWinner) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_PowWinner.Merge(m, src)
+}
+func (m *PowWinner) XXX_Size() int {
+	return m.Size()
+}
+func (m *PowWinner) XXX_DiscardUnknown() {
+	xxx_messageInfo_PowWinner.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_PowWinner proto.InternalMessageInfo
+
+func (m *PowWinner) GetNonce() uint64 {
+	if m != nil {
+		return m.Nonce
+	}
+	return 0
+}
+
+func (m *PowWinner) GetDigest() uint32 {
+	if m != nil {
+		return m.Digest
+	}
+	return 0
+}
+
+// Telemetry summarises the GPU during a challenge window, as its agent read it from NVML.
+type Telemetry struct {
+	// gpu_utilization_pct is the mean GPU utilisation (0-100).
+	GpuUtilizationPct uint32 `protobuf:"varint,1,opt,name=gpu_utilization_pct,json=gpuUtilizationPct,proto3" json:"gpu_utilization_pct,omitempty"`
+	// power_mw is the mean power draw in milliwatts.
+	PowerMw uint64 `protobuf:"varint,2,opt,name=power_mw,json=powerMw,proto3" json:"power_mw,omitempty"`
+	// sm_clock_mhz is the mean SM clock.
+	SmClockMhz uint32 `protobuf:"varint,3,opt,name=sm_clock_mhz,json=smClockMhz,proto3" json:"sm_clock_mhz,omitempty"`
+	// energy_mj is the energy counter's increase over the window, in millijoules.
+	EnergyMj uint64 `protobuf:"varint,4,opt,name=energy_mj,json=energyMj,proto3" json:"energy_mj,omitempty"`
+	// max_temperature_c is the highest GPU temperature seen.
+	MaxTemperatureC uint32 `protobuf:"varint,5,opt,name=max_temperature_c,json=maxTemperatureC,proto3" json:"max_temperature_c,omitempty"`
+	// xid_events counts XID errors seen in the window.
+	XidEvents uint32 `protobuf:"varint,6,opt,name=xid_events,json=xidEvents,proto3" json:"xid_events,omitempty"`
+	// simulated is true when the agent ran without a GPU (CPU backend on a devnet).
+	Simulated bool `protobuf:"varint,7,opt,name=simulated,proto3" json:"simulated,omitempty"`
+}
+
+func (m *Telemetry) Reset()         { *m = Telemetry{} }
+func (m *Telemetry) String() string { return proto.CompactTextString(m) }
+func (*Telemetry) ProtoMessage()    {}
+func (*Telemetry) Descriptor() ([]byte, []int) {
+	return fileDescriptor_772ef6441bd8c54b, []int{7}
+}
+func (m *Telemetry) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Telemetry) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Telemetry.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Telemetry) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Telemetry.Merge(m, src)
+}
+func (m *Telemetry) XXX_Size() int {
+	return m.Size()
+}
+func (m *Telemetry) XXX_DiscardUnknown() {
+	xxx_messageInfo_Telemetry.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Telemetry proto.InternalMessageInfo
+
+func (m *Telemetry) GetGpuUtilizationPct() uint32 {
+	if m != nil {
+		return m.GpuUtilizationPct
+	}
+	return 0
+}
+
+func (m *Telemetry) GetPowerMw() uint64 {
+	if m != nil {
+		return m.PowerMw
+	}
+	return 0
+}
+
+func (m *Telemetry) GetSmClockMhz() uint32 {
+	if m != nil {
+		return m.SmClockMhz
+	}
+	return 0
+}
+
+func (m *Telemetry) GetEnergyMj() uint64 {
+	if m != nil {
+		return m.EnergyMj
+	}
+	return 0
+}
+
+func (m *Telemetry) GetMaxTemperatureC() uint32 {
+	if m != nil {
+		return m.MaxTemperatureC
+	}
+	return 0
+}
+
+func (m *Telemetry) GetXidEvents() uint32 {
+	if m != nil {
+		return m.XidEvents
+	}
+	return 0
+}
+
+func (m *Telemetry) GetSimulated() bool {
+	if m != nil {
+		return m.Simulated
+	}
+	return false
+}
+
+// Challenge asks one GPU to search a seed for proof-of-work winners within a window.
+type Challenge struct {
+	Id       uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	GpuId    uint64 `protobuf:"varint,2,opt,name=gpu_id,json=gpuId,proto3" json:"gpu_id,omitempty"`
+	Provider string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	GpuUuid  string `protobuf:"bytes,4,opt,name=gpu_uuid,json=gpuUuid,proto3" json:"gpu_uuid,omitempty"`
+	Class    string `protobuf:"bytes,5,opt,name=class,proto3" json:"class,omitempty"`
+	// preset names the pkg/pow parameters of the class.
+	Preset string `protobuf:"bytes,6,opt,name=preset,proto3" json:"preset,omitempty"`
+	// seed and table_seed define the work (pkg/pow ChallengeSeed and TableSeed).
+	Seed         []byte `protobuf:"bytes,7,opt,name=seed,proto3" json:"seed,omitempty"`
+	TableSeed    []byte `protobuf:"bytes,8,opt,name=table_seed,json=tableSeed,proto3" json:"table_seed,omitempty"`
+	IssuedHeight int64  `protobuf:"varint,9,opt,name=issued_height,json=issuedHeight,proto3" json:"issued_height,omitempty"`
+	// deadline_height is the last height at which submit-work is accepted.
+	DeadlineHeight  int64          `protobuf:"varint,10,opt,name=deadline_height,json=deadlineHeight,proto3" json:"deadline_height,omitempty"`
+	State           ChallengeState `protobuf:"varint,11,opt,name=state,proto3,enum=thalamus.compute.v1.ChallengeState" json:"state,omitempty"`
+	NoncesTried     uint64         `protobuf:"varint,12,opt,name=nonces_tried,json=noncesTried,proto3" json:"nonces_tried,omitempty"`
+	Winners         []PowWinner    `protobuf:"bytes,13,rep,name=winners,proto3" json:"winners"`
+	Telemetry       Telemetry      `protobuf:"bytes,14,opt,name=telemetry,proto3" json:"telemetry"`
+	SubmittedHeight int64          `protobuf:"varint,15,opt,name=submitted_height,json=submittedHeight,proto3" json:"submitted_height,omitempty"`
+	// expected_winners is the class's calibration when the challenge was issued.
+	ExpectedWinners uint64 `protobuf:"varint,16,opt,name=expected_winners,json=expectedWinners,proto3" json:"expected_winners,omitempty"`
+}
+
+func (m *Challenge) Reset()         { *m = Challenge{} }
+func (m *Challenge) String() string { return proto.CompactTextString(m) }
+func (*Challenge) ProtoMessage()    {}
+func (*Challenge) Descriptor() ([]byte, []int) {
+	return fileDescriptor_772ef6441bd8c54b, []int{8}
+}
+func (m *Challenge) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Challenge) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Challenge.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Challenge) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Challenge.Merge(m, src)
+}
+func (m *Challenge) XXX_Size() int {
+	return m.Size()
+}
+func (m *Challenge) XXX_DiscardUnknown() {
+	xxx_messageInfo_Challenge.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Challenge proto.InternalMessageInfo
+
+func (m *Challenge) GetId() uint64 {
+	if m != nil {
+		return m.Id
+	}
+	return 0
+}
+
+func (m *Challenge) GetGpuId() uint64 {
+	if m != nil {
+		return m.GpuId
+	}
+	return 0
+}
+
+func (m *Challenge) GetProvider() string {
+	if m != nil {
+		return m.Provider
+	}
+	return ""
+}
+
+func (m *Challenge) GetGpuUuid() string {
+	if m != nil {
+		return m.GpuUuid
+	}
+	return ""
+}
+
+func (m *Challenge) GetClass() string {
+	if m != nil {
+		return m.Class
+	}
+	return ""
+}
+
+func (m *Challenge) GetPreset() string {
+	if m != nil {
+		return m.Preset
+	}
+	return ""
+}
+
+func (m *Challenge) GetSeed() []byte {
+	if m != nil {
+		return m.Seed
+	}
+	return nil
+}
+
+func (m *Challenge) GetTableSeed() []byte {
+	if m != nil {
+		return m.TableSeed
+	}
+	return nil
+}
+
+func (m *Challenge) GetIssuedHeight() int64 {
+	if m != nil {
+		return m.IssuedHeight
+	}
+	return 0
+}
+
+func (m *Challenge) GetDeadlineHeight() int64 {
+	if m != nil {
+		return m.DeadlineHeight
+	}
+	return 0
+}
+
+func (m *Challenge) GetState() ChallengeState {
+	if m != nil {
+		return m.State
+	}
+	return CHALLENGE_STATE_UNSPECIFIED
+}
+
+func (m *Challenge) GetNoncesTried() uint64 {
+	if m != nil {
+		return m.NoncesTried
+	}
+	return 0
+}
+
+func (m *Challenge) GetWinners() []PowWinner {
+	if m != nil {
+		return m.Winners
+	}
+	return nil
+}
+
+func (m *Challenge) GetTelemetry() Telemetry {
+	if m != nil {
+		return m.Telemetry
+	}
+	return Telemetry{}
+}
+
+func (m *Challenge) GetSubmittedHeight() int64 {
+	if m != nil {
+		return m.SubmittedHeight
+	}
+	return 0
+}
+
+func (m *Challenge) GetExpectedWinners() uint64 {
+	if m != nil {
+		return m.ExpectedWinners
+	}
+	return 0
+}
+
+// PowEpoch is the current proof-of-work epoch: its start and block hash seed the layer tables.
+type PowEpoch struct {
+	Number      uint64 `protobuf:"varint,1,opt,name=number,proto3" json:"number,omitempty"`
+	StartHeight int64  `protobuf:"varint,2,opt,name=start_height,json=startHeight,proto3" json:"start_height,omitempty"`
+	BlockHash   []byte `protobuf:"bytes,3,opt,name=block_hash,json=blockHash,proto3" json:"block_hash,omitempty"`
+}
+
+func (m *PowEpoch) Reset()         { *m = PowEpoch{} }
+func (m *PowEpoch) String() string { return proto.CompactTextString(m) }
+func (*PowEpoch) ProtoMessage()    {}
+func (*PowEpoch) Descriptor() ([]byte, []int) {
+	return fileDescriptor_772ef6441bd8c54b, []int{9}
+}
+func (m *PowEpoch) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *PowEpoch) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_PowEpoch.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *PowEpoch) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_PowEpoch.Merge(m, src)
+}
+func (m *PowEpoch) XXX_Size() int {
+	return m.Size()
+}
+func (m *PowEpoch) XXX_DiscardUnknown() {
+	xxx_messageInfo_PowEpoch.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_PowEpoch proto.InternalMessageInfo
+
+func (m *PowEpoch) GetNumber() uint64 {
+	if m != nil {
+		return m.Number
+	}
+	return 0
+}
+
+func (m *PowEpoch) GetStartHeight() int64 {
+	if m != nil {
+		return m.StartHeight
+	}
+	return 0
+}
+
+func (m *PowEpoch) GetBlockHash() []byte {
+	if m != nil {
+		return m.BlockHash
+	}
+	return nil
+}
+
 func init() {
 	proto.RegisterEnum("thalamus.compute.v1.ProviderStatus", ProviderStatus_name, ProviderStatus_value)
 	proto.RegisterEnum("thalamus.compute.v1.GPUStatus", GPUStatus_name, GPUStatus_value)
 	proto.RegisterEnum("thalamus.compute.v1.AttestationTier", AttestationTier_name, AttestationTier_value)
 	proto.RegisterEnum("thalamus.compute.v1.LeaseState", LeaseState_name, LeaseState_value)
 	proto.RegisterEnum("thalamus.compute.v1.LeaseCloseReason", LeaseCloseReason_name, LeaseCloseReason_value)
+	proto.RegisterEnum("thalamus.compute.v1.ChallengeState", ChallengeState_name, ChallengeState_value)
 	proto.RegisterType((*Params)(nil), "thalamus.compute.v1.Params")
+	proto.RegisterType((*ClassPoW)(nil), "thalamus.compute.v1.ClassPoW")
 	proto.RegisterType((*Provider)(nil), "thalamus.compute.v1.Provider")
 	proto.RegisterType((*GPU)(nil), "thalamus.compute.v1.GPU")
 	proto.RegisterType((*Offer)(nil), "thalamus.compute.v1.Offer")
 	proto.RegisterType((*Lease)(nil), "thalamus.compute.v1.Lease")
+	proto.RegisterType((*PowWinner)(nil), "thalamus.compute.v1.PowWinner")
+	proto.RegisterType((*Telemetry)(nil), "thalamus.compute.v1.Telemetry")
+	proto.RegisterType((*Challenge)(nil), "thalamus.compute.v1.Challenge")
+	proto.RegisterType((*PowEpoch)(nil), "thalamus.compute.v1.PowEpoch")
 }
 
 func init() { proto.RegisterFile("thalamus/compute/v1/types.proto", fileDescriptor_772ef6441bd8c54b) }
 
 var fileDescriptor_772ef6441bd8c54b = []byte{
-	// 1680 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xa4, 0x57, 0x4f, 0x6f, 0x23, 0x49,
-	0x15, 0x8f, 0xff, 0xc4, 0xb1, 0x5f, 0xc6, 0x4e, 0xa7, 0x36, 0x93, 0x71, 0x32, 0x8c, 0x93, 0xcd,
-	0x90, 0x25, 0x93, 0xd5, 0xd8, 0x4c, 0x58, 0x56, 0xb0, 0x70, 0xe9, 0xd8, 0x9d, 0x4c, 0x83, 0xd7,
-	0x36, 0xd5, 0x76, 0x16, 0x10, 0x52, 0xab, 0xdc, 0x5d, 0xeb, 0x94, 0xe2, 0xfe, 0xa3, 0xfe, 0x93,
-	0xc9, 0x7c, 0x03, 0x84, 0x84, 0xc4, 0x85, 0x4f, 0xc0, 0x05, 0x6e, 0x7b, 0x58, 0xf1, 0x0d, 0x90,
-	0xf6, 0xb8, 0x5a, 0x2e, 0x88, 0xc3, 0x0a, 0xcd, 0x1c, 0xf6, 0x63, 0x80, 0xaa, 0xaa, 0xdd, 0xf6,
-	0x38, 0x3d, 0xcb, 0x0c, 0x5c, 0x2c, 0xd7, 0xef, 0xfd, 0xde, 0xab, 0x7a, 0xef, 0xf7, 0x5e, 0x95,
-	0x0d, 0x7b, 0xd1, 0x25, 0x99, 0x12, 0x27, 0x0e, 0x5b, 0x96, 0xe7, 0xf8, 0x71, 0x44, 0x5b, 0xd7,
-	0x4f, 0x5a, 0xd1, 0x73, 0x9f, 0x86, 0x4d, 0x3f, 0xf0, 0x22, 0x0f, 0xbd, 0x33, 0x23, 0x34, 0x13,
-	0x42, 0xf3, 0xfa, 0xc9, 0xee, 0x26, 0x71, 0x98, 0xeb, 0xb5, 0xc4, 0xa7, 0xe4, 0xed, 0x36, 0x2c,
-	0x2f, 0x74, 0xbc, 0xb0, 0x35, 0x26, 0x21, 0x8f, 0x31, 0xa6, 0x11, 0x79, 0xd2, 0xb2, 0x3c, 0xe6,
-	0x26, 0xf6, 0x1d, 0x69, 0x37, 0xc5, 0xaa, 0x25, 0x17, 0x89, 0x69, 0x6b, 0xe2, 0x4d, 0x3c, 0x89,
-	0xf3, 0x6f, 0x12, 0x3d, 0xf8, 0x6b, 0x11, 0x4a, 0x03, 0x12, 0x10, 0x27, 0x44, 0xbf, 0x81, 0x7b,
-	0x0e, 0x73, 0xb9, 0xeb, 0x35, 0xb3, 0x69, 0x60, 0x5a, 0xde, 0x74, 0x4a, 0x22, 0x1a, 0x90, 0x69,
-	0x3d, 0xb7, 0x9f, 0x3b, 0x5a, 0x3f, 0xd9, 0x69, 0x26, 0x01, 0xf9, 0xee, 0xcd, 0x64, 0xf7, 0x66,
-	0xdb, 0x63, 0xee, 0x69, 0xe5, 0x8b, 0xaf, 0xf7, 0x56, 0xfe, 0xfc, 0xcd, 0x67, 0xc7, 0x39, 0x7c,
-	0xd7, 0x61, 0xee, 0x20, 0x89, 0xd1, 0x4e, 0x43, 0xa0, 0x47, 0xa0, 0xc4, 0xee, 0xd8, 0x73, 0x6d,
-	0xe6, 0x4e, 0xcc, 0xf1, 0xd4, 0xb3, 0xae, 0xc2, 0x7a, 0x7e, 0x3f, 0x77, 0x54, 0xc4, 0x1b, 0x29,
-	0x7e, 0x2a, 0x60, 0xf4, 0x04, 0xee, 0x3a, 0xe4, 0xc6, 0x9c, 0xf8, 0x71, 0x68, 0xfa, 0x34, 0x48,
-	0x4f, 0x54, 0x2f, 0xec, 0xe7, 0x8e, 0xaa, 0x18, 0x39, 0xe4, 0xe6, 0xdc, 0x8f, 0xc3, 0x01, 0x0d,
-	0x66, 0xfb, 0xa0, 0x3d, 0x58, 0x9f, 0xf8, 0xb1, 0x69, 0x4d, 0x49, 0x18, 0xd2, 0xb0, 0x5e, 0xdc,
-	0x2f, 0x1c, 0x55, 0x30, 0x4c, 0xfc, 0xb8, 0x2d, 0x11, 0x64, 0x40, 0x25, 0x22, 0x57, 0xd4, 0x0c,
-	0x48, 0x44, 0xeb, 0xab, 0xfb, 0xb9, 0xa3, 0xca, 0xe9, 0x87, 0xfc, 0xcc, 0xff, 0xfc, 0x7a, 0xef,
-	0xbe, 0xcc, 0x2a, 0xb4, 0xaf, 0x9a, 0xcc, 0x6b, 0x39, 0x24, 0xba, 0x6c, 0x76, 0xe9, 0x84, 0x58,
-	0xcf, 0x3b, 0xd4, 0xfa, 0xea, 0xf3, 0xc7, 0x90, 0x24, 0xdd, 0xa1, 0x96, 0x4c, 0xb0, 0xcc, 0x03,
-	0x61, 0x12, 0x51, 0x74, 0x04, 0x0a, 0xaf, 0xd8, 0x94, 0x92, 0x90, 0xce, 0x72, 0x2a, 0x89, 0x9c,
-	0x6a, 0x0e, 0x73, 0xbb, 0x1c, 0x4e, 0x52, 0x7a, 0x17, 0xee, 0x4c, 0x02, 0x62, 0xa5, 0xac, 0x35,
-	0xc1, 0x5a, 0x17, 0x58, 0x42, 0xf9, 0x31, 0xec, 0xf0, 0xac, 0x43, 0x1a, 0x45, 0x53, 0xea, 0x50,
-	0x37, 0x92, 0xc9, 0x0b, 0x87, 0x7a, 0x59, 0x64, 0xbe, 0xed, 0x90, 0x1b, 0x63, 0x6e, 0x1f, 0xd0,
-	0x40, 0xf8, 0xa2, 0x63, 0xd8, 0x64, 0x2e, 0x8b, 0x18, 0x99, 0xf2, 0xa2, 0x99, 0xa1, 0xe5, 0x05,
-	0xb4, 0x5e, 0x11, 0x2e, 0x1b, 0x89, 0xe1, 0xdc, 0x8f, 0x0d, 0x0e, 0xa3, 0xf7, 0x60, 0x43, 0x9e,
-	0x41, 0x44, 0xbf, 0xf4, 0xe2, 0xa0, 0x0e, 0xe2, 0x30, 0x55, 0x09, 0x0f, 0x68, 0xf0, 0xd4, 0x8b,
-	0x83, 0x8f, 0x1a, 0xbf, 0xfb, 0xe6, 0xb3, 0xe3, 0x9d, 0xb4, 0x6f, 0x6f, 0xd2, 0xce, 0x95, 0xdd,
-	0x72, 0xf0, 0xc7, 0x02, 0x94, 0xd3, 0xf2, 0x9f, 0xc0, 0x1a, 0xb1, 0xed, 0x80, 0x86, 0xa1, 0x68,
-	0x95, 0xca, 0x69, 0xfd, 0xab, 0xcf, 0x1f, 0x6f, 0x25, 0x85, 0x53, 0xa5, 0xc5, 0x88, 0x02, 0xe6,
-	0x4e, 0xf0, 0x8c, 0x88, 0xea, 0xb0, 0xe6, 0x78, 0x2e, 0xbb, 0xa2, 0x81, 0xe8, 0x83, 0x0a, 0x9e,
-	0x2d, 0xd1, 0x2e, 0x94, 0xa9, 0x6b, 0xfb, 0x1e, 0x73, 0x23, 0x21, 0x79, 0x05, 0xa7, 0x6b, 0xb4,
-	0x0d, 0xa5, 0x80, 0x4e, 0x98, 0xe7, 0xd6, 0x8b, 0xc2, 0x92, 0xac, 0x50, 0x07, 0x60, 0xa1, 0x5f,
-	0x57, 0xdf, 0xa2, 0x5f, 0x17, 0xfc, 0xd0, 0x4f, 0xa0, 0x14, 0x46, 0x24, 0x8a, 0xa5, 0x8c, 0xb5,
-	0x93, 0x87, 0xcd, 0x8c, 0xb9, 0x6c, 0xce, 0xd2, 0x36, 0x04, 0x15, 0x27, 0x2e, 0xe8, 0x23, 0xd8,
-	0x99, 0x77, 0x38, 0xa7, 0x4f, 0x69, 0x44, 0xcd, 0x4b, 0xca, 0x26, 0x97, 0x91, 0x10, 0xbc, 0x80,
-	0xef, 0xa5, 0x84, 0x76, 0x62, 0x7f, 0x2a, 0xcc, 0xe8, 0x3e, 0x54, 0x44, 0xff, 0x7a, 0xb1, 0x1b,
-	0x25, 0x62, 0x97, 0x79, 0xf7, 0xf2, 0x35, 0x7a, 0x1f, 0x36, 0x79, 0x96, 0x61, 0x44, 0x03, 0x6a,
-	0xcf, 0x02, 0x56, 0x44, 0x40, 0x65, 0x6e, 0x90, 0x91, 0x0e, 0xfe, 0x5d, 0x80, 0xc2, 0xf9, 0x60,
-	0x84, 0x6a, 0x90, 0x67, 0xb6, 0x50, 0xa3, 0x88, 0xf3, 0xcc, 0x46, 0x08, 0x8a, 0x71, 0xcc, 0xec,
-	0xa4, 0xd6, 0xe2, 0x3b, 0xfa, 0x00, 0xca, 0xaf, 0xcc, 0xd6, 0xb7, 0xe9, 0x96, 0x32, 0xd1, 0x16,
-	0xac, 0x3a, 0x9e, 0x4d, 0xa7, 0x89, 0x02, 0x72, 0xc1, 0x51, 0x31, 0x7d, 0x72, 0xb8, 0xb0, 0x5c,
-	0xa0, 0x07, 0x00, 0x0e, 0x75, 0xbc, 0xe0, 0xb9, 0xe9, 0xb0, 0x71, 0x32, 0x1b, 0x15, 0x89, 0x7c,
-	0xcc, 0xc6, 0xe8, 0x00, 0xaa, 0xbe, 0xc5, 0x4c, 0x9b, 0x5e, 0x33, 0x8b, 0x9a, 0xcc, 0x16, 0x65,
-	0xaa, 0xe2, 0x75, 0xdf, 0x62, 0x1d, 0x81, 0xe9, 0x36, 0x3a, 0x84, 0x9a, 0x1d, 0xb0, 0x6b, 0x1a,
-	0x98, 0xd7, 0x34, 0x08, 0xb9, 0xf2, 0x65, 0xb1, 0x43, 0x55, 0xa2, 0x17, 0x12, 0xe4, 0x13, 0x66,
-	0xc5, 0x36, 0x49, 0x49, 0x15, 0x41, 0x5a, 0xe7, 0xd8, 0x8c, 0xd2, 0x07, 0x85, 0x44, 0x11, 0xe5,
-	0x72, 0x31, 0xcf, 0x35, 0x23, 0x46, 0x65, 0xef, 0xd7, 0x4e, 0xbe, 0x9b, 0xa9, 0xb3, 0x3a, 0x27,
-	0x0f, 0x19, 0x0d, 0xf0, 0x06, 0x79, 0x15, 0x40, 0x1f, 0xa6, 0xed, 0xb2, 0x2e, 0xc2, 0x34, 0x32,
-	0xc3, 0x9c, 0x0f, 0x46, 0x4b, 0x9d, 0xb2, 0x05, 0xab, 0x72, 0x46, 0xef, 0x88, 0x74, 0xe5, 0x22,
-	0x5b, 0xe6, 0x6a, 0xb6, 0xcc, 0x68, 0x07, 0xca, 0xf2, 0xda, 0x61, 0x76, 0xbd, 0x26, 0xca, 0xba,
-	0x26, 0xd6, 0xba, 0x7d, 0xf0, 0x22, 0x0f, 0xab, 0xfd, 0x4f, 0x3f, 0xa5, 0xc1, 0xad, 0x1e, 0x58,
-	0xd4, 0x3b, 0xff, 0x36, 0x7a, 0x4b, 0x65, 0x0b, 0x8b, 0xca, 0xfe, 0x02, 0x90, 0x1f, 0x70, 0xd5,
-	0xf8, 0x35, 0xc2, 0x7b, 0x57, 0x5c, 0x25, 0xc5, 0xb7, 0x18, 0xbc, 0x0d, 0xe1, 0x3f, 0xa0, 0xc1,
-	0xb9, 0x1f, 0xf3, 0x2b, 0x87, 0x5f, 0x4d, 0xf3, 0xeb, 0x94, 0x87, 0x93, 0xcd, 0x54, 0xc5, 0xd5,
-	0xd9, 0x6d, 0xca, 0x69, 0xa1, 0xe0, 0x91, 0x9b, 0x57, 0x78, 0xa5, 0x84, 0x47, 0x6e, 0x16, 0x78,
-	0x08, 0x8a, 0xfc, 0x0d, 0x49, 0x9a, 0x4a, 0x7c, 0xe7, 0xdd, 0x64, 0x05, 0x94, 0x44, 0xf3, 0x0a,
-	0x97, 0x45, 0x85, 0xab, 0x09, 0x9a, 0x94, 0x77, 0x0f, 0xd6, 0x45, 0x78, 0x5b, 0xbc, 0x42, 0xc9,
-	0x5d, 0x0a, 0x12, 0xe2, 0x6f, 0xcf, 0xc1, 0xdf, 0x4a, 0xb0, 0x2a, 0xb6, 0xba, 0x55, 0xe4, 0xef,
-	0x43, 0x29, 0xa2, 0x2e, 0x71, 0xa3, 0xff, 0x5a, 0xe2, 0x84, 0xf7, 0x3f, 0x8e, 0xe1, 0x0e, 0x94,
-	0x3d, 0xae, 0x32, 0xef, 0x80, 0xa2, 0xec, 0x00, 0xb1, 0xd6, 0xed, 0xd7, 0xcc, 0xe2, 0x3d, 0x58,
-	0xe3, 0x3a, 0x31, 0x9b, 0x97, 0xab, 0x70, 0x54, 0xc4, 0xa5, 0x89, 0x1f, 0xeb, 0xf6, 0xeb, 0xa4,
-	0x5c, 0xfb, 0x7f, 0xa4, 0xfc, 0x21, 0xac, 0xf2, 0x5e, 0xa7, 0xa2, 0xba, 0xb5, 0x93, 0xbd, 0xcc,
-	0xc1, 0x10, 0xf5, 0xe3, 0xa3, 0x41, 0xb1, 0x64, 0x67, 0xa8, 0x53, 0xc9, 0x52, 0xe7, 0x01, 0x00,
-	0x75, 0x53, 0x0a, 0x08, 0x4a, 0x85, 0xba, 0x33, 0xf3, 0x4f, 0xa1, 0x44, 0x43, 0x2b, 0xf0, 0x9e,
-	0x89, 0xb1, 0x7c, 0xd3, 0x1c, 0x12, 0x1f, 0xf4, 0x23, 0x28, 0xfa, 0x84, 0xd9, 0x62, 0x36, 0xdf,
-	0xd4, 0x57, 0x78, 0xa0, 0x87, 0x50, 0x1d, 0xb3, 0xe9, 0x94, 0xda, 0xb3, 0x57, 0xbe, 0x2a, 0x64,
-	0xb9, 0x23, 0xc1, 0xe4, 0x99, 0x3f, 0x84, 0x1a, 0xb1, 0xac, 0x20, 0x9e, 0xa7, 0x58, 0x93, 0x29,
-	0x26, 0x68, 0x92, 0xc3, 0x43, 0xa8, 0xfa, 0x24, 0x0e, 0xe7, 0xac, 0x0d, 0xc1, 0xba, 0x23, 0xc1,
-	0x39, 0xc9, 0x9a, 0x7a, 0x0b, 0x24, 0x45, 0x92, 0x24, 0x98, 0x90, 0x9e, 0x82, 0x5c, 0x9b, 0x01,
-	0x25, 0xa1, 0xe7, 0xd6, 0x37, 0x85, 0x22, 0x87, 0xaf, 0x57, 0xa4, 0xcd, 0xd9, 0x58, 0x90, 0xf1,
-	0xba, 0x35, 0x5f, 0xf0, 0x9f, 0x19, 0x2e, 0xbd, 0x89, 0x4c, 0x7a, 0x4d, 0xdd, 0x68, 0xb6, 0x25,
-	0x12, 0x5b, 0x6e, 0x70, 0x83, 0xc6, 0xf1, 0x64, 0xd7, 0x8c, 0x9f, 0x19, 0xef, 0x64, 0xfc, 0xcc,
-	0x38, 0x0e, 0xa0, 0xf6, 0xea, 0x73, 0x8a, 0xf6, 0xe0, 0xfe, 0x00, 0xf7, 0x2f, 0xf4, 0x8e, 0x86,
-	0x4d, 0x63, 0xa8, 0x0e, 0x47, 0x86, 0x39, 0xea, 0x19, 0x03, 0xad, 0xad, 0x9f, 0xe9, 0x5a, 0x47,
-	0x59, 0x41, 0xbb, 0xb0, 0xbd, 0x4c, 0x50, 0xdb, 0x43, 0xfd, 0x42, 0x53, 0x72, 0xe8, 0x01, 0xec,
-	0xdc, 0x76, 0x3e, 0xed, 0xf7, 0x3a, 0x7a, 0xef, 0x5c, 0xc9, 0xef, 0x16, 0x7f, 0xfb, 0xa7, 0xc6,
-	0xca, 0xf1, 0xef, 0x73, 0x50, 0x49, 0x2f, 0x65, 0x1e, 0xee, 0x7c, 0x30, 0xca, 0xde, 0xaa, 0x0e,
-	0x5b, 0x0b, 0x36, 0xf5, 0x42, 0xd5, 0xbb, 0xea, 0x69, 0x97, 0x6f, 0x74, 0x17, 0x36, 0x17, 0x2c,
-	0x5d, 0x4d, 0x35, 0xb4, 0x8e, 0x92, 0x5f, 0x82, 0x7f, 0xa6, 0xea, 0x5d, 0xad, 0xa3, 0x14, 0xd0,
-	0x36, 0xa0, 0x05, 0x18, 0x6b, 0x43, 0x1d, 0x6b, 0x1d, 0xa5, 0x98, 0x9c, 0xe7, 0x2f, 0x39, 0xd8,
-	0x58, 0x7a, 0x6b, 0xd0, 0x3e, 0x7c, 0x47, 0x1d, 0x0e, 0x35, 0xee, 0xa1, 0xf7, 0x7b, 0xe6, 0x50,
-	0xd7, 0xf0, 0xd2, 0xd9, 0x0e, 0xa0, 0x71, 0x8b, 0x61, 0x68, 0xdd, 0x33, 0x13, 0x6b, 0x83, 0x3e,
-	0x1e, 0x6a, 0x1d, 0x25, 0x97, 0xc9, 0xf9, 0xa4, 0x8f, 0x7f, 0x6e, 0x5e, 0x68, 0x58, 0xc6, 0xc9,
-	0xa3, 0xf7, 0xe0, 0xe0, 0x16, 0xe7, 0xa9, 0x8a, 0x3b, 0x9f, 0xa8, 0x58, 0x33, 0xa5, 0x85, 0xe7,
-	0x90, 0x9c, 0xf5, 0x19, 0xc0, 0x7c, 0x6c, 0xd1, 0x7d, 0xb8, 0x27, 0x52, 0x17, 0x99, 0x69, 0x4b,
-	0x07, 0xdc, 0x06, 0xb4, 0x68, 0x4c, 0x35, 0x5a, 0xc2, 0x07, 0xea, 0x48, 0xd6, 0x6e, 0x09, 0x6f,
-	0x77, 0xfb, 0xc6, 0xc2, 0xc6, 0x7f, 0xcf, 0x83, 0xb2, 0xdc, 0x9e, 0x3c, 0x3f, 0xe9, 0x22, 0xc8,
-	0x26, 0xd6, 0x54, 0xa3, 0xdf, 0xbb, 0x5d, 0xa7, 0x0c, 0xce, 0x50, 0xeb, 0xa9, 0xbd, 0xa1, 0xd9,
-	0xe9, 0xf7, 0xf8, 0x91, 0x1e, 0xc3, 0xa3, 0xec, 0x38, 0xea, 0x50, 0x37, 0xce, 0xd4, 0xf6, 0xb0,
-	0x8f, 0x7f, 0x65, 0x1a, 0x1a, 0xbe, 0xd0, 0xdb, 0x9a, 0x92, 0x47, 0xef, 0xc3, 0xf7, 0x32, 0xe8,
-	0x69, 0xe3, 0x7d, 0xac, 0xea, 0x3d, 0x11, 0xbf, 0xad, 0x29, 0x05, 0xf4, 0x10, 0xf6, 0x5e, 0xbf,
-	0xbf, 0x7a, 0x3a, 0x32, 0x34, 0xa5, 0x88, 0x1e, 0xc1, 0x61, 0x06, 0x49, 0xef, 0x19, 0xa3, 0xb3,
-	0x33, 0xbd, 0xad, 0x6b, 0xbd, 0xa1, 0x79, 0x36, 0xea, 0x75, 0x0c, 0x65, 0x15, 0x35, 0x60, 0x37,
-	0x83, 0xaa, 0xfd, 0x72, 0x20, 0x7a, 0xaa, 0x84, 0x0e, 0xe1, 0xdd, 0x6f, 0x3b, 0xdc, 0x99, 0x3a,
-	0xea, 0x0e, 0x95, 0x35, 0x59, 0xd5, 0xd3, 0xde, 0x17, 0x2f, 0x1a, 0xb9, 0x2f, 0x5f, 0x34, 0x72,
-	0xff, 0x7a, 0xd1, 0xc8, 0xfd, 0xe1, 0x65, 0x63, 0xe5, 0xcb, 0x97, 0x8d, 0x95, 0x7f, 0xbc, 0x6c,
-	0xac, 0xfc, 0xfa, 0x83, 0x09, 0x8b, 0x2e, 0xe3, 0x31, 0xbf, 0x1d, 0x5a, 0xb3, 0xab, 0xe2, 0xb1,
-	0x4b, 0xa3, 0x67, 0x5e, 0x70, 0xd5, 0xca, 0xf8, 0x5b, 0x20, 0xfe, 0xcd, 0x8e, 0x4b, 0xe2, 0x5f,
-	0xe5, 0x0f, 0xfe, 0x13, 0x00, 0x00, 0xff, 0xff, 0x04, 0x50, 0x03, 0x61, 0xf1, 0x0e, 0x00, 0x00,
+	// 2463 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xa4, 0x58, 0x4d, 0x6f, 0x1b, 0xd7,
+	0xd5, 0x36, 0x25, 0x8a, 0xe2, 0x1c, 0x8a, 0xd4, 0xe8, 0x5a, 0xb6, 0x29, 0x39, 0x96, 0x14, 0xf9,
+	0x75, 0xa2, 0x38, 0xb0, 0xf4, 0x5a, 0x4d, 0xd3, 0x26, 0xed, 0x86, 0x22, 0x47, 0x32, 0x5b, 0x89,
+	0x64, 0x87, 0xa4, 0xdc, 0x16, 0x05, 0x06, 0xc3, 0x99, 0x6b, 0xf2, 0xc6, 0x9c, 0x0f, 0xcc, 0x87,
+	0x28, 0xe7, 0x17, 0x14, 0x05, 0x0a, 0x74, 0xd3, 0x5f, 0x90, 0x4d, 0xbb, 0xcb, 0x22, 0x3f, 0x22,
+	0xcb, 0x20, 0xdd, 0x14, 0x5d, 0x04, 0x85, 0xb3, 0xc8, 0xbe, 0xe8, 0xba, 0x28, 0xee, 0xb9, 0x77,
+	0x86, 0x14, 0x35, 0x4e, 0xe3, 0x64, 0x23, 0xf0, 0x3e, 0xe7, 0xb9, 0x67, 0xee, 0xf9, 0xb8, 0xcf,
+	0x9c, 0x11, 0x6c, 0x47, 0x23, 0x73, 0x6c, 0x3a, 0x71, 0x78, 0x60, 0x79, 0x8e, 0x1f, 0x47, 0xf4,
+	0xe0, 0xe2, 0xf1, 0x41, 0xf4, 0xc2, 0xa7, 0xe1, 0xbe, 0x1f, 0x78, 0x91, 0x47, 0x6e, 0x26, 0x84,
+	0x7d, 0x49, 0xd8, 0xbf, 0x78, 0xbc, 0xb9, 0x66, 0x3a, 0xcc, 0xf5, 0x0e, 0xf0, 0xaf, 0xe0, 0x6d,
+	0x6e, 0x59, 0x5e, 0xe8, 0x78, 0xe1, 0xc1, 0xc0, 0x0c, 0xb9, 0x8f, 0x01, 0x8d, 0xcc, 0xc7, 0x07,
+	0x96, 0xc7, 0x5c, 0x69, 0xdf, 0x10, 0x76, 0x03, 0x57, 0x07, 0x62, 0x21, 0x4d, 0xeb, 0x43, 0x6f,
+	0xe8, 0x09, 0x9c, 0xff, 0x12, 0xe8, 0xee, 0x27, 0x45, 0x28, 0x74, 0xcc, 0xc0, 0x74, 0x42, 0xf2,
+	0x3b, 0xb8, 0xe3, 0x30, 0x97, 0x6f, 0xbd, 0x60, 0x36, 0x0d, 0x0c, 0xcb, 0x1b, 0x8f, 0xcd, 0x88,
+	0x06, 0xe6, 0xb8, 0x9a, 0xdb, 0xc9, 0xed, 0x95, 0x0e, 0x37, 0xf6, 0xa5, 0x43, 0xfe, 0xf4, 0x7d,
+	0xf9, 0xf4, 0xfd, 0xba, 0xc7, 0xdc, 0x23, 0xe5, 0xf3, 0xaf, 0xb6, 0x6f, 0xfc, 0xe5, 0x9b, 0x4f,
+	0x1f, 0xe6, 0xf4, 0x5b, 0x0e, 0x73, 0x3b, 0xd2, 0x47, 0x3d, 0x75, 0x41, 0xde, 0x01, 0x35, 0x76,
+	0x07, 0x9e, 0x6b, 0x33, 0x77, 0x68, 0x0c, 0xc6, 0x9e, 0xf5, 0x3c, 0xac, 0x2e, 0xec, 0xe4, 0xf6,
+	0xf2, 0xfa, 0x6a, 0x8a, 0x1f, 0x21, 0x4c, 0x1e, 0xc3, 0x2d, 0xc7, 0xbc, 0x34, 0x86, 0x7e, 0x1c,
+	0x1a, 0x3e, 0x0d, 0xd2, 0x13, 0x55, 0x17, 0x77, 0x72, 0x7b, 0x65, 0x9d, 0x38, 0xe6, 0xe5, 0x89,
+	0x1f, 0x87, 0x1d, 0x1a, 0x24, 0xcf, 0x21, 0xdb, 0x50, 0x1a, 0xfa, 0xb1, 0x61, 0x8d, 0xcd, 0x30,
+	0xa4, 0x61, 0x35, 0xbf, 0xb3, 0xb8, 0xa7, 0xe8, 0x30, 0xf4, 0xe3, 0xba, 0x40, 0x48, 0x17, 0x94,
+	0xc8, 0x7c, 0x4e, 0x8d, 0xc0, 0x8c, 0x68, 0x75, 0x69, 0x27, 0xb7, 0xa7, 0x1c, 0xbd, 0xcf, 0xcf,
+	0xfc, 0x8f, 0xaf, 0xb6, 0xef, 0x8a, 0xa8, 0x42, 0xfb, 0xf9, 0x3e, 0xf3, 0x0e, 0x1c, 0x33, 0x1a,
+	0xed, 0x9f, 0xd2, 0xa1, 0x69, 0xbd, 0x68, 0x50, 0xeb, 0xcb, 0xcf, 0x1e, 0x81, 0x0c, 0xba, 0x41,
+	0x2d, 0x11, 0x60, 0x91, 0x3b, 0xd2, 0xcd, 0x88, 0x92, 0x3d, 0x50, 0x79, 0xc6, 0xc6, 0xd4, 0x0c,
+	0x69, 0x12, 0x53, 0x01, 0x63, 0xaa, 0x38, 0xcc, 0x3d, 0xe5, 0xb0, 0x0c, 0xe9, 0x4d, 0x58, 0x19,
+	0x06, 0xa6, 0x95, 0xb2, 0x96, 0x91, 0x55, 0x42, 0x4c, 0x52, 0x3e, 0x80, 0x0d, 0x1e, 0x75, 0x48,
+	0xa3, 0x68, 0x4c, 0x1d, 0xea, 0x46, 0x22, 0x78, 0xdc, 0x50, 0x2d, 0x62, 0xe4, 0xb7, 0x1d, 0xf3,
+	0xb2, 0x3b, 0xb5, 0x77, 0x68, 0x80, 0x7b, 0xc9, 0x43, 0x58, 0x63, 0x2e, 0x8b, 0x98, 0x39, 0xe6,
+	0x49, 0x33, 0x42, 0xcb, 0x0b, 0x68, 0x55, 0xc1, 0x2d, 0xab, 0xd2, 0x70, 0xe2, 0xc7, 0x5d, 0x0e,
+	0x93, 0xb7, 0x60, 0x55, 0x9c, 0x01, 0xbd, 0x8f, 0xbc, 0x38, 0xa8, 0x02, 0x1e, 0xa6, 0x2c, 0xe0,
+	0x0e, 0x0d, 0x9e, 0x78, 0x71, 0x40, 0x1e, 0x01, 0xb1, 0x46, 0xe6, 0x78, 0x4c, 0xdd, 0x21, 0x35,
+	0x98, 0x1b, 0xd1, 0xe0, 0xc2, 0x1c, 0x57, 0x4b, 0x48, 0x5d, 0x4b, 0x2d, 0x4d, 0x69, 0xe0, 0xe5,
+	0x9d, 0xd2, 0x27, 0xcc, 0xb5, 0xbd, 0x49, 0x75, 0x45, 0x94, 0x37, 0xc5, 0x9f, 0x22, 0x4c, 0x7e,
+	0x02, 0x55, 0x1e, 0x68, 0x0a, 0xcf, 0xc6, 0x59, 0xc6, 0x43, 0xf3, 0xf2, 0xd7, 0x53, 0x73, 0x1a,
+	0xe6, 0x36, 0x94, 0xf8, 0xc6, 0x09, 0x73, 0x5d, 0x1a, 0x84, 0xd5, 0x0a, 0x72, 0xc1, 0x31, 0x2f,
+	0x9f, 0x0a, 0x04, 0x53, 0xc8, 0xc2, 0x90, 0xda, 0xb3, 0xce, 0x23, 0xcf, 0xb0, 0xbd, 0x89, 0x5b,
+	0x5d, 0x95, 0x29, 0x44, 0xc2, 0xd4, 0x7b, 0xcf, 0x6b, 0x78, 0x13, 0x97, 0x17, 0x08, 0xd3, 0x96,
+	0x9c, 0x5d, 0x45, 0x76, 0x09, 0x31, 0x79, 0xee, 0x3d, 0x50, 0x7d, 0x6f, 0x62, 0x50, 0xdf, 0xb3,
+	0x46, 0x49, 0x1d, 0xd7, 0x44, 0xb5, 0x7d, 0x6f, 0xa2, 0x71, 0x58, 0x96, 0x52, 0x03, 0x05, 0x3b,
+	0xd1, 0xf0, 0xbd, 0x49, 0x95, 0xec, 0x2c, 0xee, 0x95, 0x0e, 0xef, 0xed, 0x67, 0xdc, 0xf0, 0x7d,
+	0xec, 0xce, 0x8e, 0xf7, 0x74, 0xf6, 0xfe, 0x14, 0x2d, 0x01, 0x4e, 0xc8, 0x08, 0xd6, 0x9f, 0x05,
+	0x66, 0x6c, 0x1b, 0xe1, 0xd8, 0x0c, 0x47, 0xc6, 0xb3, 0xc0, 0xb4, 0x22, 0xe6, 0xb9, 0xd5, 0x9b,
+	0x3f, 0xa8, 0x7d, 0x09, 0xfa, 0xec, 0x72, 0x97, 0xc7, 0xd2, 0xe3, 0x87, 0x5b, 0x7f, 0xf8, 0xe6,
+	0xd3, 0x87, 0x1b, 0xa9, 0x48, 0x5d, 0xa6, 0x32, 0x25, 0xa4, 0x61, 0xd7, 0x82, 0x62, 0x72, 0x54,
+	0xb2, 0x0e, 0x4b, 0x78, 0x42, 0x14, 0x05, 0x45, 0x17, 0x0b, 0x72, 0x1b, 0x0a, 0x7e, 0x40, 0x43,
+	0x1a, 0xe1, 0xa5, 0x56, 0x74, 0xb9, 0xe2, 0x7d, 0x41, 0x2f, 0x7d, 0x6a, 0x45, 0xd4, 0x4e, 0x0b,
+	0xb7, 0x28, 0xfa, 0x22, 0xc1, 0x65, 0xf5, 0x76, 0xff, 0xbc, 0x08, 0xc5, 0xf4, 0x42, 0x1f, 0xc2,
+	0xb2, 0x69, 0xdb, 0x01, 0x4d, 0x9e, 0x73, 0x54, 0xfd, 0xf2, 0xb3, 0x47, 0xeb, 0x32, 0x96, 0x9a,
+	0xb0, 0x74, 0xa3, 0x80, 0xb9, 0x43, 0x3d, 0x21, 0x92, 0x2a, 0x2c, 0x3b, 0x9e, 0xcb, 0x9e, 0xd3,
+	0x40, 0x1e, 0x22, 0x59, 0x92, 0x4d, 0x28, 0x52, 0xd7, 0xf6, 0x3d, 0xe6, 0x46, 0xf8, 0x74, 0x45,
+	0x4f, 0xd7, 0xfc, 0xe4, 0x01, 0x1d, 0xf2, 0xbc, 0xe6, 0xc5, 0xc9, 0xc5, 0x8a, 0x34, 0x00, 0x66,
+	0x14, 0x70, 0xe9, 0x35, 0x14, 0x70, 0x66, 0x1f, 0xf9, 0x19, 0x14, 0xc2, 0xc8, 0x8c, 0x62, 0x21,
+	0x0c, 0x95, 0xc3, 0xfb, 0x99, 0x7d, 0x90, 0x84, 0xdd, 0x45, 0xaa, 0x2e, 0xb7, 0x90, 0x0f, 0x61,
+	0x63, 0xaa, 0x99, 0x9c, 0x3e, 0xa6, 0x11, 0x35, 0x46, 0x94, 0x0d, 0x47, 0x11, 0x4a, 0xc8, 0xa2,
+	0x7e, 0x27, 0x25, 0xd4, 0xa5, 0xfd, 0x09, 0x9a, 0xc9, 0x5d, 0x50, 0x50, 0x11, 0xbd, 0xd8, 0x8d,
+	0xa4, 0x7c, 0x14, 0xb9, 0x1e, 0xf2, 0x35, 0x79, 0x17, 0xd6, 0x78, 0x94, 0x61, 0x44, 0x03, 0x6a,
+	0x27, 0x0e, 0x15, 0x74, 0xa8, 0x4e, 0x0d, 0xc2, 0xd3, 0xee, 0xbf, 0xf3, 0xb0, 0x78, 0xd2, 0xe9,
+	0x93, 0x0a, 0x2c, 0x30, 0x1b, 0xab, 0x91, 0xd7, 0x17, 0x98, 0x4d, 0x08, 0xe4, 0xe3, 0x98, 0xd9,
+	0x32, 0xd7, 0xf8, 0x9b, 0xbc, 0x07, 0xc5, 0x2b, 0x6a, 0xfd, 0x6d, 0x75, 0x4b, 0x99, 0xbc, 0xa5,
+	0x1c, 0xcf, 0xa6, 0x63, 0x59, 0x01, 0xb1, 0x98, 0x36, 0xda, 0xd2, 0x6c, 0xa3, 0xdd, 0x03, 0x70,
+	0xa8, 0xe3, 0x05, 0x2f, 0x0c, 0x87, 0x0d, 0xa4, 0xda, 0x2a, 0x02, 0x39, 0x63, 0x03, 0xb2, 0x0b,
+	0x65, 0xdf, 0x62, 0x86, 0x4d, 0x2f, 0x98, 0x45, 0x0d, 0x66, 0x63, 0x9a, 0xca, 0x7a, 0xc9, 0xb7,
+	0x58, 0x03, 0xb1, 0xa6, 0x4d, 0x1e, 0x40, 0xc5, 0x0e, 0xd8, 0x05, 0x0d, 0x8c, 0x0b, 0x1a, 0x84,
+	0xbc, 0xf2, 0x45, 0x7c, 0x42, 0x59, 0xa0, 0xe7, 0x02, 0xe4, 0x92, 0x60, 0xc5, 0xb6, 0x99, 0x92,
+	0x14, 0x24, 0x95, 0x38, 0x96, 0x50, 0xda, 0xa0, 0x9a, 0x51, 0x44, 0x79, 0xb9, 0x98, 0xe7, 0x1a,
+	0x11, 0xa3, 0x42, 0x4d, 0x2b, 0x87, 0xff, 0x97, 0x59, 0xe7, 0xda, 0x94, 0xdc, 0x63, 0x34, 0xd0,
+	0x57, 0xcd, 0xab, 0x00, 0x79, 0x3f, 0x6d, 0x97, 0x12, 0xba, 0xd9, 0xca, 0x74, 0x73, 0xd2, 0xe9,
+	0xcf, 0x75, 0xca, 0x3a, 0x2c, 0x09, 0xd5, 0x5f, 0xc1, 0x70, 0xc5, 0x22, 0xbb, 0xcc, 0xe5, 0xec,
+	0x32, 0x93, 0x0d, 0x28, 0x8a, 0x17, 0x19, 0xb3, 0x51, 0x5a, 0xf3, 0xfa, 0x32, 0xae, 0x9b, 0x36,
+	0xf7, 0x73, 0x4d, 0x57, 0xa5, 0x9e, 0xaa, 0xf3, 0x7a, 0xca, 0xdb, 0x02, 0xf5, 0x96, 0x2b, 0x68,
+	0x51, 0xc7, 0xdf, 0xe4, 0x10, 0x6e, 0xb9, 0xf4, 0x32, 0x9a, 0x6e, 0x4f, 0x0e, 0xb3, 0x86, 0x87,
+	0xb9, 0xc9, 0x8d, 0xa9, 0x0b, 0xd9, 0x76, 0x2f, 0x17, 0x60, 0xa9, 0xfd, 0xec, 0x19, 0x0d, 0xae,
+	0x35, 0xde, 0x6c, 0x93, 0x2d, 0xbc, 0x4e, 0x93, 0x89, 0x76, 0x5a, 0x9c, 0x6d, 0xa7, 0x5f, 0x01,
+	0xf1, 0x03, 0xde, 0x2a, 0xfc, 0x1d, 0xc4, 0x2f, 0x0c, 0xbe, 0x11, 0xf3, 0xaf, 0x71, 0xdb, 0x57,
+	0x71, 0x7f, 0x87, 0x06, 0x27, 0x7e, 0x8c, 0x6f, 0xce, 0xb7, 0x60, 0x75, 0x3a, 0x15, 0x70, 0x77,
+	0xa2, 0x83, 0xcb, 0x7a, 0x39, 0x19, 0x0a, 0x38, 0x2d, 0x44, 0x9e, 0x79, 0x79, 0x85, 0x57, 0x90,
+	0x3c, 0xf3, 0x72, 0x86, 0x47, 0x20, 0xcf, 0x47, 0x21, 0xd9, 0xc9, 0xf8, 0x9b, 0xb7, 0xb0, 0x15,
+	0x50, 0x33, 0x9a, 0x96, 0xb5, 0x88, 0x99, 0x2c, 0x4b, 0x54, 0xd6, 0x74, 0x1b, 0x4a, 0xe8, 0xde,
+	0xc6, 0x61, 0x4a, 0x8e, 0x04, 0x20, 0x20, 0x3e, 0x42, 0xed, 0xfe, 0xab, 0x00, 0x4b, 0xf8, 0xa8,
+	0x6b, 0x49, 0xfe, 0x7f, 0x28, 0x44, 0xd4, 0x35, 0xdd, 0xe8, 0x7f, 0xa6, 0x58, 0xf2, 0xbe, 0xe7,
+	0xdd, 0xdf, 0x80, 0xa2, 0xc7, 0xab, 0xcc, 0xdb, 0x2e, 0x2f, 0xda, 0x0e, 0xd7, 0x4d, 0xfb, 0x15,
+	0x02, 0x70, 0x07, 0x96, 0x79, 0x9d, 0x98, 0xcd, 0xd3, 0xb5, 0xb8, 0x97, 0xd7, 0x0b, 0x43, 0x3f,
+	0x6e, 0xda, 0xaf, 0x2a, 0xe5, 0xf2, 0x0f, 0x29, 0xe5, 0x8f, 0x61, 0x89, 0x5f, 0x30, 0x8a, 0xd9,
+	0xad, 0x1c, 0x6e, 0x67, 0xde, 0x46, 0xcc, 0x1f, 0xbf, 0x8f, 0x54, 0x17, 0xec, 0x8c, 0xea, 0x28,
+	0x59, 0xd5, 0xb9, 0x07, 0x40, 0xdd, 0x94, 0x02, 0x48, 0x51, 0xa8, 0x9b, 0x98, 0x7f, 0x0e, 0x05,
+	0x1a, 0x5a, 0x81, 0x37, 0x41, 0x2d, 0xf8, 0xae, 0x31, 0xc8, 0x3d, 0xe4, 0xa7, 0x90, 0xf7, 0x4d,
+	0x66, 0xa3, 0x20, 0x7c, 0xd7, 0xbd, 0xb8, 0x83, 0xdc, 0x87, 0xf2, 0x80, 0x8d, 0xc7, 0xd4, 0x4e,
+	0x86, 0x9c, 0x32, 0x96, 0x65, 0x45, 0x80, 0x72, 0xc4, 0x79, 0x00, 0x15, 0xd3, 0xb2, 0x82, 0x78,
+	0x1a, 0x62, 0x45, 0x84, 0x28, 0x51, 0x19, 0xc3, 0x7d, 0x28, 0xfb, 0x66, 0x1c, 0x4e, 0x59, 0xab,
+	0xc8, 0x5a, 0x11, 0xe0, 0x94, 0x64, 0x8d, 0xbd, 0x19, 0x92, 0x2a, 0x48, 0x02, 0x94, 0xa4, 0x27,
+	0x20, 0xd6, 0x46, 0x40, 0xcd, 0xd0, 0x73, 0x51, 0x39, 0x2a, 0x87, 0x0f, 0x5e, 0x5d, 0x91, 0x3a,
+	0x67, 0xeb, 0x48, 0xd6, 0x4b, 0xd6, 0x74, 0xc1, 0xa7, 0x65, 0x14, 0x23, 0x7a, 0x41, 0xdd, 0x28,
+	0x79, 0x24, 0xc1, 0x47, 0xae, 0x72, 0x83, 0xc6, 0x71, 0xf9, 0xd4, 0x8c, 0x69, 0xf9, 0x66, 0xd6,
+	0xb4, 0xfc, 0x2e, 0xac, 0xf1, 0xf4, 0xf0, 0xf7, 0x74, 0x18, 0x87, 0x3e, 0x75, 0x6d, 0x6a, 0x57,
+	0xd7, 0x51, 0x01, 0x55, 0x69, 0xe8, 0x26, 0xf8, 0xee, 0x07, 0xa0, 0x74, 0xbc, 0x89, 0x18, 0x7b,
+	0x78, 0x93, 0xbb, 0x9e, 0x6b, 0x51, 0x79, 0xf5, 0xc4, 0x82, 0x0f, 0x25, 0x36, 0x1b, 0xd2, 0x50,
+	0xdc, 0xbe, 0xb2, 0x2e, 0x57, 0xbb, 0xff, 0xc9, 0x81, 0xd2, 0xa3, 0x7c, 0xfe, 0x8f, 0x82, 0x17,
+	0x64, 0x1f, 0x6e, 0xf2, 0x3e, 0x8f, 0x23, 0x36, 0x66, 0x1f, 0x8b, 0x57, 0x90, 0x6f, 0x45, 0xe8,
+	0xa9, 0xac, 0xaf, 0x0d, 0xfd, 0xb8, 0x3f, 0xb5, 0x74, 0x2c, 0x94, 0x78, 0xdf, 0x9b, 0xd0, 0xc0,
+	0x70, 0x26, 0xf2, 0xdb, 0x6b, 0x19, 0xd7, 0x67, 0x13, 0xb2, 0x03, 0x2b, 0xa1, 0x63, 0x58, 0x3c,
+	0x28, 0xc3, 0x19, 0x7d, 0x2c, 0x3f, 0xb5, 0x20, 0x74, 0xea, 0x1c, 0x3a, 0x1b, 0x7d, 0xcc, 0x07,
+	0x0a, 0xea, 0xd2, 0x60, 0xf8, 0xc2, 0x70, 0x3e, 0x92, 0x37, 0xb5, 0x28, 0x80, 0xb3, 0x8f, 0x78,
+	0x4e, 0xb9, 0x96, 0x45, 0xd4, 0xf1, 0x69, 0x60, 0x46, 0x71, 0x40, 0x0d, 0x4b, 0xaa, 0x1e, 0x17,
+	0xb9, 0xde, 0x14, 0xaf, 0xf3, 0xb6, 0xbf, 0x64, 0xb6, 0x48, 0x7f, 0x22, 0x79, 0xca, 0x25, 0xb3,
+	0x31, 0xef, 0x21, 0x79, 0x03, 0x94, 0x90, 0x39, 0x31, 0x1f, 0xa0, 0xc4, 0xdb, 0xbb, 0xa8, 0x4f,
+	0x01, 0x3e, 0x8c, 0x28, 0xe9, 0x9b, 0xe2, 0x9a, 0x68, 0xdd, 0x82, 0x82, 0xd0, 0x06, 0x19, 0xde,
+	0x12, 0x4a, 0xc3, 0xf7, 0x57, 0x26, 0xcc, 0x6e, 0x2c, 0x95, 0x49, 0xd1, 0xb9, 0xf0, 0xf4, 0xf9,
+	0x98, 0x93, 0xad, 0x4c, 0xd3, 0x19, 0xb8, 0x70, 0x65, 0x06, 0x26, 0x90, 0x0f, 0xa9, 0x0c, 0x66,
+	0x45, 0xc7, 0xdf, 0x3c, 0x09, 0x91, 0x39, 0x18, 0x53, 0x03, 0x2d, 0x45, 0xb4, 0x28, 0x88, 0x74,
+	0xb9, 0xf9, 0x3e, 0x94, 0x59, 0x18, 0xc6, 0xf3, 0x02, 0xb2, 0x22, 0x40, 0xd9, 0x9c, 0x6f, 0xc3,
+	0xaa, 0x4d, 0x4d, 0x7b, 0xcc, 0x5c, 0x7a, 0x55, 0x44, 0x2a, 0x09, 0x2c, 0x89, 0x1f, 0x24, 0x32,
+	0x56, 0xfa, 0x96, 0x19, 0x34, 0xcd, 0xea, 0x15, 0x29, 0x7b, 0x13, 0x56, 0xb0, 0x23, 0x43, 0x23,
+	0x0a, 0x18, 0xb5, 0xe5, 0x37, 0x5d, 0x49, 0x60, 0x3d, 0x0e, 0x91, 0x3a, 0x2c, 0x27, 0x93, 0x7d,
+	0x19, 0xbf, 0x75, 0xb2, 0x87, 0x96, 0xb4, 0xe5, 0x67, 0x15, 0x27, 0xd9, 0x49, 0x4e, 0x40, 0x89,
+	0x92, 0xbe, 0x46, 0x29, 0x79, 0x95, 0x9b, 0xb4, 0xfb, 0x67, 0xdd, 0x4c, 0xf7, 0xf2, 0x0f, 0x8e,
+	0x30, 0x1e, 0x38, 0x2c, 0x8a, 0xe6, 0x45, 0x67, 0x35, 0xc5, 0x65, 0x5a, 0xb2, 0xbe, 0x4d, 0xd4,
+	0xec, 0x6f, 0x13, 0x1b, 0x8a, 0x1d, 0xf9, 0x8d, 0xc7, 0xcb, 0xec, 0xc6, 0xce, 0x80, 0x06, 0xb2,
+	0xf1, 0xe4, 0x0a, 0x3f, 0x21, 0x23, 0x33, 0x48, 0x25, 0x65, 0x01, 0x9f, 0x5a, 0x42, 0x6c, 0xaa,
+	0xf8, 0xa8, 0x1b, 0xc6, 0xc8, 0x0c, 0x47, 0xd8, 0x8a, 0x2b, 0xba, 0x82, 0xc8, 0x13, 0x33, 0x1c,
+	0x3d, 0x0c, 0xa0, 0x72, 0xf5, 0x4b, 0x80, 0x6c, 0xc3, 0xdd, 0x8e, 0xde, 0x3e, 0x6f, 0x36, 0x34,
+	0xdd, 0xe8, 0xf6, 0x6a, 0xbd, 0x7e, 0xd7, 0xe8, 0xb7, 0xba, 0x1d, 0xad, 0xde, 0x3c, 0x6e, 0x6a,
+	0x0d, 0xf5, 0x06, 0xd9, 0x84, 0xdb, 0xf3, 0x84, 0x5a, 0xbd, 0xd7, 0x3c, 0xd7, 0xd4, 0x1c, 0xb9,
+	0x07, 0x1b, 0xd7, 0x37, 0x1f, 0xb5, 0x5b, 0x8d, 0x66, 0xeb, 0x44, 0x5d, 0xd8, 0xcc, 0xff, 0xfe,
+	0x93, 0xad, 0x1b, 0x0f, 0xff, 0x98, 0x03, 0x25, 0x9d, 0x27, 0xb9, 0xbb, 0x93, 0x4e, 0x3f, 0xfb,
+	0x51, 0x55, 0x58, 0x9f, 0xb1, 0xd5, 0xce, 0x6b, 0xcd, 0xd3, 0xda, 0xd1, 0x29, 0x7f, 0xd0, 0x2d,
+	0x58, 0x9b, 0xb1, 0x9c, 0x6a, 0xb5, 0xae, 0xd6, 0x50, 0x17, 0xe6, 0xe0, 0x5f, 0xd4, 0x9a, 0xa7,
+	0x5a, 0x43, 0x5d, 0x24, 0xb7, 0x81, 0xcc, 0xc0, 0xba, 0xd6, 0x6b, 0xea, 0x5a, 0x43, 0xcd, 0xcb,
+	0xf3, 0xfc, 0x35, 0x07, 0xab, 0x73, 0x63, 0x32, 0xd9, 0x81, 0x37, 0x6a, 0xbd, 0x9e, 0xc6, 0x77,
+	0x34, 0xdb, 0x2d, 0xa3, 0xd7, 0xd4, 0xf4, 0xb9, 0xb3, 0xed, 0xc2, 0xd6, 0x35, 0x46, 0x57, 0x3b,
+	0x3d, 0x36, 0x74, 0xad, 0xd3, 0xd6, 0x7b, 0x5a, 0x43, 0xcd, 0x65, 0x72, 0x9e, 0xb6, 0xf5, 0x5f,
+	0x1a, 0xe7, 0x9a, 0x2e, 0xfc, 0x2c, 0x90, 0xb7, 0x60, 0xf7, 0x1a, 0xe7, 0x49, 0x4d, 0x6f, 0x3c,
+	0xad, 0xe9, 0x9a, 0x21, 0x2c, 0x3c, 0x06, 0x79, 0xd6, 0x09, 0xc0, 0xf4, 0xe5, 0x4f, 0xee, 0xc2,
+	0x1d, 0x0c, 0x1d, 0x23, 0xd3, 0xe6, 0x0e, 0x78, 0x1b, 0xc8, 0xac, 0x31, 0xad, 0xd1, 0x1c, 0xde,
+	0xa9, 0xf5, 0x45, 0xee, 0xe6, 0xf0, 0xfa, 0x69, 0xbb, 0x3b, 0xf3, 0xe0, 0xbf, 0x2d, 0x80, 0x3a,
+	0xff, 0x92, 0xe3, 0xf1, 0x89, 0x2d, 0x48, 0x36, 0x74, 0xad, 0xd6, 0x6d, 0xb7, 0xae, 0xe7, 0x29,
+	0x83, 0xd3, 0xd3, 0x5a, 0xb5, 0x56, 0xcf, 0x68, 0xb4, 0x5b, 0xfc, 0x48, 0x8f, 0xe0, 0x9d, 0x6c,
+	0x3f, 0xb5, 0x5e, 0xb3, 0x7b, 0x5c, 0xab, 0xf7, 0xda, 0xfa, 0x6f, 0x8c, 0xae, 0xa6, 0x9f, 0x37,
+	0xeb, 0x9a, 0xba, 0x40, 0xde, 0x85, 0xb7, 0x33, 0xe8, 0x69, 0xe3, 0x9d, 0xd5, 0x9a, 0x2d, 0xf4,
+	0x5f, 0xd7, 0xd4, 0x45, 0x72, 0x1f, 0xb6, 0x5f, 0xfd, 0xfc, 0xda, 0x51, 0xbf, 0xab, 0xa9, 0x79,
+	0xf2, 0x0e, 0x3c, 0xc8, 0x20, 0x35, 0x5b, 0xdd, 0xfe, 0xf1, 0x71, 0xb3, 0xde, 0xd4, 0x5a, 0x3d,
+	0xe3, 0xb8, 0xdf, 0x6a, 0x74, 0xd5, 0x25, 0xb2, 0x05, 0x9b, 0x19, 0x54, 0xed, 0xd7, 0x1d, 0xec,
+	0xa9, 0x02, 0x79, 0x00, 0x6f, 0x7e, 0xdb, 0xe1, 0x8e, 0x6b, 0xfd, 0xd3, 0x9e, 0xba, 0x2c, 0xb3,
+	0xfa, 0x4d, 0x0e, 0x2a, 0x57, 0x55, 0x90, 0xdf, 0xbf, 0xfa, 0x93, 0xda, 0xe9, 0xa9, 0xd6, 0x3a,
+	0xc9, 0xae, 0x6b, 0x15, 0xd6, 0xe7, 0x09, 0xed, 0x8e, 0xd6, 0x12, 0xb7, 0x6f, 0xde, 0xd2, 0xed,
+	0x1f, 0x9d, 0x35, 0x7b, 0x3d, 0x2c, 0xf0, 0x26, 0xdc, 0x9e, 0x37, 0x9f, 0x35, 0xbb, 0x58, 0xe4,
+	0x2c, 0x5b, 0xa7, 0x86, 0xb6, 0x3c, 0xaf, 0xe0, 0xf5, 0x13, 0x35, 0x34, 0xbd, 0xa3, 0xe9, 0xc7,
+	0x6d, 0xfd, 0x4c, 0x6b, 0xa8, 0x4b, 0x64, 0x03, 0x6e, 0xcd, 0x73, 0x8e, 0xf5, 0x5a, 0xbf, 0xa1,
+	0x16, 0x44, 0xa4, 0x47, 0xad, 0xcf, 0x5f, 0x6e, 0xe5, 0xbe, 0x78, 0xb9, 0x95, 0xfb, 0xe7, 0xcb,
+	0xad, 0xdc, 0x9f, 0xbe, 0xde, 0xba, 0xf1, 0xc5, 0xd7, 0x5b, 0x37, 0xfe, 0xfe, 0xf5, 0xd6, 0x8d,
+	0xdf, 0xbe, 0x37, 0x64, 0xd1, 0x28, 0x1e, 0x70, 0xc5, 0x3d, 0x48, 0xe4, 0xf7, 0x91, 0x4b, 0xa3,
+	0x89, 0x17, 0x3c, 0x3f, 0xc8, 0xf8, 0x07, 0x11, 0xfe, 0x13, 0x7b, 0x50, 0xc0, 0x7f, 0x26, 0xff,
+	0xe8, 0xbf, 0x01, 0x00, 0x00, 0xff, 0xff, 0x77, 0xd6, 0xcc, 0x01, 0xe8, 0x16, 0x00, 0x00,
 }
 
 func (m *Params) Marshal() (dAtA []byte, err error) {
@@ -1083,6 +1742,73 @@ func (m *Params) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	{
+		size := m.FraudSlashFraction.Size()
+		i -= size
+		if _, err := m.FraudSlashFraction.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1
+	i--
+	dAtA[i] = 0x9a
+	if len(m.ClassPow) > 0 {
+		for iNdEx := len(m.ClassPow) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.ClassPow[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTypes(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1
+			i--
+			dAtA[i] = 0x92
+		}
+	}
+	if m.PowEpochBlocks != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.PowEpochBlocks))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x88
+	}
+	if m.ScoreWindow != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.ScoreWindow))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x80
+	}
+	if m.MissedChallengesToDown != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.MissedChallengesToDown))
+		i--
+		dAtA[i] = 0x78
+	}
+	if m.MaxWinners != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.MaxWinners))
+		i--
+		dAtA[i] = 0x70
+	}
+	if m.MaxChallengesPerBlock != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.MaxChallengesPerBlock))
+		i--
+		dAtA[i] = 0x68
+	}
+	if m.ChallengeWindow != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.ChallengeWindow))
+		i--
+		dAtA[i] = 0x60
+	}
+	if m.ChallengeInterval != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.ChallengeInterval))
+		i--
+		dAtA[i] = 0x58
+	}
 	if m.BlocksPerHour != 0 {
 		i = encodeVarintTypes(dAtA, i, uint64(m.BlocksPerHour))
 		i--
@@ -1147,6 +1873,48 @@ func (m *Params) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	}
 	i--
 	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *ClassPoW) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ClassPoW) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ClassPoW) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.ExpectedWinners != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.ExpectedWinners))
+		i--
+		dAtA[i] = 0x18
+	}
+	if len(m.Preset) > 0 {
+		i -= len(m.Preset)
+		copy(dAtA[i:], m.Preset)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Preset)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Class) > 0 {
+		i -= len(m.Class)
+		copy(dAtA[i:], m.Class)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Class)))
+		i--
+		dAtA[i] = 0xa
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -1251,6 +2019,30 @@ func (m *GPU) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.NextChallengeHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.NextChallengeHeight))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x88
+	}
+	if m.Down {
+		i--
+		if m.Down {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x80
+	}
+	if m.MissedChallenges != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.MissedChallenges))
+		i--
+		dAtA[i] = 0x78
+	}
 	if m.LeaseId != 0 {
 		i = encodeVarintTypes(dAtA, i, uint64(m.LeaseId))
 		i--
@@ -1433,6 +2225,18 @@ func (m *Lease) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.BillingSuspended {
+		i--
+		if m.BillingSuspended {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0xa0
+	}
 	if m.BlocksPerHour != 0 {
 		i = encodeVarintTypes(dAtA, i, uint64(m.BlocksPerHour))
 		i--
@@ -1573,6 +2377,273 @@ func (m *Lease) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *PowWinner) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *PowWinner) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *PowWinner) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Digest != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Digest))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Nonce != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Nonce))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Telemetry) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Telemetry) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Telemetry) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Simulated {
+		i--
+		if m.Simulated {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.XidEvents != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.XidEvents))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.MaxTemperatureC != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.MaxTemperatureC))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.EnergyMj != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.EnergyMj))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.SmClockMhz != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.SmClockMhz))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.PowerMw != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.PowerMw))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.GpuUtilizationPct != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.GpuUtilizationPct))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Challenge) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Challenge) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Challenge) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.ExpectedWinners != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.ExpectedWinners))
+		i--
+		dAtA[i] = 0x1
+		i--
+		dAtA[i] = 0x80
+	}
+	if m.SubmittedHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.SubmittedHeight))
+		i--
+		dAtA[i] = 0x78
+	}
+	{
+		size, err := m.Telemetry.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x72
+	if len(m.Winners) > 0 {
+		for iNdEx := len(m.Winners) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Winners[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTypes(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x6a
+		}
+	}
+	if m.NoncesTried != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.NoncesTried))
+		i--
+		dAtA[i] = 0x60
+	}
+	if m.State != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.State))
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.DeadlineHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.DeadlineHeight))
+		i--
+		dAtA[i] = 0x50
+	}
+	if m.IssuedHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.IssuedHeight))
+		i--
+		dAtA[i] = 0x48
+	}
+	if len(m.TableSeed) > 0 {
+		i -= len(m.TableSeed)
+		copy(dAtA[i:], m.TableSeed)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.TableSeed)))
+		i--
+		dAtA[i] = 0x42
+	}
+	if len(m.Seed) > 0 {
+		i -= len(m.Seed)
+		copy(dAtA[i:], m.Seed)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Seed)))
+		i--
+		dAtA[i] = 0x3a
+	}
+	if len(m.Preset) > 0 {
+		i -= len(m.Preset)
+		copy(dAtA[i:], m.Preset)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Preset)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if len(m.Class) > 0 {
+		i -= len(m.Class)
+		copy(dAtA[i:], m.Class)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Class)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.GpuUuid) > 0 {
+		i -= len(m.GpuUuid)
+		copy(dAtA[i:], m.GpuUuid)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.GpuUuid)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Provider) > 0 {
+		i -= len(m.Provider)
+		copy(dAtA[i:], m.Provider)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Provider)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.GpuId != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.GpuId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Id != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Id))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *PowEpoch) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *PowEpoch) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *PowEpoch) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.BlockHash) > 0 {
+		i -= len(m.BlockHash)
+		copy(dAtA[i:], m.BlockHash)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.BlockHash)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.StartHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.StartHeight))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Number != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Number))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintTypes(dAtA []byte, offset int, v uint64) int {
 	offset -= sovTypes(v)
 	base := offset
@@ -1620,6 +2691,55 @@ func (m *Params) Size() (n int) {
 	}
 	if m.BlocksPerHour != 0 {
 		n += 1 + sovTypes(uint64(m.BlocksPerHour))
+	}
+	if m.ChallengeInterval != 0 {
+		n += 1 + sovTypes(uint64(m.ChallengeInterval))
+	}
+	if m.ChallengeWindow != 0 {
+		n += 1 + sovTypes(uint64(m.ChallengeWindow))
+	}
+	if m.MaxChallengesPerBlock != 0 {
+		n += 1 + sovTypes(uint64(m.MaxChallengesPerBlock))
+	}
+	if m.MaxWinners != 0 {
+		n += 1 + sovTypes(uint64(m.MaxWinners))
+	}
+	if m.MissedChallengesToDown != 0 {
+		n += 1 + sovTypes(uint64(m.MissedChallengesToDown))
+	}
+	if m.ScoreWindow != 0 {
+		n += 2 + sovTypes(uint64(m.ScoreWindow))
+	}
+	if m.PowEpochBlocks != 0 {
+		n += 2 + sovTypes(uint64(m.PowEpochBlocks))
+	}
+	if len(m.ClassPow) > 0 {
+		for _, e := range m.ClassPow {
+			l = e.Size()
+			n += 2 + l + sovTypes(uint64(l))
+		}
+	}
+	l = m.FraudSlashFraction.Size()
+	n += 2 + l + sovTypes(uint64(l))
+	return n
+}
+
+func (m *ClassPoW) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Class)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Preset)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.ExpectedWinners != 0 {
+		n += 1 + sovTypes(uint64(m.ExpectedWinners))
 	}
 	return n
 }
@@ -1716,6 +2836,15 @@ func (m *GPU) Size() (n int) {
 	}
 	if m.LeaseId != 0 {
 		n += 1 + sovTypes(uint64(m.LeaseId))
+	}
+	if m.MissedChallenges != 0 {
+		n += 1 + sovTypes(uint64(m.MissedChallenges))
+	}
+	if m.Down {
+		n += 3
+	}
+	if m.NextChallengeHeight != 0 {
+		n += 2 + sovTypes(uint64(m.NextChallengeHeight))
 	}
 	return n
 }
@@ -1823,6 +2952,138 @@ func (m *Lease) Size() (n int) {
 	}
 	if m.BlocksPerHour != 0 {
 		n += 2 + sovTypes(uint64(m.BlocksPerHour))
+	}
+	if m.BillingSuspended {
+		n += 3
+	}
+	return n
+}
+
+func (m *PowWinner) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Nonce != 0 {
+		n += 1 + sovTypes(uint64(m.Nonce))
+	}
+	if m.Digest != 0 {
+		n += 1 + sovTypes(uint64(m.Digest))
+	}
+	return n
+}
+
+func (m *Telemetry) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.GpuUtilizationPct != 0 {
+		n += 1 + sovTypes(uint64(m.GpuUtilizationPct))
+	}
+	if m.PowerMw != 0 {
+		n += 1 + sovTypes(uint64(m.PowerMw))
+	}
+	if m.SmClockMhz != 0 {
+		n += 1 + sovTypes(uint64(m.SmClockMhz))
+	}
+	if m.EnergyMj != 0 {
+		n += 1 + sovTypes(uint64(m.EnergyMj))
+	}
+	if m.MaxTemperatureC != 0 {
+		n += 1 + sovTypes(uint64(m.MaxTemperatureC))
+	}
+	if m.XidEvents != 0 {
+		n += 1 + sovTypes(uint64(m.XidEvents))
+	}
+	if m.Simulated {
+		n += 2
+	}
+	return n
+}
+
+func (m *Challenge) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Id != 0 {
+		n += 1 + sovTypes(uint64(m.Id))
+	}
+	if m.GpuId != 0 {
+		n += 1 + sovTypes(uint64(m.GpuId))
+	}
+	l = len(m.Provider)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.GpuUuid)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Class)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Preset)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Seed)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.TableSeed)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.IssuedHeight != 0 {
+		n += 1 + sovTypes(uint64(m.IssuedHeight))
+	}
+	if m.DeadlineHeight != 0 {
+		n += 1 + sovTypes(uint64(m.DeadlineHeight))
+	}
+	if m.State != 0 {
+		n += 1 + sovTypes(uint64(m.State))
+	}
+	if m.NoncesTried != 0 {
+		n += 1 + sovTypes(uint64(m.NoncesTried))
+	}
+	if len(m.Winners) > 0 {
+		for _, e := range m.Winners {
+			l = e.Size()
+			n += 1 + l + sovTypes(uint64(l))
+		}
+	}
+	l = m.Telemetry.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	if m.SubmittedHeight != 0 {
+		n += 1 + sovTypes(uint64(m.SubmittedHeight))
+	}
+	if m.ExpectedWinners != 0 {
+		n += 2 + sovTypes(uint64(m.ExpectedWinners))
+	}
+	return n
+}
+
+func (m *PowEpoch) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Number != 0 {
+		n += 1 + sovTypes(uint64(m.Number))
+	}
+	if m.StartHeight != 0 {
+		n += 1 + sovTypes(uint64(m.StartHeight))
+	}
+	l = len(m.BlockHash)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
 	}
 	return n
 }
@@ -2090,6 +3351,340 @@ func (m *Params) Unmarshal(dAtA []byte) error {
 				b := dAtA[iNdEx]
 				iNdEx++
 				m.BlocksPerHour |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ChallengeInterval", wireType)
+			}
+			m.ChallengeInterval = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ChallengeInterval |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 12:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ChallengeWindow", wireType)
+			}
+			m.ChallengeWindow = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ChallengeWindow |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 13:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxChallengesPerBlock", wireType)
+			}
+			m.MaxChallengesPerBlock = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MaxChallengesPerBlock |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 14:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxWinners", wireType)
+			}
+			m.MaxWinners = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MaxWinners |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 15:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MissedChallengesToDown", wireType)
+			}
+			m.MissedChallengesToDown = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MissedChallengesToDown |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 16:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ScoreWindow", wireType)
+			}
+			m.ScoreWindow = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ScoreWindow |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 17:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PowEpochBlocks", wireType)
+			}
+			m.PowEpochBlocks = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.PowEpochBlocks |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 18:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ClassPow", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ClassPow = append(m.ClassPow, ClassPoW{})
+			if err := m.ClassPow[len(m.ClassPow)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 19:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field FraudSlashFraction", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.FraudSlashFraction.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ClassPoW) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ClassPoW: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ClassPoW: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Class", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Class = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Preset", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Preset = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ExpectedWinners", wireType)
+			}
+			m.ExpectedWinners = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ExpectedWinners |= uint64(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}
@@ -2771,6 +4366,64 @@ func (m *GPU) Unmarshal(dAtA []byte) error {
 				b := dAtA[iNdEx]
 				iNdEx++
 				m.LeaseId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 15:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MissedChallenges", wireType)
+			}
+			m.MissedChallenges = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MissedChallenges |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 16:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Down", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.Down = bool(v != 0)
+		case 17:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NextChallengeHeight", wireType)
+			}
+			m.NextChallengeHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.NextChallengeHeight |= int64(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}
@@ -3585,6 +5238,885 @@ func (m *Lease) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
+		case 20:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BillingSuspended", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.BillingSuspended = bool(v != 0)
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *PowWinner) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: PowWinner: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: PowWinner: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Nonce", wireType)
+			}
+			m.Nonce = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Nonce |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Digest", wireType)
+			}
+			m.Digest = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Digest |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Telemetry) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Telemetry: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Telemetry: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field GpuUtilizationPct", wireType)
+			}
+			m.GpuUtilizationPct = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.GpuUtilizationPct |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PowerMw", wireType)
+			}
+			m.PowerMw = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.PowerMw |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SmClockMhz", wireType)
+			}
+			m.SmClockMhz = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SmClockMhz |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EnergyMj", wireType)
+			}
+			m.EnergyMj = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.EnergyMj |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxTemperatureC", wireType)
+			}
+			m.MaxTemperatureC = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MaxTemperatureC |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field XidEvents", wireType)
+			}
+			m.XidEvents = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.XidEvents |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Simulated", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.Simulated = bool(v != 0)
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Challenge) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Challenge: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Challenge: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			m.Id = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Id |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field GpuId", wireType)
+			}
+			m.GpuId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.GpuId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Provider", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Provider = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field GpuUuid", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.GpuUuid = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Class", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Class = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Preset", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Preset = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Seed", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Seed = append(m.Seed[:0], dAtA[iNdEx:postIndex]...)
+			if m.Seed == nil {
+				m.Seed = []byte{}
+			}
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TableSeed", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.TableSeed = append(m.TableSeed[:0], dAtA[iNdEx:postIndex]...)
+			if m.TableSeed == nil {
+				m.TableSeed = []byte{}
+			}
+			iNdEx = postIndex
+		case 9:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field IssuedHeight", wireType)
+			}
+			m.IssuedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.IssuedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 10:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeadlineHeight", wireType)
+			}
+			m.DeadlineHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeadlineHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field State", wireType)
+			}
+			m.State = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.State |= ChallengeState(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 12:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NoncesTried", wireType)
+			}
+			m.NoncesTried = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.NoncesTried |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 13:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Winners", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Winners = append(m.Winners, PowWinner{})
+			if err := m.Winners[len(m.Winners)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 14:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Telemetry", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Telemetry.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 15:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SubmittedHeight", wireType)
+			}
+			m.SubmittedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SubmittedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 16:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ExpectedWinners", wireType)
+			}
+			m.ExpectedWinners = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ExpectedWinners |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *PowEpoch) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: PowEpoch: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: PowEpoch: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Number", wireType)
+			}
+			m.Number = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Number |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field StartHeight", wireType)
+			}
+			m.StartHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.StartHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BlockHash", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.BlockHash = append(m.BlockHash[:0], dAtA[iNdEx:postIndex]...)
+			if m.BlockHash == nil {
+				m.BlockHash = []byte{}
+			}
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipTypes(dAtA[iNdEx:])
