@@ -17,6 +17,6 @@ func main() {
 		Use:   "thalamus-agent",
 		Short: "Thalamus provider agent: proof-of-work for registered GPUs",
 	}
-	root.AddCommand(powcli.Command(powcli.SolveCmd(logger)))
+	root.AddCommand(gpuCmd(logger), powcli.Command(powcli.SolveCmd(logger)))
 	os.Exit(powcli.Run(root))
 }

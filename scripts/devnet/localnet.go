@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -56,9 +58,20 @@ func localnet(cfg *Config, binary, home string) error {
 		return err
 	}
 
+	agentBinary, err := siblingBinary(binary, "thalamus-agent")
+	if err != nil {
+		return err
+	}
 	logs := filepath.Join(home, "logs")
 	procs := []*process{
 		{name: "thalamusd", args: []string{binary, "start", "--home", home}, log: filepath.Join(logs, "thalamusd.log")},
+		// The simulated GPU provider: registers as provider, 4 CPU-DEV GPUs and an offer, then
+		// answers every proof-of-work challenge with the CPU backend.
+		{name: "agent", args: []string{
+			agentBinary, "gpu", "--home", home, "--from", "provider", "--backend", "cpu", "--simulate-gpus", "4",
+			"--class", "CPU-DEV", "--collateral", "1000000000uthal", "--offer-price", "360000uthal",
+			"--state-dir", filepath.Join(home, "agent"), "--metrics-addr", agentMetrics,
+		}, log: filepath.Join(logs, "agent.log")},
 	}
 	return supervise(procs, func(ctx context.Context) error {
 		step("waiting for the first block")
@@ -66,8 +79,50 @@ func localnet(cfg *Config, binary, home string) error {
 			return err
 		}
 		printLocalnetHelp(chainID, home, addresses, procs)
-		return nil
+		return tenantLease(ctx, n)
 	})
+}
+
+// agentMetrics is where the localnet's agent serves Prometheus metrics.
+const agentMetrics = "127.0.0.1:9464"
+
+// tenantLease waits for the agent's CPU-DEV offer and leases 2 of its GPUs as the tenant, so
+// the localnet shows a lease being paid while its GPUs answer challenges.
+func tenantLease(ctx context.Context, n node) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		out, err := n.run("", "query", "compute", "offers", "CPU-DEV", "--output", "json")
+		if err == nil && strings.Contains(out, `"provider"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the agent opened no CPU-DEV offer within 2 minutes; see its log")
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(2 * time.Second):
+		}
+	}
+	if _, err := n.run("", "tx", "compute", "create-lease", "2", "24", "20000000uthal", "--class", "CPU-DEV",
+		"--from", "tenant", "--yes", "--output", "json"); err != nil {
+		return err
+	}
+	step("tenant leased 2 CPU-DEV GPUs for 24 h: thalamusd q compute leases --home %s", n.home)
+	return nil
+}
+
+// siblingBinary finds name next to thalamusd, else on PATH.
+func siblingBinary(thalamusd, name string) (string, error) {
+	path := filepath.Join(filepath.Dir(thalamusd), name)
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return "", fmt.Errorf("%s not found next to %s or on PATH: run `make build`", name, thalamusd)
+	}
+	return path, nil
 }
 
 // supervise starts procs, runs ready once they are up, then reports chain progress until
@@ -127,6 +182,11 @@ func supervise(procs []*process, ready func(context.Context) error) error {
 			} else {
 				step("chain: height %d", st.Height)
 			}
+			if m, err := scrapeMetrics(ctx, "http://"+agentMetrics+"/metrics"); err == nil {
+				step("agent: %.0f GPUs, %.0f challenges answered, %.0f winners found, %.0f failed",
+					m["thalamus_agent_gpus"], m["thalamus_agent_challenges_answered_total"],
+					m["thalamus_agent_pow_winners_total"], m["thalamus_agent_challenges_failed_total"])
+			}
 			last, lastAt = st, time.Now()
 		}
 	}
@@ -178,9 +238,11 @@ Thalamus localnet is running (chain %s).
   thalamusd tx compute create-lease 1 1 2000000uthal --class H100-SXM-80G --from tenant --home %[1]s -y
   thalamusd q compute leases-by-tenant %[2]s --home %[1]s
   thalamusd tx compute withdraw-all-leases --from provider --home %[1]s -y
+  thalamusd q compute challenges %[3]s --state submitted --home %[1]s   # the agent's proof-of-work answers
+  curl -s %[4]s/metrics | grep thalamus_agent
 Press Ctrl-C to stop every process.
 
-`, home, addresses["tenant"])
+`, home, addresses["tenant"], addresses["provider"], "http://"+agentMetrics)
 }
 
 func step(format string, args ...any) {

@@ -47,7 +47,7 @@ func DefaultParams() Params {
 // DefaultClassPoW calibrates the default catalogue. Expected winners per 5-block (~30 s)
 // window at p = 2^-20 are estimates from int8 tensor throughput (H100 SXM ~3.7 M nonces/s);
 // they must be measured on real cards before mainnet. CPU-DEV runs the devnet preset on a
-// CPU core for ~4 s per challenge (13k nonces/s per core at p = 2^-10).
+// CPU core for ~4 s per challenge (~10k nonces/s per core at p = 2^-10 beside a running node).
 func DefaultClassPoW() []ClassPoW {
 	return []ClassPoW{
 		{Class: "H200-SXM-141G", Preset: "h200", ExpectedWinners: 117},
@@ -55,7 +55,7 @@ func DefaultClassPoW() []ClassPoW {
 		{Class: "A100-80G", Preset: "a100-80g", ExpectedWinners: 33},
 		{Class: "L40S-48G", Preset: "l40s-48g", ExpectedWinners: 39},
 		{Class: "RTX4090-24G", Preset: "rtx4090-24g", ExpectedWinners: 35},
-		{Class: "CPU-DEV", Preset: "devnet", ExpectedWinners: 50},
+		{Class: "CPU-DEV", Preset: "devnet", ExpectedWinners: 40},
 	}
 }
 

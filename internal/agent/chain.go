@@ -1,0 +1,155 @@
+// Package agent is the provider side of Thalamus: it talks to the chain as a provider's key
+// and keeps that provider's GPUs registered and answering proof-of-work challenges.
+package agent
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"cosmossdk.io/depinject"
+	"cosmossdk.io/log"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	clienttx "github.com/cosmos/cosmos-sdk/client/tx"
+	"github.com/cosmos/cosmos-sdk/codec"
+	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/tx/signing"
+	authtx "github.com/cosmos/cosmos-sdk/x/auth/tx"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+
+	"github.com/thalamus-network/thalamus/app"
+)
+
+// ChainConfig says how to reach the chain and which key signs.
+type ChainConfig struct {
+	Node           string // CometBFT RPC, e.g. tcp://127.0.0.1:26657
+	ChainID        string // read from the node when empty
+	KeyringDir     string
+	KeyringBackend string
+	From           string // key name
+	GasPrices      string // e.g. 0.0025uthal; empty for a zero-fee devnet
+	GasPerMsg      uint64
+}
+
+// Chain signs and broadcasts transactions and answers queries for one key.
+type Chain struct {
+	ctx     client.Context
+	factory clienttx.Factory
+	cfg     ChainConfig
+	// Address is the signer's bech32 address.
+	Address string
+}
+
+// Dial connects to the node and opens the keyring.
+func Dial(ctx context.Context, cfg ChainConfig) (*Chain, error) {
+	var (
+		cdc      codec.Codec
+		registry codectypes.InterfaceRegistry
+		amino    *codec.LegacyAmino
+		txOpts   authtx.ConfigOptions
+	)
+	if err := depinject.Inject(depinject.Configs(app.AppConfig, depinject.Supply(log.NewNopLogger())),
+		&cdc, &registry, &amino, &txOpts); err != nil {
+		return nil, err
+	}
+	txConfig, err := authtx.NewTxConfigWithOptions(cdc, txOpts)
+	if err != nil {
+		return nil, err
+	}
+	rpc, err := client.NewClientFromNode(cfg.Node)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", cfg.Node, err)
+	}
+	if cfg.ChainID == "" {
+		st, err := rpc.Status(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("node %s: %w", cfg.Node, err)
+		}
+		cfg.ChainID = st.NodeInfo.Network
+	}
+	kr, err := keyring.New(sdk.KeyringServiceName(), cfg.KeyringBackend, cfg.KeyringDir, nil, cdc)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := kr.Key(cfg.From)
+	if err != nil {
+		return nil, fmt.Errorf("key %q in %s (%s keyring): %w", cfg.From, cfg.KeyringDir, cfg.KeyringBackend, err)
+	}
+	addr, err := rec.GetAddress()
+	if err != nil {
+		return nil, err
+	}
+	cctx := client.Context{}.WithCodec(cdc).WithInterfaceRegistry(registry).WithLegacyAmino(amino).
+		WithTxConfig(txConfig).WithAccountRetriever(authtypes.AccountRetriever{}).WithKeyring(kr).
+		WithClient(rpc).WithNodeURI(cfg.Node).WithChainID(cfg.ChainID).
+		WithFromName(cfg.From).WithFromAddress(addr).WithBroadcastMode("sync")
+	factory := clienttx.Factory{}.WithChainID(cfg.ChainID).WithKeybase(kr).WithTxConfig(txConfig).
+		WithAccountRetriever(authtypes.AccountRetriever{}).WithSignMode(signing.SignMode_SIGN_MODE_DIRECT)
+	if cfg.GasPerMsg == 0 {
+		cfg.GasPerMsg = 300_000
+	}
+	return &Chain{ctx: cctx, factory: factory, cfg: cfg, Address: addr.String()}, nil
+}
+
+// Conn is the gRPC connection for module query clients (queries go over ABCI).
+func (c *Chain) Conn() client.Context { return c.ctx }
+
+// ChainID is the chain the agent signs for.
+func (c *Chain) ChainID() string { return c.cfg.ChainID }
+
+// Height returns the latest block height.
+func (c *Chain) Height(ctx context.Context) (int64, error) {
+	st, err := c.ctx.Client.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return st.SyncInfo.LatestBlockHeight, nil
+}
+
+// Send signs msgs into one transaction, broadcasts it and waits until a block includes it.
+// It returns the block height, or an error with the chain's log when the tx failed.
+func (c *Chain) Send(ctx context.Context, msgs ...sdk.Msg) (int64, string, error) {
+	f, err := c.factory.WithGas(c.cfg.GasPerMsg * uint64(len(msgs))).WithGasPrices(c.cfg.GasPrices).Prepare(c.ctx)
+	if err != nil {
+		return 0, "", err
+	}
+	builder, err := f.BuildUnsignedTx(msgs...)
+	if err != nil {
+		return 0, "", err
+	}
+	if err := clienttx.Sign(ctx, f, c.cfg.From, builder, true); err != nil {
+		return 0, "", err
+	}
+	bz, err := c.ctx.TxConfig.TxEncoder()(builder.GetTx())
+	if err != nil {
+		return 0, "", err
+	}
+	res, err := c.ctx.BroadcastTxSync(bz)
+	if err != nil {
+		return 0, "", err
+	}
+	if res.Code != 0 {
+		return 0, res.TxHash, fmt.Errorf("tx %s rejected (code %d): %s", res.TxHash, res.Code, res.RawLog)
+	}
+	hash, err := hex.DecodeString(res.TxHash)
+	if err != nil {
+		return 0, res.TxHash, err
+	}
+	for {
+		if r, err := c.ctx.Client.Tx(ctx, hash, false); err == nil {
+			if r.TxResult.Code != 0 {
+				return r.Height, res.TxHash, fmt.Errorf("tx %s failed in block %d: %s", res.TxHash, r.Height, r.TxResult.Log)
+			}
+			return r.Height, res.TxHash, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, res.TxHash, ctx.Err()
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}

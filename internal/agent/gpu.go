@@ -1,0 +1,312 @@
+package agent
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
+
+	"github.com/thalamus-network/thalamus/pkg/pow"
+	"github.com/thalamus-network/thalamus/x/compute/types"
+)
+
+// GPUConfig is what `thalamus-agent gpu` runs with.
+type GPUConfig struct {
+	// StateDir keeps the agent's identity across restarts (simulated GPU UUIDs).
+	StateDir string
+	// SimulateGPUs > 0 registers that many simulated GPUs of Class, worked by the CPU backend.
+	SimulateGPUs int
+	Class        string
+	// Provider registration, used when the key is not a provider yet (empty Collateral: don't).
+	Moniker, Endpoint, Region, Collateral string
+	// OfferPrice opens an offer for all GPUs of Class at this price per GPU-hour when the
+	// provider has none (empty: don't).
+	OfferPrice    string
+	OfferMaxHours uint32
+	// WorkSeconds caps the time spent on one challenge.
+	WorkSeconds float64
+	// BlockTime is the expected block time, to turn a deadline height into a time budget.
+	BlockTime time.Duration
+	Poll      time.Duration
+}
+
+// GPUAgent keeps a provider's GPUs registered and answers their challenges.
+type GPUAgent struct {
+	chain   *Chain
+	cfg     GPUConfig
+	log     *slog.Logger
+	metrics *Metrics
+	uuids   map[string]bool // the GPUs this agent works
+	params  types.Params
+
+	mu      sync.Mutex
+	working map[uint64]bool      // challenges being solved
+	done    []*types.MsgSubmitWork // solved, waiting to be sent
+}
+
+// NewGPUAgent prepares an agent; Run does the work.
+func NewGPUAgent(chain *Chain, cfg GPUConfig, log *slog.Logger, metrics *Metrics) *GPUAgent {
+	return &GPUAgent{chain: chain, cfg: cfg, log: log, metrics: metrics, uuids: map[string]bool{}, working: map[uint64]bool{}}
+}
+
+// Run registers what is missing and then answers challenges until ctx ends.
+func (a *GPUAgent) Run(ctx context.Context) error {
+	if a.cfg.SimulateGPUs <= 0 {
+		return errors.New("no GPU source: this build has no NVML backend, run with --simulate-gpus N --backend cpu")
+	}
+	q := types.NewQueryClient(a.chain.Conn())
+	params, err := q.Params(ctx, &types.QueryParamsRequest{})
+	if err != nil {
+		return fmt.Errorf("query x/compute params: %w", err)
+	}
+	a.params = params.Params
+	if err := a.ensureProvider(ctx, q); err != nil {
+		return err
+	}
+	if err := a.ensureGPUs(ctx, q); err != nil {
+		return err
+	}
+	if err := a.ensureOffer(ctx, q); err != nil {
+		return err
+	}
+	a.metrics.GPUs.Set(float64(len(a.uuids)))
+	a.log.Info("answering proof-of-work challenges", "provider", a.chain.Address, "gpus", len(a.uuids), "class", a.cfg.Class,
+		"challenge_interval", a.params.ChallengeInterval, "window", a.params.ChallengeWindow)
+	var solvers sync.WaitGroup
+	defer solvers.Wait()
+	ticker := time.NewTicker(a.cfg.Poll)
+	defer ticker.Stop()
+	for {
+		if err := a.round(ctx, q, &solvers); err != nil && ctx.Err() == nil {
+			a.log.Warn("round failed; retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			a.log.Info("stopping")
+			return nil
+		case <-ticker.C:
+		}
+	}
+}
+
+// round starts solvers for new open challenges and sends the finished answers in one tx.
+func (a *GPUAgent) round(ctx context.Context, q types.QueryClient, solvers *sync.WaitGroup) error {
+	height, err := a.chain.Height(ctx)
+	if err != nil {
+		return err
+	}
+	a.metrics.Height.Set(float64(height))
+	open, err := q.ChallengesByProvider(ctx, &types.QueryChallengesByProviderRequest{
+		Provider: a.chain.Address, State: types.CHALLENGE_STATE_OPEN, Pagination: &query.PageRequest{Limit: 1000},
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range open.Challenges {
+		a.mu.Lock()
+		busy := a.working[c.Id]
+		a.mu.Unlock()
+		if busy || !a.uuids[c.GpuUuid] || c.DeadlineHeight < height {
+			continue
+		}
+		budget := min(time.Duration(a.cfg.WorkSeconds*float64(time.Second)),
+			time.Duration(c.DeadlineHeight-height-1)*a.cfg.BlockTime) // leave a block to land the tx
+		if budget <= 0 {
+			continue
+		}
+		a.mu.Lock()
+		a.working[c.Id] = true
+		a.mu.Unlock()
+		solvers.Add(1)
+		go func(c types.Challenge) {
+			defer solvers.Done()
+			a.solve(ctx, c, budget)
+		}(c)
+	}
+	a.mu.Lock()
+	batch := a.done
+	a.done = nil
+	a.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	msgs := make([]sdk.Msg, len(batch))
+	for i, m := range batch {
+		msgs[i] = m
+	}
+	h, hash, err := a.chain.Send(ctx, msgs...)
+	for _, m := range batch {
+		a.mu.Lock()
+		delete(a.working, m.ChallengeId)
+		a.mu.Unlock()
+	}
+	if err != nil {
+		a.metrics.Failed.Add(float64(len(batch)))
+		return err
+	}
+	a.metrics.Answered.Add(float64(len(batch)))
+	for _, m := range batch {
+		a.log.Info("work submitted", "challenge", m.ChallengeId, "winners", len(m.Winners), "nonces", m.NoncesTried, "height", h, "tx", hash)
+	}
+	return nil
+}
+
+// solve searches one challenge for up to budget and queues the answer.
+func (a *GPUAgent) solve(ctx context.Context, c types.Challenge, budget time.Duration) {
+	params, err := pow.Preset(c.Preset)
+	if err != nil {
+		a.log.Error("challenge names an unknown preset; upgrade the agent", "challenge", c.Id, "preset", c.Preset)
+		return
+	}
+	task := pow.Task{Params: params, Seed: pow.Seed(c.Seed), TableSeed: pow.Seed(c.TableSeed)}
+	// A simulated GPU is one CPU core, so several simulated GPUs share the machine fairly.
+	res, err := pow.Solve(ctx, &pow.CPU{Workers: 1}, task, budget, nil)
+	if err != nil {
+		a.log.Error("solve failed", "challenge", c.Id, "err", err)
+		return
+	}
+	msg := &types.MsgSubmitWork{
+		Provider: a.chain.Address, ChallengeId: c.Id, NoncesTried: res.NoncesTried,
+		Telemetry: types.Telemetry{GpuUtilizationPct: 100, Simulated: true},
+	}
+	for _, w := range res.Winners {
+		if len(msg.Winners) == int(a.params.MaxWinners) {
+			msg.NoncesTried = w.Nonce // claim only the nonces the listed winners cover
+			break
+		}
+		msg.Winners = append(msg.Winners, types.PowWinner{Nonce: w.Nonce, Digest: w.Digest})
+	}
+	a.metrics.Nonces.Add(float64(msg.NoncesTried))
+	a.metrics.Winners.Add(float64(len(msg.Winners)))
+	a.metrics.SolveSeconds.Observe(res.Seconds)
+	a.log.Info("challenge solved", "challenge", c.Id, "gpu", c.GpuId, "preset", c.Preset, "winners", len(msg.Winners),
+		"expected", c.ExpectedWinners, "nonces_per_s", int(float64(res.NoncesTried)/res.Seconds))
+	a.mu.Lock()
+	a.done = append(a.done, msg)
+	a.mu.Unlock()
+}
+
+func (a *GPUAgent) ensureProvider(ctx context.Context, q types.QueryClient) error {
+	_, err := q.Provider(ctx, &types.QueryProviderRequest{Address: a.chain.Address})
+	if err == nil {
+		return nil
+	}
+	if a.cfg.Collateral == "" {
+		return fmt.Errorf("%s is not a registered provider (%v): register it or pass --collateral", a.chain.Address, err)
+	}
+	collateral, err := sdk.ParseCoinNormalized(a.cfg.Collateral)
+	if err != nil {
+		return err
+	}
+	h, _, err := a.chain.Send(ctx, &types.MsgRegisterProvider{
+		Owner: a.chain.Address, Moniker: a.cfg.Moniker, Endpoint: a.cfg.Endpoint, Region: a.cfg.Region, Collateral: collateral,
+	})
+	if err != nil {
+		return fmt.Errorf("register provider: %w", err)
+	}
+	a.log.Info("registered provider", "address", a.chain.Address, "collateral", collateral, "height", h)
+	return nil
+}
+
+// ensureGPUs registers the simulated GPUs that are not on chain yet; their UUIDs live in the
+// state dir so a restarted agent keeps working the same GPUs.
+func (a *GPUAgent) ensureGPUs(ctx context.Context, q types.QueryClient) error {
+	uuids, err := loadOrCreateUUIDs(filepath.Join(a.cfg.StateDir, "simulated-gpus.json"), a.cfg.SimulateGPUs)
+	if err != nil {
+		return err
+	}
+	registered := map[string]bool{}
+	resp, err := q.GPUs(ctx, &types.QueryGPUsRequest{Provider: a.chain.Address, Pagination: &query.PageRequest{Limit: 10_000}})
+	if err != nil {
+		return err
+	}
+	for _, g := range resp.Gpus {
+		registered[g.Uuid] = true
+	}
+	var msgs []sdk.Msg
+	for _, u := range uuids {
+		a.uuids[u] = true
+		if !registered[u] {
+			msgs = append(msgs, &types.MsgRegisterGPU{
+				Provider: a.chain.Address, Uuid: u, Model: "Simulated GPU (CPU backend)", Class: a.cfg.Class,
+				MemoryMib: 1024, DriverVersion: "0.0", CudaVersion: "0.0",
+			})
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	h, _, err := a.chain.Send(ctx, msgs...)
+	if err != nil {
+		return fmt.Errorf("register GPUs: %w", err)
+	}
+	a.log.Info("registered simulated GPUs", "count", len(msgs), "class", a.cfg.Class, "height", h)
+	return nil
+}
+
+func (a *GPUAgent) ensureOffer(ctx context.Context, q types.QueryClient) error {
+	if a.cfg.OfferPrice == "" {
+		return nil
+	}
+	offers, err := q.OffersByClass(ctx, &types.QueryOffersByClassRequest{Class: a.cfg.Class, Pagination: &query.PageRequest{Limit: 10_000}})
+	if err != nil {
+		return err
+	}
+	for _, o := range offers.Offers {
+		if o.Provider == a.chain.Address {
+			return nil
+		}
+	}
+	price, err := sdk.ParseCoinNormalized(a.cfg.OfferPrice)
+	if err != nil {
+		return err
+	}
+	h, _, err := a.chain.Send(ctx, &types.MsgCreateOffer{
+		Provider: a.chain.Address, Class: a.cfg.Class, PricePerGpuHour: price, MinLeaseHours: 1,
+		MaxLeaseHours: a.cfg.OfferMaxHours, Gpus: uint32(len(a.uuids)), //nolint:gosec // small
+	})
+	if err != nil {
+		return fmt.Errorf("create offer: %w", err)
+	}
+	a.log.Info("opened offer", "class", a.cfg.Class, "price_per_gpu_hour", price, "gpus", len(a.uuids), "height", h)
+	return nil
+}
+
+// loadOrCreateUUIDs reads the simulated GPUs' UUIDs, adding fresh random ones up to n.
+func loadOrCreateUUIDs(path string, n int) ([]string, error) {
+	var uuids []string
+	if bz, err := os.ReadFile(path); err == nil { //nolint:gosec // the agent's own state file
+		if err := json.Unmarshal(bz, &uuids); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if len(uuids) >= n {
+		return uuids[:n], nil
+	}
+	for len(uuids) < n {
+		var b [16]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		uuids = append(uuids, fmt.Sprintf("GPU-%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]))
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	bz, err := json.MarshalIndent(uuids, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return uuids, os.WriteFile(path, bz, 0o600)
+}

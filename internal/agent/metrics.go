@@ -1,0 +1,65 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the agent's Prometheus metrics.
+type Metrics struct {
+	registry     *prometheus.Registry
+	GPUs         prometheus.Gauge
+	Height       prometheus.Gauge
+	Answered     prometheus.Counter
+	Failed       prometheus.Counter
+	Winners      prometheus.Counter
+	Nonces       prometheus.Counter
+	SolveSeconds prometheus.Histogram
+}
+
+// NewMetrics registers the agent's metrics in a fresh registry.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		GPUs:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "thalamus_agent_gpus", Help: "GPUs this agent works."}),
+		Height:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "thalamus_agent_chain_height", Help: "Latest chain height seen."}),
+		Answered: prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_agent_challenges_answered_total", Help: "Challenges answered on chain."}),
+		Failed:   prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_agent_challenges_failed_total", Help: "Answers whose transaction failed."}),
+		Winners:  prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_agent_pow_winners_total", Help: "Lottery winners found."}),
+		Nonces:   prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_agent_pow_nonces_total", Help: "Nonces searched."}),
+		SolveSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "thalamus_agent_solve_seconds", Help: "Time spent on one challenge.", Buckets: prometheus.ExponentialBuckets(0.5, 2, 8),
+		}),
+	}
+	m.registry.MustRegister(m.GPUs, m.Height, m.Answered, m.Failed, m.Winners, m.Nonces, m.SolveSeconds,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+// Serve exposes /metrics on addr until ctx ends; an empty addr serves nothing.
+func (m *Metrics) Serve(ctx context.Context, addr string, log *slog.Logger) {
+	if addr == "" {
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown) //nolint:contextcheck // the serving context is already done
+	}()
+	go func() {
+		log.Info("serving metrics", "addr", "http://"+addr+"/metrics")
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server stopped", "err", err)
+		}
+	}()
+}
