@@ -49,7 +49,7 @@ type GPUAgent struct {
 	params  types.Params
 
 	mu      sync.Mutex
-	working map[uint64]bool      // challenges being solved
+	working map[uint64]bool        // challenges being solved
 	done    []*types.MsgSubmitWork // solved, waiting to be sent
 }
 
