@@ -11,6 +11,8 @@ LDFLAGS     := -X github.com/cosmos/cosmos-sdk/version.Name=thalamus \
 # On 2 cores linking dominates; two packages at a time keeps memory under ~3 GB.
 TEST_FLAGS  ?= -p 2 -timeout 20m
 FUZZTIME    ?= 60s
+# go-nvml (thalamus-agent only) is cgo; silence its deprecation warnings from NVIDIA's header.
+export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
 .PHONY: all build install test test-unit test-e2e test-race bench fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 

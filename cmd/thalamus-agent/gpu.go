@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -28,7 +29,10 @@ func gpuCmd(logger *slog.Logger) *cobra.Command {
 challenge within its window: it reads the open challenges, searches each seed for lottery
 winners with the backend, and submits the winners with a telemetry summary. On a machine
 without a GPU (devnets, CI) --backend cpu --simulate-gpus N registers N simulated GPUs of
---class (CPU-DEV by default) whose UUIDs persist in --state-dir. Optionally it registers the
+--class (CPU-DEV by default) whose UUIDs persist in --state-dir. Without --simulate-gpus it
+finds the machine's GPUs through NVML, derives each class from the PCI device id (or takes
+--class), and reports NVML telemetry with each answer; this build has only the CPU
+proof-of-work backend, so real GPUs score low until the CUDA backend lands. Optionally it registers the
 provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics are served on
 --metrics-addr; Ctrl-C stops it cleanly.`,
 		Example: `thalamus-agent gpu --home ~/.thalamus-localnet --from provider --backend cpu --simulate-gpus 4 \
@@ -37,6 +41,9 @@ provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if backend != "cpu" {
 				return fmt.Errorf("backend %q is not in this build: only the cpu backend is (NVML and CUDA come with GPU builds)", backend)
+			}
+			if gpuCfg.SimulateGPUs == 0 && cmd.Flags().Changed("class") {
+				gpuCfg.ClassOverride = gpuCfg.Class
 			}
 			if chainCfg.KeyringDir == "" {
 				chainCfg.KeyringDir = gpuCfg.StateDir
@@ -62,7 +69,7 @@ provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics
 	f.StringVar(&gpuCfg.StateDir, "state-dir", filepath.Join(home, ".thalamus-agent"), "where the agent keeps its state")
 	f.StringVar(&backend, "backend", "cpu", "proof-of-work backend: cpu")
 	f.IntVar(&gpuCfg.SimulateGPUs, "simulate-gpus", 0, "register and work this many simulated GPUs (needs --backend cpu)")
-	f.StringVar(&gpuCfg.Class, "class", "CPU-DEV", "GPU class of simulated GPUs")
+	f.StringVar(&gpuCfg.Class, "class", "CPU-DEV", "GPU class of simulated GPUs (for real GPUs: overrides the class derived from the PCI id)")
 	f.StringVar(&gpuCfg.Collateral, "collateral", "", "register the key as a provider with this collateral if it is not one")
 	f.StringVar(&gpuCfg.Moniker, "moniker", "Thalamus agent", "provider moniker (with --collateral)")
 	f.StringVar(&gpuCfg.Endpoint, "endpoint", "http://127.0.0.1:8080", "provider endpoint (with --collateral)")
@@ -80,8 +87,8 @@ provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics
 func dialWhenUp(ctx context.Context, cfg agent.ChainConfig, logger *slog.Logger) (*agent.Chain, error) {
 	for attempt := 0; ; attempt++ {
 		chain, err := agent.Dial(ctx, cfg)
-		if err == nil {
-			return chain, nil
+		if !errors.Is(err, agent.ErrNodeUnreachable) {
+			return chain, err
 		}
 		if attempt == 0 || attempt%10 == 0 {
 			logger.Info("waiting for the node", "node", cfg.Node, "err", err)

@@ -5,6 +5,7 @@ package agent
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -23,6 +24,9 @@ import (
 
 	"github.com/thalamus-network/thalamus/app"
 )
+
+// ErrNodeUnreachable wraps failures to reach the node, which are worth retrying.
+var ErrNodeUnreachable = errors.New("cannot reach node")
 
 // ChainConfig says how to reach the chain and which key signs.
 type ChainConfig struct {
@@ -64,13 +68,6 @@ func Dial(ctx context.Context, cfg ChainConfig) (*Chain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", cfg.Node, err)
 	}
-	if cfg.ChainID == "" {
-		st, err := rpc.Status(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("node %s: %w", cfg.Node, err)
-		}
-		cfg.ChainID = st.NodeInfo.Network
-	}
 	kr, err := keyring.New(sdk.KeyringServiceName(), cfg.KeyringBackend, cfg.KeyringDir, nil, cdc)
 	if err != nil {
 		return nil, err
@@ -82,6 +79,13 @@ func Dial(ctx context.Context, cfg ChainConfig) (*Chain, error) {
 	addr, err := rec.GetAddress()
 	if err != nil {
 		return nil, err
+	}
+	st, err := rpc.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %w", ErrNodeUnreachable, cfg.Node, err)
+	}
+	if cfg.ChainID == "" {
+		cfg.ChainID = st.NodeInfo.Network
 	}
 	cctx := client.Context{}.WithCodec(cdc).WithInterfaceRegistry(registry).WithLegacyAmino(amino).
 		WithTxConfig(txConfig).WithAccountRetriever(authtypes.AccountRetriever{}).WithKeyring(kr).

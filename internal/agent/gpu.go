@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/thalamus-network/thalamus/pkg/gpu"
 	"github.com/thalamus-network/thalamus/pkg/pow"
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
@@ -26,6 +28,8 @@ type GPUConfig struct {
 	// SimulateGPUs > 0 registers that many simulated GPUs of Class, worked by the CPU backend.
 	SimulateGPUs int
 	Class        string
+	// ClassOverride sets the class of real GPUs instead of deriving it from the PCI device id.
+	ClassOverride string
 	// Provider registration, used when the key is not a provider yet (empty Collateral: don't).
 	Moniker, Endpoint, Region, Collateral string
 	// OfferPrice opens an offer for all GPUs of Class at this price per GPU-hour when the
@@ -46,6 +50,8 @@ type GPUAgent struct {
 	log     *slog.Logger
 	metrics *Metrics
 	uuids   map[string]bool // the GPUs this agent works
+	source  gpu.Source      // NVML when real GPUs are worked, nil when simulated
+	index   map[string]int  // NVML index by UUID
 	params  types.Params
 
 	mu      sync.Mutex
@@ -55,25 +61,29 @@ type GPUAgent struct {
 
 // NewGPUAgent prepares an agent; Run does the work.
 func NewGPUAgent(chain *Chain, cfg GPUConfig, log *slog.Logger, metrics *Metrics) *GPUAgent {
-	return &GPUAgent{chain: chain, cfg: cfg, log: log, metrics: metrics, uuids: map[string]bool{}, working: map[uint64]bool{}}
+	return &GPUAgent{chain: chain, cfg: cfg, log: log, metrics: metrics, uuids: map[string]bool{}, index: map[string]int{}, working: map[uint64]bool{}}
 }
 
 // Run registers what is missing and then answers challenges until ctx ends.
 func (a *GPUAgent) Run(ctx context.Context) error {
-	if a.cfg.SimulateGPUs <= 0 {
-		return errors.New("no GPU source: this build has no NVML backend, run with --simulate-gpus N --backend cpu")
-	}
 	q := types.NewQueryClient(a.chain.Conn())
 	params, err := q.Params(ctx, &types.QueryParamsRequest{})
 	if err != nil {
 		return fmt.Errorf("query x/compute params: %w", err)
 	}
 	a.params = params.Params
+	found, err := a.discover() // first, so a machine without GPUs changes nothing on chain
+	if err != nil {
+		return err
+	}
 	if err := a.ensureProvider(ctx, q); err != nil {
 		return err
 	}
-	if err := a.ensureGPUs(ctx, q); err != nil {
+	if err := a.ensureGPUs(ctx, q, found); err != nil {
 		return err
+	}
+	if a.source != nil {
+		defer func() { _ = a.source.Close() }()
 	}
 	if err := a.ensureOffer(ctx, q); err != nil {
 		return err
@@ -168,15 +178,16 @@ func (a *GPUAgent) solve(ctx context.Context, c types.Challenge, budget time.Dur
 		return
 	}
 	task := pow.Task{Params: params, Seed: pow.Seed(c.Seed), TableSeed: pow.Seed(c.TableSeed)}
+	sampling := a.sampleTelemetry(ctx, c.GpuUuid)
 	// A simulated GPU is one CPU core, so several simulated GPUs share the machine fairly.
 	res, err := pow.Solve(ctx, &pow.CPU{Workers: 1}, task, budget, nil)
+	telemetry := sampling()
 	if err != nil {
 		a.log.Error("solve failed", "challenge", c.Id, "err", err)
 		return
 	}
 	msg := &types.MsgSubmitWork{
-		Provider: a.chain.Address, ChallengeId: c.Id, NoncesTried: res.NoncesTried,
-		Telemetry: types.Telemetry{GpuUtilizationPct: 100, Simulated: true},
+		Provider: a.chain.Address, ChallengeId: c.Id, NoncesTried: res.NoncesTried, Telemetry: telemetry,
 	}
 	for _, w := range res.Winners {
 		if len(msg.Winners) == int(a.params.MaxWinners) {
@@ -217,13 +228,55 @@ func (a *GPUAgent) ensureProvider(ctx context.Context, q types.QueryClient) erro
 	return nil
 }
 
-// ensureGPUs registers the simulated GPUs that are not on chain yet; their UUIDs live in the
-// state dir so a restarted agent keeps working the same GPUs.
-func (a *GPUAgent) ensureGPUs(ctx context.Context, q types.QueryClient) error {
-	uuids, err := loadOrCreateUUIDs(filepath.Join(a.cfg.StateDir, "simulated-gpus.json"), a.cfg.SimulateGPUs)
-	if err != nil {
-		return err
+// discover lists the GPUs to work: simulated ones (UUIDs kept in the state dir so a restarted
+// agent keeps working the same GPUs), or the machine's GPUs through NVML.
+func (a *GPUAgent) discover() ([]*types.MsgRegisterGPU, error) {
+	if a.cfg.SimulateGPUs > 0 {
+		uuids, err := loadOrCreateUUIDs(filepath.Join(a.cfg.StateDir, "simulated-gpus.json"), a.cfg.SimulateGPUs)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*types.MsgRegisterGPU, len(uuids))
+		for i, u := range uuids {
+			out[i] = &types.MsgRegisterGPU{
+				Provider: a.chain.Address, Uuid: u, Model: "Simulated GPU (CPU backend)", Class: a.cfg.Class,
+				MemoryMib: 1024, DriverVersion: "0.0", CudaVersion: "0.0",
+			}
+		}
+		return out, nil
 	}
+	src, err := gpu.Open()
+	if errors.Is(err, gpu.ErrNoDriver) {
+		return nil, fmt.Errorf("%w; on a machine without GPUs run with --backend cpu --simulate-gpus N", err)
+	} else if err != nil {
+		return nil, err
+	}
+	devices, err := src.Devices()
+	if err != nil {
+		return nil, errors.Join(err, src.Close())
+	}
+	a.source = src
+	out := make([]*types.MsgRegisterGPU, len(devices))
+	for i, d := range devices {
+		class := a.cfg.ClassOverride
+		if class == "" {
+			if class, err = gpu.ClassOf(d); err != nil {
+				return nil, err
+			}
+		}
+		a.index[strings.ToLower(d.UUID)] = d.Index
+		out[i] = &types.MsgRegisterGPU{
+			Provider: a.chain.Address, Uuid: strings.ToLower(d.UUID), Model: d.Name, Class: class, MemoryMib: d.MemoryMiB,
+			PciDeviceId: d.PCIDeviceID, DriverVersion: d.DriverVersion, CudaVersion: d.CUDAVersion,
+		}
+	}
+	a.log.Warn("this build has no CUDA proof-of-work backend: real GPUs answer challenges with the CPU backend and will score low",
+		"gpus", len(devices))
+	return out, nil
+}
+
+// ensureGPUs registers the GPUs that are not on chain yet.
+func (a *GPUAgent) ensureGPUs(ctx context.Context, q types.QueryClient, found []*types.MsgRegisterGPU) error {
 	registered := map[string]bool{}
 	resp, err := q.GPUs(ctx, &types.QueryGPUsRequest{Provider: a.chain.Address, Pagination: &query.PageRequest{Limit: 10_000}})
 	if err != nil {
@@ -233,13 +286,10 @@ func (a *GPUAgent) ensureGPUs(ctx context.Context, q types.QueryClient) error {
 		registered[g.Uuid] = true
 	}
 	var msgs []sdk.Msg
-	for _, u := range uuids {
-		a.uuids[u] = true
-		if !registered[u] {
-			msgs = append(msgs, &types.MsgRegisterGPU{
-				Provider: a.chain.Address, Uuid: u, Model: "Simulated GPU (CPU backend)", Class: a.cfg.Class,
-				MemoryMib: 1024, DriverVersion: "0.0", CudaVersion: "0.0",
-			})
+	for _, m := range found {
+		a.uuids[m.Uuid] = true
+		if !registered[m.Uuid] {
+			msgs = append(msgs, m)
 		}
 	}
 	if len(msgs) == 0 {
@@ -249,7 +299,7 @@ func (a *GPUAgent) ensureGPUs(ctx context.Context, q types.QueryClient) error {
 	if err != nil {
 		return fmt.Errorf("register GPUs: %w", err)
 	}
-	a.log.Info("registered simulated GPUs", "count", len(msgs), "class", a.cfg.Class, "height", h)
+	a.log.Info("registered GPUs", "count", len(msgs), "simulated", a.source == nil, "height", h)
 	return nil
 }
 
@@ -309,4 +359,42 @@ func loadOrCreateUUIDs(path string, n int) ([]string, error) {
 		return nil, err
 	}
 	return uuids, os.WriteFile(path, bz, 0o600)
+}
+
+// sampleTelemetry samples a real GPU once a second until the returned function is called,
+// which returns the window's summary; simulated GPUs report themselves as such.
+func (a *GPUAgent) sampleTelemetry(ctx context.Context, uuid string) func() types.Telemetry {
+	idx, ok := a.index[uuid]
+	if a.source == nil || !ok {
+		return func() types.Telemetry { return types.Telemetry{GpuUtilizationPct: 100, Simulated: true} }
+	}
+	stop := make(chan struct{})
+	done := make(chan gpu.Summary)
+	go func() {
+		var samples []gpu.Sample
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			if s, err := a.source.Sample(idx); err == nil {
+				samples = append(samples, s)
+			}
+			select {
+			case <-stop:
+				done <- gpu.Summarize(samples)
+				return
+			case <-ctx.Done():
+				done <- gpu.Summarize(samples)
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() types.Telemetry {
+		close(stop)
+		s := <-done
+		return types.Telemetry{
+			GpuUtilizationPct: min(s.MeanUtilizationPct, 100), PowerMw: s.MeanPowerMW, SmClockMhz: s.MeanSMClockMHz,
+			EnergyMj: s.EnergyMJ, MaxTemperatureC: min(s.MaxTemperatureC, 200),
+		}
+	}
 }
