@@ -212,7 +212,7 @@ func (a *GPUAgent) ensureProvider(ctx context.Context, q types.QueryClient) erro
 		return nil
 	}
 	if a.cfg.Collateral == "" {
-		return fmt.Errorf("%s is not a registered provider (%v): register it or pass --collateral", a.chain.Address, err)
+		return fmt.Errorf("%s is not a registered provider (%w): register it or pass --collateral", a.chain.Address, err)
 	}
 	collateral, err := sdk.ParseCoinNormalized(a.cfg.Collateral)
 	if err != nil {
@@ -322,7 +322,7 @@ func (a *GPUAgent) ensureOffer(ctx context.Context, q types.QueryClient) error {
 	}
 	h, _, err := a.chain.Send(ctx, &types.MsgCreateOffer{
 		Provider: a.chain.Address, Class: a.cfg.Class, PricePerGpuHour: price, MinLeaseHours: 1,
-		MaxLeaseHours: a.cfg.OfferMaxHours, Gpus: uint32(len(a.uuids)), //nolint:gosec // small
+		MaxLeaseHours: a.cfg.OfferMaxHours, Gpus: uint32(len(a.uuids)),
 	})
 	if err != nil {
 		return fmt.Errorf("create offer: %w", err)

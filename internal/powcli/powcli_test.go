@@ -42,7 +42,7 @@ func TestSolveThenVerify(t *testing.T) {
 	}
 	require.NoError(t, verify(out, "--samples", "0"))
 
-	bz, err := os.ReadFile(out)
+	bz, err := os.ReadFile(out) //nolint:gosec // a test file under t.TempDir() or testdata
 	require.NoError(t, err)
 	var res pow.Result
 	require.NoError(t, json.Unmarshal(bz, &res))

@@ -69,9 +69,9 @@ func Summarize(samples []Sample) Summary {
 		s.MaxTemperatureC = max(s.MaxTemperatureC, x.TemperatureC)
 	}
 	n := uint64(len(samples))
-	s.MeanUtilizationPct = uint32(util / n) //nolint:gosec // a mean of uint32s
+	s.MeanUtilizationPct = uint32(util / n)
 	s.MeanPowerMW /= n
-	s.MeanSMClockMHz = uint32(clock / n) //nolint:gosec // a mean of uint32s
+	s.MeanSMClockMHz = uint32(clock / n)
 	first, last := samples[0], samples[len(samples)-1]
 	if last.EnergyMJ >= first.EnergyMJ {
 		s.EnergyMJ = last.EnergyMJ - first.EnergyMJ

@@ -153,7 +153,7 @@ func (s *scanner) batch(b uint64, found []Winner) []Winner {
 		}
 		s.layers[st] = s.layerBuffers[st]
 	}
-	rows := uint64(p.BatchRows) //nolint:gosec // validated
+	rows := uint64(p.BatchRows)
 	for nonce := b * rows; nonce < (b+1)*rows; nonce++ {
 		p.fillStart(s.k, nonce, s.x)
 		x, next := s.x, s.next

@@ -69,7 +69,7 @@ func TestGoldenVectors(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(path, append(bz, '\n'), 0o600))
 	}
-	bz, err := os.ReadFile(path)
+	bz, err := os.ReadFile(path) //nolint:gosec // a test file under t.TempDir() or testdata
 	require.NoError(t, err)
 	var want []golden
 	require.NoError(t, json.Unmarshal(bz, &want))

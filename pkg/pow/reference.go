@@ -110,19 +110,19 @@ func fill(dst []int8, key, offset uint64) {
 	for w := 0; w < len(dst)/8; w++ {
 		u := word(key, offset+uint64(w))
 		for b := 0; b < 8; b++ {
-			dst[8*w+b] = int8(u >> (8 * b)) //nolint:gosec // taking the byte is the point
+			dst[8*w+b] = int8(u >> (8 * b))
 		}
 	}
 }
 
 // layerIndex is the table layer batch b uses at step t.
 func (p Params) layerIndex(k keys, batch uint64, step int) int {
-	return int(word(k.layerChoice, batch*uint64(p.Steps)+uint64(step)) % uint64(p.Layers)) //nolint:gosec // < Layers
+	return int(word(k.layerChoice, batch*uint64(p.Steps)+uint64(step)) % uint64(p.Layers))
 }
 
 // fillLayer writes table layer l (Dim x Dim, row-major: row k holds the weights of input k).
 func (p Params) fillLayer(k keys, l int, dst []int8) {
-	fill(dst, k.table, uint64(l)*uint64(p.Dim*p.Dim/8)) //nolint:gosec // l >= 0
+	fill(dst, k.table, uint64(l)*uint64(p.Dim*p.Dim/8))
 }
 
 // fillStart writes nonce's starting vector.
@@ -145,7 +145,7 @@ func step(x []int8, w []int8, y []int32, out []int8) {
 		}
 	}
 	for j, v := range y {
-		out[j] = int8(((v >> 7) & 0xFF) - 128) //nolint:gosec // in [-128, 127] by construction
+		out[j] = int8(((v >> 7) & 0xFF) - 128)
 	}
 }
 
@@ -155,7 +155,7 @@ func digestOf(x, v []int8) uint32 {
 	for j := range x {
 		s += int32(x[j]) * int32(v[j])
 	}
-	return uint32(s) * 0x9E3779B1 //nolint:gosec // wrapping is the definition
+	return uint32(s) * 0x9E3779B1
 }
 
 // Wins reports whether a digest wins the lottery: digest < 2^32 * 2^-LotteryBits.
@@ -171,7 +171,7 @@ func (t Task) Digest(nonce uint64) uint32 {
 	y := make([]int32, p.Dim)
 	w := make([]int8, p.Dim*p.Dim)
 	p.fillStart(k, nonce, x)
-	batch := nonce / uint64(p.BatchRows) //nolint:gosec // BatchRows > 0
+	batch := nonce / uint64(p.BatchRows)
 	for s := 0; s < p.Steps; s++ {
 		p.fillLayer(k, p.layerIndex(k, batch, s), w)
 		step(x, w, y, next)

@@ -48,13 +48,13 @@ func Solve(ctx context.Context, b Backend, t Task, d time.Duration, progress Pro
 		}
 		res.Winners = append(res.Winners, winners...)
 		next += chunk
-		res.NoncesTried = next * uint64(t.Params.BatchRows) //nolint:gosec // validated
+		res.NoncesTried = next * uint64(t.Params.BatchRows)
 		if progress != nil {
 			progress(res.NoncesTried, len(res.Winners), time.Since(start))
 		}
-		perBatch := time.Since(began) / time.Duration(chunk) //nolint:gosec // small
+		perBatch := time.Since(began) / time.Duration(chunk)
 		left := time.Until(deadline)
-		chunk = max(1, min(uint64(d/20/max(perBatch, time.Microsecond)), uint64(left/max(perBatch, time.Microsecond)))) //nolint:gosec // positive
+		chunk = max(1, min(uint64(d/20/max(perBatch, time.Microsecond)), uint64(left/max(perBatch, time.Microsecond))))
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil

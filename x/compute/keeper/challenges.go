@@ -28,7 +28,7 @@ func (k Keeper) scheduleChallenge(ctx context.Context, gpu *types.GPU, height in
 
 // firstChallengeHeight staggers new GPUs over the interval so challenges spread over blocks.
 func firstChallengeHeight(params types.Params, gpuID uint64, now int64) int64 {
-	return now + 1 + int64((gpuID*7_919)%params.ChallengeInterval) //nolint:gosec // < interval
+	return now + 1 + int64((gpuID*7_919)%params.ChallengeInterval)
 }
 
 // challengeEndBlock closes the windows that have passed, then issues the challenges that are
@@ -90,7 +90,7 @@ func (k Keeper) currentEpoch(ctx context.Context, params types.Params) (types.Po
 	if err != nil && !errors.Is(err, collections.ErrNotFound) {
 		return epoch, err
 	}
-	if err == nil && sdkCtx.BlockHeight() < epoch.StartHeight+int64(params.PowEpochBlocks) { //nolint:gosec // validated
+	if err == nil && sdkCtx.BlockHeight() < epoch.StartHeight+int64(params.PowEpochBlocks) {
 		return epoch, nil
 	}
 	next := types.PowEpoch{Number: epoch.Number + 1, StartHeight: sdkCtx.BlockHeight(), BlockHash: sdkCtx.HeaderHash()}
@@ -132,7 +132,7 @@ func (k Keeper) issueChallenge(ctx context.Context, params types.Params, epoch t
 	c := types.Challenge{
 		Id: id, GpuId: gpu.Id, Provider: gpu.Provider, GpuUuid: gpu.Uuid, Class: gpu.Class, Preset: class.Preset,
 		Seed: seed[:], TableSeed: table[:], IssuedHeight: height,
-		DeadlineHeight: height + int64(params.ChallengeWindow), //nolint:gosec // validated
+		DeadlineHeight: height + int64(params.ChallengeWindow),
 		State:          types.CHALLENGE_STATE_OPEN, ExpectedWinners: class.ExpectedWinners,
 	}
 	if err := k.Challenges.Set(ctx, id, c); err != nil {
@@ -144,8 +144,8 @@ func (k Keeper) issueChallenge(ctx context.Context, params types.Params, epoch t
 	if err := k.ChallengeDeadlines.Set(ctx, collections.Join(c.DeadlineHeight, id)); err != nil {
 		return err
 	}
-	gpu.NextChallengeHeight = 0                                                                    // removed above
-	if err := k.scheduleChallenge(ctx, &gpu, height+int64(params.ChallengeInterval)); err != nil { //nolint:gosec // validated
+	gpu.NextChallengeHeight = 0 // removed above
+	if err := k.scheduleChallenge(ctx, &gpu, height+int64(params.ChallengeInterval)); err != nil {
 		return err
 	}
 	if err := k.GPUs.Set(ctx, gpu.Id, gpu); err != nil {
@@ -281,7 +281,7 @@ func (k msgServer) SubmitWork(ctx context.Context, msg *types.MsgSubmitWork) (*t
 		return nil, err
 	}
 	return &types.MsgSubmitWorkResponse{}, emit(ctx, &types.EventWorkSubmitted{
-		ChallengeId: c.Id, GpuId: c.GpuId, NoncesTried: msg.NoncesTried, Winners: uint32(len(msg.Winners)), //nolint:gosec // <= max_winners
+		ChallengeId: c.Id, GpuId: c.GpuId, NoncesTried: msg.NoncesTried, Winners: uint32(len(msg.Winners)),
 	})
 }
 
@@ -346,11 +346,11 @@ func (k Keeper) SettleChallenge(ctx context.Context, id uint64, verdict types.Ch
 
 // smoothedScore moves score a 1/window step towards 10000 x found / expected (capped).
 func smoothedScore(score uint32, found, expected uint64, window uint32) uint32 {
-	sample := math.NewIntFromUint64(found).MulRaw(types.MaxGPUScore).QuoRaw(int64(max(expected, 1))) //nolint:gosec // small
+	sample := math.NewIntFromUint64(found).MulRaw(types.MaxGPUScore).QuoRaw(int64(max(expected, 1)))
 	s := int64(types.MaxGPUScore)
 	if sample.IsInt64() && sample.Int64() < s {
 		s = sample.Int64()
 	}
 	next := int64(score) + (s-int64(score))/int64(window)
-	return uint32(max(0, min(next, types.MaxGPUScore))) //nolint:gosec // clamped
+	return uint32(max(0, min(next, types.MaxGPUScore)))
 }
