@@ -55,13 +55,14 @@ type GPUAgent struct {
 	params  types.Params
 
 	mu      sync.Mutex
+	xids    map[string]uint32      // XID critical errors seen per GPU
 	working map[uint64]bool        // challenges being solved
 	done    []*types.MsgSubmitWork // solved, waiting to be sent
 }
 
 // NewGPUAgent prepares an agent; Run does the work.
 func NewGPUAgent(chain *Chain, cfg GPUConfig, log *slog.Logger, metrics *Metrics) *GPUAgent {
-	return &GPUAgent{chain: chain, cfg: cfg, log: log, metrics: metrics, uuids: map[string]bool{}, index: map[string]int{}, working: map[uint64]bool{}}
+	return &GPUAgent{chain: chain, cfg: cfg, log: log, metrics: metrics, uuids: map[string]bool{}, index: map[string]int{}, xids: map[string]uint32{}, working: map[uint64]bool{}}
 }
 
 // Run registers what is missing and then answers challenges until ctx ends.
@@ -84,6 +85,9 @@ func (a *GPUAgent) Run(ctx context.Context) error {
 	}
 	if a.source != nil {
 		defer func() { _ = a.source.Close() }()
+		if err := a.watchXIDs(ctx); err != nil {
+			return err
+		}
 	}
 	if err := a.ensureOffer(ctx, q); err != nil {
 		return err
@@ -368,6 +372,9 @@ func (a *GPUAgent) sampleTelemetry(ctx context.Context, uuid string) func() type
 	if a.source == nil || !ok {
 		return func() types.Telemetry { return types.Telemetry{GpuUtilizationPct: 100, Simulated: true} }
 	}
+	a.mu.Lock()
+	xidsBefore := a.xids[uuid]
+	a.mu.Unlock()
 	stop := make(chan struct{})
 	done := make(chan gpu.Summary)
 	go func() {
@@ -392,9 +399,31 @@ func (a *GPUAgent) sampleTelemetry(ctx context.Context, uuid string) func() type
 	return func() types.Telemetry {
 		close(stop)
 		s := <-done
+		a.mu.Lock()
+		xids := a.xids[uuid] - xidsBefore
+		a.mu.Unlock()
 		return types.Telemetry{
+			XidEvents:         xids,
 			GpuUtilizationPct: min(s.MeanUtilizationPct, 100), PowerMw: s.MeanPowerMW, SmClockMhz: s.MeanSMClockMHz,
 			EnergyMj: s.EnergyMJ, MaxTemperatureC: min(s.MaxTemperatureC, 200),
 		}
 	}
+}
+
+// watchXIDs counts the GPUs' XID critical errors, reported with each challenge's telemetry.
+func (a *GPUAgent) watchXIDs(ctx context.Context) error {
+	events, err := a.source.WatchXIDs(ctx)
+	if err != nil {
+		return err
+	}
+	go func() {
+		for e := range events {
+			uuid := strings.ToLower(e.UUID)
+			a.log.Warn("GPU reported an XID error", "gpu", uuid, "xid", e.Code)
+			a.mu.Lock()
+			a.xids[uuid]++
+			a.mu.Unlock()
+		}
+	}()
+	return nil
 }

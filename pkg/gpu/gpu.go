@@ -6,6 +6,7 @@
 package gpu
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -37,10 +38,18 @@ type Sample struct {
 	ECCUncorrected uint64
 }
 
+// XID is a critical error event (NVIDIA XID) reported by a GPU.
+type XID struct {
+	UUID string
+	Code uint64
+}
+
 // Source lists GPUs and reads their telemetry.
 type Source interface {
 	Devices() ([]Identity, error)
 	Sample(index int) (Sample, error)
+	// WatchXIDs delivers XID critical errors of all GPUs until ctx ends, then closes the channel.
+	WatchXIDs(ctx context.Context) (<-chan XID, error)
 	Close() error
 }
 

@@ -3,6 +3,7 @@
 package gpu
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -113,6 +114,44 @@ func (s *nvmlSource) Sample(index int) (Sample, error) {
 		x.ECCUncorrected = e
 	}
 	return x, nil
+}
+
+// WatchXIDs implements Source. GPUs that do not support XID events are skipped.
+func (s *nvmlSource) WatchXIDs(ctx context.Context) (<-chan XID, error) {
+	set, ret := s.lib.EventSetCreate()
+	if err := s.check("event set", ret); err != nil {
+		return nil, err
+	}
+	count, ret := s.lib.DeviceGetCount()
+	if err := s.check("device count", ret); err != nil {
+		return nil, errors.Join(err, s.check("free event set", set.Free()))
+	}
+	for i := 0; i < count; i++ {
+		dev, ret := s.lib.DeviceGetHandleByIndex(i)
+		if err := s.check("device handle", ret); err != nil {
+			return nil, errors.Join(err, s.check("free event set", set.Free()))
+		}
+		if ret := dev.RegisterEvents(nvml.EventTypeXidCriticalError, set); !errors.Is(ret, nvml.SUCCESS) && !errors.Is(ret, nvml.ERROR_NOT_SUPPORTED) {
+			return nil, errors.Join(s.check("register XID events", ret), s.check("free event set", set.Free()))
+		}
+	}
+	out := make(chan XID)
+	go func() {
+		defer close(out)
+		defer func() { _ = set.Free() }()
+		for ctx.Err() == nil {
+			data, ret := set.Wait(500)
+			if !errors.Is(ret, nvml.SUCCESS) || data.EventType != nvml.EventTypeXidCriticalError {
+				continue // timeouts and other events
+			}
+			uuid, _ := data.Device.GetUUID()
+			select {
+			case out <- XID{UUID: uuid, Code: data.EventData}:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	return out, nil
 }
 
 // Close implements Source.

@@ -3,7 +3,9 @@
 package gpu_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock"
@@ -100,4 +102,42 @@ func TestRealLibraryWithoutDriver(t *testing.T) {
 		t.Skip("an NVIDIA driver is present")
 	}
 	require.ErrorIs(t, err, gpu.ErrNoDriver)
+}
+
+// XID critical errors reach the watcher with the GPU's UUID; the event set is freed at the end.
+func TestWatchXIDs(t *testing.T) {
+	lib := h100()
+	dev, _ := lib.DeviceGetHandleByIndex(0)
+	var registered uint64
+	dev.(*mock.Device).RegisterEventsFunc = func(types uint64, _ nvml.EventSet) nvml.Return {
+		registered = types
+		return nvml.SUCCESS
+	}
+	events := []nvml.EventData{{Device: dev, EventType: nvml.EventTypeXidCriticalError, EventData: 79}}
+	freed := make(chan struct{})
+	set := &mock.EventSet{
+		WaitFunc: func(uint32) (nvml.EventData, nvml.Return) {
+			if len(events) == 0 {
+				time.Sleep(time.Millisecond)
+				return nvml.EventData{}, nvml.ERROR_TIMEOUT
+			}
+			e := events[0]
+			events = events[1:]
+			return e, nvml.SUCCESS
+		},
+		FreeFunc: func() nvml.Return { close(freed); return nvml.SUCCESS },
+	}
+	lib.EventSetCreateFunc = func() (nvml.EventSet, nvml.Return) { return set, nvml.SUCCESS }
+
+	src, err := gpu.OpenWith(lib)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	xids, err := src.WatchXIDs(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(nvml.EventTypeXidCriticalError), registered)
+	require.Equal(t, gpu.XID{UUID: "GPU-5c2b7f3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f", Code: 79}, <-xids)
+	cancel()
+	for range xids { //nolint:revive // drain until the watcher closes the channel
+	}
+	<-freed
 }

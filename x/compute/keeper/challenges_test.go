@@ -133,7 +133,7 @@ func TestChallengeIssueSubmitAndVerdicts(t *testing.T) {
 	// The verdict moves the score half-way (score_window 2) to winners / expected.
 	score := m.gpu(t, 1).Score
 	require.NoError(t, m.keeper.SettleChallenge(m.Ctx, c.Id, types.CHALLENGE_STATE_PASSED))
-	sample := min(int64(len(work.Winners))*10_000/50, 10_000)
+	sample := min(int64(len(work.Winners))*10_000/int64(c.ExpectedWinners), 10_000)
 	require.Equal(t, uint32(int64(score)+(sample-int64(score))/2), m.gpu(t, 1).Score)
 	require.Equal(t, types.ATTESTATION_TIER_WORK_VERIFIED, m.gpu(t, 1).AttestationTier)
 	require.ErrorIs(t, m.keeper.SettleChallenge(m.Ctx, c.Id, types.CHALLENGE_STATE_PASSED), types.ErrChallengeClosed)
