@@ -137,7 +137,7 @@ func TestWatchXIDs(t *testing.T) {
 	require.Equal(t, uint64(nvml.EventTypeXidCriticalError), registered)
 	require.Equal(t, gpu.XID{UUID: "GPU-5c2b7f3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f", Code: 79}, <-xids)
 	cancel()
-	for range xids { //nolint:revive // drain until the watcher closes the channel
+	for range xids { // drain until the watcher closes the channel
 	}
 	<-freed
 }
