@@ -8,6 +8,7 @@ package e2e_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,76 +29,111 @@ type chain struct {
 	home   string
 }
 
-// startChain returns a chain for the test, starting a localnet unless THALAMUS_E2E_HOME names one.
+// shared is the one localnet the package's tests share; TestMain stops it.
+var shared struct {
+	once    sync.Once
+	chain   chain
+	logs    []string // log files to show when a test fails
+	stop    func()
+	failure error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.stop != nil {
+		shared.stop()
+	}
+	os.Exit(code)
+}
+
+// startChain returns the package's chain for t, starting a localnet on first use unless
+// THALAMUS_E2E_HOME names a running one.
 func startChain(t *testing.T) *chain {
 	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
+	shared.once.Do(func() { shared.failure = launch() })
+	if shared.failure != nil {
+		t.Fatal(shared.failure)
 	}
-	c := &chain{t: t, binary: filepath.Join(root, "build", "thalamusd")}
-	devnet := filepath.Join(root, "build", "devnet")
-	for _, bin := range []string{c.binary, devnet} {
-		if _, err := os.Stat(bin); err != nil {
-			t.Fatalf("%s is missing: run `make build` first (make test-e2e does)", bin)
-		}
-	}
-	if home := os.Getenv("THALAMUS_E2E_HOME"); home != "" {
-		c.home = home
-		return c
-	}
-	if conn, err := net.DialTimeout("tcp", "127.0.0.1:26657", time.Second); err == nil {
-		_ = conn.Close()
-		t.Fatal("a node already listens on 127.0.0.1:26657: stop it, or set THALAMUS_E2E_HOME to its home to test against it")
-	}
-
-	c.home = t.TempDir()
-	logPath := filepath.Join(t.TempDir(), "devnet.log")
-	logFile, err := os.Create(logPath) //nolint:gosec // a path under t.TempDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(devnet, "localnet", "-home", c.home, "-config", filepath.Join(root, "config.yml"), "-binary", c.binary)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGINT) // the devnet tool stops the node and exits
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Logf("devnet exited: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("localnet did not stop within 30 s")
+		if !t.Failed() {
+			return
 		}
-		_ = logFile.Close()
-		if t.Failed() {
-			if out, err := os.ReadFile(logPath); err == nil { //nolint:gosec // a path under t.TempDir()
-				t.Logf("devnet output:\n%s", out)
-			}
-			if out, err := os.ReadFile(filepath.Join(c.home, "logs", "thalamusd.log")); err == nil {
-				t.Logf("thalamusd log (tail):\n%s", tail(string(out), 40))
+		for _, path := range shared.logs {
+			if out, err := os.ReadFile(path); err == nil { //nolint:gosec // the localnet's own log files
+				t.Logf("%s (tail):\n%s", path, tail(string(out), 40))
 			}
 		}
 	})
+	c := shared.chain
+	c.t = t
+	return &c
+}
+
+// launch starts a localnet with build/devnet from config.yml and waits for its second block.
+func launch() error {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		return err
+	}
+	shared.chain.binary = filepath.Join(root, "build", "thalamusd")
+	devnet := filepath.Join(root, "build", "devnet")
+	for _, bin := range []string{shared.chain.binary, devnet} {
+		if _, err := os.Stat(bin); err != nil {
+			return fmt.Errorf("%s is missing: run `make build` first (make test-e2e does)", bin)
+		}
+	}
+	if home := os.Getenv("THALAMUS_E2E_HOME"); home != "" {
+		shared.chain.home = home
+		return nil
+	}
+	if conn, err := net.DialTimeout("tcp", "127.0.0.1:26657", time.Second); err == nil {
+		_ = conn.Close()
+		return errors.New("a node already listens on 127.0.0.1:26657: stop it, or set THALAMUS_E2E_HOME to its home to test against it")
+	}
+	dir, err := os.MkdirTemp("", "thalamus-e2e-")
+	if err != nil {
+		return err
+	}
+	home := filepath.Join(dir, "home")
+	shared.chain.home = home
+	logPath := filepath.Join(dir, "devnet.log")
+	shared.logs = []string{logPath, filepath.Join(home, "logs", "thalamusd.log"), filepath.Join(home, "logs", "agent.log")}
+	logFile, err := os.Create(logPath) //nolint:gosec // a path under our temp dir
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(devnet, "localnet", "-home", home, "-config", filepath.Join(root, "config.yml"), "-binary", shared.chain.binary)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	shared.stop = func() {
+		_ = cmd.Process.Signal(syscall.SIGINT) // the devnet tool stops its children and exits
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			fmt.Fprintln(os.Stderr, "localnet did not stop within 30 s; killed")
+		}
+		_ = logFile.Close()
+		_ = os.RemoveAll(dir)
+	}
 	deadline := time.Now().Add(3 * time.Minute)
-	for c.height() < 2 {
+	for shared.chain.height() < 2 {
 		select {
 		case err := <-done:
-			t.Fatalf("localnet exited before producing blocks: %v", err)
+			out, _ := os.ReadFile(logPath) //nolint:gosec // our own log
+			return fmt.Errorf("localnet exited before producing blocks: %v\n%s", err, out)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("localnet produced no block within 3 minutes")
+			return errors.New("localnet produced no block within 3 minutes")
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	return c
+	return nil
 }
 
 // run executes thalamusd with the chain's home and returns stdout.

@@ -94,20 +94,9 @@ func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (
 
 // DepositLease adds escrow to an open lease; a paused lease the deposit pays for resumes now.
 func (k msgServer) DepositLease(ctx context.Context, msg *types.MsgDepositLease) (*types.MsgDepositLeaseResponse, error) {
-	tenant, tenantStr, err := k.decodeAddress(msg.Tenant)
+	tenant, params, lease, err := k.signedLease(ctx, msg.Tenant, msg.LeaseId, "tenant", func(l types.Lease) string { return l.Tenant })
 	if err != nil {
 		return nil, err
-	}
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	lease, err := k.openLease(ctx, msg.LeaseId)
-	if err != nil {
-		return nil, err
-	}
-	if lease.Tenant != tenantStr {
-		return nil, errorsmod.Wrapf(types.ErrNotLeaseParty, "lease %d belongs to tenant %s", lease.Id, lease.Tenant)
 	}
 	if err := types.ValidateDeposit(msg.Amount, lease.PricePerGpuHour.Denom); err != nil {
 		return nil, err
@@ -168,20 +157,9 @@ func (k msgServer) CloseLease(ctx context.Context, msg *types.MsgCloseLease) (*t
 
 // WithdrawLease pays the provider what one of its open leases has accrued.
 func (k msgServer) WithdrawLease(ctx context.Context, msg *types.MsgWithdrawLease) (*types.MsgWithdrawLeaseResponse, error) {
-	_, providerStr, err := k.decodeAddress(msg.Provider)
+	_, params, lease, err := k.signedLease(ctx, msg.Provider, msg.LeaseId, "provider", func(l types.Lease) string { return l.Provider })
 	if err != nil {
 		return nil, err
-	}
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	lease, err := k.openLease(ctx, msg.LeaseId)
-	if err != nil {
-		return nil, err
-	}
-	if lease.Provider != providerStr {
-		return nil, errorsmod.Wrapf(types.ErrNotLeaseParty, "lease %d belongs to provider %s", lease.Id, lease.Provider)
 	}
 	paid, err := k.withdraw(ctx, params, lease)
 	if err != nil {
@@ -218,6 +196,28 @@ func (k msgServer) WithdrawAllLeases(ctx context.Context, msg *types.MsgWithdraw
 		total = total.Add(paid)
 	}
 	return &types.MsgWithdrawAllLeasesResponse{Paid: total, Leases: uint32(len(ids))}, nil
+}
+
+// signedLease checks the signer's address and loads its open lease, in which party(lease)
+// (its role) must be the signer.
+func (k Keeper) signedLease(ctx context.Context, signer string, id uint64, role string, party func(types.Lease) string,
+) (sdk.AccAddress, types.Params, types.Lease, error) {
+	addr, addrStr, err := k.decodeAddress(signer)
+	if err != nil {
+		return nil, types.Params{}, types.Lease{}, err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, params, types.Lease{}, err
+	}
+	lease, err := k.openLease(ctx, id)
+	if err != nil {
+		return nil, params, lease, err
+	}
+	if party(lease) != addrStr {
+		return nil, params, lease, errorsmod.Wrapf(types.ErrNotLeaseParty, "lease %d belongs to %s %s", lease.Id, role, party(lease))
+	}
+	return addr, params, lease, nil
 }
 
 // openLease loads a lease that is not closed.
