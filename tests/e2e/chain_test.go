@@ -112,7 +112,10 @@ func launch() error {
 	shared.stop = func() {
 		_ = cmd.Process.Signal(syscall.SIGINT) // the devnet tool stops its children and exits
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "localnet exited:", err)
+			}
 		case <-time.After(30 * time.Second):
 			_ = cmd.Process.Kill()
 			fmt.Fprintln(os.Stderr, "localnet did not stop within 30 s; killed")
@@ -125,7 +128,7 @@ func launch() error {
 		select {
 		case err := <-done:
 			out, _ := os.ReadFile(logPath) //nolint:gosec // our own log
-			return fmt.Errorf("localnet exited before producing blocks: %v\n%s", err, out)
+			return fmt.Errorf("localnet exited before producing blocks: %w\n%s", err, out)
 		default:
 		}
 		if time.Now().After(deadline) {
