@@ -18,10 +18,10 @@ import (
 // no input may panic, a rejection must leave state and balances unchanged, and the escrow
 // invariant must hold afterwards.
 func FuzzComputeMessages(f *testing.F) {
-	seed := newFixture(f)
-	owner, err := seed.AddressCodec.BytesToString(testAddress("provider"))
+	base := newFixture(f)
+	owner, err := base.AddressCodec.BytesToString(testAddress("provider"))
 	require.NoError(f, err)
-	tenant, err := seed.AddressCodec.BytesToString(testAddress("tenant"))
+	tenant, err := base.AddressCodec.BytesToString(testAddress("tenant"))
 	require.NoError(f, err)
 	seeds := []proto.Message{
 		registerMsg(owner),
@@ -46,25 +46,34 @@ func FuzzComputeMessages(f *testing.F) {
 		f.Add(uint8(i), bz)
 	}
 
+	// The market is built and committed once per fuzzing process; every input runs in a
+	// discarded cache context over it, with the fake bank's balances restored afterwards.
+	base.registeredProvider(f, "provider")
+	setup := keeper.NewMsgServerImpl(base.keeper)
+	for _, uuid := range []string{testUUID, testUUID2} {
+		_, err := setup.RegisterGPU(base.Ctx, gpuMsg(owner, uuid))
+		require.NoError(f, err)
+	}
+	_, err = setup.CreateOffer(base.Ctx, offerMsg(owner, 1_000, 2))
+	require.NoError(f, err)
+	base.fund(f, "tenant", sdk.NewCoins(uthal(1_000_000)))
+	_, err = setup.CreateLease(base.Ctx, leaseMsg(tenant, 1, 1, 2, 5_000))
+	require.NoError(f, err)
+	// GPU 1's first challenge is open, two blocks into its window.
+	gpu, err := base.keeper.GPUs.Get(base.Ctx, 1)
+	require.NoError(f, err)
+	base.Ctx = base.Ctx.WithBlockHeight(gpu.NextChallengeHeight)
+	require.NoError(f, base.keeper.EndBlocker(base.Ctx))
+	base.Ctx = base.Ctx.WithBlockHeight(base.Ctx.BlockHeight() + 2)
+	base.Store.Commit()
+	baseBalances := copyBalances(base.bank.balances)
+
 	f.Fuzz(func(t *testing.T, kind uint8, bz []byte) {
-		fx := newFixture(t)
-		_, owner := fx.registeredProvider(t, "provider")
+		fx := base
+		fx.Ctx, _ = base.Ctx.CacheContext()
+		fx.Ctx = fx.Ctx.WithEventManager(sdk.NewEventManager())
+		defer func() { base.bank.balances = copyBalances(baseBalances) }()
 		ms := keeper.NewMsgServerImpl(fx.keeper)
-		for _, uuid := range []string{testUUID, testUUID2} {
-			_, err := ms.RegisterGPU(fx.Ctx, gpuMsg(owner, uuid))
-			require.NoError(t, err)
-		}
-		_, err := ms.CreateOffer(fx.Ctx, offerMsg(owner, 1_000, 2))
-		require.NoError(t, err)
-		_, tenant := fx.fund(t, "tenant", sdk.NewCoins(uthal(1_000_000)))
-		_, err = ms.CreateLease(fx.Ctx, leaseMsg(tenant, 1, 1, 2, 5_000))
-		require.NoError(t, err)
-		// GPU 1's first challenge is open, two blocks into its window.
-		gpu, err := fx.keeper.GPUs.Get(fx.Ctx, 1)
-		require.NoError(t, err)
-		fx.Ctx = fx.Ctx.WithBlockHeight(gpu.NextChallengeHeight)
-		require.NoError(t, fx.keeper.EndBlocker(fx.Ctx))
-		fx.Ctx = fx.Ctx.WithBlockHeight(fx.Ctx.BlockHeight() + 2)
 
 		var run func() error
 		switch kind % 15 {
@@ -162,10 +171,7 @@ func FuzzComputeMessages(f *testing.F) {
 
 		before, err := fx.keeper.ExportGenesis(fx.Ctx)
 		require.NoError(t, err)
-		balances := map[string]sdk.Coins{}
-		for k, v := range fx.bank.balances {
-			balances[k] = v
-		}
+		balances := copyBalances(fx.bank.balances)
 		if run() != nil {
 			after, err := fx.keeper.ExportGenesis(fx.Ctx)
 			require.NoError(t, err)
@@ -181,4 +187,12 @@ func FuzzComputeMessages(f *testing.F) {
 		require.NoError(t, err)
 		require.NoError(t, exported.Validate(), "state reachable by messages must export as valid genesis")
 	})
+}
+
+func copyBalances(b map[string]sdk.Coins) map[string]sdk.Coins {
+	out := make(map[string]sdk.Coins, len(b))
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }

@@ -41,7 +41,7 @@ func gpuMsg(provider, uuid string) *types.MsgRegisterGPU {
 }
 
 // registeredProvider funds and registers a provider and returns its address.
-func (f fixture) registeredProvider(t *testing.T, seed string) (sdk.AccAddress, string) {
+func (f fixture) registeredProvider(t testing.TB, seed string) (sdk.AccAddress, string) {
 	t.Helper()
 	addr, owner := f.fund(t, seed, sdk.NewCoins(uthal(10_000_000_000)))
 	_, err := keeper.NewMsgServerImpl(f.keeper).RegisterProvider(f.Ctx, registerMsg(owner))
