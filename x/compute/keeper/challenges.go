@@ -288,7 +288,8 @@ func (k msgServer) SubmitWork(ctx context.Context, msg *types.MsgSubmitWork) (*t
 // SettleChallenge applies the validators' verdict on a submitted challenge (called by x/oracle):
 // PASSED and UNDERPERFORMED move the GPU's score towards winners / expected (an exponential
 // average over score_window challenges); PASSED also marks the GPU work-verified; FRAUD jails
-// the GPU and slashes fraud_slash_fraction of the provider's collateral.
+// the GPU (closing its lease), refunds the tenant that GPU's payments since the challenge out of
+// the provider's collateral, and slashes fraud_slash_fraction of what collateral is left.
 func (k Keeper) SettleChallenge(ctx context.Context, id uint64, verdict types.ChallengeState) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
@@ -315,8 +316,15 @@ func (k Keeper) SettleChallenge(ctx context.Context, id uint64, verdict types.Ch
 			return err
 		}
 	case types.CHALLENGE_STATE_FRAUD:
+		leaseID := gpu.LeaseId
 		if err := k.JailGPU(ctx, gpu.Id, fmt.Sprintf("proof-of-work fraud in challenge %d", id)); err != nil {
 			return err
+		}
+		// The tenant gets back, from the collateral, what it paid for this GPU since the challenge.
+		if leaseID != 0 {
+			if err := k.refundSince(ctx, leaseID, c.IssuedHeight); err != nil {
+				return err
+			}
 		}
 		provider, err := k.addressCodec.StringToBytes(c.Provider)
 		if err != nil {
@@ -342,6 +350,22 @@ func (k Keeper) SettleChallenge(ctx context.Context, id uint64, verdict types.Ch
 		return err
 	}
 	return emit(ctx, &types.EventChallengeSettled{ChallengeId: id, GpuId: gpu.Id, State: verdict, Score: gpu.Score})
+}
+
+// refundSince refunds a lease's tenant, out of provider collateral, the price of one GPU for
+// the blocks billed since height (the lease has just been settled and closed).
+func (k Keeper) refundSince(ctx context.Context, leaseID uint64, height int64) error {
+	lease, err := k.Leases.Get(ctx, leaseID)
+	if err != nil {
+		return err
+	}
+	blocks := max(lease.AccruedHeight-max(height, lease.CreatedHeight), 0)
+	amount := types.OwedFor(lease.PricePerGpuHour.Amount, 1, uint64(blocks), lease.BlocksPerHour)
+	if !amount.IsPositive() {
+		return nil
+	}
+	_, err = k.RefundTenant(ctx, leaseID, amount)
+	return err
 }
 
 // smoothedScore moves score a 1/window step towards 10000 x found / expected (capped).

@@ -195,12 +195,21 @@ func TestChallengeDowntimeAndFraud(t *testing.T) {
 
 	collateral, err := m.keeper.Providers.Get(m.Ctx, m.providerAd)
 	require.NoError(t, err)
+	tenantBefore := m.balance(m.tenantAd)
+	escrowLeft := m.lease(t, lease.LeaseId).Escrow.Amount.Int64()
+	m.at(m.Ctx.BlockHeight() + 2) // two more billed blocks before the verdict
 	require.NoError(t, m.keeper.SettleChallenge(m.Ctx, third.Id, types.CHALLENGE_STATE_FRAUD))
 	require.Equal(t, types.GPU_STATUS_JAILED, m.gpu(t, gpuID).Status)
-	require.Equal(t, types.LEASE_CLOSE_REASON_PROVIDER_FAULT, m.lease(t, lease.LeaseId).CloseReason)
+	closed := m.lease(t, lease.LeaseId)
+	require.Equal(t, types.LEASE_CLOSE_REASON_PROVIDER_FAULT, closed.CloseReason)
+	// Billed since the fraudulent challenge was issued: 1 uthal per block, refunded from collateral.
+	refund := closed.AccruedHeight - third.IssuedHeight
+	require.Positive(t, refund)
+	require.Equal(t, tenantBefore+escrowLeft-2+refund, m.balance(m.tenantAd), "unspent escrow plus the fraudulent blocks")
 	after, err := m.keeper.Providers.Get(m.Ctx, m.providerAd)
 	require.NoError(t, err)
-	require.Equal(t, collateral.Collateral.Amount.Sub(math.LegacyNewDecWithPrec(5, 2).MulInt(collateral.Collateral.Amount).TruncateInt()), after.Collateral.Amount)
+	left := collateral.Collateral.Amount.SubRaw(refund)
+	require.Equal(t, left.Sub(math.LegacyNewDecWithPrec(5, 2).MulInt(left).TruncateInt()), after.Collateral.Amount)
 	require.NoError(t, m.keeper.EscrowInvariant(m.Ctx))
 
 	// A jailed GPU leaves the schedule.
