@@ -230,7 +230,7 @@ Thalamus localnet is running (chain %s).
   thalamusd q compute params --home %[1]s
   thalamusd q bank balances %[2]s --home %[1]s
   thalamusd tx bank send alice %[2]s 1000uthal --home %[1]s -y
-  thalamusd tx compute register-provider "Acme GPUs" https://gpu.acme.example eu-west 1000000000uthal --from provider --home %[1]s -y
+  thalamusd q compute gpus --provider %[3]s --home %[1]s   # the agent registered provider and 4 CPU-DEV GPUs
   thalamusd tx compute register-gpu GPU-5c2b7f3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f "NVIDIA H100 80GB HBM3" H100-SXM-80G 81559 \
       --driver-version 550.54.15 --cuda-version 12.4 --from provider --home %[1]s -y
   thalamusd tx compute create-offer H100-SXM-80G 2000000uthal 1 720 1 --from provider --home %[1]s -y
