@@ -30,28 +30,22 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 		return err
 	}
 	for _, key := range leases {
-		cacheCtx, write := sdkCtx.CacheContext()
 		// leaseEvent moves or removes the lease's queue entry itself.
-		if err := k.leaseEvent(cacheCtx, params, key.K1(), key.K2()); err != nil {
-			sdkCtx.Logger().Error("lease event failed; retrying next block", "lease", key.K2(), "err", err)
-			continue
-		}
-		write()
+		k.inCache(ctx, "lease event", key.K2(), func(ctx context.Context) error {
+			return k.leaseEvent(ctx, params, key.K1(), key.K2())
+		})
 	}
 	unbondings, err := dueKeys(ctx, k.UnbondingQueue, sdkCtx.BlockHeight(), limit-len(leases))
 	if err != nil {
 		return err
 	}
 	for _, key := range unbondings {
-		cacheCtx, write := sdkCtx.CacheContext()
-		if err := k.completeUnbonding(cacheCtx, key.K2()); err != nil {
-			sdkCtx.Logger().Error("provider unbonding failed; retrying next block", "provider", key.K2().String(), "err", err)
-			continue
-		}
-		write()
-		if err := k.UnbondingQueue.Remove(ctx, key); err != nil {
-			return err
-		}
+		k.inCache(ctx, "provider unbonding "+key.K2().String(), uint64(key.K1()), func(ctx context.Context) error {
+			if err := k.completeUnbonding(ctx, key.K2()); err != nil {
+				return err
+			}
+			return k.UnbondingQueue.Remove(ctx, key)
+		})
 	}
 	return k.challengeEndBlock(ctx, params)
 }

@@ -42,11 +42,9 @@ func (k Keeper) challengeEndBlock(ctx context.Context, params types.Params) erro
 		return err
 	}
 	for _, key := range expired {
-		if err := k.inCache(ctx, "missed challenge", key.K2(), func(ctx context.Context) error {
+		k.inCache(ctx, "missed challenge", key.K2(), func(ctx context.Context) error {
 			return k.missChallenge(ctx, params, key.K2())
-		}); err != nil {
-			return err
-		}
+		})
 	}
 	due, err := dueKeys(ctx, k.ChallengeSchedule, height, limit)
 	if err != nil {
@@ -60,26 +58,23 @@ func (k Keeper) challengeEndBlock(ctx context.Context, params types.Params) erro
 		return err
 	}
 	for _, key := range due {
-		if err := k.inCache(ctx, "issue challenge", key.K2(), func(ctx context.Context) error {
+		k.inCache(ctx, "issue challenge", key.K2(), func(ctx context.Context) error {
 			return k.issueChallenge(ctx, params, epoch, key)
-		}); err != nil {
-			return err
-		}
+		})
 	}
 	return nil
 }
 
 // inCache runs fn in a cache context and writes it only on success; a failure is logged and
-// left for the next block. Only store errors outside fn are returned.
-func (k Keeper) inCache(ctx context.Context, what string, id uint64, fn func(context.Context) error) error {
+// left in its queue for the next block, never failing the block.
+func (k Keeper) inCache(ctx context.Context, what string, id uint64, fn func(context.Context) error) {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	cacheCtx, write := sdkCtx.CacheContext()
 	if err := fn(cacheCtx); err != nil {
 		sdkCtx.Logger().Error(what+" failed; retrying next block", "id", id, "err", err)
-		return nil
+		return
 	}
 	write()
-	return nil
 }
 
 // currentEpoch returns the proof-of-work epoch, starting a new one seeded by this block's
