@@ -56,13 +56,13 @@ type GPUAgent struct {
 
 	mu      sync.Mutex
 	xids    map[string]uint32      // XID critical errors seen per GPU
-	working map[uint64]bool        // challenges being solved
+	working map[uint64]int64       // deadline heights of the challenges being solved
 	done    []*types.MsgSubmitWork // solved, waiting to be sent
 }
 
 // NewGPUAgent prepares an agent; Run does the work.
 func NewGPUAgent(chain *Chain, cfg GPUConfig, log *slog.Logger, metrics *Metrics) *GPUAgent {
-	return &GPUAgent{chain: chain, cfg: cfg, log: log, metrics: metrics, uuids: map[string]bool{}, index: map[string]int{}, xids: map[string]uint32{}, working: map[uint64]bool{}}
+	return &GPUAgent{chain: chain, cfg: cfg, log: log, metrics: metrics, uuids: map[string]bool{}, index: map[string]int{}, xids: map[string]uint32{}, working: map[uint64]int64{}}
 }
 
 // Run registers what is missing and then answers challenges until ctx ends.
@@ -127,7 +127,7 @@ func (a *GPUAgent) round(ctx context.Context, q types.QueryClient, solvers *sync
 	}
 	for _, c := range open.Challenges {
 		a.mu.Lock()
-		busy := a.working[c.Id]
+		_, busy := a.working[c.Id]
 		a.mu.Unlock()
 		if busy || !a.uuids[c.GpuUuid] || c.DeadlineHeight < height {
 			continue
@@ -138,7 +138,7 @@ func (a *GPUAgent) round(ctx context.Context, q types.QueryClient, solvers *sync
 			continue
 		}
 		a.mu.Lock()
-		a.working[c.Id] = true
+		a.working[c.Id] = c.DeadlineHeight
 		a.mu.Unlock()
 		solvers.Add(1)
 		go func(c types.Challenge) {
@@ -146,8 +146,18 @@ func (a *GPUAgent) round(ctx context.Context, q types.QueryClient, solvers *sync
 			a.solve(ctx, c, budget)
 		}(c)
 	}
+	// One late answer would fail the whole transaction, so answers past their window stay home.
 	a.mu.Lock()
-	batch := a.done
+	var batch []*types.MsgSubmitWork
+	for _, m := range a.done {
+		if a.working[m.ChallengeId] > height {
+			batch = append(batch, m)
+			continue
+		}
+		a.log.Warn("answer finished too late for its window; dropped", "challenge", m.ChallengeId, "deadline", a.working[m.ChallengeId], "height", height)
+		delete(a.working, m.ChallengeId)
+		a.metrics.Failed.Inc()
+	}
 	a.done = nil
 	a.mu.Unlock()
 	if len(batch) == 0 {
