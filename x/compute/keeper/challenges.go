@@ -139,6 +139,9 @@ func (k Keeper) issueChallenge(ctx context.Context, params types.Params, epoch t
 	if err := k.ChallengeDeadlines.Set(ctx, collections.Join(c.DeadlineHeight, id)); err != nil {
 		return err
 	}
+	if err := k.OpenChallenges.Set(ctx, collections.Join(sdk.AccAddress(provider), id)); err != nil {
+		return err
+	}
 	gpu.NextChallengeHeight = 0 // removed above
 	if err := k.scheduleChallenge(ctx, &gpu, height+int64(params.ChallengeInterval)); err != nil {
 		return err
@@ -158,7 +161,7 @@ func (k Keeper) missChallenge(ctx context.Context, params types.Params, id uint6
 	if err != nil {
 		return err
 	}
-	if err := k.ChallengeDeadlines.Remove(ctx, collections.Join(c.DeadlineHeight, id)); err != nil {
+	if err := k.closeWindow(ctx, c); err != nil {
 		return err
 	}
 	if c.State != types.CHALLENGE_STATE_OPEN {
@@ -185,6 +188,18 @@ func (k Keeper) missChallenge(ctx context.Context, params types.Params, id uint6
 		}
 	}
 	return emit(ctx, &types.EventChallengeMissed{ChallengeId: id, GpuId: gpu.Id, MissedInARow: gpu.MissedChallenges, Down: wentDown})
+}
+
+// closeWindow takes a challenge out of the deadline queue and its provider's open index.
+func (k Keeper) closeWindow(ctx context.Context, c types.Challenge) error {
+	if err := k.ChallengeDeadlines.Remove(ctx, collections.Join(c.DeadlineHeight, c.Id)); err != nil {
+		return err
+	}
+	provider, err := k.addressCodec.StringToBytes(c.Provider)
+	if err != nil {
+		return err
+	}
+	return k.OpenChallenges.Remove(ctx, collections.Join(sdk.AccAddress(provider), c.Id))
 }
 
 // setGPUDown marks a GPU down or back up and suspends or resumes the billing of its lease
@@ -259,7 +274,7 @@ func (k msgServer) SubmitWork(ctx context.Context, msg *types.MsgSubmitWork) (*t
 	if err := k.Challenges.Set(ctx, c.Id, c); err != nil {
 		return nil, err
 	}
-	if err := k.ChallengeDeadlines.Remove(ctx, collections.Join(c.DeadlineHeight, c.Id)); err != nil {
+	if err := k.closeWindow(ctx, c); err != nil {
 		return nil, err
 	}
 	gpu, err := k.GPUs.Get(ctx, c.GpuId)

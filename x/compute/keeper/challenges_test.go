@@ -247,3 +247,48 @@ func TestChallengeIssuanceIsBounded(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint64(1), epoch.Number)
 }
+
+// Agents poll their open challenges through an index of open ones; other states filter the
+// provider's whole list.
+func TestQueryChallengesByState(t *testing.T) {
+	m := powMarket(t)
+	q := keeper.NewQueryServerImpl(m.keeper)
+	first := m.nextChallenge(t, 1)
+	_, err := m.ms.SubmitWork(m.Ctx, solve(t, first))
+	require.NoError(t, err)
+	second := m.nextChallenge(t, 2)
+	ids := func(state types.ChallengeState) []uint64 {
+		resp, err := q.ChallengesByProvider(m.Ctx, &types.QueryChallengesByProviderRequest{Provider: m.provider, State: state})
+		require.NoError(t, err)
+		var out []uint64
+		for _, c := range resp.Challenges {
+			out = append(out, c.Id)
+		}
+		return out
+	}
+	open := ids(types.CHALLENGE_STATE_OPEN)
+	require.Contains(t, open, second.Id)
+	require.NotContains(t, open, first.Id)
+	for _, id := range open {
+		c, err := m.keeper.Challenges.Get(m.Ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, types.CHALLENGE_STATE_OPEN, c.State)
+	}
+	require.Equal(t, []uint64{first.Id}, ids(types.CHALLENGE_STATE_SUBMITTED))
+	require.Subset(t, ids(types.CHALLENGE_STATE_UNSPECIFIED), append(open, first.Id))
+	// Past every window, with the schedule paused, nothing is open any more.
+	p, err := m.keeper.Params.Get(m.Ctx)
+	require.NoError(t, err)
+	p.MaxChallengesPerBlock = 100
+	require.NoError(t, m.keeper.Params.Set(m.Ctx, p))
+	require.NoError(t, m.keeper.ChallengeSchedule.Clear(m.Ctx, nil))
+	m.at(m.Ctx.BlockHeight() + 20)
+	require.NoError(t, m.keeper.EndBlocker(m.Ctx))
+	require.Empty(t, ids(types.CHALLENGE_STATE_OPEN), "missed challenges leave the open index")
+	one, err := q.Challenge(m.Ctx, &types.QueryChallengeRequest{Id: second.Id})
+	require.NoError(t, err)
+	require.Equal(t, types.CHALLENGE_STATE_MISSED, one.Challenge.State)
+	epoch, err := q.PowEpoch(m.Ctx, &types.QueryPowEpochRequest{})
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), epoch.Epoch.Number)
+}

@@ -70,6 +70,9 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			if err := k.ChallengeDeadlines.Set(ctx, collections.Join(c.DeadlineHeight, c.Id)); err != nil {
 				return err
 			}
+			if err := k.OpenChallenges.Set(ctx, collections.Join(sdk.AccAddress(provider), c.Id)); err != nil {
+				return err
+			}
 		}
 		if err := k.Challenges.Set(ctx, c.Id, c); err != nil {
 			return err

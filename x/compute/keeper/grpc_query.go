@@ -261,9 +261,14 @@ func (q queryServer) ChallengesByProvider(ctx context.Context, req *types.QueryC
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	challenges, page, err := query.CollectionFilteredPaginate(ctx, q.k.ChallengesByProvider, req.Pagination,
+	// Open challenges, which agents poll, have their own index; other states filter the full one.
+	index := q.k.ChallengesByProvider
+	if req.State == types.CHALLENGE_STATE_OPEN {
+		index = q.k.OpenChallenges
+	}
+	challenges, page, err := query.CollectionFilteredPaginate(ctx, index, req.Pagination,
 		func(key collections.Pair[sdk.AccAddress, uint64], _ collections.NoValue) (bool, error) {
-			if req.State == types.CHALLENGE_STATE_UNSPECIFIED {
+			if req.State == types.CHALLENGE_STATE_UNSPECIFIED || req.State == types.CHALLENGE_STATE_OPEN {
 				return true, nil
 			}
 			c, err := q.k.Challenges.Get(ctx, key.K2())

@@ -90,8 +90,10 @@ type Keeper struct {
 	ChallengeDeadlines collections.KeySet[collections.Pair[int64, uint64]]
 	// ChallengesByProvider indexes every challenge by its provider.
 	ChallengesByProvider collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
-	NextChallengeID      collections.Sequence
-	PowEpoch             collections.Item[types.PowEpoch]
+	// OpenChallenges indexes each provider's open challenges, which its agent polls.
+	OpenChallenges  collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
+	NextChallengeID collections.Sequence
+	PowEpoch        collections.Item[types.PowEpoch]
 }
 
 // NewKeeper builds the keeper; it panics on a malformed authority or schema, which are wiring bugs.
@@ -152,6 +154,8 @@ func NewKeeper(
 		ChallengeDeadlines: collections.NewKeySet(sb, types.ChallengeDueKey, "challenge_deadlines",
 			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
 		ChallengesByProvider: collections.NewKeySet(sb, types.ChallengesByProvKey, "challenges_by_provider",
+			collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
+		OpenChallenges: collections.NewKeySet(sb, types.OpenChallengesKey, "open_challenges",
 			collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
 		NextChallengeID: collections.NewSequence(sb, types.NextChallengeIDKey, "next_challenge_id"),
 		PowEpoch:        collections.NewItem(sb, types.PowEpochKey, "pow_epoch", codec.CollValue[types.PowEpoch](cdc)),

@@ -37,4 +37,5 @@ var (
 	ChallengesByProvKey = collections.NewPrefix(23)
 	NextChallengeIDKey  = collections.NewPrefix(24)
 	PowEpochKey         = collections.NewPrefix(25)
+	OpenChallengesKey   = collections.NewPrefix(26)
 )
