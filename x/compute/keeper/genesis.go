@@ -99,37 +99,22 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	gs := &types.GenesisState{Params: params}
-	if err := k.Providers.Walk(ctx, nil, func(_ sdk.AccAddress, p types.Provider) (bool, error) {
-		gs.Providers = append(gs.Providers, p)
-		return false, nil
-	}); err != nil {
+	if gs.Providers, err = allValues(ctx, k.Providers); err != nil {
 		return nil, err
 	}
-	if err := k.GPUs.Walk(ctx, nil, func(_ uint64, g types.GPU) (bool, error) {
-		gs.Gpus = append(gs.Gpus, g)
-		return false, nil
-	}); err != nil {
+	if gs.Gpus, err = allValues(ctx, k.GPUs); err != nil {
 		return nil, err
 	}
-	if err := k.Offers.Walk(ctx, nil, func(_ uint64, o types.Offer) (bool, error) {
-		gs.Offers = append(gs.Offers, o)
-		return false, nil
-	}); err != nil {
+	if gs.Offers, err = allValues(ctx, k.Offers); err != nil {
 		return nil, err
 	}
-	if err := k.Leases.Walk(ctx, nil, func(_ uint64, l types.Lease) (bool, error) {
-		gs.Leases = append(gs.Leases, l)
-		return false, nil
-	}); err != nil {
+	if gs.Leases, err = allValues(ctx, k.Leases); err != nil {
 		return nil, err
 	}
 	if gs.NextLeaseId, err = k.NextLeaseID.Peek(ctx); err != nil {
 		return nil, err
 	}
-	if err := k.Challenges.Walk(ctx, nil, func(_ uint64, c types.Challenge) (bool, error) {
-		gs.Challenges = append(gs.Challenges, c)
-		return false, nil
-	}); err != nil {
+	if gs.Challenges, err = allValues(ctx, k.Challenges); err != nil {
 		return nil, err
 	}
 	if gs.NextChallengeId, err = k.NextChallengeID.Peek(ctx); err != nil {
@@ -157,16 +142,14 @@ func (k Keeper) PrepForZeroHeight(ctx context.Context) error {
 		return err
 	}
 	now := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	var open []types.Lease
-	if err := k.Leases.Walk(ctx, nil, func(_ uint64, l types.Lease) (bool, error) {
-		if l.State != types.LEASE_STATE_CLOSED {
-			open = append(open, l)
-		}
-		return false, nil
-	}); err != nil {
+	leases, err := allValues(ctx, k.Leases)
+	if err != nil {
 		return err
 	}
-	for _, l := range open {
+	for _, l := range leases {
+		if l.State == types.LEASE_STATE_CLOSED {
+			continue
+		}
 		if _, err := k.withdraw(ctx, params, l); err != nil {
 			return err
 		}
@@ -223,9 +206,23 @@ func (k Keeper) PrepForZeroHeight(ctx context.Context) error {
 	return rewriteAll(ctx, k.Offers, func(o types.Offer) types.Offer { o.CreatedHeight = 0; return o })
 }
 
+// walker is what allValues needs from a collections Map or IndexedMap.
+type walker[K, V any] interface {
+	Walk(ctx context.Context, ranger collections.Ranger[K], walkFunc func(K, V) (bool, error)) error
+}
+
+// allValues reads every value of m in key order.
+func allValues[K, V any](ctx context.Context, m walker[K, V]) (values []V, err error) {
+	err = m.Walk(ctx, nil, func(_ K, v V) (bool, error) {
+		values = append(values, v)
+		return false, nil
+	})
+	return values, err
+}
+
 // walkSetter is what rewriteAll needs from a collections Map or IndexedMap.
 type walkSetter[K, V any] interface {
-	Walk(ctx context.Context, ranger collections.Ranger[K], walkFunc func(K, V) (bool, error)) error
+	walker[K, V]
 	Set(ctx context.Context, key K, value V) error
 }
 
