@@ -190,7 +190,22 @@ func (c *chain) tx(from string, args ...string) int64 {
 		Code   int    `json:"code"`
 		RawLog string `json:"raw_log"`
 	}
-	c.query(&included, "wait-tx", sent.TxHash, "--timeout", "60s")
+	// Poll rather than `query wait-tx`: its websocket subscription can miss a tx that lands
+	// between its first lookup and the subscription, and then waits out its timeout.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		out, err := c.run("query", "tx", sent.TxHash, "--output", "json")
+		if err == nil {
+			if err := json.Unmarshal(out, &included); err != nil {
+				c.t.Fatalf("decode tx %s: %v\n%s", sent.TxHash, err, out)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("tx %s (%s) not in a block within a minute: %v", sent.TxHash, strings.Join(args, " "), err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 	if included.Code != 0 {
 		c.t.Fatalf("tx %s failed in block %s: %s", strings.Join(args, " "), included.Height, included.RawLog)
 	}
