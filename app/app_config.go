@@ -110,6 +110,7 @@ var (
 						stakingtypes.ModuleName,
 						feegrant.ModuleName,
 						computetypes.ModuleName,
+						sensorstypes.ModuleName,
 					},
 					OverrideStoreKeys: []*runtimev1alpha1.StoreKeyConfig{
 						{ModuleName: authtypes.ModuleName, KvStoreKey: "acc"},

@@ -3,6 +3,7 @@ package app_test
 import (
 	"math/rand"
 	"testing"
+	"time"
 
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/thalamus-network/thalamus/app"
 	computesim "github.com/thalamus-network/thalamus/x/compute/simulation"
+	sensorssim "github.com/thalamus-network/thalamus/x/sensors/simulation"
 )
 
 // TestComputeSimFactoriesProduceValidMessages runs every x/compute simulation factory many
@@ -28,26 +30,7 @@ import (
 // message type must be produced at least once.
 func TestComputeSimFactoriesProduceValidMessages(t *testing.T) {
 	r := rand.New(rand.NewSource(11))
-	accounts := simtypes.RandomAccounts(r, 6)
-	a := newApp(t)
-
-	pubKey, err := mock.NewPV().GetPubKey()
-	require.NoError(t, err)
-	valSet := cmttypes.NewValidatorSet([]*cmttypes.Validator{cmttypes.NewValidator(pubKey, 1)})
-	genAccs := make([]authtypes.GenesisAccount, len(accounts))
-	balances := make([]banktypes.Balance, len(accounts))
-	for i, acc := range accounts {
-		genAccs[i] = authtypes.NewBaseAccount(acc.Address, acc.PubKey, uint64(i), 0)
-		balances[i] = banktypes.Balance{
-			Address: acc.Address.String(),
-			Coins:   sdk.NewCoins(sdk.NewCoin(app.BondDenom, math.NewInt(1_000_000_000_000_000))),
-		}
-	}
-	genesis, err := simtestutil.GenesisStateWithValSet(a.AppCodec(), a.DefaultGenesis(), valSet, genAccs, balances...)
-	require.NoError(t, err)
-	initChain(t, a, genesis)
-	finalizeAndCommit(t, a, 1)
-	ctx := a.NewUncachedContext(false, cmtproto.Header{Height: 2, ChainID: chainID})
+	a, ctx, accounts := simFactoryApp(t, r)
 
 	k := a.ComputeKeeper
 	factories := map[string]func(sdk.Context, *simsx.ChainDataSource, simsx.SimulationReporter) sdk.Msg{
@@ -112,4 +95,75 @@ func produce[T sdk.Msg](f simsx.SimMsgFactoryFn[T]) func(sdk.Context, *simsx.Cha
 		}
 		return msg
 	}
+}
+
+// simFactoryApp starts an app with six rich random accounts at height 2.
+func simFactoryApp(t *testing.T, r *rand.Rand) (*app.App, sdk.Context, []simtypes.Account) {
+	t.Helper()
+	accounts := simtypes.RandomAccounts(r, 6)
+	a := newApp(t)
+
+	pubKey, err := mock.NewPV().GetPubKey()
+	require.NoError(t, err)
+	valSet := cmttypes.NewValidatorSet([]*cmttypes.Validator{cmttypes.NewValidator(pubKey, 1)})
+	genAccs := make([]authtypes.GenesisAccount, len(accounts))
+	balances := make([]banktypes.Balance, len(accounts))
+	for i, acc := range accounts {
+		genAccs[i] = authtypes.NewBaseAccount(acc.Address, acc.PubKey, uint64(i), 0)
+		balances[i] = banktypes.Balance{
+			Address: acc.Address.String(),
+			Coins:   sdk.NewCoins(sdk.NewCoin(app.BondDenom, math.NewInt(1_000_000_000_000_000))),
+		}
+	}
+	genesis, err := simtestutil.GenesisStateWithValSet(a.AppCodec(), a.DefaultGenesis(), valSet, genAccs, balances...)
+	require.NoError(t, err)
+	initChain(t, a, genesis)
+	finalizeAndCommit(t, a, 1)
+	ctx := a.NewUncachedContext(false, cmtproto.Header{Height: 2, ChainID: chainID, Time: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)})
+	return a, ctx, accounts
+}
+
+// TestSensorsSimFactoriesProduceValidMessages does the same for every x/sensors factory.
+func TestSensorsSimFactoriesProduceValidMessages(t *testing.T) {
+	r := rand.New(rand.NewSource(12))
+	a, ctx, accounts := simFactoryApp(t, r)
+	k := a.SensorsKeeper
+	factories := map[string]func(sdk.Context, *simsx.ChainDataSource, simsx.SimulationReporter) sdk.Msg{
+		"UpdateParams":         produce(sensorssim.MsgUpdateParamsFactory()),
+		"RegisterDevice":       produce(sensorssim.MsgRegisterDeviceFactory(k)),
+		"UpdateDevice":         produce(sensorssim.MsgUpdateDeviceFactory(k)),
+		"TransferDevice":       produce(sensorssim.MsgTransferDeviceFactory(k)),
+		"AcceptDeviceTransfer": produce(sensorssim.MsgAcceptDeviceTransferFactory(k)),
+		"DeactivateDevice":     produce(sensorssim.MsgDeactivateDeviceFactory(k)),
+		"CommitBatch":          produce(sensorssim.MsgCommitBatchFactory(k)),
+	}
+	order := []string{
+		"RegisterDevice", "RegisterDevice", "UpdateDevice", "TransferDevice", "AcceptDeviceTransfer",
+		"DeactivateDevice", "UpdateParams", "CommitBatch", "CommitBatch", "CommitBatch", "CommitBatch",
+	}
+	delivered := map[string]int{}
+	for i := 0; i < 1000; i++ {
+		// Blocks pass now and then, so batch records reach their retention and are pruned.
+		if i%20 == 19 {
+			ctx = ctx.WithBlockHeight(ctx.BlockHeight() + int64(1+r.Intn(200))).WithBlockTime(ctx.BlockTime().Add(time.Duration(1+r.Intn(600)) * time.Second))
+			require.NoError(t, k.EndBlocker(ctx))
+		}
+		name := order[r.Intn(len(order))]
+		testData := simsx.NewChainDataSource(ctx, r, a.AccountKeeper, a.BankKeeper, a.AccountKeeper.AddressCodec(), accounts...)
+		reporter := simsx.NewBasicSimulationReporter()
+		msg := factories[name](ctx, testData, reporter)
+		if reporter.IsSkipped() || msg == nil {
+			continue
+		}
+		_, err := a.MsgServiceRouter().Handler(msg)(ctx, msg)
+		require.NoError(t, err, "%s produced a rejected message: %v", name, msg)
+		delivered[name]++
+	}
+	for name := range factories {
+		require.Positive(t, delivered[name], "factory %s never produced a message", name)
+	}
+	gs, err := k.ExportGenesis(ctx)
+	require.NoError(t, err)
+	require.NoError(t, gs.Validate())
+	t.Logf("delivered: %v", delivered)
 }

@@ -1,6 +1,8 @@
 package sensors
 
 import (
+	"github.com/spf13/cobra"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,6 +19,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/types/module"
 	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 
+	"github.com/thalamus-network/thalamus/x/sensors/client/cli"
 	"github.com/thalamus-network/thalamus/x/sensors/keeper"
 	"github.com/thalamus-network/thalamus/x/sensors/simulation"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
@@ -32,6 +35,7 @@ var (
 	_ module.HasConsensusVersion = AppModule{}
 	_ module.AppModuleSimulation = AppModule{}
 	_ appmodule.AppModule        = AppModule{}
+	_ appmodule.HasEndBlocker    = AppModule{}
 )
 
 // AppModule implements the x/sensors application module.
@@ -121,12 +125,40 @@ func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
 	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
 }
 
-// WeightedOperations is superseded by WeightedOperationsX; the module has no user messages yet.
+// WeightedOperations is superseded by WeightedOperationsX.
 func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
 	return nil
+}
+
+// WeightedOperationsX registers a simulation operation for every x/sensors message.
+func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
+	reg.Add(weights.Get("msg_register_device", 40), simulation.MsgRegisterDeviceFactory(am.keeper))
+	reg.Add(weights.Get("msg_update_device", 10), simulation.MsgUpdateDeviceFactory(am.keeper))
+	reg.Add(weights.Get("msg_transfer_device", 10), simulation.MsgTransferDeviceFactory(am.keeper))
+	reg.Add(weights.Get("msg_accept_device_transfer", 10), simulation.MsgAcceptDeviceTransferFactory(am.keeper))
+	reg.Add(weights.Get("msg_deactivate_device", 5), simulation.MsgDeactivateDeviceFactory(am.keeper))
+	reg.Add(weights.Get("msg_commit_batch", 60), simulation.MsgCommitBatchFactory(am.keeper))
+}
+
+// EndBlock prunes batch records past their retention (bounded by max_prunes_per_block).
+func (am AppModule) EndBlock(ctx context.Context) error {
+	return am.keeper.EndBlocker(ctx)
 }
 
 // ProposalMsgsX registers the governance messages simulations may propose.
 func (AppModule) ProposalMsgsX(weights simsx.WeightSource, reg simsx.Registry) {
 	reg.Add(weights.Get("msg_update_params", 100), simulation.MsgUpdateParamsFactory())
+}
+
+// GetTxCmd returns the x/sensors tx commands autocli cannot build; autocli adds the others.
+func (AppModule) GetTxCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:                        types.ModuleName,
+		Short:                      "x/sensors transactions: devices and batch commitments",
+		DisableFlagParsing:         true,
+		SuggestionsMinimumDistance: 2,
+		RunE:                       client.ValidateCmd,
+	}
+	cmd.AddCommand(cli.TxCommands()...)
+	return cmd
 }

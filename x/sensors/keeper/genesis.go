@@ -3,15 +3,56 @@ package keeper
 import (
 	"context"
 
+	"cosmossdk.io/collections"
+
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
-// InitGenesis validates and writes the module's genesis state.
+// InitGenesis validates and writes the module's genesis state, rebuilding every index and
+// the prune queue (retention counts from each batch's committed height).
 func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := gs.Validate(); err != nil {
 		return err
 	}
-	return k.Params.Set(ctx, gs.Params)
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	next := max(gs.NextDeviceId, 1)
+	if err := k.NextDeviceID.Set(ctx, next); err != nil {
+		return err
+	}
+	for _, d := range gs.Devices {
+		if err := k.setDevice(ctx, nil, d); err != nil {
+			return err
+		}
+		if d.Status == types.DEVICE_STATUS_ACTIVE {
+			owner, err := k.addressCodec.StringToBytes(d.Owner)
+			if err != nil {
+				return err
+			}
+			if err := k.addOwnerDevices(ctx, owner, 1); err != nil {
+				return err
+			}
+		}
+	}
+	for _, e := range gs.DeviceStats {
+		if err := k.Stats.Set(ctx, e.DeviceId, e.Stats); err != nil {
+			return err
+		}
+	}
+	for _, b := range gs.Batches {
+		key := collections.Join(b.DeviceId, b.Seq)
+		if err := k.Batches.Set(ctx, key, b); err != nil {
+			return err
+		}
+		if err := k.BatchesByRoot.Set(ctx, b.Root, key); err != nil {
+			return err
+		}
+		if err := k.PruneQueue.Set(ctx, collections.Join3(b.CommittedHeight+gs.Params.BatchRetentionBlocks, b.DeviceId, b.Seq)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ExportGenesis reads the module's state back into a genesis state.
@@ -20,5 +61,28 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &types.GenesisState{Params: params}, nil
+	next, err := k.NextDeviceID.Peek(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs := &types.GenesisState{Params: params, NextDeviceId: next}
+	if err := k.Devices.Walk(ctx, nil, func(_ uint64, d types.Device) (bool, error) {
+		gs.Devices = append(gs.Devices, d)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Stats.Walk(ctx, nil, func(id uint64, s types.DeviceStats) (bool, error) {
+		gs.DeviceStats = append(gs.DeviceStats, types.DeviceStatsEntry{DeviceId: id, Stats: s})
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Batches.Walk(ctx, nil, func(_ BatchKey, b types.Batch) (bool, error) {
+		gs.Batches = append(gs.Batches, b)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	return gs, nil
 }

@@ -16,7 +16,7 @@ import (
 func TestGenesisRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	for i := 0; i < 20; i++ {
-		gs := &types.GenesisState{Params: simulation.GenParams(r)}
+		gs := &types.GenesisState{Params: simulation.GenParams(r), NextDeviceId: 1}
 		f := newFixture(t)
 		require.NoError(t, f.keeper.InitGenesis(f.Ctx, gs))
 		exported, err := f.keeper.ExportGenesis(f.Ctx)

@@ -45,7 +45,7 @@ func eventTypes(ctx sdk.Context) []string {
 func changedParams() types.Params {
 	p := types.DefaultParams()
 	p.GasPerReading = 50
-	p.MaxReadingsPerBatch = 5_000
+	p.MaxBatchReadings = 5_000
 	return p
 }
 

@@ -2,6 +2,7 @@ package simulation
 
 import (
 	"math/rand"
+	"time"
 
 	"github.com/cosmos/cosmos-sdk/types/module"
 
@@ -11,12 +12,17 @@ import (
 // GenParams draws valid random params so simulations explore more than the defaults.
 func GenParams(r *rand.Rand) types.Params {
 	return types.Params{
-		MaxReadingsPerBatch:  uint32(1 + r.Intn(20_000)),
+		MaxBatchReadings:     uint32(1 + r.Intn(20_000)),
 		GasPerReading:        uint64(1 + r.Intn(100)),
-		MaxUriLength:         uint32(16 + r.Intn(1000)),
+		MaxUriLength:         uint32(64 + r.Intn(1000)),
 		MaxChannelsPerDevice: uint32(1 + r.Intn(32)),
 		MaxDevicesPerOwner:   uint32(1 + r.Intn(100)),
-		MaxBatchBytes:        uint64(1 + r.Intn(32<<20)),
+		MaxBatchBytes:        uint64(1<<20 + r.Intn(32<<20)),
+		MaxClockDrift:        time.Duration(1+r.Intn(600)) * time.Second,
+		MaxBatchAge:          time.Duration(1+r.Intn(14*24)) * time.Hour,
+		BatchRetentionBlocks: int64(1 + r.Intn(1000)),
+		MaxPrunesPerBlock:    uint32(1 + r.Intn(500)),
+		QualityWindow:        uint32(1 + r.Intn(100)),
 	}
 }
 
@@ -24,5 +30,5 @@ func GenParams(r *rand.Rand) types.Params {
 func RandomizedGenState(simState *module.SimulationState) {
 	var params types.Params
 	simState.AppParams.GetOrGenerate("sensors_params", &params, simState.Rand, func(r *rand.Rand) { params = GenParams(r) })
-	simState.GenState[types.ModuleName] = simState.Cdc.MustMarshalJSON(&types.GenesisState{Params: params})
+	simState.GenState[types.ModuleName] = simState.Cdc.MustMarshalJSON(&types.GenesisState{Params: params, NextDeviceId: 1})
 }

@@ -1,11 +1,65 @@
 package types
 
-// DefaultGenesisState returns the genesis state with default params.
+import (
+	"fmt"
+)
+
+// DefaultGenesisState returns the genesis state with default params and no devices.
 func DefaultGenesisState() *GenesisState {
-	return &GenesisState{Params: DefaultParams()}
+	return &GenesisState{Params: DefaultParams(), NextDeviceId: 1}
 }
 
-// Validate checks the genesis state for consistency.
+// Validate checks the genesis state for consistency: devices are unique and valid, every
+// batch and stats entry names a device, and batches never run ahead of their device.
 func (gs GenesisState) Validate() error {
-	return gs.Params.Validate()
+	if err := gs.Params.Validate(); err != nil {
+		return err
+	}
+	devices := make(map[uint64]Device, len(gs.Devices))
+	keys := make(map[string]bool, len(gs.Devices))
+	for _, d := range gs.Devices {
+		if d.Id == 0 || d.Id >= gs.NextDeviceId {
+			return fmt.Errorf("device id %d must be in [1, next_device_id %d)", d.Id, gs.NextDeviceId)
+		}
+		if _, dup := devices[d.Id]; dup {
+			return fmt.Errorf("device %d listed twice", d.Id)
+		}
+		if keys[string(d.PubKey)] {
+			return fmt.Errorf("device %d: key already used by another device", d.Id)
+		}
+		if d.Owner == "" || (d.Status != DEVICE_STATUS_ACTIVE && d.Status != DEVICE_STATUS_DEACTIVATED) {
+			return fmt.Errorf("device %d: owner and status are required", d.Id)
+		}
+		if err := ValidateKind(d.Kind); err != nil {
+			return fmt.Errorf("device %d: %w", d.Id, err)
+		}
+		if err := ValidateDescription(d.Channels, d.SamplingInterval, d.Location, gs.Params.MaxChannelsPerDevice); err != nil {
+			return fmt.Errorf("device %d: %w", d.Id, err)
+		}
+		devices[d.Id] = d
+		keys[string(d.PubKey)] = true
+	}
+	for _, e := range gs.DeviceStats {
+		if _, ok := devices[e.DeviceId]; !ok {
+			return fmt.Errorf("stats for unknown device %d", e.DeviceId)
+		}
+	}
+	roots := make(map[string]bool, len(gs.Batches))
+	for _, b := range gs.Batches {
+		d, ok := devices[b.DeviceId]
+		if !ok {
+			return fmt.Errorf("batch %d/%d of unknown device", b.DeviceId, b.Seq)
+		}
+		if b.Seq == 0 || b.Seq > d.LastBatchSeq {
+			return fmt.Errorf("batch %d/%d: sequence must be in [1, %d]", b.DeviceId, b.Seq, d.LastBatchSeq)
+		}
+		if len(b.Root) != 32 || roots[string(b.Root)] {
+			return fmt.Errorf("batch %d/%d: root must be 32 unique bytes", b.DeviceId, b.Seq)
+		}
+		if b.Status != BATCH_STATUS_PENDING && b.Status != BATCH_STATUS_SCORED {
+			return fmt.Errorf("batch %d/%d: invalid status %s", b.DeviceId, b.Seq, b.Status)
+		}
+		roots[string(b.Root)] = true
+	}
+	return nil
 }

@@ -28,6 +28,14 @@ const _ = proto.GoGoProtoPackageIsVersion3 // please upgrade the proto package
 type GenesisState struct {
 	// params defines all the parameters of the module.
 	Params Params `protobuf:"bytes,1,opt,name=params,proto3" json:"params"`
+	// devices are every registered device.
+	Devices []Device `protobuf:"bytes,2,rep,name=devices,proto3" json:"devices"`
+	// device_stats are the totals of each device, by the same index as devices.
+	DeviceStats []DeviceStatsEntry `protobuf:"bytes,3,rep,name=device_stats,json=deviceStats,proto3" json:"device_stats"`
+	// batches are the retained batch records.
+	Batches []Batch `protobuf:"bytes,4,rep,name=batches,proto3" json:"batches"`
+	// next_device_id is the id the next registered device gets.
+	NextDeviceId uint64 `protobuf:"varint,5,opt,name=next_device_id,json=nextDeviceId,proto3" json:"next_device_id,omitempty"`
 }
 
 func (m *GenesisState) Reset()         { *m = GenesisState{} }
@@ -70,28 +78,120 @@ func (m *GenesisState) GetParams() Params {
 	return Params{}
 }
 
+func (m *GenesisState) GetDevices() []Device {
+	if m != nil {
+		return m.Devices
+	}
+	return nil
+}
+
+func (m *GenesisState) GetDeviceStats() []DeviceStatsEntry {
+	if m != nil {
+		return m.DeviceStats
+	}
+	return nil
+}
+
+func (m *GenesisState) GetBatches() []Batch {
+	if m != nil {
+		return m.Batches
+	}
+	return nil
+}
+
+func (m *GenesisState) GetNextDeviceId() uint64 {
+	if m != nil {
+		return m.NextDeviceId
+	}
+	return 0
+}
+
+// DeviceStatsEntry pairs a device id with its totals.
+type DeviceStatsEntry struct {
+	DeviceId uint64      `protobuf:"varint,1,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	Stats    DeviceStats `protobuf:"bytes,2,opt,name=stats,proto3" json:"stats"`
+}
+
+func (m *DeviceStatsEntry) Reset()         { *m = DeviceStatsEntry{} }
+func (m *DeviceStatsEntry) String() string { return proto.CompactTextString(m) }
+func (*DeviceStatsEntry) ProtoMessage()    {}
+func (*DeviceStatsEntry) Descriptor() ([]byte, []int) {
+	return fileDescriptor_5d2fd2bcaec06fe4, []int{1}
+}
+func (m *DeviceStatsEntry) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *DeviceStatsEntry) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_DeviceStatsEntry.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *DeviceStatsEntry) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_DeviceStatsEntry.Merge(m, src)
+}
+func (m *DeviceStatsEntry) XXX_Size() int {
+	return m.Size()
+}
+func (m *DeviceStatsEntry) XXX_DiscardUnknown() {
+	xxx_messageInfo_DeviceStatsEntry.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_DeviceStatsEntry proto.InternalMessageInfo
+
+func (m *DeviceStatsEntry) GetDeviceId() uint64 {
+	if m != nil {
+		return m.DeviceId
+	}
+	return 0
+}
+
+func (m *DeviceStatsEntry) GetStats() DeviceStats {
+	if m != nil {
+		return m.Stats
+	}
+	return DeviceStats{}
+}
+
 func init() {
 	proto.RegisterType((*GenesisState)(nil), "thalamus.sensors.v1.GenesisState")
+	proto.RegisterType((*DeviceStatsEntry)(nil), "thalamus.sensors.v1.DeviceStatsEntry")
 }
 
 func init() { proto.RegisterFile("thalamus/sensors/v1/genesis.proto", fileDescriptor_5d2fd2bcaec06fe4) }
 
 var fileDescriptor_5d2fd2bcaec06fe4 = []byte{
-	// 219 bytes of a gzipped FileDescriptorProto
+	// 372 bytes of a gzipped FileDescriptorProto
 	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xe2, 0x52, 0x2c, 0xc9, 0x48, 0xcc,
 	0x49, 0xcc, 0x2d, 0x2d, 0xd6, 0x2f, 0x4e, 0xcd, 0x2b, 0xce, 0x2f, 0x2a, 0xd6, 0x2f, 0x33, 0xd4,
 	0x4f, 0x4f, 0xcd, 0x4b, 0x2d, 0xce, 0x2c, 0xd6, 0x2b, 0x28, 0xca, 0x2f, 0xc9, 0x17, 0x12, 0x86,
 	0x29, 0xd1, 0x83, 0x2a, 0xd1, 0x2b, 0x33, 0x94, 0x12, 0x4c, 0xcc, 0xcd, 0xcc, 0xcb, 0xd7, 0x07,
 	0x93, 0x10, 0x75, 0x52, 0x22, 0xe9, 0xf9, 0xe9, 0xf9, 0x60, 0xa6, 0x3e, 0x88, 0x05, 0x15, 0x95,
-	0xc7, 0x66, 0x41, 0x49, 0x65, 0x41, 0x2a, 0xd4, 0x78, 0x25, 0x3f, 0x2e, 0x1e, 0x77, 0x88, 0x7d,
-	0xc1, 0x25, 0x89, 0x25, 0xa9, 0x42, 0x76, 0x5c, 0x6c, 0x05, 0x89, 0x45, 0x89, 0xb9, 0xc5, 0x12,
-	0x8c, 0x0a, 0x8c, 0x1a, 0xdc, 0x46, 0xd2, 0x7a, 0x58, 0xec, 0xd7, 0x0b, 0x00, 0x2b, 0x71, 0xe2,
-	0x3c, 0x71, 0x4f, 0x9e, 0x61, 0xc5, 0xf3, 0x0d, 0x5a, 0x8c, 0x41, 0x50, 0x5d, 0x4e, 0x7e, 0x27,
-	0x1e, 0xc9, 0x31, 0x5e, 0x78, 0x24, 0xc7, 0xf8, 0xe0, 0x91, 0x1c, 0xe3, 0x84, 0xc7, 0x72, 0x0c,
-	0x17, 0x1e, 0xcb, 0x31, 0xdc, 0x78, 0x2c, 0xc7, 0x10, 0x65, 0x92, 0x9e, 0x59, 0x92, 0x51, 0x9a,
-	0xa4, 0x97, 0x9c, 0x9f, 0xab, 0x0f, 0x33, 0x53, 0x37, 0x2f, 0xb5, 0xa4, 0x3c, 0xbf, 0x28, 0x1b,
-	0x2e, 0xa0, 0x5f, 0x01, 0x77, 0x28, 0xd8, 0x95, 0x49, 0x6c, 0x60, 0x67, 0x1a, 0x03, 0x02, 0x00,
-	0x00, 0xff, 0xff, 0x55, 0x2a, 0x1b, 0xde, 0x2a, 0x01, 0x00, 0x00,
+	0xc7, 0x66, 0x41, 0x49, 0x65, 0x41, 0x2a, 0xd4, 0x78, 0xa5, 0xbd, 0x4c, 0x5c, 0x3c, 0xee, 0x10,
+	0x0b, 0x83, 0x4b, 0x12, 0x4b, 0x52, 0x85, 0xec, 0xb8, 0xd8, 0x0a, 0x12, 0x8b, 0x12, 0x73, 0x8b,
+	0x25, 0x18, 0x15, 0x18, 0x35, 0xb8, 0x8d, 0xa4, 0xf5, 0xb0, 0x38, 0x40, 0x2f, 0x00, 0xac, 0xc4,
+	0x89, 0xf3, 0xc4, 0x3d, 0x79, 0x86, 0x15, 0xcf, 0x37, 0x68, 0x31, 0x06, 0x41, 0x75, 0x09, 0x59,
+	0x73, 0xb1, 0xa7, 0xa4, 0x96, 0x65, 0x26, 0xa7, 0x16, 0x4b, 0x30, 0x29, 0x30, 0xe3, 0x34, 0xc0,
+	0x05, 0xac, 0xc6, 0x89, 0x05, 0x64, 0x40, 0x10, 0x4c, 0x87, 0x90, 0x1f, 0x17, 0x0f, 0x84, 0x19,
+	0x5f, 0x5c, 0x92, 0x58, 0x52, 0x2c, 0xc1, 0x0c, 0x36, 0x41, 0x15, 0x8f, 0x09, 0x20, 0x47, 0x17,
+	0xbb, 0xe6, 0x95, 0x14, 0x55, 0x42, 0xcd, 0xe2, 0x4e, 0x41, 0x88, 0x0b, 0x59, 0x71, 0xb1, 0x27,
+	0x25, 0x96, 0x24, 0x67, 0xa4, 0x16, 0x4b, 0xb0, 0x80, 0x8d, 0x92, 0xc2, 0x6a, 0x94, 0x13, 0x48,
+	0x0d, 0xcc, 0x2d, 0x50, 0x0d, 0x42, 0x2a, 0x5c, 0x7c, 0x79, 0xa9, 0x15, 0x25, 0xf1, 0x50, 0x07,
+	0x65, 0xa6, 0x48, 0xb0, 0x2a, 0x30, 0x6a, 0xb0, 0x04, 0xf1, 0x80, 0x44, 0x21, 0x96, 0x7b, 0xa6,
+	0x28, 0xe5, 0x72, 0x09, 0xa0, 0x3b, 0x44, 0x48, 0x9a, 0x8b, 0x13, 0xa1, 0x89, 0x11, 0xac, 0x89,
+	0x23, 0x05, 0xaa, 0x41, 0xc8, 0x86, 0x8b, 0x15, 0xe2, 0x37, 0x26, 0x70, 0xf0, 0x2a, 0x10, 0xf2,
+	0x1b, 0xd4, 0x59, 0x10, 0x4d, 0x4e, 0x7e, 0x27, 0x1e, 0xc9, 0x31, 0x5e, 0x78, 0x24, 0xc7, 0xf8,
+	0xe0, 0x91, 0x1c, 0xe3, 0x84, 0xc7, 0x72, 0x0c, 0x17, 0x1e, 0xcb, 0x31, 0xdc, 0x78, 0x2c, 0xc7,
+	0x10, 0x65, 0x92, 0x9e, 0x59, 0x92, 0x51, 0x9a, 0xa4, 0x97, 0x9c, 0x9f, 0xab, 0x0f, 0x33, 0x52,
+	0x37, 0x2f, 0xb5, 0xa4, 0x3c, 0xbf, 0x28, 0x1b, 0x2e, 0xa0, 0x5f, 0x01, 0x4f, 0x07, 0xe0, 0x44,
+	0x90, 0xc4, 0x06, 0x4e, 0x05, 0xc6, 0x80, 0x00, 0x00, 0x00, 0xff, 0xff, 0x70, 0xfb, 0xf9, 0xb0,
+	0x89, 0x02, 0x00, 0x00,
 }
 
 func (m *GenesisState) Marshal() (dAtA []byte, err error) {
@@ -114,6 +214,53 @@ func (m *GenesisState) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.NextDeviceId != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.NextDeviceId))
+		i--
+		dAtA[i] = 0x28
+	}
+	if len(m.Batches) > 0 {
+		for iNdEx := len(m.Batches) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Batches[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x22
+		}
+	}
+	if len(m.DeviceStats) > 0 {
+		for iNdEx := len(m.DeviceStats) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.DeviceStats[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if len(m.Devices) > 0 {
+		for iNdEx := len(m.Devices) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Devices[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x12
+		}
+	}
 	{
 		size, err := m.Params.MarshalToSizedBuffer(dAtA[:i])
 		if err != nil {
@@ -124,6 +271,44 @@ func (m *GenesisState) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	}
 	i--
 	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *DeviceStatsEntry) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *DeviceStatsEntry) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *DeviceStatsEntry) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Stats.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintGenesis(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if m.DeviceId != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.DeviceId))
+		i--
+		dAtA[i] = 0x8
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -145,6 +330,41 @@ func (m *GenesisState) Size() (n int) {
 	var l int
 	_ = l
 	l = m.Params.Size()
+	n += 1 + l + sovGenesis(uint64(l))
+	if len(m.Devices) > 0 {
+		for _, e := range m.Devices {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if len(m.DeviceStats) > 0 {
+		for _, e := range m.DeviceStats {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if len(m.Batches) > 0 {
+		for _, e := range m.Batches {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if m.NextDeviceId != 0 {
+		n += 1 + sovGenesis(uint64(m.NextDeviceId))
+	}
+	return n
+}
+
+func (m *DeviceStatsEntry) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.DeviceId != 0 {
+		n += 1 + sovGenesis(uint64(m.DeviceId))
+	}
+	l = m.Stats.Size()
 	n += 1 + l + sovGenesis(uint64(l))
 	return n
 }
@@ -214,6 +434,229 @@ func (m *GenesisState) Unmarshal(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			if err := m.Params.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Devices", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Devices = append(m.Devices, Device{})
+			if err := m.Devices[len(m.Devices)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceStats", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.DeviceStats = append(m.DeviceStats, DeviceStatsEntry{})
+			if err := m.DeviceStats[len(m.DeviceStats)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Batches", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Batches = append(m.Batches, Batch{})
+			if err := m.Batches[len(m.Batches)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NextDeviceId", wireType)
+			}
+			m.NextDeviceId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.NextDeviceId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGenesis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *DeviceStatsEntry) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGenesis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: DeviceStatsEntry: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: DeviceStatsEntry: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceId", wireType)
+			}
+			m.DeviceId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeviceId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Stats", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Stats.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
 			iNdEx = postIndex

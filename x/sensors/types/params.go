@@ -1,24 +1,36 @@
 package types
 
-import errorsmod "cosmossdk.io/errors"
+import (
+	"time"
+
+	errorsmod "cosmossdk.io/errors"
+)
+
+// MaxQualityScore is the top of the 0-10000 quality scale.
+const MaxQualityScore = 10_000
 
 // DefaultParams returns the parameters a new chain starts with.
 func DefaultParams() Params {
 	return Params{
-		MaxReadingsPerBatch:  10_000,
+		MaxBatchReadings:     10_000,
 		GasPerReading:        20,
 		MaxUriLength:         512,
 		MaxChannelsPerDevice: 16,
 		MaxDevicesPerOwner:   1_000,
 		MaxBatchBytes:        16 << 20, // 16 MiB
+		MaxClockDrift:        2 * time.Minute,
+		MaxBatchAge:          7 * 24 * time.Hour,
+		BatchRetentionBlocks: 1_209_600, // about 14 days at 1 s blocks
+		MaxPrunesPerBlock:    200,
+		QualityWindow:        20,
 	}
 }
 
 // Validate checks every parameter and names the first one that is out of range.
 func (p Params) Validate() error {
 	switch {
-	case p.MaxReadingsPerBatch == 0:
-		return errorsmod.Wrap(ErrInvalidParams, "max_readings_per_batch must be positive")
+	case p.MaxBatchReadings == 0:
+		return errorsmod.Wrap(ErrInvalidParams, "max_batch_readings must be positive")
 	case p.GasPerReading == 0:
 		return errorsmod.Wrap(ErrInvalidParams, "gas_per_reading must be positive: committed readings must cost gas")
 	case p.MaxUriLength < 16 || p.MaxUriLength > 4096:
@@ -29,6 +41,16 @@ func (p Params) Validate() error {
 		return errorsmod.Wrap(ErrInvalidParams, "max_devices_per_owner must be positive")
 	case p.MaxBatchBytes == 0:
 		return errorsmod.Wrap(ErrInvalidParams, "max_batch_bytes must be positive")
+	case p.MaxClockDrift <= 0 || p.MaxClockDrift > time.Hour:
+		return errorsmod.Wrapf(ErrInvalidParams, "max_clock_drift must be in (0, 1h], got %s", p.MaxClockDrift)
+	case p.MaxBatchAge < p.MaxClockDrift:
+		return errorsmod.Wrapf(ErrInvalidParams, "max_batch_age must be at least max_clock_drift, got %s", p.MaxBatchAge)
+	case p.BatchRetentionBlocks <= 0:
+		return errorsmod.Wrap(ErrInvalidParams, "batch_retention_blocks must be positive")
+	case p.MaxPrunesPerBlock == 0:
+		return errorsmod.Wrap(ErrInvalidParams, "max_prunes_per_block must be positive: records would never be pruned")
+	case p.QualityWindow == 0:
+		return errorsmod.Wrap(ErrInvalidParams, "quality_window must be positive")
 	}
 	return nil
 }

@@ -15,7 +15,7 @@ func TestParamsValidate(t *testing.T) {
 		name   string
 		mutate func(*types.Params)
 	}{
-		{"zero readings per batch", func(p *types.Params) { p.MaxReadingsPerBatch = 0 }},
+		{"zero readings per batch", func(p *types.Params) { p.MaxBatchReadings = 0 }},
 		{"free readings", func(p *types.Params) { p.GasPerReading = 0 }},
 		{"uri limit too short", func(p *types.Params) { p.MaxUriLength = 15 }},
 		{"uri limit too long", func(p *types.Params) { p.MaxUriLength = 4097 }},

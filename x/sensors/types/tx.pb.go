@@ -12,18 +12,22 @@ import (
 	_ "github.com/cosmos/gogoproto/gogoproto"
 	grpc1 "github.com/cosmos/gogoproto/grpc"
 	proto "github.com/cosmos/gogoproto/proto"
+	github_com_cosmos_gogoproto_types "github.com/cosmos/gogoproto/types"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
+	_ "google.golang.org/protobuf/types/known/durationpb"
 	io "io"
 	math "math"
 	math_bits "math/bits"
+	time "time"
 )
 
 // Reference imports to suppress errors if they are not otherwise used.
 var _ = proto.Marshal
 var _ = fmt.Errorf
 var _ = math.Inf
+var _ = time.Kitchen
 
 // This is a compile-time assertion to ensure that this generated file
 // is compatible with the proto package it is being compiled against.
@@ -123,37 +127,801 @@ func (m *MsgUpdateParamsResponse) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_MsgUpdateParamsResponse proto.InternalMessageInfo
 
+// MsgRegisterDevice registers a sensor device.
+type MsgRegisterDevice struct {
+	Owner string `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	// pub_key is the device's 32-byte ed25519 public key.
+	PubKey []byte `protobuf:"bytes,2,opt,name=pub_key,json=pubKey,proto3" json:"pub_key,omitempty"`
+	// possession_sig is the device key's signature over PossessionSignBytes(chain id, owner).
+	PossessionSig    []byte        `protobuf:"bytes,3,opt,name=possession_sig,json=possessionSig,proto3" json:"possession_sig,omitempty"`
+	Kind             string        `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	Channels         []Channel     `protobuf:"bytes,5,rep,name=channels,proto3" json:"channels"`
+	SamplingInterval time.Duration `protobuf:"bytes,6,opt,name=sampling_interval,json=samplingInterval,proto3,stdduration" json:"sampling_interval"`
+	Location         *Location     `protobuf:"bytes,7,opt,name=location,proto3" json:"location,omitempty"`
+	Gateway          string        `protobuf:"bytes,8,opt,name=gateway,proto3" json:"gateway,omitempty"`
+}
+
+func (m *MsgRegisterDevice) Reset()         { *m = MsgRegisterDevice{} }
+func (m *MsgRegisterDevice) String() string { return proto.CompactTextString(m) }
+func (*MsgRegisterDevice) ProtoMessage()    {}
+func (*MsgRegisterDevice) Descriptor() ([]byte, []int) {
+	return fileDescriptor_558f264d9cfc2ce0, []int{2}
+}
+func (m *MsgRegisterDevice) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgRegisterDevice) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgRegisterDevice.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgRegisterDevice) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgRegisterDevice.Merge(m, src)
+}
+func (m *MsgRegisterDevice) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgRegisterDevice) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgRegisterDevice.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgRegisterDevice proto.InternalMessageInfo
+
+func (m *MsgRegisterDevice) GetOwner() string {
+	if m != nil {
+		return m.Owner
+	}
+	return ""
+}
+
+func (m *MsgRegisterDevice) GetPubKey() []byte {
+	if m != nil {
+		return m.PubKey
+	}
+	return nil
+}
+
+func (m *MsgRegisterDevice) GetPossessionSig() []byte {
+	if m != nil {
+		return m.PossessionSig
+	}
+	return nil
+}
+
+func (m *MsgRegisterDevice) GetKind() string {
+	if m != nil {
+		return m.Kind
+	}
+	return ""
+}
+
+func (m *MsgRegisterDevice) GetChannels() []Channel {
+	if m != nil {
+		return m.Channels
+	}
+	return nil
+}
+
+func (m *MsgRegisterDevice) GetSamplingInterval() time.Duration {
+	if m != nil {
+		return m.SamplingInterval
+	}
+	return 0
+}
+
+func (m *MsgRegisterDevice) GetLocation() *Location {
+	if m != nil {
+		return m.Location
+	}
+	return nil
+}
+
+func (m *MsgRegisterDevice) GetGateway() string {
+	if m != nil {
+		return m.Gateway
+	}
+	return ""
+}
+
+// MsgRegisterDeviceResponse returns the new device id.
+type MsgRegisterDeviceResponse struct {
+	DeviceId uint64 `protobuf:"varint,1,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+}
+
+func (m *MsgRegisterDeviceResponse) Reset()         { *m = MsgRegisterDeviceResponse{} }
+func (m *MsgRegisterDeviceResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgRegisterDeviceResponse) ProtoMessage()    {}
+func (*MsgRegisterDeviceResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_558f264d9cfc2ce0, []int{3}
+}
+func (m *MsgRegisterDeviceResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgRegisterDeviceResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgRegisterDeviceResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgRegisterDeviceResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgRegisterDeviceResponse.Merge(m, src)
+}
+func (m *MsgRegisterDeviceResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgRegisterDeviceResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgRegisterDeviceResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgRegisterDeviceResponse proto.InternalMessageInfo
+
+func (m *MsgRegisterDeviceResponse) GetDeviceId() uint64 {
+	if m != nil {
+		return m.DeviceId
+	}
+	return 0
+}
+
+// MsgUpdateDevice replaces a device's mutable description; kind and key never change.
+type MsgUpdateDevice struct {
+	Owner            string        `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	DeviceId         uint64        `protobuf:"varint,2,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	Channels         []Channel     `protobuf:"bytes,3,rep,name=channels,proto3" json:"channels"`
+	SamplingInterval time.Duration `protobuf:"bytes,4,opt,name=sampling_interval,json=samplingInterval,proto3,stdduration" json:"sampling_interval"`
+	// location replaces the declared location; absent clears it.
+	Location *Location `protobuf:"bytes,5,opt,name=location,proto3" json:"location,omitempty"`
+	// gateway replaces the gateway; empty removes it.
+	Gateway string `protobuf:"bytes,6,opt,name=gateway,proto3" json:"gateway,omitempty"`
+}
+
+func (m *MsgUpdateDevice) Reset()         { *m = MsgUpdateDevice{} }
+func (m *MsgUpdateDevice) String() string { return proto.CompactTextString(m) }
+func (*MsgUpdateDevice) ProtoMessage()    {}
+func (*MsgUpdateDevice) Descriptor() ([]byte, []int) {
+	return fileDescriptor_558f264d9cfc2ce0, []int{4}
+}
+func (m *MsgUpdateDevice) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgUpdateDevice) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgUpdateDevice.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgUpdateDevice) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgUpdateDevice.Merge(m, src)
+}
+func (m *MsgUpdateDevice) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgUpdateDevice) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgUpdateDevice.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgUpdateDevice proto.InternalMessageInfo
+
+func (m *MsgUpdateDevice) GetOwner() string {
+	if m != nil {
+		return m.Owner
+	}
+	return ""
+}
+
+func (m *MsgUpdateDevice) GetDeviceId() uint64 {
+	if m != nil {
+		return m.DeviceId
+	}
+	return 0
+}
+
+func (m *MsgUpdateDevice) GetChannels() []Channel {
+	if m != nil {
+		return m.Channels
+	}
+	return nil
+}
+
+func (m *MsgUpdateDevice) GetSamplingInterval() time.Duration {
+	if m != nil {
+		return m.SamplingInterval
+	}
+	return 0
+}
+
+func (m *MsgUpdateDevice) GetLocation() *Location {
+	if m != nil {
+		return m.Location
+	}
+	return nil
+}
+
+func (m *MsgUpdateDevice) GetGateway() string {
+	if m != nil {
+		return m.Gateway
+	}
+	return ""
+}
+
+// MsgUpdateDeviceResponse defines the response of MsgUpdateDevice.
+type MsgUpdateDeviceResponse struct {
+}
+
+func (m *MsgUpdateDeviceResponse) Reset()         { *m = MsgUpdateDeviceResponse{} }
+func (m *MsgUpdateDeviceResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgUpdateDeviceResponse) ProtoMessage()    {}
+func (*MsgUpdateDeviceResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_558f264d9cfc2ce0, []int{5}
+}
+func (m *MsgUpdateDeviceResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgUpdateDeviceResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgUpdateDeviceResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgUpdateDeviceResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgUpdateDeviceResponse.Merge(m, src)
+}
+func (m *MsgUpdateDeviceResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgUpdateDeviceResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgUpdateDeviceResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgUpdateDeviceResponse proto.InternalMessageInfo
+
+// MsgTransferDevice offers a device to new_owner; an empty new_owner cancels a pending offer.
+type MsgTransferDevice struct {
+	Owner    string `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	DeviceId uint64 `protobuf:"varint,2,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	NewOwner string `protobuf:"bytes,3,opt,name=new_owner,json=newOwner,proto3" json:"new_owner,omitempty"`
+}
+
+func (m *MsgTransferDevice) Reset()         { *m = MsgTransferDevice{} }
+func (m *MsgTransferDevice) String() string { return proto.CompactTextString(m) }
+func (*MsgTransferDevice) ProtoMessage()    {}
+func (*MsgTransferDevice) Descriptor() ([]byte, []int) {
+	return fileDescriptor_558f264d9cfc2ce0, []int{6}
+}
+func (m *MsgTransferDevice) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgTransferDevice) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgTransferDevice.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgTransferDevice) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgTransferDevice.Merge(m, src)
+}
+func (m *MsgTransferDevice) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgTransferDevice) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgTransferDevice.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgTransferDevice proto.InternalMessageInfo
+
+func (m *MsgTransferDevice) GetOwner() string {
+	if m != nil {
+		return m.Owner
+	}
+	return ""
+}
+
+func (m *MsgTransferDevice) GetDeviceId() uint64 {
+	if m != nil {
+		return m.DeviceId
+	}
+	return 0
+}
+
+func (m *MsgTransferDevice) GetNewOwner() string {
+	if m != nil {
+		return m.NewOwner
+	}
+	return ""
+}
+
+// MsgTransferDeviceResponse defines the response of MsgTransferDevice.
+type MsgTransferDeviceResponse struct {
+}
+
+func (m *MsgTransferDeviceResponse) Reset()         { *m = MsgTransferDeviceResponse{} }
+func (m *MsgTransferDeviceResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgTransferDeviceResponse) ProtoMessage()    {}
+func (*MsgTransferDeviceResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_558f264d9cfc2ce0, []int{7}
+}
+func (m *MsgTransferDeviceResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgTransferDeviceResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgTransferDeviceResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgTransferDeviceResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgTransferDeviceResponse.Merge(m, src)
+}
+func (m *MsgTransferDeviceResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgTransferDeviceResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgTransferDeviceResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgTransferDeviceResponse proto.InternalMessageInfo
+
+// MsgAcceptDeviceTransfer is signed by the new owner, with a fresh possession proof.
+type MsgAcceptDeviceTransfer struct {
+	NewOwner string `protobuf:"bytes,1,opt,name=new_owner,json=newOwner,proto3" json:"new_owner,omitempty"`
+	DeviceId uint64 `protobuf:"varint,2,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	// possession_sig is the device key's signature over PossessionSignBytes(chain id, new_owner).
+	PossessionSig []byte `protobuf:"bytes,3,opt,name=possession_sig,json=possessionSig,proto3" json:"possession_sig,omitempty"`
+}
+
+func (m *MsgAcceptDeviceTransfer) Reset()         { *m = MsgAcceptDeviceTransfer{} }
+func (m *MsgAcceptDeviceTransfer) String() string { return proto.CompactTextString(m) }
+func (*MsgAcceptDeviceTransfer) ProtoMessage()    {}
+func (*MsgAcceptDeviceTransfer) Descriptor() ([]byte, []int) {
+	return fileDescriptor_558f264d9cfc2ce0, []int{8}
+}
+func (m *MsgAcceptDeviceTransfer) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgAcceptDeviceTransfer) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgAcceptDeviceTransfer.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgAcceptDeviceTransfer) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgAcceptDeviceTransfer.Merge(m, src)
+}
+func (m *MsgAcceptDeviceTransfer) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgAcceptDeviceTransfer) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgAcceptDeviceTransfer.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgAcceptDeviceTransfer proto.InternalMessageInfo
+
+func (m *MsgAcceptDeviceTransfer) GetNewOwner() string {
+	if m != nil {
+		return m.NewOwner
+	}
+	return ""
+}
+
+func (m *MsgAcceptDeviceTransfer) GetDeviceId() uint64 {
+	if m != nil {
+		return m.DeviceId
+	}
+	return 0
+}
+
+func (m *MsgAcceptDeviceTransfer) GetPossessionSig() []byte {
+	if m != nil {
+		return m.PossessionSig
+	}
+	return nil
+}
+
+// MsgAcceptDeviceTransferResponse defines the response of MsgAcceptDeviceTransfer.
+type MsgAcceptDeviceTransferResponse struct {
+}
+
+func (m *MsgAcceptDeviceTransferResponse) Reset()         { *m = MsgAcceptDeviceTransferResponse{} }
+func (m *MsgAcceptDeviceTransferResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgAcceptDeviceTransferResponse) ProtoMessage()    {}
+func (*MsgAcceptDeviceTransferResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_558f264d9cfc2ce0, []int{9}
+}
+func (m *MsgAcceptDeviceTransferResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgAcceptDeviceTransferResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgAcceptDeviceTransferResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgAcceptDeviceTransferResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgAcceptDeviceTransferResponse.Merge(m, src)
+}
+func (m *MsgAcceptDeviceTransferResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgAcceptDeviceTransferResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgAcceptDeviceTransferResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgAcceptDeviceTransferResponse proto.InternalMessageInfo
+
+// MsgDeactivateDevice retires a device.
+type MsgDeactivateDevice struct {
+	Owner    string `protobuf:"bytes,1,opt,name=owner,proto3" json:"owner,omitempty"`
+	DeviceId uint64 `protobuf:"varint,2,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+}
+
+func (m *MsgDeactivateDevice) Reset()         { *m = MsgDeactivateDevice{} }
+func (m *MsgDeactivateDevice) String() string { return proto.CompactTextString(m) }
+func (*MsgDeactivateDevice) ProtoMessage()    {}
+func (*MsgDeactivateDevice) Descriptor() ([]byte, []int) {
+	return fileDescriptor_558f264d9cfc2ce0, []int{10}
+}
+func (m *MsgDeactivateDevice) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgDeactivateDevice) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgDeactivateDevice.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgDeactivateDevice) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgDeactivateDevice.Merge(m, src)
+}
+func (m *MsgDeactivateDevice) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgDeactivateDevice) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgDeactivateDevice.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgDeactivateDevice proto.InternalMessageInfo
+
+func (m *MsgDeactivateDevice) GetOwner() string {
+	if m != nil {
+		return m.Owner
+	}
+	return ""
+}
+
+func (m *MsgDeactivateDevice) GetDeviceId() uint64 {
+	if m != nil {
+		return m.DeviceId
+	}
+	return 0
+}
+
+// MsgDeactivateDeviceResponse defines the response of MsgDeactivateDevice.
+type MsgDeactivateDeviceResponse struct {
+}
+
+func (m *MsgDeactivateDeviceResponse) Reset()         { *m = MsgDeactivateDeviceResponse{} }
+func (m *MsgDeactivateDeviceResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgDeactivateDeviceResponse) ProtoMessage()    {}
+func (*MsgDeactivateDeviceResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_558f264d9cfc2ce0, []int{11}
+}
+func (m *MsgDeactivateDeviceResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgDeactivateDeviceResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgDeactivateDeviceResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgDeactivateDeviceResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgDeactivateDeviceResponse.Merge(m, src)
+}
+func (m *MsgDeactivateDeviceResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgDeactivateDeviceResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgDeactivateDeviceResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgDeactivateDeviceResponse proto.InternalMessageInfo
+
+// MsgCommitBatch commits one batch of a device's readings.
+type MsgCommitBatch struct {
+	// committer is the device owner or its gateway.
+	Committer string `protobuf:"bytes,1,opt,name=committer,proto3" json:"committer,omitempty"`
+	DeviceId  uint64 `protobuf:"varint,2,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	// seq must be exactly one above the device's last batch sequence.
+	Seq uint64 `protobuf:"varint,3,opt,name=seq,proto3" json:"seq,omitempty"`
+	// root is the 32-byte Merkle root over the canonical signed reading encodings.
+	Root           []byte `protobuf:"bytes,4,opt,name=root,proto3" json:"root,omitempty"`
+	Count          uint32 `protobuf:"varint,5,opt,name=count,proto3" json:"count,omitempty"`
+	FirstReadingMs int64  `protobuf:"varint,6,opt,name=first_reading_ms,json=firstReadingMs,proto3" json:"first_reading_ms,omitempty"`
+	LastReadingMs  int64  `protobuf:"varint,7,opt,name=last_reading_ms,json=lastReadingMs,proto3" json:"last_reading_ms,omitempty"`
+	SizeBytes      uint64 `protobuf:"varint,8,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	Uri            string `protobuf:"bytes,9,opt,name=uri,proto3" json:"uri,omitempty"`
+}
+
+func (m *MsgCommitBatch) Reset()         { *m = MsgCommitBatch{} }
+func (m *MsgCommitBatch) String() string { return proto.CompactTextString(m) }
+func (*MsgCommitBatch) ProtoMessage()    {}
+func (*MsgCommitBatch) Descriptor() ([]byte, []int) {
+	return fileDescriptor_558f264d9cfc2ce0, []int{12}
+}
+func (m *MsgCommitBatch) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCommitBatch) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCommitBatch.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCommitBatch) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCommitBatch.Merge(m, src)
+}
+func (m *MsgCommitBatch) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCommitBatch) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCommitBatch.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCommitBatch proto.InternalMessageInfo
+
+func (m *MsgCommitBatch) GetCommitter() string {
+	if m != nil {
+		return m.Committer
+	}
+	return ""
+}
+
+func (m *MsgCommitBatch) GetDeviceId() uint64 {
+	if m != nil {
+		return m.DeviceId
+	}
+	return 0
+}
+
+func (m *MsgCommitBatch) GetSeq() uint64 {
+	if m != nil {
+		return m.Seq
+	}
+	return 0
+}
+
+func (m *MsgCommitBatch) GetRoot() []byte {
+	if m != nil {
+		return m.Root
+	}
+	return nil
+}
+
+func (m *MsgCommitBatch) GetCount() uint32 {
+	if m != nil {
+		return m.Count
+	}
+	return 0
+}
+
+func (m *MsgCommitBatch) GetFirstReadingMs() int64 {
+	if m != nil {
+		return m.FirstReadingMs
+	}
+	return 0
+}
+
+func (m *MsgCommitBatch) GetLastReadingMs() int64 {
+	if m != nil {
+		return m.LastReadingMs
+	}
+	return 0
+}
+
+func (m *MsgCommitBatch) GetSizeBytes() uint64 {
+	if m != nil {
+		return m.SizeBytes
+	}
+	return 0
+}
+
+func (m *MsgCommitBatch) GetUri() string {
+	if m != nil {
+		return m.Uri
+	}
+	return ""
+}
+
+// MsgCommitBatchResponse defines the response of MsgCommitBatch.
+type MsgCommitBatchResponse struct {
+}
+
+func (m *MsgCommitBatchResponse) Reset()         { *m = MsgCommitBatchResponse{} }
+func (m *MsgCommitBatchResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgCommitBatchResponse) ProtoMessage()    {}
+func (*MsgCommitBatchResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_558f264d9cfc2ce0, []int{13}
+}
+func (m *MsgCommitBatchResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCommitBatchResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCommitBatchResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCommitBatchResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCommitBatchResponse.Merge(m, src)
+}
+func (m *MsgCommitBatchResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCommitBatchResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCommitBatchResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCommitBatchResponse proto.InternalMessageInfo
+
 func init() {
 	proto.RegisterType((*MsgUpdateParams)(nil), "thalamus.sensors.v1.MsgUpdateParams")
 	proto.RegisterType((*MsgUpdateParamsResponse)(nil), "thalamus.sensors.v1.MsgUpdateParamsResponse")
+	proto.RegisterType((*MsgRegisterDevice)(nil), "thalamus.sensors.v1.MsgRegisterDevice")
+	proto.RegisterType((*MsgRegisterDeviceResponse)(nil), "thalamus.sensors.v1.MsgRegisterDeviceResponse")
+	proto.RegisterType((*MsgUpdateDevice)(nil), "thalamus.sensors.v1.MsgUpdateDevice")
+	proto.RegisterType((*MsgUpdateDeviceResponse)(nil), "thalamus.sensors.v1.MsgUpdateDeviceResponse")
+	proto.RegisterType((*MsgTransferDevice)(nil), "thalamus.sensors.v1.MsgTransferDevice")
+	proto.RegisterType((*MsgTransferDeviceResponse)(nil), "thalamus.sensors.v1.MsgTransferDeviceResponse")
+	proto.RegisterType((*MsgAcceptDeviceTransfer)(nil), "thalamus.sensors.v1.MsgAcceptDeviceTransfer")
+	proto.RegisterType((*MsgAcceptDeviceTransferResponse)(nil), "thalamus.sensors.v1.MsgAcceptDeviceTransferResponse")
+	proto.RegisterType((*MsgDeactivateDevice)(nil), "thalamus.sensors.v1.MsgDeactivateDevice")
+	proto.RegisterType((*MsgDeactivateDeviceResponse)(nil), "thalamus.sensors.v1.MsgDeactivateDeviceResponse")
+	proto.RegisterType((*MsgCommitBatch)(nil), "thalamus.sensors.v1.MsgCommitBatch")
+	proto.RegisterType((*MsgCommitBatchResponse)(nil), "thalamus.sensors.v1.MsgCommitBatchResponse")
 }
 
 func init() { proto.RegisterFile("thalamus/sensors/v1/tx.proto", fileDescriptor_558f264d9cfc2ce0) }
 
 var fileDescriptor_558f264d9cfc2ce0 = []byte{
-	// 352 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xe2, 0x92, 0x29, 0xc9, 0x48, 0xcc,
-	0x49, 0xcc, 0x2d, 0x2d, 0xd6, 0x2f, 0x4e, 0xcd, 0x2b, 0xce, 0x2f, 0x2a, 0xd6, 0x2f, 0x33, 0xd4,
-	0x2f, 0xa9, 0xd0, 0x2b, 0x28, 0xca, 0x2f, 0xc9, 0x17, 0x12, 0x86, 0xc9, 0xea, 0x41, 0x65, 0xf5,
-	0xca, 0x0c, 0xa5, 0x04, 0x13, 0x73, 0x33, 0xf3, 0xf2, 0xf5, 0xc1, 0x24, 0x44, 0x9d, 0x94, 0x78,
-	0x72, 0x7e, 0x71, 0x6e, 0x7e, 0xb1, 0x7e, 0x6e, 0x71, 0x3a, 0x48, 0x7f, 0x6e, 0x71, 0x3a, 0x54,
-	0x42, 0x12, 0x22, 0x11, 0x0f, 0xe6, 0xe9, 0x43, 0x38, 0x50, 0x29, 0x91, 0xf4, 0xfc, 0xf4, 0x7c,
-	0x88, 0x38, 0x88, 0x05, 0x15, 0x95, 0xc7, 0xea, 0x9e, 0xca, 0x82, 0x54, 0xa8, 0x36, 0xa5, 0x03,
-	0x8c, 0x5c, 0xfc, 0xbe, 0xc5, 0xe9, 0xa1, 0x05, 0x29, 0x89, 0x25, 0xa9, 0x01, 0x89, 0x45, 0x89,
-	0xb9, 0xc5, 0x42, 0x66, 0x5c, 0x9c, 0x89, 0xa5, 0x25, 0x19, 0xf9, 0x45, 0x99, 0x25, 0x95, 0x12,
-	0x8c, 0x0a, 0x8c, 0x1a, 0x9c, 0x4e, 0x12, 0x97, 0xb6, 0xe8, 0x8a, 0x40, 0xed, 0x73, 0x4c, 0x49,
-	0x29, 0x4a, 0x2d, 0x2e, 0x0e, 0x2e, 0x29, 0xca, 0xcc, 0x4b, 0x0f, 0x42, 0x28, 0x15, 0xb2, 0xe3,
-	0x62, 0x2b, 0x00, 0x9b, 0x20, 0xc1, 0xa4, 0xc0, 0xa8, 0xc1, 0x6d, 0x24, 0xad, 0x87, 0xc5, 0xbf,
-	0x7a, 0x10, 0x4b, 0x9c, 0x38, 0x4f, 0xdc, 0x93, 0x67, 0x58, 0xf1, 0x7c, 0x83, 0x16, 0x63, 0x10,
-	0x54, 0x97, 0x95, 0x69, 0xd3, 0xf3, 0x0d, 0x5a, 0x08, 0xf3, 0xba, 0x9e, 0x6f, 0xd0, 0x52, 0x82,
-	0xbb, 0xbf, 0x02, 0xee, 0x03, 0x34, 0xe7, 0x2a, 0x49, 0x72, 0x89, 0xa3, 0x09, 0x05, 0xa5, 0x16,
-	0x17, 0xe4, 0xe7, 0x15, 0xa7, 0x1a, 0x15, 0x70, 0x31, 0xfb, 0x16, 0xa7, 0x0b, 0x25, 0x71, 0xf1,
-	0xa0, 0x78, 0x50, 0x05, 0xab, 0xc3, 0xd0, 0x0c, 0x91, 0xd2, 0x21, 0x46, 0x15, 0xcc, 0x2a, 0x29,
-	0xd6, 0x06, 0x90, 0x5f, 0x9c, 0xfc, 0x4e, 0x3c, 0x92, 0x63, 0xbc, 0xf0, 0x48, 0x8e, 0xf1, 0xc1,
-	0x23, 0x39, 0xc6, 0x09, 0x8f, 0xe5, 0x18, 0x2e, 0x3c, 0x96, 0x63, 0xb8, 0xf1, 0x58, 0x8e, 0x21,
-	0xca, 0x24, 0x3d, 0xb3, 0x24, 0xa3, 0x34, 0x49, 0x2f, 0x39, 0x3f, 0x57, 0x1f, 0x66, 0xb0, 0x6e,
-	0x5e, 0x6a, 0x49, 0x79, 0x7e, 0x51, 0xb6, 0x3e, 0x16, 0x6f, 0x82, 0x63, 0x29, 0x89, 0x0d, 0x1c,
-	0x4d, 0xc6, 0x80, 0x00, 0x00, 0x00, 0xff, 0xff, 0x85, 0xf9, 0x2c, 0x84, 0x59, 0x02, 0x00, 0x00,
+	// 1042 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xb4, 0x56, 0xcf, 0x6f, 0x1b, 0x45,
+	0x14, 0xce, 0xc6, 0x3f, 0x62, 0x4f, 0x93, 0x34, 0x99, 0x46, 0x64, 0x63, 0x37, 0x4e, 0xba, 0xb4,
+	0x91, 0x15, 0xda, 0x5d, 0x92, 0xa6, 0xa8, 0xe4, 0x80, 0x54, 0x27, 0x97, 0x0a, 0x0c, 0xd5, 0x16,
+	0x2e, 0x5c, 0xac, 0xf5, 0x7a, 0xb2, 0x1e, 0xc5, 0x3b, 0xb3, 0xec, 0x8c, 0xed, 0xba, 0x27, 0xc4,
+	0x91, 0x13, 0x47, 0xf8, 0x0f, 0x38, 0x46, 0x88, 0x03, 0x47, 0x8e, 0x3d, 0xa1, 0x8a, 0x13, 0xe2,
+	0x00, 0x28, 0x39, 0xe4, 0x2f, 0xe0, 0x88, 0x84, 0x66, 0xf6, 0x87, 0xbd, 0xce, 0x3a, 0x31, 0x51,
+	0xb9, 0xac, 0x66, 0xde, 0x7c, 0xf3, 0xde, 0xfb, 0xe6, 0x9b, 0xf7, 0x66, 0xc1, 0x6d, 0xde, 0xb6,
+	0x3a, 0x96, 0xdb, 0x65, 0x06, 0x43, 0x84, 0x51, 0x9f, 0x19, 0xbd, 0x1d, 0x83, 0xbf, 0xd0, 0x3d,
+	0x9f, 0x72, 0x0a, 0x6f, 0x45, 0xab, 0x7a, 0xb8, 0xaa, 0xf7, 0x76, 0x4a, 0xcb, 0x96, 0x8b, 0x09,
+	0x35, 0xe4, 0x37, 0xc0, 0x95, 0x56, 0x6d, 0xca, 0x5c, 0xca, 0x0c, 0x97, 0x39, 0x62, 0xbf, 0xcb,
+	0x9c, 0x70, 0x61, 0x2d, 0x58, 0x68, 0xc8, 0x99, 0x11, 0x4c, 0xc2, 0xa5, 0x15, 0x87, 0x3a, 0x34,
+	0xb0, 0x8b, 0x51, 0x68, 0xad, 0x38, 0x94, 0x3a, 0x1d, 0x64, 0xc8, 0x59, 0xb3, 0x7b, 0x64, 0xb4,
+	0xba, 0xbe, 0xc5, 0x31, 0x25, 0xe1, 0xfa, 0x46, 0x6a, 0xbe, 0x03, 0x0f, 0x85, 0x6e, 0xb5, 0x9f,
+	0x15, 0x70, 0xb3, 0xce, 0x9c, 0xcf, 0xbc, 0x96, 0xc5, 0xd1, 0x33, 0xcb, 0xb7, 0x5c, 0x06, 0xdf,
+	0x03, 0x45, 0xab, 0xcb, 0xdb, 0xd4, 0xc7, 0x7c, 0xa0, 0x2a, 0x9b, 0x4a, 0xb5, 0x58, 0x53, 0x7f,
+	0xfd, 0xf1, 0xc1, 0x4a, 0x98, 0xcf, 0x93, 0x56, 0xcb, 0x47, 0x8c, 0x3d, 0xe7, 0x3e, 0x26, 0x8e,
+	0x39, 0x84, 0xc2, 0x0f, 0x40, 0xde, 0x93, 0x1e, 0xd4, 0xd9, 0x4d, 0xa5, 0x7a, 0x63, 0xb7, 0xac,
+	0xa7, 0x9c, 0x87, 0x1e, 0x04, 0xa9, 0x15, 0x5f, 0xfd, 0xb1, 0x31, 0xf3, 0xfd, 0xf9, 0xc9, 0xb6,
+	0x62, 0x86, 0xbb, 0xf6, 0x1f, 0x7d, 0x75, 0x7e, 0xb2, 0x3d, 0xf4, 0xf7, 0xf5, 0xf9, 0xc9, 0xb6,
+	0x16, 0xe7, 0xff, 0x22, 0x66, 0x30, 0x96, 0xae, 0xb6, 0x06, 0x56, 0xc7, 0x4c, 0x26, 0x62, 0x1e,
+	0x25, 0x0c, 0x69, 0x3f, 0x65, 0xc0, 0x72, 0x9d, 0x39, 0x26, 0x72, 0x30, 0xe3, 0xc8, 0x3f, 0x44,
+	0x3d, 0x6c, 0x23, 0xa8, 0x83, 0x1c, 0xed, 0x13, 0xe4, 0x5f, 0xc9, 0x2d, 0x80, 0xc1, 0x55, 0x30,
+	0xe7, 0x75, 0x9b, 0x8d, 0x63, 0x34, 0x90, 0xc4, 0xe6, 0xcd, 0xbc, 0xd7, 0x6d, 0x7e, 0x88, 0x06,
+	0xf0, 0x1e, 0x58, 0xf4, 0x28, 0x63, 0x88, 0x31, 0x4c, 0x49, 0x83, 0x61, 0x47, 0xcd, 0xc8, 0xf5,
+	0x85, 0xa1, 0xf5, 0x39, 0x76, 0x20, 0x04, 0xd9, 0x63, 0x4c, 0x5a, 0x6a, 0x56, 0x84, 0x33, 0xe5,
+	0x18, 0x1e, 0x80, 0x82, 0xdd, 0xb6, 0x08, 0x41, 0x1d, 0xa6, 0xe6, 0x36, 0x33, 0xd5, 0x1b, 0xbb,
+	0xb7, 0x53, 0x4f, 0xeb, 0x20, 0x00, 0x8d, 0x1e, 0x57, 0xbc, 0x11, 0x3e, 0x03, 0xcb, 0xcc, 0x72,
+	0xbd, 0x0e, 0x26, 0x4e, 0x03, 0x13, 0x8e, 0xfc, 0x9e, 0xd5, 0x51, 0xf3, 0xf2, 0xec, 0xd7, 0xf4,
+	0xe0, 0x66, 0xe8, 0xd1, 0xcd, 0xd0, 0x0f, 0xc3, 0x9b, 0x51, 0x2b, 0x08, 0x57, 0xdf, 0xfe, 0xb9,
+	0xa1, 0x98, 0x4b, 0xd1, 0xee, 0xa7, 0xe1, 0x66, 0xf8, 0x3e, 0x28, 0x74, 0xa8, 0x2d, 0x71, 0xea,
+	0x9c, 0x74, 0xb4, 0x9e, 0x9a, 0xd6, 0x47, 0x21, 0xc8, 0x8c, 0xe1, 0x50, 0x05, 0x73, 0x8e, 0xc5,
+	0x51, 0xdf, 0x1a, 0xa8, 0x05, 0x49, 0x34, 0x9a, 0xee, 0x3f, 0x14, 0xba, 0x06, 0x67, 0x29, 0x34,
+	0xbd, 0x9b, 0xae, 0x69, 0x52, 0x24, 0xed, 0x31, 0x58, 0xbb, 0x60, 0x8c, 0x74, 0x85, 0x65, 0x50,
+	0x6c, 0x49, 0x4b, 0x03, 0xb7, 0xa4, 0x8a, 0x59, 0xb3, 0x10, 0x18, 0x9e, 0xb6, 0xb4, 0x7f, 0x66,
+	0x47, 0xae, 0xf4, 0x35, 0x25, 0x4f, 0x04, 0x98, 0x4d, 0x06, 0x48, 0x68, 0x97, 0x79, 0xa3, 0xda,
+	0x65, 0xdf, 0x94, 0x76, 0xb9, 0x6b, 0x6b, 0x97, 0x4f, 0x6a, 0xb7, 0x93, 0xd4, 0xee, 0xd2, 0x7a,
+	0x0c, 0x95, 0x1b, 0xad, 0xc7, 0xa4, 0x6e, 0xda, 0x0f, 0x8a, 0xac, 0xc7, 0x4f, 0x7d, 0x8b, 0xb0,
+	0xa3, 0x6b, 0xd7, 0xe3, 0xa5, 0xe2, 0x94, 0x41, 0x91, 0xa0, 0x7e, 0x23, 0x70, 0x98, 0x91, 0x64,
+	0x0a, 0x04, 0xf5, 0x3f, 0x11, 0xf3, 0x29, 0x6f, 0x62, 0x32, 0x3d, 0xad, 0x2c, 0x6f, 0x62, 0xd2,
+	0x18, 0x33, 0xfa, 0x45, 0x91, 0x6c, 0x9f, 0xd8, 0x36, 0xf2, 0x78, 0xb0, 0x16, 0x21, 0xe1, 0xa3,
+	0xd1, 0x54, 0xae, 0xe2, 0x16, 0x27, 0x79, 0x39, 0xbd, 0xe9, 0x5a, 0xce, 0xfe, 0x63, 0xd9, 0x4a,
+	0xe3, 0xe8, 0x82, 0xec, 0xbd, 0x0b, 0x4f, 0x41, 0x5a, 0xd2, 0xda, 0x1d, 0xb0, 0x31, 0x81, 0x4f,
+	0xcc, 0xf9, 0x3b, 0x05, 0xdc, 0xaa, 0x33, 0xe7, 0x10, 0x59, 0x36, 0xc7, 0xbd, 0xff, 0xa7, 0xc8,
+	0x82, 0xc7, 0x60, 0x28, 0xd5, 0x56, 0xba, 0x54, 0xe3, 0x39, 0x68, 0xeb, 0xa0, 0x9c, 0x62, 0x8e,
+	0x53, 0xff, 0x7d, 0x16, 0x2c, 0xd6, 0x99, 0x73, 0x40, 0x5d, 0x17, 0xf3, 0x9a, 0xc5, 0xed, 0xb6,
+	0x78, 0xed, 0x6c, 0x39, 0xe5, 0x53, 0x64, 0x3e, 0x84, 0x5e, 0x2e, 0xd3, 0x12, 0xc8, 0x30, 0xf4,
+	0x85, 0xd4, 0x26, 0x6b, 0x8a, 0xa1, 0x78, 0x04, 0x7c, 0x4a, 0xb9, 0x2c, 0xf1, 0x79, 0x53, 0x8e,
+	0xe1, 0x0a, 0xc8, 0xd9, 0xb4, 0x4b, 0xb8, 0x2c, 0xd7, 0x05, 0x33, 0x98, 0xc0, 0x2a, 0x58, 0x3a,
+	0xc2, 0x3e, 0xe3, 0x0d, 0x1f, 0x59, 0x2d, 0xd1, 0x1e, 0x5c, 0x26, 0xab, 0x32, 0x63, 0x2e, 0x4a,
+	0xbb, 0x19, 0x98, 0xeb, 0x0c, 0x6e, 0x81, 0x9b, 0x1d, 0x2b, 0x09, 0x9c, 0x93, 0xc0, 0x05, 0x61,
+	0x1e, 0xe2, 0xd6, 0x01, 0x60, 0xf8, 0x25, 0x6a, 0x34, 0x07, 0x1c, 0x31, 0xd9, 0x9d, 0xb3, 0x66,
+	0x51, 0x58, 0x6a, 0xc2, 0x20, 0x92, 0xed, 0xfa, 0x58, 0x2d, 0xca, 0x62, 0x11, 0xc3, 0xfd, 0x3d,
+	0x79, 0x7d, 0x62, 0xae, 0x42, 0x80, 0x3b, 0xe9, 0x02, 0x8c, 0x9c, 0xa4, 0xa6, 0x82, 0xb7, 0x92,
+	0x96, 0xe8, 0xd8, 0x77, 0xff, 0xce, 0x81, 0x4c, 0x9d, 0x39, 0xb0, 0x09, 0xe6, 0x13, 0x7f, 0x1a,
+	0x77, 0x53, 0x1b, 0xd4, 0xd8, 0x6b, 0x5e, 0xba, 0x3f, 0x0d, 0x2a, 0x7e, 0x1b, 0xda, 0x60, 0x71,
+	0xec, 0xbd, 0xdf, 0x9a, 0xb4, 0x3f, 0x89, 0x2b, 0xe9, 0xd3, 0xe1, 0xe2, 0x48, 0x31, 0x9b, 0x30,
+	0xce, 0x15, 0x6c, 0xc2, 0x28, 0xf7, 0xa7, 0x41, 0x8d, 0xb2, 0x19, 0xeb, 0x96, 0x13, 0xd9, 0x24,
+	0x71, 0x93, 0xd9, 0xa4, 0x77, 0x32, 0xf8, 0x12, 0xac, 0xa4, 0x76, 0xb1, 0x89, 0xf9, 0xa6, 0xa1,
+	0x4b, 0x7b, 0xff, 0x05, 0x1d, 0xc7, 0x26, 0x60, 0xe9, 0x42, 0x37, 0xa9, 0x4e, 0xf2, 0x34, 0x8e,
+	0x2c, 0xbd, 0x3b, 0x2d, 0x32, 0x8e, 0xd7, 0x00, 0x37, 0x46, 0x5b, 0xc0, 0xdb, 0x93, 0x1c, 0x8c,
+	0x80, 0x4a, 0xef, 0x4c, 0x01, 0x8a, 0x02, 0x94, 0x72, 0x5f, 0x8a, 0xe7, 0xbe, 0xf6, 0xf1, 0xab,
+	0xd3, 0x8a, 0xf2, 0xfa, 0xb4, 0xa2, 0xfc, 0x75, 0x5a, 0x51, 0xbe, 0x39, 0xab, 0xcc, 0xbc, 0x3e,
+	0xab, 0xcc, 0xfc, 0x76, 0x56, 0x99, 0xf9, 0x7c, 0xcf, 0xc1, 0xbc, 0xdd, 0x6d, 0xea, 0x36, 0x75,
+	0x8d, 0xc8, 0xef, 0x03, 0x82, 0x78, 0x9f, 0xfa, 0xc7, 0x46, 0x4a, 0xa9, 0xc9, 0x7f, 0xf6, 0x66,
+	0x5e, 0xfe, 0x11, 0x3c, 0xfc, 0x37, 0x00, 0x00, 0xff, 0xff, 0x2f, 0x8c, 0x57, 0xf0, 0x87, 0x0c,
+	0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -170,6 +938,18 @@ const _ = grpc.SupportPackageIsVersion4
 type MsgClient interface {
 	// UpdateParams replaces all module parameters; only the module authority (gov by default) may call it.
 	UpdateParams(ctx context.Context, in *MsgUpdateParams, opts ...grpc.CallOption) (*MsgUpdateParamsResponse, error)
+	// RegisterDevice registers a device whose key signed the possession proof for the owner.
+	RegisterDevice(ctx context.Context, in *MsgRegisterDevice, opts ...grpc.CallOption) (*MsgRegisterDeviceResponse, error)
+	// UpdateDevice replaces a device's channels, sampling interval, location and gateway.
+	UpdateDevice(ctx context.Context, in *MsgUpdateDevice, opts ...grpc.CallOption) (*MsgUpdateDeviceResponse, error)
+	// TransferDevice offers a device to a new owner, who must accept it.
+	TransferDevice(ctx context.Context, in *MsgTransferDevice, opts ...grpc.CallOption) (*MsgTransferDeviceResponse, error)
+	// AcceptDeviceTransfer completes a transfer; the device key proves possession for the new owner.
+	AcceptDeviceTransfer(ctx context.Context, in *MsgAcceptDeviceTransfer, opts ...grpc.CallOption) (*MsgAcceptDeviceTransferResponse, error)
+	// DeactivateDevice retires a device for good.
+	DeactivateDevice(ctx context.Context, in *MsgDeactivateDevice, opts ...grpc.CallOption) (*MsgDeactivateDeviceResponse, error)
+	// CommitBatch commits the Merkle root of a batch of signed readings served off chain.
+	CommitBatch(ctx context.Context, in *MsgCommitBatch, opts ...grpc.CallOption) (*MsgCommitBatchResponse, error)
 }
 
 type msgClient struct {
@@ -189,10 +969,76 @@ func (c *msgClient) UpdateParams(ctx context.Context, in *MsgUpdateParams, opts 
 	return out, nil
 }
 
+func (c *msgClient) RegisterDevice(ctx context.Context, in *MsgRegisterDevice, opts ...grpc.CallOption) (*MsgRegisterDeviceResponse, error) {
+	out := new(MsgRegisterDeviceResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.sensors.v1.Msg/RegisterDevice", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) UpdateDevice(ctx context.Context, in *MsgUpdateDevice, opts ...grpc.CallOption) (*MsgUpdateDeviceResponse, error) {
+	out := new(MsgUpdateDeviceResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.sensors.v1.Msg/UpdateDevice", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) TransferDevice(ctx context.Context, in *MsgTransferDevice, opts ...grpc.CallOption) (*MsgTransferDeviceResponse, error) {
+	out := new(MsgTransferDeviceResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.sensors.v1.Msg/TransferDevice", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) AcceptDeviceTransfer(ctx context.Context, in *MsgAcceptDeviceTransfer, opts ...grpc.CallOption) (*MsgAcceptDeviceTransferResponse, error) {
+	out := new(MsgAcceptDeviceTransferResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.sensors.v1.Msg/AcceptDeviceTransfer", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) DeactivateDevice(ctx context.Context, in *MsgDeactivateDevice, opts ...grpc.CallOption) (*MsgDeactivateDeviceResponse, error) {
+	out := new(MsgDeactivateDeviceResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.sensors.v1.Msg/DeactivateDevice", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) CommitBatch(ctx context.Context, in *MsgCommitBatch, opts ...grpc.CallOption) (*MsgCommitBatchResponse, error) {
+	out := new(MsgCommitBatchResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.sensors.v1.Msg/CommitBatch", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MsgServer is the server API for Msg service.
 type MsgServer interface {
 	// UpdateParams replaces all module parameters; only the module authority (gov by default) may call it.
 	UpdateParams(context.Context, *MsgUpdateParams) (*MsgUpdateParamsResponse, error)
+	// RegisterDevice registers a device whose key signed the possession proof for the owner.
+	RegisterDevice(context.Context, *MsgRegisterDevice) (*MsgRegisterDeviceResponse, error)
+	// UpdateDevice replaces a device's channels, sampling interval, location and gateway.
+	UpdateDevice(context.Context, *MsgUpdateDevice) (*MsgUpdateDeviceResponse, error)
+	// TransferDevice offers a device to a new owner, who must accept it.
+	TransferDevice(context.Context, *MsgTransferDevice) (*MsgTransferDeviceResponse, error)
+	// AcceptDeviceTransfer completes a transfer; the device key proves possession for the new owner.
+	AcceptDeviceTransfer(context.Context, *MsgAcceptDeviceTransfer) (*MsgAcceptDeviceTransferResponse, error)
+	// DeactivateDevice retires a device for good.
+	DeactivateDevice(context.Context, *MsgDeactivateDevice) (*MsgDeactivateDeviceResponse, error)
+	// CommitBatch commits the Merkle root of a batch of signed readings served off chain.
+	CommitBatch(context.Context, *MsgCommitBatch) (*MsgCommitBatchResponse, error)
 }
 
 // UnimplementedMsgServer can be embedded to have forward compatible implementations.
@@ -201,6 +1047,24 @@ type UnimplementedMsgServer struct {
 
 func (*UnimplementedMsgServer) UpdateParams(ctx context.Context, req *MsgUpdateParams) (*MsgUpdateParamsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method UpdateParams not implemented")
+}
+func (*UnimplementedMsgServer) RegisterDevice(ctx context.Context, req *MsgRegisterDevice) (*MsgRegisterDeviceResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RegisterDevice not implemented")
+}
+func (*UnimplementedMsgServer) UpdateDevice(ctx context.Context, req *MsgUpdateDevice) (*MsgUpdateDeviceResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateDevice not implemented")
+}
+func (*UnimplementedMsgServer) TransferDevice(ctx context.Context, req *MsgTransferDevice) (*MsgTransferDeviceResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method TransferDevice not implemented")
+}
+func (*UnimplementedMsgServer) AcceptDeviceTransfer(ctx context.Context, req *MsgAcceptDeviceTransfer) (*MsgAcceptDeviceTransferResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AcceptDeviceTransfer not implemented")
+}
+func (*UnimplementedMsgServer) DeactivateDevice(ctx context.Context, req *MsgDeactivateDevice) (*MsgDeactivateDeviceResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DeactivateDevice not implemented")
+}
+func (*UnimplementedMsgServer) CommitBatch(ctx context.Context, req *MsgCommitBatch) (*MsgCommitBatchResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CommitBatch not implemented")
 }
 
 func RegisterMsgServer(s grpc1.Server, srv MsgServer) {
@@ -225,6 +1089,114 @@ func _Msg_UpdateParams_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Msg_RegisterDevice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgRegisterDevice)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).RegisterDevice(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.sensors.v1.Msg/RegisterDevice",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).RegisterDevice(ctx, req.(*MsgRegisterDevice))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_UpdateDevice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgUpdateDevice)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).UpdateDevice(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.sensors.v1.Msg/UpdateDevice",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).UpdateDevice(ctx, req.(*MsgUpdateDevice))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_TransferDevice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgTransferDevice)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).TransferDevice(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.sensors.v1.Msg/TransferDevice",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).TransferDevice(ctx, req.(*MsgTransferDevice))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_AcceptDeviceTransfer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgAcceptDeviceTransfer)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).AcceptDeviceTransfer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.sensors.v1.Msg/AcceptDeviceTransfer",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).AcceptDeviceTransfer(ctx, req.(*MsgAcceptDeviceTransfer))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_DeactivateDevice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgDeactivateDevice)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).DeactivateDevice(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.sensors.v1.Msg/DeactivateDevice",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).DeactivateDevice(ctx, req.(*MsgDeactivateDevice))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_CommitBatch_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgCommitBatch)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).CommitBatch(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.sensors.v1.Msg/CommitBatch",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).CommitBatch(ctx, req.(*MsgCommitBatch))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var Msg_serviceDesc = _Msg_serviceDesc
 var _Msg_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "thalamus.sensors.v1.Msg",
@@ -233,6 +1205,30 @@ var _Msg_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateParams",
 			Handler:    _Msg_UpdateParams_Handler,
+		},
+		{
+			MethodName: "RegisterDevice",
+			Handler:    _Msg_RegisterDevice_Handler,
+		},
+		{
+			MethodName: "UpdateDevice",
+			Handler:    _Msg_UpdateDevice_Handler,
+		},
+		{
+			MethodName: "TransferDevice",
+			Handler:    _Msg_TransferDevice_Handler,
+		},
+		{
+			MethodName: "AcceptDeviceTransfer",
+			Handler:    _Msg_AcceptDeviceTransfer_Handler,
+		},
+		{
+			MethodName: "DeactivateDevice",
+			Handler:    _Msg_DeactivateDevice_Handler,
+		},
+		{
+			MethodName: "CommitBatch",
+			Handler:    _Msg_CommitBatch_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -302,6 +1298,510 @@ func (m *MsgUpdateParamsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error)
 	return len(dAtA) - i, nil
 }
 
+func (m *MsgRegisterDevice) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgRegisterDevice) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgRegisterDevice) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Gateway) > 0 {
+		i -= len(m.Gateway)
+		copy(dAtA[i:], m.Gateway)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Gateway)))
+		i--
+		dAtA[i] = 0x42
+	}
+	if m.Location != nil {
+		{
+			size, err := m.Location.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTx(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x3a
+	}
+	n3, err3 := github_com_cosmos_gogoproto_types.StdDurationMarshalTo(m.SamplingInterval, dAtA[i-github_com_cosmos_gogoproto_types.SizeOfStdDuration(m.SamplingInterval):])
+	if err3 != nil {
+		return 0, err3
+	}
+	i -= n3
+	i = encodeVarintTx(dAtA, i, uint64(n3))
+	i--
+	dAtA[i] = 0x32
+	if len(m.Channels) > 0 {
+		for iNdEx := len(m.Channels) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Channels[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTx(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x2a
+		}
+	}
+	if len(m.Kind) > 0 {
+		i -= len(m.Kind)
+		copy(dAtA[i:], m.Kind)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Kind)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.PossessionSig) > 0 {
+		i -= len(m.PossessionSig)
+		copy(dAtA[i:], m.PossessionSig)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.PossessionSig)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.PubKey) > 0 {
+		i -= len(m.PubKey)
+		copy(dAtA[i:], m.PubKey)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.PubKey)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Owner) > 0 {
+		i -= len(m.Owner)
+		copy(dAtA[i:], m.Owner)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Owner)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgRegisterDeviceResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgRegisterDeviceResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgRegisterDeviceResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.DeviceId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.DeviceId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgUpdateDevice) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgUpdateDevice) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgUpdateDevice) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Gateway) > 0 {
+		i -= len(m.Gateway)
+		copy(dAtA[i:], m.Gateway)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Gateway)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if m.Location != nil {
+		{
+			size, err := m.Location.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTx(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x2a
+	}
+	n5, err5 := github_com_cosmos_gogoproto_types.StdDurationMarshalTo(m.SamplingInterval, dAtA[i-github_com_cosmos_gogoproto_types.SizeOfStdDuration(m.SamplingInterval):])
+	if err5 != nil {
+		return 0, err5
+	}
+	i -= n5
+	i = encodeVarintTx(dAtA, i, uint64(n5))
+	i--
+	dAtA[i] = 0x22
+	if len(m.Channels) > 0 {
+		for iNdEx := len(m.Channels) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Channels[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTx(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if m.DeviceId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.DeviceId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Owner) > 0 {
+		i -= len(m.Owner)
+		copy(dAtA[i:], m.Owner)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Owner)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgUpdateDeviceResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgUpdateDeviceResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgUpdateDeviceResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgTransferDevice) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgTransferDevice) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgTransferDevice) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.NewOwner) > 0 {
+		i -= len(m.NewOwner)
+		copy(dAtA[i:], m.NewOwner)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.NewOwner)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.DeviceId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.DeviceId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Owner) > 0 {
+		i -= len(m.Owner)
+		copy(dAtA[i:], m.Owner)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Owner)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgTransferDeviceResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgTransferDeviceResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgTransferDeviceResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgAcceptDeviceTransfer) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgAcceptDeviceTransfer) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgAcceptDeviceTransfer) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.PossessionSig) > 0 {
+		i -= len(m.PossessionSig)
+		copy(dAtA[i:], m.PossessionSig)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.PossessionSig)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.DeviceId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.DeviceId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.NewOwner) > 0 {
+		i -= len(m.NewOwner)
+		copy(dAtA[i:], m.NewOwner)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.NewOwner)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgAcceptDeviceTransferResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgAcceptDeviceTransferResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgAcceptDeviceTransferResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgDeactivateDevice) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgDeactivateDevice) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgDeactivateDevice) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.DeviceId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.DeviceId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Owner) > 0 {
+		i -= len(m.Owner)
+		copy(dAtA[i:], m.Owner)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Owner)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgDeactivateDeviceResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgDeactivateDeviceResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgDeactivateDeviceResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCommitBatch) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCommitBatch) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCommitBatch) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Uri) > 0 {
+		i -= len(m.Uri)
+		copy(dAtA[i:], m.Uri)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Uri)))
+		i--
+		dAtA[i] = 0x4a
+	}
+	if m.SizeBytes != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.SizeBytes))
+		i--
+		dAtA[i] = 0x40
+	}
+	if m.LastReadingMs != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.LastReadingMs))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.FirstReadingMs != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.FirstReadingMs))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.Count != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Count))
+		i--
+		dAtA[i] = 0x28
+	}
+	if len(m.Root) > 0 {
+		i -= len(m.Root)
+		copy(dAtA[i:], m.Root)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Root)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Seq != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Seq))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.DeviceId != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.DeviceId))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Committer) > 0 {
+		i -= len(m.Committer)
+		copy(dAtA[i:], m.Committer)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Committer)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCommitBatchResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCommitBatchResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCommitBatchResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintTx(dAtA []byte, offset int, v uint64) int {
 	offset -= sovTx(v)
 	base := offset
@@ -329,6 +1829,231 @@ func (m *MsgUpdateParams) Size() (n int) {
 }
 
 func (m *MsgUpdateParamsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgRegisterDevice) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Owner)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.PubKey)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.PossessionSig)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.Kind)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if len(m.Channels) > 0 {
+		for _, e := range m.Channels {
+			l = e.Size()
+			n += 1 + l + sovTx(uint64(l))
+		}
+	}
+	l = github_com_cosmos_gogoproto_types.SizeOfStdDuration(m.SamplingInterval)
+	n += 1 + l + sovTx(uint64(l))
+	if m.Location != nil {
+		l = m.Location.Size()
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.Gateway)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgRegisterDeviceResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.DeviceId != 0 {
+		n += 1 + sovTx(uint64(m.DeviceId))
+	}
+	return n
+}
+
+func (m *MsgUpdateDevice) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Owner)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.DeviceId != 0 {
+		n += 1 + sovTx(uint64(m.DeviceId))
+	}
+	if len(m.Channels) > 0 {
+		for _, e := range m.Channels {
+			l = e.Size()
+			n += 1 + l + sovTx(uint64(l))
+		}
+	}
+	l = github_com_cosmos_gogoproto_types.SizeOfStdDuration(m.SamplingInterval)
+	n += 1 + l + sovTx(uint64(l))
+	if m.Location != nil {
+		l = m.Location.Size()
+		n += 1 + l + sovTx(uint64(l))
+	}
+	l = len(m.Gateway)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgUpdateDeviceResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgTransferDevice) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Owner)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.DeviceId != 0 {
+		n += 1 + sovTx(uint64(m.DeviceId))
+	}
+	l = len(m.NewOwner)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgTransferDeviceResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgAcceptDeviceTransfer) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.NewOwner)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.DeviceId != 0 {
+		n += 1 + sovTx(uint64(m.DeviceId))
+	}
+	l = len(m.PossessionSig)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgAcceptDeviceTransferResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgDeactivateDevice) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Owner)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.DeviceId != 0 {
+		n += 1 + sovTx(uint64(m.DeviceId))
+	}
+	return n
+}
+
+func (m *MsgDeactivateDeviceResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgCommitBatch) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Committer)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.DeviceId != 0 {
+		n += 1 + sovTx(uint64(m.DeviceId))
+	}
+	if m.Seq != 0 {
+		n += 1 + sovTx(uint64(m.Seq))
+	}
+	l = len(m.Root)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.Count != 0 {
+		n += 1 + sovTx(uint64(m.Count))
+	}
+	if m.FirstReadingMs != 0 {
+		n += 1 + sovTx(uint64(m.FirstReadingMs))
+	}
+	if m.LastReadingMs != 0 {
+		n += 1 + sovTx(uint64(m.LastReadingMs))
+	}
+	if m.SizeBytes != 0 {
+		n += 1 + sovTx(uint64(m.SizeBytes))
+	}
+	l = len(m.Uri)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgCommitBatchResponse) Size() (n int) {
 	if m == nil {
 		return 0
 	}
@@ -485,6 +2210,1509 @@ func (m *MsgUpdateParamsResponse) Unmarshal(dAtA []byte) error {
 		}
 		if fieldNum <= 0 {
 			return fmt.Errorf("proto: MsgUpdateParamsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgRegisterDevice) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgRegisterDevice: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgRegisterDevice: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Owner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Owner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PubKey", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PubKey = append(m.PubKey[:0], dAtA[iNdEx:postIndex]...)
+			if m.PubKey == nil {
+				m.PubKey = []byte{}
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PossessionSig", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PossessionSig = append(m.PossessionSig[:0], dAtA[iNdEx:postIndex]...)
+			if m.PossessionSig == nil {
+				m.PossessionSig = []byte{}
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Kind", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Kind = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Channels", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Channels = append(m.Channels, Channel{})
+			if err := m.Channels[len(m.Channels)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SamplingInterval", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := github_com_cosmos_gogoproto_types.StdDurationUnmarshal(&m.SamplingInterval, dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Location", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Location == nil {
+				m.Location = &Location{}
+			}
+			if err := m.Location.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Gateway", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Gateway = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgRegisterDeviceResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgRegisterDeviceResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgRegisterDeviceResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceId", wireType)
+			}
+			m.DeviceId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeviceId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgUpdateDevice) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgUpdateDevice: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgUpdateDevice: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Owner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Owner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceId", wireType)
+			}
+			m.DeviceId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeviceId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Channels", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Channels = append(m.Channels, Channel{})
+			if err := m.Channels[len(m.Channels)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SamplingInterval", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := github_com_cosmos_gogoproto_types.StdDurationUnmarshal(&m.SamplingInterval, dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Location", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Location == nil {
+				m.Location = &Location{}
+			}
+			if err := m.Location.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Gateway", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Gateway = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgUpdateDeviceResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgUpdateDeviceResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgUpdateDeviceResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgTransferDevice) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgTransferDevice: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgTransferDevice: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Owner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Owner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceId", wireType)
+			}
+			m.DeviceId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeviceId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NewOwner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.NewOwner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgTransferDeviceResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgTransferDeviceResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgTransferDeviceResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgAcceptDeviceTransfer) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgAcceptDeviceTransfer: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgAcceptDeviceTransfer: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NewOwner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.NewOwner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceId", wireType)
+			}
+			m.DeviceId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeviceId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PossessionSig", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PossessionSig = append(m.PossessionSig[:0], dAtA[iNdEx:postIndex]...)
+			if m.PossessionSig == nil {
+				m.PossessionSig = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgAcceptDeviceTransferResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgAcceptDeviceTransferResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgAcceptDeviceTransferResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgDeactivateDevice) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgDeactivateDevice: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgDeactivateDevice: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Owner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Owner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceId", wireType)
+			}
+			m.DeviceId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeviceId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgDeactivateDeviceResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgDeactivateDeviceResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgDeactivateDeviceResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCommitBatch) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCommitBatch: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCommitBatch: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Committer", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Committer = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceId", wireType)
+			}
+			m.DeviceId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeviceId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Seq", wireType)
+			}
+			m.Seq = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Seq |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Root", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Root = append(m.Root[:0], dAtA[iNdEx:postIndex]...)
+			if m.Root == nil {
+				m.Root = []byte{}
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Count", wireType)
+			}
+			m.Count = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Count |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field FirstReadingMs", wireType)
+			}
+			m.FirstReadingMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.FirstReadingMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LastReadingMs", wireType)
+			}
+			m.LastReadingMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LastReadingMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SizeBytes", wireType)
+			}
+			m.SizeBytes = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SizeBytes |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Uri", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Uri = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCommitBatchResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCommitBatchResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCommitBatchResponse: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
 		default:

@@ -5,17 +5,23 @@ package types
 
 import (
 	fmt "fmt"
+	_ "github.com/cosmos/cosmos-proto"
 	_ "github.com/cosmos/cosmos-sdk/types/tx/amino"
+	_ "github.com/cosmos/gogoproto/gogoproto"
 	proto "github.com/cosmos/gogoproto/proto"
+	github_com_cosmos_gogoproto_types "github.com/cosmos/gogoproto/types"
+	_ "google.golang.org/protobuf/types/known/durationpb"
 	io "io"
 	math "math"
 	math_bits "math/bits"
+	time "time"
 )
 
 // Reference imports to suppress errors if they are not otherwise used.
 var _ = proto.Marshal
 var _ = fmt.Errorf
 var _ = math.Inf
+var _ = time.Kitchen
 
 // This is a compile-time assertion to ensure that this generated file
 // is compatible with the proto package it is being compiled against.
@@ -23,20 +29,158 @@ var _ = math.Inf
 // proto package needs to be updated.
 const _ = proto.GoGoProtoPackageIsVersion3 // please upgrade the proto package
 
+// DeviceStatus is the lifecycle state of a registered device.
+type DeviceStatus int32
+
+const (
+	// DEVICE_STATUS_UNSPECIFIED is never stored.
+	DEVICE_STATUS_UNSPECIFIED DeviceStatus = 0
+	// DEVICE_STATUS_ACTIVE devices may commit batches.
+	DEVICE_STATUS_ACTIVE DeviceStatus = 1
+	// DEVICE_STATUS_DEACTIVATED devices are retired for good; their key stays taken.
+	DEVICE_STATUS_DEACTIVATED DeviceStatus = 2
+)
+
+var DeviceStatus_name = map[int32]string{
+	0: "DEVICE_STATUS_UNSPECIFIED",
+	1: "DEVICE_STATUS_ACTIVE",
+	2: "DEVICE_STATUS_DEACTIVATED",
+}
+
+var DeviceStatus_value = map[string]int32{
+	"DEVICE_STATUS_UNSPECIFIED": 0,
+	"DEVICE_STATUS_ACTIVE":      1,
+	"DEVICE_STATUS_DEACTIVATED": 2,
+}
+
+func (x DeviceStatus) String() string {
+	return proto.EnumName(DeviceStatus_name, int32(x))
+}
+
+func (DeviceStatus) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_34a8dffe959c8ef3, []int{0}
+}
+
+// BatchStatus is where a batch is in verification.
+type BatchStatus int32
+
+const (
+	// BATCH_STATUS_UNSPECIFIED is never stored.
+	BATCH_STATUS_UNSPECIFIED BatchStatus = 0
+	// BATCH_STATUS_PENDING batches await the oracle's quality score.
+	BATCH_STATUS_PENDING BatchStatus = 1
+	// BATCH_STATUS_SCORED batches carry the aggregated score and flags.
+	BATCH_STATUS_SCORED BatchStatus = 2
+)
+
+var BatchStatus_name = map[int32]string{
+	0: "BATCH_STATUS_UNSPECIFIED",
+	1: "BATCH_STATUS_PENDING",
+	2: "BATCH_STATUS_SCORED",
+}
+
+var BatchStatus_value = map[string]int32{
+	"BATCH_STATUS_UNSPECIFIED": 0,
+	"BATCH_STATUS_PENDING":     1,
+	"BATCH_STATUS_SCORED":      2,
+}
+
+func (x BatchStatus) String() string {
+	return proto.EnumName(BatchStatus_name, int32(x))
+}
+
+func (BatchStatus) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_34a8dffe959c8ef3, []int{1}
+}
+
+// BatchFlag names a quality finding of a scored batch.
+type BatchFlag int32
+
+const (
+	// BATCH_FLAG_UNSPECIFIED is never stored.
+	BATCH_FLAG_UNSPECIFIED BatchFlag = 0
+	// BATCH_FLAG_OUT_OF_RANGE: readings outside the declared physical range.
+	BATCH_FLAG_OUT_OF_RANGE BatchFlag = 1
+	// BATCH_FLAG_STUCK: a value repeated for too long.
+	BATCH_FLAG_STUCK BatchFlag = 2
+	// BATCH_FLAG_JUMP: jumps against the rolling median.
+	BATCH_FLAG_JUMP BatchFlag = 3
+	// BATCH_FLAG_GAP: gaps longer than the nominal interval allows.
+	BATCH_FLAG_GAP BatchFlag = 4
+	// BATCH_FLAG_OUT_OF_ORDER: timestamps not increasing.
+	BATCH_FLAG_OUT_OF_ORDER BatchFlag = 5
+	// BATCH_FLAG_DUPLICATE: repeated readings or replayed segments.
+	BATCH_FLAG_DUPLICATE BatchFlag = 6
+	// BATCH_FLAG_ANOMALY: the anomaly model found anomalous behaviour.
+	BATCH_FLAG_ANOMALY BatchFlag = 7
+	// BATCH_FLAG_UNAVAILABLE: the raw batch could not be fetched.
+	BATCH_FLAG_UNAVAILABLE BatchFlag = 8
+	// BATCH_FLAG_ROOT_MISMATCH: the served readings do not match the committed root.
+	BATCH_FLAG_ROOT_MISMATCH BatchFlag = 9
+	// BATCH_FLAG_BAD_SIGNATURE: a served reading is not signed by the device key.
+	BATCH_FLAG_BAD_SIGNATURE BatchFlag = 10
+)
+
+var BatchFlag_name = map[int32]string{
+	0:  "BATCH_FLAG_UNSPECIFIED",
+	1:  "BATCH_FLAG_OUT_OF_RANGE",
+	2:  "BATCH_FLAG_STUCK",
+	3:  "BATCH_FLAG_JUMP",
+	4:  "BATCH_FLAG_GAP",
+	5:  "BATCH_FLAG_OUT_OF_ORDER",
+	6:  "BATCH_FLAG_DUPLICATE",
+	7:  "BATCH_FLAG_ANOMALY",
+	8:  "BATCH_FLAG_UNAVAILABLE",
+	9:  "BATCH_FLAG_ROOT_MISMATCH",
+	10: "BATCH_FLAG_BAD_SIGNATURE",
+}
+
+var BatchFlag_value = map[string]int32{
+	"BATCH_FLAG_UNSPECIFIED":   0,
+	"BATCH_FLAG_OUT_OF_RANGE":  1,
+	"BATCH_FLAG_STUCK":         2,
+	"BATCH_FLAG_JUMP":          3,
+	"BATCH_FLAG_GAP":           4,
+	"BATCH_FLAG_OUT_OF_ORDER":  5,
+	"BATCH_FLAG_DUPLICATE":     6,
+	"BATCH_FLAG_ANOMALY":       7,
+	"BATCH_FLAG_UNAVAILABLE":   8,
+	"BATCH_FLAG_ROOT_MISMATCH": 9,
+	"BATCH_FLAG_BAD_SIGNATURE": 10,
+}
+
+func (x BatchFlag) String() string {
+	return proto.EnumName(BatchFlag_name, int32(x))
+}
+
+func (BatchFlag) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_34a8dffe959c8ef3, []int{2}
+}
+
 // Params defines the governance-controlled parameters of the sensor registry.
 type Params struct {
-	// max_readings_per_batch caps the reading count of one committed batch.
-	MaxReadingsPerBatch uint32 `protobuf:"varint,1,opt,name=max_readings_per_batch,json=maxReadingsPerBatch,proto3" json:"max_readings_per_batch,omitempty"`
+	// max_batch_readings caps the reading count of one committed batch.
+	MaxBatchReadings uint32 `protobuf:"varint,1,opt,name=max_batch_readings,json=maxBatchReadings,proto3" json:"max_batch_readings,omitempty"`
 	// gas_per_reading is charged for every reading a batch commitment covers.
 	GasPerReading uint64 `protobuf:"varint,2,opt,name=gas_per_reading,json=gasPerReading,proto3" json:"gas_per_reading,omitempty"`
 	// max_uri_length caps the length of the URI where a raw batch is served.
 	MaxUriLength uint32 `protobuf:"varint,3,opt,name=max_uri_length,json=maxUriLength,proto3" json:"max_uri_length,omitempty"`
 	// max_channels_per_device caps the channels a device may declare.
 	MaxChannelsPerDevice uint32 `protobuf:"varint,4,opt,name=max_channels_per_device,json=maxChannelsPerDevice,proto3" json:"max_channels_per_device,omitempty"`
-	// max_devices_per_owner caps the registry growth per owner.
+	// max_devices_per_owner caps the active devices of one owner.
 	MaxDevicesPerOwner uint32 `protobuf:"varint,5,opt,name=max_devices_per_owner,json=maxDevicesPerOwner,proto3" json:"max_devices_per_owner,omitempty"`
 	// max_batch_bytes caps the declared size of a raw batch.
 	MaxBatchBytes uint64 `protobuf:"varint,6,opt,name=max_batch_bytes,json=maxBatchBytes,proto3" json:"max_batch_bytes,omitempty"`
+	// max_clock_drift is how far past the block time a batch's last reading may be stamped.
+	MaxClockDrift time.Duration `protobuf:"bytes,7,opt,name=max_clock_drift,json=maxClockDrift,proto3,stdduration" json:"max_clock_drift"`
+	// max_batch_age is how far before the block time a batch's first reading may be stamped.
+	MaxBatchAge time.Duration `protobuf:"bytes,8,opt,name=max_batch_age,json=maxBatchAge,proto3,stdduration" json:"max_batch_age"`
+	// batch_retention_blocks is how long a batch record is kept after its commitment.
+	BatchRetentionBlocks int64 `protobuf:"varint,9,opt,name=batch_retention_blocks,json=batchRetentionBlocks,proto3" json:"batch_retention_blocks,omitempty"`
+	// max_prunes_per_block bounds the batch records EndBlock deletes in one block.
+	MaxPrunesPerBlock uint32 `protobuf:"varint,10,opt,name=max_prunes_per_block,json=maxPrunesPerBlock,proto3" json:"max_prunes_per_block,omitempty"`
+	// quality_window is the number of scored batches the device quality average spans (EMA weight 1/window).
+	QualityWindow uint32 `protobuf:"varint,11,opt,name=quality_window,json=qualityWindow,proto3" json:"quality_window,omitempty"`
 }
 
 func (m *Params) Reset()         { *m = Params{} }
@@ -72,9 +216,9 @@ func (m *Params) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_Params proto.InternalMessageInfo
 
-func (m *Params) GetMaxReadingsPerBatch() uint32 {
+func (m *Params) GetMaxBatchReadings() uint32 {
 	if m != nil {
-		return m.MaxReadingsPerBatch
+		return m.MaxBatchReadings
 	}
 	return 0
 }
@@ -114,36 +258,725 @@ func (m *Params) GetMaxBatchBytes() uint64 {
 	return 0
 }
 
+func (m *Params) GetMaxClockDrift() time.Duration {
+	if m != nil {
+		return m.MaxClockDrift
+	}
+	return 0
+}
+
+func (m *Params) GetMaxBatchAge() time.Duration {
+	if m != nil {
+		return m.MaxBatchAge
+	}
+	return 0
+}
+
+func (m *Params) GetBatchRetentionBlocks() int64 {
+	if m != nil {
+		return m.BatchRetentionBlocks
+	}
+	return 0
+}
+
+func (m *Params) GetMaxPrunesPerBlock() uint32 {
+	if m != nil {
+		return m.MaxPrunesPerBlock
+	}
+	return 0
+}
+
+func (m *Params) GetQualityWindow() uint32 {
+	if m != nil {
+		return m.QualityWindow
+	}
+	return 0
+}
+
+// Channel is one measured quantity of a device with its declared physical range.
+type Channel struct {
+	// name identifies the channel, e.g. temperature_c.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// unit is the physical unit, e.g. C, %, hPa.
+	Unit string `protobuf:"bytes,2,opt,name=unit,proto3" json:"unit,omitempty"`
+	// min is the lowest physically possible value, a decimal string.
+	Min string `protobuf:"bytes,3,opt,name=min,proto3" json:"min,omitempty"`
+	// max is the highest physically possible value, a decimal string.
+	Max string `protobuf:"bytes,4,opt,name=max,proto3" json:"max,omitempty"`
+}
+
+func (m *Channel) Reset()         { *m = Channel{} }
+func (m *Channel) String() string { return proto.CompactTextString(m) }
+func (*Channel) ProtoMessage()    {}
+func (*Channel) Descriptor() ([]byte, []int) {
+	return fileDescriptor_34a8dffe959c8ef3, []int{1}
+}
+func (m *Channel) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Channel) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Channel.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Channel) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Channel.Merge(m, src)
+}
+func (m *Channel) XXX_Size() int {
+	return m.Size()
+}
+func (m *Channel) XXX_DiscardUnknown() {
+	xxx_messageInfo_Channel.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Channel proto.InternalMessageInfo
+
+func (m *Channel) GetName() string {
+	if m != nil {
+		return m.Name
+	}
+	return ""
+}
+
+func (m *Channel) GetUnit() string {
+	if m != nil {
+		return m.Unit
+	}
+	return ""
+}
+
+func (m *Channel) GetMin() string {
+	if m != nil {
+		return m.Min
+	}
+	return ""
+}
+
+func (m *Channel) GetMax() string {
+	if m != nil {
+		return m.Max
+	}
+	return ""
+}
+
+// Location is a WGS84 position in micro-degrees.
+type Location struct {
+	// latitude_micro is the latitude x 1e6, in [-90e6, 90e6].
+	LatitudeMicro int32 `protobuf:"zigzag32,1,opt,name=latitude_micro,json=latitudeMicro,proto3" json:"latitude_micro,omitempty"`
+	// longitude_micro is the longitude x 1e6, in [-180e6, 180e6].
+	LongitudeMicro int32 `protobuf:"zigzag32,2,opt,name=longitude_micro,json=longitudeMicro,proto3" json:"longitude_micro,omitempty"`
+}
+
+func (m *Location) Reset()         { *m = Location{} }
+func (m *Location) String() string { return proto.CompactTextString(m) }
+func (*Location) ProtoMessage()    {}
+func (*Location) Descriptor() ([]byte, []int) {
+	return fileDescriptor_34a8dffe959c8ef3, []int{2}
+}
+func (m *Location) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Location) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Location.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Location) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Location.Merge(m, src)
+}
+func (m *Location) XXX_Size() int {
+	return m.Size()
+}
+func (m *Location) XXX_DiscardUnknown() {
+	xxx_messageInfo_Location.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Location proto.InternalMessageInfo
+
+func (m *Location) GetLatitudeMicro() int32 {
+	if m != nil {
+		return m.LatitudeMicro
+	}
+	return 0
+}
+
+func (m *Location) GetLongitudeMicro() int32 {
+	if m != nil {
+		return m.LongitudeMicro
+	}
+	return 0
+}
+
+// Device is a registered sensor with its ed25519 identity key.
+type Device struct {
+	// id is assigned at registration.
+	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// owner is the operator account that controls the device.
+	Owner string `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	// pub_key is the device's 32-byte ed25519 public key; it signs every reading.
+	PubKey []byte `protobuf:"bytes,3,opt,name=pub_key,json=pubKey,proto3" json:"pub_key,omitempty"`
+	// kind is weather, air, traffic, energy, gpu-telemetry or a custom lowercase name.
+	Kind string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	// channels are the values each reading carries, in order.
+	Channels []Channel `protobuf:"bytes,5,rep,name=channels,proto3" json:"channels"`
+	// sampling_interval is the nominal time between readings.
+	SamplingInterval time.Duration `protobuf:"bytes,6,opt,name=sampling_interval,json=samplingInterval,proto3,stdduration" json:"sampling_interval"`
+	// location is where the device is installed, when declared.
+	Location *Location `protobuf:"bytes,7,opt,name=location,proto3" json:"location,omitempty"`
+	// gateway is an address allowed to commit batches for the device besides its owner.
+	Gateway string `protobuf:"bytes,8,opt,name=gateway,proto3" json:"gateway,omitempty"`
+	// status is ACTIVE or DEACTIVATED.
+	Status DeviceStatus `protobuf:"varint,9,opt,name=status,proto3,enum=thalamus.sensors.v1.DeviceStatus" json:"status,omitempty"`
+	// registered_height is the block of registration.
+	RegisteredHeight int64 `protobuf:"varint,10,opt,name=registered_height,json=registeredHeight,proto3" json:"registered_height,omitempty"`
+	// pending_owner is the address a transfer was offered to; it must accept.
+	PendingOwner string `protobuf:"bytes,11,opt,name=pending_owner,json=pendingOwner,proto3" json:"pending_owner,omitempty"`
+	// last_batch_seq is the sequence of the latest committed batch (0 before the first).
+	LastBatchSeq uint64 `protobuf:"varint,12,opt,name=last_batch_seq,json=lastBatchSeq,proto3" json:"last_batch_seq,omitempty"`
+	// last_reading_ms is the last reading timestamp of the latest batch, Unix milliseconds.
+	LastReadingMs int64 `protobuf:"varint,13,opt,name=last_reading_ms,json=lastReadingMs,proto3" json:"last_reading_ms,omitempty"`
+}
+
+func (m *Device) Reset()         { *m = Device{} }
+func (m *Device) String() string { return proto.CompactTextString(m) }
+func (*Device) ProtoMessage()    {}
+func (*Device) Descriptor() ([]byte, []int) {
+	return fileDescriptor_34a8dffe959c8ef3, []int{3}
+}
+func (m *Device) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Device) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Device.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Device) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Device.Merge(m, src)
+}
+func (m *Device) XXX_Size() int {
+	return m.Size()
+}
+func (m *Device) XXX_DiscardUnknown() {
+	xxx_messageInfo_Device.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Device proto.InternalMessageInfo
+
+func (m *Device) GetId() uint64 {
+	if m != nil {
+		return m.Id
+	}
+	return 0
+}
+
+func (m *Device) GetOwner() string {
+	if m != nil {
+		return m.Owner
+	}
+	return ""
+}
+
+func (m *Device) GetPubKey() []byte {
+	if m != nil {
+		return m.PubKey
+	}
+	return nil
+}
+
+func (m *Device) GetKind() string {
+	if m != nil {
+		return m.Kind
+	}
+	return ""
+}
+
+func (m *Device) GetChannels() []Channel {
+	if m != nil {
+		return m.Channels
+	}
+	return nil
+}
+
+func (m *Device) GetSamplingInterval() time.Duration {
+	if m != nil {
+		return m.SamplingInterval
+	}
+	return 0
+}
+
+func (m *Device) GetLocation() *Location {
+	if m != nil {
+		return m.Location
+	}
+	return nil
+}
+
+func (m *Device) GetGateway() string {
+	if m != nil {
+		return m.Gateway
+	}
+	return ""
+}
+
+func (m *Device) GetStatus() DeviceStatus {
+	if m != nil {
+		return m.Status
+	}
+	return DEVICE_STATUS_UNSPECIFIED
+}
+
+func (m *Device) GetRegisteredHeight() int64 {
+	if m != nil {
+		return m.RegisteredHeight
+	}
+	return 0
+}
+
+func (m *Device) GetPendingOwner() string {
+	if m != nil {
+		return m.PendingOwner
+	}
+	return ""
+}
+
+func (m *Device) GetLastBatchSeq() uint64 {
+	if m != nil {
+		return m.LastBatchSeq
+	}
+	return 0
+}
+
+func (m *Device) GetLastReadingMs() int64 {
+	if m != nil {
+		return m.LastReadingMs
+	}
+	return 0
+}
+
+// DeviceStats are the running totals of a device's committed data.
+type DeviceStats struct {
+	// batches is the number of batches ever committed.
+	Batches uint64 `protobuf:"varint,1,opt,name=batches,proto3" json:"batches,omitempty"`
+	// readings is the number of readings ever committed.
+	Readings uint64 `protobuf:"varint,2,opt,name=readings,proto3" json:"readings,omitempty"`
+	// scored_batches is the number of batches the oracle has scored.
+	ScoredBatches uint64 `protobuf:"varint,3,opt,name=scored_batches,json=scoredBatches,proto3" json:"scored_batches,omitempty"`
+	// quality_score is the exponential moving average of batch scores, 0-10000.
+	QualityScore uint32 `protobuf:"varint,4,opt,name=quality_score,json=qualityScore,proto3" json:"quality_score,omitempty"`
+	// last_score is the latest batch score, 0-10000.
+	LastScore uint32 `protobuf:"varint,5,opt,name=last_score,json=lastScore,proto3" json:"last_score,omitempty"`
+	// last_scored_seq is the sequence of the latest scored batch.
+	LastScoredSeq uint64 `protobuf:"varint,6,opt,name=last_scored_seq,json=lastScoredSeq,proto3" json:"last_scored_seq,omitempty"`
+}
+
+func (m *DeviceStats) Reset()         { *m = DeviceStats{} }
+func (m *DeviceStats) String() string { return proto.CompactTextString(m) }
+func (*DeviceStats) ProtoMessage()    {}
+func (*DeviceStats) Descriptor() ([]byte, []int) {
+	return fileDescriptor_34a8dffe959c8ef3, []int{4}
+}
+func (m *DeviceStats) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *DeviceStats) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_DeviceStats.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *DeviceStats) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_DeviceStats.Merge(m, src)
+}
+func (m *DeviceStats) XXX_Size() int {
+	return m.Size()
+}
+func (m *DeviceStats) XXX_DiscardUnknown() {
+	xxx_messageInfo_DeviceStats.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_DeviceStats proto.InternalMessageInfo
+
+func (m *DeviceStats) GetBatches() uint64 {
+	if m != nil {
+		return m.Batches
+	}
+	return 0
+}
+
+func (m *DeviceStats) GetReadings() uint64 {
+	if m != nil {
+		return m.Readings
+	}
+	return 0
+}
+
+func (m *DeviceStats) GetScoredBatches() uint64 {
+	if m != nil {
+		return m.ScoredBatches
+	}
+	return 0
+}
+
+func (m *DeviceStats) GetQualityScore() uint32 {
+	if m != nil {
+		return m.QualityScore
+	}
+	return 0
+}
+
+func (m *DeviceStats) GetLastScore() uint32 {
+	if m != nil {
+		return m.LastScore
+	}
+	return 0
+}
+
+func (m *DeviceStats) GetLastScoredSeq() uint64 {
+	if m != nil {
+		return m.LastScoredSeq
+	}
+	return 0
+}
+
+// Batch is the on-chain commitment to a batch of signed readings served off chain.
+type Batch struct {
+	// device_id is the device whose readings the batch holds.
+	DeviceId uint64 `protobuf:"varint,1,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	// seq is the batch sequence, exactly one above the device's previous batch.
+	Seq uint64 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	// root is the RFC 6962 SHA-256 Merkle root over the canonical signed reading encodings.
+	Root []byte `protobuf:"bytes,3,opt,name=root,proto3" json:"root,omitempty"`
+	// count is the number of readings.
+	Count uint32 `protobuf:"varint,4,opt,name=count,proto3" json:"count,omitempty"`
+	// first_reading_ms and last_reading_ms bound the reading timestamps, Unix milliseconds.
+	FirstReadingMs int64 `protobuf:"varint,5,opt,name=first_reading_ms,json=firstReadingMs,proto3" json:"first_reading_ms,omitempty"`
+	LastReadingMs  int64 `protobuf:"varint,6,opt,name=last_reading_ms,json=lastReadingMs,proto3" json:"last_reading_ms,omitempty"`
+	// size_bytes is the total size of the canonical reading encodings.
+	SizeBytes uint64 `protobuf:"varint,7,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	// uri is where the raw batch is served.
+	Uri string `protobuf:"bytes,8,opt,name=uri,proto3" json:"uri,omitempty"`
+	// committer is the owner or gateway that committed the batch.
+	Committer string `protobuf:"bytes,9,opt,name=committer,proto3" json:"committer,omitempty"`
+	// committed_height is the block of the commitment.
+	CommittedHeight int64 `protobuf:"varint,10,opt,name=committed_height,json=committedHeight,proto3" json:"committed_height,omitempty"`
+	// status is PENDING until the oracle scores the batch.
+	Status BatchStatus `protobuf:"varint,11,opt,name=status,proto3,enum=thalamus.sensors.v1.BatchStatus" json:"status,omitempty"`
+	// score is the aggregated quality score, 0-10000, once scored.
+	Score uint32 `protobuf:"varint,12,opt,name=score,proto3" json:"score,omitempty"`
+	// flags are the quality findings, once scored.
+	Flags []BatchFlag `protobuf:"varint,13,rep,packed,name=flags,proto3,enum=thalamus.sensors.v1.BatchFlag" json:"flags,omitempty"`
+}
+
+func (m *Batch) Reset()         { *m = Batch{} }
+func (m *Batch) String() string { return proto.CompactTextString(m) }
+func (*Batch) ProtoMessage()    {}
+func (*Batch) Descriptor() ([]byte, []int) {
+	return fileDescriptor_34a8dffe959c8ef3, []int{5}
+}
+func (m *Batch) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Batch) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Batch.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Batch) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Batch.Merge(m, src)
+}
+func (m *Batch) XXX_Size() int {
+	return m.Size()
+}
+func (m *Batch) XXX_DiscardUnknown() {
+	xxx_messageInfo_Batch.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Batch proto.InternalMessageInfo
+
+func (m *Batch) GetDeviceId() uint64 {
+	if m != nil {
+		return m.DeviceId
+	}
+	return 0
+}
+
+func (m *Batch) GetSeq() uint64 {
+	if m != nil {
+		return m.Seq
+	}
+	return 0
+}
+
+func (m *Batch) GetRoot() []byte {
+	if m != nil {
+		return m.Root
+	}
+	return nil
+}
+
+func (m *Batch) GetCount() uint32 {
+	if m != nil {
+		return m.Count
+	}
+	return 0
+}
+
+func (m *Batch) GetFirstReadingMs() int64 {
+	if m != nil {
+		return m.FirstReadingMs
+	}
+	return 0
+}
+
+func (m *Batch) GetLastReadingMs() int64 {
+	if m != nil {
+		return m.LastReadingMs
+	}
+	return 0
+}
+
+func (m *Batch) GetSizeBytes() uint64 {
+	if m != nil {
+		return m.SizeBytes
+	}
+	return 0
+}
+
+func (m *Batch) GetUri() string {
+	if m != nil {
+		return m.Uri
+	}
+	return ""
+}
+
+func (m *Batch) GetCommitter() string {
+	if m != nil {
+		return m.Committer
+	}
+	return ""
+}
+
+func (m *Batch) GetCommittedHeight() int64 {
+	if m != nil {
+		return m.CommittedHeight
+	}
+	return 0
+}
+
+func (m *Batch) GetStatus() BatchStatus {
+	if m != nil {
+		return m.Status
+	}
+	return BATCH_STATUS_UNSPECIFIED
+}
+
+func (m *Batch) GetScore() uint32 {
+	if m != nil {
+		return m.Score
+	}
+	return 0
+}
+
+func (m *Batch) GetFlags() []BatchFlag {
+	if m != nil {
+		return m.Flags
+	}
+	return nil
+}
+
+// BatchRef names a batch by device and sequence.
+type BatchRef struct {
+	DeviceId uint64 `protobuf:"varint,1,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	Seq      uint64 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+}
+
+func (m *BatchRef) Reset()         { *m = BatchRef{} }
+func (m *BatchRef) String() string { return proto.CompactTextString(m) }
+func (*BatchRef) ProtoMessage()    {}
+func (*BatchRef) Descriptor() ([]byte, []int) {
+	return fileDescriptor_34a8dffe959c8ef3, []int{6}
+}
+func (m *BatchRef) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *BatchRef) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_BatchRef.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *BatchRef) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_BatchRef.Merge(m, src)
+}
+func (m *BatchRef) XXX_Size() int {
+	return m.Size()
+}
+func (m *BatchRef) XXX_DiscardUnknown() {
+	xxx_messageInfo_BatchRef.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_BatchRef proto.InternalMessageInfo
+
+func (m *BatchRef) GetDeviceId() uint64 {
+	if m != nil {
+		return m.DeviceId
+	}
+	return 0
+}
+
+func (m *BatchRef) GetSeq() uint64 {
+	if m != nil {
+		return m.Seq
+	}
+	return 0
+}
+
 func init() {
+	proto.RegisterEnum("thalamus.sensors.v1.DeviceStatus", DeviceStatus_name, DeviceStatus_value)
+	proto.RegisterEnum("thalamus.sensors.v1.BatchStatus", BatchStatus_name, BatchStatus_value)
+	proto.RegisterEnum("thalamus.sensors.v1.BatchFlag", BatchFlag_name, BatchFlag_value)
 	proto.RegisterType((*Params)(nil), "thalamus.sensors.v1.Params")
+	proto.RegisterType((*Channel)(nil), "thalamus.sensors.v1.Channel")
+	proto.RegisterType((*Location)(nil), "thalamus.sensors.v1.Location")
+	proto.RegisterType((*Device)(nil), "thalamus.sensors.v1.Device")
+	proto.RegisterType((*DeviceStats)(nil), "thalamus.sensors.v1.DeviceStats")
+	proto.RegisterType((*Batch)(nil), "thalamus.sensors.v1.Batch")
+	proto.RegisterType((*BatchRef)(nil), "thalamus.sensors.v1.BatchRef")
 }
 
 func init() { proto.RegisterFile("thalamus/sensors/v1/types.proto", fileDescriptor_34a8dffe959c8ef3) }
 
 var fileDescriptor_34a8dffe959c8ef3 = []byte{
-	// 349 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x6c, 0x91, 0xbd, 0x4e, 0xf3, 0x30,
-	0x14, 0x86, 0x9b, 0x7e, 0xfd, 0x3a, 0x44, 0x14, 0x84, 0xcb, 0x4f, 0x60, 0x30, 0x15, 0x42, 0xa8,
-	0x42, 0x22, 0x51, 0x55, 0x58, 0x18, 0x0b, 0x23, 0x82, 0xaa, 0x12, 0x0b, 0x4b, 0x74, 0x92, 0x5a,
-	0x49, 0x44, 0x6d, 0x57, 0xb6, 0xdb, 0xba, 0xb7, 0xc0, 0xc4, 0xa5, 0x70, 0x03, 0xec, 0x8c, 0x1d,
-	0x19, 0x51, 0x3b, 0x70, 0x1b, 0xc8, 0x76, 0xda, 0x89, 0xc5, 0x83, 0xdf, 0xe7, 0x79, 0x65, 0x9f,
-	0xe3, 0x9f, 0xa8, 0x1c, 0x46, 0x40, 0x27, 0x32, 0x92, 0x84, 0x49, 0x2e, 0x64, 0x34, 0xed, 0x44,
-	0x6a, 0x3e, 0x26, 0x32, 0x1c, 0x0b, 0xae, 0x38, 0x6a, 0xae, 0x81, 0xb0, 0x04, 0xc2, 0x69, 0xe7,
-	0x78, 0x17, 0x68, 0xc1, 0x78, 0x64, 0x4f, 0xc7, 0x9d, 0x7e, 0x54, 0xfd, 0x7a, 0x1f, 0x04, 0x50,
-	0x89, 0xba, 0xfe, 0x01, 0x05, 0x1d, 0x0b, 0x02, 0xc3, 0x82, 0x65, 0x32, 0x1e, 0x13, 0x11, 0x27,
-	0xa0, 0xd2, 0x3c, 0xf0, 0x5a, 0x5e, 0xbb, 0x31, 0x68, 0x52, 0xd0, 0x83, 0x32, 0xec, 0x13, 0xd1,
-	0x33, 0x11, 0x3a, 0xf7, 0x77, 0x32, 0x70, 0x6c, 0x29, 0x06, 0xd5, 0x96, 0xd7, 0xae, 0x0d, 0x1a,
-	0x19, 0x18, 0xaa, 0x14, 0xd0, 0x99, 0xbf, 0x6d, 0xca, 0x27, 0xa2, 0x88, 0x47, 0x84, 0x65, 0x2a,
-	0x0f, 0xfe, 0xd9, 0xd2, 0x2d, 0x0a, 0xfa, 0x49, 0x14, 0xf7, 0xf6, 0x0e, 0x5d, 0xfb, 0x87, 0x86,
-	0x4a, 0x73, 0x60, 0x8c, 0x8c, 0x5c, 0xed, 0x90, 0x4c, 0x8b, 0x94, 0x04, 0x35, 0x8b, 0xef, 0x51,
-	0xd0, 0xb7, 0x65, 0xda, 0x27, 0xe2, 0xce, 0x66, 0xa8, 0xe3, 0xef, 0x1b, 0xcd, 0x91, 0xce, 0xe2,
-	0x33, 0x46, 0x44, 0xf0, 0xdf, 0x4a, 0x88, 0x82, 0x76, 0xa4, 0x71, 0x1e, 0x4d, 0x62, 0xde, 0x6d,
-	0x14, 0xfb, 0xbf, 0x38, 0x99, 0x2b, 0x22, 0x83, 0xba, 0x7b, 0x37, 0x05, 0x6d, 0xbf, 0xd6, 0x33,
-	0x97, 0x37, 0xf8, 0xf5, 0xe7, 0xfd, 0xe2, 0x68, 0x33, 0x6d, 0xbd, 0x99, 0xb7, 0x1b, 0x5a, 0xef,
-	0xe1, 0x73, 0x89, 0xbd, 0xc5, 0x12, 0x7b, 0xdf, 0x4b, 0xec, 0xbd, 0xad, 0x70, 0x65, 0xb1, 0xc2,
-	0x95, 0xaf, 0x15, 0xae, 0x3c, 0x5f, 0x65, 0x85, 0xca, 0x27, 0x49, 0x98, 0x72, 0x1a, 0xad, 0xfd,
-	0x4b, 0x46, 0xd4, 0x8c, 0x8b, 0x97, 0xe8, 0x8f, 0x42, 0xbb, 0xbd, 0xa4, 0x6e, 0xd7, 0xd2, 0xfd,
-	0x0d, 0x00, 0x00, 0xff, 0xff, 0x9e, 0xe7, 0x57, 0xcf, 0xe1, 0x01, 0x00, 0x00,
+	// 1396 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x94, 0x56, 0x4d, 0x73, 0x1b, 0x45,
+	0x13, 0xb6, 0xac, 0x0f, 0x4b, 0xad, 0x0f, 0xaf, 0x27, 0x7a, 0xe3, 0xb5, 0x93, 0x28, 0x7e, 0x9d,
+	0x00, 0x26, 0x10, 0xa9, 0x62, 0x02, 0x45, 0x38, 0x50, 0xb5, 0xfa, 0xb0, 0x23, 0x62, 0x5b, 0xaa,
+	0x95, 0x14, 0x8a, 0x5c, 0xb6, 0x46, 0xda, 0xf1, 0x7a, 0xcb, 0xda, 0x5d, 0x79, 0x77, 0x65, 0xcb,
+	0xfc, 0x02, 0x8a, 0x13, 0x47, 0xee, 0xfc, 0x81, 0x1c, 0xa8, 0xe2, 0x2f, 0xe4, 0xc0, 0x21, 0xc5,
+	0x81, 0xa2, 0x38, 0x00, 0x95, 0x1c, 0xf8, 0x1b, 0xd4, 0xf4, 0xcc, 0xca, 0x72, 0xa2, 0x50, 0xe1,
+	0xa2, 0x9a, 0x79, 0xfa, 0xe9, 0x9e, 0xee, 0x9e, 0x67, 0x5a, 0x0b, 0x37, 0xc3, 0x23, 0x3a, 0xa4,
+	0xce, 0x38, 0xa8, 0x04, 0xcc, 0x0d, 0x3c, 0x3f, 0xa8, 0x9c, 0xde, 0xab, 0x84, 0xe7, 0x23, 0x16,
+	0x94, 0x47, 0xbe, 0x17, 0x7a, 0xe4, 0x4a, 0x44, 0x28, 0x4b, 0x42, 0xf9, 0xf4, 0xde, 0xfa, 0x0a,
+	0x75, 0x6c, 0xd7, 0xab, 0xe0, 0xaf, 0xe0, 0xad, 0xaf, 0x0d, 0xbc, 0xc0, 0xf1, 0x02, 0x03, 0x77,
+	0x15, 0xb1, 0x91, 0xa6, 0xa2, 0xe5, 0x59, 0x9e, 0xc0, 0xf9, 0x4a, 0xa2, 0x25, 0xcb, 0xf3, 0xac,
+	0x21, 0xab, 0xe0, 0xae, 0x3f, 0x3e, 0xac, 0x98, 0x63, 0x9f, 0x86, 0xb6, 0xe7, 0x0a, 0xfb, 0xe6,
+	0xef, 0x09, 0x48, 0xb5, 0xa9, 0x4f, 0x9d, 0x80, 0x7c, 0x08, 0xc4, 0xa1, 0x13, 0xa3, 0x4f, 0xc3,
+	0xc1, 0x91, 0xe1, 0x33, 0x6a, 0xda, 0xae, 0x15, 0xa8, 0xb1, 0x8d, 0xd8, 0x56, 0x5e, 0x57, 0x1c,
+	0x3a, 0xa9, 0x72, 0x83, 0x2e, 0x71, 0xf2, 0x2e, 0x2c, 0x5b, 0x34, 0x30, 0x46, 0xcc, 0x8f, 0xb8,
+	0xea, 0xe2, 0x46, 0x6c, 0x2b, 0xa1, 0xe7, 0x2d, 0x1a, 0xb4, 0x99, 0x2f, 0x89, 0xe4, 0x36, 0x14,
+	0x78, 0xd4, 0xb1, 0x6f, 0x1b, 0x43, 0xe6, 0x5a, 0xe1, 0x91, 0x1a, 0xc7, 0x88, 0x39, 0x87, 0x4e,
+	0x7a, 0xbe, 0xbd, 0x87, 0x18, 0xf9, 0x18, 0x56, 0x39, 0x6b, 0x70, 0x44, 0x5d, 0x97, 0x0d, 0x45,
+	0x58, 0x93, 0x9d, 0xda, 0x03, 0xa6, 0x26, 0x90, 0x5e, 0x74, 0xe8, 0xa4, 0x26, 0xad, 0x6d, 0xe6,
+	0xd7, 0xd1, 0x46, 0xee, 0xc1, 0xff, 0xb8, 0x9b, 0x60, 0x0a, 0x2f, 0xef, 0xcc, 0x65, 0xbe, 0x9a,
+	0x44, 0x27, 0x5e, 0x8f, 0x60, 0x72, 0x9f, 0x16, 0xb7, 0xf0, 0xbc, 0x2f, 0xaa, 0xec, 0x9f, 0x87,
+	0x2c, 0x50, 0x53, 0x22, 0xef, 0xa8, 0xc4, 0x2a, 0x07, 0xc9, 0x23, 0xc1, 0x1b, 0x0c, 0xbd, 0xc1,
+	0xb1, 0x61, 0xfa, 0xf6, 0x61, 0xa8, 0x2e, 0x6d, 0xc4, 0xb6, 0xb2, 0xdb, 0x6b, 0x65, 0xd1, 0xd2,
+	0x72, 0xd4, 0xd2, 0x72, 0x5d, 0xb6, 0xb4, 0x9a, 0x7e, 0xf6, 0xc7, 0xcd, 0x85, 0xef, 0xff, 0xbc,
+	0x19, 0xc3, 0x60, 0x35, 0xee, 0x5a, 0xe7, 0x9e, 0x64, 0x17, 0xf2, 0x17, 0x87, 0x52, 0x8b, 0xa9,
+	0xe9, 0xb7, 0x0f, 0x95, 0x8d, 0xf2, 0xd2, 0x2c, 0x46, 0xee, 0xc3, 0xd5, 0xe8, 0x7e, 0x42, 0xe6,
+	0x72, 0xa6, 0xd1, 0xe7, 0xc7, 0x04, 0x6a, 0x66, 0x23, 0xb6, 0x15, 0xd7, 0x8b, 0x7d, 0x71, 0x49,
+	0xd2, 0x58, 0x45, 0x1b, 0xa9, 0x00, 0x6f, 0x9f, 0x31, 0xf2, 0xc7, 0xae, 0xec, 0x12, 0x3a, 0xa9,
+	0x80, 0x5d, 0x5a, 0x71, 0xe8, 0xa4, 0x8d, 0xa6, 0x36, 0xf3, 0xd1, 0x83, 0xbc, 0x03, 0x85, 0x93,
+	0x31, 0x1d, 0xda, 0xe1, 0xb9, 0x71, 0x66, 0xbb, 0xa6, 0x77, 0xa6, 0x66, 0x91, 0x9a, 0x97, 0xe8,
+	0x97, 0x08, 0x7e, 0x56, 0xfa, 0xf6, 0xef, 0xa7, 0x77, 0xd6, 0xa6, 0xda, 0x9e, 0x4c, 0xd5, 0x2d,
+	0x14, 0xb5, 0xd9, 0x83, 0x25, 0x79, 0x67, 0x84, 0x40, 0xc2, 0xa5, 0x0e, 0x43, 0x39, 0x65, 0x74,
+	0x5c, 0x73, 0x6c, 0xec, 0xda, 0x21, 0xea, 0x26, 0xa3, 0xe3, 0x9a, 0x28, 0x10, 0x77, 0x6c, 0x17,
+	0x35, 0x92, 0xd1, 0xf9, 0x12, 0x11, 0x3a, 0x41, 0x19, 0x70, 0x84, 0x4e, 0x36, 0x9f, 0x40, 0x7a,
+	0xcf, 0x1b, 0x60, 0x9f, 0x78, 0xa6, 0x43, 0x1a, 0xda, 0xe1, 0xd8, 0x64, 0x86, 0x63, 0x0f, 0x7c,
+	0x0f, 0x4f, 0x58, 0xd1, 0xf3, 0x11, 0xba, 0xcf, 0x41, 0xf2, 0x1e, 0x2c, 0x0f, 0x3d, 0xd7, 0x9a,
+	0xe5, 0x2d, 0x22, 0xaf, 0x30, 0x85, 0x91, 0xb8, 0xf9, 0x53, 0x02, 0x52, 0x52, 0x5c, 0x05, 0x58,
+	0xb4, 0x4d, 0x0c, 0x97, 0xd0, 0x17, 0x6d, 0x93, 0x94, 0x21, 0x29, 0xc4, 0x85, 0xf9, 0x56, 0xd5,
+	0x5f, 0x7e, 0xbc, 0x5b, 0x94, 0x2f, 0x50, 0x33, 0x4d, 0x9f, 0x05, 0x41, 0x27, 0xf4, 0x6d, 0xd7,
+	0xd2, 0x05, 0x8d, 0xac, 0xc2, 0xd2, 0x68, 0xdc, 0x37, 0x8e, 0xd9, 0x39, 0x96, 0x93, 0xd3, 0x53,
+	0xa3, 0x71, 0xff, 0x11, 0x3b, 0xe7, 0x75, 0x1f, 0xdb, 0xae, 0x29, 0x4b, 0xc2, 0x35, 0xf9, 0x1c,
+	0xd2, 0x91, 0xf8, 0xd5, 0xe4, 0x46, 0x7c, 0x2b, 0xbb, 0x7d, 0xbd, 0x3c, 0x67, 0x26, 0x94, 0x65,
+	0x3f, 0xab, 0x09, 0xae, 0x0f, 0x7d, 0xea, 0x43, 0xda, 0xb0, 0x12, 0x50, 0x67, 0x34, 0xb4, 0x5d,
+	0xcb, 0xb0, 0xdd, 0x90, 0xf9, 0xa7, 0x74, 0x88, 0xc2, 0x7e, 0x4b, 0x95, 0x29, 0x91, 0x77, 0x53,
+	0x3a, 0x93, 0x07, 0x90, 0x1e, 0xca, 0x2e, 0x4b, 0xe5, 0xdf, 0x98, 0x9b, 0x51, 0x74, 0x15, 0xfa,
+	0x94, 0x4e, 0x54, 0x58, 0xb2, 0x68, 0xc8, 0xce, 0xe8, 0x39, 0x0a, 0x3d, 0xa3, 0x47, 0x5b, 0xf2,
+	0x00, 0x52, 0x41, 0x48, 0xc3, 0xb1, 0xd0, 0x6b, 0x61, 0xfb, 0xff, 0x73, 0x43, 0x8a, 0x0b, 0xe8,
+	0x20, 0x51, 0x97, 0x0e, 0xe4, 0x03, 0x58, 0xf1, 0x99, 0x65, 0x07, 0x21, 0xf3, 0x99, 0x69, 0x1c,
+	0x31, 0xdb, 0x3a, 0x0a, 0x51, 0xc1, 0x71, 0x5d, 0xb9, 0x30, 0x3c, 0x44, 0x9c, 0xdc, 0x82, 0xfc,
+	0x88, 0xb9, 0x7c, 0x00, 0xc9, 0x81, 0x90, 0xc5, 0x3c, 0x72, 0x12, 0x14, 0xa3, 0xe0, 0x36, 0xd7,
+	0x4e, 0x10, 0xca, 0x67, 0x19, 0xb0, 0x13, 0x35, 0x87, 0x97, 0x9d, 0xe3, 0x28, 0x3e, 0xb9, 0x0e,
+	0x3b, 0xe1, 0x03, 0x03, 0x59, 0x72, 0xca, 0x19, 0x4e, 0xa0, 0xe6, 0xf1, 0xd4, 0x3c, 0x87, 0xe5,
+	0x98, 0xdb, 0x0f, 0x36, 0x7f, 0x8d, 0x41, 0xf6, 0x22, 0xf1, 0x80, 0x37, 0x01, 0x03, 0xb3, 0x40,
+	0x6a, 0x28, 0xda, 0x92, 0x75, 0x48, 0x4f, 0xc7, 0xab, 0x98, 0x99, 0xd3, 0x3d, 0xd7, 0x73, 0x30,
+	0xf0, 0x78, 0x85, 0x91, 0x73, 0x5c, 0x4c, 0x27, 0x81, 0x56, 0x65, 0x88, 0x5b, 0x10, 0x3d, 0x45,
+	0x03, 0x0d, 0x72, 0x4a, 0xe6, 0x24, 0xd8, 0xe1, 0x18, 0xb9, 0x01, 0x80, 0x99, 0x0b, 0x86, 0x18,
+	0x89, 0x19, 0x8e, 0x08, 0x73, 0x54, 0x98, 0x3c, 0x8f, 0xd7, 0x2f, 0x27, 0xe1, 0x94, 0x63, 0x76,
+	0xd8, 0xc9, 0xe6, 0xcf, 0x71, 0x48, 0xe2, 0xb9, 0xe4, 0x1a, 0x64, 0xc4, 0xa8, 0x35, 0xa6, 0x0f,
+	0x23, 0x2d, 0x80, 0xa6, 0xc9, 0xdf, 0x29, 0x0f, 0x21, 0x0a, 0xe2, 0x4b, 0xae, 0x73, 0xdf, 0xf3,
+	0x42, 0xa9, 0x7e, 0x5c, 0x93, 0x22, 0x24, 0x07, 0xde, 0xd8, 0x0d, 0x65, 0xc2, 0x62, 0x43, 0xb6,
+	0x40, 0x39, 0xb4, 0xfd, 0xcb, 0x4d, 0x4e, 0x62, 0x93, 0x0b, 0x88, 0x4f, 0xbb, 0x3c, 0xef, 0x36,
+	0x52, 0x73, 0x6e, 0x83, 0xd7, 0x1e, 0xd8, 0x5f, 0x33, 0x39, 0xe1, 0x97, 0x30, 0xa9, 0x0c, 0x47,
+	0xc4, 0x74, 0x57, 0x20, 0x3e, 0xf6, 0x6d, 0xa9, 0x4e, 0xbe, 0x24, 0x9f, 0x40, 0x66, 0xe0, 0x39,
+	0x8e, 0x1d, 0x86, 0xcc, 0x47, 0x71, 0xfe, 0xdb, 0x0b, 0xbf, 0xa0, 0x92, 0xf7, 0x41, 0x89, 0x36,
+	0xaf, 0xa8, 0x72, 0x79, 0x8a, 0x4b, 0x51, 0x7e, 0x3a, 0x15, 0x7f, 0x16, 0xc5, 0xbf, 0x31, 0x57,
+	0xfc, 0x42, 0x78, 0x97, 0xb5, 0x5f, 0x84, 0xa4, 0xb8, 0xc4, 0x9c, 0xe8, 0x1a, 0x6e, 0xc8, 0x7d,
+	0x48, 0x1e, 0x0e, 0xa9, 0xc5, 0xf5, 0x18, 0xdf, 0x2a, 0x6c, 0x97, 0xde, 0x1c, 0x6e, 0x67, 0x48,
+	0x2d, 0x5d, 0x90, 0x37, 0x1f, 0x40, 0x5a, 0xfe, 0x93, 0x1f, 0xfe, 0xc7, 0x0b, 0xbd, 0x33, 0x84,
+	0xdc, 0xec, 0xd3, 0x24, 0x37, 0x60, 0xad, 0xde, 0x78, 0xdc, 0xac, 0x35, 0x8c, 0x4e, 0x57, 0xeb,
+	0xf6, 0x3a, 0x46, 0xef, 0xa0, 0xd3, 0x6e, 0xd4, 0x9a, 0x3b, 0xcd, 0x46, 0x5d, 0x59, 0x20, 0x2a,
+	0x14, 0x2f, 0x9b, 0xb5, 0x5a, 0xb7, 0xf9, 0xb8, 0xa1, 0xc4, 0x5e, 0x77, 0xac, 0x37, 0xd0, 0xa6,
+	0x75, 0x1b, 0x75, 0x65, 0x71, 0x3d, 0xf1, 0xcd, 0x0f, 0xa5, 0x85, 0x3b, 0x26, 0x64, 0x67, 0x7a,
+	0x41, 0xae, 0x83, 0x5a, 0xd5, 0xba, 0xb5, 0x87, 0x6f, 0x3c, 0xeb, 0x92, 0xb5, 0xdd, 0x38, 0xa8,
+	0x37, 0x0f, 0x76, 0x95, 0x18, 0x59, 0x85, 0x2b, 0x97, 0x2c, 0x9d, 0x5a, 0x4b, 0x9f, 0x39, 0xe5,
+	0xe9, 0x22, 0x64, 0xa6, 0x3d, 0x22, 0xeb, 0x70, 0x55, 0x90, 0x77, 0xf6, 0xb4, 0xdd, 0x57, 0x8e,
+	0xb8, 0x06, 0xab, 0x33, 0xb6, 0x56, 0xaf, 0x6b, 0xb4, 0x76, 0x0c, 0x5d, 0x3b, 0xd8, 0xe5, 0x15,
+	0x15, 0x41, 0x99, 0x31, 0x76, 0xba, 0xbd, 0xda, 0x23, 0x65, 0x91, 0x5c, 0x81, 0xe5, 0x19, 0xf4,
+	0x8b, 0xde, 0x7e, 0x5b, 0x89, 0x13, 0x02, 0x85, 0x19, 0x70, 0x57, 0x6b, 0x2b, 0x89, 0xf9, 0xb1,
+	0x5b, 0x7a, 0xbd, 0xa1, 0x2b, 0xc9, 0x8b, 0xda, 0xd0, 0x58, 0xef, 0xb5, 0xf7, 0x9a, 0x35, 0xad,
+	0xdb, 0x50, 0x52, 0xe4, 0x2a, 0x90, 0x19, 0x8b, 0x76, 0xd0, 0xda, 0xd7, 0xf6, 0xbe, 0x52, 0x96,
+	0x5e, 0x2b, 0x43, 0x7b, 0xac, 0x35, 0xf7, 0xb4, 0xea, 0x5e, 0x43, 0x49, 0x5f, 0xf4, 0x11, 0x6d,
+	0x7a, 0xab, 0xd5, 0x35, 0xf6, 0x9b, 0x9d, 0x7d, 0x0e, 0x29, 0x99, 0x57, 0xac, 0x55, 0xad, 0x6e,
+	0x74, 0x9a, 0xbb, 0x07, 0x5a, 0xb7, 0xa7, 0x37, 0x14, 0x10, 0x2d, 0xab, 0x1e, 0x3c, 0x7b, 0x51,
+	0x8a, 0x3d, 0x7f, 0x51, 0x8a, 0xfd, 0xf5, 0xa2, 0x14, 0xfb, 0xee, 0x65, 0x69, 0xe1, 0xf9, 0xcb,
+	0xd2, 0xc2, 0x6f, 0x2f, 0x4b, 0x0b, 0x4f, 0xee, 0x5b, 0x76, 0x78, 0x34, 0xee, 0x97, 0x07, 0x9e,
+	0x53, 0x89, 0xc4, 0x78, 0xd7, 0x65, 0xe1, 0x99, 0xe7, 0x1f, 0x57, 0xe6, 0x7c, 0x27, 0xe0, 0x27,
+	0x70, 0x3f, 0x85, 0x7f, 0x4c, 0x1f, 0xfd, 0x13, 0x00, 0x00, 0xff, 0xff, 0xb2, 0xbc, 0xe7, 0x55,
+	0x26, 0x0b, 0x00, 0x00,
 }
 
 func (m *Params) Marshal() (dAtA []byte, err error) {
@@ -166,6 +999,37 @@ func (m *Params) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.QualityWindow != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.QualityWindow))
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.MaxPrunesPerBlock != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.MaxPrunesPerBlock))
+		i--
+		dAtA[i] = 0x50
+	}
+	if m.BatchRetentionBlocks != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.BatchRetentionBlocks))
+		i--
+		dAtA[i] = 0x48
+	}
+	n1, err1 := github_com_cosmos_gogoproto_types.StdDurationMarshalTo(m.MaxBatchAge, dAtA[i-github_com_cosmos_gogoproto_types.SizeOfStdDuration(m.MaxBatchAge):])
+	if err1 != nil {
+		return 0, err1
+	}
+	i -= n1
+	i = encodeVarintTypes(dAtA, i, uint64(n1))
+	i--
+	dAtA[i] = 0x42
+	n2, err2 := github_com_cosmos_gogoproto_types.StdDurationMarshalTo(m.MaxClockDrift, dAtA[i-github_com_cosmos_gogoproto_types.SizeOfStdDuration(m.MaxClockDrift):])
+	if err2 != nil {
+		return 0, err2
+	}
+	i -= n2
+	i = encodeVarintTypes(dAtA, i, uint64(n2))
+	i--
+	dAtA[i] = 0x3a
 	if m.MaxBatchBytes != 0 {
 		i = encodeVarintTypes(dAtA, i, uint64(m.MaxBatchBytes))
 		i--
@@ -191,8 +1055,402 @@ func (m *Params) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 		i--
 		dAtA[i] = 0x10
 	}
-	if m.MaxReadingsPerBatch != 0 {
-		i = encodeVarintTypes(dAtA, i, uint64(m.MaxReadingsPerBatch))
+	if m.MaxBatchReadings != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.MaxBatchReadings))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Channel) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Channel) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Channel) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Max) > 0 {
+		i -= len(m.Max)
+		copy(dAtA[i:], m.Max)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Max)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Min) > 0 {
+		i -= len(m.Min)
+		copy(dAtA[i:], m.Min)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Min)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Unit) > 0 {
+		i -= len(m.Unit)
+		copy(dAtA[i:], m.Unit)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Unit)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Name) > 0 {
+		i -= len(m.Name)
+		copy(dAtA[i:], m.Name)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Name)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Location) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Location) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Location) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.LongitudeMicro != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64((uint32(m.LongitudeMicro)<<1)^uint32((m.LongitudeMicro>>31))))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.LatitudeMicro != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64((uint32(m.LatitudeMicro)<<1)^uint32((m.LatitudeMicro>>31))))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Device) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Device) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Device) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.LastReadingMs != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.LastReadingMs))
+		i--
+		dAtA[i] = 0x68
+	}
+	if m.LastBatchSeq != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.LastBatchSeq))
+		i--
+		dAtA[i] = 0x60
+	}
+	if len(m.PendingOwner) > 0 {
+		i -= len(m.PendingOwner)
+		copy(dAtA[i:], m.PendingOwner)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.PendingOwner)))
+		i--
+		dAtA[i] = 0x5a
+	}
+	if m.RegisteredHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.RegisteredHeight))
+		i--
+		dAtA[i] = 0x50
+	}
+	if m.Status != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x48
+	}
+	if len(m.Gateway) > 0 {
+		i -= len(m.Gateway)
+		copy(dAtA[i:], m.Gateway)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Gateway)))
+		i--
+		dAtA[i] = 0x42
+	}
+	if m.Location != nil {
+		{
+			size, err := m.Location.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintTypes(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x3a
+	}
+	n4, err4 := github_com_cosmos_gogoproto_types.StdDurationMarshalTo(m.SamplingInterval, dAtA[i-github_com_cosmos_gogoproto_types.SizeOfStdDuration(m.SamplingInterval):])
+	if err4 != nil {
+		return 0, err4
+	}
+	i -= n4
+	i = encodeVarintTypes(dAtA, i, uint64(n4))
+	i--
+	dAtA[i] = 0x32
+	if len(m.Channels) > 0 {
+		for iNdEx := len(m.Channels) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Channels[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTypes(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x2a
+		}
+	}
+	if len(m.Kind) > 0 {
+		i -= len(m.Kind)
+		copy(dAtA[i:], m.Kind)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Kind)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.PubKey) > 0 {
+		i -= len(m.PubKey)
+		copy(dAtA[i:], m.PubKey)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.PubKey)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Owner) > 0 {
+		i -= len(m.Owner)
+		copy(dAtA[i:], m.Owner)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Owner)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Id != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Id))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *DeviceStats) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *DeviceStats) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *DeviceStats) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.LastScoredSeq != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.LastScoredSeq))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.LastScore != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.LastScore))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.QualityScore != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.QualityScore))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.ScoredBatches != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.ScoredBatches))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.Readings != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Readings))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Batches != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Batches))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Batch) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Batch) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Batch) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Flags) > 0 {
+		dAtA6 := make([]byte, len(m.Flags)*10)
+		var j5 int
+		for _, num := range m.Flags {
+			for num >= 1<<7 {
+				dAtA6[j5] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j5++
+			}
+			dAtA6[j5] = uint8(num)
+			j5++
+		}
+		i -= j5
+		copy(dAtA[i:], dAtA6[:j5])
+		i = encodeVarintTypes(dAtA, i, uint64(j5))
+		i--
+		dAtA[i] = 0x6a
+	}
+	if m.Score != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Score))
+		i--
+		dAtA[i] = 0x60
+	}
+	if m.Status != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x58
+	}
+	if m.CommittedHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.CommittedHeight))
+		i--
+		dAtA[i] = 0x50
+	}
+	if len(m.Committer) > 0 {
+		i -= len(m.Committer)
+		copy(dAtA[i:], m.Committer)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Committer)))
+		i--
+		dAtA[i] = 0x4a
+	}
+	if len(m.Uri) > 0 {
+		i -= len(m.Uri)
+		copy(dAtA[i:], m.Uri)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Uri)))
+		i--
+		dAtA[i] = 0x42
+	}
+	if m.SizeBytes != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.SizeBytes))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.LastReadingMs != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.LastReadingMs))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.FirstReadingMs != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.FirstReadingMs))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.Count != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Count))
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.Root) > 0 {
+		i -= len(m.Root)
+		copy(dAtA[i:], m.Root)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Root)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Seq != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Seq))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.DeviceId != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.DeviceId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *BatchRef) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *BatchRef) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *BatchRef) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Seq != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Seq))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.DeviceId != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.DeviceId))
 		i--
 		dAtA[i] = 0x8
 	}
@@ -216,8 +1474,8 @@ func (m *Params) Size() (n int) {
 	}
 	var l int
 	_ = l
-	if m.MaxReadingsPerBatch != 0 {
-		n += 1 + sovTypes(uint64(m.MaxReadingsPerBatch))
+	if m.MaxBatchReadings != 0 {
+		n += 1 + sovTypes(uint64(m.MaxBatchReadings))
 	}
 	if m.GasPerReading != 0 {
 		n += 1 + sovTypes(uint64(m.GasPerReading))
@@ -233,6 +1491,212 @@ func (m *Params) Size() (n int) {
 	}
 	if m.MaxBatchBytes != 0 {
 		n += 1 + sovTypes(uint64(m.MaxBatchBytes))
+	}
+	l = github_com_cosmos_gogoproto_types.SizeOfStdDuration(m.MaxClockDrift)
+	n += 1 + l + sovTypes(uint64(l))
+	l = github_com_cosmos_gogoproto_types.SizeOfStdDuration(m.MaxBatchAge)
+	n += 1 + l + sovTypes(uint64(l))
+	if m.BatchRetentionBlocks != 0 {
+		n += 1 + sovTypes(uint64(m.BatchRetentionBlocks))
+	}
+	if m.MaxPrunesPerBlock != 0 {
+		n += 1 + sovTypes(uint64(m.MaxPrunesPerBlock))
+	}
+	if m.QualityWindow != 0 {
+		n += 1 + sovTypes(uint64(m.QualityWindow))
+	}
+	return n
+}
+
+func (m *Channel) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Name)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Unit)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Min)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Max)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	return n
+}
+
+func (m *Location) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.LatitudeMicro != 0 {
+		n += 1 + sozTypes(uint64(m.LatitudeMicro))
+	}
+	if m.LongitudeMicro != 0 {
+		n += 1 + sozTypes(uint64(m.LongitudeMicro))
+	}
+	return n
+}
+
+func (m *Device) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Id != 0 {
+		n += 1 + sovTypes(uint64(m.Id))
+	}
+	l = len(m.Owner)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.PubKey)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Kind)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if len(m.Channels) > 0 {
+		for _, e := range m.Channels {
+			l = e.Size()
+			n += 1 + l + sovTypes(uint64(l))
+		}
+	}
+	l = github_com_cosmos_gogoproto_types.SizeOfStdDuration(m.SamplingInterval)
+	n += 1 + l + sovTypes(uint64(l))
+	if m.Location != nil {
+		l = m.Location.Size()
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Gateway)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.Status != 0 {
+		n += 1 + sovTypes(uint64(m.Status))
+	}
+	if m.RegisteredHeight != 0 {
+		n += 1 + sovTypes(uint64(m.RegisteredHeight))
+	}
+	l = len(m.PendingOwner)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.LastBatchSeq != 0 {
+		n += 1 + sovTypes(uint64(m.LastBatchSeq))
+	}
+	if m.LastReadingMs != 0 {
+		n += 1 + sovTypes(uint64(m.LastReadingMs))
+	}
+	return n
+}
+
+func (m *DeviceStats) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Batches != 0 {
+		n += 1 + sovTypes(uint64(m.Batches))
+	}
+	if m.Readings != 0 {
+		n += 1 + sovTypes(uint64(m.Readings))
+	}
+	if m.ScoredBatches != 0 {
+		n += 1 + sovTypes(uint64(m.ScoredBatches))
+	}
+	if m.QualityScore != 0 {
+		n += 1 + sovTypes(uint64(m.QualityScore))
+	}
+	if m.LastScore != 0 {
+		n += 1 + sovTypes(uint64(m.LastScore))
+	}
+	if m.LastScoredSeq != 0 {
+		n += 1 + sovTypes(uint64(m.LastScoredSeq))
+	}
+	return n
+}
+
+func (m *Batch) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.DeviceId != 0 {
+		n += 1 + sovTypes(uint64(m.DeviceId))
+	}
+	if m.Seq != 0 {
+		n += 1 + sovTypes(uint64(m.Seq))
+	}
+	l = len(m.Root)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.Count != 0 {
+		n += 1 + sovTypes(uint64(m.Count))
+	}
+	if m.FirstReadingMs != 0 {
+		n += 1 + sovTypes(uint64(m.FirstReadingMs))
+	}
+	if m.LastReadingMs != 0 {
+		n += 1 + sovTypes(uint64(m.LastReadingMs))
+	}
+	if m.SizeBytes != 0 {
+		n += 1 + sovTypes(uint64(m.SizeBytes))
+	}
+	l = len(m.Uri)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = len(m.Committer)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.CommittedHeight != 0 {
+		n += 1 + sovTypes(uint64(m.CommittedHeight))
+	}
+	if m.Status != 0 {
+		n += 1 + sovTypes(uint64(m.Status))
+	}
+	if m.Score != 0 {
+		n += 1 + sovTypes(uint64(m.Score))
+	}
+	if len(m.Flags) > 0 {
+		l = 0
+		for _, e := range m.Flags {
+			l += sovTypes(uint64(e))
+		}
+		n += 1 + sovTypes(uint64(l)) + l
+	}
+	return n
+}
+
+func (m *BatchRef) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.DeviceId != 0 {
+		n += 1 + sovTypes(uint64(m.DeviceId))
+	}
+	if m.Seq != 0 {
+		n += 1 + sovTypes(uint64(m.Seq))
 	}
 	return n
 }
@@ -274,9 +1738,9 @@ func (m *Params) Unmarshal(dAtA []byte) error {
 		switch fieldNum {
 		case 1:
 			if wireType != 0 {
-				return fmt.Errorf("proto: wrong wireType = %d for field MaxReadingsPerBatch", wireType)
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxBatchReadings", wireType)
 			}
-			m.MaxReadingsPerBatch = 0
+			m.MaxBatchReadings = 0
 			for shift := uint(0); ; shift += 7 {
 				if shift >= 64 {
 					return ErrIntOverflowTypes
@@ -286,7 +1750,7 @@ func (m *Params) Unmarshal(dAtA []byte) error {
 				}
 				b := dAtA[iNdEx]
 				iNdEx++
-				m.MaxReadingsPerBatch |= uint32(b&0x7F) << shift
+				m.MaxBatchReadings |= uint32(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}
@@ -382,6 +1846,1449 @@ func (m *Params) Unmarshal(dAtA []byte) error {
 				b := dAtA[iNdEx]
 				iNdEx++
 				m.MaxBatchBytes |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxClockDrift", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := github_com_cosmos_gogoproto_types.StdDurationUnmarshal(&m.MaxClockDrift, dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxBatchAge", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := github_com_cosmos_gogoproto_types.StdDurationUnmarshal(&m.MaxBatchAge, dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 9:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BatchRetentionBlocks", wireType)
+			}
+			m.BatchRetentionBlocks = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.BatchRetentionBlocks |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 10:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MaxPrunesPerBlock", wireType)
+			}
+			m.MaxPrunesPerBlock = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MaxPrunesPerBlock |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field QualityWindow", wireType)
+			}
+			m.QualityWindow = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.QualityWindow |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Channel) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Channel: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Channel: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Name", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Name = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Unit", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Unit = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Min", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Min = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Max", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Max = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Location) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Location: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Location: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LatitudeMicro", wireType)
+			}
+			var v int32
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			v = int32((uint32(v) >> 1) ^ uint32(((v&1)<<31)>>31))
+			m.LatitudeMicro = v
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LongitudeMicro", wireType)
+			}
+			var v int32
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			v = int32((uint32(v) >> 1) ^ uint32(((v&1)<<31)>>31))
+			m.LongitudeMicro = v
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Device) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Device: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Device: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			m.Id = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Id |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Owner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Owner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PubKey", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PubKey = append(m.PubKey[:0], dAtA[iNdEx:postIndex]...)
+			if m.PubKey == nil {
+				m.PubKey = []byte{}
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Kind", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Kind = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Channels", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Channels = append(m.Channels, Channel{})
+			if err := m.Channels[len(m.Channels)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SamplingInterval", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := github_com_cosmos_gogoproto_types.StdDurationUnmarshal(&m.SamplingInterval, dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Location", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Location == nil {
+				m.Location = &Location{}
+			}
+			if err := m.Location.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Gateway", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Gateway = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 9:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= DeviceStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 10:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RegisteredHeight", wireType)
+			}
+			m.RegisteredHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.RegisteredHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 11:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PendingOwner", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PendingOwner = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 12:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LastBatchSeq", wireType)
+			}
+			m.LastBatchSeq = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LastBatchSeq |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 13:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LastReadingMs", wireType)
+			}
+			m.LastReadingMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LastReadingMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *DeviceStats) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: DeviceStats: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: DeviceStats: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Batches", wireType)
+			}
+			m.Batches = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Batches |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Readings", wireType)
+			}
+			m.Readings = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Readings |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ScoredBatches", wireType)
+			}
+			m.ScoredBatches = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ScoredBatches |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field QualityScore", wireType)
+			}
+			m.QualityScore = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.QualityScore |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LastScore", wireType)
+			}
+			m.LastScore = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LastScore |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LastScoredSeq", wireType)
+			}
+			m.LastScoredSeq = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LastScoredSeq |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Batch) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Batch: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Batch: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceId", wireType)
+			}
+			m.DeviceId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeviceId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Seq", wireType)
+			}
+			m.Seq = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Seq |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Root", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Root = append(m.Root[:0], dAtA[iNdEx:postIndex]...)
+			if m.Root == nil {
+				m.Root = []byte{}
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Count", wireType)
+			}
+			m.Count = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Count |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field FirstReadingMs", wireType)
+			}
+			m.FirstReadingMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.FirstReadingMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LastReadingMs", wireType)
+			}
+			m.LastReadingMs = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.LastReadingMs |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SizeBytes", wireType)
+			}
+			m.SizeBytes = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SizeBytes |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Uri", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Uri = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Committer", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Committer = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 10:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CommittedHeight", wireType)
+			}
+			m.CommittedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.CommittedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 11:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= BatchStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 12:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Score", wireType)
+			}
+			m.Score = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Score |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 13:
+			if wireType == 0 {
+				var v BatchFlag
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTypes
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= BatchFlag(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Flags = append(m.Flags, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTypes
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthTypes
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthTypes
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				if elementCount != 0 && len(m.Flags) == 0 {
+					m.Flags = make([]BatchFlag, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v BatchFlag
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowTypes
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= BatchFlag(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Flags = append(m.Flags, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Flags", wireType)
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *BatchRef) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: BatchRef: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: BatchRef: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeviceId", wireType)
+			}
+			m.DeviceId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeviceId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Seq", wireType)
+			}
+			m.Seq = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Seq |= uint64(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}

@@ -1,0 +1,60 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/thalamus-network/thalamus/x/sensors/types"
+)
+
+// EndBlocker deletes batch records whose retention has ended, at most max_prunes_per_block;
+// the rest wait for later blocks. Device totals are kept.
+func (k Keeper) EndBlocker(ctx context.Context) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	iter, err := k.PruneQueue.Iterate(ctx, collections.NewPrefixUntilTripleRange[int64, uint64, uint64](height))
+	if err != nil {
+		return err
+	}
+	var keys []collections.Triple[int64, uint64, uint64]
+	for ; iter.Valid() && len(keys) < int(params.MaxPrunesPerBlock); iter.Next() {
+		key, err := iter.Key()
+		if err != nil {
+			iter.Close()
+			return err
+		}
+		keys = append(keys, key)
+	}
+	iter.Close()
+	for _, key := range keys {
+		if err := k.pruneBatch(ctx, key.K2(), key.K3()); err != nil {
+			return err
+		}
+		if err := k.PruneQueue.Remove(ctx, key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pruneBatch deletes one batch record and its root index entry.
+func (k Keeper) pruneBatch(ctx context.Context, deviceID, seq uint64) error {
+	key := collections.Join(deviceID, seq)
+	batch, err := k.Batches.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	if err := k.BatchesByRoot.Remove(ctx, batch.Root); err != nil {
+		return err
+	}
+	if err := k.Batches.Remove(ctx, key); err != nil {
+		return err
+	}
+	return emit(ctx, &types.EventBatchPruned{DeviceId: deviceID, Seq: seq})
+}

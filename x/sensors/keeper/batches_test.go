@@ -1,0 +1,202 @@
+package keeper_test
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	storetypes "cosmossdk.io/store/types"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
+
+	"github.com/thalamus-network/thalamus/x/sensors/keeper"
+	"github.com/thalamus-network/thalamus/x/sensors/types"
+)
+
+// batchMsg is a valid commitment of batch seq by the device's gateway, stamped in the minute
+// before the block time.
+func (f deviceFixture) batchMsg(id, seq uint64) *types.MsgCommitBatch {
+	root := sha256.Sum256(binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, id), seq))
+	blockMs := f.Ctx.BlockTime().UnixMilli()
+	return &types.MsgCommitBatch{
+		Committer: f.gateway, DeviceId: id, Seq: seq, Root: root[:], Count: 60,
+		FirstReadingMs: blockMs - 60_000, LastReadingMs: blockMs - 1_000, SizeBytes: 60 * 120,
+		Uri: "http://127.0.0.1:8090/v1/batches/1/1",
+	}
+}
+
+func TestCommitBatch(t *testing.T) {
+	f := newDeviceFixture(t)
+	id := f.register(t)
+	ctx := f.Ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
+	_, err := f.msgs.CommitBatch(ctx, f.batchMsg(id, 1))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, ctx.GasMeter().GasConsumed(), uint64(60*types.DefaultParams().GasPerReading),
+		"every committed reading costs gas_per_reading")
+
+	b, err := f.keeper.GetBatch(f.Ctx, id, 1)
+	require.NoError(t, err)
+	require.Equal(t, types.BATCH_STATUS_PENDING, b.Status)
+	require.Equal(t, f.gateway, b.Committer)
+	require.Equal(t, int64(10), b.CommittedHeight)
+	d, _ := f.keeper.GetDevice(f.Ctx, id)
+	require.Equal(t, uint64(1), d.LastBatchSeq)
+
+	// The owner may commit too; batches come back newest first and by root.
+	f.Ctx = f.Ctx.WithBlockTime(testBlockTime.Add(time.Minute))
+	next := f.batchMsg(id, 2)
+	next.Committer = f.owner
+	_, err = f.msgs.CommitBatch(f.Ctx, next)
+	require.NoError(t, err)
+	q := keeper.NewQueryServerImpl(f.keeper)
+	list, err := q.Batches(f.Ctx, &types.QueryBatchesRequest{DeviceId: id})
+	require.NoError(t, err)
+	require.Equal(t, []uint64{2, 1}, []uint64{list.Batches[0].Seq, list.Batches[1].Seq})
+	oldest, err := q.Batches(f.Ctx, &types.QueryBatchesRequest{DeviceId: id, Pagination: &query.PageRequest{Limit: 1, Reverse: true}})
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), oldest.Batches[0].Seq)
+	byRoot, err := q.BatchByRoot(f.Ctx, &types.QueryBatchByRootRequest{Root: hex.EncodeToString(next.Root)})
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), byRoot.Batch.Seq)
+	stats, err := q.DeviceStats(f.Ctx, &types.QueryDeviceStatsRequest{DeviceId: id})
+	require.NoError(t, err)
+	require.Equal(t, types.DeviceStats{Batches: 2, Readings: 120}, stats.Stats)
+}
+
+func TestCommitBatchRejections(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(f deviceFixture, m *types.MsgCommitBatch)
+		want   error
+	}{
+		{"replayed sequence", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Seq = 1 }, types.ErrBadBatchSequence},
+		{"skipped sequence", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Seq = 3 }, types.ErrBadBatchSequence},
+		{"wrong committer", func(f deviceFixture, m *types.MsgCommitBatch) { m.Committer = f.other }, types.ErrUnauthorizedCommit},
+		{"oversize batch", func(_ deviceFixture, m *types.MsgCommitBatch) {
+			m.Count = types.DefaultParams().MaxBatchReadings + 1
+			m.SizeBytes = 1 << 20
+		}, types.ErrBatchTooLarge},
+		{"oversize bytes", func(_ deviceFixture, m *types.MsgCommitBatch) { m.SizeBytes = types.DefaultParams().MaxBatchBytes + 1 }, types.ErrBatchTooLarge},
+		{"future timestamps", func(f deviceFixture, m *types.MsgCommitBatch) {
+			m.LastReadingMs = f.Ctx.BlockTime().Add(3 * time.Minute).UnixMilli()
+		}, types.ErrBatchTime},
+		{"stale timestamps", func(f deviceFixture, m *types.MsgCommitBatch) {
+			m.FirstReadingMs = f.Ctx.BlockTime().Add(-8 * 24 * time.Hour).UnixMilli()
+		}, types.ErrBatchTime},
+		{"overlaps the previous batch", func(f deviceFixture, m *types.MsgCommitBatch) {
+			m.FirstReadingMs = f.Ctx.BlockTime().Add(-5 * time.Minute).UnixMilli()
+		}, types.ErrBatchTime},
+		{"first after last", func(_ deviceFixture, m *types.MsgCommitBatch) { m.FirstReadingMs = m.LastReadingMs + 1 }, types.ErrBatchTime},
+		{"replayed root", func(f deviceFixture, m *types.MsgCommitBatch) { m.Root = f.batchMsg(m.DeviceId, 1).Root }, types.ErrDuplicateRoot},
+		{"short root", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Root = m.Root[:31] }, types.ErrInvalidBatch},
+		{"empty batch", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Count = 0 }, types.ErrInvalidBatch},
+		{"size below count", func(_ deviceFixture, m *types.MsgCommitBatch) { m.SizeBytes = 10 }, types.ErrInvalidBatch},
+		{"relative uri", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Uri = "/v1/batches/1/2" }, types.ErrInvalidBatch},
+		{"unknown device", func(_ deviceFixture, m *types.MsgCommitBatch) { m.DeviceId = 42 }, types.ErrDeviceNotFound},
+		{"bad committer address", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Committer = "x" }, types.ErrInvalidAddress},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newDeviceFixture(t)
+			id := f.register(t)
+			// Batch 1 ends four minutes before the block; batch 2 is the candidate.
+			first := f.batchMsg(id, 1)
+			first.FirstReadingMs -= 4 * 60_000
+			first.LastReadingMs -= 4 * 60_000
+			_, err := f.msgs.CommitBatch(f.Ctx, first)
+			require.NoError(t, err)
+			msg := f.batchMsg(id, 2)
+			tc.mutate(f, msg)
+			requireRejected(t, f.fixture, tc.want, func(ctx sdk.Context) error {
+				_, err := f.msgs.CommitBatch(ctx, msg)
+				return err
+			})
+		})
+	}
+}
+
+func TestScoreBatch(t *testing.T) {
+	f := newDeviceFixture(t)
+	id := f.register(t)
+	for seq := uint64(1); seq <= 3; seq++ {
+		f.Ctx = f.Ctx.WithBlockTime(testBlockTime.Add(time.Duration(seq) * time.Minute))
+		_, err := f.msgs.CommitBatch(f.Ctx, f.batchMsg(id, seq))
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.keeper.ScoreBatch(f.Ctx, id, 1, 9000, nil))
+	// window 20: 9000 + (1000 - 9000) / 20 = 8600
+	require.NoError(t, f.keeper.ScoreBatch(f.Ctx, id, 2, 1000, []types.BatchFlag{types.BATCH_FLAG_STUCK, types.BATCH_FLAG_JUMP, types.BATCH_FLAG_STUCK}))
+	b, err := f.keeper.GetBatch(f.Ctx, id, 2)
+	require.NoError(t, err)
+	require.Equal(t, types.BATCH_STATUS_SCORED, b.Status)
+	require.Equal(t, []types.BatchFlag{types.BATCH_FLAG_STUCK, types.BATCH_FLAG_JUMP}, b.Flags, "flags sorted and deduplicated")
+	stats, err := f.keeper.Stats.Get(f.Ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, types.DeviceStats{Batches: 3, Readings: 180, ScoredBatches: 2, QualityScore: 8600, LastScore: 1000, LastScoredSeq: 2}, stats)
+
+	require.ErrorIs(t, f.keeper.ScoreBatch(f.Ctx, id, 2, 5000, nil), types.ErrBatchAlreadyScored)
+	require.ErrorIs(t, f.keeper.ScoreBatch(f.Ctx, id, 9, 5000, nil), types.ErrBatchNotFound)
+	require.ErrorIs(t, f.keeper.ScoreBatch(f.Ctx, id, 3, 10_001, nil), types.ErrInvalidScore)
+	require.ErrorIs(t, f.keeper.ScoreBatch(f.Ctx, id, 3, 10, []types.BatchFlag{99}), types.ErrInvalidScore)
+}
+
+func TestPruneBatches(t *testing.T) {
+	f := newDeviceFixture(t)
+	params := types.DefaultParams()
+	params.BatchRetentionBlocks, params.MaxPrunesPerBlock = 5, 2
+	require.NoError(t, f.keeper.Params.Set(f.Ctx, params))
+	id := f.register(t)
+	for seq := uint64(1); seq <= 3; seq++ {
+		f.Ctx = f.Ctx.WithBlockTime(testBlockTime.Add(time.Duration(seq) * time.Minute))
+		_, err := f.msgs.CommitBatch(f.Ctx, f.batchMsg(id, seq))
+		require.NoError(t, err)
+	}
+	f.Ctx = f.Ctx.WithBlockHeight(14)
+	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
+	_, err := f.keeper.GetBatch(f.Ctx, id, 1)
+	require.NoError(t, err, "retention not over yet")
+
+	f.Ctx = f.Ctx.WithBlockHeight(15)
+	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
+	_, err = f.keeper.GetBatch(f.Ctx, id, 1)
+	require.ErrorIs(t, err, types.ErrBatchNotFound)
+	_, err = f.keeper.GetBatch(f.Ctx, id, 3)
+	require.NoError(t, err, "at most max_prunes_per_block per block")
+	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
+	_, err = f.keeper.GetBatch(f.Ctx, id, 3)
+	require.ErrorIs(t, err, types.ErrBatchNotFound)
+	has, err := f.keeper.BatchesByRoot.Has(f.Ctx, f.batchMsg(id, 3).Root)
+	require.NoError(t, err)
+	require.False(t, has)
+	stats, _ := f.keeper.Stats.Get(f.Ctx, id)
+	require.Equal(t, uint64(3), stats.Batches, "totals outlive the records")
+}
+
+func TestSensorsGenesisRoundTrip(t *testing.T) {
+	f := newDeviceFixture(t)
+	id := f.register(t)
+	_, err := f.msgs.CommitBatch(f.Ctx, f.batchMsg(id, 1))
+	require.NoError(t, err)
+	require.NoError(t, f.keeper.ScoreBatch(f.Ctx, id, 1, 7000, []types.BatchFlag{types.BATCH_FLAG_GAP}))
+	_, err = f.msgs.TransferDevice(f.Ctx, &types.MsgTransferDevice{Owner: f.owner, DeviceId: id, NewOwner: f.other})
+	require.NoError(t, err)
+	exported := f.exported(t)
+	require.NoError(t, exported.Validate())
+
+	g := newDeviceFixture(t)
+	require.NoError(t, g.keeper.InitGenesis(g.Ctx, exported))
+	require.Equal(t, exported, g.exported(t))
+	// Indexes were rebuilt: the key stays taken, the next id continues, the root is known.
+	_, err = g.msgs.RegisterDevice(g.Ctx, g.registerMsg(g.key, g.owner))
+	require.ErrorIs(t, err, types.ErrDuplicateDeviceKey)
+	resp, err := g.msgs.RegisterDevice(g.Ctx, g.registerMsg(deviceKey("new"), g.owner))
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), resp.DeviceId)
+	_, err = keeper.NewQueryServerImpl(g.keeper).BatchByRoot(g.Ctx, &types.QueryBatchByRootRequest{Root: hex.EncodeToString(g.batchMsg(id, 1).Root)})
+	require.NoError(t, err)
+}
