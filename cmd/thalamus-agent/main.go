@@ -1,5 +1,6 @@
-// Command thalamus-agent runs on GPU providers' (and sensor operators') machines: it answers
-// the chain's proof-of-work challenges and offers offline tools to test a GPU.
+// Command thalamus-agent runs on GPU providers' and sensor operators' machines: it answers
+// the chain's proof-of-work challenges, offers offline tools to test a GPU, and runs the
+// sensor gateway that commits batches of signed readings.
 package main
 
 import (
@@ -15,8 +16,8 @@ func main() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	root := &cobra.Command{
 		Use:   "thalamus-agent",
-		Short: "Thalamus provider agent: proof-of-work for registered GPUs",
+		Short: "Thalamus provider agent: proof-of-work for registered GPUs, and the sensor gateway",
 	}
-	root.AddCommand(gpuCmd(logger), powcli.Command(powcli.SolveCmd(logger)))
+	root.AddCommand(gpuCmd(logger), sensorsCmd(logger), deviceKeyCmd(), powcli.Command(powcli.SolveCmd(logger)))
 	os.Exit(powcli.Run(root))
 }

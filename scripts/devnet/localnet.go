@@ -72,6 +72,13 @@ func localnet(cfg *Config, binary, home string) error {
 			"--class", "CPU-DEV", "--collateral", "1000000000uthal", "--offer-price", "360000uthal",
 			"--state-dir", filepath.Join(home, "agent"), "--metrics-addr", agentMetrics,
 		}, log: filepath.Join(logs, "agent.log")},
+		// The simulated sensor operator: a gateway with 5 simulated weather stations, three of
+		// them faulty, committing a batch per device every 10 s.
+		{name: "sensors", args: []string{
+			agentBinary, "sensors", "--home", home, "--from", "operator", "--listen", gatewayAddr,
+			"--simulate", "5", "--simulate-faults", "3=drift,4=stuck,5=spike", "--batch-interval", "10s",
+			"--state-dir", filepath.Join(home, "gateway"),
+		}, log: filepath.Join(logs, "sensors.log")},
 	}
 	return supervise(procs, func(ctx context.Context) error {
 		step("waiting for the first block")
@@ -83,8 +90,12 @@ func localnet(cfg *Config, binary, home string) error {
 	})
 }
 
-// agentMetrics is where the localnet's agent serves Prometheus metrics.
-const agentMetrics = "127.0.0.1:9464"
+// agentMetrics is where the localnet's agent serves Prometheus metrics; gatewayAddr is the
+// sensor gateway's API, which serves its metrics too.
+const (
+	agentMetrics = "127.0.0.1:9464"
+	gatewayAddr  = "127.0.0.1:8090"
+)
 
 // tenantLease waits for the agent's CPU-DEV offer and leases 2 of its GPUs as the tenant, so
 // the localnet shows a lease being paid while its GPUs answer challenges.
@@ -187,6 +198,11 @@ func supervise(procs []*process, ready func(context.Context) error) error {
 					m["thalamus_agent_gpus"], m["thalamus_agent_challenges_answered_total"],
 					m["thalamus_agent_pow_winners_total"], m["thalamus_agent_challenges_failed_total"])
 			}
+			if m, err := scrapeMetrics(ctx, "http://"+gatewayAddr+"/metrics"); err == nil {
+				step("sensors: %.0f devices, %.0f readings accepted, %.0f rejected, %.0f batches committed",
+					m["thalamus_gateway_devices"], m["thalamus_gateway_readings_accepted_total"],
+					m["thalamus_gateway_readings_rejected_total"], m["thalamus_gateway_batches_committed_total"])
+			}
 			last, lastAt = st, time.Now()
 		}
 	}
@@ -240,9 +256,13 @@ Thalamus localnet is running (chain %s).
   thalamusd tx compute withdraw-all-leases --from provider --home %[1]s -y
   thalamusd q compute challenges %[3]s --state submitted --home %[1]s   # the agent's proof-of-work answers
   curl -s %[4]s/metrics | grep thalamus_agent
+  thalamusd q sensors devices --owner %[5]s --home %[1]s   # the gateway's 5 simulated devices
+  thalamusd q sensors batches 1 --home %[1]s               # newest batch commitments first
+  curl -s %[6]s/v1/batches/1/1 | head -c 400                # the raw readings behind batch 1
+  curl -s %[6]s/v1/batches/1/1/proof/0                      # a Merkle proof of its first reading
 Press Ctrl-C to stop every process.
 
-`, home, addresses["tenant"], addresses["provider"], "http://"+agentMetrics)
+`, home, addresses["tenant"], addresses["provider"], "http://"+agentMetrics, addresses["operator"], "http://"+gatewayAddr)
 }
 
 func step(format string, args ...any) {

@@ -90,7 +90,7 @@ func waitForHeight(ctx context.Context, rpc string, height int64, timeout time.D
 	}
 }
 
-// scrapeMetrics reads the unlabelled samples of a Prometheus text endpoint.
+// scrapeMetrics reads a Prometheus text endpoint; a labelled metric is summed over its labels.
 func scrapeMetrics(ctx context.Context, url string) (map[string]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -107,12 +107,16 @@ func scrapeMetrics(ctx context.Context, url string) (map[string]float64, error) 
 	}
 	out := map[string]float64{}
 	for _, line := range strings.Split(string(body), "\n") {
-		name, value, ok := strings.Cut(line, " ")
-		if !ok || strings.HasPrefix(line, "#") || strings.Contains(name, "{") {
+		if strings.HasPrefix(line, "#") {
 			continue
 		}
-		if v, err := strconv.ParseFloat(value, 64); err == nil {
-			out[name] = v
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		name, _, _ := strings.Cut(line[:i], "{")
+		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+			out[name] += v
 		}
 	}
 	return out, nil

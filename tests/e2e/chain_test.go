@@ -97,7 +97,7 @@ func launch() error {
 	home := filepath.Join(dir, "home")
 	shared.chain.home = home
 	logPath := filepath.Join(dir, "devnet.log")
-	shared.logs = []string{logPath, filepath.Join(home, "logs", "thalamusd.log"), filepath.Join(home, "logs", "agent.log")}
+	shared.logs = []string{logPath, filepath.Join(home, "logs", "thalamusd.log"), filepath.Join(home, "logs", "agent.log"), filepath.Join(home, "logs", "sensors.log")}
 	logFile, err := os.Create(logPath) //nolint:gosec // a path under our temp dir
 	if err != nil {
 		return err

@@ -43,7 +43,7 @@ func registerDeviceCmd() *cobra.Command {
 		Short: "Register a sensor device; its key proves possession by signing (chain id, owner)",
 		Long: `Register a device of a kind (weather, air, traffic, energy, gpu-telemetry or a custom
 lowercase name). The device key signs the possession proof: give --device-key FILE (made by
-'thalamus-agent sensors device-key FILE'), or --pubkey and --possession-sig made on the device.
+'thalamus-agent device-key FILE'), or --pubkey and --possession-sig made on the device.
 Each --channel is name:unit:min:max, the declared physical range of the values.`,
 		Example: "thalamusd tx sensors register-device weather --device-key station1.key \\\n" +
 			"  --channel temperature_c:C:-40:60 --channel humidity_pct:%:0:100 --interval 60s \\\n" +

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/thalamus-network/thalamus/internal/agent"
+	"github.com/thalamus-network/thalamus/internal/gateway"
+	"github.com/thalamus-network/thalamus/internal/sensorsim"
+	"github.com/thalamus-network/thalamus/pkg/devicekey"
+	"github.com/thalamus-network/thalamus/x/sensors/types"
+)
+
+// simConfig says which simulated devices to run next to the gateway.
+type simConfig struct {
+	count     int
+	faults    string
+	csvFiles  []string
+	interval  time.Duration
+	dayLength int
+}
+
+func sensorsCmd(logger *slog.Logger) *cobra.Command {
+	var (
+		chainCfg agent.ChainConfig
+		gwCfg    = gateway.DefaultConfig()
+		listen   string
+		sim      simConfig
+	)
+	home, _ := os.UserHomeDir()
+	cmd := &cobra.Command{
+		Use:   "sensors",
+		Short: "Run the sensor gateway: accept signed readings, commit batch roots, serve batches and proofs",
+		Long: `sensors runs the HTTP sensor gateway for the devices whose owner or gateway is the --from key.
+Devices POST signed readings to /v1/readings (protobuf ReadingList or JSON); the gateway checks
+each signature against the device key on chain, the sequence (strictly increasing) and the
+timestamp (--max-future, --max-past), stores accepted readings under --state-dir, seals a
+batch per device every --batch-readings readings or --batch-interval, and commits each
+batch's Merkle root with commit-batch. It serves GET /v1/batches/{device}/{seq}, its
+/proof/{index}, /v1/devices/{device}, /v1/health and Prometheus /metrics.
+
+--simulate N also registers N simulated devices owned by the key (keys kept in --state-dir)
+and feeds them: a synthetic daily cycle, or the NAB-style CSV files of --simulate-csv, with
+faults injected per device by --simulate-faults (stuck, spike, drift, noise, replay, offline).
+Restarts resume where they stopped; Ctrl-C stops it cleanly.`,
+		Example: `thalamus-agent sensors --home ~/.thalamus-localnet --from operator --simulate 5 \
+  --simulate-faults 4=stuck,5=spike --batch-interval 10s`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if chainCfg.KeyringDir == "" {
+				chainCfg.KeyringDir = gwCfg.StateDir
+			}
+			ctx := cmd.Context()
+			chain, err := dialWhenUp(ctx, chainCfg, logger)
+			if err != nil {
+				return err
+			}
+			return runSensors(ctx, chain, gwCfg, listen, sim, logger)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&chainCfg.Node, "node", "tcp://127.0.0.1:26657", "CometBFT RPC of a node")
+	f.StringVar(&chainCfg.ChainID, "chain-id", "", "chain id (default: asked from the node)")
+	f.StringVar(&chainCfg.KeyringDir, "home", "", "directory holding the keyring (default: --state-dir)")
+	f.StringVar(&chainCfg.KeyringBackend, "keyring-backend", "test", "keyring backend (os|file|test)")
+	f.StringVar(&chainCfg.From, "from", "operator", "key name that owns the devices or is their gateway")
+	f.StringVar(&chainCfg.GasPrices, "gas-prices", "", "gas prices to pay, e.g. 0.0025uthal (empty: zero-fee devnet)")
+	f.StringVar(&gwCfg.StateDir, "state-dir", filepath.Join(home, ".thalamus-gateway"), "where readings, batches and device keys are kept")
+	f.StringVar(&listen, "listen", "127.0.0.1:8090", "HTTP address of the gateway API and /metrics")
+	f.StringVar(&gwCfg.PublicURL, "public-url", "", "URL verifiers reach the gateway at (default: http://<listen>)")
+	f.IntVar(&gwCfg.BatchReadings, "batch-readings", gwCfg.BatchReadings, "seal a device's batch at this many readings")
+	f.DurationVar(&gwCfg.BatchInterval, "batch-interval", gwCfg.BatchInterval, "seal a device's batch this long after its first reading")
+	f.DurationVar(&gwCfg.MaxFuture, "max-future", gwCfg.MaxFuture, "refuse readings stamped further ahead of the gateway clock")
+	f.DurationVar(&gwCfg.MaxPast, "max-past", gwCfg.MaxPast, "refuse readings stamped further behind the gateway clock")
+	f.IntVar(&gwCfg.MaxMsgsPerTx, "max-commits-per-tx", gwCfg.MaxMsgsPerTx, "batch commitments sent in one transaction")
+	f.IntVar(&sim.count, "simulate", 0, "register and feed this many simulated devices")
+	f.StringVar(&sim.faults, "simulate-faults", "", "faults of simulated devices by number, e.g. 4=stuck,5=spike")
+	f.StringSliceVar(&sim.csvFiles, "simulate-csv", nil, "timestamp,value CSV files replayed by simulated devices 1, 2, ... (others follow a daily cycle)")
+	f.DurationVar(&sim.interval, "simulate-interval", time.Second, "time between a simulated device's readings")
+	f.IntVar(&sim.dayLength, "simulate-day", 600, "readings per simulated day of the synthetic cycle")
+	return cmd
+}
+
+func runSensors(ctx context.Context, chain *agent.Chain, cfg gateway.Config, listen string, sim simConfig, logger *slog.Logger) error {
+	cfg.Address = chain.Address
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + listen
+	}
+	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	sensorChain := agent.NewSensorChain(chain)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	gw, err := gateway.New(cfg, sensorChain, sensorChain, logger, gateway.NewMetrics(reg))
+	if err != nil {
+		return err
+	}
+	if err := gw.Resume(ctx); err != nil {
+		return err
+	}
+	var devices []*sensorsim.Device
+	if sim.count > 0 {
+		specs, err := simSpecs(sim)
+		if err != nil {
+			return err
+		}
+		if devices, err = sensorChain.EnsureSimDevices(ctx, filepath.Join(cfg.StateDir, "sim-devices"), specs); err != nil {
+			return err
+		}
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", gw.Handler())
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("gateway HTTP server stopped", "err", err)
+		}
+	}()
+	logger.Info("sensor gateway running", "listen", listen, "public_url", cfg.PublicURL, "address", cfg.Address,
+		"batch_readings", cfg.BatchReadings, "batch_interval", cfg.BatchInterval, "simulated_devices", len(devices))
+
+	stats := make([]sensorsim.Stats, len(devices))
+	client := &http.Client{Timeout: 10 * time.Second}
+	for i, d := range devices {
+		logger.Info("simulated device", "name", d.Name, "device_id", d.ID, "fault", string(d.Fault), "pub_key", hex.EncodeToString(d.Key.Public().(ed25519.PublicKey)))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.Feed(ctx, client, "http://"+listen, sim.interval, logger, &stats[i])
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		reportSensors(ctx, gw, stats, logger)
+	}()
+
+	err = gw.Run(ctx, time.Second)
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	wg.Wait()
+	logger.Info("sensor gateway stopped")
+	return err
+}
+
+// reportSensors logs progress every 10 s.
+func reportSensors(ctx context.Context, gw *gateway.Gateway, stats []sensorsim.Stats, logger *slog.Logger) {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var sent, rejected uint64
+		for i := range stats {
+			sent += stats[i].Sent.Load()
+			rejected += stats[i].Rejected.Load()
+		}
+		devices, pending, uncommitted := gw.Totals()
+		logger.Info("gateway stats", "devices", devices, "pending_readings", pending, "uncommitted_batches", uncommitted,
+			"simulated_sent", sent, "simulated_rejected", rejected)
+	}
+}
+
+// simSpecs builds the simulated devices' sources and faults from the flags.
+func simSpecs(sim simConfig) ([]agent.SimDeviceSpec, error) {
+	faults := map[int]sensorsim.Fault{}
+	if sim.faults != "" {
+		for _, part := range strings.Split(sim.faults, ",") {
+			num, name, ok := strings.Cut(strings.TrimSpace(part), "=")
+			n, err := strconv.Atoi(num)
+			if !ok || err != nil || n < 1 || n > sim.count {
+				return nil, fmt.Errorf("--simulate-faults %q: want device=fault with device in 1..%d", part, sim.count)
+			}
+			fault, err := sensorsim.ParseFault(name)
+			if err != nil {
+				return nil, err
+			}
+			faults[n] = fault
+		}
+	}
+	specs := make([]agent.SimDeviceSpec, sim.count)
+	for i := range specs {
+		spec := agent.SimDeviceSpec{Name: fmt.Sprintf("sim-%d", i+1), Fault: faults[i+1], Interval: sim.interval}
+		if i < len(sim.csvFiles) {
+			source, err := sensorsim.LoadCSV(sim.csvFiles[i])
+			if err != nil {
+				return nil, err
+			}
+			spec.Kind, spec.Source = "nab-replay", source
+		} else {
+			spec.Kind, spec.Source = types.KindWeather, sensorsim.NewDailyCycle(15, 8, 0.3, sim.dayLength, uint64(i+1))
+		}
+		specs[i] = spec
+	}
+	return specs, nil
+}
+
+func deviceKeyCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "device-key [file]",
+		Short: "Create a sensor device key file (or show the public key of an existing one)",
+		Long: `device-key writes a new ed25519 device key to FILE (mode 0600) unless it exists, and prints its
+public key. Register the device with: thalamusd tx sensors register-device KIND --device-key FILE ...`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := devicekey.LoadOrGenerate(args[0])
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(key.Public().(ed25519.PublicKey)))
+			return err
+		},
+	}
+}

@@ -1,0 +1,18 @@
+package gateway
+
+import (
+	"context"
+	"time"
+)
+
+// SetClock replaces the gateway clock in tests.
+func SetClock(g *Gateway, now func() time.Time) { g.now = now }
+
+// CommitNow runs one commit round.
+func CommitNow(g *Gateway, ctx context.Context) error { return g.commitSealed(ctx) }
+
+// SealDue runs one interval-sealing round.
+func SealDue(g *Gateway) { g.sealDue() }
+
+// Close flushes and closes the pending logs, as Run does when it stops.
+func Close(g *Gateway) { g.close() }

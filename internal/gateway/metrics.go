@@ -1,0 +1,33 @@
+package gateway
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the gateway's Prometheus metrics.
+type Metrics struct {
+	Devices      prometheus.Gauge
+	Accepted     prometheus.Counter
+	Rejected     *prometheus.CounterVec
+	Pending      prometheus.Gauge
+	Sealed       prometheus.Counter
+	Committed    prometheus.Counter
+	CommitErrors prometheus.Counter
+	Served       *prometheus.CounterVec
+}
+
+// NewMetrics creates the gateway metrics and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Devices:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "thalamus_gateway_devices", Help: "Devices this gateway serves."}),
+		Accepted:     prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_gateway_readings_accepted_total", Help: "Signed readings accepted."}),
+		Rejected:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "thalamus_gateway_readings_rejected_total", Help: "Readings rejected, by HTTP status."}, []string{"status"}),
+		Pending:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "thalamus_gateway_pending_readings", Help: "Accepted readings not yet in a batch."}),
+		Sealed:       prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_gateway_batches_sealed_total", Help: "Batches written to disk."}),
+		Committed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_gateway_batches_committed_total", Help: "Batch roots committed on chain."}),
+		CommitErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_gateway_commit_errors_total", Help: "Commit transactions that failed."}),
+		Served:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "thalamus_gateway_served_total", Help: "Batches and proofs served."}, []string{"what"}),
+	}
+	reg.MustRegister(m.Devices, m.Accepted, m.Rejected, m.Pending, m.Sealed, m.Committed, m.CommitErrors, m.Served)
+	return m
+}

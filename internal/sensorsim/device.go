@@ -1,0 +1,139 @@
+package sensorsim
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"math/rand"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/thalamus-network/thalamus/pkg/reading"
+	"github.com/thalamus-network/thalamus/x/sensors/types"
+)
+
+// Device is one simulated sensor with one channel.
+type Device struct {
+	Name    string
+	ID      uint64
+	Key     ed25519.PrivateKey
+	Channel types.Channel
+	Fault   Fault
+	signal  *faulty
+}
+
+// NewDevice builds a device over a clean source; the fault (if any) starts at onset.
+func NewDevice(name string, key ed25519.PrivateKey, channel types.Channel, source Source, fault Fault, onset int) *Device {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	return &Device{
+		Name: name, Key: key, Channel: channel, Fault: fault,
+		signal: &faulty{clean: source, fault: fault, onset: onset, rng: rand.New(rand.NewSource(int64(h.Sum64()))), window: 30},
+	}
+}
+
+// Reading returns the signed reading of sequence seq taken at ts, or false when the device
+// is silent then. Step seq drives the series, so a restarted device continues its curve.
+func (d *Device) Reading(seq uint64, ts time.Time) (types.Reading, bool) {
+	v, send := d.signal.Sample(int(seq))
+	if !send {
+		return types.Reading{}, false
+	}
+	r := types.Reading{DeviceId: d.ID, Sequence: seq, TimestampMs: ts.UnixMilli(), Values: []float64{v}}
+	reading.Sign(d.Key, &r)
+	return r, true
+}
+
+// Stats counts what a device's feeder did.
+type Stats struct {
+	Sent, Rejected, Failed atomic.Uint64
+}
+
+// Feed posts a reading every interval to the gateway until ctx ends. It resumes after the
+// last sequence the gateway accepted, so restarts never replay.
+func (d *Device) Feed(ctx context.Context, client *http.Client, gatewayURL string, interval time.Duration, log *slog.Logger, stats *Stats) {
+	seq, err := d.lastSequence(ctx, client, gatewayURL)
+	for err != nil {
+		log.Warn("waiting for the gateway", "device", d.ID, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
+		seq, err = d.lastSequence(ctx, client, gatewayURL)
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			seq++
+			r, send := d.Reading(seq, now)
+			if !send {
+				continue
+			}
+			status, body, err := Post(ctx, client, gatewayURL, r)
+			switch {
+			case err != nil:
+				stats.Failed.Add(1)
+				log.Warn("post failed", "device", d.ID, "err", err)
+			case status != http.StatusOK:
+				stats.Rejected.Add(1)
+				log.Warn("reading rejected", "device", d.ID, "status", status, "body", string(body))
+			default:
+				stats.Sent.Add(1)
+			}
+		}
+	}
+}
+
+// lastSequence asks the gateway for the device's last accepted sequence.
+func (d *Device) lastSequence(ctx context.Context, client *http.Client, gatewayURL string) (uint64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, gatewayURL+"/v1/devices/"+strconv.FormatUint(d.ID, 10), nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var st struct {
+		LastSequence uint64 `json:"last_sequence"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(resp.Body)
+		return 0, fmt.Errorf("gateway answered %s: %s", resp.Status, body)
+	}
+	err = json.NewDecoder(resp.Body).Decode(&st)
+	return st.LastSequence, err
+}
+
+// Post sends readings to a gateway as protobuf and returns the status and body.
+func Post(ctx context.Context, client *http.Client, gatewayURL string, readings ...types.Reading) (int, []byte, error) {
+	bz, err := (&types.ReadingList{Readings: readings}).Marshal()
+	if err != nil {
+		return 0, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, gatewayURL+"/v1/readings", bytes.NewReader(bz))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, body, err
+}

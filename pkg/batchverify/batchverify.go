@@ -1,0 +1,156 @@
+// Package batchverify lets any data consumer check sensor data against the chain: fetch a
+// batch from the URI its commitment names and verify it against the on-chain Merkle root
+// (and every device signature), or verify a single reading with its inclusion proof.
+package batchverify
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/thalamus-network/thalamus/pkg/merkle"
+	"github.com/thalamus-network/thalamus/pkg/reading"
+	"github.com/thalamus-network/thalamus/x/sensors/types"
+)
+
+var (
+	// ErrUnavailable means the batch or proof could not be fetched or decoded.
+	ErrUnavailable = errors.New("batch unavailable")
+	// ErrRootMismatch means the served data does not match the committed root or count.
+	ErrRootMismatch = errors.New("served data does not match the committed batch")
+	// ErrBadSignature means a served reading is not signed by the device key.
+	ErrBadSignature = errors.New("reading not signed by the device key")
+)
+
+// maxBatchBody caps a fetched batch (the chain caps batch sizes at max_batch_bytes).
+const maxBatchBody = 64 << 20
+
+// FetchBatch downloads the batch at its committed URI and verifies it with VerifyBatch.
+func FetchBatch(ctx context.Context, client *http.Client, batch types.Batch, devicePub ed25519.PublicKey) ([]types.Reading, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, batch.Uri, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	req.Header.Set("Accept", "application/x-protobuf")
+	body, err := get(client, req)
+	if err != nil {
+		return nil, err
+	}
+	var list types.ReadingList
+	if err := list.Unmarshal(body); err != nil {
+		return nil, fmt.Errorf("%w: %s is not a protobuf ReadingList: %v", ErrUnavailable, batch.Uri, err)
+	}
+	return list.Readings, VerifyBatch(list.Readings, batch, devicePub)
+}
+
+// VerifyBatch checks that readings are exactly the committed batch: same count, all of the
+// batch's device, the same Merkle root, and (when devicePub is given) each signed by the device.
+func VerifyBatch(readings []types.Reading, batch types.Batch, devicePub ed25519.PublicKey) error {
+	if len(readings) != int(batch.Count) {
+		return fmt.Errorf("%w: %d readings served, %d committed", ErrRootMismatch, len(readings), batch.Count)
+	}
+	var buf []byte
+	for i := range readings {
+		r := &readings[i]
+		if r.DeviceId != batch.DeviceId {
+			return fmt.Errorf("%w: reading %d belongs to device %d, not %d", ErrRootMismatch, i, r.DeviceId, batch.DeviceId)
+		}
+		if devicePub == nil {
+			continue
+		}
+		var err error
+		if buf, err = reading.Verify(devicePub, r, buf); err != nil {
+			return fmt.Errorf("%w: reading %d (sequence %d): %v", ErrBadSignature, i, r.Sequence, err)
+		}
+	}
+	root := reading.NewBatch(readings).Root
+	if string(root[:]) != string(batch.Root) {
+		return fmt.Errorf("%w: root of the served readings is %X, committed root is %X", ErrRootMismatch, root, batch.Root)
+	}
+	return nil
+}
+
+// Proof is a reading's inclusion proof as a gateway serves it.
+type Proof struct {
+	Index uint64   `json:"index"`
+	Count uint64   `json:"count"`
+	Leaf  []byte   `json:"leaf"`
+	Proof []string `json:"proof"`
+}
+
+// FetchProof downloads the inclusion proof of reading index from the batch's gateway and
+// verifies it with VerifyReading.
+func FetchProof(ctx context.Context, client *http.Client, batch types.Batch, index uint64, devicePub ed25519.PublicKey) (types.Reading, error) {
+	url := fmt.Sprintf("%s/proof/%d", batch.Uri, index)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return types.Reading{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	body, err := get(client, req)
+	if err != nil {
+		return types.Reading{}, err
+	}
+	var p Proof
+	if err := json.Unmarshal(body, &p); err != nil {
+		return types.Reading{}, fmt.Errorf("%w: %s is not a proof: %v", ErrUnavailable, url, err)
+	}
+	if p.Index != index {
+		return types.Reading{}, fmt.Errorf("%w: asked for reading %d, got the proof of %d", ErrRootMismatch, index, p.Index)
+	}
+	return VerifyReading(p, batch, devicePub)
+}
+
+// VerifyReading checks that a proof shows its leaf at its index in the committed batch, and
+// returns the decoded reading (signature checked when devicePub is given).
+func VerifyReading(p Proof, batch types.Batch, devicePub ed25519.PublicKey) (types.Reading, error) {
+	if p.Count != uint64(batch.Count) || len(batch.Root) != len(merkle.Hash{}) {
+		return types.Reading{}, fmt.Errorf("%w: proof for a batch of %d readings, committed %d", ErrRootMismatch, p.Count, batch.Count)
+	}
+	path := make([]merkle.Hash, len(p.Proof))
+	for i, h := range p.Proof {
+		bz, err := hex.DecodeString(h)
+		if err != nil || len(bz) != len(merkle.Hash{}) {
+			return types.Reading{}, fmt.Errorf("%w: proof hash %d is not 32 bytes of hex", ErrRootMismatch, i)
+		}
+		copy(path[i][:], bz)
+	}
+	var root merkle.Hash
+	copy(root[:], batch.Root)
+	if err := merkle.Verify(root, p.Leaf, p.Index, p.Count, path); err != nil {
+		return types.Reading{}, fmt.Errorf("%w: %v", ErrRootMismatch, err)
+	}
+	r, err := reading.DecodeLeaf(p.Leaf)
+	if err != nil {
+		return r, fmt.Errorf("%w: %v", ErrRootMismatch, err)
+	}
+	if r.DeviceId != batch.DeviceId {
+		return r, fmt.Errorf("%w: reading of device %d in a batch of device %d", ErrRootMismatch, r.DeviceId, batch.DeviceId)
+	}
+	if devicePub != nil {
+		if _, err := reading.Verify(devicePub, &r, nil); err != nil {
+			return r, fmt.Errorf("%w: %v", ErrBadSignature, err)
+		}
+	}
+	return r, nil
+}
+
+func get(client *http.Client, req *http.Request) ([]byte, error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBatchBody))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrUnavailable, req.URL, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%w: %s answered %s: %s", ErrUnavailable, req.URL, resp.Status, body)
+	}
+	return body, nil
+}
