@@ -41,10 +41,10 @@ test-race: ## run every test under the race detector (slow: ~4 min on 2 cores)
 	$(GO) test $(TEST_FLAGS) -race ./...
 
 bench: ## every Go benchmark (lease matching with 1k/10k/100k offers takes ~2 min)
-	$(GO) test -run '^$$' -bench . -benchmem ./x/... ./pkg/...
+	$(GO) test -run '^$$' -bench . -benchmem ./x/... ./pkg/... ./internal/...
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 60s)
-	@for pkg in $$($(GO) list ./x/... ./pkg/...); do \
+	@for pkg in $$($(GO) list ./x/... ./pkg/... ./internal/...); do \
 		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 			echo "fuzz $$pkg $$target"; \
 			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \

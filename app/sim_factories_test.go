@@ -31,7 +31,6 @@ import (
 func TestComputeSimFactoriesProduceValidMessages(t *testing.T) {
 	r := rand.New(rand.NewSource(11))
 	a, ctx, accounts := simFactoryApp(t, r)
-
 	k := a.ComputeKeeper
 	factories := map[string]func(sdk.Context, *simsx.ChainDataSource, simsx.SimulationReporter) sdk.Msg{
 		"UpdateParams":      produce(computesim.MsgUpdateParamsFactory()),
@@ -58,32 +57,14 @@ func TestComputeSimFactoriesProduceValidMessages(t *testing.T) {
 		"UnbondProvider", "UpdateParams", "CreateLease", "CreateLease", "CreateLease", "DepositLease",
 		"CloseLease", "WithdrawLease", "WithdrawAllLeases", "SubmitWork", "SubmitWork",
 	}
-	delivered := map[string]int{}
-	for i := 0; i < 1000; i++ {
+	ctx = deliverFactories(t, a, ctx, r, accounts, factories, order, func(ctx sdk.Context) sdk.Context {
 		// Blocks pass now and then, so leases accrue, run dry, pause and expire in EndBlock.
-		if i%20 == 19 {
-			ctx = ctx.WithBlockHeight(ctx.BlockHeight() + int64(1+r.Intn(200)))
-			require.NoError(t, k.EndBlocker(ctx))
-			require.NoError(t, k.EscrowInvariant(ctx))
-		}
-		name := order[r.Intn(len(order))]
-		testData := simsx.NewChainDataSource(ctx, r, a.AccountKeeper, a.BankKeeper, a.AccountKeeper.AddressCodec(), accounts...)
-		reporter := simsx.NewBasicSimulationReporter()
-		msg := factories[name](ctx, testData, reporter)
-		if reporter.IsSkipped() || msg == nil {
-			continue
-		}
-		handler := a.MsgServiceRouter().Handler(msg)
-		require.NotNil(t, handler, name)
-		_, err := handler(ctx, msg)
-		require.NoError(t, err, "%s produced a rejected message: %v", name, msg)
-		delivered[name]++
-	}
-	for name := range factories {
-		require.Positive(t, delivered[name], "factory %s never produced a message", name)
-	}
+		ctx = ctx.WithBlockHeight(ctx.BlockHeight() + int64(1+r.Intn(200)))
+		require.NoError(t, k.EndBlocker(ctx))
+		require.NoError(t, k.EscrowInvariant(ctx))
+		return ctx
+	})
 	require.NoError(t, k.EscrowInvariant(ctx))
-	t.Logf("delivered: %v", delivered)
 }
 
 // produce adapts a typed simsx factory to return sdk.Msg.
@@ -141,12 +122,30 @@ func TestSensorsSimFactoriesProduceValidMessages(t *testing.T) {
 		"RegisterDevice", "RegisterDevice", "UpdateDevice", "TransferDevice", "AcceptDeviceTransfer",
 		"DeactivateDevice", "UpdateParams", "CommitBatch", "CommitBatch", "CommitBatch", "CommitBatch",
 	}
+	ctx = deliverFactories(t, a, ctx, r, accounts, factories, order, func(ctx sdk.Context) sdk.Context {
+		// Blocks pass now and then, so batch records reach their retention and are pruned.
+		ctx = ctx.WithBlockHeight(ctx.BlockHeight() + int64(1+r.Intn(200))).WithBlockTime(ctx.BlockTime().Add(time.Duration(1+r.Intn(600)) * time.Second))
+		require.NoError(t, k.EndBlocker(ctx))
+		return ctx
+	})
+	gs, err := k.ExportGenesis(ctx)
+	require.NoError(t, err)
+	require.NoError(t, gs.Validate())
+}
+
+// deliverFactories runs factories picked from order 1,000 times, delivering each produced
+// message through the app's msg router, with newBlock every 20 steps. Every produced
+// message must be accepted and every factory must produce at least once. It returns the
+// final context.
+func deliverFactories(t *testing.T, a *app.App, ctx sdk.Context, r *rand.Rand, accounts []simtypes.Account,
+	factories map[string]func(sdk.Context, *simsx.ChainDataSource, simsx.SimulationReporter) sdk.Msg,
+	order []string, newBlock func(sdk.Context) sdk.Context,
+) sdk.Context {
+	t.Helper()
 	delivered := map[string]int{}
 	for i := 0; i < 1000; i++ {
-		// Blocks pass now and then, so batch records reach their retention and are pruned.
 		if i%20 == 19 {
-			ctx = ctx.WithBlockHeight(ctx.BlockHeight() + int64(1+r.Intn(200))).WithBlockTime(ctx.BlockTime().Add(time.Duration(1+r.Intn(600)) * time.Second))
-			require.NoError(t, k.EndBlocker(ctx))
+			ctx = newBlock(ctx)
 		}
 		name := order[r.Intn(len(order))]
 		testData := simsx.NewChainDataSource(ctx, r, a.AccountKeeper, a.BankKeeper, a.AccountKeeper.AddressCodec(), accounts...)
@@ -155,15 +154,15 @@ func TestSensorsSimFactoriesProduceValidMessages(t *testing.T) {
 		if reporter.IsSkipped() || msg == nil {
 			continue
 		}
-		_, err := a.MsgServiceRouter().Handler(msg)(ctx, msg)
+		handler := a.MsgServiceRouter().Handler(msg)
+		require.NotNil(t, handler, name)
+		_, err := handler(ctx, msg)
 		require.NoError(t, err, "%s produced a rejected message: %v", name, msg)
 		delivered[name]++
 	}
 	for name := range factories {
 		require.Positive(t, delivered[name], "factory %s never produced a message", name)
 	}
-	gs, err := k.ExportGenesis(ctx)
-	require.NoError(t, err)
-	require.NoError(t, gs.Validate())
 	t.Logf("delivered: %v", delivered)
+	return ctx
 }

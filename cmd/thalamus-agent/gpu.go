@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/thalamus-network/thalamus/internal/agent"
 )
@@ -60,12 +61,7 @@ provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&chainCfg.Node, "node", "tcp://127.0.0.1:26657", "CometBFT RPC of a node")
-	f.StringVar(&chainCfg.ChainID, "chain-id", "", "chain id (default: asked from the node)")
-	f.StringVar(&chainCfg.KeyringDir, "home", "", "directory holding the keyring (default: --state-dir)")
-	f.StringVar(&chainCfg.KeyringBackend, "keyring-backend", "test", "keyring backend (os|file|test)")
-	f.StringVar(&chainCfg.From, "from", "provider", "key name of the provider")
-	f.StringVar(&chainCfg.GasPrices, "gas-prices", "", "gas prices to pay, e.g. 0.0025uthal (empty: zero-fee devnet)")
+	addChainFlags(f, &chainCfg, "provider", "key name of the provider")
 	f.StringVar(&gpuCfg.StateDir, "state-dir", filepath.Join(home, ".thalamus-agent"), "where the agent keeps its state")
 	f.StringVar(&backend, "backend", "cpu", "proof-of-work backend: cpu")
 	f.IntVar(&gpuCfg.SimulateGPUs, "simulate-gpus", 0, "register and work this many simulated GPUs (needs --backend cpu)")
@@ -81,6 +77,16 @@ provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics
 	f.DurationVar(&gpuCfg.Poll, "poll", time.Second, "how often to look for challenges")
 	f.StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9464", "serve Prometheus metrics here (empty: off)")
 	return cmd
+}
+
+// addChainFlags adds the flags that say how to reach the chain and which key signs.
+func addChainFlags(f *pflag.FlagSet, cfg *agent.ChainConfig, from, fromUsage string) {
+	f.StringVar(&cfg.Node, "node", "tcp://127.0.0.1:26657", "CometBFT RPC of a node")
+	f.StringVar(&cfg.ChainID, "chain-id", "", "chain id (default: asked from the node)")
+	f.StringVar(&cfg.KeyringDir, "home", "", "directory holding the keyring (default: --state-dir)")
+	f.StringVar(&cfg.KeyringBackend, "keyring-backend", "test", "keyring backend (os|file|test)")
+	f.StringVar(&cfg.From, "from", from, fromUsage)
+	f.StringVar(&cfg.GasPrices, "gas-prices", "", "gas prices to pay, e.g. 0.0025uthal (empty: zero-fee devnet)")
 }
 
 // dialWhenUp connects to the node, waiting for it to come up (a devnet starts both at once).

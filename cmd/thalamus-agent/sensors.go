@@ -76,12 +76,7 @@ Restarts resume where they stopped; Ctrl-C stops it cleanly.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&chainCfg.Node, "node", "tcp://127.0.0.1:26657", "CometBFT RPC of a node")
-	f.StringVar(&chainCfg.ChainID, "chain-id", "", "chain id (default: asked from the node)")
-	f.StringVar(&chainCfg.KeyringDir, "home", "", "directory holding the keyring (default: --state-dir)")
-	f.StringVar(&chainCfg.KeyringBackend, "keyring-backend", "test", "keyring backend (os|file|test)")
-	f.StringVar(&chainCfg.From, "from", "operator", "key name that owns the devices or is their gateway")
-	f.StringVar(&chainCfg.GasPrices, "gas-prices", "", "gas prices to pay, e.g. 0.0025uthal (empty: zero-fee devnet)")
+	addChainFlags(f, &chainCfg, "operator", "key name that owns the devices or is their gateway")
 	f.StringVar(&gwCfg.StateDir, "state-dir", filepath.Join(home, ".thalamus-gateway"), "where readings, batches and device keys are kept")
 	f.StringVar(&listen, "listen", "127.0.0.1:8090", "HTTP address of the gateway API and /metrics")
 	f.StringVar(&gwCfg.PublicURL, "public-url", "", "URL verifiers reach the gateway at (default: http://<listen>)")

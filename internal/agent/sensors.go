@@ -114,8 +114,11 @@ func (s SensorChain) EnsureSimDevices(ctx context.Context, dir string, specs []S
 			continue
 		}
 		id, err := s.deviceByKey(ctx, d.Key.Public().(ed25519.PublicKey))
-		if err != nil || id == 0 {
-			return nil, fmt.Errorf("device %s not found after registering it: %v", d.Name, err)
+		if err != nil {
+			return nil, err
+		}
+		if id == 0 {
+			return nil, fmt.Errorf("device %s not found after registering it", d.Name)
 		}
 		d.ID = id
 	}

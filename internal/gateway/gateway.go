@@ -97,7 +97,7 @@ func New(cfg Config, registry Registry, commit Committer, log *slog.Logger, metr
 	if cfg.BatchReadings <= 0 || cfg.BatchInterval <= 0 || cfg.MaxMsgsPerTx <= 0 {
 		return nil, errors.New("batch readings, batch interval and messages per tx must be positive")
 	}
-	if err := os.MkdirAll(filepath.Join(cfg.StateDir, "devices"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(cfg.StateDir, "devices"), 0o750); err != nil {
 		return nil, err
 	}
 	return &Gateway{
@@ -235,7 +235,7 @@ func (d *device) rewriteLog(path string) error {
 	if err := writeLeavesFile(path, d.pending); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600) //nolint:gosec // a path under the gateway's state dir
 	if err != nil {
 		return err
 	}

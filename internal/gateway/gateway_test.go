@@ -137,7 +137,7 @@ func (h harness) post(t testing.TB, contentType string, body []byte) (int, strin
 	t.Helper()
 	resp, err := http.Post(h.server.URL+"/v1/readings", contentType, bytes.NewReader(body))
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	out, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(out)
 }

@@ -44,11 +44,11 @@ func appendLeaf(w io.Writer, leaf []byte) error {
 // readLeaves reads a file of length-prefixed leaves; a torn last record (a crash mid-append)
 // is dropped, since its request was never acknowledged.
 func readLeaves(path string) ([]types.Reading, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // a path under the gateway's state dir
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	r := bufio.NewReader(f)
 	var out []types.Reading
 	for {
@@ -73,27 +73,27 @@ func readLeaves(path string) ([]types.Reading, error) {
 
 // writeLeavesFile atomically replaces path with the readings' leaves, fsynced.
 func writeLeavesFile(path string, readings []types.Reading) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}
 	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := os.Create(tmp) //nolint:gosec // a path under the gateway's state dir
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriter(f)
 	for i := range readings {
 		if err := appendLeaf(w, reading.Leaf(&readings[i])); err != nil {
-			f.Close()
+			_ = f.Close()
 			return err
 		}
 	}
 	if err := w.Flush(); err != nil {
-		f.Close()
+		_ = f.Close()
 		return err
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
+		_ = f.Close()
 		return err
 	}
 	if err := f.Close(); err != nil {

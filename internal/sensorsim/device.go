@@ -35,7 +35,7 @@ func NewDevice(name string, key ed25519.PrivateKey, channel types.Channel, sourc
 	_, _ = h.Write([]byte(name))
 	return &Device{
 		Name: name, Key: key, Channel: channel, Fault: fault,
-		signal: &faulty{clean: source, fault: fault, onset: onset, rng: rand.New(rand.NewSource(int64(h.Sum64()))), window: 30},
+		signal: &faulty{clean: source, fault: fault, onset: onset, rng: rand.New(rand.NewSource(int64(h.Sum64()))), window: 30}, //nolint:gosec // simulated faults, not secrets
 	}
 }
 
@@ -106,7 +106,7 @@ func (d *Device) lastSequence(ctx context.Context, client *http.Client, gatewayU
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var st struct {
 		LastSequence uint64 `json:"last_sequence"`
 	}
@@ -133,7 +133,7 @@ func Post(ctx context.Context, client *http.Client, gatewayURL string, readings 
 	if err != nil {
 		return 0, nil, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, body, err
 }

@@ -34,7 +34,7 @@ const maxBatchBody = 64 << 20
 func FetchBatch(ctx context.Context, client *http.Client, batch types.Batch, devicePub ed25519.PublicKey) ([]types.Reading, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, batch.Uri, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	req.Header.Set("Accept", "application/x-protobuf")
 	body, err := get(client, req)
@@ -43,7 +43,7 @@ func FetchBatch(ctx context.Context, client *http.Client, batch types.Batch, dev
 	}
 	var list types.ReadingList
 	if err := list.Unmarshal(body); err != nil {
-		return nil, fmt.Errorf("%w: %s is not a protobuf ReadingList: %v", ErrUnavailable, batch.Uri, err)
+		return nil, fmt.Errorf("%w: %s is not a protobuf ReadingList: %w", ErrUnavailable, batch.Uri, err)
 	}
 	return list.Readings, VerifyBatch(list.Readings, batch, devicePub)
 }
@@ -65,7 +65,7 @@ func VerifyBatch(readings []types.Reading, batch types.Batch, devicePub ed25519.
 		}
 		var err error
 		if buf, err = reading.Verify(devicePub, r, buf); err != nil {
-			return fmt.Errorf("%w: reading %d (sequence %d): %v", ErrBadSignature, i, r.Sequence, err)
+			return fmt.Errorf("%w: reading %d (sequence %d): %w", ErrBadSignature, i, r.Sequence, err)
 		}
 	}
 	root := reading.NewBatch(readings).Root
@@ -89,7 +89,7 @@ func FetchProof(ctx context.Context, client *http.Client, batch types.Batch, ind
 	url := fmt.Sprintf("%s/proof/%d", batch.Uri, index)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return types.Reading{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return types.Reading{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	body, err := get(client, req)
 	if err != nil {
@@ -97,7 +97,7 @@ func FetchProof(ctx context.Context, client *http.Client, batch types.Batch, ind
 	}
 	var p Proof
 	if err := json.Unmarshal(body, &p); err != nil {
-		return types.Reading{}, fmt.Errorf("%w: %s is not a proof: %v", ErrUnavailable, url, err)
+		return types.Reading{}, fmt.Errorf("%w: %s is not a proof: %w", ErrUnavailable, url, err)
 	}
 	if p.Index != index {
 		return types.Reading{}, fmt.Errorf("%w: asked for reading %d, got the proof of %d", ErrRootMismatch, index, p.Index)
@@ -122,18 +122,18 @@ func VerifyReading(p Proof, batch types.Batch, devicePub ed25519.PublicKey) (typ
 	var root merkle.Hash
 	copy(root[:], batch.Root)
 	if err := merkle.Verify(root, p.Leaf, p.Index, p.Count, path); err != nil {
-		return types.Reading{}, fmt.Errorf("%w: %v", ErrRootMismatch, err)
+		return types.Reading{}, fmt.Errorf("%w: %w", ErrRootMismatch, err)
 	}
 	r, err := reading.DecodeLeaf(p.Leaf)
 	if err != nil {
-		return r, fmt.Errorf("%w: %v", ErrRootMismatch, err)
+		return r, fmt.Errorf("%w: %w", ErrRootMismatch, err)
 	}
 	if r.DeviceId != batch.DeviceId {
 		return r, fmt.Errorf("%w: reading of device %d in a batch of device %d", ErrRootMismatch, r.DeviceId, batch.DeviceId)
 	}
 	if devicePub != nil {
 		if _, err := reading.Verify(devicePub, &r, nil); err != nil {
-			return r, fmt.Errorf("%w: %v", ErrBadSignature, err)
+			return r, fmt.Errorf("%w: %w", ErrBadSignature, err)
 		}
 	}
 	return r, nil
@@ -142,12 +142,12 @@ func VerifyReading(p Proof, batch types.Batch, devicePub ed25519.PublicKey) (typ
 func get(client *http.Client, req *http.Request) ([]byte, error) {
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBatchBody))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrUnavailable, req.URL, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, req.URL, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%w: %s answered %s: %s", ErrUnavailable, req.URL, resp.Status, body)

@@ -18,12 +18,12 @@ func Generate(path string) (ed25519.PrivateKey, error) {
 	if _, err := rand.Read(seed); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) //nolint:gosec // the operator names the key file
 	if err != nil {
 		return nil, err
 	}
 	if _, err := fmt.Fprintln(f, hex.EncodeToString(seed)); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	return ed25519.NewKeyFromSeed(seed), f.Close()
@@ -31,7 +31,7 @@ func Generate(path string) (ed25519.PrivateKey, error) {
 
 // Load reads a key written by Generate.
 func Load(path string) (ed25519.PrivateKey, error) {
-	bz, err := os.ReadFile(path)
+	bz, err := os.ReadFile(path) //nolint:gosec // the operator names the key file
 	if err != nil {
 		return nil, err
 	}

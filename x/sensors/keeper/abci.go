@@ -26,12 +26,14 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	for ; iter.Valid() && len(keys) < int(params.MaxPrunesPerBlock); iter.Next() {
 		key, err := iter.Key()
 		if err != nil {
-			iter.Close()
+			_ = iter.Close()
 			return err
 		}
 		keys = append(keys, key)
 	}
-	iter.Close()
+	if err := iter.Close(); err != nil {
+		return err
+	}
 	for _, key := range keys {
 		if err := k.pruneBatch(ctx, key.K2(), key.K3()); err != nil {
 			return err

@@ -36,7 +36,7 @@ func TestCommitBatch(t *testing.T) {
 	ctx := f.Ctx.WithGasMeter(storetypes.NewInfiniteGasMeter())
 	_, err := f.msgs.CommitBatch(ctx, f.batchMsg(id, 1))
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, ctx.GasMeter().GasConsumed(), uint64(60*types.DefaultParams().GasPerReading),
+	require.GreaterOrEqual(t, ctx.GasMeter().GasConsumed(), 60*types.DefaultParams().GasPerReading,
 		"every committed reading costs gas_per_reading")
 
 	b, err := f.keeper.GetBatch(f.Ctx, id, 1)

@@ -58,12 +58,15 @@ func FuzzDeviceMessages(f *testing.F) {
 		ctx, write := fx.Ctx.CacheContext()
 		ctx = ctx.WithEventManager(sdk.NewEventManager())
 		handler := map[string]func() error{
-			"*types.MsgRegisterDevice":       func() error { _, err := fx.msgs.RegisterDevice(ctx, msg.(*types.MsgRegisterDevice)); return err },
-			"*types.MsgUpdateDevice":         func() error { _, err := fx.msgs.UpdateDevice(ctx, msg.(*types.MsgUpdateDevice)); return err },
-			"*types.MsgTransferDevice":       func() error { _, err := fx.msgs.TransferDevice(ctx, msg.(*types.MsgTransferDevice)); return err },
-			"*types.MsgAcceptDeviceTransfer": func() error { _, err := fx.msgs.AcceptDeviceTransfer(ctx, msg.(*types.MsgAcceptDeviceTransfer)); return err },
-			"*types.MsgDeactivateDevice":     func() error { _, err := fx.msgs.DeactivateDevice(ctx, msg.(*types.MsgDeactivateDevice)); return err },
-			"*types.MsgCommitBatch":          func() error { _, err := fx.msgs.CommitBatch(ctx, msg.(*types.MsgCommitBatch)); return err },
+			"*types.MsgRegisterDevice": func() error { _, err := fx.msgs.RegisterDevice(ctx, msg.(*types.MsgRegisterDevice)); return err },
+			"*types.MsgUpdateDevice":   func() error { _, err := fx.msgs.UpdateDevice(ctx, msg.(*types.MsgUpdateDevice)); return err },
+			"*types.MsgTransferDevice": func() error { _, err := fx.msgs.TransferDevice(ctx, msg.(*types.MsgTransferDevice)); return err },
+			"*types.MsgAcceptDeviceTransfer": func() error {
+				_, err := fx.msgs.AcceptDeviceTransfer(ctx, msg.(*types.MsgAcceptDeviceTransfer))
+				return err
+			},
+			"*types.MsgDeactivateDevice": func() error { _, err := fx.msgs.DeactivateDevice(ctx, msg.(*types.MsgDeactivateDevice)); return err },
+			"*types.MsgCommitBatch":      func() error { _, err := fx.msgs.CommitBatch(ctx, msg.(*types.MsgCommitBatch)); return err },
 		}[typeName(msg)]
 		if err := handler(); err != nil {
 			// Handlers check before they write, so even the uncached store must be untouched.

@@ -48,7 +48,7 @@ func MsgRegisterDeviceFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgR
 		}
 		r := testData.Rand()
 		seed := make([]byte, ed25519.SeedSize)
-		r.Read(seed)
+		_, _ = r.Read(seed)
 		priv := ed25519.NewKeyFromSeed(seed)
 		pub := priv.Public().(ed25519.PublicKey)
 		deviceKeys.Store(string(pub), priv)
@@ -167,7 +167,7 @@ func MsgCommitBatchFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgComm
 		}
 		count := uint32(1 + r.Intn(int(min(params.MaxBatchReadings, 1_000))))
 		root := make([]byte, 32)
-		r.Read(root)
+		_, _ = r.Read(root)
 		return []simsx.SimAccount{owner}, &types.MsgCommitBatch{
 			Committer: owner.AddressBech32, DeviceId: device.Id, Seq: device.LastBatchSeq + 1, Root: root, Count: count,
 			FirstReadingMs: first, LastReadingMs: first + int64(r.Intn(int(blockMs-first)+1)),

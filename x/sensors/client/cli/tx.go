@@ -80,18 +80,14 @@ Each --channel is name:unit:min:max, the declared physical range of the values.`
 
 func updateDeviceCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "update-device [device-id]",
-		Short: "Replace a device's channels, sampling interval, location and gateway (omitted location and gateway are cleared)",
+		Use:     "update-device [device-id]",
+		Short:   "Replace a device's channels, sampling interval, location and gateway (omitted location and gateway are cleared)",
 		Example: "thalamusd tx sensors update-device 1 --channel temperature_c:C:-40:60 --interval 30s --gateway thalamus1... --from operator",
-		Args: cobra.ExactArgs(1),
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			clientCtx, err := client.GetClientTxContext(cmd)
+			clientCtx, id, err := deviceTxContext(cmd, args[0])
 			if err != nil {
 				return err
-			}
-			id, err := strconv.ParseUint(args[0], 10, 64)
-			if err != nil {
-				return fmt.Errorf("device id %q: %w", args[0], err)
 			}
 			desc, err := readDescription(cmd.Flags())
 			if err != nil {
@@ -111,18 +107,14 @@ func updateDeviceCmd() *cobra.Command {
 
 func acceptDeviceTransferCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "accept-device-transfer [device-id]",
-		Short: "Take over a device offered to you; the device key signs a possession proof for you",
+		Use:     "accept-device-transfer [device-id]",
+		Short:   "Take over a device offered to you; the device key signs a possession proof for you",
 		Example: "thalamusd tx sensors accept-device-transfer 1 --device-key station1.key --from new-owner",
-		Args: cobra.ExactArgs(1),
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			clientCtx, err := client.GetClientTxContext(cmd)
+			clientCtx, id, err := deviceTxContext(cmd, args[0])
 			if err != nil {
 				return err
-			}
-			id, err := strconv.ParseUint(args[0], 10, 64)
-			if err != nil {
-				return fmt.Errorf("device id %q: %w", args[0], err)
 			}
 			newOwner := clientCtx.GetFromAddress().String()
 			_, sig, err := possession(cmd.Flags(), clientCtx.ChainID, newOwner, []byte{})
@@ -137,6 +129,19 @@ func acceptDeviceTransferCmd() *cobra.Command {
 	cmd.Flags().String(flagPossessionSig, "", "possession signature for the new owner made on the device, hex")
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
+}
+
+// deviceTxContext returns the tx context and the device id argument.
+func deviceTxContext(cmd *cobra.Command, idArg string) (client.Context, uint64, error) {
+	clientCtx, err := client.GetClientTxContext(cmd)
+	if err != nil {
+		return clientCtx, 0, err
+	}
+	id, err := strconv.ParseUint(idArg, 10, 64)
+	if err != nil {
+		return clientCtx, 0, fmt.Errorf("device id %q: %w", idArg, err)
+	}
+	return clientCtx, id, nil
 }
 
 // possession returns the device public key and its possession signature for owner, from
