@@ -32,7 +32,7 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "device_id"}, {ProtoField: "seq"}},
 				},
 				{
-					RpcMethod: "BatchByRoot", Use: "batch-by-root [root-hex]", Short: "Find the batch committed with a Merkle root",
+					RpcMethod: "BatchByRoot", Use: "batch-by-root [root]", Short: "Find the batch committed with a Merkle root (hex or base64)",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "root"}},
 				},
 			},

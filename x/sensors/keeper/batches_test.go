@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"testing"
@@ -63,6 +64,11 @@ func TestCommitBatch(t *testing.T) {
 	byRoot, err := q.BatchByRoot(f.Ctx, &types.QueryBatchByRootRequest{Root: hex.EncodeToString(next.Root)})
 	require.NoError(t, err)
 	require.Equal(t, uint64(2), byRoot.Batch.Seq)
+	byRoot, err = q.BatchByRoot(f.Ctx, &types.QueryBatchByRootRequest{Root: base64.StdEncoding.EncodeToString(next.Root)})
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), byRoot.Batch.Seq)
+	_, err = q.BatchByRoot(f.Ctx, &types.QueryBatchByRootRequest{Root: "abcd"})
+	require.ErrorContains(t, err, "32 bytes")
 	stats, err := q.DeviceStats(f.Ctx, &types.QueryDeviceStatsRequest{DeviceId: id})
 	require.NoError(t, err)
 	require.Equal(t, types.DeviceStats{Batches: 2, Readings: 120}, stats.Stats)

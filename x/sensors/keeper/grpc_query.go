@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/hex"
 
 	"cosmossdk.io/collections"
@@ -140,14 +141,18 @@ func (q queryServer) Batch(ctx context.Context, req *types.QueryBatchRequest) (*
 	return &types.QueryBatchResponse{Batch: batch}, nil
 }
 
-// BatchByRoot returns the batch committed with a hex Merkle root.
+// BatchByRoot returns the batch committed with a Merkle root.
 func (q queryServer) BatchByRoot(ctx context.Context, req *types.QueryBatchByRootRequest) (*types.QueryBatchResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
+	// Hex as in events and gateway answers, or base64 as in JSON query output.
 	root, err := hex.DecodeString(req.Root)
+	if err != nil {
+		root, err = base64.StdEncoding.DecodeString(req.Root)
+	}
 	if err != nil || len(root) != 32 {
-		return nil, status.Errorf(codes.InvalidArgument, "root must be 64 hex characters, got %q", req.Root)
+		return nil, status.Errorf(codes.InvalidArgument, "root must be 32 bytes in hex or base64, got %q", req.Root)
 	}
 	key, err := q.k.BatchesByRoot.Get(ctx, root)
 	if err != nil {
