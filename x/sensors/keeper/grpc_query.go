@@ -147,8 +147,13 @@ func (q queryServer) BatchByRoot(ctx context.Context, req *types.QueryBatchByRoo
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
 	// Hex as in events and gateway answers, or base64 as in JSON query output.
-	root, err := hex.DecodeString(req.Root)
-	if err != nil {
+	var (
+		root []byte
+		err  error
+	)
+	if len(req.Root) == 64 {
+		root, err = hex.DecodeString(req.Root)
+	} else {
 		root, err = base64.StdEncoding.DecodeString(req.Root)
 	}
 	if err != nil || len(root) != 32 {
