@@ -1,0 +1,65 @@
+package nab_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/thalamus-network/thalamus/pkg/nab"
+)
+
+const corpusDir = "../../../shared/data/nab"
+
+func loadCorpus(t *testing.T) *nab.Corpus {
+	t.Helper()
+	if _, err := os.Stat(corpusDir); err != nil {
+		t.Skipf("NAB corpus not available at %s: %v", corpusDir, err)
+	}
+	c, err := nab.Load(corpusDir)
+	require.NoError(t, err)
+	return c
+}
+
+func constant(c *nab.Corpus, v float64) [][]float64 {
+	out := make([][]float64, len(c.Series))
+	for i, s := range c.Series {
+		out[i] = make([]float64, len(s.Values))
+		for j := range out[i] {
+			out[i][j] = v
+		}
+	}
+	return out
+}
+
+func TestNullAndPerfectDetectors(t *testing.T) {
+	c := loadCorpus(t)
+	for _, r := range c.Score(constant(c, 0.5)) {
+		require.InDelta(t, 0, r.Score, 1e-9, r.Profile)
+	}
+	// A perfect detector fires on the first row of each window and nowhere else.
+	perfect := constant(c, 0)
+	for i, s := range c.Series {
+		for _, w := range s.Windows {
+			perfect[i][w[0]] = 1
+		}
+	}
+	for _, r := range c.Score(perfect) {
+		require.InDelta(t, 100, r.Score, 1e-9, r.Profile)
+		require.Zero(t, r.FP)
+		require.Zero(t, r.FN)
+	}
+}
+
+func TestRelativeEntropyBaseline(t *testing.T) {
+	c := loadCorpus(t)
+	scores := make([][]float64, len(c.Series))
+	for i, s := range c.Series {
+		scores[i] = nab.RelativeEntropy(s.Values)
+	}
+	results := c.Score(scores)
+	require.Equal(t, "standard", results[0].Profile)
+	// The published relativeEntropy outputs score 56.25 (standard) on this copy of the corpus.
+	require.InDelta(t, 56.25, results[0].Score, 0.005)
+	t.Logf("relative entropy: %+v", results)
+}
