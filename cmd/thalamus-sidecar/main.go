@@ -9,14 +9,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/thalamus-network/thalamus/internal/powcli"
+	"github.com/thalamus-network/thalamus/internal/qualitycli"
 )
 
 func main() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	root := &cobra.Command{
 		Use:   "thalamus-sidecar",
-		Short: "Thalamus validator sidecar: verifies GPU proofs of work on the CPU",
+		Short: "Thalamus validator sidecar: verifies GPU proofs of work and scores sensor data quality",
 	}
-	root.AddCommand(powcli.Command(powcli.VerifyCmd(logger)))
+	root.AddCommand(powcli.Command(powcli.VerifyCmd(logger)), qualitycli.Command())
 	os.Exit(powcli.Run(root))
 }

@@ -1,0 +1,225 @@
+package quality
+
+import (
+	"slices"
+	"sort"
+)
+
+// contextMemory is the contextual anomaly detector's memory, after CAD-OSE (Smirnov 2016,
+// in NAB since 2016, MIT): a context is a pair (left semi-context, right semi-context) of
+// fact sets, "the facts before" -> "the facts now". Every step crosses the memory with the
+// facts that just arrived: contexts whose left side held and whose right side now holds
+// are active (the present was predicted); the share of selected contexts that came true,
+// and the share of new contexts the step had to create, make the raw anomaly score.
+//
+// Iteration orders are insertion orders, so the detector is deterministic.
+type contextMemory struct {
+	maxLeftLen  int
+	maxContexts int         // bound: once reached, known contexts still learn but no new ones are made
+	sides       [2]semiSide // 0: left, 1: right
+	contexts    []context
+	// newContext is the zero-level context created this step (0 when none; CAD-OSE's quirk
+	// of then also skipping context 0 is kept, it is part of the published behaviour).
+	newContext int
+}
+
+type semiSide struct {
+	ids     map[string]int // fact key -> semi-context id
+	semis   []semiContext
+	byFact  map[uint32][]int
+	crossed []int
+}
+
+type semiContext struct {
+	facts   int      // number of facts
+	matched []uint32 // facts matched this crossing
+	// contexts maps right semi-context ids to context ids (left side only), in insertion order.
+	rights   []int
+	contexts []int
+}
+
+type context struct {
+	Activations int
+	ZeroLevel   bool
+	Left, Right int
+}
+
+func newContextMemory(maxLeftLen, maxContexts int) *contextMemory {
+	m := &contextMemory{maxLeftLen: maxLeftLen, maxContexts: maxContexts}
+	for i := range m.sides {
+		m.sides[i] = semiSide{ids: map[string]int{}, byFact: map[uint32][]int{}}
+	}
+	return m
+}
+
+func factKey(facts []uint32) string {
+	b := make([]byte, 0, 4*len(facts))
+	for _, f := range facts {
+		b = append(b, byte(f>>24), byte(f>>16), byte(f>>8), byte(f))
+	}
+	return string(b)
+}
+
+// semi returns the id of the semi-context with these facts on a side, creating it.
+func (s *semiSide) semi(facts []uint32) int {
+	key := factKey(facts)
+	if id, ok := s.ids[key]; ok {
+		return id
+	}
+	id := len(s.semis)
+	s.ids[key] = id
+	s.semis = append(s.semis, semiContext{facts: len(facts)})
+	for _, f := range facts {
+		s.byFact[f] = append(s.byFact[f], id)
+	}
+	return id
+}
+
+// context finds or creates the context (left, right). It reports whether it was created.
+func (m *contextMemory) context(left, right []uint32, zeroLevel bool) (int, bool) {
+	if len(m.contexts) >= m.maxContexts {
+		l, okL := m.sides[0].ids[factKey(left)]
+		r, okR := m.sides[1].ids[factKey(right)]
+		if !okL || !okR {
+			return -1, false
+		}
+		ls := &m.sides[0].semis[l]
+		if i := slices.Index(ls.rights, r); i >= 0 {
+			id := ls.contexts[i]
+			if zeroLevel {
+				m.contexts[id].ZeroLevel = true
+			}
+			return id, false
+		}
+		return -1, false
+	}
+	l := m.sides[0].semi(left)
+	r := m.sides[1].semi(right)
+	ls := &m.sides[0].semis[l]
+	if i := slices.Index(ls.rights, r); i >= 0 {
+		id := ls.contexts[i]
+		if zeroLevel {
+			m.contexts[id].ZeroLevel = true
+		}
+		return id, false
+	}
+	id := len(m.contexts)
+	ls.rights = append(ls.rights, r)
+	ls.contexts = append(ls.contexts, id)
+	m.contexts = append(m.contexts, context{ZeroLevel: zeroLevel, Left: l, Right: r})
+	return id, true
+}
+
+// cross resets the previous crossing of a side and matches facts against it.
+func (m *contextMemory) cross(side int, facts []uint32) {
+	s := &m.sides[side]
+	for _, id := range s.crossed {
+		s.semis[id].matched = s.semis[id].matched[:0]
+	}
+	s.crossed = s.crossed[:0]
+	for _, f := range facts {
+		for _, id := range s.byFact[f] {
+			sc := &s.semis[id]
+			if len(sc.matched) == 0 {
+				s.crossed = append(s.crossed, id)
+			}
+			sc.matched = append(sc.matched, f)
+		}
+	}
+	sort.Ints(s.crossed)
+}
+
+type pair struct{ left, right []uint32 }
+
+// activate walks the contexts whose left side was crossed last step against the right side
+// crossed now: it returns the active contexts, how many were selected, and candidate new
+// contexts (partial matches of zero-level contexts when the step created a new one).
+func (m *contextMemory) activate(newContextFlag bool) (active []int, selected int, potential []pair) {
+	left, right := &m.sides[0], &m.sides[1]
+	for _, l := range left.crossed {
+		ls := &left.semis[l]
+		for i, r := range ls.rights {
+			id := ls.contexts[i]
+			if id == m.newContext {
+				continue
+			}
+			c := &m.contexts[id]
+			rs := &right.semis[r]
+			matchedRight := len(rs.matched)
+			if len(ls.matched) == ls.facts {
+				selected++
+				if matchedRight > 0 {
+					if matchedRight == rs.facts {
+						c.Activations++
+						active = append(active, id)
+					} else if c.ZeroLevel && newContextFlag && len(ls.matched) <= m.maxLeftLen {
+						potential = append(potential, pair{slices.Clone(ls.matched), slices.Clone(rs.matched)})
+					}
+				}
+			} else if c.ZeroLevel && newContextFlag && matchedRight > 0 && len(ls.matched) <= m.maxLeftLen {
+				potential = append(potential, pair{slices.Clone(ls.matched), slices.Clone(rs.matched)})
+			}
+		}
+	}
+	m.newContext = 0
+	return active, selected, potential
+}
+
+// memoryState is the serialised form of a contextMemory; the fact indexes are rebuilt.
+type memoryState struct {
+	MaxLeftLen, MaxContexts int
+	Facts                   [2][][]uint32 // per side, each semi-context's facts, by id
+	Rights, Contexts        [][]int       // left semi-contexts' right partners and context ids
+	Crossed                 [2][]int
+	Matched                 [2][][]uint32 // matched facts of the crossed semi-contexts
+	All                     []context
+	NewContext              int
+}
+
+func (m *contextMemory) state() memoryState {
+	s := memoryState{MaxLeftLen: m.maxLeftLen, MaxContexts: m.maxContexts, All: m.contexts, NewContext: m.newContext}
+	for side := range m.sides {
+		sd := &m.sides[side]
+		s.Facts[side] = make([][]uint32, len(sd.semis))
+		for key, id := range sd.ids {
+			s.Facts[side][id] = keyFacts(key)
+		}
+		s.Crossed[side] = sd.crossed
+		for _, id := range sd.crossed {
+			s.Matched[side] = append(s.Matched[side], sd.semis[id].matched)
+		}
+	}
+	for _, sc := range m.sides[0].semis {
+		s.Rights = append(s.Rights, sc.rights)
+		s.Contexts = append(s.Contexts, sc.contexts)
+	}
+	return s
+}
+
+func restoreMemory(s memoryState) *contextMemory {
+	m := newContextMemory(s.MaxLeftLen, s.MaxContexts)
+	for side := range m.sides {
+		for _, facts := range s.Facts[side] {
+			m.sides[side].semi(facts)
+		}
+		m.sides[side].crossed = s.Crossed[side]
+		for i, id := range s.Crossed[side] {
+			m.sides[side].semis[id].matched = s.Matched[side][i]
+		}
+	}
+	for i := range m.sides[0].semis {
+		m.sides[0].semis[i].rights = s.Rights[i]
+		m.sides[0].semis[i].contexts = s.Contexts[i]
+	}
+	m.contexts = s.All
+	m.newContext = s.NewContext
+	return m
+}
+
+func keyFacts(key string) []uint32 {
+	out := make([]uint32, len(key)/4)
+	for i := range out {
+		out[i] = uint32(key[4*i])<<24 | uint32(key[4*i+1])<<16 | uint32(key[4*i+2])<<8 | uint32(key[4*i+3])
+	}
+	return out
+}

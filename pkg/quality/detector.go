@@ -1,0 +1,242 @@
+// Package quality scores sensor data: hard quality checks (declared range, stuck values,
+// jumps against a rolling median, gaps, order, duplicates) and a streaming contextual
+// anomaly detector, combined into one batch score in 0-10000. Its parameters ship in the
+// binary (model.json) with a version and a content hash.
+package quality
+
+import (
+	"bytes"
+	"encoding/gob"
+	"math"
+	"sort"
+)
+
+// Detector is a streaming anomaly detector for one series; scores are in [0, 1]. It is
+// CAD-OSE's contextual detector (see context.go) with a bounded memory and a spatial rule:
+// a value beyond the range seen so far by more than spatial_margin of that range is
+// anomalous. After a raw score of base_threshold or more it rests (outputs 0) for the rest
+// period, so one anomaly is reported once.
+type Detector struct {
+	p      DetectorParams
+	lo     float64
+	step   float64
+	ranged bool // the quantisation range is known (NAB mode, declared range, or warm-up done)
+	memory *contextMemory
+	left   []uint32
+	// rest counts readings since the last raw score >= base_threshold (rest period when < restPeriod).
+	sinceTrigger int
+	restPeriod   int
+	seen         int
+	runLo, runHi float64
+	warmup       []float64 // causal mode without a declared range: readings that set the range
+}
+
+// NewNABDetector makes a detector as NAB's harness allows: the file's min and max and its
+// length (which sets the probationary period and so the rest period) are known up front.
+func NewNABDetector(m Model, lo, hi float64, length int) *Detector {
+	d := newDetector(m.Params.Detector)
+	prob := min(int(math.Floor(0.15*float64(length))), 750)
+	d.restPeriod = max(1, min(int(m.Params.Detector.RestFraction*float64(prob)), m.Params.Detector.MaxRest))
+	d.setRange(lo, hi)
+	return d
+}
+
+// NewCausalDetector makes a production detector: it uses the declared physical range when
+// there is one (lo < hi), else the range of its first causal_warmup readings widened by
+// causal_range_margin on each side. Each score depends only on readings up to it.
+func NewCausalDetector(m Model, lo, hi float64) *Detector {
+	d := newDetector(m.Params.Detector)
+	d.restPeriod = m.Params.Detector.MaxRest
+	if lo < hi {
+		d.setRange(lo, hi)
+	}
+	return d
+}
+
+func newDetector(p DetectorParams) *Detector {
+	return &Detector{p: p, memory: newContextMemory(p.MaxLeftLen, p.MaxContexts)}
+}
+
+func (d *Detector) setRange(lo, hi float64) {
+	maxBin := float64(int(1)<<d.p.ValueBits - 1)
+	span := hi - lo
+	if span <= 0 {
+		span = maxBin
+	}
+	d.lo, d.step, d.ranged = lo, span/maxBin, true
+}
+
+// facts encodes a value as the set {2b + bit_b(level)}: one fact per bit of its level.
+func (d *Detector) facts(v float64) []uint32 {
+	maxLevel := 1<<d.p.ValueBits - 1
+	level := min(max(int((v-d.lo)/d.step), 0), maxLevel)
+	out := make([]uint32, d.p.ValueBits)
+	for b := range out {
+		out[b] = uint32(2*b + (level>>b)&1)
+	}
+	return out
+}
+
+// Score feeds one value and returns its anomaly score.
+func (d *Detector) Score(v float64) float64 {
+	if !d.ranged {
+		return d.warm(v)
+	}
+	return d.score(v)
+}
+
+// warm buffers causal warm-up readings; when enough have come, it sets the range from them
+// and replays them (their scores stay 0: there is nothing to compare them with yet).
+func (d *Detector) warm(v float64) float64 {
+	d.warmup = append(d.warmup, v)
+	if len(d.warmup) < d.p.CausalWarmup {
+		return 0
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, w := range d.warmup {
+		lo, hi = math.Min(lo, w), math.Max(hi, w)
+	}
+	margin := d.p.CausalRangeMargin * (hi - lo)
+	d.setRange(lo-margin, hi+margin)
+	for _, w := range d.warmup {
+		d.score(w)
+	}
+	d.warmup = nil
+	return 0
+}
+
+func (d *Detector) score(v float64) float64 {
+	raw := d.step1(d.facts(v))
+	if d.seen > d.p.SpatialWarmup {
+		margin := d.p.SpatialMargin * (d.runHi - d.runLo)
+		if v > d.runHi+margin || v < d.runLo-margin {
+			raw = 1
+		}
+	}
+	if d.seen == 0 {
+		d.runLo, d.runHi = v, v
+	}
+	d.runLo, d.runHi = math.Min(d.runLo, v), math.Max(d.runHi, v)
+	d.seen++
+	// CAD-OSE starts as if a trigger had just happened: no output in the first rest period.
+	out := raw
+	if d.seen <= d.restPeriod || d.sinceTrigger < d.restPeriod {
+		out = 0
+	}
+	if raw >= d.p.BaseThreshold {
+		d.sinceTrigger = 0
+	} else {
+		d.sinceTrigger++
+	}
+	return out
+}
+
+// step1 is one CAD-OSE step; it returns the raw score (1 - share of selected contexts that
+// came true + share of candidate contexts that had to be created) / 2.
+func (d *Detector) step1(sensed []uint32) float64 {
+	m := d.memory
+	newContextFlag := false
+	uniq := map[string]bool{}
+	if len(d.left) > 0 {
+		uniq[pairKey(d.left, sensed)] = true
+		id, created := m.context(d.left, sensed, true)
+		if created {
+			m.newContext = id
+		}
+		newContextFlag = created
+	}
+	m.cross(1, sensed)
+	active, selected, potential := m.activate(newContextFlag)
+	for _, p := range potential {
+		uniq[pairKey(p.left, p.right)] = true
+	}
+	pSelActive := 0.0
+	if selected > 0 {
+		pSelActive = float64(len(active)) / float64(selected)
+	}
+	sort.SliceStable(active, func(a, b int) bool {
+		ca, cb := m.contexts[active[a]], m.contexts[active[b]]
+		if ca.Activations != cb.Activations {
+			return ca.Activations < cb.Activations
+		}
+		if ca.Left != cb.Left {
+			return ca.Left < cb.Left
+		}
+		return ca.Right < cb.Right
+	})
+	if len(active) > d.p.MaxActive {
+		active = active[len(active)-d.p.MaxActive:]
+	}
+	left := append(make([]uint32, 0, len(sensed)+len(active)), sensed...)
+	for _, id := range active {
+		left = append(left, uint32(neuronFactBase+id))
+	}
+	sort.Slice(left, func(a, b int) bool { return left[a] < left[b] })
+	d.left = dedup(left)
+
+	added := 0
+	for _, p := range potential {
+		if _, created := m.context(p.left, p.right, false); created {
+			added++
+		}
+	}
+	m.cross(0, d.left)
+	if newContextFlag {
+		added++
+	}
+	pAdded := 0.0
+	if newContextFlag && len(uniq) > 0 {
+		pAdded = float64(added) / float64(len(uniq))
+	}
+	return (1 - pSelActive + pAdded) / 2
+}
+
+// neuronFactBase offsets active-context facts from value facts.
+const neuronFactBase = 1 << 31
+
+func pairKey(left, right []uint32) string {
+	return factKey(left) + "|" + factKey(right)
+}
+
+func dedup(s []uint32) []uint32 {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// detectorState is the serialised form of a Detector.
+type detectorState struct {
+	P                        DetectorParams
+	Lo, Step                 float64
+	Ranged                   bool
+	Memory                   memoryState
+	Left                     []uint32
+	SinceTrigger, Rest, Seen int
+	RunLo, RunHi             float64
+	Warmup                   []float64
+}
+
+// MarshalBinary saves the detector so streaming can continue after a restart.
+func (d *Detector) MarshalBinary() ([]byte, error) {
+	var buf bytes.Buffer
+	err := gob.NewEncoder(&buf).Encode(detectorState{
+		P: d.p, Lo: d.lo, Step: d.step, Ranged: d.ranged, Memory: d.memory.state(), Left: d.left,
+		SinceTrigger: d.sinceTrigger, Rest: d.restPeriod, Seen: d.seen, RunLo: d.runLo, RunHi: d.runHi, Warmup: d.warmup,
+	})
+	return buf.Bytes(), err
+}
+
+// UnmarshalBinary restores a detector saved by MarshalBinary.
+func (d *Detector) UnmarshalBinary(bz []byte) error {
+	var s detectorState
+	if err := gob.NewDecoder(bytes.NewReader(bz)).Decode(&s); err != nil {
+		return err
+	}
+	*d = Detector{p: s.P, lo: s.Lo, step: s.Step, ranged: s.Ranged, memory: restoreMemory(s.Memory), left: s.Left,
+		sinceTrigger: s.SinceTrigger, restPeriod: s.Rest, seen: s.Seen, runLo: s.RunLo, runHi: s.RunHi, warmup: s.Warmup}
+	return nil
+}

@@ -1,0 +1,180 @@
+package quality_test
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/thalamus-network/thalamus/pkg/quality"
+	"github.com/thalamus-network/thalamus/x/sensors/types"
+)
+
+func TestEmbeddedModel(t *testing.T) {
+	m := quality.Embedded()
+	require.Equal(t, "thalamus-quality/1.0.0", m.Params.Version)
+	require.Len(t, m.Hash, 64)
+	require.Equal(t, m.Hash, quality.Embedded().Hash, "the hash is a pure function of the embedded file")
+	_, err := quality.Parse([]byte(`{"version": "x", "detector": {}, "unknown": 1}`))
+	require.Error(t, err)
+	_, err = quality.Parse([]byte(`{"version": "x"}`))
+	require.ErrorContains(t, err, "out of range")
+}
+
+// cycle is a noisy daily cycle of n readings, one a minute.
+func cycle(n int, seed int64) []float64 {
+	r := rand.New(rand.NewSource(seed))
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = 15 + 8*math.Sin(2*math.Pi*float64(i)/1440) + 0.3*r.NormFloat64()
+	}
+	return out
+}
+
+func TestDetectorIsDeterministicAndResumes(t *testing.T) {
+	m := quality.Embedded()
+	values := cycle(3000, 1)
+	whole := quality.NewCausalDetector(m, 0, 0)
+	first := quality.NewCausalDetector(m, 0, 0)
+	again := quality.NewCausalDetector(m, 0, 0)
+	var resumed *quality.Detector
+	for i, v := range values {
+		a := whole.Score(v)
+		require.Equal(t, a, again.Score(v), "same input, same score")
+		if i < 1700 {
+			require.Equal(t, a, first.Score(v))
+			continue
+		}
+		if resumed == nil {
+			bz, err := first.MarshalBinary()
+			require.NoError(t, err)
+			resumed = &quality.Detector{}
+			require.NoError(t, resumed.UnmarshalBinary(bz))
+		}
+		require.Equal(t, a, resumed.Score(v), "a restored detector continues exactly (reading %d)", i)
+		require.True(t, a >= 0 && a <= 1)
+	}
+}
+
+func readings(values []float64, intervalMs int64) []quality.Reading {
+	out := make([]quality.Reading, len(values))
+	for i, v := range values {
+		out[i] = quality.Reading{TimestampMs: 1_764_000_000_000 + int64(i)*intervalMs, Value: v}
+	}
+	return out
+}
+
+func TestHardChecks(t *testing.T) {
+	m := quality.Embedded()
+	base := cycle(600, 2)
+	flagsAt := func(rs []quality.Reading, lo, hi float64, i int) uint16 {
+		res := quality.NewStream(m, lo, hi, 60_000).ScoreBatch(rs)
+		return res.Readings[i].Flags
+	}
+	rs := readings(base, 60_000)
+	rs[500].Value = 75
+	require.NotZero(t, flagsAt(rs, -40, 60, 500)&quality.FlagOutOfRange)
+	require.NotZero(t, flagsAt(rs, -40, 60, 500)&quality.FlagJump)
+
+	rs = readings(base, 60_000)
+	for i := 400; i < 420; i++ {
+		rs[i].Value = rs[400].Value
+	}
+	require.NotZero(t, flagsAt(rs, -40, 60, 415)&quality.FlagStuck)
+	require.Zero(t, flagsAt(rs, -40, 60, 405)&quality.FlagStuck, "a short run is not stuck")
+
+	rs = readings(base, 60_000)
+	for i := 300; i < len(rs); i++ {
+		rs[i].TimestampMs += 10 * 60_000
+	}
+	require.NotZero(t, flagsAt(rs, -40, 60, 300)&quality.FlagGap)
+
+	rs = readings(base, 60_000)
+	rs[200].TimestampMs = rs[150].TimestampMs
+	require.NotZero(t, flagsAt(rs, -40, 60, 200)&quality.FlagOutOfOrder)
+	rs = readings(base, 60_000)
+	rs[201] = rs[200]
+	require.NotZero(t, flagsAt(rs, -40, 60, 201)&quality.FlagDuplicate)
+
+	rs = readings(base, 60_000)
+	copy(rs[450:480], readings(base[100:130], 60_000))
+	for i := 450; i < 480; i++ {
+		rs[i].TimestampMs = 1_764_000_000_000 + int64(i)*60_000
+	}
+	require.NotZero(t, flagsAt(rs, -40, 60, 470)&quality.FlagDuplicate, "a replayed segment is a duplicate")
+}
+
+func TestBatchScore(t *testing.T) {
+	m := quality.Embedded()
+	s := quality.NewStream(m, -40, 60, 60_000)
+	clean := readings(cycle(2000, 3), 60_000)
+	warm := s.ScoreBatch(clean[:1000])
+	good := s.ScoreBatch(clean[1000:1500])
+	require.Greater(t, good.Score, uint32(8000), "clean data scores high: %+v", good.Flags)
+	require.LessOrEqual(t, good.Score, uint32(10_000))
+	require.NotEmpty(t, warm.Readings)
+
+	bad := clean[1500:]
+	for i := range bad {
+		if i%4 == 0 {
+			bad[i].Value = 99 // out of range
+		}
+	}
+	res := s.ScoreBatch(bad)
+	require.Less(t, res.Score, uint32(7600))
+	require.Contains(t, res.Flags, types.BATCH_FLAG_OUT_OF_RANGE)
+
+	// Half the readings missing halves the score.
+	s2 := quality.NewStream(m, -40, 60, 60_000)
+	s2.ScoreBatch(clean[:1000])
+	var sparse []quality.Reading
+	for i := 1000; i < 1500; i += 2 {
+		sparse = append(sparse, clean[i])
+	}
+	require.InDelta(t, float64(good.Score)/2, float64(s2.ScoreBatch(sparse).Score), 600)
+
+	// The stream state survives a restart.
+	bz, err := s.MarshalBinary()
+	require.NoError(t, err)
+	restored, err := quality.RestoreStream(m, bz)
+	require.NoError(t, err)
+	next := readings(cycle(100, 4), 60_000)
+	for i := range next {
+		next[i].TimestampMs = clean[len(clean)-1].TimestampMs + int64(i+1)*60_000
+	}
+	require.Equal(t, s.ScoreBatch(next), restored.ScoreBatch(next))
+}
+
+func TestInjectFaultsAndAUC(t *testing.T) {
+	values := cycle(1000, 5)
+	rng := rand.New(rand.NewSource(1))
+	for _, kind := range quality.FaultKinds {
+		out, err := quality.InjectFault(values, kind, 600, 50, rng)
+		require.NoError(t, err)
+		require.NotEqual(t, values, out, kind)
+		require.Equal(t, values[:600], out[:600], "%s leaves what precedes it alone", kind)
+	}
+	_, err := quality.InjectFault(values, "melt", 600, 50, rng)
+	require.Error(t, err)
+	_, err = quality.InjectFault(values, "spike", 990, 50, rng)
+	require.Error(t, err)
+	require.Equal(t, 1.0, quality.AUC([]float64{2, 3}, []float64{0, 1}))
+	require.Equal(t, 0.5, quality.AUC([]float64{1}, []float64{1}))
+	require.Equal(t, 0.0, quality.AUC([]float64{0}, []float64{1}))
+}
+
+func BenchmarkCausalDetector(b *testing.B) {
+	m := quality.Embedded()
+	values := cycle(100_000, 6)
+	d := quality.NewCausalDetector(m, 0, 0)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d.Score(values[i%len(values)])
+	}
+	b.StopTimer()
+	bz, err := d.MarshalBinary()
+	require.NoError(b, err)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "points/s")
+	b.ReportMetric(float64(len(bz)), "state-bytes")
+}

@@ -1,0 +1,281 @@
+package quality
+
+import (
+	"bytes"
+	"encoding/gob"
+	"hash/fnv"
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/thalamus-network/thalamus/x/sensors/types"
+)
+
+// Reading is one value of one channel of a device.
+type Reading struct {
+	TimestampMs int64
+	Value       float64
+}
+
+// Per-reading flags (a bit set).
+const (
+	FlagOutOfRange uint16 = 1 << iota
+	FlagStuck
+	FlagJump
+	FlagGap
+	FlagOutOfOrder
+	FlagDuplicate
+	FlagAnomaly
+)
+
+// hardFlags make a reading worthless; a gap only marks missing data before the reading.
+const hardFlags = FlagOutOfRange | FlagStuck | FlagJump | FlagOutOfOrder | FlagDuplicate
+
+var batchFlagOf = []struct {
+	bit  uint16
+	flag types.BatchFlag
+}{
+	{FlagOutOfRange, types.BATCH_FLAG_OUT_OF_RANGE}, {FlagStuck, types.BATCH_FLAG_STUCK}, {FlagJump, types.BATCH_FLAG_JUMP},
+	{FlagGap, types.BATCH_FLAG_GAP}, {FlagOutOfOrder, types.BATCH_FLAG_OUT_OF_ORDER}, {FlagDuplicate, types.BATCH_FLAG_DUPLICATE},
+	{FlagAnomaly, types.BATCH_FLAG_ANOMALY},
+}
+
+// replayWindow is how many consecutive values identify a segment; replayMemory how many
+// recent segments are remembered to recognise a replayed one.
+const (
+	replayWindow = 8
+	replayMemory = 512
+)
+
+// Stream scores the readings of one channel of one device, batch after batch, keeping the
+// state the checks and the detector need between batches.
+type Stream struct {
+	model      Model
+	lo, hi     float64 // declared physical range (lo >= hi: none)
+	intervalMs int64   // nominal sampling interval
+	det        *Detector
+	st         streamState
+}
+
+// streamState is what the checks carry between readings (serialised with the detector).
+type streamState struct {
+	Has       bool
+	LastTs    int64
+	LastValue float64
+	Run       int       // identical values in a row
+	Recent    []float64 // last jump_window values
+	Segments  []uint64  // hashes of recent value windows, ring
+	SegPos    int
+	RunLo     float64
+	RunHi     float64
+}
+
+// NewStream starts a stream for a channel with a declared range [lo, hi] (pass lo >= hi when
+// none is declared) and a nominal interval in milliseconds.
+func NewStream(m Model, lo, hi float64, intervalMs int64) *Stream {
+	return &Stream{model: m, lo: lo, hi: hi, intervalMs: intervalMs, det: NewCausalDetector(m, lo, hi)}
+}
+
+// ReadingResult is the verdict on one reading.
+type ReadingResult struct {
+	Flags   uint16
+	Anomaly float64
+}
+
+// BatchResult is the verdict on a batch.
+type BatchResult struct {
+	Readings []ReadingResult
+	// Score is in 0-10000: availability (readings against the nominal interval) times the
+	// mean reading quality (0 with a hard flag, else 1 - anomaly_weight x anomaly score).
+	Score uint32
+	Flags []types.BatchFlag
+}
+
+// ScoreBatch checks and scores readings in the order they were sent.
+func (s *Stream) ScoreBatch(readings []Reading) BatchResult {
+	res := BatchResult{Readings: make([]ReadingResult, len(readings))}
+	if len(readings) == 0 {
+		return res
+	}
+	var union uint16
+	quality := 0.0
+	for i, r := range readings {
+		rr := s.check(r)
+		res.Readings[i] = rr
+		union |= rr.Flags
+		if rr.Flags&hardFlags == 0 {
+			quality += 1 - s.model.Params.Checks.AnomalyWeight*rr.Anomaly
+		}
+	}
+	quality /= float64(len(readings))
+	res.Score = uint32(math.Round(float64(types.MaxQualityScore) * s.availability(readings) * quality))
+	for _, f := range batchFlagOf {
+		if union&f.bit != 0 {
+			res.Flags = append(res.Flags, f.flag)
+		}
+	}
+	return res
+}
+
+// availability is the share of the expected readings (by the nominal interval over the
+// batch's time span) that arrived, at most 1.
+func (s *Stream) availability(readings []Reading) float64 {
+	if s.intervalMs <= 0 || len(readings) < 2 {
+		return 1
+	}
+	first, last := readings[0].TimestampMs, readings[0].TimestampMs
+	for _, r := range readings {
+		first, last = min(first, r.TimestampMs), max(last, r.TimestampMs)
+	}
+	expected := float64(last-first)/float64(s.intervalMs) + 1
+	return math.Min(1, float64(len(readings))/expected)
+}
+
+// check flags one reading and feeds the detector.
+func (s *Stream) check(r Reading) ReadingResult {
+	c := s.model.Params.Checks
+	st := &s.st
+	var flags uint16
+	if s.lo < s.hi && (r.Value < s.lo || r.Value > s.hi) {
+		flags |= FlagOutOfRange
+	}
+	if st.Has {
+		switch {
+		case r.TimestampMs == st.LastTs && r.Value == st.LastValue:
+			flags |= FlagDuplicate
+		case r.TimestampMs <= st.LastTs:
+			flags |= FlagOutOfOrder
+		case s.intervalMs > 0 && float64(r.TimestampMs-st.LastTs) > c.GapFactor*float64(s.intervalMs):
+			flags |= FlagGap
+		}
+		if r.Value == st.LastValue {
+			st.Run++
+		} else {
+			st.Run = 1
+		}
+		if st.Run >= c.StuckRun {
+			flags |= FlagStuck
+		}
+	} else {
+		st.Run = 1
+		st.RunLo, st.RunHi = r.Value, r.Value
+	}
+	if len(st.Recent) == c.JumpWindow {
+		span := st.RunHi - st.RunLo
+		if s.lo < s.hi {
+			span = s.hi - s.lo
+		}
+		med := median(st.Recent)
+		dev := math.Abs(r.Value - med)
+		if span > 0 && dev > c.JumpFraction*span && dev > c.JumpMADs*1.4826*mad(st.Recent, med) {
+			flags |= FlagJump
+		}
+	}
+	if flags&FlagDuplicate == 0 {
+		st.Recent = append(st.Recent, r.Value)
+		if len(st.Recent) > c.JumpWindow {
+			st.Recent = st.Recent[1:]
+		}
+		if s.replayed() {
+			flags |= FlagDuplicate
+		}
+	}
+	rr := ReadingResult{Flags: flags}
+	if flags&(FlagDuplicate|FlagOutOfOrder) == 0 {
+		rr.Anomaly = s.det.Score(r.Value)
+		if rr.Anomaly >= c.AnomalyThreshold {
+			rr.Flags |= FlagAnomaly
+		}
+	}
+	st.Has, st.LastTs, st.LastValue = true, max(st.LastTs, r.TimestampMs), r.Value
+	st.RunLo, st.RunHi = math.Min(st.RunLo, r.Value), math.Max(st.RunHi, r.Value)
+	return rr
+}
+
+// replayed remembers the window of the last replay_window values and reports whether the
+// same window was seen recently: measured values repeat exactly only when replayed.
+func (s *Stream) replayed() bool {
+	st := &s.st
+	if len(st.Recent) < replayWindow {
+		return false
+	}
+	window := st.Recent[len(st.Recent)-replayWindow:]
+	distinct := false
+	for _, v := range window[1:] {
+		if v != window[0] {
+			distinct = true
+			break
+		}
+	}
+	if !distinct { // a flat window is the stuck check's business
+		return false
+	}
+	h := fnv.New64a()
+	var b [8]byte
+	for _, v := range window {
+		bits := math.Float64bits(v)
+		for i := range b {
+			b[i] = byte(bits >> (8 * i))
+		}
+		_, _ = h.Write(b[:])
+	}
+	sum := h.Sum64()
+	seen := slices.Contains(st.Segments, sum)
+	if len(st.Segments) < replayMemory {
+		st.Segments = append(st.Segments, sum)
+	} else {
+		st.Segments[st.SegPos] = sum
+		st.SegPos = (st.SegPos + 1) % replayMemory
+	}
+	return seen
+}
+
+func median(values []float64) float64 {
+	sorted := slices.Clone(values)
+	sort.Float64s(sorted)
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// mad is the median absolute deviation of values from med.
+func mad(values []float64, med float64) float64 {
+	devs := make([]float64, len(values))
+	for i, v := range values {
+		devs[i] = math.Abs(v - med)
+	}
+	return median(devs)
+}
+
+type streamSnapshot struct {
+	Lo, Hi     float64
+	IntervalMs int64
+	Detector   []byte
+	State      streamState
+}
+
+// MarshalBinary saves the stream (checks and detector) so scoring resumes after a restart.
+func (s *Stream) MarshalBinary() ([]byte, error) {
+	det, err := s.det.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	err = gob.NewEncoder(&buf).Encode(streamSnapshot{Lo: s.lo, Hi: s.hi, IntervalMs: s.intervalMs, Detector: det, State: s.st})
+	return buf.Bytes(), err
+}
+
+// RestoreStream loads a stream saved by MarshalBinary.
+func RestoreStream(m Model, bz []byte) (*Stream, error) {
+	var snap streamSnapshot
+	if err := gob.NewDecoder(bytes.NewReader(bz)).Decode(&snap); err != nil {
+		return nil, err
+	}
+	det := &Detector{}
+	if err := det.UnmarshalBinary(snap.Detector); err != nil {
+		return nil, err
+	}
+	return &Stream{model: m, lo: snap.Lo, hi: snap.Hi, intervalMs: snap.IntervalMs, det: det, st: snap.State}, nil
+}
