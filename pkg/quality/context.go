@@ -2,7 +2,6 @@ package quality
 
 import (
 	"slices"
-	"sort"
 )
 
 // contextMemory is the contextual anomaly detector's memory, after CAD-OSE (Smirnov 2016,
@@ -117,16 +116,19 @@ func (m *contextMemory) cross(side int, facts []uint32) {
 		s.semis[id].matched = s.semis[id].matched[:0]
 	}
 	s.crossed = s.crossed[:0]
+	lo, hi := len(s.semis), -1
 	for _, f := range facts {
 		for _, id := range s.byFact[f] {
-			sc := &s.semis[id]
-			if len(sc.matched) == 0 {
-				s.crossed = append(s.crossed, id)
-			}
-			sc.matched = append(sc.matched, f)
+			s.semis[id].matched = append(s.semis[id].matched, f)
+			lo, hi = min(lo, id), max(hi, id)
 		}
 	}
-	sort.Ints(s.crossed)
+	// In id order, without sorting: most semi-contexts share a value fact with any input.
+	for id := lo; id <= hi; id++ {
+		if len(s.semis[id].matched) > 0 {
+			s.crossed = append(s.crossed, id)
+		}
+	}
 }
 
 type pair struct{ left, right []uint32 }

@@ -154,19 +154,7 @@ func (d *Detector) step1(sensed []uint32) float64 {
 	if selected > 0 {
 		pSelActive = float64(len(active)) / float64(selected)
 	}
-	sort.SliceStable(active, func(a, b int) bool {
-		ca, cb := m.contexts[active[a]], m.contexts[active[b]]
-		if ca.Activations != cb.Activations {
-			return ca.Activations < cb.Activations
-		}
-		if ca.Left != cb.Left {
-			return ca.Left < cb.Left
-		}
-		return ca.Right < cb.Right
-	})
-	if len(active) > d.p.MaxActive {
-		active = active[len(active)-d.p.MaxActive:]
-	}
+	active = topActive(m.contexts, active, d.p.MaxActive)
 	left := append(make([]uint32, 0, len(sensed)+len(active)), sensed...)
 	for _, id := range active {
 		left = append(left, uint32(neuronFactBase+id))
@@ -189,6 +177,37 @@ func (d *Detector) step1(sensed []uint32) float64 {
 		pAdded = float64(added) / float64(len(uniq))
 	}
 	return (1 - pSelActive + pAdded) / 2
+}
+
+// topActive keeps the n active contexts ranked highest by (activations, left, right) —
+// CAD-OSE's order, with ids instead of Python hashes breaking ties. The order of the
+// result does not matter: it becomes a set of facts.
+func topActive(contexts []context, active []int, n int) []int {
+	less := func(a, b int) bool {
+		ca, cb := contexts[a], contexts[b]
+		if ca.Activations != cb.Activations {
+			return ca.Activations < cb.Activations
+		}
+		if ca.Left != cb.Left {
+			return ca.Left < cb.Left
+		}
+		return ca.Right < cb.Right
+	}
+	if len(active) <= n {
+		return active
+	}
+	top := append(make([]int, 0, n), active[:n]...)
+	sort.Slice(top, func(a, b int) bool { return less(top[a], top[b]) })
+	for _, id := range active[n:] {
+		if less(top[0], id) {
+			// Replace the lowest and restore the order by one insertion pass.
+			top[0] = id
+			for i := 1; i < n && less(top[i], top[i-1]); i++ {
+				top[i], top[i-1] = top[i-1], top[i]
+			}
+		}
+	}
+	return top
 }
 
 // neuronFactBase offsets active-context facts from value facts.
