@@ -32,7 +32,7 @@ func Command() *cobra.Command {
 }
 
 func modelLine(w io.Writer, m quality.Model) {
-	fmt.Fprintf(w, "# model %s sha256:%s\n", m.Params.Version, m.Hash)
+	_, _ = fmt.Fprintf(w, "# model %s sha256:%s\n", m.Params.Version, m.Hash)
 }
 
 func scoreCmd() *cobra.Command {
@@ -151,18 +151,18 @@ harness's look-ahead inputs.`,
 				mode = "nab"
 			}
 			modelLine(out, m)
-			fmt.Fprintf(out, "# %d files, %d points, %s mode, scored in %s (%.0f points/s)\n", len(c.Series), points, mode,
+			_, _ = fmt.Fprintf(out, "# %d files, %d points, %s mode, scored in %s (%.0f points/s)\n", len(c.Series), points, mode,
 				elapsed.Round(time.Millisecond), float64(points)/elapsed.Seconds())
-			fmt.Fprintln(out, "profile,category,score,threshold,tp,fp,fn")
+			_, _ = fmt.Fprintln(out, "profile,category,score,threshold,tp,fp,fn")
 			found := false
 			for _, r := range c.Score(scores) {
 				if profile != "" && !profileMatches(profile, r.Profile) {
 					continue
 				}
 				found = true
-				fmt.Fprintf(out, "%s,all,%.2f,%.6g,%d,%d,%d\n", r.Profile, r.Score, r.Threshold, r.TP, r.FP, r.FN)
+				_, _ = fmt.Fprintf(out, "%s,all,%.2f,%.6g,%d,%d,%d\n", r.Profile, r.Score, r.Threshold, r.TP, r.FP, r.FN)
 				for _, cat := range c.Categories() {
-					fmt.Fprintf(out, "%s,%s,%.2f,,,,\n", r.Profile, cat, r.Categories[cat])
+					_, _ = fmt.Fprintf(out, "%s,%s,%.2f,,,,\n", r.Profile, cat, r.Categories[cat])
 				}
 			}
 			if !found {
@@ -201,7 +201,8 @@ func faultsCmd() *cobra.Command {
 noise, level_shift, replay) --per-series times at seeded random places in the second half,
 scores the clean and the faulty series causally through the full model (hard checks and
 detector), and prints the ROC AUC of each fault type: positives are the faulty segments,
-negatives the same segments of the clean series; a segment scores its worst reading.`,
+negatives the same segments of the clean series; a segment scores the share of its
+readings that are flagged.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m := quality.Embedded()
@@ -212,7 +213,7 @@ negatives the same segments of the clean series; a segment scores its worst read
 			rng := rand.New(rand.NewSource(seed)) //nolint:gosec // reproducible fault placement
 			out := cmd.OutOrStdout()
 			modelLine(out, m)
-			fmt.Fprintln(out, "fault,auc,positives,negatives")
+			_, _ = fmt.Fprintln(out, "fault,auc,positives,negatives")
 			for _, kind := range quality.FaultKinds {
 				var pos, neg []float64
 				for _, s := range series {
@@ -227,11 +228,11 @@ negatives the same segments of the clean series; a segment scores its worst read
 							return err
 						}
 						bad := streamBadness(m, s, faulty)
-						pos = append(pos, maxOf(bad[start:start+length]))
-						neg = append(neg, maxOf(clean[start:start+length]))
+						pos = append(pos, mean(bad[start:start+length]))
+						neg = append(neg, mean(clean[start:start+length]))
 					}
 				}
-				fmt.Fprintf(out, "%s,%.4f,%d,%d\n", kind, quality.AUC(pos, neg), len(pos), len(neg))
+				_, _ = fmt.Fprintf(out, "%s,%.4f,%d,%d\n", kind, quality.AUC(pos, neg), len(pos), len(neg))
 			}
 			return nil
 		},
@@ -243,7 +244,7 @@ negatives the same segments of the clean series; a segment scores its worst read
 }
 
 // streamBadness scores values causally through a Stream with the series' timestamps and
-// median interval, and returns each reading's badness.
+// median interval, and returns 1 for each flagged reading, else 0.
 func streamBadness(m quality.Model, s nab.Series, values []float64) []float64 {
 	intervals := make([]int64, 0, len(s.Timestamps))
 	for i := 1; i < len(s.Timestamps); i++ {
@@ -262,17 +263,19 @@ func streamBadness(m quality.Model, s nab.Series, values []float64) []float64 {
 	res := stream.ScoreBatch(readings)
 	out := make([]float64, len(values))
 	for i, r := range res.Readings {
-		out[i] = quality.Badness(r)
+		if quality.Flagged(r) {
+			out[i] = 1
+		}
 	}
 	return out
 }
 
-func maxOf(xs []float64) float64 {
-	m := 0.0
+func mean(xs []float64) float64 {
+	sum := 0.0
 	for _, x := range xs {
-		m = math.Max(m, x)
+		sum += x
 	}
-	return m
+	return sum / float64(len(xs))
 }
 
 func readDir(dir string) ([]nab.Series, error) {

@@ -11,9 +11,11 @@ import (
 var FaultKinds = []string{"spike", "stuck", "drift", "noise", "level_shift", "replay"}
 
 // InjectFault returns a copy of values with a fault of the given kind in [start, start+length).
-// Magnitudes are relative to the series' span (max - min): a spike of one span above the
-// value; a drift growing to half a span; Gaussian noise of a fifth of a span; a level shift
-// of a third of a span that lasts to the end; a replay of the segment just before.
+// The fault size m is max(span / 4, 8 noise deviations), the noise deviation estimated
+// robustly from first differences, so a fault stands out on smooth and on noisy series:
+// a spike of m on one reading; a drift growing to m over the segment; Gaussian noise of
+// m / 2; a level shift of m that lasts to the end; a stuck value over the segment; a
+// replay of the segment just before.
 func InjectFault(values []float64, kind string, start, length int, rng *rand.Rand) ([]float64, error) {
 	if start < length || start+length > len(values) {
 		return nil, fmt.Errorf("fault at %d+%d does not fit in %d values", start, length, len(values))
@@ -22,7 +24,13 @@ func InjectFault(values []float64, kind string, start, length int, rng *rand.Ran
 	for _, v := range values {
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
 	}
-	span := math.Max(hi-lo, 1e-9)
+	diffs := make([]float64, len(values)-1)
+	for i := range diffs {
+		diffs[i] = values[i+1] - values[i]
+	}
+	noise := 1.4826 * mad(diffs, median(diffs)) / math.Sqrt2
+	span := math.Max(math.Max(hi-lo, 8*noise)/4, 1e-9)
+	span = math.Max(span, 8*noise)
 	out := append([]float64(nil), values...)
 	switch kind {
 	case "spike":
@@ -33,15 +41,15 @@ func InjectFault(values []float64, kind string, start, length int, rng *rand.Ran
 		}
 	case "drift":
 		for i := start; i < len(out); i++ {
-			out[i] += 0.5 * span * math.Min(1, float64(i-start+1)/float64(length))
+			out[i] += span * math.Min(1, float64(i-start+1)/float64(length))
 		}
 	case "noise":
 		for i := start; i < start+length; i++ {
-			out[i] += 0.2 * span * rng.NormFloat64()
+			out[i] += span / 2 * rng.NormFloat64()
 		}
 	case "level_shift":
 		for i := start; i < len(out); i++ {
-			out[i] += span / 3
+			out[i] += span
 		}
 	case "replay":
 		copy(out[start:start+length], values[start-length:start])
@@ -67,10 +75,7 @@ func AUC(positives, negatives []float64) float64 {
 	return sum / float64(len(positives)*len(negatives))
 }
 
-// Badness is how wrong one reading looks: 1 with a hard flag, else its anomaly score.
-func Badness(r ReadingResult) float64 {
-	if r.Flags&hardFlags != 0 {
-		return 1
-	}
-	return r.Anomaly
+// Flagged reports whether a reading failed a hard check or was flagged anomalous.
+func Flagged(r ReadingResult) bool {
+	return r.Flags&(hardFlags|FlagAnomaly) != 0
 }

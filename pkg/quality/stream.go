@@ -68,6 +68,13 @@ type streamState struct {
 	SegPos    int
 	RunLo     float64
 	RunHi     float64
+	// Learned in the first causal_warmup readings: the longest run of equal values and
+	// whether windows repeated exactly. A series that does either when healthy (a
+	// quantised or synthetic signal) is judged against that, not against the defaults.
+	Count       int
+	WarmMaxRun  int
+	WarmReplays bool
+	WarmMaxDev  float64 // largest deviation from the rolling median
 }
 
 // NewStream starts a stream for a channel with a declared range [lo, hi] (pass lo >= hi when
@@ -153,7 +160,9 @@ func (s *Stream) check(r Reading) ReadingResult {
 		} else {
 			st.Run = 1
 		}
-		if st.Run >= c.StuckRun {
+		if st.Count < s.model.Params.Detector.CausalWarmup {
+			st.WarmMaxRun = max(st.WarmMaxRun, st.Run)
+		} else if st.Run >= max(c.StuckRun, 2*st.WarmMaxRun) {
 			flags |= FlagStuck
 		}
 	} else {
@@ -167,7 +176,9 @@ func (s *Stream) check(r Reading) ReadingResult {
 		}
 		med := median(st.Recent)
 		dev := math.Abs(r.Value - med)
-		if span > 0 && dev > c.JumpFraction*span && dev > c.JumpMADs*1.4826*mad(st.Recent, med) {
+		if st.Count < s.model.Params.Detector.CausalWarmup {
+			st.WarmMaxDev = math.Max(st.WarmMaxDev, dev)
+		} else if span > 0 && dev > c.JumpFraction*span && dev > c.JumpMADs*1.4826*mad(st.Recent, med) && dev > 1.5*st.WarmMaxDev {
 			flags |= FlagJump
 		}
 	}
@@ -177,7 +188,11 @@ func (s *Stream) check(r Reading) ReadingResult {
 			st.Recent = st.Recent[1:]
 		}
 		if s.replayed() {
-			flags |= FlagDuplicate
+			if st.Count < s.model.Params.Detector.CausalWarmup {
+				st.WarmReplays = true
+			} else if !st.WarmReplays {
+				flags |= FlagDuplicate
+			}
 		}
 	}
 	rr := ReadingResult{Flags: flags}
@@ -188,6 +203,7 @@ func (s *Stream) check(r Reading) ReadingResult {
 		}
 	}
 	st.Has, st.LastTs, st.LastValue = true, max(st.LastTs, r.TimestampMs), r.Value
+	st.Count++
 	st.RunLo, st.RunHi = math.Min(st.RunLo, r.Value), math.Max(st.RunHi, r.Value)
 	return rr
 }
