@@ -1,6 +1,8 @@
 package quality
 
 import (
+	"encoding/binary"
+	"errors"
 	"slices"
 )
 
@@ -167,55 +169,102 @@ func (m *contextMemory) activate(newContextFlag bool) (active []int, selected in
 	return active, selected, potential
 }
 
-// memoryState is the serialised form of a contextMemory; the fact indexes are rebuilt.
+// memoryState is the serialised form of a contextMemory, packed as unsigned varints (neuron
+// facts stored relative to neuronFactBase), which keeps a full memory near 50 KB. The fact
+// indexes are rebuilt, and the left crossing is redone from the detector's left facts.
 type memoryState struct {
 	MaxLeftLen, MaxContexts int
-	Facts                   [2][][]uint32 // per side, each semi-context's facts, by id
-	Rights, Contexts        [][]int       // left semi-contexts' right partners and context ids
-	Crossed                 [2][]int
-	Matched                 [2][][]uint32 // matched facts of the crossed semi-contexts
-	All                     []context
+	Facts                   [2][]byte // per side: for each semi-context, its fact count and facts
+	Links                   []byte    // for each left semi-context: its (right, context) pairs
+	Contexts                []byte    // activations, zero level, left, right of each context
 	NewContext              int
 }
 
 func (m *contextMemory) state() memoryState {
-	s := memoryState{MaxLeftLen: m.maxLeftLen, MaxContexts: m.maxContexts, All: m.contexts, NewContext: m.newContext}
+	s := memoryState{MaxLeftLen: m.maxLeftLen, MaxContexts: m.maxContexts, NewContext: m.newContext}
 	for side := range m.sides {
 		sd := &m.sides[side]
-		s.Facts[side] = make([][]uint32, len(sd.semis))
+		facts := make([][]uint32, len(sd.semis))
 		for key, id := range sd.ids {
-			s.Facts[side][id] = keyFacts(key)
+			facts[id] = keyFacts(key)
 		}
-		s.Crossed[side] = sd.crossed
-		for _, id := range sd.crossed {
-			s.Matched[side] = append(s.Matched[side], sd.semis[id].matched)
+		for _, fs := range facts {
+			s.Facts[side] = binary.AppendUvarint(s.Facts[side], uint64(len(fs)))
+			for _, f := range fs {
+				s.Facts[side] = binary.AppendUvarint(s.Facts[side], uint64(f&^neuronFactBase)<<1|uint64(f>>31))
+			}
 		}
 	}
 	for _, sc := range m.sides[0].semis {
-		s.Rights = append(s.Rights, sc.rights)
-		s.Contexts = append(s.Contexts, sc.contexts)
+		s.Links = binary.AppendUvarint(s.Links, uint64(len(sc.rights)))
+		for i := range sc.rights {
+			s.Links = binary.AppendUvarint(s.Links, uint64(sc.rights[i]))
+			s.Links = binary.AppendUvarint(s.Links, uint64(sc.contexts[i]))
+		}
+	}
+	for _, c := range m.contexts {
+		zero := uint64(0)
+		if c.ZeroLevel {
+			zero = 1
+		}
+		s.Contexts = binary.AppendUvarint(s.Contexts, uint64(c.Activations)<<1|zero)
+		s.Contexts = binary.AppendUvarint(s.Contexts, uint64(c.Left))
+		s.Contexts = binary.AppendUvarint(s.Contexts, uint64(c.Right))
 	}
 	return s
 }
 
-func restoreMemory(s memoryState) *contextMemory {
+// varints reads the unsigned varints of a packed field.
+type varints struct {
+	b   []byte
+	err error
+}
+
+func (v *varints) next() int {
+	x, n := binary.Uvarint(v.b)
+	if n <= 0 {
+		v.err = errors.New("truncated detector state")
+		return 0
+	}
+	v.b = v.b[n:]
+	return int(x)
+}
+
+func restoreMemory(s memoryState, left []uint32) (*contextMemory, error) {
 	m := newContextMemory(s.MaxLeftLen, s.MaxContexts)
 	for side := range m.sides {
-		for _, facts := range s.Facts[side] {
+		r := &varints{b: s.Facts[side]}
+		for len(r.b) > 0 && r.err == nil {
+			facts := make([]uint32, r.next())
+			for i := range facts {
+				x := r.next()
+				facts[i] = uint32(x>>1) | uint32(x&1)<<31
+			}
 			m.sides[side].semi(facts)
 		}
-		m.sides[side].crossed = s.Crossed[side]
-		for i, id := range s.Crossed[side] {
-			m.sides[side].semis[id].matched = s.Matched[side][i]
+		if r.err != nil {
+			return nil, r.err
 		}
 	}
+	links := &varints{b: s.Links}
 	for i := range m.sides[0].semis {
-		m.sides[0].semis[i].rights = s.Rights[i]
-		m.sides[0].semis[i].contexts = s.Contexts[i]
+		n := links.next()
+		for j := 0; j < n && links.err == nil; j++ {
+			m.sides[0].semis[i].rights = append(m.sides[0].semis[i].rights, links.next())
+			m.sides[0].semis[i].contexts = append(m.sides[0].semis[i].contexts, links.next())
+		}
 	}
-	m.contexts = s.All
+	ctx := &varints{b: s.Contexts}
+	for len(ctx.b) > 0 && ctx.err == nil {
+		a := ctx.next()
+		m.contexts = append(m.contexts, context{Activations: a >> 1, ZeroLevel: a&1 == 1, Left: ctx.next(), Right: ctx.next()})
+	}
+	if links.err != nil || ctx.err != nil {
+		return nil, errors.New("truncated detector state")
+	}
 	m.newContext = s.NewContext
-	return m
+	m.cross(0, left)
+	return m, nil
 }
 
 func keyFacts(key string) []uint32 {

@@ -6,6 +6,7 @@ package quality
 
 import (
 	"bytes"
+	"compress/flate"
 	"encoding/gob"
 	"math"
 	"sort"
@@ -239,23 +240,39 @@ type detectorState struct {
 	Warmup                   []float64
 }
 
-// MarshalBinary saves the detector so streaming can continue after a restart.
+// MarshalBinary saves the detector, deflated, so streaming can continue after a restart.
 func (d *Detector) MarshalBinary() ([]byte, error) {
 	var buf bytes.Buffer
-	err := gob.NewEncoder(&buf).Encode(detectorState{
+	zw, err := flate.NewWriter(&buf, flate.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	err = gob.NewEncoder(zw).Encode(detectorState{
 		P: d.p, Lo: d.lo, Step: d.step, Ranged: d.ranged, Memory: d.memory.state(), Left: d.left,
 		SinceTrigger: d.sinceTrigger, Rest: d.restPeriod, Seen: d.seen, RunLo: d.runLo, RunHi: d.runHi, Warmup: d.warmup,
 	})
-	return buf.Bytes(), err
+	if err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // UnmarshalBinary restores a detector saved by MarshalBinary.
 func (d *Detector) UnmarshalBinary(bz []byte) error {
 	var s detectorState
-	if err := gob.NewDecoder(bytes.NewReader(bz)).Decode(&s); err != nil {
+	zr := flate.NewReader(bytes.NewReader(bz))
+	defer func() { _ = zr.Close() }()
+	if err := gob.NewDecoder(zr).Decode(&s); err != nil {
 		return err
 	}
-	*d = Detector{p: s.P, lo: s.Lo, step: s.Step, ranged: s.Ranged, memory: restoreMemory(s.Memory), left: s.Left,
+	memory, err := restoreMemory(s.Memory, s.Left)
+	if err != nil {
+		return err
+	}
+	*d = Detector{p: s.P, lo: s.Lo, step: s.Step, ranged: s.Ranged, memory: memory, left: s.Left,
 		sinceTrigger: s.SinceTrigger, restPeriod: s.Rest, seen: s.Seen, runLo: s.RunLo, runHi: s.RunHi, warmup: s.Warmup}
 	return nil
 }
