@@ -28,6 +28,22 @@ import (
 // ErrNodeUnreachable wraps failures to reach the node, which are worth retrying.
 var ErrNodeUnreachable = errors.New("cannot reach node")
 
+// TxError is a transaction the chain refused, in CheckTx (Height 0) or in its block.
+type TxError struct {
+	Hash      string
+	Height    int64
+	Codespace string
+	Code      uint32
+	Log       string
+}
+
+func (e *TxError) Error() string {
+	if e.Height == 0 {
+		return fmt.Sprintf("tx %s rejected (%s code %d): %s", e.Hash, e.Codespace, e.Code, e.Log)
+	}
+	return fmt.Sprintf("tx %s failed in block %d (%s code %d): %s", e.Hash, e.Height, e.Codespace, e.Code, e.Log)
+}
+
 // ChainConfig says how to reach the chain and which key signs.
 type ChainConfig struct {
 	Node           string // CometBFT RPC, e.g. tcp://127.0.0.1:26657
@@ -137,7 +153,7 @@ func (c *Chain) Send(ctx context.Context, msgs ...sdk.Msg) (int64, string, error
 		return 0, "", err
 	}
 	if res.Code != 0 {
-		return 0, res.TxHash, fmt.Errorf("tx %s rejected (code %d): %s", res.TxHash, res.Code, res.RawLog)
+		return 0, res.TxHash, &TxError{Hash: res.TxHash, Codespace: res.Codespace, Code: res.Code, Log: res.RawLog}
 	}
 	hash, err := hex.DecodeString(res.TxHash)
 	if err != nil {
@@ -146,7 +162,7 @@ func (c *Chain) Send(ctx context.Context, msgs ...sdk.Msg) (int64, string, error
 	for {
 		if r, err := c.ctx.Client.Tx(ctx, hash, false); err == nil {
 			if r.TxResult.Code != 0 {
-				return r.Height, res.TxHash, fmt.Errorf("tx %s failed in block %d: %s", res.TxHash, r.Height, r.TxResult.Log)
+				return r.Height, res.TxHash, &TxError{Hash: res.TxHash, Height: r.Height, Codespace: r.TxResult.Codespace, Code: r.TxResult.Code, Log: r.TxResult.Log}
 			}
 			return r.Height, res.TxHash, nil
 		}

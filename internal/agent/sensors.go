@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
+
+	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
@@ -48,6 +51,22 @@ func (s SensorChain) Batch(ctx context.Context, id, seq uint64) (types.Batch, er
 	return resp.Batch, nil
 }
 
+// permanentCommitErrors are x/sensors refusals that no retry can cure: the batch itself (or
+// its device) is wrong for the chain.
+var permanentCommitErrors = []*errorsmod.Error{
+	types.ErrDeviceNotFound, types.ErrDeviceInactive, types.ErrUnauthorizedCommit, types.ErrInvalidBatch,
+	types.ErrBatchTooLarge, types.ErrBatchTime, types.ErrDuplicateRoot,
+}
+
+// commitError marks permanent refusals for the gateway (gateway.Permanent).
+type commitError struct {
+	*TxError
+	permanent bool
+}
+
+func (e commitError) Permanent() bool { return e.permanent }
+func (e commitError) Unwrap() error   { return e.TxError }
+
 // Commit implements gateway.Committer: one transaction, waiting for its block.
 func (s SensorChain) Commit(ctx context.Context, msgs []*types.MsgCommitBatch) error {
 	msgsAny := make([]sdk.Msg, len(msgs))
@@ -57,7 +76,20 @@ func (s SensorChain) Commit(ctx context.Context, msgs []*types.MsgCommitBatch) e
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	_, _, err := s.chain.Send(ctx, msgsAny...)
-	return err
+	return classifyCommitError(err)
+}
+
+// classifyCommitError marks the chain's refusals that retrying cannot cure.
+func classifyCommitError(err error) error {
+	var txErr *TxError
+	if !errors.As(err, &txErr) {
+		return err
+	}
+	permanent := false
+	for _, e := range permanentCommitErrors {
+		permanent = permanent || (txErr.Codespace == e.Codespace() && txErr.Code == e.ABCICode())
+	}
+	return commitError{TxError: txErr, permanent: permanent}
 }
 
 // SimDeviceSpec describes a simulated device to register.

@@ -32,6 +32,17 @@ type Committer interface {
 	Commit(ctx context.Context, msgs []*types.MsgCommitBatch) error
 }
 
+// Permanent is implemented by commit errors that no retry can cure (the chain refuses the
+// batch itself, e.g. readings older than max_batch_age after a long outage).
+type Permanent interface {
+	Permanent() bool
+}
+
+func isPermanent(err error) bool {
+	var p Permanent
+	return errors.As(err, &p) && p.Permanent()
+}
+
 // Config tunes a gateway.
 type Config struct {
 	StateDir string
@@ -418,19 +429,59 @@ func (g *Gateway) commitSealed(ctx context.Context) error {
 	}
 	g.metrics.CommitErrors.Inc()
 	g.reconcile(ctx, msgs)
-	if len(msgs) > 1 {
-		for _, m := range msgs {
-			if g.isUnsent(m) {
-				if err := g.commit.Commit(ctx, []*types.MsgCommitBatch{m}); err != nil {
-					g.log.Warn("batch commit rejected", "device", m.DeviceId, "seq", m.Seq, "err", err)
-					g.reconcile(ctx, []*types.MsgCommitBatch{m})
-					continue
-				}
-				g.committed([]*types.MsgCommitBatch{m})
-			}
+	if len(msgs) == 1 {
+		g.dropIfRefused(msgs[0], err)
+		return err
+	}
+	for _, m := range msgs {
+		if !g.isUnsent(m) {
+			continue
 		}
+		if err := g.commit.Commit(ctx, []*types.MsgCommitBatch{m}); err != nil {
+			g.log.Warn("batch commit rejected", "device", m.DeviceId, "seq", m.Seq, "err", err)
+			g.reconcile(ctx, []*types.MsgCommitBatch{m})
+			g.dropIfRefused(m, err)
+			continue
+		}
+		g.committed([]*types.MsgCommitBatch{m})
 	}
 	return err
+}
+
+// dropIfRefused sets a batch the chain refuses for good aside (to rejected/ in the device's
+// directory, for the operator), so it does not hold back the device's later batches, which
+// move down one sequence number.
+func (g *Gateway) dropIfRefused(m *types.MsgCommitBatch, err error) {
+	if !isPermanent(err) || !g.isUnsent(m) {
+		return
+	}
+	g.mu.RLock()
+	d := g.devices[m.DeviceId]
+	g.mu.RUnlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	dir := filepath.Join(deviceDir(g.cfg.StateDir, m.DeviceId), "rejected")
+	kept := filepath.Join(dir, fmt.Sprintf("%d-%d.leaves", m.Seq, g.now().Unix()))
+	if mkErr := os.MkdirAll(dir, 0o750); mkErr != nil {
+		g.log.Error("cannot set a refused batch aside", "device", m.DeviceId, "seq", m.Seq, "err", mkErr)
+		return
+	}
+	if mvErr := os.Rename(batchPath(g.cfg.StateDir, m.DeviceId, m.Seq), kept); mvErr != nil {
+		g.log.Error("cannot set a refused batch aside", "device", m.DeviceId, "seq", m.Seq, "err", mvErr)
+		return
+	}
+	d.unsent = d.unsent[1:]
+	for i := range d.unsent {
+		from := batchPath(g.cfg.StateDir, m.DeviceId, d.unsent[i].seq)
+		d.unsent[i].seq--
+		if mvErr := os.Rename(from, batchPath(g.cfg.StateDir, m.DeviceId, d.unsent[i].seq)); mvErr != nil {
+			g.log.Error("cannot renumber a batch", "device", m.DeviceId, "file", from, "err", mvErr)
+		}
+	}
+	d.nextBatch--
+	g.metrics.Refused.Inc()
+	g.log.Error("the chain refuses this batch for good; set aside, later batches renumbered",
+		"device", m.DeviceId, "seq", m.Seq, "readings", m.Count, "kept", kept, "err", err)
 }
 
 func (g *Gateway) commitMsg(id uint64, s sealed) *types.MsgCommitBatch {

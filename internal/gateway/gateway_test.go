@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -34,7 +35,14 @@ type fakeChain struct {
 	devices map[uint64]types.Device
 	batches map[[2]uint64]types.Batch
 	fail    bool
+	// refuse makes the chain refuse for good any batch whose first reading is older than this (ms).
+	refuseBefore int64
 }
+
+type refused struct{}
+
+func (refused) Error() string   { return "batch timestamps out of bounds" }
+func (refused) Permanent() bool { return true }
 
 func (c *fakeChain) Device(_ context.Context, id uint64) (types.Device, error) {
 	c.mu.Lock()
@@ -62,6 +70,11 @@ func (c *fakeChain) Commit(_ context.Context, msgs []*types.MsgCommitBatch) erro
 	defer c.mu.Unlock()
 	if c.fail {
 		return errors.New("node down")
+	}
+	for _, m := range msgs {
+		if m.FirstReadingMs < c.refuseBefore {
+			return refused{}
+		}
 	}
 	for _, m := range msgs {
 		d := c.devices[m.DeviceId]
@@ -284,6 +297,31 @@ func TestRestartResumesPendingAndUncommitted(t *testing.T) {
 	st, err := h2.gw.Status(context.Background(), 1)
 	require.NoError(t, err)
 	require.Equal(t, gateway.DeviceStatus{DeviceID: 1, LastSequence: 14, Pending: 4, NextBatch: 2}, st)
+}
+
+func TestRefusedBatchIsSetAsideAndLaterOnesRenumbered(t *testing.T) {
+	chain := newChain(1, 2)
+	dir := t.TempDir()
+	h := newHarness(t, chain, dir)
+	// Device 1 seals batches 1-3; the chain refuses batch 1 for good (too old).
+	for seq := uint64(1); seq <= 30; seq++ {
+		status, body := h.post(t, gateway.ContentTypeProtobuf, protoBody(t,
+			signedReading(1, seq, t0.Add(time.Duration(seq)*time.Second), 1), signedReading(2, seq, t0.Add(20*time.Second), 1)))
+		require.Equal(t, http.StatusOK, status, body)
+	}
+	chain.refuseBefore = t0.Add(5 * time.Second).UnixMilli()
+	require.Error(t, gateway.CommitNow(h.gw, context.Background()))
+	require.NoError(t, gateway.CommitNow(h.gw, context.Background()))
+	require.Equal(t, uint64(2), chain.devices[1].LastBatchSeq, "batches 2 and 3 went in as 1 and 2")
+	require.Equal(t, uint64(3), chain.devices[2].LastBatchSeq, "the other device was not held back")
+	// What the chain holds is what the gateway serves under the new numbers.
+	for seq := uint64(1); seq <= 2; seq++ {
+		_, err := batchverify.FetchBatch(context.Background(), http.DefaultClient, chain.batches[[2]uint64{1, seq}], chain.devices[1].PubKey)
+		require.NoError(t, err)
+	}
+	kept, err := filepath.Glob(filepath.Join(dir, "devices", "1", "rejected", "1-*.leaves"))
+	require.NoError(t, err)
+	require.Len(t, kept, 1, "the refused batch is kept for the operator")
 }
 
 // FuzzPostReadings throws arbitrary bodies at the ingest handler: it never panics and never

@@ -13,6 +13,7 @@ type Metrics struct {
 	Sealed       prometheus.Counter
 	Committed    prometheus.Counter
 	CommitErrors prometheus.Counter
+	Refused      prometheus.Counter
 	Served       *prometheus.CounterVec
 }
 
@@ -26,8 +27,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Sealed:       prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_gateway_batches_sealed_total", Help: "Batches written to disk."}),
 		Committed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_gateway_batches_committed_total", Help: "Batch roots committed on chain."}),
 		CommitErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_gateway_commit_errors_total", Help: "Commit transactions that failed."}),
+		Refused:      prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_gateway_batches_refused_total", Help: "Batches the chain refused for good, set aside."}),
 		Served:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "thalamus_gateway_served_total", Help: "Batches and proofs served."}, []string{"what"}),
 	}
-	reg.MustRegister(m.Devices, m.Accepted, m.Rejected, m.Pending, m.Sealed, m.Committed, m.CommitErrors, m.Served)
+	reg.MustRegister(m.Devices, m.Accepted, m.Rejected, m.Pending, m.Sealed, m.Committed, m.CommitErrors, m.Refused, m.Served)
 	return m
 }
