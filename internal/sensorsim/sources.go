@@ -4,13 +4,10 @@
 package sensorsim
 
 import (
-	"encoding/csv"
-	"errors"
-	"fmt"
-	"io"
 	"math"
 	"os"
-	"strconv"
+
+	"github.com/thalamus-network/thalamus/pkg/nab"
 )
 
 // Source produces the clean value of a series at each step, within a declared range.
@@ -63,36 +60,20 @@ type Replay struct {
 	lo, hi float64
 }
 
-// LoadCSV reads the value column of a timestamp,value CSV file.
+// LoadCSV reads the value column of a NAB-style timestamp,value CSV file.
 func LoadCSV(path string) (*Replay, error) {
 	f, err := os.Open(path) //nolint:gosec // the operator names the file to replay
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = f.Close() }()
-	r := csv.NewReader(f)
-	header, err := r.Read()
-	if err != nil || len(header) < 2 || header[1] != "value" {
-		return nil, fmt.Errorf("%s: want a header timestamp,value", path)
+	series, err := nab.ReadSeries(f, path)
+	if err != nil {
+		return nil, err
 	}
-	rep := &Replay{lo: math.Inf(1), hi: math.Inf(-1)}
-	for line := 2; ; line++ {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", path, line, err)
-		}
-		v, err := strconv.ParseFloat(rec[1], 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s line %d: value %q: %w", path, line, rec[1], err)
-		}
-		rep.values = append(rep.values, v)
+	rep := &Replay{values: series.Values, lo: math.Inf(1), hi: math.Inf(-1)}
+	for _, v := range rep.values {
 		rep.lo, rep.hi = math.Min(rep.lo, v), math.Max(rep.hi, v)
-	}
-	if len(rep.values) == 0 {
-		return nil, fmt.Errorf("%s: no rows", path)
 	}
 	return rep, nil
 }

@@ -61,14 +61,16 @@ func factKey(facts []uint32) string {
 	return string(b)
 }
 
-// semi returns the id of the semi-context with these facts on a side, creating it.
-func (s *semiSide) semi(facts []uint32) int {
-	key := factKey(facts)
-	if id, ok := s.ids[key]; ok {
-		return id
-	}
+// find returns the id of the semi-context with these facts on a side.
+func (s *semiSide) find(facts []uint32) (int, bool) {
+	id, ok := s.ids[factKey(facts)]
+	return id, ok
+}
+
+// add creates a semi-context with these facts on a side.
+func (s *semiSide) add(facts []uint32) int {
 	id := len(s.semis)
-	s.ids[key] = id
+	s.ids[factKey(facts)] = id
 	s.semis = append(s.semis, semiContext{facts: len(facts)})
 	for _, f := range facts {
 		s.byFact[f] = append(s.byFact[f], id)
@@ -76,14 +78,12 @@ func (s *semiSide) semi(facts []uint32) int {
 	return id
 }
 
-// context finds or creates the context (left, right). It reports whether it was created.
+// context finds or creates the context (left, right) and reports whether it was created.
+// At the memory bound it only finds: an unknown context is (-1, false).
 func (m *contextMemory) context(left, right []uint32, zeroLevel bool) (int, bool) {
-	if len(m.contexts) >= m.maxContexts {
-		l, okL := m.sides[0].ids[factKey(left)]
-		r, okR := m.sides[1].ids[factKey(right)]
-		if !okL || !okR {
-			return -1, false
-		}
+	l, okL := m.sides[0].find(left)
+	r, okR := m.sides[1].find(right)
+	if okL && okR {
 		ls := &m.sides[0].semis[l]
 		if i := slices.Index(ls.rights, r); i >= 0 {
 			id := ls.contexts[i]
@@ -92,18 +92,17 @@ func (m *contextMemory) context(left, right []uint32, zeroLevel bool) (int, bool
 			}
 			return id, false
 		}
+	}
+	if len(m.contexts) >= m.maxContexts {
 		return -1, false
 	}
-	l := m.sides[0].semi(left)
-	r := m.sides[1].semi(right)
-	ls := &m.sides[0].semis[l]
-	if i := slices.Index(ls.rights, r); i >= 0 {
-		id := ls.contexts[i]
-		if zeroLevel {
-			m.contexts[id].ZeroLevel = true
-		}
-		return id, false
+	if !okL {
+		l = m.sides[0].add(left)
 	}
+	if !okR {
+		r = m.sides[1].add(right)
+	}
+	ls := &m.sides[0].semis[l]
 	id := len(m.contexts)
 	ls.rights = append(ls.rights, r)
 	ls.contexts = append(ls.contexts, id)
@@ -240,7 +239,7 @@ func restoreMemory(s memoryState, left []uint32) (*contextMemory, error) {
 				x := r.next()
 				facts[i] = uint32(x>>1) | uint32(x&1)<<31
 			}
-			m.sides[side].semi(facts)
+			m.sides[side].add(facts)
 		}
 		if r.err != nil {
 			return nil, r.err
