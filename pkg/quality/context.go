@@ -15,6 +15,10 @@ import (
 //
 // Iteration orders are insertion orders, so the detector is deterministic.
 type contextMemory struct {
+	// Scratch reused every step, so a step allocates nothing once the memory stops growing.
+	active      []int
+	potential   []pair
+	arena       []uint32
 	maxLeftLen  int
 	maxContexts int         // bound: once reached, known contexts still learn but no new ones are made
 	sides       [2]semiSide // 0: left, 1: right
@@ -25,6 +29,7 @@ type contextMemory struct {
 }
 
 type semiSide struct {
+	key     []byte         // scratch for lookups
 	ids     map[string]int // fact key -> semi-context id
 	semis   []semiContext
 	byFact  map[uint32][]int
@@ -53,17 +58,20 @@ func newContextMemory(maxLeftLen, maxContexts int) *contextMemory {
 	return m
 }
 
-func factKey(facts []uint32) string {
-	b := make([]byte, 0, 4*len(facts))
+// appendKey appends the map key of a fact set (4 bytes per fact).
+func appendKey(b []byte, facts []uint32) []byte {
 	for _, f := range facts {
 		b = append(b, byte(f>>24), byte(f>>16), byte(f>>8), byte(f))
 	}
-	return string(b)
+	return b
 }
+
+func factKey(facts []uint32) string { return string(appendKey(nil, facts)) }
 
 // find returns the id of the semi-context with these facts on a side.
 func (s *semiSide) find(facts []uint32) (int, bool) {
-	id, ok := s.ids[factKey(facts)]
+	s.key = appendKey(s.key[:0], facts)
+	id, ok := s.ids[string(s.key)] // no allocation: the compiler reads the bytes in place
 	return id, ok
 }
 
@@ -139,6 +147,12 @@ type pair struct{ left, right []uint32 }
 // contexts (partial matches of zero-level contexts when the step created a new one).
 func (m *contextMemory) activate(newContextFlag bool) (active []int, selected int, potential []pair) {
 	left, right := &m.sides[0], &m.sides[1]
+	active, potential, m.arena = m.active[:0], m.potential[:0], m.arena[:0]
+	keep := func(facts []uint32) []uint32 {
+		start := len(m.arena)
+		m.arena = append(m.arena, facts...)
+		return m.arena[start:len(m.arena):len(m.arena)]
+	}
 	for _, l := range left.crossed {
 		ls := &left.semis[l]
 		for i, r := range ls.rights {
@@ -156,15 +170,16 @@ func (m *contextMemory) activate(newContextFlag bool) (active []int, selected in
 						c.Activations++
 						active = append(active, id)
 					} else if c.ZeroLevel && newContextFlag && len(ls.matched) <= m.maxLeftLen {
-						potential = append(potential, pair{slices.Clone(ls.matched), slices.Clone(rs.matched)})
+						potential = append(potential, pair{keep(ls.matched), keep(rs.matched)})
 					}
 				}
 			} else if c.ZeroLevel && newContextFlag && matchedRight > 0 && len(ls.matched) <= m.maxLeftLen {
-				potential = append(potential, pair{slices.Clone(ls.matched), slices.Clone(rs.matched)})
+				potential = append(potential, pair{keep(ls.matched), keep(rs.matched)})
 			}
 		}
 	}
 	m.newContext = 0
+	m.active, m.potential = active, potential
 	return active, selected, potential
 }
 

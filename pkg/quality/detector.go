@@ -9,7 +9,7 @@ import (
 	"compress/flate"
 	"encoding/gob"
 	"math"
-	"sort"
+	"slices"
 )
 
 // Detector is a streaming anomaly detector for one series; scores are in [0, 1]. It is
@@ -30,6 +30,10 @@ type Detector struct {
 	seen         int
 	runLo, runHi float64
 	warmup       []float64 // causal mode without a declared range: readings that set the range
+	// Scratch reused every step.
+	factBuf, leftBuf []uint32
+	uniq             map[uint64]struct{}
+	topBuf           []int
 }
 
 // NewNABDetector makes a detector as NAB's harness allows: the file's min and max and its
@@ -71,10 +75,11 @@ func (d *Detector) setRange(lo, hi float64) {
 func (d *Detector) facts(v float64) []uint32 {
 	maxLevel := 1<<d.p.ValueBits - 1
 	level := min(max(int((v-d.lo)/d.step), 0), maxLevel)
-	out := make([]uint32, d.p.ValueBits)
-	for b := range out {
-		out[b] = uint32(2*b + (level>>b)&1)
+	out := d.factBuf[:0]
+	for b := 0; b < d.p.ValueBits; b++ {
+		out = append(out, uint32(2*b+(level>>b)&1))
 	}
+	d.factBuf = out
 	return out
 }
 
@@ -137,9 +142,13 @@ func (d *Detector) score(v float64) float64 {
 func (d *Detector) step1(sensed []uint32) float64 {
 	m := d.memory
 	newContextFlag := false
-	uniq := map[string]bool{}
+	if d.uniq == nil {
+		d.uniq = map[uint64]struct{}{}
+	}
+	uniq := d.uniq
+	clear(uniq)
 	if len(d.left) > 0 {
-		uniq[pairKey(d.left, sensed)] = true
+		uniq[pairHash(d.left, sensed)] = struct{}{}
 		id, created := m.context(d.left, sensed, true)
 		if created {
 			m.newContext = id
@@ -149,19 +158,20 @@ func (d *Detector) step1(sensed []uint32) float64 {
 	m.cross(1, sensed)
 	active, selected, potential := m.activate(newContextFlag)
 	for _, p := range potential {
-		uniq[pairKey(p.left, p.right)] = true
+		uniq[pairHash(p.left, p.right)] = struct{}{}
 	}
 	pSelActive := 0.0
 	if selected > 0 {
 		pSelActive = float64(len(active)) / float64(selected)
 	}
-	active = topActive(m.contexts, active, d.p.MaxActive)
-	left := append(make([]uint32, 0, len(sensed)+len(active)), sensed...)
+	active, d.topBuf = topActive(m.contexts, active, d.p.MaxActive, d.topBuf)
+	// The new left facts go to the buffer d.left is not in, since both live this step.
+	left := append(d.leftBuf[:0], sensed...)
 	for _, id := range active {
 		left = append(left, uint32(neuronFactBase+id))
 	}
-	sort.Slice(left, func(a, b int) bool { return left[a] < left[b] })
-	d.left = dedup(left)
+	slices.Sort(left)
+	d.leftBuf, d.left = d.left, dedup(left)
 
 	added := 0
 	for _, p := range potential {
@@ -183,7 +193,7 @@ func (d *Detector) step1(sensed []uint32) float64 {
 // topActive keeps the n active contexts ranked highest by (activations, left, right) —
 // CAD-OSE's order, with ids instead of Python hashes breaking ties. The order of the
 // result does not matter: it becomes a set of facts.
-func topActive(contexts []context, active []int, n int) []int {
+func topActive(contexts []context, active []int, n int, buf []int) ([]int, []int) {
 	less := func(a, b int) bool {
 		ca, cb := contexts[a], contexts[b]
 		if ca.Activations != cb.Activations {
@@ -195,10 +205,15 @@ func topActive(contexts []context, active []int, n int) []int {
 		return ca.Right < cb.Right
 	}
 	if len(active) <= n {
-		return active
+		return active, buf
 	}
-	top := append(make([]int, 0, n), active[:n]...)
-	sort.Slice(top, func(a, b int) bool { return less(top[a], top[b]) })
+	top := append(buf[:0], active[:n]...)
+	// Insertion sort: n is small, and sort.Slice would allocate.
+	for i := 1; i < n; i++ {
+		for j := i; j > 0 && less(top[j], top[j-1]); j-- {
+			top[j], top[j-1] = top[j-1], top[j]
+		}
+	}
 	for _, id := range active[n:] {
 		if less(top[0], id) {
 			// Replace the lowest and restore the order by one insertion pass.
@@ -208,14 +223,30 @@ func topActive(contexts []context, active []int, n int) []int {
 			}
 		}
 	}
-	return top
+	return top, top
 }
 
 // neuronFactBase offsets active-context facts from value facts.
 const neuronFactBase = 1 << 31
 
-func pairKey(left, right []uint32) string {
-	return factKey(left) + "|" + factKey(right)
+// pairHash identifies a (left, right) pair of fact sets for counting distinct candidates
+// (FNV-1a; a collision would only undercount candidates, and is as deterministic as the rest).
+func pairHash(left, right []uint32) uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(x uint32) {
+		for i := 0; i < 4; i++ {
+			h ^= uint64(byte(x >> (8 * i)))
+			h *= 1099511628211
+		}
+	}
+	for _, f := range left {
+		mix(f)
+	}
+	mix(0xFFFFFFFF) // separator: no fact takes this value
+	for _, f := range right {
+		mix(f)
+	}
+	return h
 }
 
 func dedup(s []uint32) []uint32 {
