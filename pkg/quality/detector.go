@@ -166,7 +166,8 @@ func (d *Detector) step1(sensed []uint32) float64 {
 	}
 	active, d.topBuf = topActive(m.contexts, active, d.p.MaxActive, d.topBuf)
 	// The new left facts go to the buffer d.left is not in, since both live this step.
-	left := append(d.leftBuf[:0], sensed...)
+	left := d.leftBuf[:0]
+	left = append(left, sensed...)
 	for _, id := range active {
 		left = append(left, uint32(neuronFactBase+id))
 	}
@@ -207,7 +208,8 @@ func topActive(contexts []context, active []int, n int, buf []int) ([]int, []int
 	if len(active) <= n {
 		return active, buf
 	}
-	top := append(buf[:0], active[:n]...)
+	top := buf[:0]
+	top = append(top, active[:n]...)
 	// Insertion sort: n is small, and sort.Slice would allocate.
 	for i := 1; i < n; i++ {
 		for j := i; j > 0 && less(top[j], top[j-1]); j-- {
