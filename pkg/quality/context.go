@@ -13,31 +13,47 @@ import (
 // are active (the present was predicted); the share of selected contexts that came true,
 // and the share of new contexts the step had to create, make the raw anomaly score.
 //
-// Iteration orders are insertion orders, so the detector is deterministic.
+// A step that creates no context (always so once the memory is full) only visits the
+// semi-contexts its left facts can wholly contain: the pure-value ones under its value mask
+// and those anchored at one of its neuron facts. Steps that create one cross the whole memory,
+// as CAD-OSE does. Both give the same scores. Iteration orders are insertion orders, so
+// the detector is deterministic.
 type contextMemory struct {
 	// Scratch reused every step, so a step allocates nothing once the memory stops growing.
 	active      []int
+	top         []int
+	ranks       []uint64
 	potential   []pair
 	arena       []uint32
 	maxLeftLen  int
 	maxContexts int         // bound: once reached, known contexts still learn but no new ones are made
 	sides       [2]semiSide // 0: left, 1: right
 	contexts    []context
+	// contained caches, per left fact set, the contexts whose left side it wholly contains,
+	// with their right side's value mask; any new context clears it, so once the memory is
+	// full it stays valid.
+	contained map[string][]candidate
 	// newContext is the zero-level context created this step (0 when none; CAD-OSE's quirk
 	// of then also skipping context 0 is kept, it is part of the published behaviour).
 	newContext int
 }
 
 type semiSide struct {
-	key     []byte         // scratch for lookups
-	ids     map[string]int // fact key -> semi-context id
-	semis   []semiContext
-	byFact  map[uint32][]int
-	crossed []int
+	key  []byte         // scratch for lookups
+	pure map[uint64]int // semi-contexts of value facts only, by value mask
+	// byAnchor lists the other semi-contexts under their newest neuron fact: a semi-context
+	// the left facts wholly contain has its anchor among them, so each is found once.
+	byAnchor map[uint32][]int
+	ids      map[string]int // fact key -> semi-context id
+	semis    []semiContext
+	byFact   map[uint32][]int
+	crossed  []int
 }
 
 type semiContext struct {
 	facts   int      // number of facts
+	mask    uint64   // its value facts (all below 64)
+	neurons []uint32 // its neuron facts, sorted
 	matched []uint32 // facts matched this crossing
 	// contexts maps right semi-context ids to context ids (left side only), in insertion order.
 	rights   []int
@@ -51,9 +67,9 @@ type context struct {
 }
 
 func newContextMemory(maxLeftLen, maxContexts int) *contextMemory {
-	m := &contextMemory{maxLeftLen: maxLeftLen, maxContexts: maxContexts}
+	m := &contextMemory{maxLeftLen: maxLeftLen, maxContexts: maxContexts, contained: map[string][]candidate{}}
 	for i := range m.sides {
-		m.sides[i] = semiSide{ids: map[string]int{}, byFact: map[uint32][]int{}}
+		m.sides[i] = semiSide{ids: map[string]int{}, byFact: map[uint32][]int{}, pure: map[uint64]int{}, byAnchor: map[uint32][]int{}}
 	}
 	return m
 }
@@ -79,10 +95,22 @@ func (s *semiSide) find(facts []uint32) (int, bool) {
 func (s *semiSide) add(facts []uint32) int {
 	id := len(s.semis)
 	s.ids[factKey(facts)] = id
-	s.semis = append(s.semis, semiContext{facts: len(facts)})
+	sc := semiContext{facts: len(facts)}
 	for _, f := range facts {
 		s.byFact[f] = append(s.byFact[f], id)
+		if f < 64 {
+			sc.mask |= 1 << f
+		} else {
+			sc.neurons = append(sc.neurons, f)
+		}
 	}
+	if len(sc.neurons) == 0 {
+		s.pure[sc.mask] = id
+	} else {
+		anchor := sc.neurons[len(sc.neurons)-1]
+		s.byAnchor[anchor] = append(s.byAnchor[anchor], id)
+	}
+	s.semis = append(s.semis, sc)
 	return id
 }
 
@@ -110,6 +138,7 @@ func (m *contextMemory) context(left, right []uint32, zeroLevel bool) (int, bool
 	if !okR {
 		r = m.sides[1].add(right)
 	}
+	clear(m.contained)
 	ls := &m.sides[0].semis[l]
 	id := len(m.contexts)
 	ls.rights = append(ls.rights, r)
@@ -142,12 +171,131 @@ func (m *contextMemory) cross(side int, facts []uint32) {
 
 type pair struct{ left, right []uint32 }
 
-// activate walks the contexts whose left side was crossed last step against the right side
-// crossed now: it returns the active contexts, how many were selected, and candidate new
-// contexts (partial matches of zero-level contexts when the step created a new one).
-func (m *contextMemory) activate(newContextFlag bool) (active []int, selected int, potential []pair) {
+// activateWhole is activate for a step that created no context: only wholly matched left
+// semi-contexts count then, and the order they are visited in does not change the result.
+func (m *contextMemory) activateWhole(g, sensed []uint32, maxActive int) (top []int, nActive, selected int) {
+	var sMask uint64
+	for _, f := range sensed {
+		sMask |= 1 << f
+	}
+	// Keep the maxActive highest-ranked active contexts, lowest first, as they come.
+	top, ranks := m.top[:0], m.ranks[:0]
+	for _, c := range m.wholeIn(g) {
+		if int(c.context) == m.newContext {
+			continue
+		}
+		selected++
+		if c.rightMask&^sMask != 0 {
+			continue
+		}
+		ctx := &m.contexts[c.context]
+		ctx.Activations++
+		nActive++
+		r := rank(ctx.Activations, c.static)
+		switch {
+		case len(top) < maxActive:
+			top, ranks = append(top, int(c.context)), append(ranks, r)
+			for i := len(top) - 1; i > 0 && ranks[i] < ranks[i-1]; i-- {
+				top[i], top[i-1], ranks[i], ranks[i-1] = top[i-1], top[i], ranks[i-1], ranks[i]
+			}
+		case r > ranks[0]:
+			top[0], ranks[0] = int(c.context), r
+			for i := 1; i < len(top) && ranks[i] < ranks[i-1]; i++ {
+				top[i], top[i-1], ranks[i], ranks[i-1] = top[i-1], top[i], ranks[i-1], ranks[i]
+			}
+		}
+	}
+	m.newContext = 0
+	m.top, m.ranks = top, ranks
+	return top, nActive, selected
+}
+
+// candidate is a context whose left side the current left facts wholly contain.
+type candidate struct {
+	context   int32
+	static    uint32 // the (left, right) part of its rank, see rank
+	rightMask uint64
+}
+
+// rank orders contexts as CAD-OSE picks the strongest: by activations, then left and right
+// semi-context (ids stand in for Python's hashes). Left ids stay below 2^16 (max_contexts
+// is capped below that) and right ones, sets of value facts, below 2^6.
+func rank(activations int, static uint32) uint64 { return uint64(activations)<<22 | uint64(static) }
+
+func staticRank(c *context) uint32 { return uint32(c.Left)<<6 | uint32(c.Right) }
+
+// maxContainedCache bounds the cache of wholly contained contexts.
+const maxContainedCache = 4096
+
+// wholeIn lists the contexts whose left semi-context the facts g wholly contain: from the
+// pure-value semi-contexts under g's value mask and those anchored at one of g's neuron
+// facts that pass the subset test. Results are cached per fact set.
+func (m *contextMemory) wholeIn(g []uint32) []candidate {
 	left, right := &m.sides[0], &m.sides[1]
-	active, potential, m.arena = m.active[:0], m.potential[:0], m.arena[:0]
+	left.key = appendKey(left.key[:0], g)
+	if cands, ok := m.contained[string(left.key)]; ok {
+		return cands
+	}
+	var gMask uint64
+	i := 0
+	for ; i < len(g) && g[i] < 64; i++ {
+		gMask |= 1 << g[i]
+	}
+	neurons := g[i:]
+	var cands []candidate
+	add := func(id int) {
+		ls := &left.semis[id]
+		for k, r := range ls.rights {
+			cands = append(cands, candidate{context: int32(ls.contexts[k]), static: uint32(id)<<6 | uint32(r), rightMask: right.semis[r].mask})
+		}
+	}
+	for sub := gMask; sub != 0; sub = (sub - 1) & gMask {
+		if id, ok := left.pure[sub]; ok {
+			add(id)
+		}
+	}
+	for _, n := range neurons {
+		for _, id := range left.byAnchor[n] {
+			if ls := &left.semis[id]; ls.mask&^gMask == 0 && subset(ls.neurons, neurons) {
+				add(id)
+			}
+		}
+	}
+	if len(m.contained) >= maxContainedCache {
+		clear(m.contained)
+	}
+	m.contained[string(left.key)] = cands
+	return cands
+}
+
+// subset reports whether every element of a is in b (both sorted).
+func subset(a, b []uint32) bool {
+	j := 0
+	for _, x := range a {
+		for j < len(b) && b[j] < x {
+			j++
+		}
+		if j == len(b) || b[j] != x {
+			return false
+		}
+	}
+	return true
+}
+
+// activate matches the contexts against the last step's left facts g and the sensed facts:
+// it returns the maxActive strongest active contexts, how many were active and how many
+// selected (left side wholly matched), and candidate new contexts (partial matches of
+// zero-level contexts when the step created a new one).
+func (m *contextMemory) activate(newContextFlag bool, g, sensed []uint32, maxActive int) (top []int, nActive, selected int, potential []pair) {
+	if !newContextFlag {
+		top, nActive, selected = m.activateWhole(g, sensed, maxActive)
+		return top, nActive, selected, nil
+	}
+	m.cross(0, g)
+	m.cross(1, sensed)
+	left, right := &m.sides[0], &m.sides[1]
+	active := m.active[:0]
+	potential, m.arena = m.potential[:0], m.arena[:0]
 	keep := func(facts []uint32) []uint32 {
 		start := len(m.arena)
 		m.arena = append(m.arena, facts...)
@@ -180,12 +328,13 @@ func (m *contextMemory) activate(newContextFlag bool) (active []int, selected in
 	}
 	m.newContext = 0
 	m.active, m.potential = active, potential
-	return active, selected, potential
+	top, m.top = topActive(m.contexts, active, maxActive, m.top)
+	return top, len(active), selected, potential
 }
 
 // memoryState is the serialised form of a contextMemory, packed as unsigned varints (neuron
 // facts stored relative to neuronFactBase), which keeps a full memory near 50 KB. The fact
-// indexes are rebuilt, and the left crossing is redone from the detector's left facts.
+// indexes are rebuilt; crossings are made when a step needs them.
 type memoryState struct {
 	MaxLeftLen, MaxContexts int
 	Facts                   [2][]byte // per side: for each semi-context, its fact count and facts
@@ -244,7 +393,7 @@ func (v *varints) next() int {
 	return int(x)
 }
 
-func restoreMemory(s memoryState, left []uint32) (*contextMemory, error) {
+func restoreMemory(s memoryState) (*contextMemory, error) {
 	m := newContextMemory(s.MaxLeftLen, s.MaxContexts)
 	for side := range m.sides {
 		r := &varints{b: s.Facts[side]}
@@ -277,7 +426,6 @@ func restoreMemory(s memoryState, left []uint32) (*contextMemory, error) {
 		return nil, errors.New("truncated detector state")
 	}
 	m.newContext = s.NewContext
-	m.cross(0, left)
 	return m, nil
 }
 

@@ -33,7 +33,6 @@ type Detector struct {
 	// Scratch reused every step.
 	factBuf, leftBuf []uint32
 	uniq             map[uint64]struct{}
-	topBuf           []int
 }
 
 // NewNABDetector makes a detector as NAB's harness allows: the file's min and max and its
@@ -142,29 +141,31 @@ func (d *Detector) score(v float64) float64 {
 func (d *Detector) step1(sensed []uint32) float64 {
 	m := d.memory
 	newContextFlag := false
-	if d.uniq == nil {
-		d.uniq = map[uint64]struct{}{}
-	}
-	uniq := d.uniq
-	clear(uniq)
 	if len(d.left) > 0 {
-		uniq[pairHash(d.left, sensed)] = struct{}{}
 		id, created := m.context(d.left, sensed, true)
 		if created {
 			m.newContext = id
 		}
 		newContextFlag = created
 	}
-	m.cross(1, sensed)
-	active, selected, potential := m.activate(newContextFlag)
-	for _, p := range potential {
-		uniq[pairHash(p.left, p.right)] = struct{}{}
-	}
+	active, nActive, selected, potential := m.activate(newContextFlag, d.left, sensed, d.p.MaxActive)
 	pSelActive := 0.0
 	if selected > 0 {
-		pSelActive = float64(len(active)) / float64(selected)
+		pSelActive = float64(nActive) / float64(selected)
 	}
-	active, d.topBuf = topActive(m.contexts, active, d.p.MaxActive, d.topBuf)
+	// Distinct candidate contexts only count when the step created one.
+	candidates := 0
+	if newContextFlag {
+		if d.uniq == nil {
+			d.uniq = map[uint64]struct{}{}
+		}
+		clear(d.uniq)
+		d.uniq[pairHash(d.left, sensed)] = struct{}{}
+		for _, p := range potential {
+			d.uniq[pairHash(p.left, p.right)] = struct{}{}
+		}
+		candidates = len(d.uniq)
+	}
 	// The new left facts go to the buffer d.left is not in, since both live this step.
 	left := d.leftBuf[:0]
 	left = append(left, sensed...)
@@ -180,13 +181,12 @@ func (d *Detector) step1(sensed []uint32) float64 {
 			added++
 		}
 	}
-	m.cross(0, d.left)
 	if newContextFlag {
 		added++
 	}
 	pAdded := 0.0
-	if newContextFlag && len(uniq) > 0 {
-		pAdded = float64(added) / float64(len(uniq))
+	if newContextFlag && candidates > 0 {
+		pAdded = float64(added) / float64(candidates)
 	}
 	return (1 - pSelActive + pAdded) / 2
 }
@@ -195,34 +195,27 @@ func (d *Detector) step1(sensed []uint32) float64 {
 // CAD-OSE's order, with ids instead of Python hashes breaking ties. The order of the
 // result does not matter: it becomes a set of facts.
 func topActive(contexts []context, active []int, n int, buf []int) ([]int, []int) {
-	less := func(a, b int) bool {
-		ca, cb := contexts[a], contexts[b]
-		if ca.Activations != cb.Activations {
-			return ca.Activations < cb.Activations
-		}
-		if ca.Left != cb.Left {
-			return ca.Left < cb.Left
-		}
-		return ca.Right < cb.Right
-	}
 	if len(active) <= n {
 		return active, buf
 	}
+	r := func(id int) uint64 { return rank(contexts[id].Activations, staticRank(&contexts[id])) }
 	top := buf[:0]
 	top = append(top, active[:n]...)
 	// Insertion sort: n is small, and sort.Slice would allocate.
 	for i := 1; i < n; i++ {
-		for j := i; j > 0 && less(top[j], top[j-1]); j-- {
+		for j := i; j > 0 && r(top[j]) < r(top[j-1]); j-- {
 			top[j], top[j-1] = top[j-1], top[j]
 		}
 	}
+	lowest := r(top[0])
 	for _, id := range active[n:] {
-		if less(top[0], id) {
+		if r(id) > lowest {
 			// Replace the lowest and restore the order by one insertion pass.
 			top[0] = id
-			for i := 1; i < n && less(top[i], top[i-1]); i++ {
+			for i := 1; i < n && r(top[i]) < r(top[i-1]); i++ {
 				top[i], top[i-1] = top[i-1], top[i]
 			}
+			lowest = r(top[0])
 		}
 	}
 	return top, top
@@ -301,7 +294,7 @@ func (d *Detector) UnmarshalBinary(bz []byte) error {
 	if err := gob.NewDecoder(zr).Decode(&s); err != nil {
 		return err
 	}
-	memory, err := restoreMemory(s.Memory, s.Left)
+	memory, err := restoreMemory(s.Memory)
 	if err != nil {
 		return err
 	}

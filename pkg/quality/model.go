@@ -80,7 +80,7 @@ func Parse(bz []byte) (Model, error) {
 		return Model{}, err
 	}
 	d, c := p.Detector, p.Checks
-	if p.Version == "" || d.ValueBits < 1 || d.ValueBits > 8 || d.MaxActive < 1 || d.MaxContexts < 1 || d.RestFraction <= 0 ||
+	if p.Version == "" || d.ValueBits < 1 || d.ValueBits > 8 || d.MaxActive < 1 || d.MaxContexts < 1 || d.MaxContexts > 60_000 || d.RestFraction <= 0 ||
 		d.MaxRest < 1 || d.CausalWarmup < 2 || c.StuckRun < 2 || c.JumpWindow < 3 || c.GapFactor <= 1 || c.AnomalyWeight < 0 || c.AnomalyWeight > 1 {
 		return Model{}, fmt.Errorf("model parameters out of range: %+v", p)
 	}
