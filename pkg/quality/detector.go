@@ -30,6 +30,7 @@ type Detector struct {
 	seen         int
 	runLo, runHi float64
 	warmup       []float64 // causal mode without a declared range: readings that set the range
+	raw          float64   // the last raw score, before the rest period
 	// Scratch reused every step.
 	factBuf, leftBuf []uint32
 	uniq             map[uint64]struct{}
@@ -90,6 +91,9 @@ func (d *Detector) Score(v float64) float64 {
 	return d.score(v)
 }
 
+// Raw returns the last reading's raw score, which the rest period does not silence.
+func (d *Detector) Raw() float64 { return d.raw }
+
 // warm buffers causal warm-up readings; when enough have come, it sets the range from them
 // and replays them (their scores stay 0: there is nothing to compare them with yet).
 func (d *Detector) warm(v float64) float64 {
@@ -123,6 +127,7 @@ func (d *Detector) score(v float64) float64 {
 	}
 	d.runLo, d.runHi = math.Min(d.runLo, v), math.Max(d.runHi, v)
 	d.seen++
+	d.raw = raw
 	// CAD-OSE starts as if a trigger had just happened: no output in the first rest period.
 	out := raw
 	if d.seen <= d.restPeriod || d.sinceTrigger < d.restPeriod {

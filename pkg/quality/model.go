@@ -52,6 +52,7 @@ type CheckParams struct {
 	JumpMADs         float64 `json:"jump_mads"`         // ... and this many robust deviations (1.4826 MAD) of the window
 	GapFactor        float64 `json:"gap_factor"`        // a gap exceeds this many nominal intervals
 	AnomalyThreshold float64 `json:"anomaly_threshold"` // detector scores at or above it flag ANOMALY
+	RawThreshold     float64 `json:"raw_threshold"`     // ... and so do raw scores at or above it, in a rest period too
 	AnomalyWeight    float64 `json:"anomaly_weight"`    // how much a fully anomalous reading costs, against 1 for a hard failure
 }
 

@@ -198,7 +198,7 @@ func (s *Stream) check(r Reading) ReadingResult {
 	rr := ReadingResult{Flags: flags}
 	if flags&(FlagDuplicate|FlagOutOfOrder) == 0 {
 		rr.Anomaly = s.det.Score(r.Value)
-		if rr.Anomaly >= c.AnomalyThreshold {
+		if rr.Anomaly >= c.AnomalyThreshold || (st.Count >= s.model.Params.Detector.CausalWarmup && s.det.Raw() >= c.RawThreshold) {
 			rr.Flags |= FlagAnomaly
 		}
 	}
