@@ -8,7 +8,7 @@ import (
 
 // contextMemory is the contextual anomaly detector's memory, after CAD-OSE (Smirnov 2016,
 // in NAB since 2016, MIT): a context is a pair (left semi-context, right semi-context) of
-// fact sets, "the facts before" -> "the facts now". Every step crosses the memory with the
+// fact sets, "the facts before" -> "the facts now". Every step matches the memory with the
 // facts that just arrived: contexts whose left side held and whose right side now holds
 // are active (the present was predicted); the share of selected contexts that came true,
 // and the share of new contexts the step had to create, make the raw anomaly score.
