@@ -156,10 +156,12 @@ func runSensors(ctx context.Context, chain *agent.Chain, cfg gateway.Config, lis
 	}()
 
 	err = gw.Run(ctx, time.Second)
+	// Stop taking readings first, then flush them: an acknowledged reading is on disk.
 	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
 	wg.Wait()
+	gw.Close()
 	logger.Info("sensor gateway stopped")
 	return err
 }

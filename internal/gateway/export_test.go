@@ -13,6 +13,3 @@ func CommitNow(g *Gateway, ctx context.Context) error { return g.commitSealed(ct
 
 // SealDue runs one interval-sealing round.
 func SealDue(g *Gateway) { g.sealDue() }
-
-// Close flushes and closes the pending logs, as Run does when it stops.
-func Close(g *Gateway) { g.close() }

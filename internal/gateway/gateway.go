@@ -362,11 +362,10 @@ func (g *Gateway) seal(d *device) error {
 }
 
 // Run seals batches whose interval has passed and commits sealed batches, every tick, until
-// ctx ends; then it flushes and closes the pending logs.
+// ctx ends. Stop the HTTP server, then call Close, so no accepted reading is lost.
 func (g *Gateway) Run(ctx context.Context, tick time.Duration) error {
 	t := time.NewTicker(tick)
 	defer t.Stop()
-	defer g.close()
 	for {
 		select {
 		case <-ctx.Done():
@@ -537,8 +536,9 @@ func (g *Gateway) reconcile(ctx context.Context, msgs []*types.MsgCommitBatch) {
 	g.committed(landed)
 }
 
-// close seals nothing but makes sure every accepted reading is on disk.
-func (g *Gateway) close() {
+// Close seals nothing but makes sure every accepted reading is on disk; call it once no
+// more readings can arrive.
+func (g *Gateway) Close() {
 	for _, d := range g.snapshot() {
 		d.mu.Lock()
 		if d.logBuf != nil {

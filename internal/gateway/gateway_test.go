@@ -285,7 +285,7 @@ func TestRestartResumesPendingAndUncommitted(t *testing.T) {
 		require.Equal(t, http.StatusOK, status, body)
 	}
 	require.Error(t, gateway.CommitNow(h.gw, context.Background()))
-	gateway.Close(h.gw)
+	h.gw.Close()
 	h.server.Close()
 
 	chain.fail = false
