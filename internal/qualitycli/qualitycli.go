@@ -11,6 +11,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -202,7 +203,8 @@ noise, level_shift, replay) --per-series times at seeded random places in the se
 scores the clean and the faulty series causally through the full model (hard checks and
 detector), and prints the ROC AUC of each fault type: positives are the faulty segments,
 negatives the same segments of the clean series; a segment scores the share of its
-readings that are flagged.`,
+readings that are flagged. An injection that changes no value (a stuck value on a stretch
+that is flat anyway, a replay of an identical stretch) is skipped and counted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m := quality.Embedded()
@@ -213,9 +215,10 @@ readings that are flagged.`,
 			rng := rand.New(rand.NewSource(seed)) //nolint:gosec // reproducible fault placement
 			out := cmd.OutOrStdout()
 			modelLine(out, m)
-			_, _ = fmt.Fprintln(out, "fault,auc,positives,negatives")
+			_, _ = fmt.Fprintln(out, "fault,auc,positives,negatives,skipped")
 			for _, kind := range quality.FaultKinds {
 				var pos, neg []float64
+				skipped := 0
 				for _, s := range series {
 					if len(s.Values) < 4*length {
 						continue
@@ -227,12 +230,16 @@ readings that are flagged.`,
 						if err != nil {
 							return err
 						}
+						if slices.Equal(faulty, s.Values) {
+							skipped++ // e.g. a stuck value on a stretch that is flat anyway: no fault at all
+							continue
+						}
 						bad := streamBadness(m, s, faulty)
 						pos = append(pos, mean(bad[start:start+length]))
 						neg = append(neg, mean(clean[start:start+length]))
 					}
 				}
-				_, _ = fmt.Fprintf(out, "%s,%.4f,%d,%d\n", kind, quality.AUC(pos, neg), len(pos), len(neg))
+				_, _ = fmt.Fprintf(out, "%s,%.4f,%d,%d,%d\n", kind, quality.AUC(pos, neg), len(pos), len(neg), skipped)
 			}
 			return nil
 		},
