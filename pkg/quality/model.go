@@ -47,7 +47,7 @@ type DetectorParams struct {
 // CheckParams tune the hard quality checks and the batch score.
 type CheckParams struct {
 	StuckRun         int     `json:"stuck_run"`         // this many identical values in a row are stuck
-	JumpWindow       int     `json:"jump_window"`       // readings in the rolling median
+	JumpWindow       int     `json:"jump_window"`       // readings in the rolling median (at least the 8 of a replay window)
 	JumpFraction     float64 `json:"jump_fraction"`     // a jump exceeds this share of the declared range from the median
 	JumpMADs         float64 `json:"jump_mads"`         // ... and this many robust deviations (1.4826 MAD) of the window
 	GapFactor        float64 `json:"gap_factor"`        // a gap exceeds this many nominal intervals
@@ -82,7 +82,7 @@ func Parse(bz []byte) (Model, error) {
 	}
 	d, c := p.Detector, p.Checks
 	if p.Version == "" || d.ValueBits < 1 || d.ValueBits > 8 || d.MaxActive < 1 || d.MaxContexts < 1 || d.MaxContexts > 60_000 || d.RestFraction <= 0 ||
-		d.MaxRest < 1 || d.CausalWarmup < 2 || c.StuckRun < 2 || c.JumpWindow < 3 || c.GapFactor <= 1 || c.AnomalyWeight < 0 || c.AnomalyWeight > 1 {
+		d.MaxRest < 1 || d.CausalWarmup < 2 || c.StuckRun < 2 || c.JumpWindow < replayWindow || c.GapFactor <= 1 || c.AnomalyWeight < 0 || c.AnomalyWeight > 1 {
 		return Model{}, fmt.Errorf("model parameters out of range: %+v", p)
 	}
 	sum := sha256.Sum256(bz)

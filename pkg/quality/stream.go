@@ -3,7 +3,6 @@ package quality
 import (
 	"bytes"
 	"encoding/gob"
-	"hash/fnv"
 	"math"
 	"slices"
 	"sort"
@@ -43,8 +42,10 @@ var batchFlagOf = []struct {
 // replayWindow is how many consecutive values identify a segment; replayMemory how many
 // recent segments are remembered to recognise a replayed one.
 const (
-	replayWindow = 8
-	replayMemory = 512
+	replayWindow  = 8
+	replayMemory  = 512
+	warmRunValues = 64
+	maxWarmLags   = 16
 )
 
 // Stream scores the readings of one channel of one device, batch after batch, keeping the
@@ -65,16 +66,19 @@ type streamState struct {
 	Run       int       // identical values in a row
 	Recent    []float64 // last jump_window values
 	Segments  []uint64  // hashes of recent value windows, ring
+	SegAt     []int     // the reading count at which each was seen
 	SegPos    int
 	RunLo     float64
 	RunHi     float64
-	// Learned in the first causal_warmup readings: the longest run of equal values and
-	// whether windows repeated exactly. A series that does either when healthy (a
+	// Learned in the first causal_warmup readings: how long values were held and whether
+	// windows repeated exactly. A series that does either when healthy (a
 	// quantised or synthetic signal) is judged against that, not against the defaults.
-	Count       int
-	WarmMaxRun  int
-	WarmReplays bool
-	WarmMaxDev  float64 // largest deviation from the rolling median
+	Count int
+	// WarmRuns is the longest healthy run of each value repeated during warm-up (at most
+	// warmRunValues values): a series that holds 20.0 all night may not hold 68.0 for long.
+	WarmRuns   map[float64]int
+	WarmLags   []int   // lags at which windows repeated exactly while warming up
+	WarmMaxDev float64 // largest deviation from the rolling median
 }
 
 // NewStream starts a stream for a channel with a declared range [lo, hi] (pass lo >= hi when
@@ -161,8 +165,13 @@ func (s *Stream) check(r Reading) ReadingResult {
 			st.Run = 1
 		}
 		if st.Count < s.model.Params.Detector.CausalWarmup {
-			st.WarmMaxRun = max(st.WarmMaxRun, st.Run)
-		} else if st.Run >= max(c.StuckRun, 2*st.WarmMaxRun) {
+			if _, known := st.WarmRuns[r.Value]; known || (st.Run > 1 && len(st.WarmRuns) < warmRunValues) {
+				if st.WarmRuns == nil {
+					st.WarmRuns = map[float64]int{}
+				}
+				st.WarmRuns[r.Value] = max(st.WarmRuns[r.Value], st.Run)
+			}
+		} else if st.Run >= max(c.StuckRun, 2*st.WarmRuns[r.Value]) {
 			flags |= FlagStuck
 		}
 	} else {
@@ -187,10 +196,13 @@ func (s *Stream) check(r Reading) ReadingResult {
 		if len(st.Recent) > c.JumpWindow {
 			st.Recent = st.Recent[1:]
 		}
-		if s.replayed() {
-			if st.Count < s.model.Params.Detector.CausalWarmup {
-				st.WarmReplays = true
-			} else if !st.WarmReplays {
+		if lag := s.replayLag(); lag > 0 {
+			switch {
+			case st.Count < s.model.Params.Detector.CausalWarmup:
+				if !slices.Contains(st.WarmLags, lag) && len(st.WarmLags) < maxWarmLags {
+					st.WarmLags = append(st.WarmLags, lag)
+				}
+			case !slices.Contains(st.WarmLags, lag):
 				flags |= FlagDuplicate
 			}
 		}
@@ -208,42 +220,40 @@ func (s *Stream) check(r Reading) ReadingResult {
 	return rr
 }
 
-// replayed remembers the window of the last replay_window values and reports whether the
-// same window was seen recently: measured values repeat exactly only when replayed.
-func (s *Stream) replayed() bool {
+// replayLag remembers the window of the last replay_window values and returns how many
+// readings ago the same window last occurred (0: not among the recent windows). Measured
+// values repeat exactly only when replayed, or in a synthetic or quantised signal, which
+// then repeats at its own lags (a day, for a daily cycle).
+func (s *Stream) replayLag() int {
 	st := &s.st
 	if len(st.Recent) < replayWindow {
-		return false
+		return 0
 	}
 	window := st.Recent[len(st.Recent)-replayWindow:]
-	distinct := false
-	for _, v := range window[1:] {
-		if v != window[0] {
-			distinct = true
-			break
-		}
+	if slices.Min(window) == slices.Max(window) { // a flat window is the stuck check's business
+		return 0
 	}
-	if !distinct { // a flat window is the stuck check's business
-		return false
-	}
-	h := fnv.New64a()
-	var b [8]byte
+	sum := uint64(14695981039346656037) // FNV-1a over the values' bits
 	for _, v := range window {
 		bits := math.Float64bits(v)
-		for i := range b {
-			b[i] = byte(bits >> (8 * i))
+		for i := 0; i < 8; i++ {
+			sum ^= (bits >> (8 * i)) & 0xff
+			sum *= 1099511628211
 		}
-		_, _ = h.Write(b[:])
 	}
-	sum := h.Sum64()
-	seen := slices.Contains(st.Segments, sum)
+	lag := 0 // to the most recent occurrence
+	for i, h := range st.Segments {
+		if d := st.Count - st.SegAt[i]; h == sum && d > 0 && (lag == 0 || d < lag) {
+			lag = d
+		}
+	}
 	if len(st.Segments) < replayMemory {
-		st.Segments = append(st.Segments, sum)
+		st.Segments, st.SegAt = append(st.Segments, sum), append(st.SegAt, st.Count)
 	} else {
-		st.Segments[st.SegPos] = sum
+		st.Segments[st.SegPos], st.SegAt[st.SegPos] = sum, st.Count
 		st.SegPos = (st.SegPos + 1) % replayMemory
 	}
-	return seen
+	return lag
 }
 
 func median(values []float64) float64 {
