@@ -168,7 +168,7 @@ func strictJSON(body []byte, v any) error {
 	return nil
 }
 
-// batchPath reads {device} and {seq} from the request path.
+// pathIDs reads {device} and {seq} from the request path.
 func pathIDs(req *http.Request) (id, seq uint64, err error) {
 	id, err = strconv.ParseUint(req.PathValue("device"), 10, 64)
 	if err != nil {
@@ -191,15 +191,22 @@ type BatchJSON struct {
 	Readings []JSONReading `json:"readings"`
 }
 
-func (g *Gateway) getBatch(w http.ResponseWriter, req *http.Request) {
+// batchOf loads the batch the request path names, or answers with the error.
+func (g *Gateway) batchOf(w http.ResponseWriter, req *http.Request) (id, seq uint64, readings []types.Reading, ok bool) {
 	id, seq, err := pathIDs(req)
-	if err != nil {
-		writeError(w, err)
-		return
+	if err == nil {
+		readings, err = g.LoadBatch(id, seq)
 	}
-	readings, err := g.LoadBatch(id, seq)
 	if err != nil {
 		writeError(w, err)
+		return 0, 0, nil, false
+	}
+	return id, seq, readings, true
+}
+
+func (g *Gateway) getBatch(w http.ResponseWriter, req *http.Request) {
+	id, seq, readings, ok := g.batchOf(w, req)
+	if !ok {
 		return
 	}
 	g.metrics.Served.WithLabelValues("batch").Inc()
@@ -235,19 +242,13 @@ type ProofJSON struct {
 }
 
 func (g *Gateway) getProof(w http.ResponseWriter, req *http.Request) {
-	id, seq, err := pathIDs(req)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	index, err := strconv.Atoi(req.PathValue("index"))
 	if err != nil {
 		writeError(w, reject(http.StatusBadRequest, "reading index %q is not a number", req.PathValue("index")))
 		return
 	}
-	readings, err := g.LoadBatch(id, seq)
-	if err != nil {
-		writeError(w, err)
+	id, seq, readings, ok := g.batchOf(w, req)
+	if !ok {
 		return
 	}
 	if index < 0 || index >= len(readings) {

@@ -7,7 +7,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"math"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -103,11 +102,7 @@ func kindRange(m quality.Model, kind string) (float64, float64, error) {
 func scoreSeries(m quality.Model, s nab.Series, nabMode bool, lo, hi float64) []float64 {
 	var d *quality.Detector
 	if nabMode {
-		mn, mx := math.Inf(1), math.Inf(-1)
-		for _, v := range s.Values {
-			mn, mx = math.Min(mn, v), math.Max(mx, v)
-		}
-		d = quality.NewNABDetector(m, mn, mx, len(s.Values))
+		d = quality.NewNABDetector(m, s.Values)
 	} else {
 		d = quality.NewCausalDetector(m, lo, hi)
 	}
@@ -223,7 +218,7 @@ that is flat anyway, a replay of an identical stretch) is skipped and counted.`,
 					if len(s.Values) < 4*length {
 						continue
 					}
-					clean := streamBadness(m, s, s.Values)
+					clean := flaggedReadings(m, s, s.Values)
 					for k := 0; k < perSeries; k++ {
 						start := len(s.Values)/2 + rng.Intn(len(s.Values)/2-2*length)
 						faulty, err := quality.InjectFault(s.Values, kind, start, length, rng)
@@ -234,7 +229,7 @@ that is flat anyway, a replay of an identical stretch) is skipped and counted.`,
 							skipped++ // e.g. a stuck value on a stretch that is flat anyway: no fault at all
 							continue
 						}
-						bad := streamBadness(m, s, faulty)
+						bad := flaggedReadings(m, s, faulty)
 						pos = append(pos, mean(bad[start:start+length]))
 						neg = append(neg, mean(clean[start:start+length]))
 					}
@@ -250,9 +245,9 @@ that is flat anyway, a replay of an identical stretch) is skipped and counted.`,
 	return cmd
 }
 
-// streamBadness scores values causally through a Stream with the series' timestamps and
+// flaggedReadings scores values causally through a Stream with the series' timestamps and
 // median interval, and returns 1 for each flagged reading, else 0.
-func streamBadness(m quality.Model, s nab.Series, values []float64) []float64 {
+func flaggedReadings(m quality.Model, s nab.Series, values []float64) []float64 {
 	intervals := make([]int64, 0, len(s.Timestamps))
 	for i := 1; i < len(s.Timestamps); i++ {
 		intervals = append(intervals, s.Timestamps[i].Sub(s.Timestamps[i-1]).Milliseconds())

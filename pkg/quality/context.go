@@ -82,8 +82,6 @@ func appendKey(b []byte, facts []uint32) []byte {
 	return b
 }
 
-func factKey(facts []uint32) string { return string(appendKey(nil, facts)) }
-
 // find returns the id of the semi-context with these facts on a side.
 func (s *semiSide) find(facts []uint32) (int, bool) {
 	s.key = appendKey(s.key[:0], facts)
@@ -94,7 +92,7 @@ func (s *semiSide) find(facts []uint32) (int, bool) {
 // add creates a semi-context with these facts on a side.
 func (s *semiSide) add(facts []uint32) int {
 	id := len(s.semis)
-	s.ids[factKey(facts)] = id
+	s.ids[string(appendKey(nil, facts))] = id
 	sc := semiContext{facts: len(facts)}
 	for _, f := range facts {
 		s.byFact[f] = append(s.byFact[f], id)

@@ -36,11 +36,15 @@ type Detector struct {
 	uniq             map[uint64]struct{}
 }
 
-// NewNABDetector makes a detector as NAB's harness allows: the file's min and max and its
-// length (which sets the probationary period and so the rest period) are known up front.
-func NewNABDetector(m Model, lo, hi float64, length int) *Detector {
+// NewNABDetector makes a detector for a series as NAB's harness allows: its min and max and
+// its length (which sets the probationary period and so the rest period) are known up front.
+func NewNABDetector(m Model, series []float64) *Detector {
 	d := newDetector(m.Params.Detector)
-	prob := min(int(math.Floor(0.15*float64(length))), 750)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range series {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	prob := min(int(math.Floor(0.15*float64(len(series)))), 750)
 	d.restPeriod = max(1, min(int(m.Params.Detector.RestFraction*float64(prob)), m.Params.Detector.MaxRest))
 	d.setRange(lo, hi)
 	return d

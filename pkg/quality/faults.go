@@ -29,27 +29,26 @@ func InjectFault(values []float64, kind string, start, length int, rng *rand.Ran
 		diffs[i] = values[i+1] - values[i]
 	}
 	noise := 1.4826 * mad(diffs, median(diffs)) / math.Sqrt2
-	span := math.Max(math.Max(hi-lo, 8*noise)/4, 1e-9)
-	span = math.Max(span, 8*noise)
+	m := math.Max(math.Max((hi-lo)/4, 8*noise), 1e-9)
 	out := append([]float64(nil), values...)
 	switch kind {
 	case "spike":
-		out[start] += span
+		out[start] += m
 	case "stuck":
 		for i := start; i < start+length; i++ {
 			out[i] = values[start]
 		}
 	case "drift":
 		for i := start; i < len(out); i++ {
-			out[i] += span * math.Min(1, float64(i-start+1)/float64(length))
+			out[i] += m * math.Min(1, float64(i-start+1)/float64(length))
 		}
 	case "noise":
 		for i := start; i < start+length; i++ {
-			out[i] += span / 2 * rng.NormFloat64()
+			out[i] += m / 2 * rng.NormFloat64()
 		}
 	case "level_shift":
 		for i := start; i < len(out); i++ {
-			out[i] += span
+			out[i] += m
 		}
 	case "replay":
 		copy(out[start:start+length], values[start-length:start])

@@ -1,23 +1,17 @@
 package quality_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/thalamus-network/thalamus/pkg/nab"
 	"github.com/thalamus-network/thalamus/pkg/quality"
 )
 
 // TestStateStaysSmall runs the detector over every corpus file (causal mode) and checks the
 // saved state of each stream against the 64 KiB budget.
 func TestStateStaysSmall(t *testing.T) {
-	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skipf("NAB corpus not available: %v", err)
-	}
-	c, err := nab.Load(corpusDir)
-	require.NoError(t, err)
+	c := loadCorpus(t)
 	largest, name := 0, ""
 	for _, s := range c.Series {
 		d := quality.NewCausalDetector(quality.Embedded(), 0, 0)

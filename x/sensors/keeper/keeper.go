@@ -145,6 +145,23 @@ func (k Keeper) setDevice(ctx context.Context, prev *types.Device, d types.Devic
 	return k.Devices.Set(ctx, d.Id, d)
 }
 
+// CheckDeviceRoom refuses an owner who already has max_devices_per_owner active devices.
+func (k Keeper) CheckDeviceRoom(ctx context.Context, owner sdk.AccAddress) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	count, err := k.OwnerDeviceCounts.Get(ctx, owner)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		return err
+	}
+	if count >= params.MaxDevicesPerOwner {
+		name, _ := k.addressCodec.BytesToString(owner)
+		return errorsmod.Wrapf(types.ErrTooManyDevices, "%s has %d active devices", name, count)
+	}
+	return nil
+}
+
 // addOwnerDevices moves an owner's active-device count by delta.
 func (k Keeper) addOwnerDevices(ctx context.Context, owner sdk.AccAddress, delta int) error {
 	n, err := k.OwnerDeviceCounts.Get(ctx, owner)

@@ -69,12 +69,8 @@ func (k msgServer) RegisterDevice(ctx context.Context, msg *types.MsgRegisterDev
 	} else if taken {
 		return nil, errorsmod.Wrapf(types.ErrDuplicateDeviceKey, "key %X", msg.PubKey)
 	}
-	count, err := k.OwnerDeviceCounts.Get(ctx, owner)
-	if err != nil && !errorsmod.IsOf(err, collections.ErrNotFound) {
+	if err := k.CheckDeviceRoom(ctx, owner); err != nil {
 		return nil, err
-	}
-	if count >= params.MaxDevicesPerOwner {
-		return nil, errorsmod.Wrapf(types.ErrTooManyDevices, "%s has %d active devices", msg.Owner, count)
 	}
 	id, err := k.NextDeviceID.Next(ctx)
 	if err != nil {
@@ -171,16 +167,8 @@ func (k msgServer) AcceptDeviceTransfer(ctx context.Context, msg *types.MsgAccep
 	if err := types.VerifyPossession(device.PubKey, msg.PossessionSig, sdk.UnwrapSDKContext(ctx).ChainID(), msg.NewOwner); err != nil {
 		return nil, err
 	}
-	params, err := k.Params.Get(ctx)
-	if err != nil {
+	if err := k.CheckDeviceRoom(ctx, newOwner); err != nil {
 		return nil, err
-	}
-	count, err := k.OwnerDeviceCounts.Get(ctx, newOwner)
-	if err != nil && !errorsmod.IsOf(err, collections.ErrNotFound) {
-		return nil, err
-	}
-	if count >= params.MaxDevicesPerOwner {
-		return nil, errorsmod.Wrapf(types.ErrTooManyDevices, "%s has %d active devices", msg.NewOwner, count)
 	}
 	prevOwner, err := k.addressCodec.StringToBytes(device.Owner)
 	if err != nil {

@@ -35,15 +35,12 @@ var simKinds = []string{types.KindWeather, types.KindAir, types.KindTraffic, typ
 func MsgRegisterDeviceFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgRegisterDevice] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgRegisterDevice) {
 		owner := testData.AnyAccount(reporter)
-		params, err := k.Params.Get(ctx)
-		if err != nil {
-			reporter.Skip(err.Error())
-		}
+		params := mustParams(ctx, k, reporter)
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
-		if n, _ := k.OwnerDeviceCounts.Get(ctx, owner.Address); n >= params.MaxDevicesPerOwner {
-			reporter.Skip("owner has the maximum number of devices")
+		if err := k.CheckDeviceRoom(ctx, owner.Address); err != nil {
+			reporter.Skip(err.Error())
 			return nil, nil
 		}
 		r := testData.Rand()
@@ -75,10 +72,7 @@ func MsgRegisterDeviceFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgR
 func MsgUpdateDeviceFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgUpdateDevice] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateDevice) {
 		owner, device := anyActiveDevice(ctx, k, testData, reporter, nil)
-		params, err := k.Params.Get(ctx)
-		if err != nil {
-			reporter.Skip(err.Error())
-		}
+		params := mustParams(ctx, k, reporter)
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
@@ -108,19 +102,13 @@ func MsgTransferDeviceFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgT
 // MsgAcceptDeviceTransferFactory accepts a pending transfer with the device's possession proof.
 func MsgAcceptDeviceTransferFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgAcceptDeviceTransfer] {
 	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgAcceptDeviceTransfer) {
-		params, err := k.Params.Get(ctx)
-		if err != nil {
-			reporter.Skip(err.Error())
-			return nil, nil
-		}
 		_, device := anyActiveDevice(ctx, k, testData, reporter, func(d types.Device) bool {
 			_, known := deviceKeys.Load(string(d.PubKey))
 			if !known || d.PendingOwner == "" || !testData.HasAccount(d.PendingOwner) {
 				return false
 			}
 			to, err := testData.AddressCodec().StringToBytes(d.PendingOwner)
-			n, _ := k.OwnerDeviceCounts.Get(ctx, to)
-			return err == nil && n < params.MaxDevicesPerOwner
+			return err == nil && k.CheckDeviceRoom(ctx, to) == nil
 		})
 		if reporter.IsSkipped() {
 			return nil, nil
@@ -153,9 +141,8 @@ func MsgCommitBatchFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgComm
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
-		params, err := k.Params.Get(ctx)
-		if err != nil {
-			reporter.Skip(err.Error())
+		params := mustParams(ctx, k, reporter)
+		if reporter.IsSkipped() {
 			return nil, nil
 		}
 		r := testData.Rand()
@@ -174,6 +161,15 @@ func MsgCommitBatchFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgComm
 			SizeBytes: min(uint64(count)*64, params.MaxBatchBytes), Uri: fmt.Sprintf("https://gw.sim.example/v1/batches/%d/%d", device.Id, device.LastBatchSeq+1),
 		}
 	}
+}
+
+// mustParams reads the params, skipping the operation if they cannot be read.
+func mustParams(ctx context.Context, k keeper.Keeper, reporter simsx.SimulationReporter) types.Params {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		reporter.Skip(err.Error())
+	}
+	return params
 }
 
 // anyActiveDevice picks a random active device whose owner is a simulation account and that keep accepts.
