@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	dbm "github.com/cosmos/cosmos-db"
+	"github.com/spf13/cast"
 
 	"cosmossdk.io/depinject"
 	"cosmossdk.io/log"
@@ -38,7 +39,9 @@ import (
 
 	"github.com/thalamus-network/thalamus/app/params"
 	computekeeper "github.com/thalamus-network/thalamus/x/compute/keeper"
+	oracleabci "github.com/thalamus-network/thalamus/x/oracle/abci"
 	oraclekeeper "github.com/thalamus-network/thalamus/x/oracle/keeper"
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 	rewardskeeper "github.com/thalamus-network/thalamus/x/rewards/keeper"
 	sensorskeeper "github.com/thalamus-network/thalamus/x/sensors/keeper"
 )
@@ -51,6 +54,9 @@ const (
 	// BondDenom is the staking, fee and payment denom.
 	BondDenom = params.BondDenom
 )
+
+// OracleSidecarAddressKey is the app.toml key of the local sidecar's gRPC address.
+const OracleSidecarAddressKey = "oracle.sidecar_address"
 
 // DefaultNodeHome is where thalamusd keeps its config and data unless --home says otherwise.
 var DefaultNodeHome string
@@ -146,7 +152,14 @@ func New(
 		return nil, err
 	}
 
+	// x/oracle: the modules that open tasks receive their results, and open them through it.
+	app.OracleKeeper.SetHooks(oracletypes.TASK_KIND_GPU_CHALLENGE, app.ComputeKeeper.OracleHooks())
+	app.OracleKeeper.SetHooks(oracletypes.TASK_KIND_SENSOR_BATCH, app.SensorsKeeper.OracleHooks())
+	app.ComputeKeeper.SetOracle(app.OracleKeeper)
+	app.SensorsKeeper.SetOracle(app.OracleKeeper)
+
 	app.App = appBuilder.Build(db, traceStore, baseAppOptions...)
+	app.setOracleHandlers(logger, appOpts)
 
 	if err := app.RegisterStreamingServices(appOpts, app.kvStoreKeys()); err != nil {
 		return nil, err
@@ -159,6 +172,24 @@ func New(
 		return nil, err
 	}
 	return app, nil
+}
+
+// setOracleHandlers installs x/oracle's ABCI++ handlers: vote extensions from the local
+// sidecar (app.toml [oracle] sidecar_address; empty: none), the extended commit injected by
+// the proposer and checked by every validator, and the aggregation before each block.
+func (app *App) setOracleHandlers(logger log.Logger, appOpts servertypes.AppOptions) {
+	var sidecar oracleabci.SidecarClient
+	if addr := cast.ToString(appOpts.Get(OracleSidecarAddressKey)); addr != "" {
+		sidecar = &oracleabci.GRPCSidecar{Address: addr}
+	}
+	logger = logger.With("module", "x/"+oracletypes.ModuleName)
+	app.SetExtendVoteHandler(oracleabci.ExtendVoteHandler(app.OracleKeeper, sidecar, logger))
+	app.SetVerifyVoteExtensionHandler(oracleabci.VerifyVoteExtensionHandler(app.OracleKeeper, logger))
+	defaults := baseapp.NewDefaultProposalHandler(app.Mempool(), app.BaseApp)
+	proposals := oracleabci.NewProposalHandler(app.OracleKeeper, logger, defaults.PrepareProposalHandler(), defaults.ProcessProposalHandler())
+	app.SetPrepareProposal(proposals.PrepareProposal())
+	app.SetProcessProposal(proposals.ProcessProposal())
+	app.SetPreBlocker(oracleabci.PreBlocker(app.OracleKeeper, logger, app.App.PreBlocker))
 }
 
 // LegacyAmino returns the amino codec (Ledger signing and legacy JSON only).

@@ -18,6 +18,6 @@ func main() {
 		Use:   "thalamus-sidecar",
 		Short: "Thalamus validator sidecar: verifies GPU proofs of work and scores sensor data quality",
 	}
-	root.AddCommand(powcli.Command(powcli.VerifyCmd(logger)), qualitycli.Command())
+	root.AddCommand(startCmd(logger), powcli.Command(powcli.VerifyCmd(logger)), qualitycli.Command())
 	os.Exit(powcli.Run(root))
 }

@@ -64,8 +64,9 @@ type Chain struct {
 	Address string
 }
 
-// Dial connects to the node and opens the keyring.
-func Dial(ctx context.Context, cfg ChainConfig) (*Chain, error) {
+// QueryContext is a client context for queries only: the app's codecs and an RPC client to
+// node; nothing is signed with it. The validator sidecar reads the chain through it.
+func QueryContext(node string) (client.Context, error) {
 	var (
 		cdc      codec.Codec
 		registry codectypes.InterfaceRegistry
@@ -74,17 +75,28 @@ func Dial(ctx context.Context, cfg ChainConfig) (*Chain, error) {
 	)
 	if err := depinject.Inject(depinject.Configs(app.AppConfig, depinject.Supply(log.NewNopLogger())),
 		&cdc, &registry, &amino, &txOpts); err != nil {
-		return nil, err
+		return client.Context{}, err
 	}
 	txConfig, err := authtx.NewTxConfigWithOptions(cdc, txOpts)
 	if err != nil {
+		return client.Context{}, err
+	}
+	rpc, err := client.NewClientFromNode(node)
+	if err != nil {
+		return client.Context{}, fmt.Errorf("node %s: %w", node, err)
+	}
+	return client.Context{}.WithCodec(cdc).WithInterfaceRegistry(registry).WithLegacyAmino(amino).
+		WithTxConfig(txConfig).WithAccountRetriever(authtypes.AccountRetriever{}).
+		WithClient(rpc).WithNodeURI(node), nil
+}
+
+// Dial connects to the node and opens the keyring.
+func Dial(ctx context.Context, cfg ChainConfig) (*Chain, error) {
+	qctx, err := QueryContext(cfg.Node)
+	if err != nil {
 		return nil, err
 	}
-	rpc, err := client.NewClientFromNode(cfg.Node)
-	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", cfg.Node, err)
-	}
-	kr, err := keyring.New(sdk.KeyringServiceName(), cfg.KeyringBackend, cfg.KeyringDir, nil, cdc)
+	kr, err := keyring.New(sdk.KeyringServiceName(), cfg.KeyringBackend, cfg.KeyringDir, nil, qctx.Codec)
 	if err != nil {
 		return nil, err
 	}
@@ -96,18 +108,16 @@ func Dial(ctx context.Context, cfg ChainConfig) (*Chain, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := rpc.Status(ctx)
+	st, err := qctx.Client.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w %s: %w", ErrNodeUnreachable, cfg.Node, err)
 	}
 	if cfg.ChainID == "" {
 		cfg.ChainID = st.NodeInfo.Network
 	}
-	cctx := client.Context{}.WithCodec(cdc).WithInterfaceRegistry(registry).WithLegacyAmino(amino).
-		WithTxConfig(txConfig).WithAccountRetriever(authtypes.AccountRetriever{}).WithKeyring(kr).
-		WithClient(rpc).WithNodeURI(cfg.Node).WithChainID(cfg.ChainID).
+	cctx := qctx.WithKeyring(kr).WithChainID(cfg.ChainID).
 		WithFromName(cfg.From).WithFromAddress(addr).WithBroadcastMode("sync")
-	factory := clienttx.Factory{}.WithChainID(cfg.ChainID).WithKeybase(kr).WithTxConfig(txConfig).
+	factory := clienttx.Factory{}.WithChainID(cfg.ChainID).WithKeybase(kr).WithTxConfig(qctx.TxConfig).
 		WithAccountRetriever(authtypes.AccountRetriever{}).WithSignMode(signing.SignMode_SIGN_MODE_DIRECT)
 	if cfg.GasPerMsg == 0 {
 		cfg.GasPerMsg = 300_000

@@ -8,10 +8,12 @@ import (
 	"cosmossdk.io/depinject/appconfig"
 
 	"github.com/cosmos/cosmos-sdk/codec"
+	"github.com/cosmos/cosmos-sdk/runtime"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
 	"github.com/thalamus-network/thalamus/x/oracle/keeper"
+	"github.com/thalamus-network/thalamus/x/oracle/types"
 	"github.com/thalamus-network/thalamus/x/oracle/types/modulev1"
 )
 
@@ -27,6 +29,10 @@ type ModuleInputs struct {
 	Codec        codec.Codec
 	StoreService store.KVStoreService
 	AddressCodec address.Codec
+	ConsCodec    runtime.ConsensusAddressCodec
+
+	StakingKeeper  types.StakingKeeper
+	SlashingKeeper types.SlashingKeeper
 }
 
 // ModuleOutputs are what x/oracle provides to the app.
@@ -47,6 +53,6 @@ func ProvideModule(in ModuleInputs) ModuleOutputs {
 	if err != nil {
 		panic(err)
 	}
-	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.StoreService, authorityAddr)
+	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.ConsCodec, in.StoreService, in.StakingKeeper, in.SlashingKeeper, authorityAddr)
 	return ModuleOutputs{Keeper: k, Module: NewAppModule(k)}
 }

@@ -277,6 +277,9 @@ func (k msgServer) SubmitWork(ctx context.Context, msg *types.MsgSubmitWork) (*t
 	if err := k.closeWindow(ctx, c); err != nil {
 		return nil, err
 	}
+	if err := k.openVerification(ctx, c); err != nil {
+		return nil, err
+	}
 	gpu, err := k.GPUs.Get(ctx, c.GpuId)
 	if err != nil {
 		return nil, err

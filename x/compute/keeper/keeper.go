@@ -59,6 +59,7 @@ type Keeper struct {
 	addressCodec address.Codec
 	bankKeeper   types.BankKeeper
 	distrKeeper  types.DistributionKeeper
+	oracle       *oracleLink
 	// authority may update params; by default the gov module account.
 	authority string
 
@@ -114,6 +115,7 @@ func NewKeeper(
 		addressCodec: addressCodec,
 		bankKeeper:   bankKeeper,
 		distrKeeper:  distrKeeper,
+		oracle:       &oracleLink{},
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Providers: collections.NewMap(sb, types.ProvidersKey, "providers", sdk.AccAddressKey,

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
 // BankKeeper moves collateral between accounts and the x/compute module account.
@@ -21,4 +23,9 @@ type DistributionKeeper interface {
 // AccountKeeper gives the module account's address.
 type AccountKeeper interface {
 	GetModuleAddress(moduleName string) sdk.AccAddress
+}
+
+// OracleKeeper opens the verification tasks whose results come back through the hooks.
+type OracleKeeper interface {
+	OpenTask(ctx context.Context, kind oracletypes.TaskKind, module string, subjectID, subjectSeq uint64, payloadHash []byte) (uint64, error)
 }

@@ -6,12 +6,39 @@ import (
 	"github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
-// InitGenesis validates and writes the module's genesis state.
+// InitGenesis validates and writes the module's genesis state, rebuilding the open-task indexes.
 func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := gs.Validate(); err != nil {
 		return err
 	}
-	return k.Params.Set(ctx, gs.Params)
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	// The sequence holds the id Next hands out.
+	if err := k.NextTaskID.Set(ctx, gs.NextTaskId); err != nil {
+		return err
+	}
+	for _, t := range gs.Tasks {
+		var err error
+		if t.Status == types.TASK_STATUS_OPEN {
+			err = k.setOpen(ctx, t)
+		} else {
+			err = k.Tasks.Set(ctx, t.Id, t)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, p := range gs.Performances {
+		addr, err := k.consCodec.StringToBytes(p.ConsensusAddress)
+		if err != nil {
+			return err
+		}
+		if err := k.Performance.Set(ctx, addr, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ExportGenesis reads the module's state back into a genesis state.
@@ -20,5 +47,22 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &types.GenesisState{Params: params}, nil
+	next, err := k.NextTaskID.Peek(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs := &types.GenesisState{Params: params, NextTaskId: next}
+	if err := k.Tasks.Walk(ctx, nil, func(_ uint64, t types.Task) (bool, error) {
+		gs.Tasks = append(gs.Tasks, t)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Performance.Walk(ctx, nil, func(_ []byte, p types.ValidatorPerformance) (bool, error) {
+		gs.Performances = append(gs.Performances, p)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	return gs, nil
 }

@@ -16,15 +16,38 @@ import (
 type Keeper struct {
 	cdc          codec.BinaryCodec
 	addressCodec address.Codec
+	consCodec    address.Codec
 	// authority may update params; by default the gov module account.
 	authority string
+	staking   types.StakingKeeper
+	slashing  types.SlashingKeeper
+	// hooks is shared by every copy of the keeper, so the app can register the owning
+	// modules' hooks after they are all built.
+	hooks map[types.TaskKind]types.TaskHooks
 
-	Schema collections.Schema
-	Params collections.Item[types.Params]
+	Schema     collections.Schema
+	Params     collections.Item[types.Params]
+	Tasks      collections.Map[uint64, types.Task]
+	NextTaskID collections.Sequence
+	// OpenTasks holds the ids of open tasks: what sidecars poll and ExtendVote checks.
+	OpenTasks collections.KeySet[uint64]
+	// TaskDeadlines orders open tasks by deadline height for expiry.
+	TaskDeadlines collections.KeySet[collections.Pair[int64, uint64]]
+	// TaskBySubject maps (kind, subject id, subject seq) to its open task, so a subject has one.
+	TaskBySubject collections.Map[collections.Triple[int32, uint64, uint64], uint64]
+	// Performance counts each validator's reports, by consensus address.
+	Performance collections.Map[[]byte, types.ValidatorPerformance]
 }
 
 // NewKeeper builds the keeper; it panics on a malformed authority or schema, which are wiring bugs.
-func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService storetypes.KVStoreService, authority string) Keeper {
+func NewKeeper(
+	cdc codec.BinaryCodec,
+	addressCodec, consCodec address.Codec,
+	storeService storetypes.KVStoreService,
+	staking types.StakingKeeper,
+	slashing types.SlashingKeeper,
+	authority string,
+) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("invalid %s authority address %q: %w", types.ModuleName, authority, err))
 	}
@@ -32,8 +55,21 @@ func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService s
 	k := Keeper{
 		cdc:          cdc,
 		addressCodec: addressCodec,
+		consCodec:    consCodec,
 		authority:    authority,
+		staking:      staking,
+		slashing:     slashing,
+		hooks:        map[types.TaskKind]types.TaskHooks{},
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		Tasks:        collections.NewMap(sb, types.TasksKey, "tasks", collections.Uint64Key, codec.CollValue[types.Task](cdc)),
+		NextTaskID:   collections.NewSequence(sb, types.NextTaskIDKey, "next_task_id"),
+		OpenTasks:    collections.NewKeySet(sb, types.OpenTasksKey, "open_tasks", collections.Uint64Key),
+		TaskDeadlines: collections.NewKeySet(sb, types.TaskDeadlinesKey, "task_deadlines",
+			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
+		TaskBySubject: collections.NewMap(sb, types.TaskBySubjectKey, "task_by_subject",
+			collections.TripleKeyCodec(collections.Int32Key, collections.Uint64Key, collections.Uint64Key), collections.Uint64Value),
+		Performance: collections.NewMap(sb, types.PerformanceKey, "performance", collections.BytesKey,
+			codec.CollValue[types.ValidatorPerformance](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -45,3 +81,15 @@ func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService s
 
 // Authority returns the address allowed to update params.
 func (k Keeper) Authority() string { return k.authority }
+
+// SetHooks registers the module that receives the results of a task kind; the app calls it
+// once while wiring, before any block.
+func (k Keeper) SetHooks(kind types.TaskKind, hooks types.TaskHooks) {
+	if _, taken := k.hooks[kind]; taken {
+		panic(fmt.Sprintf("x/oracle: hooks for %s registered twice", kind))
+	}
+	k.hooks[kind] = hooks
+}
+
+// StakingKeeper returns the staking keeper, which the ABCI handlers use to check vote-extension signatures.
+func (k Keeper) StakingKeeper() types.StakingKeeper { return k.staking }

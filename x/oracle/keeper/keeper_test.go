@@ -8,7 +8,9 @@ import (
 
 	"cosmossdk.io/math"
 
+	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
 	keepertest "github.com/thalamus-network/thalamus/testutil/keeper"
 	"github.com/thalamus-network/thalamus/x/oracle"
@@ -18,21 +20,33 @@ import (
 
 type fixture struct {
 	keepertest.Fixture
-	keeper keeper.Keeper
+	keeper   keeper.Keeper
+	staking  *fakeStaking
+	slashing *fakeSlashing
+}
+
+var consCodec = addresscodec.NewBech32Codec("thalamusvalcons")
+
+// newKeeper builds a keeper over f's store with fake staking and slashing keepers.
+func newKeeper(f keepertest.Fixture) (keeper.Keeper, *fakeStaking, *fakeSlashing) {
+	st, sl := &fakeStaking{validators: map[string]stakingtypes.Validator{}}, &fakeSlashing{}
+	return keeper.NewKeeper(f.Codec, f.AddressCodec, consCodec, f.StoreService, st, sl, f.Authority), st, sl
 }
 
 // newFixture returns a keeper over a fresh store, initialised with the default genesis.
 func newFixture(tb testing.TB) fixture {
 	tb.Helper()
 	f := keepertest.NewFixture(tb, types.StoreKey, oracle.AppModule{})
-	k := keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, f.Authority)
+	k, st, sl := newKeeper(f)
 	require.NoError(tb, k.InitGenesis(f.Ctx, types.DefaultGenesisState()))
-	return fixture{Fixture: f, keeper: k}
+	return fixture{Fixture: f, keeper: k, staking: st, slashing: sl}
 }
 
 func TestNewKeeperRejectsBadAuthority(t *testing.T) {
 	f := keepertest.NewFixture(t, types.StoreKey, oracle.AppModule{})
-	require.Panics(t, func() { keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, "cosmos1notours") })
+	require.Panics(t, func() {
+		keeper.NewKeeper(f.Codec, f.AddressCodec, consCodec, f.StoreService, &fakeStaking{}, &fakeSlashing{}, "cosmos1notours")
+	})
 }
 
 // eventTypes lists the event types emitted on ctx so far.

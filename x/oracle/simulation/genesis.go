@@ -31,5 +31,5 @@ func GenParams(r *rand.Rand) types.Params {
 func RandomizedGenState(simState *module.SimulationState) {
 	var params types.Params
 	simState.AppParams.GetOrGenerate("oracle_params", &params, simState.Rand, func(r *rand.Rand) { params = GenParams(r) })
-	simState.GenState[types.ModuleName] = simState.Cdc.MustMarshalJSON(&types.GenesisState{Params: params})
+	simState.GenState[types.ModuleName] = simState.Cdc.MustMarshalJSON(&types.GenesisState{Params: params, NextTaskId: 1})
 }

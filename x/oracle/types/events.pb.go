@@ -4,6 +4,7 @@
 package types
 
 import (
+	cosmossdk_io_math "cosmossdk.io/math"
 	fmt "fmt"
 	_ "github.com/cosmos/cosmos-proto"
 	_ "github.com/cosmos/gogoproto/gogoproto"
@@ -79,31 +80,320 @@ func (m *EventParamsUpdated) GetParams() Params {
 	return Params{}
 }
 
+// EventTaskOpened is emitted when a module opens a task.
+type EventTaskOpened struct {
+	TaskId         uint64   `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Kind           TaskKind `protobuf:"varint,2,opt,name=kind,proto3,enum=thalamus.oracle.v1.TaskKind" json:"kind,omitempty"`
+	Module         string   `protobuf:"bytes,3,opt,name=module,proto3" json:"module,omitempty"`
+	SubjectId      uint64   `protobuf:"varint,4,opt,name=subject_id,json=subjectId,proto3" json:"subject_id,omitempty"`
+	SubjectSeq     uint64   `protobuf:"varint,5,opt,name=subject_seq,json=subjectSeq,proto3" json:"subject_seq,omitempty"`
+	DeadlineHeight int64    `protobuf:"varint,6,opt,name=deadline_height,json=deadlineHeight,proto3" json:"deadline_height,omitempty"`
+}
+
+func (m *EventTaskOpened) Reset()         { *m = EventTaskOpened{} }
+func (m *EventTaskOpened) String() string { return proto.CompactTextString(m) }
+func (*EventTaskOpened) ProtoMessage()    {}
+func (*EventTaskOpened) Descriptor() ([]byte, []int) {
+	return fileDescriptor_8f42defc19d8e6ad, []int{1}
+}
+func (m *EventTaskOpened) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventTaskOpened) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventTaskOpened.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventTaskOpened) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventTaskOpened.Merge(m, src)
+}
+func (m *EventTaskOpened) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventTaskOpened) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventTaskOpened.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventTaskOpened proto.InternalMessageInfo
+
+func (m *EventTaskOpened) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *EventTaskOpened) GetKind() TaskKind {
+	if m != nil {
+		return m.Kind
+	}
+	return TASK_KIND_UNSPECIFIED
+}
+
+func (m *EventTaskOpened) GetModule() string {
+	if m != nil {
+		return m.Module
+	}
+	return ""
+}
+
+func (m *EventTaskOpened) GetSubjectId() uint64 {
+	if m != nil {
+		return m.SubjectId
+	}
+	return 0
+}
+
+func (m *EventTaskOpened) GetSubjectSeq() uint64 {
+	if m != nil {
+		return m.SubjectSeq
+	}
+	return 0
+}
+
+func (m *EventTaskOpened) GetDeadlineHeight() int64 {
+	if m != nil {
+		return m.DeadlineHeight
+	}
+	return 0
+}
+
+// EventTaskFinalized is emitted when a task's reports reach quorum and it is aggregated.
+type EventTaskFinalized struct {
+	TaskId uint64     `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Kind   TaskKind   `protobuf:"varint,2,opt,name=kind,proto3,enum=thalamus.oracle.v1.TaskKind" json:"kind,omitempty"`
+	Result TaskResult `protobuf:"bytes,3,opt,name=result,proto3" json:"result"`
+	// hook_error is set when the owning module could not apply the result (its changes were discarded).
+	HookError string `protobuf:"bytes,4,opt,name=hook_error,json=hookError,proto3" json:"hook_error,omitempty"`
+}
+
+func (m *EventTaskFinalized) Reset()         { *m = EventTaskFinalized{} }
+func (m *EventTaskFinalized) String() string { return proto.CompactTextString(m) }
+func (*EventTaskFinalized) ProtoMessage()    {}
+func (*EventTaskFinalized) Descriptor() ([]byte, []int) {
+	return fileDescriptor_8f42defc19d8e6ad, []int{2}
+}
+func (m *EventTaskFinalized) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventTaskFinalized) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventTaskFinalized.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventTaskFinalized) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventTaskFinalized.Merge(m, src)
+}
+func (m *EventTaskFinalized) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventTaskFinalized) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventTaskFinalized.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventTaskFinalized proto.InternalMessageInfo
+
+func (m *EventTaskFinalized) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *EventTaskFinalized) GetKind() TaskKind {
+	if m != nil {
+		return m.Kind
+	}
+	return TASK_KIND_UNSPECIFIED
+}
+
+func (m *EventTaskFinalized) GetResult() TaskResult {
+	if m != nil {
+		return m.Result
+	}
+	return TaskResult{}
+}
+
+func (m *EventTaskFinalized) GetHookError() string {
+	if m != nil {
+		return m.HookError
+	}
+	return ""
+}
+
+// EventTaskExpired is emitted when a task's deadline passes without quorum.
+type EventTaskExpired struct {
+	TaskId uint64   `protobuf:"varint,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Kind   TaskKind `protobuf:"varint,2,opt,name=kind,proto3,enum=thalamus.oracle.v1.TaskKind" json:"kind,omitempty"`
+}
+
+func (m *EventTaskExpired) Reset()         { *m = EventTaskExpired{} }
+func (m *EventTaskExpired) String() string { return proto.CompactTextString(m) }
+func (*EventTaskExpired) ProtoMessage()    {}
+func (*EventTaskExpired) Descriptor() ([]byte, []int) {
+	return fileDescriptor_8f42defc19d8e6ad, []int{3}
+}
+func (m *EventTaskExpired) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventTaskExpired) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventTaskExpired.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventTaskExpired) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventTaskExpired.Merge(m, src)
+}
+func (m *EventTaskExpired) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventTaskExpired) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventTaskExpired.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventTaskExpired proto.InternalMessageInfo
+
+func (m *EventTaskExpired) GetTaskId() uint64 {
+	if m != nil {
+		return m.TaskId
+	}
+	return 0
+}
+
+func (m *EventTaskExpired) GetKind() TaskKind {
+	if m != nil {
+		return m.Kind
+	}
+	return TASK_KIND_UNSPECIFIED
+}
+
+// EventValidatorPenalized is emitted when a validator ends a miss window below min_valid_fraction.
+type EventValidatorPenalized struct {
+	ConsensusAddress string                      `protobuf:"bytes,1,opt,name=consensus_address,json=consensusAddress,proto3" json:"consensus_address,omitempty"`
+	ValidFraction    cosmossdk_io_math.LegacyDec `protobuf:"bytes,2,opt,name=valid_fraction,json=validFraction,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"valid_fraction"`
+	SlashFraction    cosmossdk_io_math.LegacyDec `protobuf:"bytes,3,opt,name=slash_fraction,json=slashFraction,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"slash_fraction"`
+	// jailed_until is the end of the jail time, Unix seconds.
+	JailedUntil int64 `protobuf:"varint,4,opt,name=jailed_until,json=jailedUntil,proto3" json:"jailed_until,omitempty"`
+}
+
+func (m *EventValidatorPenalized) Reset()         { *m = EventValidatorPenalized{} }
+func (m *EventValidatorPenalized) String() string { return proto.CompactTextString(m) }
+func (*EventValidatorPenalized) ProtoMessage()    {}
+func (*EventValidatorPenalized) Descriptor() ([]byte, []int) {
+	return fileDescriptor_8f42defc19d8e6ad, []int{4}
+}
+func (m *EventValidatorPenalized) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventValidatorPenalized) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventValidatorPenalized.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventValidatorPenalized) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventValidatorPenalized.Merge(m, src)
+}
+func (m *EventValidatorPenalized) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventValidatorPenalized) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventValidatorPenalized.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventValidatorPenalized proto.InternalMessageInfo
+
+func (m *EventValidatorPenalized) GetConsensusAddress() string {
+	if m != nil {
+		return m.ConsensusAddress
+	}
+	return ""
+}
+
+func (m *EventValidatorPenalized) GetJailedUntil() int64 {
+	if m != nil {
+		return m.JailedUntil
+	}
+	return 0
+}
+
 func init() {
 	proto.RegisterType((*EventParamsUpdated)(nil), "thalamus.oracle.v1.EventParamsUpdated")
+	proto.RegisterType((*EventTaskOpened)(nil), "thalamus.oracle.v1.EventTaskOpened")
+	proto.RegisterType((*EventTaskFinalized)(nil), "thalamus.oracle.v1.EventTaskFinalized")
+	proto.RegisterType((*EventTaskExpired)(nil), "thalamus.oracle.v1.EventTaskExpired")
+	proto.RegisterType((*EventValidatorPenalized)(nil), "thalamus.oracle.v1.EventValidatorPenalized")
 }
 
 func init() { proto.RegisterFile("thalamus/oracle/v1/events.proto", fileDescriptor_8f42defc19d8e6ad) }
 
 var fileDescriptor_8f42defc19d8e6ad = []byte{
-	// 263 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xe2, 0x92, 0x2f, 0xc9, 0x48, 0xcc,
-	0x49, 0xcc, 0x2d, 0x2d, 0xd6, 0xcf, 0x2f, 0x4a, 0x4c, 0xce, 0x49, 0xd5, 0x2f, 0x33, 0xd4, 0x4f,
-	0x2d, 0x4b, 0xcd, 0x2b, 0x29, 0xd6, 0x2b, 0x28, 0xca, 0x2f, 0xc9, 0x17, 0x12, 0x82, 0x29, 0xd0,
-	0x83, 0x28, 0xd0, 0x2b, 0x33, 0x94, 0x92, 0x4c, 0xce, 0x2f, 0xce, 0xcd, 0x2f, 0x8e, 0x07, 0xab,
-	0xd0, 0x87, 0x70, 0x20, 0xca, 0xa5, 0x44, 0xd2, 0xf3, 0xd3, 0xf3, 0x21, 0xe2, 0x20, 0x16, 0x54,
-	0x54, 0x0e, 0x8b, 0x2d, 0x25, 0x95, 0x05, 0xa9, 0x50, 0x5d, 0x4a, 0x6d, 0x8c, 0x5c, 0x42, 0xae,
-	0x20, 0x5b, 0x03, 0x12, 0x8b, 0x12, 0x73, 0x8b, 0x43, 0x0b, 0x52, 0x12, 0x4b, 0x52, 0x53, 0x84,
-	0xcc, 0xb8, 0x38, 0x13, 0x4b, 0x4b, 0x32, 0xf2, 0x8b, 0x32, 0x4b, 0x2a, 0x25, 0x18, 0x15, 0x18,
-	0x35, 0x38, 0x9d, 0x24, 0x2e, 0x6d, 0xd1, 0x15, 0x81, 0xda, 0xe8, 0x98, 0x92, 0x52, 0x94, 0x5a,
-	0x5c, 0x1c, 0x5c, 0x52, 0x94, 0x99, 0x97, 0x1e, 0x84, 0x50, 0x2a, 0x64, 0xc1, 0xc5, 0x56, 0x00,
-	0x36, 0x48, 0x82, 0x49, 0x81, 0x51, 0x83, 0xdb, 0x48, 0x4a, 0x0f, 0xd3, 0x13, 0x7a, 0x10, 0xab,
-	0x9c, 0x58, 0x4e, 0xdc, 0x93, 0x67, 0x08, 0x82, 0xaa, 0x77, 0xf2, 0x3d, 0xf1, 0x48, 0x8e, 0xf1,
-	0xc2, 0x23, 0x39, 0xc6, 0x07, 0x8f, 0xe4, 0x18, 0x27, 0x3c, 0x96, 0x63, 0xb8, 0xf0, 0x58, 0x8e,
-	0xe1, 0xc6, 0x63, 0x39, 0x86, 0x28, 0xe3, 0xf4, 0xcc, 0x92, 0x8c, 0xd2, 0x24, 0xbd, 0xe4, 0xfc,
-	0x5c, 0x7d, 0x98, 0x69, 0xba, 0x79, 0xa9, 0x25, 0xe5, 0xf9, 0x45, 0xd9, 0x70, 0x01, 0xfd, 0x0a,
-	0x98, 0x07, 0xc1, 0xbe, 0x4b, 0x62, 0x03, 0x7b, 0xcf, 0x18, 0x10, 0x00, 0x00, 0xff, 0xff, 0xbd,
-	0x57, 0xb0, 0xa5, 0x66, 0x01, 0x00, 0x00,
+	// 604 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x53, 0xc1, 0x4e, 0x14, 0x4b,
+	0x14, 0x9d, 0x66, 0xe6, 0xcd, 0xcb, 0xd4, 0x28, 0x60, 0x85, 0xc8, 0x88, 0xda, 0x83, 0xb3, 0x91,
+	0xc4, 0xd0, 0x2d, 0x90, 0x18, 0x17, 0x6e, 0x9c, 0x00, 0x91, 0xa8, 0x91, 0x34, 0x62, 0x8c, 0x89,
+	0xe9, 0x14, 0x5d, 0xd7, 0xe9, 0x62, 0xba, 0xab, 0x9a, 0xaa, 0xea, 0x11, 0xfc, 0x00, 0xd7, 0xfe,
+	0x80, 0x7f, 0xc1, 0xd2, 0x0f, 0x60, 0x49, 0x58, 0x19, 0x13, 0x89, 0x81, 0x1f, 0x31, 0x55, 0xdd,
+	0x3d, 0x2c, 0xc4, 0x8d, 0x61, 0x57, 0x75, 0xea, 0xdc, 0x73, 0xee, 0x3d, 0xb9, 0x85, 0xba, 0x3a,
+	0x26, 0x09, 0x49, 0x73, 0xe5, 0x0b, 0x49, 0xa2, 0x04, 0xfc, 0xd1, 0x92, 0x0f, 0x23, 0xe0, 0x5a,
+	0x79, 0x99, 0x14, 0x5a, 0x60, 0x5c, 0x11, 0xbc, 0x82, 0xe0, 0x8d, 0x96, 0xe6, 0x6e, 0x45, 0x42,
+	0xa5, 0x42, 0x85, 0x96, 0xe1, 0x17, 0x97, 0x82, 0x3e, 0x37, 0x33, 0x10, 0x03, 0x51, 0xe0, 0xe6,
+	0x54, 0xa2, 0xee, 0x25, 0x2e, 0xfa, 0x20, 0x83, 0xb2, 0xaa, 0xf7, 0xd9, 0x41, 0x78, 0xcd, 0xb8,
+	0x6e, 0x12, 0x49, 0x52, 0xb5, 0x9d, 0x51, 0xa2, 0x81, 0xe2, 0x47, 0xa8, 0x45, 0x72, 0x1d, 0x0b,
+	0xc9, 0xf4, 0x41, 0xc7, 0x99, 0x77, 0x16, 0x5a, 0xfd, 0xce, 0xc9, 0xe1, 0xe2, 0x4c, 0xe9, 0xf8,
+	0x94, 0x52, 0x09, 0x4a, 0x6d, 0x69, 0xc9, 0xf8, 0x20, 0xb8, 0xa0, 0xe2, 0xc7, 0xa8, 0x99, 0x59,
+	0xa1, 0xce, 0xc4, 0xbc, 0xb3, 0xd0, 0x5e, 0x9e, 0xf3, 0xfe, 0x1c, 0xc2, 0x2b, 0xac, 0xfa, 0x8d,
+	0xa3, 0xd3, 0x6e, 0x2d, 0x28, 0xf9, 0xbd, 0x9f, 0x0e, 0x9a, 0xb2, 0x8d, 0xbc, 0x26, 0x6a, 0xf8,
+	0x2a, 0x03, 0x0e, 0x14, 0xcf, 0xa2, 0xff, 0x35, 0x51, 0xc3, 0x90, 0x51, 0xdb, 0x43, 0x23, 0x68,
+	0x9a, 0xeb, 0x06, 0xc5, 0x0f, 0x51, 0x63, 0xc8, 0x38, 0xb5, 0x26, 0x93, 0xcb, 0x77, 0x2e, 0x33,
+	0x31, 0x32, 0xcf, 0x19, 0xa7, 0x81, 0x65, 0xe2, 0x9b, 0xa8, 0x99, 0x0a, 0x9a, 0x27, 0xd0, 0xa9,
+	0x9b, 0x69, 0x82, 0xf2, 0x86, 0xef, 0x22, 0xa4, 0xf2, 0x9d, 0x5d, 0x88, 0xb4, 0x71, 0x69, 0x58,
+	0x97, 0x56, 0x89, 0x6c, 0x50, 0xdc, 0x45, 0xed, 0xea, 0x59, 0xc1, 0x5e, 0xe7, 0x3f, 0xfb, 0x5e,
+	0x55, 0x6c, 0xc1, 0x1e, 0xbe, 0x8f, 0xa6, 0x28, 0x10, 0x9a, 0x30, 0x0e, 0x61, 0x0c, 0x6c, 0x10,
+	0xeb, 0x4e, 0x73, 0xde, 0x59, 0xa8, 0x07, 0x93, 0x15, 0xfc, 0xcc, 0xa2, 0xbd, 0x6f, 0x55, 0xd0,
+	0xa6, 0xb1, 0x75, 0xc6, 0x49, 0xc2, 0x3e, 0x5d, 0xed, 0x88, 0x4f, 0x50, 0x53, 0x82, 0xca, 0x13,
+	0x6d, 0x47, 0x6c, 0x2f, 0xbb, 0x7f, 0xab, 0x09, 0x2c, 0xab, 0xca, 0xbf, 0xa8, 0x31, 0x41, 0xc4,
+	0x42, 0x0c, 0x43, 0x90, 0x52, 0x48, 0x1b, 0x44, 0x2b, 0x68, 0x19, 0x64, 0xcd, 0x00, 0xbd, 0xf7,
+	0x68, 0x7a, 0xdc, 0xfd, 0xda, 0x7e, 0xc6, 0xe4, 0x95, 0xf6, 0xde, 0xfb, 0x3a, 0x81, 0x66, 0xad,
+	0xfe, 0x1b, 0x92, 0x30, 0x4a, 0xb4, 0x90, 0x9b, 0x50, 0x45, 0xf4, 0x00, 0xdd, 0x88, 0x04, 0x57,
+	0xc0, 0x55, 0xae, 0x42, 0x52, 0x6c, 0x5e, 0xb1, 0x93, 0xc1, 0xf4, 0xf8, 0xa1, 0xdc, 0x48, 0xfc,
+	0x16, 0x4d, 0x8e, 0x8c, 0x44, 0xf8, 0x41, 0x92, 0x48, 0x33, 0xc1, 0x6d, 0x13, 0xad, 0xfe, 0x92,
+	0x19, 0xf6, 0xc7, 0x69, 0xf7, 0x76, 0xb1, 0xc1, 0x8a, 0x0e, 0x3d, 0x26, 0xfc, 0x94, 0xe8, 0xd8,
+	0x7b, 0x01, 0x03, 0x12, 0x1d, 0xac, 0x42, 0x74, 0x72, 0xb8, 0x88, 0xca, 0x05, 0x5f, 0x85, 0x28,
+	0xb8, 0x6e, 0x85, 0xd6, 0x4b, 0x1d, 0xa3, 0xac, 0x12, 0xa2, 0xe2, 0x0b, 0xe5, 0xfa, 0x3f, 0x2b,
+	0x5b, 0xa1, 0xb1, 0xf2, 0x3d, 0x74, 0x6d, 0x97, 0xb0, 0x04, 0x68, 0x98, 0x73, 0xcd, 0x12, 0x1b,
+	0x7e, 0x3d, 0x68, 0x17, 0xd8, 0xb6, 0x81, 0xfa, 0x2f, 0x8f, 0xce, 0x5c, 0xe7, 0xf8, 0xcc, 0x75,
+	0x7e, 0x9d, 0xb9, 0xce, 0x97, 0x73, 0xb7, 0x76, 0x7c, 0xee, 0xd6, 0xbe, 0x9f, 0xbb, 0xb5, 0x77,
+	0x2b, 0x03, 0xa6, 0xe3, 0x7c, 0xc7, 0x8b, 0x44, 0xea, 0x57, 0x39, 0x2f, 0x72, 0xd0, 0x1f, 0x85,
+	0x1c, 0x8e, 0x01, 0x7f, 0xbf, 0xfa, 0xfe, 0xf6, 0xef, 0xef, 0x34, 0xed, 0xe7, 0x5f, 0xf9, 0x1d,
+	0x00, 0x00, 0xff, 0xff, 0xd9, 0xa7, 0x3e, 0xb3, 0x84, 0x04, 0x00, 0x00,
 }
 
 func (m *EventParamsUpdated) Marshal() (dAtA []byte, err error) {
@@ -146,6 +436,199 @@ func (m *EventParamsUpdated) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *EventTaskOpened) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventTaskOpened) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventTaskOpened) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.DeadlineHeight != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.DeadlineHeight))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.SubjectSeq != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.SubjectSeq))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.SubjectId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.SubjectId))
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.Module) > 0 {
+		i -= len(m.Module)
+		copy(dAtA[i:], m.Module)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Module)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Kind != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Kind))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventTaskFinalized) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventTaskFinalized) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventTaskFinalized) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.HookError) > 0 {
+		i -= len(m.HookError)
+		copy(dAtA[i:], m.HookError)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.HookError)))
+		i--
+		dAtA[i] = 0x22
+	}
+	{
+		size, err := m.Result.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	if m.Kind != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Kind))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventTaskExpired) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventTaskExpired) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventTaskExpired) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Kind != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Kind))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.TaskId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.TaskId))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventValidatorPenalized) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventValidatorPenalized) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventValidatorPenalized) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.JailedUntil != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.JailedUntil))
+		i--
+		dAtA[i] = 0x20
+	}
+	{
+		size := m.SlashFraction.Size()
+		i -= size
+		if _, err := m.SlashFraction.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	{
+		size := m.ValidFraction.Size()
+		i -= size
+		if _, err := m.ValidFraction.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if len(m.ConsensusAddress) > 0 {
+		i -= len(m.ConsensusAddress)
+		copy(dAtA[i:], m.ConsensusAddress)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.ConsensusAddress)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintEvents(dAtA []byte, offset int, v uint64) int {
 	offset -= sovEvents(v)
 	base := offset
@@ -169,6 +652,90 @@ func (m *EventParamsUpdated) Size() (n int) {
 	}
 	l = m.Params.Size()
 	n += 1 + l + sovEvents(uint64(l))
+	return n
+}
+
+func (m *EventTaskOpened) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.TaskId != 0 {
+		n += 1 + sovEvents(uint64(m.TaskId))
+	}
+	if m.Kind != 0 {
+		n += 1 + sovEvents(uint64(m.Kind))
+	}
+	l = len(m.Module)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.SubjectId != 0 {
+		n += 1 + sovEvents(uint64(m.SubjectId))
+	}
+	if m.SubjectSeq != 0 {
+		n += 1 + sovEvents(uint64(m.SubjectSeq))
+	}
+	if m.DeadlineHeight != 0 {
+		n += 1 + sovEvents(uint64(m.DeadlineHeight))
+	}
+	return n
+}
+
+func (m *EventTaskFinalized) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.TaskId != 0 {
+		n += 1 + sovEvents(uint64(m.TaskId))
+	}
+	if m.Kind != 0 {
+		n += 1 + sovEvents(uint64(m.Kind))
+	}
+	l = m.Result.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	l = len(m.HookError)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventTaskExpired) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.TaskId != 0 {
+		n += 1 + sovEvents(uint64(m.TaskId))
+	}
+	if m.Kind != 0 {
+		n += 1 + sovEvents(uint64(m.Kind))
+	}
+	return n
+}
+
+func (m *EventValidatorPenalized) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.ConsensusAddress)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = m.ValidFraction.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	l = m.SlashFraction.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	if m.JailedUntil != 0 {
+		n += 1 + sovEvents(uint64(m.JailedUntil))
+	}
 	return n
 }
 
@@ -272,6 +839,593 @@ func (m *EventParamsUpdated) Unmarshal(dAtA []byte) error {
 				return err
 			}
 			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventTaskOpened) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventTaskOpened: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventTaskOpened: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Kind", wireType)
+			}
+			m.Kind = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Kind |= TaskKind(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Module", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Module = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SubjectId", wireType)
+			}
+			m.SubjectId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SubjectId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SubjectSeq", wireType)
+			}
+			m.SubjectSeq = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SubjectSeq |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeadlineHeight", wireType)
+			}
+			m.DeadlineHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeadlineHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventTaskFinalized) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventTaskFinalized: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventTaskFinalized: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Kind", wireType)
+			}
+			m.Kind = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Kind |= TaskKind(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Result", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Result.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field HookError", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.HookError = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventTaskExpired) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventTaskExpired: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventTaskExpired: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TaskId", wireType)
+			}
+			m.TaskId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TaskId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Kind", wireType)
+			}
+			m.Kind = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Kind |= TaskKind(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventValidatorPenalized) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventValidatorPenalized: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventValidatorPenalized: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ConsensusAddress", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ConsensusAddress = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ValidFraction", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.ValidFraction.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SlashFraction", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.SlashFraction.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field JailedUntil", wireType)
+			}
+			m.JailedUntil = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.JailedUntil |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEvents(dAtA[iNdEx:])

@@ -1,11 +1,54 @@
 package types
 
+import (
+	errorsmod "cosmossdk.io/errors"
+)
+
 // DefaultGenesisState returns the genesis state with default params.
 func DefaultGenesisState() *GenesisState {
-	return &GenesisState{Params: DefaultParams()}
+	return &GenesisState{Params: DefaultParams(), NextTaskId: 1}
 }
 
 // Validate checks the genesis state for consistency.
 func (gs GenesisState) Validate() error {
-	return gs.Params.Validate()
+	if err := gs.Params.Validate(); err != nil {
+		return err
+	}
+	seen := make(map[uint64]bool, len(gs.Tasks))
+	type subject struct {
+		kind    int32
+		id, seq uint64
+	}
+	open := map[subject]bool{}
+	for _, t := range gs.Tasks {
+		if err := t.Validate(); err != nil {
+			return errorsmod.Wrap(ErrInvalidGenesis, err.Error())
+		}
+		if seen[t.Id] {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "task %d listed twice", t.Id)
+		}
+		seen[t.Id] = true
+		if t.Id >= gs.NextTaskId {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "task %d is not below next_task_id %d", t.Id, gs.NextTaskId)
+		}
+		if t.Status == TASK_STATUS_OPEN {
+			k, id, seq := t.SubjectKey()
+			s := subject{k, id, seq}
+			if open[s] {
+				return errorsmod.Wrapf(ErrInvalidGenesis, "two open tasks for %s %d/%d", t.Kind, id, seq)
+			}
+			open[s] = true
+		}
+	}
+	if gs.NextTaskId == 0 {
+		return errorsmod.Wrap(ErrInvalidGenesis, "next_task_id must be at least 1")
+	}
+	perf := map[string]bool{}
+	for _, p := range gs.Performances {
+		if p.ConsensusAddress == "" || perf[p.ConsensusAddress] {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "performance address %q empty or listed twice", p.ConsensusAddress)
+		}
+		perf[p.ConsensusAddress] = true
+	}
+	return nil
 }

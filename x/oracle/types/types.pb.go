@@ -30,6 +30,110 @@ var _ = time.Kitchen
 // proto package needs to be updated.
 const _ = proto.GoGoProtoPackageIsVersion3 // please upgrade the proto package
 
+// TaskKind names what a task asks the validators to verify.
+type TaskKind int32
+
+const (
+	// TASK_KIND_UNSPECIFIED is never stored.
+	TASK_KIND_UNSPECIFIED TaskKind = 0
+	// TASK_KIND_GPU_CHALLENGE: recompute sampled proof-of-work winners of an x/compute challenge.
+	TASK_KIND_GPU_CHALLENGE TaskKind = 1
+	// TASK_KIND_SENSOR_BATCH: fetch, check and score an x/sensors batch.
+	TASK_KIND_SENSOR_BATCH TaskKind = 2
+)
+
+var TaskKind_name = map[int32]string{
+	0: "TASK_KIND_UNSPECIFIED",
+	1: "TASK_KIND_GPU_CHALLENGE",
+	2: "TASK_KIND_SENSOR_BATCH",
+}
+
+var TaskKind_value = map[string]int32{
+	"TASK_KIND_UNSPECIFIED":   0,
+	"TASK_KIND_GPU_CHALLENGE": 1,
+	"TASK_KIND_SENSOR_BATCH":  2,
+}
+
+func (x TaskKind) String() string {
+	return proto.EnumName(TaskKind_name, int32(x))
+}
+
+func (TaskKind) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_6eec55c5599781cc, []int{0}
+}
+
+// TaskStatus is where a task is in its life.
+type TaskStatus int32
+
+const (
+	// TASK_STATUS_UNSPECIFIED is never stored; as a query filter it means any status.
+	TASK_STATUS_UNSPECIFIED TaskStatus = 0
+	// TASK_STATUS_OPEN: waiting for enough stake to report.
+	TASK_STATUS_OPEN TaskStatus = 1
+	// TASK_STATUS_FINALIZED: aggregated; the owning module has been told the result.
+	TASK_STATUS_FINALIZED TaskStatus = 2
+	// TASK_STATUS_EXPIRED: the deadline passed without quorum.
+	TASK_STATUS_EXPIRED TaskStatus = 3
+)
+
+var TaskStatus_name = map[int32]string{
+	0: "TASK_STATUS_UNSPECIFIED",
+	1: "TASK_STATUS_OPEN",
+	2: "TASK_STATUS_FINALIZED",
+	3: "TASK_STATUS_EXPIRED",
+}
+
+var TaskStatus_value = map[string]int32{
+	"TASK_STATUS_UNSPECIFIED": 0,
+	"TASK_STATUS_OPEN":        1,
+	"TASK_STATUS_FINALIZED":   2,
+	"TASK_STATUS_EXPIRED":     3,
+}
+
+func (x TaskStatus) String() string {
+	return proto.EnumName(TaskStatus_name, int32(x))
+}
+
+func (TaskStatus) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_6eec55c5599781cc, []int{1}
+}
+
+// Verdict is a validator's (or the aggregated) judgement of a GPU challenge.
+type Verdict int32
+
+const (
+	// VERDICT_UNSPECIFIED: no verdict (sensor batches are scored instead).
+	VERDICT_UNSPECIFIED Verdict = 0
+	// VERDICT_PASS: every sampled winner recomputed and enough work was shown.
+	VERDICT_PASS Verdict = 1
+	// VERDICT_FRAUD: a sampled winner did not recompute, or the claim is malformed.
+	VERDICT_FRAUD Verdict = 2
+	// VERDICT_UNDERPERFORM: the winners are genuine but far fewer than the class should find.
+	VERDICT_UNDERPERFORM Verdict = 3
+)
+
+var Verdict_name = map[int32]string{
+	0: "VERDICT_UNSPECIFIED",
+	1: "VERDICT_PASS",
+	2: "VERDICT_FRAUD",
+	3: "VERDICT_UNDERPERFORM",
+}
+
+var Verdict_value = map[string]int32{
+	"VERDICT_UNSPECIFIED":  0,
+	"VERDICT_PASS":         1,
+	"VERDICT_FRAUD":        2,
+	"VERDICT_UNDERPERFORM": 3,
+}
+
+func (x Verdict) String() string {
+	return proto.EnumName(Verdict_name, int32(x))
+}
+
+func (Verdict) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_6eec55c5599781cc, []int{2}
+}
+
 // Params defines the governance-controlled parameters of the verification oracle.
 type Params struct {
 	// max_tasks_per_vote_extension caps the task results one vote extension carries.
@@ -147,53 +251,435 @@ func (m *Params) GetMaxTasksFinalizedPerBlock() uint32 {
 	return 0
 }
 
+// Task is one verification the validators must agree on.
+type Task struct {
+	Id   uint64   `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Kind TaskKind `protobuf:"varint,2,opt,name=kind,proto3,enum=thalamus.oracle.v1.TaskKind" json:"kind,omitempty"`
+	// module is the module that opened the task and receives its result.
+	Module string `protobuf:"bytes,3,opt,name=module,proto3" json:"module,omitempty"`
+	// subject_id and subject_seq name what is verified: (challenge id, 0) or (device id, batch seq).
+	SubjectId  uint64 `protobuf:"varint,4,opt,name=subject_id,json=subjectId,proto3" json:"subject_id,omitempty"`
+	SubjectSeq uint64 `protobuf:"varint,5,opt,name=subject_seq,json=subjectSeq,proto3" json:"subject_seq,omitempty"`
+	// payload_hash commits to the data under verification (the batch root, the submitted work's hash).
+	PayloadHash  []byte `protobuf:"bytes,6,opt,name=payload_hash,json=payloadHash,proto3" json:"payload_hash,omitempty"`
+	OpenedHeight int64  `protobuf:"varint,7,opt,name=opened_height,json=openedHeight,proto3" json:"opened_height,omitempty"`
+	// deadline_height is the last height whose vote extensions may still finalise the task.
+	DeadlineHeight int64      `protobuf:"varint,8,opt,name=deadline_height,json=deadlineHeight,proto3" json:"deadline_height,omitempty"`
+	Status         TaskStatus `protobuf:"varint,9,opt,name=status,proto3,enum=thalamus.oracle.v1.TaskStatus" json:"status,omitempty"`
+	// result is set when the task is finalised.
+	Result TaskResult `protobuf:"bytes,10,opt,name=result,proto3" json:"result"`
+}
+
+func (m *Task) Reset()         { *m = Task{} }
+func (m *Task) String() string { return proto.CompactTextString(m) }
+func (*Task) ProtoMessage()    {}
+func (*Task) Descriptor() ([]byte, []int) {
+	return fileDescriptor_6eec55c5599781cc, []int{1}
+}
+func (m *Task) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Task) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Task.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Task) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Task.Merge(m, src)
+}
+func (m *Task) XXX_Size() int {
+	return m.Size()
+}
+func (m *Task) XXX_DiscardUnknown() {
+	xxx_messageInfo_Task.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Task proto.InternalMessageInfo
+
+func (m *Task) GetId() uint64 {
+	if m != nil {
+		return m.Id
+	}
+	return 0
+}
+
+func (m *Task) GetKind() TaskKind {
+	if m != nil {
+		return m.Kind
+	}
+	return TASK_KIND_UNSPECIFIED
+}
+
+func (m *Task) GetModule() string {
+	if m != nil {
+		return m.Module
+	}
+	return ""
+}
+
+func (m *Task) GetSubjectId() uint64 {
+	if m != nil {
+		return m.SubjectId
+	}
+	return 0
+}
+
+func (m *Task) GetSubjectSeq() uint64 {
+	if m != nil {
+		return m.SubjectSeq
+	}
+	return 0
+}
+
+func (m *Task) GetPayloadHash() []byte {
+	if m != nil {
+		return m.PayloadHash
+	}
+	return nil
+}
+
+func (m *Task) GetOpenedHeight() int64 {
+	if m != nil {
+		return m.OpenedHeight
+	}
+	return 0
+}
+
+func (m *Task) GetDeadlineHeight() int64 {
+	if m != nil {
+		return m.DeadlineHeight
+	}
+	return 0
+}
+
+func (m *Task) GetStatus() TaskStatus {
+	if m != nil {
+		return m.Status
+	}
+	return TASK_STATUS_UNSPECIFIED
+}
+
+func (m *Task) GetResult() TaskResult {
+	if m != nil {
+		return m.Result
+	}
+	return TaskResult{}
+}
+
+// TaskResult is the aggregated outcome of a task.
+type TaskResult struct {
+	// verdict of a GPU challenge: the one that 2/3 of bonded stake reported.
+	Verdict Verdict `protobuf:"varint,1,opt,name=verdict,proto3,enum=thalamus.oracle.v1.Verdict" json:"verdict,omitempty"`
+	// score of a sensor batch, 0-10000: the stake-weighted median of the reported scores.
+	Score uint32 `protobuf:"varint,2,opt,name=score,proto3" json:"score,omitempty"`
+	// flags of a sensor batch (x/sensors BatchFlag values) reported by more than half of the reporting stake.
+	Flags           []uint32 `protobuf:"varint,3,rep,packed,name=flags,proto3" json:"flags,omitempty"`
+	FinalizedHeight int64    `protobuf:"varint,4,opt,name=finalized_height,json=finalizedHeight,proto3" json:"finalized_height,omitempty"`
+	// reported_power is the consensus power of the validators whose reports were counted.
+	ReportedPower int64 `protobuf:"varint,5,opt,name=reported_power,json=reportedPower,proto3" json:"reported_power,omitempty"`
+	// total_power is the consensus power of the validator set that voted.
+	TotalPower int64 `protobuf:"varint,6,opt,name=total_power,json=totalPower,proto3" json:"total_power,omitempty"`
+	// reporters counts the validators whose reports were counted.
+	Reporters uint32 `protobuf:"varint,7,opt,name=reporters,proto3" json:"reporters,omitempty"`
+}
+
+func (m *TaskResult) Reset()         { *m = TaskResult{} }
+func (m *TaskResult) String() string { return proto.CompactTextString(m) }
+func (*TaskResult) ProtoMessage()    {}
+func (*TaskResult) Descriptor() ([]byte, []int) {
+	return fileDescriptor_6eec55c5599781cc, []int{2}
+}
+func (m *TaskResult) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *TaskResult) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_TaskResult.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *TaskResult) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_TaskResult.Merge(m, src)
+}
+func (m *TaskResult) XXX_Size() int {
+	return m.Size()
+}
+func (m *TaskResult) XXX_DiscardUnknown() {
+	xxx_messageInfo_TaskResult.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_TaskResult proto.InternalMessageInfo
+
+func (m *TaskResult) GetVerdict() Verdict {
+	if m != nil {
+		return m.Verdict
+	}
+	return VERDICT_UNSPECIFIED
+}
+
+func (m *TaskResult) GetScore() uint32 {
+	if m != nil {
+		return m.Score
+	}
+	return 0
+}
+
+func (m *TaskResult) GetFlags() []uint32 {
+	if m != nil {
+		return m.Flags
+	}
+	return nil
+}
+
+func (m *TaskResult) GetFinalizedHeight() int64 {
+	if m != nil {
+		return m.FinalizedHeight
+	}
+	return 0
+}
+
+func (m *TaskResult) GetReportedPower() int64 {
+	if m != nil {
+		return m.ReportedPower
+	}
+	return 0
+}
+
+func (m *TaskResult) GetTotalPower() int64 {
+	if m != nil {
+		return m.TotalPower
+	}
+	return 0
+}
+
+func (m *TaskResult) GetReporters() uint32 {
+	if m != nil {
+		return m.Reporters
+	}
+	return 0
+}
+
+// ValidatorPerformance counts a validator's oracle reports, in the current window and in total.
+type ValidatorPerformance struct {
+	// consensus_address is the validator's consensus address (bech32 valcons).
+	ConsensusAddress string `protobuf:"bytes,1,opt,name=consensus_address,json=consensusAddress,proto3" json:"consensus_address,omitempty"`
+	// window_start is the first height of the current miss window.
+	WindowStart int64 `protobuf:"varint,2,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
+	// In the current window, over the tasks finalised while the validator voted:
+	// valid reports agreed with the result, deviated reports did not, missed tasks were not reported.
+	WindowValid    uint64 `protobuf:"varint,3,opt,name=window_valid,json=windowValid,proto3" json:"window_valid,omitempty"`
+	WindowDeviated uint64 `protobuf:"varint,4,opt,name=window_deviated,json=windowDeviated,proto3" json:"window_deviated,omitempty"`
+	WindowMissed   uint64 `protobuf:"varint,5,opt,name=window_missed,json=windowMissed,proto3" json:"window_missed,omitempty"`
+	// Lifetime totals.
+	TotalValid    uint64 `protobuf:"varint,6,opt,name=total_valid,json=totalValid,proto3" json:"total_valid,omitempty"`
+	TotalDeviated uint64 `protobuf:"varint,7,opt,name=total_deviated,json=totalDeviated,proto3" json:"total_deviated,omitempty"`
+	TotalMissed   uint64 `protobuf:"varint,8,opt,name=total_missed,json=totalMissed,proto3" json:"total_missed,omitempty"`
+	// penalties counts the windows that ended with the validator slashed and jailed.
+	Penalties uint64 `protobuf:"varint,9,opt,name=penalties,proto3" json:"penalties,omitempty"`
+}
+
+func (m *ValidatorPerformance) Reset()         { *m = ValidatorPerformance{} }
+func (m *ValidatorPerformance) String() string { return proto.CompactTextString(m) }
+func (*ValidatorPerformance) ProtoMessage()    {}
+func (*ValidatorPerformance) Descriptor() ([]byte, []int) {
+	return fileDescriptor_6eec55c5599781cc, []int{3}
+}
+func (m *ValidatorPerformance) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ValidatorPerformance) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_ValidatorPerformance.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *ValidatorPerformance) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ValidatorPerformance.Merge(m, src)
+}
+func (m *ValidatorPerformance) XXX_Size() int {
+	return m.Size()
+}
+func (m *ValidatorPerformance) XXX_DiscardUnknown() {
+	xxx_messageInfo_ValidatorPerformance.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ValidatorPerformance proto.InternalMessageInfo
+
+func (m *ValidatorPerformance) GetConsensusAddress() string {
+	if m != nil {
+		return m.ConsensusAddress
+	}
+	return ""
+}
+
+func (m *ValidatorPerformance) GetWindowStart() int64 {
+	if m != nil {
+		return m.WindowStart
+	}
+	return 0
+}
+
+func (m *ValidatorPerformance) GetWindowValid() uint64 {
+	if m != nil {
+		return m.WindowValid
+	}
+	return 0
+}
+
+func (m *ValidatorPerformance) GetWindowDeviated() uint64 {
+	if m != nil {
+		return m.WindowDeviated
+	}
+	return 0
+}
+
+func (m *ValidatorPerformance) GetWindowMissed() uint64 {
+	if m != nil {
+		return m.WindowMissed
+	}
+	return 0
+}
+
+func (m *ValidatorPerformance) GetTotalValid() uint64 {
+	if m != nil {
+		return m.TotalValid
+	}
+	return 0
+}
+
+func (m *ValidatorPerformance) GetTotalDeviated() uint64 {
+	if m != nil {
+		return m.TotalDeviated
+	}
+	return 0
+}
+
+func (m *ValidatorPerformance) GetTotalMissed() uint64 {
+	if m != nil {
+		return m.TotalMissed
+	}
+	return 0
+}
+
+func (m *ValidatorPerformance) GetPenalties() uint64 {
+	if m != nil {
+		return m.Penalties
+	}
+	return 0
+}
+
 func init() {
+	proto.RegisterEnum("thalamus.oracle.v1.TaskKind", TaskKind_name, TaskKind_value)
+	proto.RegisterEnum("thalamus.oracle.v1.TaskStatus", TaskStatus_name, TaskStatus_value)
+	proto.RegisterEnum("thalamus.oracle.v1.Verdict", Verdict_name, Verdict_value)
 	proto.RegisterType((*Params)(nil), "thalamus.oracle.v1.Params")
+	proto.RegisterType((*Task)(nil), "thalamus.oracle.v1.Task")
+	proto.RegisterType((*TaskResult)(nil), "thalamus.oracle.v1.TaskResult")
+	proto.RegisterType((*ValidatorPerformance)(nil), "thalamus.oracle.v1.ValidatorPerformance")
 }
 
 func init() { proto.RegisterFile("thalamus/oracle/v1/types.proto", fileDescriptor_6eec55c5599781cc) }
 
 var fileDescriptor_6eec55c5599781cc = []byte{
-	// 623 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xa4, 0x94, 0xb1, 0x6e, 0x13, 0x4d,
-	0x10, 0xc7, 0x7d, 0x5f, 0xf2, 0xf9, 0xfb, 0x72, 0x89, 0x51, 0x58, 0x82, 0x74, 0x09, 0xe4, 0x62,
-	0x51, 0x59, 0x11, 0xb9, 0x23, 0x89, 0x44, 0x41, 0x81, 0x90, 0x65, 0x22, 0x0a, 0x8c, 0x2c, 0x2b,
-	0x0a, 0x12, 0x12, 0x5a, 0xad, 0xef, 0x26, 0xbe, 0xc5, 0xb7, 0xb7, 0x66, 0x77, 0xcf, 0x76, 0x78,
-	0x04, 0x2a, 0x4a, 0x1e, 0x81, 0x32, 0x05, 0x0f, 0x91, 0x32, 0xa2, 0x42, 0x14, 0x01, 0x25, 0x45,
-	0x0a, 0x5e, 0x02, 0xed, 0xee, 0x6d, 0x52, 0x50, 0xa6, 0xb1, 0xbc, 0xfb, 0x9b, 0xf9, 0xcf, 0xcd,
-	0xcd, 0xfc, 0xcf, 0x0f, 0x55, 0x46, 0x72, 0xc2, 0x4a, 0x19, 0x73, 0x41, 0x92, 0x1c, 0xe2, 0xc9,
-	0x76, 0xac, 0x8e, 0xc6, 0x20, 0xa3, 0xb1, 0xe0, 0x8a, 0x23, 0xe4, 0x78, 0x64, 0x79, 0x34, 0xd9,
-	0x5e, 0xbb, 0x4d, 0x18, 0x2d, 0x78, 0x6c, 0x7e, 0x6d, 0xd8, 0xda, 0x6a, 0xc2, 0x25, 0xe3, 0x12,
-	0x9b, 0x53, 0x6c, 0x0f, 0x15, 0x5a, 0x19, 0xf2, 0x21, 0xb7, 0xf7, 0xfa, 0x5f, 0x75, 0x1b, 0x0e,
-	0x39, 0x1f, 0xe6, 0x10, 0x9b, 0xd3, 0xa0, 0x3c, 0x8c, 0xd3, 0x52, 0x10, 0x45, 0x79, 0x61, 0xf9,
-	0x83, 0xdf, 0x75, 0xbf, 0xde, 0x23, 0x82, 0x30, 0x89, 0x9e, 0xfa, 0xf7, 0x19, 0x99, 0x61, 0x45,
-	0xe4, 0x48, 0xe2, 0x31, 0x08, 0x3c, 0xe1, 0x0a, 0x30, 0xcc, 0x14, 0x14, 0x92, 0xf2, 0x22, 0xf0,
-	0x9a, 0x5e, 0xab, 0xd1, 0x0f, 0x18, 0x99, 0xed, 0xeb, 0x90, 0x1e, 0x88, 0x03, 0xae, 0xe0, 0xb9,
-	0xe3, 0xe8, 0xa1, 0x8f, 0x24, 0x4d, 0x21, 0x21, 0x02, 0x2b, 0xca, 0x80, 0x97, 0x0a, 0x33, 0x19,
-	0xfc, 0xd3, 0xf4, 0x5a, 0xf3, 0xfd, 0xe5, 0x8a, 0xec, 0x5b, 0xd0, 0x95, 0xe8, 0x95, 0x5f, 0x7f,
-	0x5f, 0x72, 0x51, 0xb2, 0x60, 0xae, 0xe9, 0xb5, 0x16, 0xda, 0x8f, 0x4f, 0xce, 0x36, 0x6a, 0x3f,
-	0xce, 0x36, 0xee, 0xd9, 0xa6, 0x64, 0x3a, 0x8a, 0x28, 0x8f, 0x19, 0x51, 0x59, 0xf4, 0x12, 0x86,
-	0x24, 0x39, 0xea, 0x40, 0xf2, 0xed, 0xeb, 0x96, 0x5f, 0xf5, 0xdc, 0x81, 0xe4, 0xcb, 0xe5, 0xf1,
-	0xa6, 0xd7, 0xaf, 0x54, 0x50, 0xe6, 0xaf, 0xc8, 0x84, 0x0b, 0xc0, 0x29, 0x4c, 0xa8, 0xe9, 0x10,
-	0x0f, 0x48, 0x91, 0x06, 0xf3, 0x37, 0x52, 0x47, 0x46, 0xb3, 0xe3, 0x24, 0xdb, 0xa4, 0x48, 0x75,
-	0x9f, 0x8c, 0x4a, 0x89, 0xa7, 0xb4, 0x48, 0xf9, 0x14, 0x0f, 0x72, 0x9e, 0x8c, 0x64, 0xf0, 0xaf,
-	0xed, 0x53, 0x93, 0xd7, 0x06, 0xb4, 0xcd, 0x3d, 0x4a, 0x75, 0x74, 0x81, 0x27, 0x24, 0xa7, 0x29,
-	0x3e, 0x14, 0x24, 0xd1, 0x3a, 0x41, 0xfd, 0x46, 0x4f, 0xb5, 0xcc, 0x68, 0x71, 0xa0, 0x05, 0xf7,
-	0x2a, 0x3d, 0xf4, 0xd6, 0xbf, 0x25, 0x73, 0x22, 0xb3, 0xeb, 0x0a, 0xff, 0xdd, 0xa8, 0x42, 0xc3,
-	0xa8, 0x5d, 0xc9, 0x77, 0xfd, 0xc6, 0x3b, 0x42, 0x73, 0xec, 0x96, 0x27, 0xf8, 0xbf, 0xe9, 0xb5,
-	0x16, 0x77, 0x56, 0x23, 0xbb, 0x5d, 0x91, 0xdb, 0xae, 0xa8, 0x53, 0x05, 0xb4, 0x1b, 0xba, 0xf0,
-	0xe7, 0x9f, 0x1b, 0x9e, 0xd5, 0x5b, 0xd2, 0xe9, 0x0e, 0xa2, 0x1d, 0xff, 0x2e, 0x49, 0x12, 0x18,
-	0x2b, 0x48, 0x31, 0xe3, 0x29, 0xe4, 0x38, 0x23, 0x32, 0x03, 0x19, 0x2c, 0x34, 0xe7, 0x5a, 0x0b,
-	0xfd, 0x3b, 0x0e, 0x76, 0x35, 0x7b, 0x61, 0x10, 0x7a, 0xe4, 0xaf, 0x5c, 0xe5, 0x8c, 0xf9, 0x14,
-	0x8f, 0x05, 0x48, 0x50, 0x32, 0xf0, 0x4d, 0x0a, 0x72, 0xac, 0xc7, 0xa7, 0x3d, 0x4b, 0x74, 0x86,
-	0xde, 0x65, 0x9c, 0x02, 0x49, 0x73, 0x5a, 0x80, 0x9b, 0xd4, 0xa2, 0x99, 0x14, 0xd2, 0xac, 0x53,
-	0xa1, 0x6a, 0x56, 0xcf, 0xfc, 0xf5, 0x6b, 0x07, 0x1c, 0xd2, 0x82, 0xe4, 0xf4, 0x83, 0x2e, 0x07,
-	0xc2, 0xe6, 0x06, 0x4b, 0xc6, 0x02, 0xab, 0xce, 0x02, 0x7b, 0x2e, 0xa4, 0x07, 0xc2, 0x48, 0x3c,
-	0x59, 0xff, 0x78, 0x79, 0xbc, 0x19, 0x5c, 0x79, 0x7d, 0xe6, 0xdc, 0x6e, 0x2d, 0xd6, 0xee, 0x9e,
-	0x9c, 0x87, 0xde, 0xe9, 0x79, 0xe8, 0xfd, 0x3a, 0x0f, 0xbd, 0x4f, 0x17, 0x61, 0xed, 0xf4, 0x22,
-	0xac, 0x7d, 0xbf, 0x08, 0x6b, 0x6f, 0x76, 0x87, 0x54, 0x65, 0xe5, 0x20, 0x4a, 0x38, 0x8b, 0x5d,
-	0xfa, 0x56, 0x01, 0x6a, 0xca, 0xc5, 0x28, 0xfe, 0x5b, 0xcf, 0x7c, 0x3a, 0x06, 0x75, 0xf3, 0xde,
-	0x77, 0xff, 0x04, 0x00, 0x00, 0xff, 0xff, 0x3f, 0x07, 0xbb, 0x35, 0x5d, 0x04, 0x00, 0x00,
+	// 1251 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xa4, 0x56, 0xcd, 0x6f, 0x13, 0xc7,
+	0x1b, 0x8e, 0x3f, 0x70, 0xe2, 0x89, 0x6d, 0x96, 0xc1, 0xc0, 0x26, 0x04, 0x27, 0xe4, 0x27, 0xf4,
+	0x4b, 0xd3, 0x62, 0x43, 0x50, 0x39, 0xf4, 0x50, 0xd5, 0x8e, 0x37, 0xc4, 0x22, 0x31, 0xab, 0xb1,
+	0x93, 0x56, 0x48, 0xd5, 0x6a, 0xb2, 0x33, 0xb1, 0x97, 0xec, 0xee, 0x98, 0x9d, 0x71, 0x3e, 0x7a,
+	0xea, 0xb1, 0xaa, 0x7a, 0xe8, 0xb1, 0xf7, 0x5e, 0x7a, 0xe4, 0xd0, 0x3f, 0x82, 0x23, 0xea, 0xa9,
+	0xea, 0x81, 0x22, 0x38, 0x70, 0xe8, 0x3f, 0x51, 0xcd, 0xc7, 0xda, 0x08, 0xca, 0x29, 0x97, 0x28,
+	0xf3, 0x3c, 0xcf, 0xfb, 0xbe, 0x3b, 0xf3, 0x3e, 0xef, 0x9b, 0x80, 0x9a, 0x18, 0xe2, 0x10, 0x47,
+	0x63, 0xde, 0x60, 0x09, 0xf6, 0x43, 0xda, 0x38, 0xbe, 0xdb, 0x10, 0x67, 0x23, 0xca, 0xeb, 0xa3,
+	0x84, 0x09, 0x06, 0x61, 0xca, 0xd7, 0x35, 0x5f, 0x3f, 0xbe, 0xbb, 0x78, 0x09, 0x47, 0x41, 0xcc,
+	0x1a, 0xea, 0xa7, 0x96, 0x2d, 0x2e, 0xf8, 0x8c, 0x47, 0x8c, 0x7b, 0xea, 0xd4, 0xd0, 0x07, 0x43,
+	0x55, 0x07, 0x6c, 0xc0, 0x34, 0x2e, 0x7f, 0x33, 0x68, 0x6d, 0xc0, 0xd8, 0x20, 0xa4, 0x0d, 0x75,
+	0x3a, 0x18, 0x1f, 0x36, 0xc8, 0x38, 0xc1, 0x22, 0x60, 0xb1, 0xe6, 0x57, 0xff, 0x29, 0x80, 0x82,
+	0x8b, 0x13, 0x1c, 0x71, 0xf8, 0x25, 0x58, 0x8a, 0xf0, 0xa9, 0x27, 0x30, 0x3f, 0xe2, 0xde, 0x88,
+	0x26, 0xde, 0x31, 0x13, 0xd4, 0xa3, 0xa7, 0x82, 0xc6, 0x3c, 0x60, 0xb1, 0x9d, 0x59, 0xc9, 0xac,
+	0x95, 0x91, 0x1d, 0xe1, 0xd3, 0xbe, 0x94, 0xb8, 0x34, 0xd9, 0x67, 0x82, 0x3a, 0x29, 0x0f, 0x3f,
+	0x03, 0x90, 0x07, 0x84, 0xfa, 0x38, 0xf1, 0x44, 0x10, 0x51, 0x36, 0x16, 0x5e, 0xc4, 0xed, 0xec,
+	0x4a, 0x66, 0x2d, 0x8f, 0x2c, 0xc3, 0xf4, 0x35, 0xb1, 0xcb, 0x61, 0x17, 0x14, 0x9e, 0x8e, 0x59,
+	0x32, 0x8e, 0xec, 0xdc, 0x4a, 0x66, 0xad, 0xd8, 0xba, 0xff, 0xfc, 0xe5, 0xf2, 0xcc, 0x5f, 0x2f,
+	0x97, 0xaf, 0xeb, 0x4b, 0x71, 0x72, 0x54, 0x0f, 0x58, 0x23, 0xc2, 0x62, 0x58, 0xdf, 0xa1, 0x03,
+	0xec, 0x9f, 0xb5, 0xa9, 0xff, 0xc7, 0xef, 0xb7, 0x81, 0xb9, 0x73, 0x9b, 0xfa, 0xbf, 0xbd, 0x7d,
+	0xb6, 0x9e, 0x41, 0x26, 0x0b, 0x1c, 0x82, 0x2a, 0xf7, 0x59, 0x42, 0x3d, 0x42, 0x8f, 0x03, 0x75,
+	0x43, 0xef, 0x00, 0xc7, 0xc4, 0xce, 0x9f, 0x2b, 0x3b, 0x54, 0x39, 0xdb, 0x69, 0xca, 0x16, 0x8e,
+	0x89, 0xbc, 0x67, 0x14, 0x70, 0xee, 0x9d, 0x04, 0x31, 0x61, 0x27, 0xde, 0x41, 0xc8, 0xfc, 0x23,
+	0x6e, 0x5f, 0xd0, 0xf7, 0x94, 0xcc, 0xd7, 0x8a, 0x68, 0x29, 0x1c, 0x12, 0xa9, 0x8e, 0xbd, 0x63,
+	0x1c, 0x06, 0xc4, 0x3b, 0x4c, 0xb0, 0x2f, 0xf3, 0xd8, 0x85, 0x73, 0x7d, 0x95, 0x15, 0x05, 0xf1,
+	0xbe, 0x4c, 0xb8, 0x65, 0xf2, 0xc1, 0x6f, 0x41, 0x85, 0x87, 0x98, 0x0f, 0xa7, 0x15, 0x66, 0xcf,
+	0x55, 0xa1, 0xac, 0xb2, 0x4d, 0xd2, 0xef, 0x82, 0xf2, 0x13, 0x1c, 0x84, 0x5e, 0x6a, 0x1e, 0x7b,
+	0x6e, 0x25, 0xb3, 0x36, 0xbf, 0xb1, 0x50, 0xd7, 0xee, 0xaa, 0xa7, 0xee, 0xaa, 0xb7, 0x8d, 0xa0,
+	0x55, 0x96, 0x85, 0x7f, 0xf9, 0x7b, 0x39, 0xa3, 0xf3, 0x95, 0x64, 0x78, 0x4a, 0xc2, 0x0d, 0x70,
+	0x05, 0xfb, 0x3e, 0x1d, 0x09, 0x4a, 0xbc, 0x88, 0x11, 0x1a, 0x7a, 0x43, 0xcc, 0x87, 0x94, 0xdb,
+	0xc5, 0x95, 0xdc, 0x5a, 0x11, 0x5d, 0x4e, 0xc9, 0x5d, 0xc9, 0x6d, 0x2b, 0x0a, 0xde, 0x01, 0xd5,
+	0x49, 0xcc, 0x88, 0x9d, 0x78, 0xa3, 0x84, 0x72, 0x2a, 0xb8, 0x0d, 0x54, 0x08, 0x4c, 0x39, 0x97,
+	0x9d, 0xb8, 0x9a, 0x91, 0x11, 0xd2, 0xcb, 0x1e, 0xa1, 0x98, 0x84, 0x41, 0x4c, 0xd3, 0x4e, 0xcd,
+	0xab, 0x4e, 0x41, 0xc9, 0xb5, 0x0d, 0x65, 0x7a, 0xf5, 0x15, 0xb8, 0x31, 0x9d, 0x80, 0xc3, 0x20,
+	0xc6, 0x61, 0xf0, 0x9d, 0x2c, 0x47, 0x13, 0x1d, 0x6b, 0x97, 0xd4, 0x08, 0x2c, 0xa4, 0x23, 0xb0,
+	0x95, 0x4a, 0x5c, 0x9a, 0xa8, 0x14, 0x5f, 0xdc, 0xf8, 0xf1, 0xed, 0xb3, 0x75, 0x7b, 0x32, 0xeb,
+	0xa7, 0xe9, 0xb4, 0xeb, 0x11, 0x5b, 0xfd, 0x29, 0x07, 0xf2, 0x32, 0x12, 0x56, 0x40, 0x36, 0x20,
+	0x6a, 0xa2, 0xf2, 0x28, 0x1b, 0x10, 0x78, 0x07, 0xe4, 0x8f, 0x82, 0x98, 0xa8, 0x69, 0xa9, 0x6c,
+	0x2c, 0xd5, 0x3f, 0xdc, 0x06, 0x75, 0x19, 0xf7, 0x30, 0x88, 0x09, 0x52, 0x4a, 0x78, 0x15, 0x14,
+	0x22, 0x46, 0xc6, 0x21, 0xd5, 0xf3, 0x83, 0xcc, 0x09, 0xde, 0x00, 0x80, 0x8f, 0x0f, 0x9e, 0x50,
+	0x5f, 0x78, 0x81, 0x76, 0x7f, 0x1e, 0x15, 0x0d, 0xd2, 0x21, 0x70, 0x19, 0xcc, 0xa7, 0x34, 0xa7,
+	0x4f, 0x8d, 0x6b, 0xd3, 0x88, 0x1e, 0x7d, 0x0a, 0x6f, 0x82, 0xd2, 0x08, 0x9f, 0x85, 0x0c, 0x13,
+	0xd5, 0x14, 0xe5, 0xd4, 0x12, 0x9a, 0x37, 0x98, 0x6c, 0x06, 0xfc, 0x1f, 0x28, 0xb3, 0x11, 0x8d,
+	0x29, 0xf1, 0x86, 0x34, 0x18, 0x0c, 0x85, 0xf2, 0x5a, 0x0e, 0x95, 0x34, 0xb8, 0xad, 0x30, 0xf8,
+	0x7f, 0x70, 0x71, 0xf2, 0xf0, 0x46, 0x36, 0xa7, 0x64, 0x95, 0x14, 0x36, 0xc2, 0xfb, 0xa0, 0xc0,
+	0x05, 0x16, 0x63, 0xd9, 0x7d, 0x79, 0xf9, 0xda, 0xc7, 0x2e, 0xdf, 0x53, 0x2a, 0x64, 0xd4, 0xb0,
+	0x09, 0x0a, 0x09, 0xe5, 0xe3, 0x50, 0xd8, 0x40, 0x99, 0xf1, 0xa3, 0x71, 0x48, 0xa9, 0x5a, 0x45,
+	0xe9, 0x48, 0xb3, 0x33, 0x74, 0xe0, 0xea, 0xf7, 0x59, 0x00, 0xa6, 0x0a, 0xf8, 0x39, 0x98, 0x3d,
+	0xa6, 0x09, 0x09, 0x7c, 0xa1, 0x3a, 0x53, 0xd9, 0xb8, 0xfe, 0x5f, 0x29, 0xf7, 0xb5, 0x04, 0xa5,
+	0x5a, 0x58, 0x05, 0x17, 0xd4, 0x96, 0x50, 0xcd, 0x2b, 0x23, 0x7d, 0x90, 0xe8, 0x61, 0x88, 0x07,
+	0xdc, 0xce, 0xad, 0xe4, 0x24, 0xaa, 0x0e, 0xf0, 0x13, 0x60, 0x4d, 0x7d, 0x65, 0x9e, 0x25, 0xaf,
+	0x9e, 0xe5, 0xe2, 0x04, 0x37, 0xef, 0x72, 0x0b, 0x54, 0x12, 0x3a, 0x62, 0x89, 0x31, 0x3c, 0x4d,
+	0x54, 0xb3, 0x72, 0xa8, 0x9c, 0xa2, 0xae, 0x04, 0x65, 0x43, 0x05, 0x13, 0x38, 0x34, 0x9a, 0x82,
+	0xd2, 0x00, 0x05, 0x69, 0xc1, 0x12, 0x28, 0x9a, 0x88, 0x84, 0xab, 0x4e, 0x95, 0xd1, 0x14, 0x58,
+	0x7d, 0x95, 0x05, 0x55, 0xb5, 0x4a, 0xb0, 0x60, 0x89, 0x4b, 0x93, 0x43, 0x96, 0x44, 0x38, 0xf6,
+	0x29, 0xfc, 0x14, 0x5c, 0xf2, 0x59, 0xcc, 0x69, 0xcc, 0xc7, 0xdc, 0xc3, 0x84, 0x24, 0x94, 0x73,
+	0xf5, 0x2c, 0x45, 0x64, 0x4d, 0x88, 0xa6, 0xc6, 0xa5, 0x69, 0xcc, 0x36, 0xe4, 0x02, 0x27, 0x42,
+	0xbd, 0x44, 0x0e, 0xcd, 0x6b, 0xac, 0x27, 0xa1, 0x77, 0x24, 0x6a, 0x15, 0x2a, 0xd7, 0xe6, 0x53,
+	0x89, 0xfa, 0x02, 0x69, 0x19, 0x23, 0xd1, 0x3b, 0x9c, 0xa6, 0xfe, 0xad, 0x68, 0xb8, 0x6d, 0x50,
+	0x69, 0x40, 0x23, 0x94, 0xeb, 0x96, 0x12, 0x63, 0x63, 0x53, 0x60, 0x57, 0x61, 0xd3, 0x87, 0xd1,
+	0xf5, 0x0a, 0xda, 0xe9, 0x0a, 0xd2, 0xe5, 0x6e, 0x81, 0x8a, 0x16, 0x4c, 0xaa, 0xcd, 0x2a, 0x4d,
+	0x59, 0xa1, 0x93, 0x62, 0x37, 0x41, 0x49, 0xcb, 0x4c, 0xad, 0x39, 0xfd, 0xe1, 0x0a, 0x33, 0xa5,
+	0x96, 0x40, 0x71, 0x44, 0x63, 0x1c, 0x8a, 0x80, 0x6a, 0x17, 0xe7, 0xd1, 0x14, 0x58, 0x27, 0x60,
+	0x2e, 0x9d, 0x5d, 0xb8, 0x00, 0xae, 0xf4, 0x9b, 0xbd, 0x87, 0xde, 0xc3, 0x4e, 0xb7, 0xed, 0xed,
+	0x75, 0x7b, 0xae, 0xb3, 0xd9, 0xd9, 0xea, 0x38, 0x6d, 0x6b, 0x06, 0x5e, 0x07, 0xd7, 0xa6, 0xd4,
+	0x03, 0x77, 0xcf, 0xdb, 0xdc, 0x6e, 0xee, 0xec, 0x38, 0xdd, 0x07, 0x8e, 0x95, 0x81, 0x8b, 0xe0,
+	0xea, 0x94, 0xec, 0x39, 0xdd, 0xde, 0x23, 0xe4, 0xb5, 0x9a, 0xfd, 0xcd, 0x6d, 0x2b, 0xbb, 0x98,
+	0xff, 0xe1, 0xd7, 0xda, 0xcc, 0xfa, 0x99, 0xb6, 0xb2, 0x1e, 0x92, 0x49, 0xb2, 0x5e, 0xbf, 0xd9,
+	0xdf, 0xeb, 0xbd, 0x57, 0xa9, 0x0a, 0xac, 0x77, 0xc9, 0x47, 0xae, 0xd3, 0xb5, 0x32, 0x93, 0x4f,
+	0x33, 0xe8, 0x56, 0xa7, 0xdb, 0xdc, 0xe9, 0x3c, 0x76, 0xda, 0x56, 0x16, 0x5e, 0x03, 0x97, 0xdf,
+	0xa5, 0x9c, 0x6f, 0xdc, 0x0e, 0x72, 0xda, 0x56, 0xce, 0x94, 0x1e, 0x80, 0x59, 0x33, 0x14, 0x52,
+	0xb9, 0xef, 0xa0, 0x76, 0x67, 0xb3, 0xff, 0x5e, 0x4d, 0x0b, 0x94, 0x52, 0xc2, 0x6d, 0xf6, 0x7a,
+	0x56, 0x06, 0x5e, 0x02, 0xe5, 0x14, 0xd9, 0x42, 0xcd, 0x3d, 0x59, 0xc7, 0x06, 0xd5, 0x69, 0x74,
+	0xdb, 0x41, 0xae, 0x83, 0xb6, 0x1e, 0xa1, 0xdd, 0xb4, 0x50, 0x6b, 0xf7, 0xf9, 0xeb, 0x5a, 0xe6,
+	0xc5, 0xeb, 0x5a, 0xe6, 0xd5, 0xeb, 0x5a, 0xe6, 0xe7, 0x37, 0xb5, 0x99, 0x17, 0x6f, 0x6a, 0x33,
+	0x7f, 0xbe, 0xa9, 0xcd, 0x3c, 0xbe, 0x37, 0x08, 0xc4, 0x70, 0x7c, 0x50, 0xf7, 0x59, 0xd4, 0x48,
+	0x67, 0xf6, 0x76, 0x4c, 0xc5, 0x09, 0x4b, 0x8e, 0x1a, 0x1f, 0xae, 0x63, 0xf5, 0x9f, 0xd7, 0x41,
+	0x41, 0xfd, 0xd9, 0xba, 0xf7, 0x6f, 0x00, 0x00, 0x00, 0xff, 0xff, 0xb2, 0x69, 0xa7, 0xc7, 0x9c,
+	0x09, 0x00, 0x00,
 }
 
 func (m *Params) Marshal() (dAtA []byte, err error) {
@@ -310,6 +796,229 @@ func (m *Params) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *Task) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Task) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Task) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Result.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x52
+	if m.Status != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Status))
+		i--
+		dAtA[i] = 0x48
+	}
+	if m.DeadlineHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.DeadlineHeight))
+		i--
+		dAtA[i] = 0x40
+	}
+	if m.OpenedHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.OpenedHeight))
+		i--
+		dAtA[i] = 0x38
+	}
+	if len(m.PayloadHash) > 0 {
+		i -= len(m.PayloadHash)
+		copy(dAtA[i:], m.PayloadHash)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.PayloadHash)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if m.SubjectSeq != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.SubjectSeq))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.SubjectId != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.SubjectId))
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.Module) > 0 {
+		i -= len(m.Module)
+		copy(dAtA[i:], m.Module)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Module)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Kind != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Kind))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Id != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Id))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *TaskResult) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *TaskResult) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *TaskResult) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Reporters != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Reporters))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.TotalPower != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.TotalPower))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.ReportedPower != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.ReportedPower))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.FinalizedHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.FinalizedHeight))
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.Flags) > 0 {
+		dAtA4 := make([]byte, len(m.Flags)*10)
+		var j3 int
+		for _, num := range m.Flags {
+			for num >= 1<<7 {
+				dAtA4[j3] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j3++
+			}
+			dAtA4[j3] = uint8(num)
+			j3++
+		}
+		i -= j3
+		copy(dAtA[i:], dAtA4[:j3])
+		i = encodeVarintTypes(dAtA, i, uint64(j3))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Score != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Score))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Verdict != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Verdict))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ValidatorPerformance) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ValidatorPerformance) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ValidatorPerformance) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Penalties != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Penalties))
+		i--
+		dAtA[i] = 0x48
+	}
+	if m.TotalMissed != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.TotalMissed))
+		i--
+		dAtA[i] = 0x40
+	}
+	if m.TotalDeviated != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.TotalDeviated))
+		i--
+		dAtA[i] = 0x38
+	}
+	if m.TotalValid != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.TotalValid))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.WindowMissed != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.WindowMissed))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.WindowDeviated != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.WindowDeviated))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.WindowValid != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.WindowValid))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.WindowStart != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.WindowStart))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.ConsensusAddress) > 0 {
+		i -= len(m.ConsensusAddress)
+		copy(dAtA[i:], m.ConsensusAddress)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.ConsensusAddress)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintTypes(dAtA []byte, offset int, v uint64) int {
 	offset -= sovTypes(v)
 	base := offset
@@ -363,6 +1072,117 @@ func (m *Params) Size() (n int) {
 	}
 	if m.MaxTasksFinalizedPerBlock != 0 {
 		n += 1 + sovTypes(uint64(m.MaxTasksFinalizedPerBlock))
+	}
+	return n
+}
+
+func (m *Task) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Id != 0 {
+		n += 1 + sovTypes(uint64(m.Id))
+	}
+	if m.Kind != 0 {
+		n += 1 + sovTypes(uint64(m.Kind))
+	}
+	l = len(m.Module)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.SubjectId != 0 {
+		n += 1 + sovTypes(uint64(m.SubjectId))
+	}
+	if m.SubjectSeq != 0 {
+		n += 1 + sovTypes(uint64(m.SubjectSeq))
+	}
+	l = len(m.PayloadHash)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.OpenedHeight != 0 {
+		n += 1 + sovTypes(uint64(m.OpenedHeight))
+	}
+	if m.DeadlineHeight != 0 {
+		n += 1 + sovTypes(uint64(m.DeadlineHeight))
+	}
+	if m.Status != 0 {
+		n += 1 + sovTypes(uint64(m.Status))
+	}
+	l = m.Result.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	return n
+}
+
+func (m *TaskResult) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Verdict != 0 {
+		n += 1 + sovTypes(uint64(m.Verdict))
+	}
+	if m.Score != 0 {
+		n += 1 + sovTypes(uint64(m.Score))
+	}
+	if len(m.Flags) > 0 {
+		l = 0
+		for _, e := range m.Flags {
+			l += sovTypes(uint64(e))
+		}
+		n += 1 + sovTypes(uint64(l)) + l
+	}
+	if m.FinalizedHeight != 0 {
+		n += 1 + sovTypes(uint64(m.FinalizedHeight))
+	}
+	if m.ReportedPower != 0 {
+		n += 1 + sovTypes(uint64(m.ReportedPower))
+	}
+	if m.TotalPower != 0 {
+		n += 1 + sovTypes(uint64(m.TotalPower))
+	}
+	if m.Reporters != 0 {
+		n += 1 + sovTypes(uint64(m.Reporters))
+	}
+	return n
+}
+
+func (m *ValidatorPerformance) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.ConsensusAddress)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.WindowStart != 0 {
+		n += 1 + sovTypes(uint64(m.WindowStart))
+	}
+	if m.WindowValid != 0 {
+		n += 1 + sovTypes(uint64(m.WindowValid))
+	}
+	if m.WindowDeviated != 0 {
+		n += 1 + sovTypes(uint64(m.WindowDeviated))
+	}
+	if m.WindowMissed != 0 {
+		n += 1 + sovTypes(uint64(m.WindowMissed))
+	}
+	if m.TotalValid != 0 {
+		n += 1 + sovTypes(uint64(m.TotalValid))
+	}
+	if m.TotalDeviated != 0 {
+		n += 1 + sovTypes(uint64(m.TotalDeviated))
+	}
+	if m.TotalMissed != 0 {
+		n += 1 + sovTypes(uint64(m.TotalMissed))
+	}
+	if m.Penalties != 0 {
+		n += 1 + sovTypes(uint64(m.Penalties))
 	}
 	return n
 }
@@ -726,6 +1546,762 @@ func (m *Params) Unmarshal(dAtA []byte) error {
 				b := dAtA[iNdEx]
 				iNdEx++
 				m.MaxTasksFinalizedPerBlock |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Task) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Task: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Task: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			m.Id = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Id |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Kind", wireType)
+			}
+			m.Kind = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Kind |= TaskKind(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Module", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Module = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SubjectId", wireType)
+			}
+			m.SubjectId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SubjectId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SubjectSeq", wireType)
+			}
+			m.SubjectSeq = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.SubjectSeq |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PayloadHash", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.PayloadHash = append(m.PayloadHash[:0], dAtA[iNdEx:postIndex]...)
+			if m.PayloadHash == nil {
+				m.PayloadHash = []byte{}
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field OpenedHeight", wireType)
+			}
+			m.OpenedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.OpenedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field DeadlineHeight", wireType)
+			}
+			m.DeadlineHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.DeadlineHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 9:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Status", wireType)
+			}
+			m.Status = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Status |= TaskStatus(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 10:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Result", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Result.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *TaskResult) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: TaskResult: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: TaskResult: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Verdict", wireType)
+			}
+			m.Verdict = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Verdict |= Verdict(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Score", wireType)
+			}
+			m.Score = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Score |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType == 0 {
+				var v uint32
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTypes
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint32(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Flags = append(m.Flags, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTypes
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthTypes
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthTypes
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Flags) == 0 {
+					m.Flags = make([]uint32, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint32
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowTypes
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint32(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Flags = append(m.Flags, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Flags", wireType)
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field FinalizedHeight", wireType)
+			}
+			m.FinalizedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.FinalizedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ReportedPower", wireType)
+			}
+			m.ReportedPower = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ReportedPower |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TotalPower", wireType)
+			}
+			m.TotalPower = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TotalPower |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Reporters", wireType)
+			}
+			m.Reporters = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Reporters |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ValidatorPerformance) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ValidatorPerformance: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ValidatorPerformance: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ConsensusAddress", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.ConsensusAddress = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field WindowStart", wireType)
+			}
+			m.WindowStart = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.WindowStart |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field WindowValid", wireType)
+			}
+			m.WindowValid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.WindowValid |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field WindowDeviated", wireType)
+			}
+			m.WindowDeviated = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.WindowDeviated |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field WindowMissed", wireType)
+			}
+			m.WindowMissed = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.WindowMissed |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TotalValid", wireType)
+			}
+			m.TotalValid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TotalValid |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TotalDeviated", wireType)
+			}
+			m.TotalDeviated = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TotalDeviated |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TotalMissed", wireType)
+			}
+			m.TotalMissed = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TotalMissed |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 9:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Penalties", wireType)
+			}
+			m.Penalties = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Penalties |= uint64(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}

@@ -26,6 +26,7 @@ type BatchKey = collections.Pair[uint64, uint64]
 type Keeper struct {
 	cdc          codec.BinaryCodec
 	addressCodec address.Codec
+	oracle       *oracleLink
 	// authority may update params; by default the gov module account.
 	authority string
 
@@ -57,6 +58,7 @@ func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService s
 	k := Keeper{
 		cdc:          cdc,
 		addressCodec: addressCodec,
+		oracle:       &oracleLink{},
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Devices: collections.NewMap(sb, types.DevicesKey, "devices", collections.Uint64Key,

@@ -270,6 +270,9 @@ func (k msgServer) CommitBatch(ctx context.Context, msg *types.MsgCommitBatch) (
 	if err := k.BatchesByRoot.Set(ctx, msg.Root, key); err != nil {
 		return nil, err
 	}
+	if err := k.openScoring(ctx, batch); err != nil {
+		return nil, err
+	}
 	pruneAt := sdkCtx.BlockHeight() + params.BatchRetentionBlocks
 	if err := k.PruneQueue.Set(ctx, collections.Join3(pruneAt, msg.DeviceId, msg.Seq)); err != nil {
 		return nil, err

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+
+	"github.com/thalamus-network/thalamus/internal/agent"
+	"github.com/thalamus-network/thalamus/pkg/sidecar"
+)
+
+func startCmd(logger *slog.Logger) *cobra.Command {
+	home, _ := os.UserHomeDir()
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Verify the chain's open oracle tasks and serve the results to this validator's node",
+		Long: `start runs the validator's verifier. It lists x/oracle's open tasks every --poll, recomputes
+--samples proof-of-work winners of each submitted GPU challenge (which winners is drawn from
+the challenge seed and this validator's address, so validators check different ones), and
+fetches every committed sensor batch from its gateway, checks the Merkle root and each
+reading's device signature, and scores it with the embedded quality model, keeping each
+device's model state under --home so scoring resumes where it stopped after a restart.
+The node's ExtendVote asks it for results over gRPC on --listen: set app.toml
+[oracle] sidecar_address to the same address.
+
+Every flag can also be set in a TOML config file (--config, default HOME/sidecar.toml) under
+the flag's name, e.g. samples = 8; flags given on the command line win.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v := viper.New()
+			if err := v.BindPFlags(cmd.Flags()); err != nil {
+				return err
+			}
+			cfgFile := v.GetString("config")
+			if cfgFile == "" {
+				cfgFile = filepath.Join(v.GetString("home"), "sidecar.toml")
+			}
+			v.SetConfigFile(cfgFile)
+			v.SetConfigType("toml")
+			if err := v.ReadInConfig(); err != nil && !(errors.Is(err, fs.ErrNotExist) && !cmd.Flags().Changed("config")) {
+				return fmt.Errorf("config %s: %w", cfgFile, err)
+			}
+			cfg := sidecar.Config{
+				Listen: v.GetString("listen"), MetricsAddr: v.GetString("metrics-addr"), StateDir: v.GetString("home"),
+				Validator: v.GetString("validator"), Samples: v.GetInt("samples"), Workers: v.GetInt("workers"),
+				Poll: v.GetDuration("poll"), FetchTimeout: v.GetDuration("fetch-timeout"),
+			}
+			chain, err := agent.QueryContext(v.GetString("node"))
+			if err != nil {
+				return err
+			}
+			svc, err := sidecar.New(cfg, chain, logger, sidecar.NewMetrics())
+			if err != nil {
+				return err
+			}
+			return svc.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.String("config", "", "TOML config file (default HOME/sidecar.toml when it exists)")
+	f.String("home", filepath.Join(home, ".thalamus-sidecar"), "directory for the per-device model state")
+	f.String("node", "tcp://127.0.0.1:26657", "CometBFT RPC of this validator's node, for queries")
+	f.String("listen", "127.0.0.1:9095", "gRPC address the node calls (app.toml [oracle] sidecar_address)")
+	f.String("metrics-addr", "127.0.0.1:9466", "Prometheus /metrics address; empty: none")
+	f.String("validator", "", "identity used to draw the sampled winners (default: the node's consensus address)")
+	f.Int("samples", 8, "proof-of-work winners recomputed per challenge (0: all)")
+	f.Int("workers", 2, "tasks verified in parallel")
+	f.Duration("poll", 0, "how often open tasks are listed (default 1s)")
+	f.Duration("fetch-timeout", 0, "limit on one batch download (default 10s)")
+	return cmd
+}

@@ -1,0 +1,353 @@
+// Package sidecar is the validator's verifier: it watches x/oracle's open tasks, recomputes
+// sampled proof-of-work winners of GPU challenges and scores sensor batches with the embedded
+// quality model, and serves the results to its node over gRPC for the vote extensions.
+package sidecar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/types/query"
+
+	"github.com/thalamus-network/thalamus/pkg/quality"
+	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
+	sensorstypes "github.com/thalamus-network/thalamus/x/sensors/types"
+)
+
+// Config is what `thalamus-sidecar start` runs with.
+type Config struct {
+	// Listen is the gRPC address the node's ExtendVote calls (app.toml [oracle] sidecar_address).
+	Listen string
+	// MetricsAddr serves Prometheus /metrics; empty: none.
+	MetricsAddr string
+	// StateDir keeps per-device model state across restarts.
+	StateDir string
+	// Validator identifies this validator in the winner sampling; empty: the node's consensus address.
+	Validator string
+	// Samples is how many winners of a challenge are recomputed (<= 0: all).
+	Samples int
+	// Workers verify tasks in parallel.
+	Workers int
+	// Poll is how often open tasks are listed.
+	Poll time.Duration
+	// FetchTimeout bounds one batch download.
+	FetchTimeout time.Duration
+}
+
+// Service is a running sidecar.
+type Service struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *Metrics
+	chain   client.Context
+	scorer  *DeviceScorer
+	model   quality.Model
+
+	mu       sync.Mutex
+	open     map[uint64]oracletypes.Task // open tasks at the last poll
+	inflight map[uint64]time.Time        // tasks handed to a worker, with when they were seen
+	results  map[uint64]*oracletypes.TaskReport
+	jobs     chan []oracletypes.Task
+}
+
+// New prepares a sidecar that reads the chain through chain (a query-only client context).
+func New(cfg Config, chain client.Context, log *slog.Logger, metrics *Metrics) (*Service, error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.FetchTimeout <= 0 {
+		cfg.FetchTimeout = 10 * time.Second
+	}
+	model := quality.Embedded()
+	scorer, err := NewDeviceScorer(model, filepath.Join(cfg.StateDir, "devices"), &http.Client{Timeout: cfg.FetchTimeout})
+	if err != nil {
+		return nil, err
+	}
+	return &Service{
+		cfg: cfg, log: log, metrics: metrics, chain: chain, scorer: scorer, model: model,
+		open: map[uint64]oracletypes.Task{}, inflight: map[uint64]time.Time{}, results: map[uint64]*oracletypes.TaskReport{},
+		jobs: make(chan []oracletypes.Task, 1024),
+	}, nil
+}
+
+// Run serves the node and verifies tasks until ctx ends, then stops the gRPC server and
+// lets the workers finish what they hold.
+func (s *Service) Run(ctx context.Context) error {
+	if s.cfg.Validator == "" {
+		st, err := s.chain.Client.Status(ctx)
+		if err != nil {
+			return fmt.Errorf("cannot reach the node at %s to learn its validator address: %w", s.chain.NodeURI, err)
+		}
+		s.cfg.Validator = st.ValidatorInfo.Address.String()
+	}
+	lis, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen for the node on %s: %w", s.cfg.Listen, err)
+	}
+	srv := grpc.NewServer()
+	oracletypes.RegisterSidecarServer(srv, resultsServer{s})
+	go func() {
+		if err := srv.Serve(lis); err != nil {
+			s.log.Error("gRPC server stopped", "err", err)
+		}
+	}()
+	stopMetrics := s.serveMetrics()
+	s.log.Info("sidecar started", "grpc", s.cfg.Listen, "validator", s.cfg.Validator, "model", s.model.Params.Version,
+		"model_hash", s.model.Hash, "samples", s.cfg.Samples, "workers", s.cfg.Workers, "state", s.cfg.StateDir)
+
+	var wg sync.WaitGroup
+	for range s.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range s.jobs {
+				s.work(ctx, job)
+			}
+		}()
+	}
+	ticker := time.NewTicker(s.cfg.Poll)
+	defer ticker.Stop()
+	progress := time.NewTicker(30 * time.Second)
+	defer progress.Stop()
+	for {
+		if err := s.poll(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("listing open tasks failed; retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			s.log.Info("stopping: finishing the tasks in hand")
+			srv.GracefulStop()
+			close(s.jobs)
+			wg.Wait()
+			stopMetrics()
+			s.log.Info("sidecar stopped")
+			return nil
+		case <-progress.C:
+			s.mu.Lock()
+			s.log.Info("progress", "open_tasks", len(s.open), "results_ready", len(s.results), "in_flight", len(s.inflight))
+			s.mu.Unlock()
+		case <-ticker.C:
+		}
+	}
+}
+
+// poll lists the open tasks, forgets results of closed ones and hands new ones to the
+// workers: a GPU challenge alone, a device's batches together in sequence order.
+func (s *Service) poll(ctx context.Context) error {
+	tasks, err := s.openTasks(ctx)
+	if err != nil {
+		return err
+	}
+	var jobs [][]oracletypes.Task
+	s.mu.Lock()
+	s.open = make(map[uint64]oracletypes.Task, len(tasks))
+	for _, t := range tasks {
+		s.open[t.Id] = t
+	}
+	for id := range s.results {
+		if _, ok := s.open[id]; !ok {
+			delete(s.results, id)
+		}
+	}
+	s.metrics.Open.Set(float64(len(tasks)))
+	byDevice := map[uint64][]oracletypes.Task{}
+	var devices []uint64
+	now := time.Now()
+	for _, t := range tasks { // ascending id
+		if _, done := s.results[t.Id]; done {
+			continue
+		}
+		if _, busy := s.inflight[t.Id]; busy {
+			continue
+		}
+		s.inflight[t.Id] = now
+		s.metrics.Seen.WithLabelValues(kindLabel(t.Kind)).Inc()
+		switch t.Kind {
+		case oracletypes.TASK_KIND_GPU_CHALLENGE:
+			jobs = append(jobs, []oracletypes.Task{t})
+		case oracletypes.TASK_KIND_SENSOR_BATCH:
+			if _, ok := byDevice[t.SubjectId]; !ok {
+				devices = append(devices, t.SubjectId)
+			}
+			byDevice[t.SubjectId] = append(byDevice[t.SubjectId], t)
+		}
+	}
+	for _, d := range devices {
+		batch := byDevice[d]
+		slices.SortFunc(batch, func(a, b oracletypes.Task) int { return int(a.SubjectSeq) - int(b.SubjectSeq) })
+		jobs = append(jobs, batch)
+	}
+	s.mu.Unlock()
+	// Sent without the lock: workers take it to record results.
+	for _, job := range jobs {
+		select {
+		case s.jobs <- job:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// openTasks pages through the chain's open tasks.
+func (s *Service) openTasks(ctx context.Context) ([]oracletypes.Task, error) {
+	q := oracletypes.NewQueryClient(s.chain)
+	var out []oracletypes.Task
+	var key []byte
+	for {
+		res, err := q.Tasks(ctx, &oracletypes.QueryTasksRequest{
+			Status: oracletypes.TASK_STATUS_OPEN, Pagination: &query.PageRequest{Key: key, Limit: 500},
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res.Tasks...)
+		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
+			break
+		}
+		key = res.Pagination.NextKey
+	}
+	slices.SortFunc(out, func(a, b oracletypes.Task) int { return int(a.Id) - int(b.Id) })
+	return out, nil
+}
+
+// work verifies a job's tasks in order and records their results.
+func (s *Service) work(ctx context.Context, job []oracletypes.Task) {
+	for _, t := range job {
+		report, outcome, err := s.verify(ctx, t)
+		s.mu.Lock()
+		seen := s.inflight[t.Id]
+		delete(s.inflight, t.Id)
+		if err == nil {
+			s.results[t.Id] = report
+		}
+		s.mu.Unlock()
+		kind := kindLabel(t.Kind)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.metrics.Failed.WithLabelValues(kind).Inc()
+				s.log.Warn("task not verified; retrying at the next poll", "task", t.Id, "kind", kind, "err", err)
+			}
+			continue
+		}
+		s.metrics.Done.WithLabelValues(kind, outcome).Inc()
+		s.metrics.Latency.WithLabelValues(kind).Observe(time.Since(seen).Seconds())
+		s.log.Info("task verified", "task", t.Id, "kind", kind, "subject", t.SubjectId, "seq", t.SubjectSeq, "outcome", outcome,
+			"score", report.Score, "flags", report.Flags, "seconds", fmt.Sprintf("%.3f", time.Since(seen).Seconds()))
+	}
+}
+
+// verify produces this validator's report for one task and a label of its outcome.
+func (s *Service) verify(ctx context.Context, t oracletypes.Task) (*oracletypes.TaskReport, string, error) {
+	switch t.Kind {
+	case oracletypes.TASK_KIND_GPU_CHALLENGE:
+		res, err := computetypes.NewQueryClient(s.chain).Challenge(ctx, &computetypes.QueryChallengeRequest{Id: t.SubjectId})
+		if err != nil {
+			return nil, "", err
+		}
+		verdict, why := VerifyChallenge(res.Challenge, s.cfg.Samples, s.cfg.Validator)
+		if verdict == oracletypes.VERDICT_UNSPECIFIED {
+			return nil, "", why
+		}
+		if why != nil {
+			s.log.Warn("proof-of-work fraud", "task", t.Id, "challenge", t.SubjectId, "provider", res.Challenge.Provider, "why", why)
+		}
+		return &oracletypes.TaskReport{TaskId: t.Id, Verdict: verdict}, verdictLabel(verdict), nil
+	case oracletypes.TASK_KIND_SENSOR_BATCH:
+		q := sensorstypes.NewQueryClient(s.chain)
+		dev, err := q.Device(ctx, &sensorstypes.QueryDeviceRequest{DeviceId: t.SubjectId})
+		if err != nil {
+			return nil, "", err
+		}
+		b, err := q.Batch(ctx, &sensorstypes.QueryBatchRequest{DeviceId: t.SubjectId, Seq: t.SubjectSeq})
+		if err != nil {
+			return nil, "", err
+		}
+		res, err := s.scorer.ScoreBatch(ctx, dev.Device, b.Batch)
+		if err != nil {
+			return nil, "", err
+		}
+		return res.Report(t.Id), "scored", nil
+	}
+	return nil, "", fmt.Errorf("task %d: unknown kind %s (upgrade the sidecar)", t.Id, t.Kind)
+}
+
+// Results returns the results for tasks that are still open, in increasing task id.
+func (s *Service) Results() oracletypes.OracleVoteExtension {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ve := oracletypes.OracleVoteExtension{ModelHash: s.model.Hash}
+	for id, r := range s.results {
+		if _, open := s.open[id]; open {
+			ve.Reports = append(ve.Reports, r)
+		}
+	}
+	slices.SortFunc(ve.Reports, func(a, b *oracletypes.TaskReport) int { return int(a.TaskId) - int(b.TaskId) })
+	s.metrics.Served.Add(float64(len(ve.Reports)))
+	return ve
+}
+
+type resultsServer struct{ s *Service }
+
+func (r resultsServer) Results(context.Context, *oracletypes.SidecarResultsRequest) (*oracletypes.SidecarResultsResponse, error) {
+	ve := r.s.Results()
+	return &oracletypes.SidecarResultsResponse{Extension: &ve}, nil
+}
+
+func (s *Service) serveMetrics() func() {
+	if s.cfg.MetricsAddr == "" {
+		return func() {}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
+	srv := &http.Server{Addr: s.cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		s.log.Info("serving metrics", "addr", "http://"+s.cfg.MetricsAddr+"/metrics")
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("metrics server stopped", "err", err)
+		}
+	}()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}
+}
+
+func kindLabel(k oracletypes.TaskKind) string {
+	switch k {
+	case oracletypes.TASK_KIND_GPU_CHALLENGE:
+		return "gpu_challenge"
+	case oracletypes.TASK_KIND_SENSOR_BATCH:
+		return "sensor_batch"
+	}
+	return "unknown"
+}
+
+func verdictLabel(v oracletypes.Verdict) string {
+	switch v {
+	case oracletypes.VERDICT_PASS:
+		return "pass"
+	case oracletypes.VERDICT_FRAUD:
+		return "fraud"
+	case oracletypes.VERDICT_UNDERPERFORM:
+		return "underperform"
+	}
+	return "none"
+}

@@ -1,0 +1,160 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+
+	"github.com/cosmos/gogoproto/proto"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/thalamus-network/thalamus/x/oracle/types"
+)
+
+// OpenTask opens a verification task for a subject of the calling module and returns its id.
+// A subject has at most one open task; it stays open for task_deadline_blocks.
+func (k Keeper) OpenTask(ctx context.Context, kind types.TaskKind, module string, subjectID, subjectSeq uint64, payloadHash []byte) (uint64, error) {
+	if !types.ValidKind(kind) {
+		return 0, errorsmod.Wrapf(types.ErrInvalidTask, "kind %s", kind)
+	}
+	if module == "" || len(payloadHash) > 64 {
+		return 0, errorsmod.Wrap(types.ErrInvalidTask, "a task needs its module and a payload hash of at most 64 bytes")
+	}
+	subject := collections.Join3(int32(kind), subjectID, subjectSeq)
+	if open, err := k.TaskBySubject.Has(ctx, subject); err != nil {
+		return 0, err
+	} else if open {
+		return 0, errorsmod.Wrapf(types.ErrDuplicateTask, "%s %d/%d", kind, subjectID, subjectSeq)
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	id, err := k.NextTaskID.Next(ctx)
+	if err != nil {
+		return 0, err
+	}
+	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	t := types.Task{
+		Id: id, Kind: kind, Module: module, SubjectId: subjectID, SubjectSeq: subjectSeq, PayloadHash: payloadHash,
+		OpenedHeight: height, DeadlineHeight: height + int64(params.TaskDeadlineBlocks), Status: types.TASK_STATUS_OPEN,
+	}
+	if err := k.setOpen(ctx, t); err != nil {
+		return 0, err
+	}
+	return id, emit(ctx, &types.EventTaskOpened{
+		TaskId: id, Kind: kind, Module: module, SubjectId: subjectID, SubjectSeq: subjectSeq, DeadlineHeight: t.DeadlineHeight,
+	})
+}
+
+// setOpen stores an open task with its indexes.
+func (k Keeper) setOpen(ctx context.Context, t types.Task) error {
+	if err := k.Tasks.Set(ctx, t.Id, t); err != nil {
+		return err
+	}
+	if err := k.OpenTasks.Set(ctx, t.Id); err != nil {
+		return err
+	}
+	if err := k.TaskDeadlines.Set(ctx, collections.Join(t.DeadlineHeight, t.Id)); err != nil {
+		return err
+	}
+	return k.TaskBySubject.Set(ctx, collections.Join3(t.SubjectKey()), t.Id)
+}
+
+// close stores a task that is no longer open and drops it from the open indexes.
+func (k Keeper) close(ctx context.Context, t types.Task) error {
+	if err := k.Tasks.Set(ctx, t.Id, t); err != nil {
+		return err
+	}
+	if err := k.OpenTasks.Remove(ctx, t.Id); err != nil {
+		return err
+	}
+	if err := k.TaskDeadlines.Remove(ctx, collections.Join(t.DeadlineHeight, t.Id)); err != nil {
+		return err
+	}
+	return k.TaskBySubject.Remove(ctx, collections.Join3(t.SubjectKey()))
+}
+
+// OpenTask returns a task if it exists and is open.
+func (k Keeper) openTask(ctx context.Context, id uint64) (types.Task, bool, error) {
+	t, err := k.Tasks.Get(ctx, id)
+	if errors.Is(err, collections.ErrNotFound) {
+		return t, false, nil
+	} else if err != nil {
+		return t, false, err
+	}
+	return t, t.Status == types.TASK_STATUS_OPEN, nil
+}
+
+// IsOpen reports whether a task exists and still takes reports.
+func (k Keeper) IsOpen(ctx context.Context, id uint64) (bool, error) {
+	return k.OpenTasks.Has(ctx, id)
+}
+
+// finalize records a task's result and hands it to the owning module in a cache context:
+// a failing hook is reported in the event and its changes discarded, the task stays final.
+func (k Keeper) finalize(ctx context.Context, t types.Task, result types.TaskResult) error {
+	t.Status, t.Result = types.TASK_STATUS_FINALIZED, result
+	if err := k.close(ctx, t); err != nil {
+		return err
+	}
+	hookErr := k.runHook(ctx, t, func(h types.TaskHooks, c context.Context) error { return h.OnTaskFinalized(c, t) })
+	return emit(ctx, &types.EventTaskFinalized{TaskId: t.Id, Kind: t.Kind, Result: result, HookError: hookErr})
+}
+
+// expireDue expires up to limit open tasks whose deadline is below height.
+func (k Keeper) expireDue(ctx context.Context, height int64, limit int) error {
+	rng := new(collections.Range[collections.Pair[int64, uint64]]).EndExclusive(collections.Join(height, uint64(0)))
+	iter, err := k.TaskDeadlines.Iterate(ctx, rng)
+	if err != nil {
+		return err
+	}
+	due, err := iter.Keys()
+	if err != nil {
+		return err
+	}
+	if len(due) > limit {
+		due = due[:limit]
+	}
+	for _, key := range due {
+		t, err := k.Tasks.Get(ctx, key.K2())
+		if err != nil {
+			return err
+		}
+		t.Status = types.TASK_STATUS_EXPIRED
+		if err := k.close(ctx, t); err != nil {
+			return err
+		}
+		hookErr := k.runHook(ctx, t, func(h types.TaskHooks, c context.Context) error { return h.OnTaskExpired(c, t) })
+		if hookErr != "" {
+			sdk.UnwrapSDKContext(ctx).Logger().Error("task expiry hook failed", "task", t.Id, "err", hookErr)
+		}
+		if err := emit(ctx, &types.EventTaskExpired{TaskId: t.Id, Kind: t.Kind}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runHook calls the owning module's hook in a cache context and returns its error text.
+func (k Keeper) runHook(ctx context.Context, t types.Task, call func(types.TaskHooks, context.Context) error) string {
+	h, ok := k.hooks[t.Kind]
+	if !ok {
+		return errorsmod.Wrapf(types.ErrNoHook, "%s", t.Kind).Error()
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	cacheCtx, write := sdkCtx.CacheContext()
+	if err := call(h, cacheCtx); err != nil {
+		sdkCtx.Logger().Error("oracle result hook failed; its changes are discarded", "task", t.Label(), "err", err)
+		return err.Error()
+	}
+	write()
+	return ""
+}
+
+func emit(ctx context.Context, ev proto.Message) error {
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
+}

@@ -1,0 +1,130 @@
+package types
+
+import (
+	"fmt"
+	"slices"
+
+	errorsmod "cosmossdk.io/errors"
+	"github.com/cosmos/gogoproto/proto"
+)
+
+// MaxScore is the top of the sensor-batch score scale (x/sensors' MaxQualityScore).
+const MaxScore = 10_000
+
+// maxFlag bounds a reported flag value; x/sensors' BatchFlag values are far below it.
+const maxFlag = 64
+
+// maxModelHashLen is the length of a hex SHA-256.
+const maxModelHashLen = 64
+
+// ExtensionMarker starts the proposal's first transaction when it carries the extended
+// commit. No SDK transaction starts with it (they start with a protobuf tag, 0x0a).
+var ExtensionMarker = []byte("thalamus/oracle/ve/v1:")
+
+// ValidKind reports whether k is a kind tasks may have.
+func ValidKind(k TaskKind) bool {
+	return k == TASK_KIND_GPU_CHALLENGE || k == TASK_KIND_SENSOR_BATCH
+}
+
+// Validate checks one report against the bounds every vote extension must keep.
+func (r TaskReport) Validate() error {
+	if r.TaskId == 0 {
+		return errorsmod.Wrap(ErrInvalidExtension, "task id 0")
+	}
+	if _, ok := Verdict_name[int32(r.Verdict)]; !ok {
+		return errorsmod.Wrapf(ErrInvalidExtension, "task %d: unknown verdict %d", r.TaskId, r.Verdict)
+	}
+	if r.Score > MaxScore {
+		return errorsmod.Wrapf(ErrInvalidExtension, "task %d: score %d above %d", r.TaskId, r.Score, MaxScore)
+	}
+	if len(r.Flags) > maxFlag {
+		return errorsmod.Wrapf(ErrInvalidExtension, "task %d: %d flags", r.TaskId, len(r.Flags))
+	}
+	for i, f := range r.Flags {
+		if f == 0 || f >= maxFlag || (i > 0 && f <= r.Flags[i-1]) {
+			return errorsmod.Wrapf(ErrInvalidExtension, "task %d: flags must be increasing values in [1, %d)", r.TaskId, maxFlag)
+		}
+	}
+	return nil
+}
+
+// Validate checks a decoded vote extension: at most maxReports reports in strictly
+// increasing task id, each within bounds, and a model hash of at most 64 hex characters.
+func (ve OracleVoteExtension) Validate(maxReports uint32) error {
+	if len(ve.ModelHash) > maxModelHashLen || !isLowerHex(ve.ModelHash) {
+		return errorsmod.Wrapf(ErrInvalidExtension, "model hash %q is not lowercase hex of at most %d characters", ve.ModelHash, maxModelHashLen)
+	}
+	if uint64(len(ve.Reports)) > uint64(maxReports) {
+		return errorsmod.Wrapf(ErrInvalidExtension, "%d reports, at most %d", len(ve.Reports), maxReports)
+	}
+	for i, r := range ve.Reports {
+		if r == nil {
+			return errorsmod.Wrap(ErrInvalidExtension, "empty report")
+		}
+		if i > 0 && r.TaskId <= ve.Reports[i-1].TaskId {
+			return errorsmod.Wrap(ErrInvalidExtension, "reports must be in strictly increasing task id")
+		}
+		if err := r.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DecodeExtension decodes and bounds-checks a vote extension; an empty one is valid (a
+// validator whose sidecar had nothing or was down).
+func DecodeExtension(bz []byte, maxReports uint32) (OracleVoteExtension, error) {
+	var ve OracleVoteExtension
+	if len(bz) == 0 {
+		return ve, nil
+	}
+	// One report needs at least ~4 bytes; reject oversized input before decoding it.
+	if uint64(len(bz)) > uint64(maxReports)*(16+maxFlag*2)+maxModelHashLen+16 {
+		return ve, errorsmod.Wrapf(ErrInvalidExtension, "%d bytes is too large for %d reports", len(bz), maxReports)
+	}
+	if err := proto.Unmarshal(bz, &ve); err != nil {
+		return ve, errorsmod.Wrapf(ErrInvalidExtension, "decode: %v", err)
+	}
+	return ve, ve.Validate(maxReports)
+}
+
+// ContainsFlag reports whether flags holds f.
+func ContainsFlag(flags []uint32, f uint32) bool { return slices.Contains(flags, f) }
+
+func isLowerHex(s string) bool {
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate checks a stored task.
+func (t Task) Validate() error {
+	switch {
+	case t.Id == 0:
+		return errorsmod.Wrap(ErrInvalidTask, "id 0")
+	case !ValidKind(t.Kind):
+		return errorsmod.Wrapf(ErrInvalidTask, "task %d: kind %s", t.Id, t.Kind)
+	case t.Module == "":
+		return errorsmod.Wrapf(ErrInvalidTask, "task %d: no module", t.Id)
+	case t.Status == TASK_STATUS_UNSPECIFIED || TaskStatus_name[int32(t.Status)] == "":
+		return errorsmod.Wrapf(ErrInvalidTask, "task %d: status %s", t.Id, t.Status)
+	case t.DeadlineHeight < t.OpenedHeight:
+		return errorsmod.Wrapf(ErrInvalidTask, "task %d: deadline %d before opening %d", t.Id, t.DeadlineHeight, t.OpenedHeight)
+	case len(t.PayloadHash) > 64:
+		return errorsmod.Wrapf(ErrInvalidTask, "task %d: payload hash of %d bytes", t.Id, len(t.PayloadHash))
+	}
+	return nil
+}
+
+// SubjectKey is the (kind, subject id, subject seq) a task verifies; one open task each.
+func (t Task) SubjectKey() (int32, uint64, uint64) {
+	return int32(t.Kind), t.SubjectId, t.SubjectSeq
+}
+
+// String names the task for logs.
+func (t Task) Label() string {
+	return fmt.Sprintf("task %d (%s %d/%d)", t.Id, t.Kind, t.SubjectId, t.SubjectSeq)
+}
