@@ -182,7 +182,7 @@ func genesisWithValidator(t *testing.T, a *app.App) map[string]json.RawMessage {
 	cdc := a.AppCodec()
 	genesis[computetypes.ModuleName] = cdc.MustMarshalJSON(&computeGenesis)
 	genesis[sensorstypes.ModuleName] = cdc.MustMarshalJSON(&sensorstypes.GenesisState{Params: sensorssim.GenParams(r)})
-	genesis[oracletypes.ModuleName] = cdc.MustMarshalJSON(&oracletypes.GenesisState{Params: oraclesim.GenParams(r)})
+	genesis[oracletypes.ModuleName] = cdc.MustMarshalJSON(&oracletypes.GenesisState{Params: oraclesim.GenParams(r), NextTaskId: 1})
 	genesis[rewardstypes.ModuleName] = cdc.MustMarshalJSON(&rewardstypes.GenesisState{Params: rewardssim.GenParams(r)})
 	return genesis
 }

@@ -35,6 +35,7 @@ type simConfig struct {
 	csvFiles  []string
 	interval  time.Duration
 	dayLength int
+	onset     int
 }
 
 func sensorsCmd(logger *slog.Logger) *cobra.Command {
@@ -90,6 +91,7 @@ Restarts resume where they stopped; Ctrl-C stops it cleanly.`,
 	f.StringSliceVar(&sim.csvFiles, "simulate-csv", nil, "timestamp,value CSV files replayed by simulated devices 1, 2, ... (others follow a daily cycle)")
 	f.DurationVar(&sim.interval, "simulate-interval", time.Second, "time between a simulated device's readings")
 	f.IntVar(&sim.dayLength, "simulate-day", 600, "readings per simulated day of the synthetic cycle")
+	f.IntVar(&sim.onset, "simulate-fault-onset", 450, "reading from which a faulty simulated device misbehaves (after the quality model's 400-reading warm-up, which learns each stream's healthy behaviour)")
 	return cmd
 }
 
@@ -206,7 +208,7 @@ func simSpecs(sim simConfig) ([]agent.SimDeviceSpec, error) {
 	}
 	specs := make([]agent.SimDeviceSpec, sim.count)
 	for i := range specs {
-		spec := agent.SimDeviceSpec{Name: fmt.Sprintf("sim-%d", i+1), Fault: faults[i+1], Interval: sim.interval}
+		spec := agent.SimDeviceSpec{Name: fmt.Sprintf("sim-%d", i+1), Fault: faults[i+1], Onset: sim.onset, Interval: sim.interval}
 		if i < len(sim.csvFiles) {
 			source, err := sensorsim.LoadCSV(sim.csvFiles[i])
 			if err != nil {

@@ -1,14 +1,17 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +41,9 @@ type GPUConfig struct {
 	OfferMaxHours uint32
 	// WorkSeconds caps the time spent on one challenge.
 	WorkSeconds float64
+	// CheatFraction > 0 replaces that share of the found winners with nonces that do not
+	// win, for devnets that must show the validators catching fraud. Never set it for real.
+	CheatFraction float64
 	// BlockTime is the expected block time, to turn a deadline height into a time budget.
 	BlockTime time.Duration
 	Poll      time.Duration
@@ -203,6 +209,10 @@ func (a *GPUAgent) solve(ctx context.Context, c types.Challenge, budget time.Dur
 	msg := &types.MsgSubmitWork{
 		Provider: a.chain.Address, ChallengeId: c.Id, NoncesTried: res.NoncesTried, Telemetry: telemetry,
 	}
+	if a.cfg.CheatFraction > 0 {
+		res.Winners = forgeWinners(res.Winners, res.NoncesTried, a.cfg.CheatFraction, c.Id)
+		a.log.Warn("cheating: forged winners in the answer (--cheat-fraction)", "challenge", c.Id, "fraction", a.cfg.CheatFraction)
+	}
 	for _, w := range res.Winners {
 		if len(msg.Winners) == int(a.params.MaxWinners) {
 			msg.NoncesTried = w.Nonce // claim only the nonces the listed winners cover
@@ -218,6 +228,33 @@ func (a *GPUAgent) solve(ctx context.Context, c types.Challenge, budget time.Dur
 	a.mu.Lock()
 	a.done = append(a.done, msg)
 	a.mu.Unlock()
+}
+
+// forgeWinners moves a share of the winners to neighbouring nonces that were never found to
+// win (keeping their digests, so the answer still looks like a lottery win on chain), sorted
+// and unique as an honest answer is.
+func forgeWinners(winners []pow.Winner, tried uint64, fraction float64, challenge uint64) []pow.Winner {
+	r := mrand.New(mrand.NewPCG(challenge, 0x7e57)) //nolint:gosec // devnet fault injection
+	taken := make(map[uint64]bool, len(winners))
+	for _, w := range winners {
+		taken[w.Nonce] = true
+	}
+	out := make([]pow.Winner, 0, len(winners))
+	for _, w := range winners {
+		if r.Float64() < fraction {
+			for n := w.Nonce + 1; n < tried; n++ {
+				if !taken[n] {
+					delete(taken, w.Nonce)
+					taken[n] = true
+					w.Nonce = n
+					break
+				}
+			}
+		}
+		out = append(out, w)
+	}
+	slices.SortFunc(out, func(a, b pow.Winner) int { return cmp.Compare(a.Nonce, b.Nonce) })
+	return out
 }
 
 func (a *GPUAgent) ensureProvider(ctx context.Context, q types.QueryClient) error {

@@ -98,6 +98,8 @@ type SimDeviceSpec struct {
 	Kind   string
 	Source sensorsim.Source
 	Fault  sensorsim.Fault
+	// Onset is the reading from which Fault shows.
+	Onset int
 	// Interval is the nominal sampling interval declared on chain.
 	Interval time.Duration
 }
@@ -121,7 +123,7 @@ func (s SensorChain) EnsureSimDevices(ctx context.Context, dir string, specs []S
 		if spec.Kind == types.KindWeather {
 			channel.Name, channel.Unit = "temperature_c", "C"
 		}
-		devices[i] = sensorsim.NewDevice(spec.Name, key, channel, spec.Source, spec.Fault, 60)
+		devices[i] = sensorsim.NewDevice(spec.Name, key, channel, spec.Source, spec.Fault, spec.Onset)
 		pub := key.Public().(ed25519.PublicKey)
 		id, err := s.deviceByKey(ctx, pub)
 		if err != nil {

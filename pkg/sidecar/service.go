@@ -45,6 +45,9 @@ type Config struct {
 	Poll time.Duration
 	// FetchTimeout bounds one batch download.
 	FetchTimeout time.Duration
+	// WrongResults makes the sidecar lie (scores 10000 - score, verdicts inverted), for
+	// testnets that must show a dishonest validator outvoted and counted as deviating.
+	WrongResults bool
 }
 
 // Service is a running sidecar.
@@ -90,11 +93,11 @@ func New(cfg Config, chain client.Context, log *slog.Logger, metrics *Metrics) (
 // lets the workers finish what they hold.
 func (s *Service) Run(ctx context.Context) error {
 	if s.cfg.Validator == "" {
-		st, err := s.chain.Client.Status(ctx)
+		addr, err := s.nodeValidator(ctx)
 		if err != nil {
-			return fmt.Errorf("cannot reach the node at %s to learn its validator address: %w", s.chain.NodeURI, err)
+			return err
 		}
-		s.cfg.Validator = st.ValidatorInfo.Address.String()
+		s.cfg.Validator = addr
 	}
 	lis, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
@@ -143,6 +146,24 @@ func (s *Service) Run(ctx context.Context) error {
 			s.log.Info("progress", "open_tasks", len(s.open), "results_ready", len(s.results), "in_flight", len(s.inflight))
 			s.mu.Unlock()
 		case <-ticker.C:
+		}
+	}
+}
+
+// nodeValidator waits for the node (it may still be starting) and returns its consensus address.
+func (s *Service) nodeValidator(ctx context.Context) (string, error) {
+	for attempt := 0; ; attempt++ {
+		st, err := s.chain.Client.Status(ctx)
+		if err == nil {
+			return st.ValidatorInfo.Address.String(), nil
+		}
+		if attempt%10 == 0 {
+			s.log.Info("waiting for the node to learn its validator address", "node", s.chain.NodeURI, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("node %s never answered: %w", s.chain.NodeURI, err)
+		case <-time.After(time.Second):
 		}
 	}
 }
@@ -231,6 +252,9 @@ func (s *Service) openTasks(ctx context.Context) ([]oracletypes.Task, error) {
 func (s *Service) work(ctx context.Context, job []oracletypes.Task) {
 	for _, t := range job {
 		report, outcome, err := s.verify(ctx, t)
+		if err == nil && s.cfg.WrongResults {
+			report = lie(report)
+		}
 		s.mu.Lock()
 		seen := s.inflight[t.Id]
 		delete(s.inflight, t.Id)
@@ -328,6 +352,20 @@ func (s *Service) serveMetrics() func() {
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}
+}
+
+// lie inverts a report (see Config.WrongResults).
+func lie(r *oracletypes.TaskReport) *oracletypes.TaskReport {
+	out := *r
+	switch r.Verdict {
+	case oracletypes.VERDICT_PASS:
+		out.Verdict = oracletypes.VERDICT_FRAUD
+	case oracletypes.VERDICT_FRAUD, oracletypes.VERDICT_UNDERPERFORM:
+		out.Verdict = oracletypes.VERDICT_PASS
+	default:
+		out.Score = oracletypes.MaxScore - r.Score
+	}
+	return &out
 }
 
 func kindLabel(k oracletypes.TaskKind) string {

@@ -62,9 +62,18 @@ func localnet(cfg *Config, binary, home string) error {
 	if err != nil {
 		return err
 	}
+	sidecarBinary, err := siblingBinary(binary, "thalamus-sidecar")
+	if err != nil {
+		return err
+	}
 	logs := filepath.Join(home, "logs")
 	procs := []*process{
 		{name: "thalamusd", args: []string{binary, "start", "--home", home}, log: filepath.Join(logs, "thalamusd.log")},
+		// The validator's verifier: the node's ExtendVote asks it for results on 127.0.0.1:9095
+		// (app.toml [oracle] sidecar_address, the default).
+		{name: "sidecar", args: []string{
+			sidecarBinary, "start", "--home", filepath.Join(home, "sidecar"), "--listen", sidecarAddr, "--metrics-addr", sidecarMetrics,
+		}, log: filepath.Join(logs, "sidecar.log")},
 		// The simulated GPU provider: registers as provider, 4 CPU-DEV GPUs and an offer, then
 		// answers every proof-of-work challenge with the CPU backend.
 		{name: "agent", args: []string{
@@ -72,11 +81,20 @@ func localnet(cfg *Config, binary, home string) error {
 			"--class", "CPU-DEV", "--collateral", "1000000000uthal", "--offer-price", "360000uthal",
 			"--state-dir", filepath.Join(home, "agent"), "--metrics-addr", agentMetrics,
 		}, log: filepath.Join(logs, "agent.log")},
-		// The simulated sensor operator: a gateway with 5 simulated weather stations, three of
-		// them faulty, committing a batch per device every 10 s.
+		// A second provider with one GPU, offered cheaper, whose agent forges half of its
+		// winners: the validators find out, jail the GPU, refund its tenant and slash it.
+		{name: "cheater", args: []string{
+			agentBinary, "gpu", "--home", home, "--from", "cheater", "--backend", "cpu", "--simulate-gpus", "1",
+			"--class", "CPU-DEV", "--collateral", "1000000000uthal", "--offer-price", "300000uthal", "--cheat-fraction", "0.5",
+			"--state-dir", filepath.Join(home, "cheater"), "--metrics-addr", cheaterMetrics,
+		}, log: filepath.Join(logs, "cheater.log")},
+		// The simulated sensor operator: a gateway with 5 simulated weather stations sending 10
+		// readings a second, three of them faulty from their 450th reading (after the quality
+		// model's 400-reading warm-up, ~45 s in), committing a batch per device every 10 s.
 		{name: "sensors", args: []string{
 			agentBinary, "sensors", "--home", home, "--from", "operator", "--listen", gatewayAddr,
 			"--simulate", "5", "--simulate-faults", "3=drift,4=stuck,5=spike", "--batch-interval", "10s",
+			"--simulate-interval", "100ms", "--simulate-fault-onset", "450",
 			"--state-dir", filepath.Join(home, "gateway"),
 		}, log: filepath.Join(logs, "sensors.log")},
 	}
@@ -93,21 +111,25 @@ func localnet(cfg *Config, binary, home string) error {
 // agentMetrics is where the localnet's agent serves Prometheus metrics; gatewayAddr is the
 // sensor gateway's API, which serves its metrics too.
 const (
-	agentMetrics = "127.0.0.1:9464"
-	gatewayAddr  = "127.0.0.1:8090"
+	agentMetrics   = "127.0.0.1:9464"
+	cheaterMetrics = "127.0.0.1:9465"
+	gatewayAddr    = "127.0.0.1:8090"
+	sidecarAddr    = "127.0.0.1:9095"
+	sidecarMetrics = "127.0.0.1:9466"
 )
 
-// tenantLease waits for the agent's CPU-DEV offer and leases 2 of its GPUs as the tenant, so
-// the localnet shows a lease being paid while its GPUs answer challenges.
+// tenantLease waits for both providers' CPU-DEV offers and, as the tenant, leases the
+// cheater's (cheaper) GPU and then 2 of the honest provider's, so the localnet shows leases
+// being paid while their GPUs answer challenges, and a refund when the fraud is caught.
 func tenantLease(ctx context.Context, n node) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		out, err := n.run("", "query", "compute", "offers", "CPU-DEV", "--output", "json")
-		if err == nil && strings.Contains(out, `"provider"`) {
+		if err == nil && strings.Count(out, `"provider"`) >= 2 {
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the agent opened no CPU-DEV offer within 2 minutes; see its log")
+			return fmt.Errorf("the agents opened no two CPU-DEV offers within 2 minutes; see their logs")
 		}
 		select {
 		case <-ctx.Done():
@@ -115,11 +137,17 @@ func tenantLease(ctx context.Context, n node) error {
 		case <-time.After(2 * time.Second):
 		}
 	}
-	if _, err := n.run("", "tx", "compute", "create-lease", "2", "24", "20000000uthal", "--class", "CPU-DEV",
-		"--from", "tenant", "--yes", "--output", "json"); err != nil {
-		return err
+	// The cheapest offer serves the first lease: the cheater's single GPU.
+	for _, gpus := range []string{"1", "2"} {
+		if _, err := n.run("", "tx", "compute", "create-lease", gpus, "24", "20000000uthal", "--class", "CPU-DEV",
+			"--from", "tenant", "--yes", "--output", "json"); err != nil {
+			return err
+		}
+		if err := waitBlocks(ctx, 2); err != nil {
+			return nil
+		}
 	}
-	step("tenant leased 2 CPU-DEV GPUs for 24 h: thalamusd q compute leases --home %s", n.home)
+	step("tenant leased the cheater's GPU and 2 of the provider's for 24 h: thalamusd q compute leases --home %s", n.home)
 	return nil
 }
 
@@ -197,6 +225,16 @@ func supervise(procs []*process, ready func(context.Context) error) error {
 				step("agent: %.0f GPUs, %.0f challenges answered, %.0f winners found, %.0f failed",
 					m["thalamus_agent_gpus"], m["thalamus_agent_challenges_answered_total"],
 					m["thalamus_agent_pow_winners_total"], m["thalamus_agent_challenges_failed_total"])
+			}
+			if m, err := scrapeMetrics(ctx, "http://"+sidecarMetrics+"/metrics"); err == nil {
+				step("sidecar: %.0f open tasks; verified %.0f challenges (%.0f pass, %.0f fraud) and %.0f sensor batches; %.0f failed",
+					m["thalamus_sidecar_open_tasks"],
+					m[`thalamus_sidecar_tasks_done_total{kind="gpu_challenge",outcome="pass"}`]+m[`thalamus_sidecar_tasks_done_total{kind="gpu_challenge",outcome="fraud"}`]+
+						m[`thalamus_sidecar_tasks_done_total{kind="gpu_challenge",outcome="underperform"}`],
+					m[`thalamus_sidecar_tasks_done_total{kind="gpu_challenge",outcome="pass"}`],
+					m[`thalamus_sidecar_tasks_done_total{kind="gpu_challenge",outcome="fraud"}`],
+					m[`thalamus_sidecar_tasks_done_total{kind="sensor_batch",outcome="scored"}`],
+					m[`thalamus_sidecar_tasks_failed_total{kind="gpu_challenge"}`]+m[`thalamus_sidecar_tasks_failed_total{kind="sensor_batch"}`])
 			}
 			if m, err := scrapeMetrics(ctx, "http://"+gatewayAddr+"/metrics"); err == nil {
 				step("sensors: %.0f devices, %.0f readings accepted, %.0f rejected, %.0f batches committed",

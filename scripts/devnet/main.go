@@ -30,6 +30,8 @@ func main() {
 	binary := fs.String("binary", "", "thalamusd binary (default: build/thalamusd, else thalamusd on PATH)")
 	localHome := fs.String("home", filepath.Join(home, ".thalamus-localnet"), "localnet home, deleted and recreated on every run")
 	testnetDir := fs.String("dir", filepath.Join(home, ".thalamus-testnet"), "testnet folder holding every node's home, logs and pid files")
+	agents := fs.Bool("agents", false, "testnet: also run a simulated GPU provider and a sensor gateway with 3 devices against node0")
+	liar := fs.Int("liar", -1, "testnet: start node N's sidecar with --wrong-results")
 	fs.Usage = func() {
 		fmt.Fprint(os.Stderr, usage)
 		fs.PrintDefaults()
@@ -50,13 +52,14 @@ func main() {
 		positional, rest = append(positional, fs.Arg(0)), fs.Args()[1:]
 	}
 
-	if err := run(command, positional, *configPath, *binary, *localHome, *testnetDir); err != nil {
+	opts := testnetOptions{agents: *agents, liar: *liar}
+	if err := run(command, positional, *configPath, *binary, *localHome, *testnetDir, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "devnet:", err)
 		os.Exit(1)
 	}
 }
 
-func run(command string, args []string, configPath, binary, localHome, testnetDir string) error {
+func run(command string, args []string, configPath, binary, localHome, testnetDir string, opts testnetOptions) error {
 	switch command {
 	case "stop":
 		return stopTestnet(testnetDir)
@@ -95,7 +98,7 @@ func run(command string, args []string, configPath, binary, localHome, testnetDi
 	if err != nil {
 		return fmt.Errorf("the number of validators must be an integer, got %q", args[0])
 	}
-	return testnet(cfg, binary, testnetDir, n)
+	return testnet(cfg, binary, testnetDir, n, opts)
 }
 
 func findBinary(binary string) (string, error) {

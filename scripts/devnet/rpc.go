@@ -90,7 +90,18 @@ func waitForHeight(ctx context.Context, rpc string, height int64, timeout time.D
 	}
 }
 
-// scrapeMetrics reads a Prometheus text endpoint; a labelled metric is summed over its labels.
+// waitBlocks waits until the local chain is n blocks further on.
+func waitBlocks(ctx context.Context, n int64) error {
+	st, err := nodeStatus(ctx, localRPC)
+	if err != nil {
+		return err
+	}
+	_, err = waitForHeight(ctx, localRPC, st.Height+n, time.Minute, nil)
+	return err
+}
+
+// scrapeMetrics reads a Prometheus text endpoint: each metric by name, summed over its
+// labels, and each labelled series by its full name (name{labels}).
 func scrapeMetrics(ctx context.Context, url string) (map[string]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -116,7 +127,10 @@ func scrapeMetrics(ctx context.Context, url string) (map[string]float64, error) 
 		}
 		name, _, _ := strings.Cut(line[:i], "{")
 		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
-			out[name] += v
+			out[name] += v // summed over labels
+			if name != line[:i] {
+				out[line[:i]] = v // and each labelled series on its own
+			}
 		}
 	}
 	return out, nil

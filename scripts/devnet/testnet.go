@@ -17,8 +17,29 @@ const (
 	baseABCI  = 26658
 	baseREST  = 1317
 	baseGRPC  = 9090
-	portShift = 100
+	// Each node's sidecar: gRPC for the node's ExtendVote, and metrics.
+	baseSidecar        = 9095
+	baseSidecarMetrics = 9466
+	portShift          = 100
 )
+
+// testnetOptions are the testnet's optional extras.
+type testnetOptions struct {
+	agents bool // run a GPU provider agent and a sensor gateway against node0
+	liar   int  // node whose sidecar reports wrong results (-1: none)
+}
+
+// SidecarArgs are the command-line arguments of node i's sidecar.
+func sidecarArgs(binary, dir string, i int, wrong bool) []string {
+	args := []string{binary, "start", "--home", filepath.Join(dir, fmt.Sprintf("sidecar%d", i)),
+		"--node", fmt.Sprintf("tcp://127.0.0.1:%d", baseRPC+portShift*i),
+		"--listen", fmt.Sprintf("127.0.0.1:%d", baseSidecar+portShift*i),
+		"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", baseSidecarMetrics+portShift*i)}
+	if wrong {
+		args = append(args, "--wrong-results")
+	}
+	return args
+}
 
 func rpcURL(i int) string { return fmt.Sprintf("http://127.0.0.1:%d", baseRPC+portShift*i) }
 
@@ -28,7 +49,7 @@ func testnetNode(binary, dir string, i int) node {
 
 // testnet initialises n validators on loopback with config.yml's accounts and genesis,
 // starts them in the background and waits until they make blocks.
-func testnet(cfg *Config, binary, dir string, n int) error {
+func testnet(cfg *Config, binary, dir string, n int, opts testnetOptions) error {
 	if n < 1 || n > 20 {
 		return fmt.Errorf("number of validators must be 1..20, got %d", n)
 	}
@@ -108,21 +129,69 @@ func testnet(cfg *Config, binary, dir string, n int) error {
 		}
 	}
 
+	sidecarBinary, err := siblingBinary(binary, "thalamus-sidecar")
+	if err != nil {
+		return err
+	}
 	for i, nd := range nodes {
 		p := &process{name: nd.moniker, args: []string{binary, "start", "--home", nd.home}, log: filepath.Join(dir, nd.moniker+".log")}
-		if err := p.start(); err != nil {
-			return err
-		}
-		if err := writePID(filepath.Join(dir, nd.moniker+".pid"), p.cmd.Process.Pid); err != nil {
+		if err := startBackground(dir, p); err != nil {
 			return err
 		}
 		step("started %s (pid %d): RPC %s, REST http://127.0.0.1:%d, gRPC 127.0.0.1:%d, log %s",
 			nd.moniker, p.cmd.Process.Pid, rpcURL(i), baseREST+portShift*i, baseGRPC+portShift*i, p.log)
+		name := fmt.Sprintf("sidecar%d", i)
+		sc := &process{name: name, args: sidecarArgs(sidecarBinary, dir, i, i == opts.liar), log: filepath.Join(dir, name+".log")}
+		if err := startBackground(dir, sc); err != nil {
+			return err
+		}
+		step("started %s (pid %d) for %s, log %s", name, sc.cmd.Process.Pid, nd.moniker, sc.log)
 	}
 	if err := waitAll(dir, n, 1, 2*time.Minute); err != nil {
 		return err
 	}
+	if opts.agents {
+		if err := startTestnetAgents(binary, dir, genesisNode); err != nil {
+			return err
+		}
+	}
 	fmt.Printf("\nTestnet running in the background. Check it with `scripts/testnet.sh wait 20`; stop it with `scripts/testnet.sh stop`.\n")
+	return nil
+}
+
+// startBackground starts a testnet process and records its pid for `devnet stop`.
+func startBackground(dir string, p *process) error {
+	if err := p.start(); err != nil {
+		return err
+	}
+	return writePID(filepath.Join(dir, p.name+".pid"), p.cmd.Process.Pid)
+}
+
+// startTestnetAgents runs, against node0, the localnet's simulated GPU provider (2 GPUs) and a
+// sensor gateway with 3 healthy simulated devices, so the validators have tasks to agree on.
+func startTestnetAgents(binary, dir string, node0 node) error {
+	agentBinary, err := siblingBinary(binary, "thalamus-agent")
+	if err != nil {
+		return err
+	}
+	procs := []*process{
+		{name: "agent", args: []string{
+			agentBinary, "gpu", "--home", node0.home, "--from", "provider", "--backend", "cpu", "--simulate-gpus", "2",
+			"--class", "CPU-DEV", "--collateral", "1000000000uthal", "--offer-price", "360000uthal",
+			"--state-dir", filepath.Join(dir, "agent"), "--metrics-addr", agentMetrics,
+		}, log: filepath.Join(dir, "agent.log")},
+		{name: "sensors", args: []string{
+			agentBinary, "sensors", "--home", node0.home, "--from", "operator", "--listen", gatewayAddr,
+			"--simulate", "3", "--batch-interval", "10s", "--simulate-interval", "100ms",
+			"--state-dir", filepath.Join(dir, "gateway"),
+		}, log: filepath.Join(dir, "sensors.log")},
+	}
+	for _, p := range procs {
+		if err := startBackground(dir, p); err != nil {
+			return err
+		}
+		step("started %s (pid %d), log %s", p.name, p.cmd.Process.Pid, p.log)
+	}
 	return nil
 }
 
@@ -157,9 +226,10 @@ func configureTestnetNode(nd node, i int, ids []string, chainID string) error {
 		return err
 	}
 	if err := nd.set("app", map[string]string{
-		"api.enable":   "true",
-		"api.address":  fmt.Sprintf("tcp://127.0.0.1:%d", baseREST+portShift*i),
-		"grpc.address": fmt.Sprintf("127.0.0.1:%d", baseGRPC+portShift*i),
+		"api.enable":             "true",
+		"api.address":            fmt.Sprintf("tcp://127.0.0.1:%d", baseREST+portShift*i),
+		"grpc.address":           fmt.Sprintf("127.0.0.1:%d", baseGRPC+portShift*i),
+		"oracle.sidecar_address": fmt.Sprintf("127.0.0.1:%d", baseSidecar+portShift*i),
 	}); err != nil {
 		return err
 	}

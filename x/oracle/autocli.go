@@ -13,6 +13,20 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 			Service: types.Query_serviceDesc.ServiceName,
 			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
 				{RpcMethod: "Params", Use: "params", Short: "Show the x/oracle parameters"},
+				{
+					RpcMethod: "Tasks", Use: "tasks", Short: "List verification tasks, newest first",
+					Long:    "List tasks, newest first; --status (TASK_STATUS_OPEN, TASK_STATUS_FINALIZED, TASK_STATUS_EXPIRED) and --kind (TASK_KIND_GPU_CHALLENGE, TASK_KIND_SENSOR_BATCH) filter them.",
+					Example: "thalamusd q oracle tasks --status TASK_STATUS_FINALIZED --kind TASK_KIND_GPU_CHALLENGE",
+				},
+				{
+					RpcMethod: "Task", Use: "task ID", Short: "Show a task and its aggregated result",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
+				},
+				{
+					RpcMethod: "ValidatorPerformance", Use: "validator-performance ADDRESS",
+					Short:          "Show a validator's valid, deviating and missed oracle reports (operator or consensus address)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "address"}},
+				},
 			},
 		},
 		Tx: &autocliv1.ServiceCommandDescriptor{

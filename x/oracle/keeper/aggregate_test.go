@@ -10,7 +10,6 @@ import (
 
 	"cosmossdk.io/math"
 
-
 	"github.com/thalamus-network/thalamus/x/oracle/keeper"
 	"github.com/thalamus-network/thalamus/x/oracle/types"
 )

@@ -1,0 +1,244 @@
+//go:build e2e
+
+// Package testnet runs the oracle on 4 validators on loopback (build/devnet testnet 4), each
+// with its own sidecar, and checks that it tolerates a lying sidecar and a stopped one.
+package testnet_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+type task struct {
+	ID        string `json:"id"`
+	Kind      string `json:"kind"`
+	SubjectID string `json:"subject_id"`
+	Result    struct {
+		Verdict         string `json:"verdict"`
+		Score           int    `json:"score"`
+		FinalizedHeight string `json:"finalized_height"`
+		Reporters       int    `json:"reporters"`
+	} `json:"result"`
+}
+
+type performance struct {
+	TotalValid    string `json:"total_valid"`
+	TotalDeviated string `json:"total_deviated"`
+	TotalMissed   string `json:"total_missed"`
+}
+
+type testnet struct {
+	t    *testing.T
+	root string
+	dir  string
+}
+
+func (n testnet) bin(name string) string { return filepath.Join(n.root, "build", name) }
+
+func (n testnet) devnet(args ...string) string {
+	n.t.Helper()
+	out, err := exec.Command(n.bin("devnet"), append(args, "-dir", n.dir, "-config", filepath.Join(n.root, "config.yml"), "-binary", n.bin("thalamusd"))...).CombinedOutput() //nolint:gosec // our own tool
+	if err != nil {
+		n.t.Fatalf("devnet %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url) //nolint:gosec // loopback testnet
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+// finalised lists node0's finalised tasks, newest first.
+func finalised(t *testing.T) []task {
+	var resp struct {
+		Tasks []task `json:"tasks"`
+	}
+	getJSON(t, "http://127.0.0.1:1317/thalamus/oracle/v1/tasks?status=2&pagination.limit=1000", &resp)
+	return resp.Tasks
+}
+
+func height(t *testing.T) int64 {
+	var st struct {
+		Result struct {
+			SyncInfo struct {
+				Height string `json:"latest_block_height"`
+			} `json:"sync_info"`
+		} `json:"result"`
+	}
+	getJSON(t, "http://127.0.0.1:26657/status", &st)
+	h, _ := strconv.ParseInt(st.Result.SyncInfo.Height, 10, 64)
+	return h
+}
+
+// valoper is node i's validator operator address.
+func (n testnet) valoper(i int) string {
+	out, err := exec.Command(n.bin("thalamusd"), "keys", "show", "validator", "--bech", "val", "--address", //nolint:gosec // our own binary
+		"--keyring-backend", "test", "--home", filepath.Join(n.dir, fmt.Sprintf("node%d", i))).Output()
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func (n testnet) performance(i int) performance {
+	var resp struct {
+		Performance performance `json:"performance"`
+	}
+	getJSON(n.t, "http://127.0.0.1:1317/thalamus/oracle/v1/validators/"+n.valoper(i)+"/performance", &resp)
+	return resp.Performance
+}
+
+// stopSidecar stops node i's sidecar; startSidecar starts it again (honest) and records its pid.
+func (n testnet) stopSidecar(i int) {
+	pidFile := filepath.Join(n.dir, fmt.Sprintf("sidecar%d.pid", i))
+	bz, err := os.ReadFile(pidFile) //nolint:gosec // our testnet dir
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(bz)))
+	_ = syscall.Kill(-pid, syscall.SIGTERM)
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	_ = os.Remove(pidFile)
+	time.Sleep(2 * time.Second)
+}
+
+func (n testnet) startSidecar(i int) {
+	log, err := os.Create(filepath.Join(n.dir, fmt.Sprintf("sidecar%d-restarted.log", i))) //nolint:gosec // our testnet dir
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	cmd := exec.Command(n.bin("thalamus-sidecar"), "start", "--home", filepath.Join(n.dir, fmt.Sprintf("sidecar%d", i)), //nolint:gosec // our own binary
+		"--node", fmt.Sprintf("tcp://127.0.0.1:%d", 26657+100*i), "--listen", fmt.Sprintf("127.0.0.1:%d", 9095+100*i),
+		"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", 9466+100*i))
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		n.t.Fatal(err)
+	}
+	pid := []byte(strconv.Itoa(cmd.Process.Pid) + "\n")
+	if err := os.WriteFile(filepath.Join(n.dir, fmt.Sprintf("sidecar%d.pid", i)), pid, 0o600); err != nil {
+		n.t.Fatal(err)
+	}
+}
+
+// TestFourValidatorOracle: node3's sidecar lies (inverted verdicts and scores) and is outvoted
+// and counted as deviating; then node3 is honest again and node1's sidecar is stopped: the chain
+// goes on, tasks still finalise with 3 of 4 reports and node1 is counted as missing them; at
+// the end every node has the same app hash.
+func TestFourValidatorOracle(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conn, err := net.DialTimeout("tcp", "127.0.0.1:26657", time.Second); err == nil {
+		_ = conn.Close()
+		t.Fatal("a node already listens on 127.0.0.1:26657: stop it first")
+	}
+	n := testnet{t: t, root: root, dir: filepath.Join(t.TempDir(), "testnet")}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, name := range []string{"node0.log", "sidecar1.log", "sidecar3.log", "agent.log", "sensors.log"} {
+				if bz, err := os.ReadFile(filepath.Join(n.dir, name)); err == nil { //nolint:gosec // our testnet dir
+					lines := strings.Split(string(bz), "\n")
+					t.Logf("%s (tail):\n%s", name, strings.Join(lines[max(0, len(lines)-25):], "\n"))
+				}
+			}
+		}
+		_, _ = exec.Command(n.bin("devnet"), "stop", "-dir", n.dir).CombinedOutput() //nolint:gosec // our own tool
+	})
+	n.devnet("testnet", "4", "-agents", "-liar", "3")
+
+	// Phase 1: node3 lies. Results are the honest ones, and node3 deviates.
+	deadline := time.Now().Add(4 * time.Minute)
+	for {
+		var gpu, batches int
+		for _, tk := range finalised(t) {
+			switch tk.Kind {
+			case "TASK_KIND_GPU_CHALLENGE":
+				if tk.Result.Verdict != "VERDICT_PASS" {
+					t.Fatalf("an honest GPU's challenge finalised %s despite 3 honest validators: %+v", tk.Result.Verdict, tk)
+				}
+				gpu++
+			case "TASK_KIND_SENSOR_BATCH":
+				if tk.Result.Score < 5000 {
+					t.Fatalf("a healthy batch finalised at %d: the liar moved the median: %+v", tk.Result.Score, tk)
+				}
+				batches++
+			}
+		}
+		if gpu >= 2 && batches >= 6 {
+			t.Logf("phase 1: %d challenges PASS and %d batches scored with node3 lying", gpu, batches)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d challenges and %d batches finalised within 4 minutes", gpu, batches)
+		}
+		time.Sleep(3 * time.Second)
+	}
+	liar, honest := n.performance(3), n.performance(0)
+	if liar.TotalDeviated == "0" || liar.TotalValid != "0" {
+		t.Fatalf("node3 lied but its performance is %+v", liar)
+	}
+	if honest.TotalDeviated != "0" || honest.TotalValid == "0" {
+		t.Fatalf("node0 is honest but its performance is %+v", honest)
+	}
+	t.Logf("node3 (lying): %+v; node0: %+v", liar, honest)
+
+	// Phase 2: node3 honest again, node1's sidecar down.
+	n.stopSidecar(3)
+	n.startSidecar(3)
+	n.stopSidecar(1)
+	from := height(t)
+	before := len(finalised(t))
+	missedBefore := n.performance(1).TotalMissed
+	deadline = time.Now().Add(3 * time.Minute)
+	for {
+		var fresh []task
+		for _, tk := range finalised(t) {
+			if h, _ := strconv.ParseInt(tk.Result.FinalizedHeight, 10, 64); h > from+3 {
+				fresh = append(fresh, tk)
+			}
+		}
+		if len(fresh) >= 4 && height(t) > from+20 {
+			for _, tk := range fresh {
+				if tk.Result.Reporters != 3 {
+					t.Fatalf("with node1's sidecar down a task finalised with %d reporters: %+v", tk.Result.Reporters, tk)
+				}
+			}
+			t.Logf("phase 2: %d more tasks finalised with node1's sidecar down (%d before), chain at height %d", len(fresh), before, height(t))
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with node1's sidecar down: %d tasks finalised and height %d (from %d) within 3 minutes", len(fresh), height(t), from)
+		}
+		time.Sleep(3 * time.Second)
+	}
+	if missed := n.performance(1).TotalMissed; missed == missedBefore {
+		t.Fatalf("node1's sidecar is down but its missed count stayed %s", missed)
+	}
+	out := n.devnet("wait", strconv.FormatInt(height(t), 10))
+	if !strings.Contains(out, "all 4 nodes agree on the app hash") {
+		t.Fatalf("app hashes differ:\n%s", out)
+	}
+}
