@@ -132,7 +132,9 @@ func (d *device) batch(seq uint64, first, n int, value func(i int) float64) sens
 	}
 }
 
-func daily(i int) float64 { return 15 + 8*math.Sin(2*math.Pi*float64(i)/300) + 0.3*math.Sin(float64(i)*1.7) }
+func daily(i int) float64 {
+	return 15 + 8*math.Sin(2*math.Pi*float64(i)/300) + 0.3*math.Sin(float64(i)*1.7)
+}
 
 func TestDeviceScorerScoresChecksAndResumes(t *testing.T) {
 	d := newDevice(t)

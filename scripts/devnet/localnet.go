@@ -292,15 +292,23 @@ Thalamus localnet is running (chain %s).
   thalamusd tx compute create-lease 1 1 2000000uthal --class H100-SXM-80G --from tenant --home %[1]s -y
   thalamusd q compute leases-by-tenant %[2]s --home %[1]s
   thalamusd tx compute withdraw-all-leases --from provider --home %[1]s -y
-  thalamusd q compute challenges %[3]s --state submitted --home %[1]s   # the agent's proof-of-work answers
+  thalamusd q compute challenges %[3]s --home %[1]s   # the agent's proof-of-work answers, settled by the validators
+  thalamusd q oracle tasks --status TASK_STATUS_OPEN --home %[1]s        # what the sidecar is verifying now
+  curl -s '%[7]s/thalamus/oracle/v1/tasks?status=2&kind=1' | head -c 600  # finalised GPU verdicts (REST enums are numbers)
+  thalamusd q compute leases-by-tenant %[2]s --home %[1]s   # the cheater's lease closes as a provider fault
+  thalamusd q compute provider %[8]s --home %[1]s            # its collateral, slashed
+  thalamusd q oracle validator-performance $(thalamusd keys show alice --bech val -a --home %[1]s) --home %[1]s
+  curl -s %[9]s/metrics | grep thalamus_sidecar
   curl -s %[4]s/metrics | grep thalamus_agent
   thalamusd q sensors devices --owner %[5]s --home %[1]s   # the gateway's 5 simulated devices
-  thalamusd q sensors batches 1 --home %[1]s               # newest batch commitments first
+  thalamusd q sensors batches 4 --home %[1]s               # the stuck station's batches and scores, newest first
+  thalamusd q sensors device-stats 1 --home %[1]s          # a healthy station's quality average
   curl -s %[6]s/v1/batches/1/1 | head -c 400                # the raw readings behind batch 1
   curl -s %[6]s/v1/batches/1/1/proof/0                      # a Merkle proof of its first reading
 Press Ctrl-C to stop every process.
 
-`, home, addresses["tenant"], addresses["provider"], "http://"+agentMetrics, addresses["operator"], "http://"+gatewayAddr)
+`, home, addresses["tenant"], addresses["provider"], "http://"+agentMetrics, addresses["operator"], "http://"+gatewayAddr,
+		localREST, addresses["cheater"], "http://"+sidecarMetrics)
 }
 
 func step(format string, args ...any) {

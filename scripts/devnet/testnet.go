@@ -12,11 +12,11 @@ import (
 
 // Port layout: node i serves each port at base + 100*i.
 const (
-	baseP2P   = 26656
-	baseRPC   = 26657
-	baseABCI  = 26658
-	baseREST  = 1317
-	baseGRPC  = 9090
+	baseP2P  = 26656
+	baseRPC  = 26657
+	baseABCI = 26658
+	baseREST = 1317
+	baseGRPC = 9090
 	// Each node's sidecar: gRPC for the node's ExtendVote, and metrics.
 	baseSidecar        = 9095
 	baseSidecarMetrics = 9466

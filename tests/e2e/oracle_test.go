@@ -17,13 +17,21 @@ type oracleTask struct {
 	SubjectID string `json:"subject_id"`
 	Status    string `json:"status"`
 	Result    struct {
-		Verdict         string   `json:"verdict"`
-		Score           int      `json:"score"`
-		FinalizedHeight string   `json:"finalized_height"`
-		Reporters       int      `json:"reporters"`
-		Flags           []string `json:"flags"`
+		Verdict         string `json:"verdict"`
+		Score           int    `json:"score"`
+		FinalizedHeight string `json:"finalized_height"`
+		Reporters       int    `json:"reporters"`
+		Flags           []int  `json:"flags"` // x/sensors BatchFlag values
 	} `json:"result"`
 }
+
+// x/sensors BatchFlag values that sensor-batch results carry.
+const (
+	flagOutOfRange = 1
+	flagStuck      = 2
+	flagGap        = 4
+	flagAnomaly    = 7
+)
 
 // finalisedTasks lists the finalised tasks of a kind (1 GPU challenge, 2 sensor batch) over REST.
 func finalisedTasks(t *testing.T, kind int) []oracleTask {
@@ -138,7 +146,7 @@ func TestOracleSettlesWorkAndScoresBatches(t *testing.T) {
 	}
 
 	// Sensor batches: devices 1 and 2 are healthy, 3 drifts, 4 sticks, 5 spikes.
-	want := map[string]string{"3": "BATCH_FLAG_OUT_OF_RANGE", "4": "BATCH_FLAG_STUCK", "5": "BATCH_FLAG_OUT_OF_RANGE"}
+	want := map[string]int{"3": flagOutOfRange, "4": flagStuck, "5": flagOutOfRange}
 	deadline = time.Now().Add(3 * time.Minute)
 	for {
 		found := map[string]int{} // device -> lowest score of a batch with its fault's flag
@@ -146,8 +154,8 @@ func TestOracleSettlesWorkAndScoresBatches(t *testing.T) {
 		for _, task := range finalisedTasks(t, 2) {
 			if task.SubjectID == "1" || task.SubjectID == "2" {
 				for _, f := range task.Result.Flags {
-					if f != "BATCH_FLAG_ANOMALY" && f != "BATCH_FLAG_GAP" {
-						t.Fatalf("healthy device %s batch flagged %s: %+v", task.SubjectID, f, task)
+					if f != flagAnomaly && f != flagGap {
+						t.Fatalf("healthy device %s batch flagged %d: %+v", task.SubjectID, f, task)
 					}
 				}
 				healthyMin = min(healthyMin, task.Result.Score)
@@ -173,7 +181,7 @@ func TestOracleSettlesWorkAndScoresBatches(t *testing.T) {
 	}
 }
 
-func contains(xs []string, x string) bool {
+func contains(xs []int, x int) bool {
 	for _, y := range xs {
 		if y == x {
 			return true

@@ -35,19 +35,40 @@ type performance struct {
 	TotalValid    string `json:"total_valid"`
 	TotalDeviated string `json:"total_deviated"`
 	TotalMissed   string `json:"total_missed"`
+	Penalties     string `json:"penalties"`
 }
 
 type testnet struct {
-	t    *testing.T
-	root string
-	dir  string
+	t      *testing.T
+	root   string
+	dir    string
+	config string
+}
+
+// missWindow is the testnet's x/oracle miss window: short, so the liar is slashed within the test.
+const missWindow = 40
+
+// writeConfig copies config.yml with a miss window of missWindow blocks.
+func (n *testnet) writeConfig() {
+	bz, err := os.ReadFile(filepath.Join(n.root, "config.yml"))
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	cfg := strings.Replace(string(bz), "\n  app_state:\n", fmt.Sprintf("\n  app_state:\n    oracle:\n      params:\n        miss_window_blocks: \"%d\"\n", missWindow), 1)
+	if cfg == string(bz) {
+		n.t.Fatal("config.yml has no genesis app_state section")
+	}
+	n.config = filepath.Join(n.t.TempDir(), "config.yml")
+	if err := os.WriteFile(n.config, []byte(cfg), 0o600); err != nil {
+		n.t.Fatal(err)
+	}
 }
 
 func (n testnet) bin(name string) string { return filepath.Join(n.root, "build", name) }
 
 func (n testnet) devnet(args ...string) string {
 	n.t.Helper()
-	out, err := exec.Command(n.bin("devnet"), append(args, "-dir", n.dir, "-config", filepath.Join(n.root, "config.yml"), "-binary", n.bin("thalamusd"))...).CombinedOutput() //nolint:gosec // our own tool
+	out, err := exec.Command(n.bin("devnet"), append(args, "-dir", n.dir, "-config", n.config, "-binary", n.bin("thalamusd"))...).CombinedOutput() //nolint:gosec // our own tool
 	if err != nil {
 		n.t.Fatalf("devnet %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -109,7 +130,7 @@ func (n testnet) performance(i int) performance {
 	return resp.Performance
 }
 
-// stopSidecar stops node i's sidecar; startSidecar starts it again (honest) and records its pid.
+// stopSidecar stops node i's sidecar.
 func (n testnet) stopSidecar(i int) {
 	pidFile := filepath.Join(n.dir, fmt.Sprintf("sidecar%d.pid", i))
 	bz, err := os.ReadFile(pidFile) //nolint:gosec // our testnet dir
@@ -123,29 +144,23 @@ func (n testnet) stopSidecar(i int) {
 	time.Sleep(2 * time.Second)
 }
 
-func (n testnet) startSidecar(i int) {
-	log, err := os.Create(filepath.Join(n.dir, fmt.Sprintf("sidecar%d-restarted.log", i))) //nolint:gosec // our testnet dir
-	if err != nil {
-		n.t.Fatal(err)
+// validator is node i's x/staking record, as REST shows it.
+func (n testnet) validator(i int) (jailed bool, tokens string) {
+	var resp struct {
+		Validator struct {
+			Jailed bool   `json:"jailed"`
+			Tokens string `json:"tokens"`
+		} `json:"validator"`
 	}
-	cmd := exec.Command(n.bin("thalamus-sidecar"), "start", "--home", filepath.Join(n.dir, fmt.Sprintf("sidecar%d", i)), //nolint:gosec // our own binary
-		"--node", fmt.Sprintf("tcp://127.0.0.1:%d", 26657+100*i), "--listen", fmt.Sprintf("127.0.0.1:%d", 9095+100*i),
-		"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", 9466+100*i))
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		n.t.Fatal(err)
-	}
-	pid := []byte(strconv.Itoa(cmd.Process.Pid) + "\n")
-	if err := os.WriteFile(filepath.Join(n.dir, fmt.Sprintf("sidecar%d.pid", i)), pid, 0o600); err != nil {
-		n.t.Fatal(err)
-	}
+	getJSON(n.t, "http://127.0.0.1:1317/cosmos/staking/v1beta1/validators/"+n.valoper(i), &resp)
+	return resp.Validator.Jailed, resp.Validator.Tokens
 }
 
-// TestFourValidatorOracle: node3's sidecar lies (inverted verdicts and scores) and is outvoted
-// and counted as deviating; then node3 is honest again and node1's sidecar is stopped: the chain
-// goes on, tasks still finalise with 3 of 4 reports and node1 is counted as missing them; at
-// the end every node has the same app hash.
+// TestFourValidatorOracle: node3's sidecar lies (inverted verdicts and scores): it is outvoted,
+// counted as deviating, and at the end of the first miss window slashed and jailed through
+// x/slashing. Then node1's sidecar is stopped: the chain goes on, tasks still finalise with
+// the two remaining reports (2/3 of the remaining power) and node1 is counted as missing
+// them; at the end every node has the same app hash.
 func TestFourValidatorOracle(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -155,7 +170,8 @@ func TestFourValidatorOracle(t *testing.T) {
 		_ = conn.Close()
 		t.Fatal("a node already listens on 127.0.0.1:26657: stop it first")
 	}
-	n := testnet{t: t, root: root, dir: filepath.Join(t.TempDir(), "testnet")}
+	n := &testnet{t: t, root: root, dir: filepath.Join(t.TempDir(), "testnet")}
+	n.writeConfig()
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, name := range []string{"node0.log", "sidecar1.log", "sidecar3.log", "agent.log", "sensors.log"} {
@@ -204,10 +220,21 @@ func TestFourValidatorOracle(t *testing.T) {
 		t.Fatalf("node0 is honest but its performance is %+v", honest)
 	}
 	t.Logf("node3 (lying): %+v; node0: %+v", liar, honest)
+	for height(t) <= missWindow+1 {
+		time.Sleep(2 * time.Second)
+	}
+	// config.yml bonds 100000000000uthal per validator; the default slash_fraction is 0.0001.
+	const bonded, slashed = "100000000000", "99990000000"
+	jailed, tokens := n.validator(3)
+	if !jailed || tokens != slashed || n.performance(3).Penalties != "1" {
+		t.Fatalf("after the miss window node3: jailed %v, tokens %s (want %s), performance %+v", jailed, tokens, slashed, n.performance(3))
+	}
+	if jailed, tokens := n.validator(0); jailed || tokens != bonded {
+		t.Fatalf("honest node0: jailed %v, tokens %s", jailed, tokens)
+	}
+	t.Logf("node3 slashed (%s -> %s tokens) and jailed at the end of the %d-block miss window", bonded, tokens, missWindow)
 
-	// Phase 2: node3 honest again, node1's sidecar down.
-	n.stopSidecar(3)
-	n.startSidecar(3)
+	// Phase 2: node3 is out of the set; node1's sidecar goes down.
 	n.stopSidecar(1)
 	from := height(t)
 	before := len(finalised(t))
@@ -222,8 +249,8 @@ func TestFourValidatorOracle(t *testing.T) {
 		}
 		if len(fresh) >= 4 && height(t) > from+20 {
 			for _, tk := range fresh {
-				if tk.Result.Reporters != 3 {
-					t.Fatalf("with node1's sidecar down a task finalised with %d reporters: %+v", tk.Result.Reporters, tk)
+				if tk.Result.Reporters != 2 {
+					t.Fatalf("with node3 jailed and node1's sidecar down a task finalised with %d reporters: %+v", tk.Result.Reporters, tk)
 				}
 			}
 			t.Logf("phase 2: %d more tasks finalised with node1's sidecar down (%d before), chain at height %d", len(fresh), before, height(t))

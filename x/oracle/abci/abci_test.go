@@ -100,9 +100,9 @@ func TestVerifyVoteExtension(t *testing.T) {
 	bad, err := proto.Marshal(&types.OracleVoteExtension{Reports: []*types.TaskReport{{TaskId: 2}, {TaskId: 1}}})
 	require.NoError(t, err)
 	for bz, want := range map[string]abci.ResponseVerifyVoteExtension_VerifyStatus{
-		"":            abci.ResponseVerifyVoteExtension_ACCEPT, // a validator without results
-		string(good):  abci.ResponseVerifyVoteExtension_ACCEPT,
-		string(bad):   abci.ResponseVerifyVoteExtension_REJECT,
+		"":             abci.ResponseVerifyVoteExtension_ACCEPT, // a validator without results
+		string(good):   abci.ResponseVerifyVoteExtension_ACCEPT,
+		string(bad):    abci.ResponseVerifyVoteExtension_REJECT,
 		"\xff\xff\xff": abci.ResponseVerifyVoteExtension_REJECT,
 	} {
 		resp, err := verify(ctx, &abci.RequestVerifyVoteExtension{Height: 5, VoteExtension: []byte(bz)})
