@@ -189,7 +189,7 @@ func (app *App) setOracleHandlers(logger log.Logger, appOpts servertypes.AppOpti
 	proposals := oracleabci.NewProposalHandler(app.OracleKeeper, logger, defaults.PrepareProposalHandler(), defaults.ProcessProposalHandler())
 	app.SetPrepareProposal(proposals.PrepareProposal())
 	app.SetProcessProposal(proposals.ProcessProposal())
-	app.SetPreBlocker(oracleabci.PreBlocker(app.OracleKeeper, logger, app.App.PreBlocker))
+	app.SetPreBlocker(oracleabci.PreBlocker(app.OracleKeeper, logger, app.PreBlocker))
 }
 
 // LegacyAmino returns the amino codec (Ledger signing and legacy JSON only).

@@ -43,7 +43,11 @@ the flag's name, e.g. samples = 8; flags given on the command line win.`,
 			}
 			v.SetConfigFile(cfgFile)
 			v.SetConfigType("toml")
-			if err := v.ReadInConfig(); err != nil && !(errors.Is(err, fs.ErrNotExist) && !cmd.Flags().Changed("config")) {
+			err := v.ReadInConfig()
+			if errors.Is(err, fs.ErrNotExist) && !cmd.Flags().Changed("config") {
+				err = nil // no default config file: flags only; a missing --config file is an error
+			}
+			if err != nil {
 				return fmt.Errorf("config %s: %w", cfgFile, err)
 			}
 			cfg := sidecar.Config{

@@ -226,7 +226,7 @@ func (s *DeviceScorer) save(id uint64, st *deviceState) error {
 		return err
 	}
 	tmp := s.path(id) + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600) //nolint:gosec // a path built from the state dir and a device id
 	if err != nil {
 		return err
 	}

@@ -94,7 +94,9 @@ func New(cfg Config, chain client.Context, log *slog.Logger, metrics *Metrics) (
 func (s *Service) Run(ctx context.Context) error {
 	if s.cfg.Validator == "" {
 		addr, err := s.nodeValidator(ctx)
-		if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting for the node
+		} else if err != nil {
 			return err
 		}
 		s.cfg.Validator = addr

@@ -73,7 +73,6 @@ func TestOracleSettlesWorkAndScoresBatches(t *testing.T) {
 				c.query(&ch, "compute", "challenge", task.SubjectID)
 				providerOf[task.SubjectID] = ch.Challenge.Provider
 			}
-			task := task
 			switch {
 			case providerOf[task.SubjectID] == provider && task.Result.Verdict == "VERDICT_PASS":
 				passed = &task

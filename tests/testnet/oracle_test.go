@@ -59,7 +59,7 @@ func (n *testnet) writeConfig() {
 		n.t.Fatal("config.yml has no genesis app_state section")
 	}
 	n.config = filepath.Join(n.t.TempDir(), "config.yml")
-	if err := os.WriteFile(n.config, []byte(cfg), 0o600); err != nil {
+	if err := os.WriteFile(n.config, []byte(cfg), 0o600); err != nil { //nolint:gosec // a file in the test's temp dir
 		n.t.Fatal(err)
 	}
 }
@@ -68,7 +68,7 @@ func (n testnet) bin(name string) string { return filepath.Join(n.root, "build",
 
 func (n testnet) devnet(args ...string) string {
 	n.t.Helper()
-	out, err := exec.Command(n.bin("devnet"), append(args, "-dir", n.dir, "-config", n.config, "-binary", n.bin("thalamusd"))...).CombinedOutput() //nolint:gosec // our own tool
+	out, err := exec.Command(n.bin("devnet"), append(args, "-dir", n.dir, "-config", n.config, "-binary", n.bin("thalamusd"))...).CombinedOutput()
 	if err != nil {
 		n.t.Fatalf("devnet %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -114,7 +114,7 @@ func height(t *testing.T) int64 {
 
 // valoper is node i's validator operator address.
 func (n testnet) valoper(i int) string {
-	out, err := exec.Command(n.bin("thalamusd"), "keys", "show", "validator", "--bech", "val", "--address", //nolint:gosec // our own binary
+	out, err := exec.Command(n.bin("thalamusd"), "keys", "show", "validator", "--bech", "val", "--address",
 		"--keyring-backend", "test", "--home", filepath.Join(n.dir, fmt.Sprintf("node%d", i))).Output()
 	if err != nil {
 		n.t.Fatal(err)
@@ -181,7 +181,7 @@ func TestFourValidatorOracle(t *testing.T) {
 				}
 			}
 		}
-		_, _ = exec.Command(n.bin("devnet"), "stop", "-dir", n.dir).CombinedOutput() //nolint:gosec // our own tool
+		_, _ = exec.Command(n.bin("devnet"), "stop", "-dir", n.dir).CombinedOutput()
 	})
 	n.devnet("testnet", "4", "-agents", "-liar", "3")
 
