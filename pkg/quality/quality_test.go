@@ -178,3 +178,44 @@ func BenchmarkCausalDetector(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "points/s")
 	b.ReportMetric(float64(len(bz)), "state-bytes")
 }
+
+// An exactly periodic series (a synthetic or digitally generated signal) must keep repeating
+// after the warm-up: a stretch that differs from the period before is flagged, even where it
+// differs by far less than the series' steps; missing readings keep the phase; a noisy
+// periodic series never gets a period.
+func TestExactPeriodCheck(t *testing.T) {
+	const period = 100
+	value := func(i int) float64 { return float64((i % period) / 10) } // a staircase of 10-reading steps
+	m := quality.Embedded()
+	s := quality.NewStream(m, 0, 0, 1000)
+	var readings []quality.Reading
+	for i := 0; i < 1000; i++ {
+		if i >= 700 && i < 710 {
+			continue // ten readings never sent
+		}
+		v := value(i)
+		if i >= 850 && i < 860 {
+			v += 0.001 // a tiny departure from the repetition
+		}
+		readings = append(readings, quality.Reading{TimestampMs: int64(i) * 1000, Value: v})
+	}
+	res := s.ScoreBatch(readings)
+	for j, r := range readings {
+		i := int(r.TimestampMs / 1000)
+		pattern := res.Readings[j].Flags&quality.FlagPattern != 0
+		if want := i >= 850 && i < 860; pattern != want {
+			t.Fatalf("reading %d: pattern flag %v, want %v", i, pattern, want)
+		}
+	}
+	require.Contains(t, res.Flags, types.BATCH_FLAG_ANOMALY)
+
+	noisy := quality.NewStream(m, 0, 0, 1000)
+	rng := rand.New(rand.NewSource(3))
+	readings = readings[:0]
+	for i := 0; i < 1000; i++ {
+		readings = append(readings, quality.Reading{TimestampMs: int64(i) * 1000, Value: value(i) + 0.01*rng.NormFloat64()})
+	}
+	for _, r := range noisy.ScoreBatch(readings).Readings {
+		require.Zero(t, r.Flags&quality.FlagPattern, "a noisy series has no exact period")
+	}
+}

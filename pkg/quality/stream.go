@@ -25,10 +25,13 @@ const (
 	FlagOutOfOrder
 	FlagDuplicate
 	FlagAnomaly
+	// FlagPattern: the series repeated exactly with a period while warming up (a synthetic
+	// or digitally generated signal) and this reading breaks the repetition.
+	FlagPattern
 )
 
 // hardFlags make a reading worthless; a gap only marks missing data before the reading.
-const hardFlags = FlagOutOfRange | FlagStuck | FlagJump | FlagOutOfOrder | FlagDuplicate
+const hardFlags = FlagOutOfRange | FlagStuck | FlagJump | FlagOutOfOrder | FlagDuplicate | FlagPattern
 
 var batchFlagOf = []struct {
 	bit  uint16
@@ -36,7 +39,7 @@ var batchFlagOf = []struct {
 }{
 	{FlagOutOfRange, types.BATCH_FLAG_OUT_OF_RANGE}, {FlagStuck, types.BATCH_FLAG_STUCK}, {FlagJump, types.BATCH_FLAG_JUMP},
 	{FlagGap, types.BATCH_FLAG_GAP}, {FlagOutOfOrder, types.BATCH_FLAG_OUT_OF_ORDER}, {FlagDuplicate, types.BATCH_FLAG_DUPLICATE},
-	{FlagAnomaly, types.BATCH_FLAG_ANOMALY},
+	{FlagAnomaly, types.BATCH_FLAG_ANOMALY}, {FlagPattern, types.BATCH_FLAG_ANOMALY},
 }
 
 // replayWindow is how many consecutive values identify a segment; replayMemory how many
@@ -79,7 +82,17 @@ type streamState struct {
 	WarmRuns   map[float64]int
 	WarmLags   []int   // lags at which windows repeated exactly while warming up
 	WarmMaxDev float64 // largest deviation from the rolling median
+	// Warm keeps the warm-up values to find an exact period; Pattern is then one period of
+	// the series (empty: it has none), PatternPos the phase of the next reading and
+	// PatternMiss how many readings in a row broke it.
+	Warm        []float64
+	Pattern     []float64
+	PatternPos  int
+	PatternMiss int
 }
+
+// minPatternPairs is how many warm-up readings must repeat exactly for a period to count.
+const minPatternPairs = 64
 
 // NewStream starts a stream for a channel with a declared range [lo, hi] (pass lo >= hi when
 // none is declared) and a nominal interval in milliseconds.
@@ -146,6 +159,7 @@ func (s *Stream) availability(readings []Reading) float64 {
 func (s *Stream) check(r Reading) ReadingResult {
 	c := s.model.Params.Checks
 	st := &s.st
+	warming := st.Count < s.model.Params.Detector.CausalWarmup
 	var flags uint16
 	if s.lo < s.hi && (r.Value < s.lo || r.Value > s.hi) {
 		flags |= FlagOutOfRange
@@ -164,7 +178,7 @@ func (s *Stream) check(r Reading) ReadingResult {
 		} else {
 			st.Run = 1
 		}
-		if st.Count < s.model.Params.Detector.CausalWarmup {
+		if warming {
 			if _, known := st.WarmRuns[r.Value]; known || (st.Run > 1 && len(st.WarmRuns) < warmRunValues) {
 				if st.WarmRuns == nil {
 					st.WarmRuns = map[float64]int{}
@@ -185,12 +199,13 @@ func (s *Stream) check(r Reading) ReadingResult {
 		}
 		med := median(st.Recent)
 		dev := math.Abs(r.Value - med)
-		if st.Count < s.model.Params.Detector.CausalWarmup {
+		if warming {
 			st.WarmMaxDev = math.Max(st.WarmMaxDev, dev)
 		} else if span > 0 && dev > c.JumpFraction*span && dev > c.JumpMADs*1.4826*mad(st.Recent, med) && dev > 1.5*st.WarmMaxDev {
 			flags |= FlagJump
 		}
 	}
+	flags |= s.checkPattern(r, warming)
 	if flags&FlagDuplicate == 0 {
 		st.Recent = append(st.Recent, r.Value)
 		if len(st.Recent) > c.JumpWindow {
@@ -198,7 +213,7 @@ func (s *Stream) check(r Reading) ReadingResult {
 		}
 		if lag := s.replayLag(); lag > 0 {
 			switch {
-			case st.Count < s.model.Params.Detector.CausalWarmup:
+			case warming:
 				if !slices.Contains(st.WarmLags, lag) && len(st.WarmLags) < maxWarmLags {
 					st.WarmLags = append(st.WarmLags, lag)
 				}
@@ -210,7 +225,7 @@ func (s *Stream) check(r Reading) ReadingResult {
 	rr := ReadingResult{Flags: flags}
 	if flags&(FlagDuplicate|FlagOutOfOrder) == 0 {
 		rr.Anomaly = s.det.Score(r.Value)
-		if rr.Anomaly >= c.AnomalyThreshold || (st.Count >= s.model.Params.Detector.CausalWarmup && s.det.Raw() >= c.RawThreshold) {
+		if rr.Anomaly >= c.AnomalyThreshold || (!warming && s.det.Raw() >= c.RawThreshold) {
 			rr.Flags |= FlagAnomaly
 		}
 	}
@@ -218,6 +233,60 @@ func (s *Stream) check(r Reading) ReadingResult {
 	st.Count++
 	st.RunLo, st.RunHi = math.Min(st.RunLo, r.Value), math.Max(st.RunHi, r.Value)
 	return rr
+}
+
+// checkPattern keeps the warm-up values, looks for an exact period when the warm-up ends,
+// and afterwards flags every reading that differs from the value one period before
+// (skipping the phase over missing readings). The reference stays the warm-up's period, so
+// a fault is not learned; a period broken for a whole period in a row is dropped.
+func (s *Stream) checkPattern(r Reading, warming bool) uint16 {
+	st := &s.st
+	if warming {
+		st.Warm = append(st.Warm, r.Value)
+		return 0
+	}
+	if st.Warm != nil {
+		st.Pattern = exactPeriod(st.Warm) // its first value is one period before this reading
+		st.PatternPos = 0
+		st.Warm = nil
+	}
+	if len(st.Pattern) == 0 || (st.Has && r.TimestampMs <= st.LastTs) {
+		return 0 // no period, or a reading out of time order that has no phase
+	}
+	if s.intervalMs > 0 && st.Has && r.TimestampMs > st.LastTs {
+		missing := int((r.TimestampMs-st.LastTs+s.intervalMs/2)/s.intervalMs) - 1
+		st.PatternPos = (st.PatternPos + max(missing, 0)) % len(st.Pattern)
+	}
+	expected := st.Pattern[st.PatternPos]
+	st.PatternPos = (st.PatternPos + 1) % len(st.Pattern)
+	if r.Value == expected {
+		st.PatternMiss = 0
+		return 0
+	}
+	st.PatternMiss++
+	if st.PatternMiss >= len(st.Pattern) {
+		st.Pattern = nil // the signal has changed for good
+		return 0
+	}
+	return FlagPattern
+}
+
+// exactPeriod returns one period of values if they repeat exactly at some lag, with at
+// least minPatternPairs repeated readings and not all equal; else nil.
+func exactPeriod(values []float64) []float64 {
+	if slices.Min(values) == slices.Max(values) {
+		return nil // a flat series is the stuck check's business
+	}
+	for p := 2; p+minPatternPairs <= len(values); p++ {
+		exact := true
+		for i := p; i < len(values) && exact; i++ {
+			exact = values[i] == values[i-p]
+		}
+		if exact {
+			return slices.Clone(values[len(values)-p:])
+		}
+	}
+	return nil
 }
 
 // replayLag remembers the window of the last replay_window values and returns how many
