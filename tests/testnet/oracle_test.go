@@ -144,6 +144,27 @@ func (n testnet) stopSidecar(i int) {
 	time.Sleep(2 * time.Second)
 }
 
+// stopAll stops every process the testnet recorded a pid file for (nodes, sidecars, agents),
+// without needing the devnet binary: SIGTERM to each process group, SIGKILL after 15 s.
+func (n testnet) stopAll() {
+	pidFiles, _ := filepath.Glob(filepath.Join(n.dir, "*.pid"))
+	var pids []int
+	for _, f := range pidFiles {
+		bz, err := os.ReadFile(f) //nolint:gosec // our testnet dir
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(bz))); err == nil && perr == nil {
+			pids = append(pids, pid)
+			_ = syscall.Kill(-pid, syscall.SIGTERM)
+		}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for _, pid := range pids {
+		for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+		}
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
+}
+
 // validator is node i's x/staking record, as REST shows it.
 func (n testnet) validator(i int) (jailed bool, tokens string) {
 	var resp struct {
@@ -181,7 +202,7 @@ func TestFourValidatorOracle(t *testing.T) {
 				}
 			}
 		}
-		_, _ = exec.Command(n.bin("devnet"), "stop", "-dir", n.dir).CombinedOutput()
+		n.stopAll()
 	})
 	n.devnet("testnet", "4", "-agents", "-liar", "3")
 

@@ -114,6 +114,18 @@ func (k Keeper) issueChallenge(ctx context.Context, params types.Params, epoch t
 	if !ok {
 		return fmt.Errorf("gpu %d: class %s has no proof-of-work calibration", gpu.Id, gpu.Class)
 	}
+	// Until governance accepts the class's preset (x/oracle accepted_pow_presets), nobody
+	// would verify the work: the GPU is not challenged, only rescheduled.
+	if accepted, err := k.presetAccepted(ctx, class.Preset); err != nil {
+		return err
+	} else if !accepted {
+		sdkCtx.Logger().Info("proof-of-work preset not accepted by x/oracle; challenge skipped", "gpu", gpu.Id, "preset", class.Preset)
+		gpu.NextChallengeHeight = 0 // removed above
+		if err := k.scheduleChallenge(ctx, &gpu, height+int64(params.ChallengeInterval)); err != nil {
+			return err
+		}
+		return k.GPUs.Set(ctx, gpu.Id, gpu)
+	}
 	id, err := k.NextChallengeID.Next(ctx)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,6 +14,7 @@ import (
 	"github.com/thalamus-network/thalamus/pkg/pow"
 	"github.com/thalamus-network/thalamus/x/compute/keeper"
 	"github.com/thalamus-network/thalamus/x/compute/types"
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
 // powMarket is a market of one provider with two CPU-DEV GPUs (devnet preset), challenged
@@ -246,6 +248,42 @@ func TestChallengeIssuanceIsBounded(t *testing.T) {
 	epoch, err := m.keeper.PowEpoch.Get(m.Ctx)
 	require.NoError(t, err)
 	require.Equal(t, uint64(1), epoch.Number)
+}
+
+// fakeOracle accepts only the listed presets and records the tasks it is asked to open.
+type fakeOracle struct {
+	presets []string
+	opened  []uint64
+}
+
+func (o *fakeOracle) OpenTask(_ context.Context, _ oracletypes.TaskKind, _ string, subject, _ uint64, _ []byte) (uint64, error) {
+	o.opened = append(o.opened, subject)
+	return uint64(len(o.opened)), nil
+}
+
+func (o *fakeOracle) PowPresetAccepted(_ context.Context, preset string) (bool, error) {
+	return slices.Contains(o.presets, preset), nil
+}
+
+// A GPU whose class's preset x/oracle does not accept is not challenged (only rescheduled);
+// once it is accepted, challenges resume, and submitted work opens a verification task.
+func TestChallengesNeedAnAcceptedPreset(t *testing.T) {
+	m := powMarket(t)
+	oracle := &fakeOracle{}
+	m.keeper.SetOracle(oracle)
+	gpu := m.gpu(t, 1)
+	m.at(gpu.NextChallengeHeight)
+	require.NoError(t, m.keeper.EndBlocker(m.Ctx))
+	next, err := m.keeper.NextChallengeID.Peek(m.Ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), next, "no challenge issued for an unaccepted preset")
+	require.Equal(t, gpu.NextChallengeHeight+10, m.gpu(t, 1).NextChallengeHeight, "rescheduled one interval later")
+
+	oracle.presets = []string{"devnet"}
+	c := m.nextChallenge(t, 1)
+	_, err = m.ms.SubmitWork(m.Ctx, solve(t, c))
+	require.NoError(t, err)
+	require.Equal(t, []uint64{c.Id}, oracle.opened, "submitted work is handed to the oracle")
 }
 
 // Agents poll their open challenges through an index of open ones; other states filter the

@@ -18,6 +18,14 @@ type oracleLink struct{ keeper types.OracleKeeper }
 // SetOracle connects the oracle that verifies submitted work; the app calls it once while wiring.
 func (k Keeper) SetOracle(o types.OracleKeeper) { k.oracle.keeper = o }
 
+// presetAccepted reports whether x/oracle lets challenges use a preset (always, without it).
+func (k Keeper) presetAccepted(ctx context.Context, preset string) (bool, error) {
+	if k.oracle.keeper == nil {
+		return true, nil
+	}
+	return k.oracle.keeper.PowPresetAccepted(ctx, preset)
+}
+
 // openVerification asks the validators to verify a submitted challenge.
 func (k Keeper) openVerification(ctx context.Context, c types.Challenge) error {
 	if k.oracle.keeper == nil {

@@ -25,7 +25,9 @@ type AccountKeeper interface {
 	GetModuleAddress(moduleName string) sdk.AccAddress
 }
 
-// OracleKeeper opens the verification tasks whose results come back through the hooks.
+// OracleKeeper opens the verification tasks whose results come back through the hooks, and
+// says which proof-of-work presets the validators verify.
 type OracleKeeper interface {
 	OpenTask(ctx context.Context, kind oracletypes.TaskKind, module string, subjectID, subjectSeq uint64, payloadHash []byte) (uint64, error)
+	PowPresetAccepted(ctx context.Context, preset string) (bool, error)
 }

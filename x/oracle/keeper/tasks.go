@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -48,6 +49,16 @@ func (k Keeper) OpenTask(ctx context.Context, kind types.TaskKind, module string
 	return id, emit(ctx, &types.EventTaskOpened{
 		TaskId: id, Kind: kind, Module: module, SubjectId: subjectID, SubjectSeq: subjectSeq, DeadlineHeight: t.DeadlineHeight,
 	})
+}
+
+// PowPresetAccepted reports whether governance accepts challenges of a proof-of-work preset
+// (accepted_pow_presets): presets are accepted once their class calibration is measured.
+func (k Keeper) PowPresetAccepted(ctx context.Context, preset string) (bool, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(params.AcceptedPowPresets, preset), nil
 }
 
 // setOpen stores an open task with its indexes.
