@@ -61,7 +61,9 @@ type Service struct {
 
 	mu       sync.Mutex
 	open     map[uint64]oracletypes.Task // open tasks at the last poll
-	inflight map[uint64]time.Time        // tasks handed to a worker, with when they were seen
+	seen     map[uint64]time.Time        // open tasks, with when they were first seen
+	inflight map[uint64]bool             // tasks handed to a worker
+	busy     map[uint64]bool             // devices with batches in a worker: one job per device at a time
 	results  map[uint64]*oracletypes.TaskReport
 	jobs     chan []oracletypes.Task
 }
@@ -84,7 +86,8 @@ func New(cfg Config, chain client.Context, log *slog.Logger, metrics *Metrics) (
 	}
 	return &Service{
 		cfg: cfg, log: log, metrics: metrics, chain: chain, scorer: scorer, model: model,
-		open: map[uint64]oracletypes.Task{}, inflight: map[uint64]time.Time{}, results: map[uint64]*oracletypes.TaskReport{},
+		open: map[uint64]oracletypes.Task{}, seen: map[uint64]time.Time{}, inflight: map[uint64]bool{}, busy: map[uint64]bool{},
+		results: map[uint64]*oracletypes.TaskReport{},
 		jobs: make(chan []oracletypes.Task, 1024),
 	}, nil
 }
@@ -188,19 +191,27 @@ func (s *Service) poll(ctx context.Context) error {
 			delete(s.results, id)
 		}
 	}
+	for id := range s.seen {
+		if _, ok := s.open[id]; !ok {
+			delete(s.seen, id)
+		}
+	}
 	s.metrics.Open.Set(float64(len(tasks)))
 	byDevice := map[uint64][]oracletypes.Task{}
 	var devices []uint64
 	now := time.Now()
 	for _, t := range tasks { // ascending id
-		if _, done := s.results[t.Id]; done {
+		if _, known := s.seen[t.Id]; !known {
+			s.seen[t.Id] = now
+			s.metrics.Seen.WithLabelValues(kindLabel(t.Kind)).Inc()
+		}
+		if _, done := s.results[t.Id]; done || s.inflight[t.Id] {
 			continue
 		}
-		if _, busy := s.inflight[t.Id]; busy {
-			continue
+		if t.Kind == oracletypes.TASK_KIND_SENSOR_BATCH && s.busy[t.SubjectId] {
+			continue // its earlier batches are being scored; this one waits for the next poll
 		}
-		s.inflight[t.Id] = now
-		s.metrics.Seen.WithLabelValues(kindLabel(t.Kind)).Inc()
+		s.inflight[t.Id] = true
 		switch t.Kind {
 		case oracletypes.TASK_KIND_GPU_CHALLENGE:
 			jobs = append(jobs, []oracletypes.Task{t})
@@ -212,6 +223,7 @@ func (s *Service) poll(ctx context.Context) error {
 		}
 	}
 	for _, d := range devices {
+		s.busy[d] = true
 		batch := byDevice[d]
 		slices.SortFunc(batch, func(a, b oracletypes.Task) int { return int(a.SubjectSeq) - int(b.SubjectSeq) })
 		jobs = append(jobs, batch)
@@ -250,15 +262,27 @@ func (s *Service) openTasks(ctx context.Context) ([]oracletypes.Task, error) {
 	return out, nil
 }
 
-// work verifies a job's tasks in order and records their results.
+// work verifies a job's tasks in order and records their results. A device's batches stop
+// at the first one that fails, so none is scored before an earlier one; the rest are retried
+// at the next poll.
 func (s *Service) work(ctx context.Context, job []oracletypes.Task) {
+	defer func() {
+		s.mu.Lock()
+		for _, t := range job {
+			delete(s.inflight, t.Id)
+			if t.Kind == oracletypes.TASK_KIND_SENSOR_BATCH {
+				delete(s.busy, t.SubjectId)
+			}
+		}
+		s.mu.Unlock()
+	}()
 	for _, t := range job {
 		report, outcome, err := s.verify(ctx, t)
 		if err == nil && s.cfg.WrongResults {
 			report = lie(report)
 		}
 		s.mu.Lock()
-		seen := s.inflight[t.Id]
+		seen := s.seen[t.Id]
 		delete(s.inflight, t.Id)
 		if err == nil {
 			s.results[t.Id] = report
@@ -270,7 +294,7 @@ func (s *Service) work(ctx context.Context, job []oracletypes.Task) {
 				s.metrics.Failed.WithLabelValues(kind).Inc()
 				s.log.Warn("task not verified; retrying at the next poll", "task", t.Id, "kind", kind, "err", err)
 			}
-			continue
+			return
 		}
 		s.metrics.Done.WithLabelValues(kind, outcome).Inc()
 		s.metrics.Latency.WithLabelValues(kind).Observe(time.Since(seen).Seconds())
