@@ -88,7 +88,7 @@ func New(cfg Config, chain client.Context, log *slog.Logger, metrics *Metrics) (
 		cfg: cfg, log: log, metrics: metrics, chain: chain, scorer: scorer, model: model,
 		open: map[uint64]oracletypes.Task{}, seen: map[uint64]time.Time{}, inflight: map[uint64]bool{}, busy: map[uint64]bool{},
 		results: map[uint64]*oracletypes.TaskReport{},
-		jobs: make(chan []oracletypes.Task, 1024),
+		jobs:    make(chan []oracletypes.Task, 1024),
 	}, nil
 }
 
