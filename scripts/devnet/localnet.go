@@ -293,7 +293,7 @@ Thalamus localnet is running (chain %s).
   thalamusd q compute leases-by-tenant %[2]s --home %[1]s
   thalamusd tx compute withdraw-all-leases --from provider --home %[1]s -y
   thalamusd q compute challenges %[3]s --home %[1]s   # the agent's proof-of-work answers, settled by the validators
-  thalamusd q oracle tasks --status TASK_STATUS_OPEN --home %[1]s        # what the sidecar is verifying now
+  thalamusd q oracle tasks --status open --home %[1]s        # what the sidecar is verifying now
   curl -s '%[7]s/thalamus/oracle/v1/tasks?status=2&kind=1' | head -c 600  # finalised GPU verdicts (REST enums are numbers)
   thalamusd q compute leases-by-tenant %[2]s --home %[1]s   # the cheater's lease closes as a provider fault
   thalamusd q compute provider %[8]s --home %[1]s            # its collateral, slashed

@@ -15,8 +15,8 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				{RpcMethod: "Params", Use: "params", Short: "Show the x/oracle parameters"},
 				{
 					RpcMethod: "Tasks", Use: "tasks", Short: "List verification tasks, newest first",
-					Long:    "List tasks, newest first; --status (TASK_STATUS_OPEN, TASK_STATUS_FINALIZED, TASK_STATUS_EXPIRED) and --kind (TASK_KIND_GPU_CHALLENGE, TASK_KIND_SENSOR_BATCH) filter them.",
-					Example: "thalamusd q oracle tasks --status TASK_STATUS_FINALIZED --kind TASK_KIND_GPU_CHALLENGE",
+					Long:    "List tasks, newest first; --status (open, finalized, expired) and --kind (gpu-challenge, sensor-batch) filter them.",
+					Example: "thalamusd q oracle tasks --status finalized --kind gpu-challenge",
 				},
 				{
 					RpcMethod: "Task", Use: "task ID", Short: "Show a task and its aggregated result",
