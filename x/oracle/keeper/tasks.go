@@ -89,7 +89,7 @@ func (k Keeper) close(ctx context.Context, t types.Task) error {
 	return k.TaskBySubject.Remove(ctx, collections.Join3(t.SubjectKey()))
 }
 
-// OpenTask returns a task if it exists and is open.
+// openTask loads a task and reports whether it is open (a missing task is not).
 func (k Keeper) openTask(ctx context.Context, id uint64) (types.Task, bool, error) {
 	t, err := k.Tasks.Get(ctx, id)
 	if errors.Is(err, collections.ErrNotFound) {

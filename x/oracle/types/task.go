@@ -2,7 +2,6 @@ package types
 
 import (
 	"fmt"
-	"slices"
 
 	errorsmod "cosmossdk.io/errors"
 	"github.com/cosmos/gogoproto/proto"
@@ -88,9 +87,6 @@ func DecodeExtension(bz []byte, maxReports uint32) (OracleVoteExtension, error) 
 	return ve, ve.Validate(maxReports)
 }
 
-// ContainsFlag reports whether flags holds f.
-func ContainsFlag(flags []uint32, f uint32) bool { return slices.Contains(flags, f) }
-
 func isLowerHex(s string) bool {
 	for _, c := range s {
 		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
@@ -124,7 +120,7 @@ func (t Task) SubjectKey() (int32, uint64, uint64) {
 	return int32(t.Kind), t.SubjectId, t.SubjectSeq
 }
 
-// String names the task for logs.
+// Label names the task for logs.
 func (t Task) Label() string {
 	return fmt.Sprintf("task %d (%s %d/%d)", t.Id, t.Kind, t.SubjectId, t.SubjectSeq)
 }
