@@ -10,6 +10,8 @@ import (
 
 	"cosmossdk.io/math"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/thalamus-network/thalamus/x/oracle/keeper"
 	"github.com/thalamus-network/thalamus/x/oracle/types"
 )
@@ -292,4 +294,35 @@ func TestOpenTaskRejections(t *testing.T) {
 	task, err := f.keeper.Tasks.Get(f.Ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, f.Ctx.BlockHeight()+int64(types.DefaultParams().TaskDeadlineBlocks), task.DeadlineHeight)
+}
+
+// Finalised and expired tasks are kept task_retention_blocks after they close, then pruned.
+func TestClosedTasksArePruned(t *testing.T) {
+	f := newFixture(t)
+	f.keeper.SetHooks(types.TASK_KIND_SENSOR_BATCH, &recordingHooks{})
+	params := types.DefaultParams()
+	params.TaskRetentionBlocks, params.TaskDeadlineBlocks = 5, 2
+	require.NoError(t, f.keeper.Params.Set(f.Ctx, params))
+	at := func(h int64) sdk.Context { return f.Ctx.WithBlockHeight(h) }
+	finalised, err := f.keeper.OpenTask(at(10), types.TASK_KIND_SENSOR_BATCH, "sensors", 1, 1, nil)
+	require.NoError(t, err)
+	expired, err := f.keeper.OpenTask(at(10), types.TASK_KIND_SENSOR_BATCH, "sensors", 1, 2, nil)
+	require.NoError(t, err)
+	vals := validators(f, 3)
+	require.NoError(t, f.keeper.ProcessVotes(at(11), votesFor(vals, func(int) []*types.TaskReport {
+		return []*types.TaskReport{{TaskId: finalised, Score: 1}}
+	}), 30))
+	require.NoError(t, f.keeper.ProcessVotes(at(13), nil, 0)) // the other expires: deadline 12
+	has := func(id uint64) bool {
+		ok, err := f.keeper.Tasks.Has(f.Ctx, id)
+		require.NoError(t, err)
+		return ok
+	}
+	require.NoError(t, f.keeper.ProcessVotes(at(15), nil, 0))
+	require.True(t, has(finalised) && has(expired), "kept through their retention")
+	require.NoError(t, f.keeper.ProcessVotes(at(16), nil, 0))
+	require.False(t, has(finalised), "finalised at 11, pruned at 16")
+	require.True(t, has(expired))
+	require.NoError(t, f.keeper.ProcessVotes(at(18), nil, 0))
+	require.False(t, has(expired), "closed at 13, pruned at 18")
 }

@@ -22,8 +22,8 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		var err error
 		if t.Status == types.TASK_STATUS_OPEN {
 			err = k.setOpen(ctx, t)
-		} else {
-			err = k.Tasks.Set(ctx, t.Id, t)
+		} else if err = k.Tasks.Set(ctx, t.Id, t); err == nil {
+			err = k.queuePrune(ctx, t)
 		}
 		if err != nil {
 			return err

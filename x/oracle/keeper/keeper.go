@@ -37,6 +37,8 @@ type Keeper struct {
 	TaskBySubject collections.Map[collections.Triple[int32, uint64, uint64], uint64]
 	// Performance counts each validator's reports, by consensus address.
 	Performance collections.Map[[]byte, types.ValidatorPerformance]
+	// TaskPruneQueue orders closed tasks by the height they are pruned at.
+	TaskPruneQueue collections.KeySet[collections.Pair[int64, uint64]]
 }
 
 // NewKeeper builds the keeper; it panics on a malformed authority or schema, which are wiring bugs.
@@ -70,6 +72,8 @@ func NewKeeper(
 			collections.TripleKeyCodec(collections.Int32Key, collections.Uint64Key, collections.Uint64Key), collections.Uint64Value),
 		Performance: collections.NewMap(sb, types.PerformanceKey, "performance", collections.BytesKey,
 			codec.CollValue[types.ValidatorPerformance](cdc)),
+		TaskPruneQueue: collections.NewKeySet(sb, types.TaskPruneKey, "task_prune_queue",
+			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -75,9 +75,13 @@ func (k Keeper) setOpen(ctx context.Context, t types.Task) error {
 	return k.TaskBySubject.Set(ctx, collections.Join3(t.SubjectKey()), t.Id)
 }
 
-// close stores a task that is no longer open and drops it from the open indexes.
+// close stores a task that is no longer open, drops it from the open indexes and queues it
+// for pruning task_retention_blocks after it closed.
 func (k Keeper) close(ctx context.Context, t types.Task) error {
 	if err := k.Tasks.Set(ctx, t.Id, t); err != nil {
+		return err
+	}
+	if err := k.queuePrune(ctx, t); err != nil {
 		return err
 	}
 	if err := k.OpenTasks.Remove(ctx, t.Id); err != nil {
@@ -87,6 +91,51 @@ func (k Keeper) close(ctx context.Context, t types.Task) error {
 		return err
 	}
 	return k.TaskBySubject.Remove(ctx, collections.Join3(t.SubjectKey()))
+}
+
+// queuePrune schedules a closed task's removal.
+func (k Keeper) queuePrune(ctx context.Context, t types.Task) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	return k.TaskPruneQueue.Set(ctx, collections.Join(t.ClosedHeight()+int64(params.TaskRetentionBlocks), t.Id))
+}
+
+// pruneDue removes up to limit closed tasks whose retention has run out by height.
+func (k Keeper) pruneDue(ctx context.Context, height int64, limit int) error {
+	due, err := dueKeys(ctx, k.TaskPruneQueue, height+1, limit)
+	if err != nil {
+		return err
+	}
+	for _, key := range due {
+		if err := k.Tasks.Remove(ctx, key.K2()); err != nil {
+			return err
+		}
+		if err := k.TaskPruneQueue.Remove(ctx, key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dueKeys returns up to limit keys of a height-ordered queue below height.
+func dueKeys(ctx context.Context, queue collections.KeySet[collections.Pair[int64, uint64]], height int64, limit int) ([]collections.Pair[int64, uint64], error) {
+	rng := new(collections.Range[collections.Pair[int64, uint64]]).EndExclusive(collections.Join(height, uint64(0)))
+	iter, err := queue.Iterate(ctx, rng)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = iter.Close() }()
+	var keys []collections.Pair[int64, uint64]
+	for ; iter.Valid() && len(keys) < limit; iter.Next() {
+		key, err := iter.Key()
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key)
+	}
+	return keys, nil
 }
 
 // openTask loads a task and reports whether it is open (a missing task is not).
@@ -118,17 +167,9 @@ func (k Keeper) finalize(ctx context.Context, t types.Task, result types.TaskRes
 
 // expireDue expires up to limit open tasks whose deadline is below height.
 func (k Keeper) expireDue(ctx context.Context, height int64, limit int) error {
-	rng := new(collections.Range[collections.Pair[int64, uint64]]).EndExclusive(collections.Join(height, uint64(0)))
-	iter, err := k.TaskDeadlines.Iterate(ctx, rng)
+	due, err := dueKeys(ctx, k.TaskDeadlines, height, limit)
 	if err != nil {
 		return err
-	}
-	due, err := iter.Keys()
-	if err != nil {
-		return err
-	}
-	if len(due) > limit {
-		due = due[:limit]
 	}
 	for _, key := range due {
 		t, err := k.Tasks.Get(ctx, key.K2())

@@ -15,7 +15,8 @@ type tally struct{ valid, deviated, missed uint64 }
 // ProcessVotes is the oracle's PreBlocker work for one block: it aggregates the reports of
 // the last commit's votes (at most max_tasks_finalized_per_block tasks, in task id order),
 // counts each voting validator's valid, deviating and missing reports on the tasks it
-// finalises, expires tasks past their deadline, and closes the miss window when it ends.
+// finalises, expires tasks past their deadline, prunes closed tasks past their retention
+// (each bounded the same way), and closes the miss window when it ends.
 // totalPower is the power of the validator set that voted, absent validators included; votes
 // is nil when the proposal carried no extended commit.
 func (k Keeper) ProcessVotes(ctx context.Context, votes []Vote, totalPower int64) error {
@@ -90,6 +91,9 @@ func (k Keeper) ProcessVotes(ctx context.Context, votes []Vote, totalPower int64
 		}
 	}
 	if err := k.expireDue(ctx, height, int(params.MaxTasksFinalizedPerBlock)); err != nil {
+		return err
+	}
+	if err := k.pruneDue(ctx, height, int(params.MaxTasksFinalizedPerBlock)); err != nil {
 		return err
 	}
 	if height > 0 && uint64(height)%params.MissWindowBlocks == 0 {

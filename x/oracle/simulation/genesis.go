@@ -24,6 +24,7 @@ func GenParams(r *rand.Rand) types.Params {
 	p.JailDuration = time.Duration(1+r.Intn(3600)) * time.Second
 	p.TaskDeadlineBlocks = uint64(1 + r.Intn(50))
 	p.MaxTasksFinalizedPerBlock = uint32(1 + r.Intn(500))
+	p.TaskRetentionBlocks = uint64(1 + r.Intn(10_000))
 	return p
 }
 

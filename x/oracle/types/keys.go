@@ -18,4 +18,5 @@ var (
 	TaskDeadlinesKey = collections.NewPrefix(4)
 	TaskBySubjectKey = collections.NewPrefix(5)
 	PerformanceKey   = collections.NewPrefix(6)
+	TaskPruneKey     = collections.NewPrefix(7)
 )

@@ -29,6 +29,7 @@ func DefaultParams() Params {
 		AcceptedPowPresets:        []string{"devnet"},
 		TaskDeadlineBlocks:        20,
 		MaxTasksFinalizedPerBlock: 200,
+		TaskRetentionBlocks:       100_000, // about 5 days of 5 s blocks
 	}
 }
 
@@ -77,6 +78,9 @@ func (p Params) Validate() error {
 	}
 	if p.MaxTasksFinalizedPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_tasks_finalized_per_block must be positive")
+	}
+	if p.TaskRetentionBlocks == 0 {
+		return errorsmod.Wrap(ErrInvalidParams, "task_retention_blocks must be positive")
 	}
 	return nil
 }

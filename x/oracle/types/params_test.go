@@ -36,6 +36,7 @@ func TestParamsValidate(t *testing.T) {
 		{"bad pow preset", func(p *types.Params) { p.AcceptedPowPresets = []string{"H100 fast"} }},
 		{"zero task deadline", func(p *types.Params) { p.TaskDeadlineBlocks = 0 }},
 		{"zero finalized per block", func(p *types.Params) { p.MaxTasksFinalizedPerBlock = 0 }},
+		{"zero task retention", func(p *types.Params) { p.TaskRetentionBlocks = 0 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -115,6 +115,15 @@ func (t Task) Validate() error {
 	return nil
 }
 
+// ClosedHeight is when a finalised or expired task closed: its finalisation height, or the
+// block after its deadline.
+func (t Task) ClosedHeight() int64 {
+	if t.Status == TASK_STATUS_FINALIZED {
+		return t.Result.FinalizedHeight
+	}
+	return t.DeadlineHeight + 1
+}
+
 // SubjectKey is the (kind, subject id, subject seq) a task verifies; one open task each.
 func (t Task) SubjectKey() (int32, uint64, uint64) {
 	return int32(t.Kind), t.SubjectId, t.SubjectSeq
