@@ -51,7 +51,7 @@ the flag's name, e.g. samples = 8; flags given on the command line win.`,
 				return fmt.Errorf("config %s: %w", cfgFile, err)
 			}
 			cfg := sidecar.Config{
-				Listen: v.GetString("listen"), MetricsAddr: v.GetString("metrics-addr"), StateDir: v.GetString("home"),
+				Listen: v.GetString("listen"), StateDir: v.GetString("home"),
 				Validator: v.GetString("validator"), Samples: v.GetInt("samples"), Workers: v.GetInt("workers"),
 				Poll: v.GetDuration("poll"), FetchTimeout: v.GetDuration("fetch-timeout"), WrongResults: v.GetBool("wrong-results"),
 			}
@@ -62,10 +62,12 @@ the flag's name, e.g. samples = 8; flags given on the command line win.`,
 			if err != nil {
 				return err
 			}
-			svc, err := sidecar.New(cfg, chain, logger, sidecar.NewMetrics())
+			metrics := sidecar.NewMetrics()
+			svc, err := sidecar.New(cfg, chain, logger, metrics)
 			if err != nil {
 				return err
 			}
+			agent.ServeMetrics(cmd.Context(), v.GetString("metrics-addr"), metrics.Registry, logger)
 			return svc.Run(cmd.Context())
 		},
 	}

@@ -45,11 +45,16 @@ func NewMetrics() *Metrics {
 
 // Serve exposes /metrics on addr until ctx ends; an empty addr serves nothing.
 func (m *Metrics) Serve(ctx context.Context, addr string, log *slog.Logger) {
+	ServeMetrics(ctx, addr, m.registry, log)
+}
+
+// ServeMetrics exposes a registry's /metrics on addr until ctx ends; an empty addr serves nothing.
+func ServeMetrics(ctx context.Context, addr string, registry *prometheus.Registry, log *slog.Logger) {
 	if addr == "" {
 		return
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	mux.Handle("/metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()

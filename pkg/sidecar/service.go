@@ -4,18 +4,18 @@
 package sidecar
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 
 	"github.com/cosmos/cosmos-sdk/client"
@@ -31,8 +31,6 @@ import (
 type Config struct {
 	// Listen is the gRPC address the node's ExtendVote calls (app.toml [oracle] sidecar_address).
 	Listen string
-	// MetricsAddr serves Prometheus /metrics; empty: none.
-	MetricsAddr string
 	// StateDir keeps per-device model state across restarts.
 	StateDir string
 	// Validator identifies this validator in the winner sampling; empty: the node's consensus address.
@@ -115,7 +113,6 @@ func (s *Service) Run(ctx context.Context) error {
 			s.log.Error("gRPC server stopped", "err", err)
 		}
 	}()
-	stopMetrics := s.serveMetrics()
 	s.log.Info("sidecar started", "grpc", s.cfg.Listen, "validator", s.cfg.Validator, "model", s.model.Params.Version,
 		"model_hash", s.model.Hash, "samples", s.cfg.Samples, "workers", s.cfg.Workers, "state", s.cfg.StateDir)
 
@@ -143,7 +140,6 @@ func (s *Service) Run(ctx context.Context) error {
 			srv.GracefulStop()
 			close(s.jobs)
 			wg.Wait()
-			stopMetrics()
 			s.log.Info("sidecar stopped")
 			return nil
 		case <-progress.C:
@@ -225,7 +221,7 @@ func (s *Service) poll(ctx context.Context) error {
 	for _, d := range devices {
 		s.busy[d] = true
 		batch := byDevice[d]
-		slices.SortFunc(batch, func(a, b oracletypes.Task) int { return int(a.SubjectSeq) - int(b.SubjectSeq) })
+		slices.SortFunc(batch, func(a, b oracletypes.Task) int { return cmp.Compare(a.SubjectSeq, b.SubjectSeq) })
 		jobs = append(jobs, batch)
 	}
 	s.mu.Unlock()
@@ -258,7 +254,7 @@ func (s *Service) openTasks(ctx context.Context) ([]oracletypes.Task, error) {
 		}
 		key = res.Pagination.NextKey
 	}
-	slices.SortFunc(out, func(a, b oracletypes.Task) int { return int(a.Id) - int(b.Id) })
+	slices.SortFunc(out, func(a, b oracletypes.Task) int { return cmp.Compare(a.Id, b.Id) })
 	return out, nil
 }
 
@@ -348,7 +344,7 @@ func (s *Service) Results() oracletypes.OracleVoteExtension {
 			ve.Reports = append(ve.Reports, r)
 		}
 	}
-	slices.SortFunc(ve.Reports, func(a, b *oracletypes.TaskReport) int { return int(a.TaskId) - int(b.TaskId) })
+	slices.SortFunc(ve.Reports, func(a, b *oracletypes.TaskReport) int { return cmp.Compare(a.TaskId, b.TaskId) })
 	s.metrics.Served.Add(float64(len(ve.Reports)))
 	return ve
 }
@@ -358,26 +354,6 @@ type resultsServer struct{ s *Service }
 func (r resultsServer) Results(context.Context, *oracletypes.SidecarResultsRequest) (*oracletypes.SidecarResultsResponse, error) {
 	ve := r.s.Results()
 	return &oracletypes.SidecarResultsResponse{Extension: &ve}, nil
-}
-
-func (s *Service) serveMetrics() func() {
-	if s.cfg.MetricsAddr == "" {
-		return func() {}
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
-	srv := &http.Server{Addr: s.cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		s.log.Info("serving metrics", "addr", "http://"+s.cfg.MetricsAddr+"/metrics")
-		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("metrics server stopped", "err", err)
-		}
-	}()
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}
 }
 
 // lie inverts a report (see Config.WrongResults).
@@ -394,24 +370,11 @@ func lie(r *oracletypes.TaskReport) *oracletypes.TaskReport {
 	return &out
 }
 
+// kindLabel and verdictLabel name metric labels after the enum values: gpu_challenge, pass.
 func kindLabel(k oracletypes.TaskKind) string {
-	switch k {
-	case oracletypes.TASK_KIND_GPU_CHALLENGE:
-		return "gpu_challenge"
-	case oracletypes.TASK_KIND_SENSOR_BATCH:
-		return "sensor_batch"
-	}
-	return "unknown"
+	return strings.ToLower(strings.TrimPrefix(k.String(), "TASK_KIND_"))
 }
 
 func verdictLabel(v oracletypes.Verdict) string {
-	switch v {
-	case oracletypes.VERDICT_PASS:
-		return "pass"
-	case oracletypes.VERDICT_FRAUD:
-		return "fraud"
-	case oracletypes.VERDICT_UNDERPERFORM:
-		return "underperform"
-	}
-	return "none"
+	return strings.ToLower(strings.TrimPrefix(v.String(), "VERDICT_"))
 }

@@ -71,32 +71,16 @@ func localnet(cfg *Config, binary, home string) error {
 		{name: "thalamusd", args: []string{binary, "start", "--home", home}, log: filepath.Join(logs, "thalamusd.log")},
 		// The validator's verifier: the node's ExtendVote asks it for results on 127.0.0.1:9095
 		// (app.toml [oracle] sidecar_address, the default).
-		{name: "sidecar", args: []string{
-			sidecarBinary, "start", "--home", filepath.Join(home, "sidecar"), "--listen", sidecarAddr, "--metrics-addr", sidecarMetrics,
-		}, log: filepath.Join(logs, "sidecar.log")},
+		{name: "sidecar", args: sidecarArgs(sidecarBinary, home, 0, false), log: filepath.Join(logs, "sidecar.log")},
 		// The simulated GPU provider: registers as provider, 4 CPU-DEV GPUs and an offer, then
 		// answers every proof-of-work challenge with the CPU backend.
-		{name: "agent", args: []string{
-			agentBinary, "gpu", "--home", home, "--from", "provider", "--backend", "cpu", "--simulate-gpus", "4",
-			"--class", "CPU-DEV", "--collateral", "1000000000uthal", "--offer-price", "360000uthal",
-			"--state-dir", filepath.Join(home, "agent"), "--metrics-addr", agentMetrics,
-		}, log: filepath.Join(logs, "agent.log")},
+		gpuAgent("agent", agentBinary, home, "provider", 4, "360000uthal", agentMetrics, home, logs),
 		// A second provider with one GPU, offered cheaper, whose agent forges half of its
 		// winners: the validators find out, jail the GPU, refund its tenant and slash it.
-		{name: "cheater", args: []string{
-			agentBinary, "gpu", "--home", home, "--from", "cheater", "--backend", "cpu", "--simulate-gpus", "1",
-			"--class", "CPU-DEV", "--collateral", "1000000000uthal", "--offer-price", "300000uthal", "--cheat-fraction", "0.5",
-			"--state-dir", filepath.Join(home, "cheater"), "--metrics-addr", cheaterMetrics,
-		}, log: filepath.Join(logs, "cheater.log")},
-		// The simulated sensor operator: a gateway with 5 simulated weather stations sending 10
-		// readings a second, three of them faulty from their 450th reading (after the quality
-		// model's 400-reading warm-up, ~45 s in), committing a batch per device every 10 s.
-		{name: "sensors", args: []string{
-			agentBinary, "sensors", "--home", home, "--from", "operator", "--listen", gatewayAddr,
-			"--simulate", "5", "--simulate-faults", "3=drift,4=stuck,5=spike", "--batch-interval", "10s",
-			"--simulate-interval", "100ms", "--simulate-fault-onset", "450",
-			"--state-dir", filepath.Join(home, "gateway"),
-		}, log: filepath.Join(logs, "sensors.log")},
+		gpuAgent("cheater", agentBinary, home, "cheater", 1, "300000uthal", cheaterMetrics, home, logs, "--cheat-fraction", "0.5"),
+		// The simulated sensor operator: 5 weather stations, three of them faulty from their
+		// 450th reading (after the quality model's 400-reading warm-up, ~45 s in).
+		sensorGateway(agentBinary, home, 5, home, logs, "--simulate-faults", "3=drift,4=stuck,5=spike", "--simulate-fault-onset", "450"),
 	}
 	return supervise(procs, func(ctx context.Context) error {
 		step("waiting for the first block")
@@ -108,15 +92,40 @@ func localnet(cfg *Config, binary, home string) error {
 	})
 }
 
+// gpuAgent is a simulated GPU provider as the key in home's keyring: it registers, offers
+// gpus CPU-DEV GPUs at price per GPU-hour and answers their challenges with the CPU backend.
+// Its state goes to stateRoot/name and its log to logDir/name.log.
+func gpuAgent(name, agentBinary, home, key string, gpus int, price, metrics, stateRoot, logDir string, extra ...string) *process {
+	args := append([]string{
+		agentBinary, "gpu", "--home", home, "--from", key, "--backend", "cpu", "--simulate-gpus", fmt.Sprint(gpus),
+		"--class", "CPU-DEV", "--collateral", "1000000000uthal", "--offer-price", price,
+		"--state-dir", filepath.Join(stateRoot, name), "--metrics-addr", metrics,
+	}, extra...)
+	return &process{name: name, args: args, log: filepath.Join(logDir, name+".log")}
+}
+
+// sensorGateway is the simulated sensor operator (key operator): a gateway on gatewayAddr
+// feeding devices simulated stations at 10 readings a second and committing a batch per
+// device every 10 s. Its state goes to stateRoot/gateway and its log to logDir/sensors.log.
+func sensorGateway(agentBinary, home string, devices int, stateRoot, logDir string, extra ...string) *process {
+	args := append([]string{
+		agentBinary, "sensors", "--home", home, "--from", "operator", "--listen", gatewayAddr,
+		"--simulate", fmt.Sprint(devices), "--batch-interval", "10s", "--simulate-interval", "100ms",
+		"--state-dir", filepath.Join(stateRoot, "gateway"),
+	}, extra...)
+	return &process{name: "sensors", args: args, log: filepath.Join(logDir, "sensors.log")}
+}
+
 // agentMetrics is where the localnet's agent serves Prometheus metrics; gatewayAddr is the
 // sensor gateway's API, which serves its metrics too.
 const (
 	agentMetrics   = "127.0.0.1:9464"
 	cheaterMetrics = "127.0.0.1:9465"
 	gatewayAddr    = "127.0.0.1:8090"
-	sidecarAddr    = "127.0.0.1:9095"
-	sidecarMetrics = "127.0.0.1:9466"
 )
+
+// sidecarMetrics is where node 0's (the localnet's) sidecar serves its metrics.
+var sidecarMetrics = fmt.Sprintf("127.0.0.1:%d", baseSidecarMetrics)
 
 // tenantLease waits for both providers' CPU-DEV offers and, as the tenant, leases the
 // cheater's (cheaper) GPU and then 2 of the honest provider's, so the localnet shows leases

@@ -29,7 +29,7 @@ type testnetOptions struct {
 	liar   int  // node whose sidecar reports wrong results (-1: none)
 }
 
-// SidecarArgs are the command-line arguments of node i's sidecar.
+// sidecarArgs are the command-line arguments of node i's sidecar, its state in dir/sidecarI.
 func sidecarArgs(binary, dir string, i int, wrong bool) []string {
 	args := []string{binary, "start", "--home", filepath.Join(dir, fmt.Sprintf("sidecar%d", i)),
 		"--node", fmt.Sprintf("tcp://127.0.0.1:%d", baseRPC+portShift*i),
@@ -175,16 +175,8 @@ func startTestnetAgents(binary, dir string, node0 node) error {
 		return err
 	}
 	procs := []*process{
-		{name: "agent", args: []string{
-			agentBinary, "gpu", "--home", node0.home, "--from", "provider", "--backend", "cpu", "--simulate-gpus", "2",
-			"--class", "CPU-DEV", "--collateral", "1000000000uthal", "--offer-price", "360000uthal",
-			"--state-dir", filepath.Join(dir, "agent"), "--metrics-addr", agentMetrics,
-		}, log: filepath.Join(dir, "agent.log")},
-		{name: "sensors", args: []string{
-			agentBinary, "sensors", "--home", node0.home, "--from", "operator", "--listen", gatewayAddr,
-			"--simulate", "3", "--batch-interval", "10s", "--simulate-interval", "100ms",
-			"--state-dir", filepath.Join(dir, "gateway"),
-		}, log: filepath.Join(dir, "sensors.log")},
+		gpuAgent("agent", agentBinary, node0.home, "provider", 2, "360000uthal", agentMetrics, dir, dir),
+		sensorGateway(agentBinary, node0.home, 3, dir, dir),
 	}
 	for _, p := range procs {
 		if err := startBackground(dir, p); err != nil {

@@ -2,16 +2,15 @@ package keeper
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
-	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/thalamus-network/thalamus/x/compute/types"
+	"github.com/thalamus-network/thalamus/x/internal/queue"
 )
 
 // EndBlocker handles due lease events (run dry, grace over, expiry) and then due provider
@@ -25,7 +24,7 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 		return err
 	}
 	limit := int(params.MaxSettlementsPerBlock)
-	leases, err := dueKeys(ctx, k.LeaseQueue, sdkCtx.BlockHeight(), limit)
+	leases, err := queue.Due(ctx, k.LeaseQueue, sdkCtx.BlockHeight(), limit)
 	if err != nil {
 		return err
 	}
@@ -35,7 +34,7 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 			return k.leaseEvent(ctx, params, key.K1(), key.K2())
 		})
 	}
-	unbondings, err := dueKeys(ctx, k.UnbondingQueue, sdkCtx.BlockHeight(), limit-len(leases))
+	unbondings, err := queue.Due(ctx, k.UnbondingQueue, sdkCtx.BlockHeight(), limit-len(leases))
 	if err != nil {
 		return err
 	}
@@ -48,26 +47,6 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 		})
 	}
 	return k.challengeEndBlock(ctx, params)
-}
-
-// dueKeys lists up to limit entries of a height-ordered queue whose height has come.
-func dueKeys[K any](ctx context.Context, queue collections.KeySet[collections.Pair[int64, K]], height int64, limit int) (due []collections.Pair[int64, K], err error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	iter, err := queue.Iterate(ctx, collections.NewPrefixUntilPairRange[int64, K](height))
-	if err != nil {
-		return nil, err
-	}
-	defer func() { err = errors.Join(err, iter.Close()) }()
-	for ; iter.Valid() && len(due) < limit; iter.Next() {
-		key, err := iter.Key()
-		if err != nil {
-			return nil, err
-		}
-		due = append(due, key)
-	}
-	return due, nil
 }
 
 // completeUnbonding returns the collateral, deletes the provider and its retired GPUs

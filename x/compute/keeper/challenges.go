@@ -13,6 +13,7 @@ import (
 
 	"github.com/thalamus-network/thalamus/pkg/pow"
 	"github.com/thalamus-network/thalamus/x/compute/types"
+	"github.com/thalamus-network/thalamus/x/internal/queue"
 )
 
 // scheduleChallenge puts a GPU in the challenge schedule at height, replacing its old place.
@@ -37,7 +38,7 @@ func (k Keeper) challengeEndBlock(ctx context.Context, params types.Params) erro
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	height := sdkCtx.BlockHeight()
 	limit := int(params.MaxChallengesPerBlock)
-	expired, err := dueKeys(ctx, k.ChallengeDeadlines, height-1, limit)
+	expired, err := queue.Due(ctx, k.ChallengeDeadlines, height-1, limit)
 	if err != nil {
 		return err
 	}
@@ -46,7 +47,7 @@ func (k Keeper) challengeEndBlock(ctx context.Context, params types.Params) erro
 			return k.missChallenge(ctx, params, key.K2())
 		})
 	}
-	due, err := dueKeys(ctx, k.ChallengeSchedule, height, limit)
+	due, err := queue.Due(ctx, k.ChallengeSchedule, height, limit)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package abci
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -68,15 +69,7 @@ func ExtendVoteHandler(k keeper.Keeper, sidecar SidecarClient, logger log.Logger
 // open, and keeps at most limit.
 func openReports(ctx context.Context, k keeper.Keeper, reports []*types.TaskReport, limit uint32) ([]*types.TaskReport, error) {
 	reports = slices.DeleteFunc(slices.Clone(reports), func(r *types.TaskReport) bool { return r == nil })
-	slices.SortStableFunc(reports, func(a, b *types.TaskReport) int {
-		switch {
-		case a.TaskId < b.TaskId:
-			return -1
-		case a.TaskId > b.TaskId:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(reports, func(a, b *types.TaskReport) int { return cmp.Compare(a.TaskId, b.TaskId) })
 	reports = slices.CompactFunc(reports, func(a, b *types.TaskReport) bool { return a.TaskId == b.TaskId })
 	out := reports[:0]
 	for _, r := range reports {

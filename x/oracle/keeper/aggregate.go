@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 
 	"cosmossdk.io/math"
@@ -78,10 +79,7 @@ func WeightedMedian(reports []WeightedReport) uint32 {
 	}
 	sorted := slices.Clone(reports)
 	slices.SortFunc(sorted, func(a, b WeightedReport) int {
-		if a.Report.Score != b.Report.Score {
-			return int(a.Report.Score) - int(b.Report.Score)
-		}
-		return bytes.Compare(a.ConsAddress, b.ConsAddress)
+		return cmp.Or(cmp.Compare(a.Report.Score, b.Report.Score), bytes.Compare(a.ConsAddress, b.ConsAddress))
 	})
 	var total, cum int64
 	for _, r := range sorted {

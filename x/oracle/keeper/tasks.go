@@ -12,6 +12,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/x/internal/queue"
 	"github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
@@ -104,7 +105,7 @@ func (k Keeper) queuePrune(ctx context.Context, t types.Task) error {
 
 // pruneDue removes up to limit closed tasks whose retention has run out by height.
 func (k Keeper) pruneDue(ctx context.Context, height int64, limit int) error {
-	due, err := dueKeys(ctx, k.TaskPruneQueue, height+1, limit)
+	due, err := queue.Due(ctx, k.TaskPruneQueue, height, limit)
 	if err != nil {
 		return err
 	}
@@ -117,25 +118,6 @@ func (k Keeper) pruneDue(ctx context.Context, height int64, limit int) error {
 		}
 	}
 	return nil
-}
-
-// dueKeys returns up to limit keys of a height-ordered queue below height.
-func dueKeys(ctx context.Context, queue collections.KeySet[collections.Pair[int64, uint64]], height int64, limit int) ([]collections.Pair[int64, uint64], error) {
-	rng := new(collections.Range[collections.Pair[int64, uint64]]).EndExclusive(collections.Join(height, uint64(0)))
-	iter, err := queue.Iterate(ctx, rng)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = iter.Close() }()
-	var keys []collections.Pair[int64, uint64]
-	for ; iter.Valid() && len(keys) < limit; iter.Next() {
-		key, err := iter.Key()
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, key)
-	}
-	return keys, nil
 }
 
 // openTask loads a task and reports whether it is open (a missing task is not).
@@ -167,7 +149,7 @@ func (k Keeper) finalize(ctx context.Context, t types.Task, result types.TaskRes
 
 // expireDue expires up to limit open tasks whose deadline is below height.
 func (k Keeper) expireDue(ctx context.Context, height int64, limit int) error {
-	due, err := dueKeys(ctx, k.TaskDeadlines, height, limit)
+	due, err := queue.Due(ctx, k.TaskDeadlines, height-1, limit)
 	if err != nil {
 		return err
 	}
