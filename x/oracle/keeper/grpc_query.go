@@ -38,7 +38,8 @@ func (q queryServer) Params(ctx context.Context, req *types.QueryParamsRequest) 
 	return &types.QueryParamsResponse{Params: params}, nil
 }
 
-// Tasks lists tasks newest first; open tasks come from their index, other filters walk the tasks.
+// Tasks pages through tasks newest first (reverse=true gives oldest first), as x/sensors'
+// batches do; open tasks come from their index, other filters walk the tasks.
 func (q queryServer) Tasks(ctx context.Context, req *types.QueryTasksRequest) (*types.QueryTasksResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
@@ -49,13 +50,11 @@ func (q queryServer) Tasks(ctx context.Context, req *types.QueryTasksRequest) (*
 	if _, ok := types.TaskKind_name[int32(req.Kind)]; !ok {
 		return nil, status.Errorf(codes.InvalidArgument, "unknown kind %d", req.Kind)
 	}
-	pagination := req.Pagination
-	if pagination == nil {
-		pagination = &query.PageRequest{}
+	pagination := &query.PageRequest{}
+	if req.Pagination != nil {
+		*pagination = *req.Pagination
 	}
-	if pagination.Key == nil && pagination.Offset == 0 && !pagination.Reverse {
-		pagination.Reverse = true // newest first unless the caller pages explicitly
-	}
+	pagination.Reverse = !pagination.Reverse
 	if req.Status == types.TASK_STATUS_OPEN {
 		// Open tasks are few: page their index and filter by kind.
 		tasks, page, err := query.CollectionFilteredPaginate(ctx, q.k.OpenTasks, pagination,
