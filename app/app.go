@@ -157,6 +157,9 @@ func New(
 	app.OracleKeeper.SetHooks(oracletypes.TASK_KIND_SENSOR_BATCH, app.SensorsKeeper.OracleHooks())
 	app.ComputeKeeper.SetOracle(app.OracleKeeper)
 	app.SensorsKeeper.SetOracle(app.OracleKeeper)
+	app.ComputeKeeper.SetRewards(app.RewardsKeeper)
+	app.SensorsKeeper.SetRewards(app.RewardsKeeper)
+	app.OracleKeeper.SetRewards(app.RewardsKeeper)
 
 	app.App = appBuilder.Build(db, traceStore, baseAppOptions...)
 	app.setOracleHandlers(logger, appOpts)

@@ -69,7 +69,8 @@ var (
 		{Account: stakingtypes.BondedPoolName, Permissions: []string{authtypes.Burner, stakingtypes.ModuleName}},
 		{Account: stakingtypes.NotBondedPoolName, Permissions: []string{authtypes.Burner, stakingtypes.ModuleName}},
 		{Account: govtypes.ModuleName, Permissions: []string{authtypes.Burner}},
-		{Account: computetypes.ModuleName}, // provider collateral
+		{Account: computetypes.ModuleName},                                          // provider collateral
+		{Account: rewardstypes.ModuleName, Permissions: []string{authtypes.Minter}}, // epoch emission, unclaimed rewards
 	}
 
 	// blockAccAddrs are module accounts that may not receive funds by a plain send.
@@ -80,6 +81,7 @@ var (
 		stakingtypes.BondedPoolName,
 		stakingtypes.NotBondedPoolName,
 		computetypes.ModuleName,
+		rewardstypes.ModuleName,
 	}
 
 	// thalamusModules run after the SDK modules in genesis, so they can read bank and staking state.
@@ -111,6 +113,8 @@ var (
 						feegrant.ModuleName,
 						computetypes.ModuleName,
 						sensorstypes.ModuleName,
+						// rewards closes the epoch after the block's work has been recorded.
+						rewardstypes.ModuleName,
 					},
 					OverrideStoreKeys: []*runtimev1alpha1.StoreKeyConfig{
 						{ModuleName: authtypes.ModuleName, KvStoreKey: "acc"},

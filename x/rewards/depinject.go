@@ -8,10 +8,12 @@ import (
 	"cosmossdk.io/depinject/appconfig"
 
 	"github.com/cosmos/cosmos-sdk/codec"
+	"github.com/cosmos/cosmos-sdk/runtime"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
 	"github.com/thalamus-network/thalamus/x/rewards/keeper"
+	"github.com/thalamus-network/thalamus/x/rewards/types"
 	"github.com/thalamus-network/thalamus/x/rewards/types/modulev1"
 )
 
@@ -27,6 +29,11 @@ type ModuleInputs struct {
 	Codec        codec.Codec
 	StoreService store.KVStoreService
 	AddressCodec address.Codec
+	ValCodec     runtime.ValidatorAddressCodec
+
+	BankKeeper    types.BankKeeper
+	DistrKeeper   types.DistributionKeeper
+	StakingKeeper types.StakingKeeper
 }
 
 // ModuleOutputs are what x/rewards provides to the app.
@@ -47,6 +54,7 @@ func ProvideModule(in ModuleInputs) ModuleOutputs {
 	if err != nil {
 		panic(err)
 	}
-	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.StoreService, authorityAddr)
+	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.ValCodec, in.StoreService, authorityAddr,
+		in.BankKeeper, in.DistrKeeper, in.StakingKeeper)
 	return ModuleOutputs{Keeper: k, Module: NewAppModule(k)}
 }

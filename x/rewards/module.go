@@ -32,6 +32,7 @@ var (
 	_ module.HasConsensusVersion = AppModule{}
 	_ module.AppModuleSimulation = AppModule{}
 	_ appmodule.AppModule        = AppModule{}
+	_ appmodule.HasEndBlocker    = AppModule{}
 )
 
 // AppModule implements the x/rewards application module.
@@ -79,6 +80,9 @@ func (am AppModule) RegisterServices(cfg module.Configurator) {
 	types.RegisterQueryServer(cfg.QueryServer(), keeper.NewQueryServerImpl(am.keeper))
 }
 
+// EndBlock closes the epoch on its last block.
+func (am AppModule) EndBlock(ctx context.Context) error { return am.keeper.EndBlock(ctx) }
+
 // DefaultGenesis returns the default genesis state as JSON.
 func (AppModule) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
 	return cdc.MustMarshalJSON(types.DefaultGenesisState())
@@ -121,9 +125,14 @@ func (am AppModule) RegisterStoreDecoder(sdr simtypes.StoreDecoderRegistry) {
 	sdr[types.StoreKey] = simtypes.NewStoreDecoderFuncFromCollectionsSchema(am.keeper.Schema)
 }
 
-// WeightedOperations is superseded by WeightedOperationsX; the module has no user messages yet.
+// WeightedOperations is superseded by WeightedOperationsX.
 func (AppModule) WeightedOperations(module.SimulationState) []simtypes.WeightedOperation {
 	return nil
+}
+
+// WeightedOperationsX registers the module's simulation operations.
+func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Registry) {
+	reg.Add(weights.Get("msg_claim_rewards", 50), simulation.MsgClaimRewardsFactory(am.keeper))
 }
 
 // ProposalMsgsX registers the governance messages simulations may propose.

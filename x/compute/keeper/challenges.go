@@ -341,6 +341,9 @@ func (k Keeper) SettleChallenge(ctx context.Context, id uint64, verdict types.Ch
 		if err := k.GPUs.Set(ctx, gpu.Id, gpu); err != nil {
 			return err
 		}
+		if err := k.creditWork(ctx, params, c, gpu); err != nil {
+			return err
+		}
 	case types.CHALLENGE_STATE_FRAUD:
 		leaseID := gpu.LeaseId
 		if err := k.JailGPU(ctx, gpu.Id, fmt.Sprintf("proof-of-work fraud in challenge %d", id)); err != nil {

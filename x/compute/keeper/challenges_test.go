@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 
 	"cosmossdk.io/math"
 
+	"github.com/cosmos/cosmos-sdk/codec/address"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/thalamus-network/thalamus/pkg/pow"
@@ -134,11 +136,18 @@ func TestChallengeIssueSubmitAndVerdicts(t *testing.T) {
 
 	// The verdict moves the score half-way (score_window 2) to winners / expected.
 	score := m.gpu(t, 1).Score
+	rewards := &recordingRewards{}
+	m.keeper.SetRewards(rewards)
 	require.NoError(t, m.keeper.SettleChallenge(m.Ctx, c.Id, types.CHALLENGE_STATE_PASSED))
 	sample := min(int64(len(work.Winners))*10_000/int64(c.ExpectedWinners), 10_000)
 	require.Equal(t, uint32(int64(score)+(sample-int64(score))/2), m.gpu(t, 1).Score)
 	require.Equal(t, types.ATTESTATION_TIER_WORK_VERIFIED, m.gpu(t, 1).AttestationTier)
 	require.ErrorIs(t, m.keeper.SettleChallenge(m.Ctx, c.Id, types.CHALLENGE_STATE_PASSED), types.ErrChallengeClosed)
+	// The pass pays the provider for challenge_interval blocks of GPU time at the new score.
+	params, err := m.keeper.Params.Get(m.Ctx)
+	require.NoError(t, err)
+	hours := math.LegacyNewDec(int64(params.ChallengeInterval)).QuoInt64(int64(params.BlocksPerHour))
+	require.Equal(t, []string{fmt.Sprintf("%s:1:%s:%d:false", m.provider, hours, m.gpu(t, 1).Score)}, rewards.credits)
 
 	// Work after the deadline is refused.
 	late := m.nextChallenge(t, 1)
@@ -200,7 +209,10 @@ func TestChallengeDowntimeAndFraud(t *testing.T) {
 	tenantBefore := m.balance(m.tenantAd)
 	escrowLeft := m.lease(t, lease.LeaseId).Escrow.Amount.Int64()
 	m.at(m.Ctx.BlockHeight() + 2) // two more billed blocks before the verdict
+	rewards := &recordingRewards{}
+	m.keeper.SetRewards(rewards)
 	require.NoError(t, m.keeper.SettleChallenge(m.Ctx, third.Id, types.CHALLENGE_STATE_FRAUD))
+	require.Empty(t, rewards.credits, "fraud earns nothing")
 	require.Equal(t, types.GPU_STATUS_JAILED, m.gpu(t, gpuID).Status)
 	closed := m.lease(t, lease.LeaseId)
 	require.Equal(t, types.LEASE_CLOSE_REASON_PROVIDER_FAULT, closed.CloseReason)
@@ -329,4 +341,13 @@ func TestQueryChallengesByState(t *testing.T) {
 	epoch, err := q.PowEpoch(m.Ctx, &types.QueryPowEpochRequest{})
 	require.NoError(t, err)
 	require.Equal(t, uint64(1), epoch.Epoch.Number)
+}
+
+// recordingRewards records the compute work it is credited, providers in bech32.
+type recordingRewards struct{ credits []string }
+
+func (r *recordingRewards) AddComputeWork(_ context.Context, provider sdk.AccAddress, gpu uint64, hours math.LegacyDec, score uint32, leased bool) error {
+	addr, err := address.NewBech32Codec("thalamus").BytesToString(provider)
+	r.credits = append(r.credits, fmt.Sprintf("%s:%d:%s:%d:%t", addr, gpu, hours, score, leased))
+	return err
 }

@@ -60,6 +60,7 @@ type Keeper struct {
 	bankKeeper   types.BankKeeper
 	distrKeeper  types.DistributionKeeper
 	oracle       *oracleLink
+	rewards      *rewardsLink
 	// authority may update params; by default the gov module account.
 	authority string
 
@@ -116,6 +117,7 @@ func NewKeeper(
 		bankKeeper:   bankKeeper,
 		distrKeeper:  distrKeeper,
 		oracle:       &oracleLink{},
+		rewards:      &rewardsLink{},
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Providers: collections.NewMap(sb, types.ProvidersKey, "providers", sdk.AccAddressKey,

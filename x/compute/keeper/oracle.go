@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 
 	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
 
 	"github.com/thalamus-network/thalamus/x/compute/types"
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
@@ -17,6 +18,26 @@ type oracleLink struct{ keeper types.OracleKeeper }
 
 // SetOracle connects the oracle that verifies submitted work; the app calls it once while wiring.
 func (k Keeper) SetOracle(o types.OracleKeeper) { k.oracle.keeper = o }
+
+// rewardsLink, like oracleLink, lets the app connect x/rewards after the keepers are built.
+type rewardsLink struct{ keeper types.RewardsKeeper }
+
+// SetRewards connects the module that pays for verified GPU work; the app calls it once while wiring.
+func (k Keeper) SetRewards(r types.RewardsKeeper) { k.rewards.keeper = r }
+
+// creditWork pays for a verified challenge: challenge_interval blocks of GPU time at the
+// GPU's new score, counted as leased when a tenant holds the GPU.
+func (k Keeper) creditWork(ctx context.Context, params types.Params, c types.Challenge, gpu types.GPU) error {
+	if k.rewards.keeper == nil {
+		return nil
+	}
+	provider, err := k.addressCodec.StringToBytes(c.Provider)
+	if err != nil {
+		return err
+	}
+	hours := math.LegacyNewDec(int64(params.ChallengeInterval)).QuoInt64(int64(params.BlocksPerHour))
+	return k.rewards.keeper.AddComputeWork(ctx, provider, gpu.Id, hours, gpu.Score, gpu.Status == types.GPU_STATUS_LEASED)
+}
 
 // presetAccepted reports whether x/oracle lets challenges use a preset (always, without it).
 func (k Keeper) presetAccepted(ctx context.Context, preset string) (bool, error) {

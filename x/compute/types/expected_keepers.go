@@ -1,6 +1,8 @@
 package types
 
 import (
+	"cosmossdk.io/math"
+
 	"context"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -13,6 +15,11 @@ type BankKeeper interface {
 	SendCoinsFromAccountToModule(ctx context.Context, senderAddr sdk.AccAddress, recipientModule string, amt sdk.Coins) error
 	SendCoinsFromModuleToAccount(ctx context.Context, senderModule string, recipientAddr sdk.AccAddress, amt sdk.Coins) error
 	GetBalance(ctx context.Context, addr sdk.AccAddress, denom string) sdk.Coin
+}
+
+// RewardsKeeper credits verified GPU work in the current reward epoch (x/rewards).
+type RewardsKeeper interface {
+	AddComputeWork(ctx context.Context, provider sdk.AccAddress, gpuID uint64, hours math.LegacyDec, score uint32, leased bool) error
 }
 
 // DistributionKeeper receives the marketplace take and slashed collateral into the community pool.

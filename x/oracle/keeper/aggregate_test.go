@@ -108,6 +108,8 @@ func TestProcessVotesCountsDeviationsAndMisses(t *testing.T) {
 	f := newFixture(t)
 	hooks := &recordingHooks{}
 	f.keeper.SetHooks(types.TASK_KIND_SENSOR_BATCH, hooks)
+	rewards := &recordingRewards{}
+	f.keeper.SetRewards(rewards)
 	id, err := f.keeper.OpenTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", 4, 1, []byte("root"))
 	require.NoError(t, err)
 	vals := validators(f, 5)
@@ -144,6 +146,8 @@ func TestProcessVotesCountsDeviationsAndMisses(t *testing.T) {
 	has, err := f.keeper.Performance.Has(f.Ctx, vals[3].addr)
 	require.NoError(t, err)
 	require.False(t, has, "an absent validator is not counted")
+	// Only the validators whose reports agreed are paid, by their power.
+	require.Equal(t, []string{fmt.Sprintf("%x:10:1", vals[0].addr), fmt.Sprintf("%x:10:1", vals[1].addr)}, rewards.credits)
 
 	// A report on a task that is no longer open changes nothing.
 	require.NoError(t, f.keeper.ProcessVotes(f.Ctx, votes, 40))

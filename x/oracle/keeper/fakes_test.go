@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"cosmossdk.io/math"
@@ -80,4 +81,12 @@ func (h *recordingHooks) OnTaskFinalized(_ context.Context, t types.Task) error 
 func (h *recordingHooks) OnTaskExpired(_ context.Context, t types.Task) error {
 	h.expired = append(h.expired, t)
 	return h.fail
+}
+
+// recordingRewards records the validator work it is credited.
+type recordingRewards struct{ credits []string }
+
+func (r *recordingRewards) AddValidatorWork(_ context.Context, addr sdk.ConsAddress, power int64, valid uint64) error {
+	r.credits = append(r.credits, fmt.Sprintf("%x:%d:%d", []byte(addr), power, valid))
+	return nil
 }

@@ -1,6 +1,7 @@
 package keeper
 
 import (
+	"context"
 	"fmt"
 
 	"cosmossdk.io/collections"
@@ -24,6 +25,8 @@ type Keeper struct {
 	// hooks is shared by every copy of the keeper, so the app can register the owning
 	// modules' hooks after they are all built.
 	hooks map[types.TaskKind]types.TaskHooks
+	// rewards, shared the same way, pays validators for valid reports (nil in keeper tests).
+	rewards *rewardsLink
 
 	Schema     collections.Schema
 	Params     collections.Item[types.Params]
@@ -62,6 +65,7 @@ func NewKeeper(
 		staking:      staking,
 		slashing:     slashing,
 		hooks:        map[types.TaskKind]types.TaskHooks{},
+		rewards:      &rewardsLink{},
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Tasks:        collections.NewMap(sb, types.TasksKey, "tasks", collections.Uint64Key, codec.CollValue[types.Task](cdc)),
 		NextTaskID:   collections.NewSequence(sb, types.NextTaskIDKey, "next_task_id"),
@@ -97,3 +101,16 @@ func (k Keeper) SetHooks(kind types.TaskKind, hooks types.TaskHooks) {
 
 // StakingKeeper returns the staking keeper, which the ABCI handlers use to check vote-extension signatures.
 func (k Keeper) StakingKeeper() types.StakingKeeper { return k.staking }
+
+type rewardsLink struct{ keeper types.RewardsKeeper }
+
+// SetRewards connects the module that pays validators for valid reports; the app calls it once while wiring.
+func (k Keeper) SetRewards(r types.RewardsKeeper) { k.rewards.keeper = r }
+
+// creditReports pays a validator for the reports of one block that agreed with the result.
+func (k Keeper) creditReports(ctx context.Context, v Vote, valid uint64) error {
+	if k.rewards.keeper == nil || valid == 0 {
+		return nil
+	}
+	return k.rewards.keeper.AddValidatorWork(ctx, v.ConsAddress, v.Power, valid)
+}

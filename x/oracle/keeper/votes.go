@@ -88,6 +88,9 @@ func (k Keeper) ProcessVotes(ctx context.Context, votes []Vote, totalPower int64
 			if err := k.addTally(ctx, v.ConsAddress, height, tallies[i]); err != nil {
 				return err
 			}
+			if err := k.creditReports(ctx, v, tallies[i].valid); err != nil {
+				return err
+			}
 		}
 	}
 	if err := k.expireDue(ctx, height, int(params.MaxTasksFinalizedPerBlock)); err != nil {

@@ -28,6 +28,11 @@ type SlashingKeeper interface {
 	JailUntil(ctx context.Context, consAddr sdk.ConsAddress, jailTime time.Time) error
 }
 
+// RewardsKeeper credits validators' valid reports in the current reward epoch (x/rewards).
+type RewardsKeeper interface {
+	AddValidatorWork(ctx context.Context, consAddr sdk.ConsAddress, power int64, validReports uint64) error
+}
+
 // TaskHooks is what a module that opens tasks implements to receive their outcome. Each call
 // runs in a cache context: an error discards the hook's changes, never the block.
 type TaskHooks interface {

@@ -41,3 +41,16 @@ func (k msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	}
 	return &types.MsgUpdateParamsResponse{}, nil
 }
+
+// ClaimRewards pays the claimant what its work in closed epochs earned.
+func (k msgServer) ClaimRewards(ctx context.Context, msg *types.MsgClaimRewards) (*types.MsgClaimRewardsResponse, error) {
+	addr, err := k.addressCodec.StringToBytes(msg.Claimant)
+	if err != nil {
+		return nil, errorsmod.Wrapf(types.ErrInvalidAddress, "invalid claimant %q: %s", msg.Claimant, err)
+	}
+	paid, epochs, err := k.Claim(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgClaimRewardsResponse{Amount: paid, Epochs: epochs}, nil
+}

@@ -33,5 +33,7 @@ func GenParams(r *rand.Rand) types.Params {
 func RandomizedGenState(simState *module.SimulationState) {
 	var params types.Params
 	simState.AppParams.GetOrGenerate("rewards_params", &params, simState.Rand, func(r *rand.Rand) { params = GenParams(r) })
-	simState.GenState[types.ModuleName] = simState.Cdc.MustMarshalJSON(&types.GenesisState{Params: params})
+	gs := types.DefaultGenesisState()
+	gs.Params = params
+	simState.GenState[types.ModuleName] = simState.Cdc.MustMarshalJSON(gs)
 }

@@ -4,8 +4,10 @@
 package types
 
 import (
+	cosmossdk_io_math "cosmossdk.io/math"
 	fmt "fmt"
 	_ "github.com/cosmos/cosmos-proto"
+	types "github.com/cosmos/cosmos-sdk/types"
 	_ "github.com/cosmos/gogoproto/gogoproto"
 	proto "github.com/cosmos/gogoproto/proto"
 	io "io"
@@ -79,31 +81,227 @@ func (m *EventParamsUpdated) GetParams() Params {
 	return Params{}
 }
 
+// EventEpochClosed is emitted when an epoch mints and splits its emission.
+type EventEpochClosed struct {
+	Epoch Epoch `protobuf:"bytes,1,opt,name=epoch,proto3" json:"epoch"`
+}
+
+func (m *EventEpochClosed) Reset()         { *m = EventEpochClosed{} }
+func (m *EventEpochClosed) String() string { return proto.CompactTextString(m) }
+func (*EventEpochClosed) ProtoMessage()    {}
+func (*EventEpochClosed) Descriptor() ([]byte, []int) {
+	return fileDescriptor_acf524a91f3292b3, []int{1}
+}
+func (m *EventEpochClosed) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventEpochClosed) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventEpochClosed.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventEpochClosed) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventEpochClosed.Merge(m, src)
+}
+func (m *EventEpochClosed) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventEpochClosed) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventEpochClosed.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventEpochClosed proto.InternalMessageInfo
+
+func (m *EventEpochClosed) GetEpoch() Epoch {
+	if m != nil {
+		return m.Epoch
+	}
+	return Epoch{}
+}
+
+// EventWorkRecorded is emitted when work earns a recipient units in the current epoch.
+type EventWorkRecorded struct {
+	Address  string                      `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Epoch    uint64                      `protobuf:"varint,2,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	Pool     Pool                        `protobuf:"varint,3,opt,name=pool,proto3,enum=thalamus.rewards.v1.Pool" json:"pool,omitempty"`
+	Source   string                      `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
+	Quantity cosmossdk_io_math.LegacyDec `protobuf:"bytes,5,opt,name=quantity,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"quantity"`
+	Units    cosmossdk_io_math.LegacyDec `protobuf:"bytes,6,opt,name=units,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"units"`
+}
+
+func (m *EventWorkRecorded) Reset()         { *m = EventWorkRecorded{} }
+func (m *EventWorkRecorded) String() string { return proto.CompactTextString(m) }
+func (*EventWorkRecorded) ProtoMessage()    {}
+func (*EventWorkRecorded) Descriptor() ([]byte, []int) {
+	return fileDescriptor_acf524a91f3292b3, []int{2}
+}
+func (m *EventWorkRecorded) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventWorkRecorded) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventWorkRecorded.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventWorkRecorded) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventWorkRecorded.Merge(m, src)
+}
+func (m *EventWorkRecorded) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventWorkRecorded) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventWorkRecorded.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventWorkRecorded proto.InternalMessageInfo
+
+func (m *EventWorkRecorded) GetAddress() string {
+	if m != nil {
+		return m.Address
+	}
+	return ""
+}
+
+func (m *EventWorkRecorded) GetEpoch() uint64 {
+	if m != nil {
+		return m.Epoch
+	}
+	return 0
+}
+
+func (m *EventWorkRecorded) GetPool() Pool {
+	if m != nil {
+		return m.Pool
+	}
+	return POOL_UNSPECIFIED
+}
+
+func (m *EventWorkRecorded) GetSource() string {
+	if m != nil {
+		return m.Source
+	}
+	return ""
+}
+
+// EventRewardsClaimed is emitted when an address claims its rewards.
+type EventRewardsClaimed struct {
+	Claimant string     `protobuf:"bytes,1,opt,name=claimant,proto3" json:"claimant,omitempty"`
+	Amount   types.Coin `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount"`
+	Epochs   []uint64   `protobuf:"varint,3,rep,packed,name=epochs,proto3" json:"epochs,omitempty"`
+}
+
+func (m *EventRewardsClaimed) Reset()         { *m = EventRewardsClaimed{} }
+func (m *EventRewardsClaimed) String() string { return proto.CompactTextString(m) }
+func (*EventRewardsClaimed) ProtoMessage()    {}
+func (*EventRewardsClaimed) Descriptor() ([]byte, []int) {
+	return fileDescriptor_acf524a91f3292b3, []int{3}
+}
+func (m *EventRewardsClaimed) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventRewardsClaimed) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventRewardsClaimed.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventRewardsClaimed) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventRewardsClaimed.Merge(m, src)
+}
+func (m *EventRewardsClaimed) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventRewardsClaimed) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventRewardsClaimed.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventRewardsClaimed proto.InternalMessageInfo
+
+func (m *EventRewardsClaimed) GetClaimant() string {
+	if m != nil {
+		return m.Claimant
+	}
+	return ""
+}
+
+func (m *EventRewardsClaimed) GetAmount() types.Coin {
+	if m != nil {
+		return m.Amount
+	}
+	return types.Coin{}
+}
+
+func (m *EventRewardsClaimed) GetEpochs() []uint64 {
+	if m != nil {
+		return m.Epochs
+	}
+	return nil
+}
+
 func init() {
 	proto.RegisterType((*EventParamsUpdated)(nil), "thalamus.rewards.v1.EventParamsUpdated")
+	proto.RegisterType((*EventEpochClosed)(nil), "thalamus.rewards.v1.EventEpochClosed")
+	proto.RegisterType((*EventWorkRecorded)(nil), "thalamus.rewards.v1.EventWorkRecorded")
+	proto.RegisterType((*EventRewardsClaimed)(nil), "thalamus.rewards.v1.EventRewardsClaimed")
 }
 
 func init() { proto.RegisterFile("thalamus/rewards/v1/events.proto", fileDescriptor_acf524a91f3292b3) }
 
 var fileDescriptor_acf524a91f3292b3 = []byte{
-	// 264 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xe2, 0x52, 0x28, 0xc9, 0x48, 0xcc,
-	0x49, 0xcc, 0x2d, 0x2d, 0xd6, 0x2f, 0x4a, 0x2d, 0x4f, 0x2c, 0x4a, 0x29, 0xd6, 0x2f, 0x33, 0xd4,
-	0x4f, 0x2d, 0x4b, 0xcd, 0x2b, 0x29, 0xd6, 0x2b, 0x28, 0xca, 0x2f, 0xc9, 0x17, 0x12, 0x86, 0xa9,
-	0xd0, 0x83, 0xaa, 0xd0, 0x2b, 0x33, 0x94, 0x92, 0x4c, 0xce, 0x2f, 0xce, 0xcd, 0x2f, 0x8e, 0x07,
-	0x2b, 0xd1, 0x87, 0x70, 0x20, 0xea, 0xa5, 0x44, 0xd2, 0xf3, 0xd3, 0xf3, 0x21, 0xe2, 0x20, 0x16,
-	0x54, 0x54, 0x1e, 0x9b, 0x3d, 0x25, 0x95, 0x05, 0xa9, 0x50, 0x6d, 0x4a, 0xed, 0x8c, 0x5c, 0x42,
-	0xae, 0x20, 0x7b, 0x03, 0x12, 0x8b, 0x12, 0x73, 0x8b, 0x43, 0x0b, 0x52, 0x12, 0x4b, 0x52, 0x53,
-	0x84, 0xcc, 0xb8, 0x38, 0x13, 0x4b, 0x4b, 0x32, 0xf2, 0x8b, 0x32, 0x4b, 0x2a, 0x25, 0x18, 0x15,
-	0x18, 0x35, 0x38, 0x9d, 0x24, 0x2e, 0x6d, 0xd1, 0x15, 0x81, 0x5a, 0xe9, 0x98, 0x92, 0x52, 0x94,
-	0x5a, 0x5c, 0x1c, 0x5c, 0x52, 0x94, 0x99, 0x97, 0x1e, 0x84, 0x50, 0x2a, 0x64, 0xc9, 0xc5, 0x56,
-	0x00, 0x36, 0x48, 0x82, 0x49, 0x81, 0x51, 0x83, 0xdb, 0x48, 0x5a, 0x0f, 0x8b, 0x37, 0xf4, 0x20,
-	0x76, 0x39, 0xb1, 0x9c, 0xb8, 0x27, 0xcf, 0x10, 0x04, 0xd5, 0xe0, 0xe4, 0x77, 0xe2, 0x91, 0x1c,
-	0xe3, 0x85, 0x47, 0x72, 0x8c, 0x0f, 0x1e, 0xc9, 0x31, 0x4e, 0x78, 0x2c, 0xc7, 0x70, 0xe1, 0xb1,
-	0x1c, 0xc3, 0x8d, 0xc7, 0x72, 0x0c, 0x51, 0x26, 0xe9, 0x99, 0x25, 0x19, 0xa5, 0x49, 0x7a, 0xc9,
-	0xf9, 0xb9, 0xfa, 0x30, 0xe3, 0x74, 0xf3, 0x52, 0x4b, 0xca, 0xf3, 0x8b, 0xb2, 0xe1, 0x02, 0xfa,
-	0x15, 0x70, 0x2f, 0x82, 0xfd, 0x97, 0xc4, 0x06, 0xf6, 0xa0, 0x31, 0x20, 0x00, 0x00, 0xff, 0xff,
-	0x74, 0xb8, 0x4c, 0x3c, 0x6b, 0x01, 0x00, 0x00,
+	// 527 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x9c, 0x93, 0xcf, 0x8a, 0x13, 0x4f,
+	0x10, 0xc7, 0x33, 0x9b, 0x3f, 0xbf, 0xdd, 0x5e, 0xf8, 0xa1, 0xbd, 0x41, 0x26, 0x59, 0x98, 0x84,
+	0x9c, 0x72, 0x49, 0x0f, 0x89, 0x8b, 0xe2, 0xd1, 0x64, 0x17, 0x41, 0x54, 0x64, 0x44, 0x04, 0x2f,
+	0xd2, 0xe9, 0x69, 0x92, 0x21, 0x99, 0xa9, 0xb1, 0xbb, 0x27, 0x6b, 0x9e, 0xc0, 0xab, 0x0f, 0xe0,
+	0x63, 0xec, 0xd1, 0x07, 0xd8, 0xe3, 0xb2, 0x27, 0xf1, 0xb0, 0x48, 0xf2, 0x22, 0xd2, 0x7f, 0x26,
+	0x5e, 0x02, 0x0b, 0xde, 0xba, 0x7a, 0xbe, 0xf5, 0xed, 0x4f, 0xd5, 0x54, 0xa1, 0xae, 0x9a, 0xd3,
+	0x25, 0x4d, 0x0b, 0x19, 0x0a, 0x7e, 0x49, 0x45, 0x2c, 0xc3, 0xd5, 0x30, 0xe4, 0x2b, 0x9e, 0x29,
+	0x49, 0x72, 0x01, 0x0a, 0xf0, 0x49, 0xa9, 0x20, 0x4e, 0x41, 0x56, 0xc3, 0x76, 0x8b, 0x81, 0x4c,
+	0x41, 0x7e, 0x32, 0x92, 0xd0, 0x06, 0x56, 0xdf, 0x0e, 0x6c, 0x14, 0x4e, 0xa9, 0xe4, 0xe1, 0x6a,
+	0x38, 0xe5, 0x8a, 0x0e, 0x43, 0x06, 0x49, 0xe6, 0xbe, 0x37, 0x67, 0x30, 0x03, 0x9b, 0xa7, 0x4f,
+	0xee, 0xb6, 0xb3, 0x8f, 0x43, 0xad, 0x73, 0xee, 0x6c, 0x7b, 0x5f, 0x3d, 0x84, 0x2f, 0x34, 0xd7,
+	0x5b, 0x2a, 0x68, 0x2a, 0xdf, 0xe7, 0x31, 0x55, 0x3c, 0xc6, 0x4f, 0xd0, 0x11, 0x2d, 0xd4, 0x1c,
+	0x44, 0xa2, 0xd6, 0xbe, 0xd7, 0xf5, 0xfa, 0x47, 0x63, 0xff, 0xf6, 0x6a, 0xd0, 0x74, 0x48, 0xcf,
+	0xe3, 0x58, 0x70, 0x29, 0xdf, 0x29, 0x91, 0x64, 0xb3, 0xe8, 0xaf, 0x14, 0x3f, 0x43, 0x8d, 0xdc,
+	0x18, 0xf9, 0x07, 0x5d, 0xaf, 0x7f, 0x3c, 0x3a, 0x25, 0x7b, 0xca, 0x24, 0xf6, 0xad, 0x71, 0xed,
+	0xfa, 0xae, 0x53, 0x89, 0x5c, 0x42, 0xef, 0x25, 0x7a, 0x60, 0x40, 0x2e, 0x72, 0x60, 0xf3, 0xc9,
+	0x12, 0xa4, 0xc1, 0xa8, 0x73, 0x1d, 0x1a, 0x84, 0xe3, 0x51, 0x7b, 0xaf, 0x9b, 0x49, 0x70, 0x66,
+	0x56, 0xde, 0xfb, 0x71, 0x80, 0x1e, 0x1a, 0xb3, 0x0f, 0x20, 0x16, 0x11, 0x67, 0x20, 0x62, 0x1e,
+	0xe3, 0x11, 0xfa, 0x8f, 0x5a, 0xf0, 0x7b, 0x4b, 0x2a, 0x85, 0xb8, 0x59, 0x12, 0xe8, 0x7a, 0x6a,
+	0xce, 0x1f, 0x0f, 0x50, 0x2d, 0x07, 0x58, 0xfa, 0xd5, 0xae, 0xd7, 0xff, 0x7f, 0xd4, 0xda, 0x5f,
+	0x24, 0xc0, 0x32, 0x32, 0x32, 0xfc, 0x08, 0x35, 0x24, 0x14, 0x82, 0x71, 0xbf, 0xa6, 0xdf, 0x8d,
+	0x5c, 0x84, 0x5f, 0xa3, 0xc3, 0xcf, 0x05, 0xcd, 0x94, 0x6e, 0x72, 0xdd, 0x10, 0x0d, 0x75, 0x15,
+	0xbf, 0xee, 0x3a, 0xa7, 0x96, 0x4a, 0xc6, 0x0b, 0x92, 0x40, 0x98, 0x52, 0x35, 0x27, 0xaf, 0xf8,
+	0x8c, 0xb2, 0xf5, 0x39, 0x67, 0xb7, 0x57, 0x03, 0xe4, 0xa0, 0xcf, 0x39, 0x8b, 0x76, 0x16, 0xf8,
+	0x05, 0xaa, 0x17, 0x59, 0xa2, 0xa4, 0xdf, 0xf8, 0x57, 0x2f, 0x9b, 0xdf, 0xfb, 0xee, 0xa1, 0x13,
+	0xd3, 0xbe, 0xc8, 0x96, 0x33, 0x59, 0xd2, 0x24, 0xe5, 0x31, 0x3e, 0x43, 0x87, 0x4c, 0x1f, 0x69,
+	0xa6, 0xee, 0xed, 0xe0, 0x4e, 0x89, 0x9f, 0xa2, 0x06, 0x4d, 0xa1, 0xc8, 0x94, 0x9b, 0x89, 0x16,
+	0x71, 0x09, 0x7a, 0x94, 0x89, 0x1b, 0x65, 0x32, 0x81, 0x24, 0x2b, 0x27, 0xc2, 0xca, 0x75, 0xdb,
+	0x4c, 0xbb, 0xa5, 0x5f, 0xed, 0x56, 0xfb, 0xb5, 0xc8, 0x45, 0xe3, 0x37, 0xd7, 0x9b, 0xc0, 0xbb,
+	0xd9, 0x04, 0xde, 0xef, 0x4d, 0xe0, 0x7d, 0xdb, 0x06, 0x95, 0x9b, 0x6d, 0x50, 0xf9, 0xb9, 0x0d,
+	0x2a, 0x1f, 0xcf, 0x66, 0x89, 0x9a, 0x17, 0x53, 0xc2, 0x20, 0x0d, 0xcb, 0x7f, 0x32, 0xc8, 0xb8,
+	0xba, 0x04, 0xb1, 0xd8, 0x5d, 0x84, 0x5f, 0x76, 0xcb, 0x60, 0x36, 0x61, 0xda, 0x30, 0xab, 0xf0,
+	0xf8, 0x4f, 0x00, 0x00, 0x00, 0xff, 0xff, 0x46, 0xcc, 0xcf, 0x16, 0xb5, 0x03, 0x00, 0x00,
 }
 
 func (m *EventParamsUpdated) Marshal() (dAtA []byte, err error) {
@@ -146,6 +344,164 @@ func (m *EventParamsUpdated) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *EventEpochClosed) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventEpochClosed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventEpochClosed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Epoch.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *EventWorkRecorded) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventWorkRecorded) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventWorkRecorded) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size := m.Units.Size()
+		i -= size
+		if _, err := m.Units.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x32
+	{
+		size := m.Quantity.Size()
+		i -= size
+		if _, err := m.Quantity.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x2a
+	if len(m.Source) > 0 {
+		i -= len(m.Source)
+		copy(dAtA[i:], m.Source)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Source)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Pool != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Pool))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.Epoch != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Epoch))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Address) > 0 {
+		i -= len(m.Address)
+		copy(dAtA[i:], m.Address)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Address)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventRewardsClaimed) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventRewardsClaimed) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventRewardsClaimed) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Epochs) > 0 {
+		dAtA4 := make([]byte, len(m.Epochs)*10)
+		var j3 int
+		for _, num := range m.Epochs {
+			for num >= 1<<7 {
+				dAtA4[j3] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j3++
+			}
+			dAtA4[j3] = uint8(num)
+			j3++
+		}
+		i -= j3
+		copy(dAtA[i:], dAtA4[:j3])
+		i = encodeVarintEvents(dAtA, i, uint64(j3))
+		i--
+		dAtA[i] = 0x1a
+	}
+	{
+		size, err := m.Amount.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintEvents(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if len(m.Claimant) > 0 {
+		i -= len(m.Claimant)
+		copy(dAtA[i:], m.Claimant)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Claimant)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintEvents(dAtA []byte, offset int, v uint64) int {
 	offset -= sovEvents(v)
 	base := offset
@@ -169,6 +525,66 @@ func (m *EventParamsUpdated) Size() (n int) {
 	}
 	l = m.Params.Size()
 	n += 1 + l + sovEvents(uint64(l))
+	return n
+}
+
+func (m *EventEpochClosed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Epoch.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	return n
+}
+
+func (m *EventWorkRecorded) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Address)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.Epoch != 0 {
+		n += 1 + sovEvents(uint64(m.Epoch))
+	}
+	if m.Pool != 0 {
+		n += 1 + sovEvents(uint64(m.Pool))
+	}
+	l = len(m.Source)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = m.Quantity.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	l = m.Units.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	return n
+}
+
+func (m *EventRewardsClaimed) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Claimant)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = m.Amount.Size()
+	n += 1 + l + sovEvents(uint64(l))
+	if len(m.Epochs) > 0 {
+		l = 0
+		for _, e := range m.Epochs {
+			l += sovEvents(uint64(e))
+		}
+		n += 1 + sovEvents(uint64(l)) + l
+	}
 	return n
 }
 
@@ -272,6 +688,500 @@ func (m *EventParamsUpdated) Unmarshal(dAtA []byte) error {
 				return err
 			}
 			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventEpochClosed) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventEpochClosed: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventEpochClosed: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Epoch", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Epoch.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventWorkRecorded) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventWorkRecorded: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventWorkRecorded: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Address", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Address = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Epoch", wireType)
+			}
+			m.Epoch = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Epoch |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pool", wireType)
+			}
+			m.Pool = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Pool |= Pool(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Source", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Source = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Quantity", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Quantity.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Units", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Units.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventRewardsClaimed) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventRewardsClaimed: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventRewardsClaimed: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Claimant", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Claimant = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Amount.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType == 0 {
+				var v uint64
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowEvents
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint64(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Epochs = append(m.Epochs, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowEvents
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthEvents
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthEvents
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Epochs) == 0 {
+					m.Epochs = make([]uint64, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint64
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowEvents
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint64(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Epochs = append(m.Epochs, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Epochs", wireType)
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEvents(dAtA[iNdEx:])

@@ -4,7 +4,9 @@
 package types
 
 import (
+	cosmossdk_io_math "cosmossdk.io/math"
 	fmt "fmt"
+	_ "github.com/cosmos/cosmos-proto"
 	_ "github.com/cosmos/cosmos-sdk/types/tx/amino"
 	_ "github.com/cosmos/gogoproto/gogoproto"
 	proto "github.com/cosmos/gogoproto/proto"
@@ -24,10 +26,22 @@ var _ = math.Inf
 // proto package needs to be updated.
 const _ = proto.GoGoProtoPackageIsVersion3 // please upgrade the proto package
 
-// GenesisState defines the x/rewards module's genesis state.
+// GenesisState defines the x/rewards module's genesis state. Every accumulator is exported
+// exactly, so a chain restarted from an export pays every recipient what it would have.
 type GenesisState struct {
 	// params defines all the parameters of the module.
 	Params Params `protobuf:"bytes,1,opt,name=params,proto3" json:"params"`
+	// current_epoch is the open epoch; absent in a new chain, which starts epoch 0 at its first block.
+	CurrentEpoch *Epoch `protobuf:"bytes,2,opt,name=current_epoch,json=currentEpoch,proto3" json:"current_epoch,omitempty"`
+	// epochs are the closed epochs.
+	Epochs []Epoch `protobuf:"bytes,3,rep,name=epochs,proto3" json:"epochs"`
+	// accruals and work_items are every recipient's work, claimed or not.
+	Accruals  []Accrual  `protobuf:"bytes,4,rep,name=accruals,proto3" json:"accruals"`
+	WorkItems []WorkItem `protobuf:"bytes,5,rep,name=work_items,json=workItems,proto3" json:"work_items"`
+	// outstanding is what closed epochs allocated to recipients and was not claimed yet.
+	Outstanding cosmossdk_io_math.Int `protobuf:"bytes,6,opt,name=outstanding,proto3,customtype=cosmossdk.io/math.Int" json:"outstanding"`
+	// total_minted is everything the module has minted.
+	TotalMinted cosmossdk_io_math.Int `protobuf:"bytes,7,opt,name=total_minted,json=totalMinted,proto3,customtype=cosmossdk.io/math.Int" json:"total_minted"`
 }
 
 func (m *GenesisState) Reset()         { *m = GenesisState{} }
@@ -70,6 +84,34 @@ func (m *GenesisState) GetParams() Params {
 	return Params{}
 }
 
+func (m *GenesisState) GetCurrentEpoch() *Epoch {
+	if m != nil {
+		return m.CurrentEpoch
+	}
+	return nil
+}
+
+func (m *GenesisState) GetEpochs() []Epoch {
+	if m != nil {
+		return m.Epochs
+	}
+	return nil
+}
+
+func (m *GenesisState) GetAccruals() []Accrual {
+	if m != nil {
+		return m.Accruals
+	}
+	return nil
+}
+
+func (m *GenesisState) GetWorkItems() []WorkItem {
+	if m != nil {
+		return m.WorkItems
+	}
+	return nil
+}
+
 func init() {
 	proto.RegisterType((*GenesisState)(nil), "thalamus.rewards.v1.GenesisState")
 }
@@ -77,21 +119,34 @@ func init() {
 func init() { proto.RegisterFile("thalamus/rewards/v1/genesis.proto", fileDescriptor_ab0711ca3658fb0d) }
 
 var fileDescriptor_ab0711ca3658fb0d = []byte{
-	// 219 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xe2, 0x52, 0x2c, 0xc9, 0x48, 0xcc,
-	0x49, 0xcc, 0x2d, 0x2d, 0xd6, 0x2f, 0x4a, 0x2d, 0x4f, 0x2c, 0x4a, 0x29, 0xd6, 0x2f, 0x33, 0xd4,
-	0x4f, 0x4f, 0xcd, 0x4b, 0x2d, 0xce, 0x2c, 0xd6, 0x2b, 0x28, 0xca, 0x2f, 0xc9, 0x17, 0x12, 0x86,
-	0x29, 0xd1, 0x83, 0x2a, 0xd1, 0x2b, 0x33, 0x94, 0x12, 0x4c, 0xcc, 0xcd, 0xcc, 0xcb, 0xd7, 0x07,
-	0x93, 0x10, 0x75, 0x52, 0x22, 0xe9, 0xf9, 0xe9, 0xf9, 0x60, 0xa6, 0x3e, 0x88, 0x05, 0x15, 0x95,
-	0xc7, 0x66, 0x41, 0x49, 0x65, 0x41, 0x2a, 0xd4, 0x78, 0x25, 0x3f, 0x2e, 0x1e, 0x77, 0x88, 0x7d,
-	0xc1, 0x25, 0x89, 0x25, 0xa9, 0x42, 0x76, 0x5c, 0x6c, 0x05, 0x89, 0x45, 0x89, 0xb9, 0xc5, 0x12,
-	0x8c, 0x0a, 0x8c, 0x1a, 0xdc, 0x46, 0xd2, 0x7a, 0x58, 0xec, 0xd7, 0x0b, 0x00, 0x2b, 0x71, 0xe2,
-	0x3c, 0x71, 0x4f, 0x9e, 0x61, 0xc5, 0xf3, 0x0d, 0x5a, 0x8c, 0x41, 0x50, 0x5d, 0x4e, 0x7e, 0x27,
-	0x1e, 0xc9, 0x31, 0x5e, 0x78, 0x24, 0xc7, 0xf8, 0xe0, 0x91, 0x1c, 0xe3, 0x84, 0xc7, 0x72, 0x0c,
-	0x17, 0x1e, 0xcb, 0x31, 0xdc, 0x78, 0x2c, 0xc7, 0x10, 0x65, 0x92, 0x9e, 0x59, 0x92, 0x51, 0x9a,
-	0xa4, 0x97, 0x9c, 0x9f, 0xab, 0x0f, 0x33, 0x53, 0x37, 0x2f, 0xb5, 0xa4, 0x3c, 0xbf, 0x28, 0x1b,
-	0x2e, 0xa0, 0x5f, 0x01, 0x77, 0x28, 0xd8, 0x95, 0x49, 0x6c, 0x60, 0x67, 0x1a, 0x03, 0x02, 0x00,
-	0x00, 0xff, 0xff, 0x05, 0xa3, 0xf6, 0x7f, 0x2a, 0x01, 0x00, 0x00,
+	// 426 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x9c, 0x92, 0x31, 0x6f, 0xd4, 0x30,
+	0x14, 0xc7, 0x13, 0x5a, 0x02, 0xe7, 0x1e, 0x03, 0x06, 0xa4, 0x70, 0x40, 0xee, 0x60, 0xaa, 0x90,
+	0x6a, 0x53, 0x60, 0x05, 0xc4, 0x21, 0x54, 0xdd, 0x00, 0x42, 0xd7, 0x01, 0x89, 0x25, 0x72, 0x13,
+	0x2b, 0x89, 0xee, 0x6c, 0x47, 0xf6, 0x4b, 0x0f, 0x3e, 0x00, 0x3b, 0x1f, 0x83, 0x91, 0x81, 0x0f,
+	0xd1, 0xb1, 0x62, 0x42, 0x0c, 0x15, 0xba, 0x1b, 0xf8, 0x1a, 0x28, 0xb6, 0x7b, 0x3a, 0xa4, 0x88,
+	0xa1, 0x4b, 0x94, 0xf7, 0xcf, 0xff, 0xff, 0xf3, 0x8b, 0xdf, 0x43, 0xf7, 0xa1, 0x64, 0x73, 0x26,
+	0x1a, 0x43, 0x35, 0x5f, 0x30, 0x9d, 0x1b, 0x7a, 0xbc, 0x4f, 0x0b, 0x2e, 0xb9, 0xa9, 0x0c, 0xa9,
+	0xb5, 0x02, 0x85, 0x6f, 0x9c, 0x5b, 0x88, 0xb7, 0x90, 0xe3, 0xfd, 0xc1, 0x75, 0x26, 0x2a, 0xa9,
+	0xa8, 0x7d, 0x3a, 0xdf, 0xe0, 0x76, 0xa6, 0x8c, 0x50, 0x26, 0xb5, 0x15, 0x75, 0x85, 0xff, 0x74,
+	0xb3, 0x50, 0x85, 0x72, 0x7a, 0xfb, 0xe6, 0xd5, 0x61, 0xd7, 0xd9, 0xf0, 0xa9, 0xe6, 0x3e, 0xf6,
+	0xe0, 0xf3, 0x36, 0xea, 0x1f, 0xb8, 0x5e, 0x0e, 0x81, 0x01, 0xc7, 0xcf, 0x51, 0x54, 0x33, 0xcd,
+	0x84, 0x89, 0xc3, 0x51, 0xb8, 0xbb, 0xf3, 0xf8, 0x0e, 0xe9, 0xe8, 0x8d, 0xbc, 0xb3, 0x96, 0x71,
+	0xef, 0xe4, 0x6c, 0x18, 0x7c, 0xfd, 0xf3, 0xed, 0x61, 0x38, 0xf5, 0x29, 0xfc, 0x02, 0x5d, 0xcb,
+	0x1a, 0xad, 0xb9, 0x84, 0x94, 0xd7, 0x2a, 0x2b, 0xe3, 0x4b, 0x16, 0x33, 0xe8, 0xc4, 0xbc, 0x6e,
+	0x1d, 0xd3, 0xbe, 0x0f, 0xd8, 0x0a, 0x3f, 0x43, 0x91, 0x0d, 0x9a, 0x78, 0x6b, 0xb4, 0xf5, 0xff,
+	0xe4, 0x3f, 0xe7, 0xbb, 0x10, 0x7e, 0x85, 0xae, 0xb2, 0x2c, 0xd3, 0x0d, 0x9b, 0x9b, 0x78, 0xdb,
+	0x02, 0xee, 0x76, 0x02, 0x5e, 0x3a, 0xd3, 0x26, 0x62, 0x1d, 0xc4, 0x07, 0x08, 0x2d, 0x94, 0x9e,
+	0xa5, 0x15, 0x70, 0x61, 0xe2, 0xcb, 0x16, 0x73, 0xaf, 0x13, 0xf3, 0x5e, 0xe9, 0xd9, 0x04, 0xb8,
+	0xd8, 0xe4, 0xf4, 0x16, 0x5e, 0x34, 0x78, 0x8a, 0x76, 0x54, 0x03, 0x06, 0x98, 0xcc, 0x2b, 0x59,
+	0xc4, 0xd1, 0x28, 0xdc, 0xed, 0x8d, 0x1f, 0xb5, 0xd6, 0x5f, 0x67, 0xc3, 0x5b, 0x6e, 0x80, 0x26,
+	0x9f, 0x91, 0x4a, 0x51, 0xc1, 0xa0, 0x24, 0x13, 0x09, 0x3f, 0xbe, 0xef, 0x21, 0x3f, 0xd9, 0x89,
+	0x04, 0x47, 0xdc, 0x84, 0xe0, 0x43, 0xd4, 0x07, 0x05, 0x6c, 0x9e, 0x8a, 0x4a, 0x02, 0xcf, 0xe3,
+	0x2b, 0x17, 0x85, 0x5a, 0xca, 0x1b, 0x0b, 0x19, 0xbf, 0x3d, 0x59, 0x26, 0xe1, 0xe9, 0x32, 0x09,
+	0x7f, 0x2f, 0x93, 0xf0, 0xcb, 0x2a, 0x09, 0x4e, 0x57, 0x49, 0xf0, 0x73, 0x95, 0x04, 0x1f, 0x9e,
+	0x16, 0x15, 0x94, 0xcd, 0x11, 0xc9, 0x94, 0xa0, 0xe7, 0x37, 0xb0, 0x27, 0x39, 0xb4, 0x3f, 0xb9,
+	0x16, 0xe8, 0xc7, 0xf5, 0x82, 0xd9, 0xed, 0x3a, 0x8a, 0xec, 0x7a, 0x3d, 0xf9, 0x1b, 0x00, 0x00,
+	0xff, 0xff, 0x4b, 0x36, 0x64, 0x95, 0xfd, 0x02, 0x00, 0x00,
 }
 
 func (m *GenesisState) Marshal() (dAtA []byte, err error) {
@@ -114,6 +169,80 @@ func (m *GenesisState) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	{
+		size := m.TotalMinted.Size()
+		i -= size
+		if _, err := m.TotalMinted.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintGenesis(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x3a
+	{
+		size := m.Outstanding.Size()
+		i -= size
+		if _, err := m.Outstanding.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintGenesis(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x32
+	if len(m.WorkItems) > 0 {
+		for iNdEx := len(m.WorkItems) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.WorkItems[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x2a
+		}
+	}
+	if len(m.Accruals) > 0 {
+		for iNdEx := len(m.Accruals) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Accruals[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x22
+		}
+	}
+	if len(m.Epochs) > 0 {
+		for iNdEx := len(m.Epochs) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Epochs[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if m.CurrentEpoch != nil {
+		{
+			size, err := m.CurrentEpoch.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintGenesis(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
 	{
 		size, err := m.Params.MarshalToSizedBuffer(dAtA[:i])
 		if err != nil {
@@ -145,6 +274,32 @@ func (m *GenesisState) Size() (n int) {
 	var l int
 	_ = l
 	l = m.Params.Size()
+	n += 1 + l + sovGenesis(uint64(l))
+	if m.CurrentEpoch != nil {
+		l = m.CurrentEpoch.Size()
+		n += 1 + l + sovGenesis(uint64(l))
+	}
+	if len(m.Epochs) > 0 {
+		for _, e := range m.Epochs {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if len(m.Accruals) > 0 {
+		for _, e := range m.Accruals {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if len(m.WorkItems) > 0 {
+		for _, e := range m.WorkItems {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	l = m.Outstanding.Size()
+	n += 1 + l + sovGenesis(uint64(l))
+	l = m.TotalMinted.Size()
 	n += 1 + l + sovGenesis(uint64(l))
 	return n
 }
@@ -214,6 +369,212 @@ func (m *GenesisState) Unmarshal(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			if err := m.Params.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CurrentEpoch", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.CurrentEpoch == nil {
+				m.CurrentEpoch = &Epoch{}
+			}
+			if err := m.CurrentEpoch.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Epochs", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Epochs = append(m.Epochs, Epoch{})
+			if err := m.Epochs[len(m.Epochs)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Accruals", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Accruals = append(m.Accruals, Accrual{})
+			if err := m.Accruals[len(m.Accruals)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field WorkItems", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.WorkItems = append(m.WorkItems, WorkItem{})
+			if err := m.WorkItems[len(m.WorkItems)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Outstanding", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Outstanding.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TotalMinted", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.TotalMinted.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
 			iNdEx = postIndex

@@ -26,6 +26,41 @@ var _ = math.Inf
 // proto package needs to be updated.
 const _ = proto.GoGoProtoPackageIsVersion3 // please upgrade the proto package
 
+// Pool is a share of each epoch's emission that is divided among recipients by work units.
+type Pool int32
+
+const (
+	POOL_UNSPECIFIED Pool = 0
+	// POOL_COMPUTE pays GPU providers: verified GPU-hours x GPU score.
+	POOL_COMPUTE Pool = 1
+	// POOL_SENSORS pays sensor operators: scored readings x batch score.
+	POOL_SENSORS Pool = 2
+	// POOL_VALIDATORS pays validators: valid oracle reports x voting power.
+	POOL_VALIDATORS Pool = 3
+)
+
+var Pool_name = map[int32]string{
+	0: "POOL_UNSPECIFIED",
+	1: "POOL_COMPUTE",
+	2: "POOL_SENSORS",
+	3: "POOL_VALIDATORS",
+}
+
+var Pool_value = map[string]int32{
+	"POOL_UNSPECIFIED": 0,
+	"POOL_COMPUTE":     1,
+	"POOL_SENSORS":     2,
+	"POOL_VALIDATORS":  3,
+}
+
+func (x Pool) String() string {
+	return proto.EnumName(Pool_name, int32(x))
+}
+
+func (Pool) EnumDescriptor() ([]byte, []int) {
+	return fileDescriptor_360b7208e6526da6, []int{0}
+}
+
 // Params defines the governance-controlled emission schedule and its split.
 type Params struct {
 	// epoch_blocks is the length of a reward epoch in blocks.
@@ -90,46 +125,571 @@ func (m *Params) GetEpochBlocks() uint64 {
 	return 0
 }
 
+// PoolEpoch is one pool's side of an epoch: its work units and, once the epoch closes, its
+// amount and the reward per unit every recipient is paid by.
+type PoolEpoch struct {
+	Pool Pool `protobuf:"varint,1,opt,name=pool,proto3,enum=thalamus.rewards.v1.Pool" json:"pool,omitempty"`
+	// share is the fraction of the epoch's emission the pool received (after the utilization shift).
+	Share cosmossdk_io_math.LegacyDec `protobuf:"bytes,2,opt,name=share,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"share"`
+	// amount is what the pool pays its recipients; zero when nobody did work (then the share
+	// goes to the community pool).
+	Amount cosmossdk_io_math.Int `protobuf:"bytes,3,opt,name=amount,proto3,customtype=cosmossdk.io/math.Int" json:"amount"`
+	// units is the sum of every recipient's work units in the epoch.
+	Units cosmossdk_io_math.LegacyDec `protobuf:"bytes,4,opt,name=units,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"units"`
+	// reward_per_unit is amount / units, truncated, so no recipient set is paid more than amount.
+	RewardPerUnit cosmossdk_io_math.LegacyDec `protobuf:"bytes,5,opt,name=reward_per_unit,json=rewardPerUnit,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"reward_per_unit"`
+}
+
+func (m *PoolEpoch) Reset()         { *m = PoolEpoch{} }
+func (m *PoolEpoch) String() string { return proto.CompactTextString(m) }
+func (*PoolEpoch) ProtoMessage()    {}
+func (*PoolEpoch) Descriptor() ([]byte, []int) {
+	return fileDescriptor_360b7208e6526da6, []int{1}
+}
+func (m *PoolEpoch) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *PoolEpoch) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_PoolEpoch.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *PoolEpoch) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_PoolEpoch.Merge(m, src)
+}
+func (m *PoolEpoch) XXX_Size() int {
+	return m.Size()
+}
+func (m *PoolEpoch) XXX_DiscardUnknown() {
+	xxx_messageInfo_PoolEpoch.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_PoolEpoch proto.InternalMessageInfo
+
+func (m *PoolEpoch) GetPool() Pool {
+	if m != nil {
+		return m.Pool
+	}
+	return POOL_UNSPECIFIED
+}
+
+// Epoch is a reward epoch: while current, the work done so far; once closed, what was minted
+// and how it was split.
+type Epoch struct {
+	Number      uint64 `protobuf:"varint,1,opt,name=number,proto3" json:"number,omitempty"`
+	StartHeight int64  `protobuf:"varint,2,opt,name=start_height,json=startHeight,proto3" json:"start_height,omitempty"`
+	// end_height is the epoch's last block; 0 while the epoch is current.
+	EndHeight int64 `protobuf:"varint,3,opt,name=end_height,json=endHeight,proto3" json:"end_height,omitempty"`
+	// emission is what the epoch minted: min(initial x decay^number, supply_cap - supply).
+	Emission cosmossdk_io_math.Int `protobuf:"bytes,4,opt,name=emission,proto3,customtype=cosmossdk.io/math.Int" json:"emission"`
+	// pools are the compute, sensor and validator pools, in that order.
+	Pools []PoolEpoch `protobuf:"bytes,5,rep,name=pools,proto3" json:"pools"`
+	// community is what went to the community pool: its share, unallocated pools and rounding.
+	Community cosmossdk_io_math.Int `protobuf:"bytes,6,opt,name=community,proto3,customtype=cosmossdk.io/math.Int" json:"community"`
+	// gpu_hours is the verified GPU-hours of the epoch; leased_gpu_hours the part on leased GPUs.
+	GpuHours       cosmossdk_io_math.LegacyDec `protobuf:"bytes,7,opt,name=gpu_hours,json=gpuHours,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"gpu_hours"`
+	LeasedGpuHours cosmossdk_io_math.LegacyDec `protobuf:"bytes,8,opt,name=leased_gpu_hours,json=leasedGpuHours,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"leased_gpu_hours"`
+	// utilization is leased_gpu_hours / gpu_hours (0 without verified GPU work).
+	Utilization cosmossdk_io_math.LegacyDec `protobuf:"bytes,9,opt,name=utilization,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"utilization"`
+	// supply_after is the bond denom's total supply after the epoch's mint.
+	SupplyAfter cosmossdk_io_math.Int `protobuf:"bytes,10,opt,name=supply_after,json=supplyAfter,proto3,customtype=cosmossdk.io/math.Int" json:"supply_after"`
+}
+
+func (m *Epoch) Reset()         { *m = Epoch{} }
+func (m *Epoch) String() string { return proto.CompactTextString(m) }
+func (*Epoch) ProtoMessage()    {}
+func (*Epoch) Descriptor() ([]byte, []int) {
+	return fileDescriptor_360b7208e6526da6, []int{2}
+}
+func (m *Epoch) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Epoch) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Epoch.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Epoch) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Epoch.Merge(m, src)
+}
+func (m *Epoch) XXX_Size() int {
+	return m.Size()
+}
+func (m *Epoch) XXX_DiscardUnknown() {
+	xxx_messageInfo_Epoch.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Epoch proto.InternalMessageInfo
+
+func (m *Epoch) GetNumber() uint64 {
+	if m != nil {
+		return m.Number
+	}
+	return 0
+}
+
+func (m *Epoch) GetStartHeight() int64 {
+	if m != nil {
+		return m.StartHeight
+	}
+	return 0
+}
+
+func (m *Epoch) GetEndHeight() int64 {
+	if m != nil {
+		return m.EndHeight
+	}
+	return 0
+}
+
+func (m *Epoch) GetPools() []PoolEpoch {
+	if m != nil {
+		return m.Pools
+	}
+	return nil
+}
+
+// WorkItem is the work one source (a GPU, a device, a validator's reports) did for one
+// recipient in one epoch.
+type WorkItem struct {
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Epoch   uint64 `protobuf:"varint,2,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	Pool    Pool   `protobuf:"varint,3,opt,name=pool,proto3,enum=thalamus.rewards.v1.Pool" json:"pool,omitempty"`
+	// source names the work: gpu/ID, device/ID or validator/VALOPER.
+	Source string `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
+	// quantity is GPU-hours, readings, or valid reports.
+	Quantity cosmossdk_io_math.LegacyDec `protobuf:"bytes,5,opt,name=quantity,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"quantity"`
+	// units is quantity x multiplier, summed over every record.
+	Units cosmossdk_io_math.LegacyDec `protobuf:"bytes,6,opt,name=units,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"units"`
+	// multiplier is units / quantity: the average GPU score or batch score (0-1), or voting power.
+	Multiplier cosmossdk_io_math.LegacyDec `protobuf:"bytes,7,opt,name=multiplier,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"multiplier"`
+	// records counts verified challenges, scored batches, or blocks with valid reports.
+	Records uint64 `protobuf:"varint,8,opt,name=records,proto3" json:"records,omitempty"`
+}
+
+func (m *WorkItem) Reset()         { *m = WorkItem{} }
+func (m *WorkItem) String() string { return proto.CompactTextString(m) }
+func (*WorkItem) ProtoMessage()    {}
+func (*WorkItem) Descriptor() ([]byte, []int) {
+	return fileDescriptor_360b7208e6526da6, []int{3}
+}
+func (m *WorkItem) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *WorkItem) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_WorkItem.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *WorkItem) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_WorkItem.Merge(m, src)
+}
+func (m *WorkItem) XXX_Size() int {
+	return m.Size()
+}
+func (m *WorkItem) XXX_DiscardUnknown() {
+	xxx_messageInfo_WorkItem.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_WorkItem proto.InternalMessageInfo
+
+func (m *WorkItem) GetAddress() string {
+	if m != nil {
+		return m.Address
+	}
+	return ""
+}
+
+func (m *WorkItem) GetEpoch() uint64 {
+	if m != nil {
+		return m.Epoch
+	}
+	return 0
+}
+
+func (m *WorkItem) GetPool() Pool {
+	if m != nil {
+		return m.Pool
+	}
+	return POOL_UNSPECIFIED
+}
+
+func (m *WorkItem) GetSource() string {
+	if m != nil {
+		return m.Source
+	}
+	return ""
+}
+
+func (m *WorkItem) GetRecords() uint64 {
+	if m != nil {
+		return m.Records
+	}
+	return 0
+}
+
+// Accrual is one recipient's work units in one epoch, by pool, and whether they were claimed.
+type Accrual struct {
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Epoch   uint64 `protobuf:"varint,2,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	// units are the compute, sensor and validator units, in that order.
+	Units []cosmossdk_io_math.LegacyDec `protobuf:"bytes,3,rep,name=units,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"units"`
+	// claimed_height is when the epoch's reward was claimed; 0 while unclaimed.
+	ClaimedHeight int64 `protobuf:"varint,4,opt,name=claimed_height,json=claimedHeight,proto3" json:"claimed_height,omitempty"`
+	// claimed_amount is what the claim paid for this epoch.
+	ClaimedAmount cosmossdk_io_math.Int `protobuf:"bytes,5,opt,name=claimed_amount,json=claimedAmount,proto3,customtype=cosmossdk.io/math.Int" json:"claimed_amount"`
+}
+
+func (m *Accrual) Reset()         { *m = Accrual{} }
+func (m *Accrual) String() string { return proto.CompactTextString(m) }
+func (*Accrual) ProtoMessage()    {}
+func (*Accrual) Descriptor() ([]byte, []int) {
+	return fileDescriptor_360b7208e6526da6, []int{4}
+}
+func (m *Accrual) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Accrual) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Accrual.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Accrual) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Accrual.Merge(m, src)
+}
+func (m *Accrual) XXX_Size() int {
+	return m.Size()
+}
+func (m *Accrual) XXX_DiscardUnknown() {
+	xxx_messageInfo_Accrual.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Accrual proto.InternalMessageInfo
+
+func (m *Accrual) GetAddress() string {
+	if m != nil {
+		return m.Address
+	}
+	return ""
+}
+
+func (m *Accrual) GetEpoch() uint64 {
+	if m != nil {
+		return m.Epoch
+	}
+	return 0
+}
+
+func (m *Accrual) GetClaimedHeight() int64 {
+	if m != nil {
+		return m.ClaimedHeight
+	}
+	return 0
+}
+
+// ReceiptPool is what one pool pays a recipient for one epoch.
+type ReceiptPool struct {
+	Pool Pool `protobuf:"varint,1,opt,name=pool,proto3,enum=thalamus.rewards.v1.Pool" json:"pool,omitempty"`
+	// units are the recipient's units; pool_units everybody's.
+	Units         cosmossdk_io_math.LegacyDec `protobuf:"bytes,2,opt,name=units,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"units"`
+	PoolUnits     cosmossdk_io_math.LegacyDec `protobuf:"bytes,3,opt,name=pool_units,json=poolUnits,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"pool_units"`
+	RewardPerUnit cosmossdk_io_math.LegacyDec `protobuf:"bytes,4,opt,name=reward_per_unit,json=rewardPerUnit,proto3,customtype=cosmossdk.io/math.LegacyDec" json:"reward_per_unit"`
+	// amount is units x reward_per_unit, truncated; 0 while the epoch is current.
+	Amount cosmossdk_io_math.Int `protobuf:"bytes,5,opt,name=amount,proto3,customtype=cosmossdk.io/math.Int" json:"amount"`
+}
+
+func (m *ReceiptPool) Reset()         { *m = ReceiptPool{} }
+func (m *ReceiptPool) String() string { return proto.CompactTextString(m) }
+func (*ReceiptPool) ProtoMessage()    {}
+func (*ReceiptPool) Descriptor() ([]byte, []int) {
+	return fileDescriptor_360b7208e6526da6, []int{5}
+}
+func (m *ReceiptPool) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ReceiptPool) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_ReceiptPool.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *ReceiptPool) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ReceiptPool.Merge(m, src)
+}
+func (m *ReceiptPool) XXX_Size() int {
+	return m.Size()
+}
+func (m *ReceiptPool) XXX_DiscardUnknown() {
+	xxx_messageInfo_ReceiptPool.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ReceiptPool proto.InternalMessageInfo
+
+func (m *ReceiptPool) GetPool() Pool {
+	if m != nil {
+		return m.Pool
+	}
+	return POOL_UNSPECIFIED
+}
+
+// Receipt explains one recipient's reward for one epoch: the work by source, its multipliers,
+// each pool's reward per unit and the amount.
+type Receipt struct {
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Epoch   uint64 `protobuf:"varint,2,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	// closed is false for the current epoch, whose amounts are not known yet.
+	Closed        bool          `protobuf:"varint,3,opt,name=closed,proto3" json:"closed,omitempty"`
+	ClaimedHeight int64         `protobuf:"varint,4,opt,name=claimed_height,json=claimedHeight,proto3" json:"claimed_height,omitempty"`
+	Pools         []ReceiptPool `protobuf:"bytes,5,rep,name=pools,proto3" json:"pools"`
+	Items         []WorkItem    `protobuf:"bytes,6,rep,name=items,proto3" json:"items"`
+	// amount is the sum of the pool amounts.
+	Amount cosmossdk_io_math.Int `protobuf:"bytes,7,opt,name=amount,proto3,customtype=cosmossdk.io/math.Int" json:"amount"`
+}
+
+func (m *Receipt) Reset()         { *m = Receipt{} }
+func (m *Receipt) String() string { return proto.CompactTextString(m) }
+func (*Receipt) ProtoMessage()    {}
+func (*Receipt) Descriptor() ([]byte, []int) {
+	return fileDescriptor_360b7208e6526da6, []int{6}
+}
+func (m *Receipt) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *Receipt) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_Receipt.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *Receipt) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_Receipt.Merge(m, src)
+}
+func (m *Receipt) XXX_Size() int {
+	return m.Size()
+}
+func (m *Receipt) XXX_DiscardUnknown() {
+	xxx_messageInfo_Receipt.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_Receipt proto.InternalMessageInfo
+
+func (m *Receipt) GetAddress() string {
+	if m != nil {
+		return m.Address
+	}
+	return ""
+}
+
+func (m *Receipt) GetEpoch() uint64 {
+	if m != nil {
+		return m.Epoch
+	}
+	return 0
+}
+
+func (m *Receipt) GetClosed() bool {
+	if m != nil {
+		return m.Closed
+	}
+	return false
+}
+
+func (m *Receipt) GetClaimedHeight() int64 {
+	if m != nil {
+		return m.ClaimedHeight
+	}
+	return 0
+}
+
+func (m *Receipt) GetPools() []ReceiptPool {
+	if m != nil {
+		return m.Pools
+	}
+	return nil
+}
+
+func (m *Receipt) GetItems() []WorkItem {
+	if m != nil {
+		return m.Items
+	}
+	return nil
+}
+
+// ScheduledEmission is one epoch of the projected supply curve.
+type ScheduledEmission struct {
+	Epoch       uint64                `protobuf:"varint,1,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	Emission    cosmossdk_io_math.Int `protobuf:"bytes,2,opt,name=emission,proto3,customtype=cosmossdk.io/math.Int" json:"emission"`
+	SupplyAfter cosmossdk_io_math.Int `protobuf:"bytes,3,opt,name=supply_after,json=supplyAfter,proto3,customtype=cosmossdk.io/math.Int" json:"supply_after"`
+}
+
+func (m *ScheduledEmission) Reset()         { *m = ScheduledEmission{} }
+func (m *ScheduledEmission) String() string { return proto.CompactTextString(m) }
+func (*ScheduledEmission) ProtoMessage()    {}
+func (*ScheduledEmission) Descriptor() ([]byte, []int) {
+	return fileDescriptor_360b7208e6526da6, []int{7}
+}
+func (m *ScheduledEmission) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *ScheduledEmission) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_ScheduledEmission.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *ScheduledEmission) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_ScheduledEmission.Merge(m, src)
+}
+func (m *ScheduledEmission) XXX_Size() int {
+	return m.Size()
+}
+func (m *ScheduledEmission) XXX_DiscardUnknown() {
+	xxx_messageInfo_ScheduledEmission.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_ScheduledEmission proto.InternalMessageInfo
+
+func (m *ScheduledEmission) GetEpoch() uint64 {
+	if m != nil {
+		return m.Epoch
+	}
+	return 0
+}
+
 func init() {
+	proto.RegisterEnum("thalamus.rewards.v1.Pool", Pool_name, Pool_value)
 	proto.RegisterType((*Params)(nil), "thalamus.rewards.v1.Params")
+	proto.RegisterType((*PoolEpoch)(nil), "thalamus.rewards.v1.PoolEpoch")
+	proto.RegisterType((*Epoch)(nil), "thalamus.rewards.v1.Epoch")
+	proto.RegisterType((*WorkItem)(nil), "thalamus.rewards.v1.WorkItem")
+	proto.RegisterType((*Accrual)(nil), "thalamus.rewards.v1.Accrual")
+	proto.RegisterType((*ReceiptPool)(nil), "thalamus.rewards.v1.ReceiptPool")
+	proto.RegisterType((*Receipt)(nil), "thalamus.rewards.v1.Receipt")
+	proto.RegisterType((*ScheduledEmission)(nil), "thalamus.rewards.v1.ScheduledEmission")
 }
 
 func init() { proto.RegisterFile("thalamus/rewards/v1/types.proto", fileDescriptor_360b7208e6526da6) }
 
 var fileDescriptor_360b7208e6526da6 = []byte{
-	// 500 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xa4, 0x94, 0xc1, 0x6a, 0xd4, 0x40,
-	0x18, 0xc7, 0x37, 0x5a, 0xb7, 0xee, 0x74, 0x6b, 0x69, 0xac, 0x92, 0x56, 0xc8, 0x56, 0x4f, 0xa5,
-	0xd0, 0xc4, 0xa2, 0x78, 0xf0, 0xb8, 0xb6, 0x87, 0x82, 0x68, 0x69, 0xbd, 0xa8, 0x60, 0xf8, 0x76,
-	0x76, 0x9a, 0x0c, 0x9b, 0xc9, 0x84, 0x99, 0xc9, 0x76, 0xe3, 0x23, 0x78, 0xf2, 0x25, 0x04, 0x8f,
-	0x3d, 0xf8, 0x10, 0x3d, 0x16, 0x4f, 0xe2, 0xa1, 0xc8, 0xee, 0xa1, 0xaf, 0x21, 0x99, 0x99, 0x86,
-	0x05, 0x3d, 0x35, 0x97, 0x90, 0xf9, 0xf2, 0xcf, 0xef, 0xf7, 0x0d, 0xcc, 0x7c, 0xa8, 0xa7, 0x12,
-	0x48, 0x81, 0x15, 0x32, 0x14, 0xe4, 0x14, 0xc4, 0x50, 0x86, 0xe3, 0xdd, 0x50, 0x95, 0x39, 0x91,
-	0x41, 0x2e, 0xb8, 0xe2, 0xee, 0xfd, 0xeb, 0x40, 0x60, 0x03, 0xc1, 0x78, 0x77, 0x63, 0x15, 0x18,
-	0xcd, 0x78, 0xa8, 0x9f, 0x26, 0xb7, 0xb1, 0x8e, 0xb9, 0x64, 0x5c, 0x46, 0x7a, 0x15, 0x9a, 0x85,
-	0xfd, 0xb4, 0x16, 0xf3, 0x98, 0x9b, 0x7a, 0xf5, 0x66, 0xaa, 0x4f, 0xbe, 0x2d, 0xa2, 0xf6, 0x21,
-	0x08, 0x60, 0xd2, 0x7d, 0x8c, 0xba, 0x24, 0xe7, 0x38, 0x89, 0x06, 0x29, 0xc7, 0x23, 0xe9, 0x39,
-	0x9b, 0xce, 0xd6, 0xc2, 0xd1, 0x92, 0xae, 0xf5, 0x75, 0xc9, 0x3d, 0x41, 0x0f, 0x69, 0x46, 0x15,
-	0x85, 0x34, 0x32, 0x51, 0xc2, 0xa8, 0x94, 0x94, 0x67, 0xde, 0xad, 0x4d, 0x67, 0xab, 0xd3, 0x7f,
-	0x7a, 0x7e, 0xd9, 0x6b, 0xfd, 0xbe, 0xec, 0x3d, 0x30, 0x66, 0x39, 0x1c, 0x05, 0x94, 0x87, 0x0c,
-	0x54, 0x12, 0x1c, 0x64, 0xea, 0xe7, 0x8f, 0x1d, 0x64, 0x5b, 0x3a, 0xc8, 0xd4, 0xf7, 0xab, 0xb3,
-	0x6d, 0xe7, 0x68, 0xcd, 0xf2, 0xf6, 0x2b, 0xdc, 0xbe, 0xa5, 0xb9, 0x9f, 0xd0, 0xca, 0x90, 0x60,
-	0x28, 0xa3, 0x9c, 0x08, 0x63, 0xf2, 0x6e, 0x6b, 0xc1, 0x0b, 0x2b, 0x78, 0xf4, 0xaf, 0xe0, 0x35,
-	0x89, 0x01, 0x97, 0x7b, 0x04, 0xcf, 0x69, 0xf6, 0x08, 0x36, 0x9a, 0x65, 0x8d, 0x3b, 0x24, 0x42,
-	0x7b, 0xdc, 0xb7, 0x08, 0xc9, 0x22, 0xcf, 0xd3, 0x32, 0xc2, 0x90, 0x7b, 0x0b, 0x37, 0xec, 0xbd,
-	0x63, 0x18, 0xaf, 0x20, 0x77, 0x3f, 0xa2, 0x65, 0xcc, 0x59, 0x5e, 0x28, 0x12, 0xc9, 0x04, 0x04,
-	0xf1, 0xee, 0x34, 0x6a, 0xb7, 0x6b, 0x61, 0xc7, 0x15, 0xcb, 0x7d, 0x8f, 0xba, 0x92, 0x64, 0x92,
-	0x0b, 0xcb, 0x6e, 0x37, 0x62, 0x2f, 0x19, 0x96, 0x41, 0x47, 0x68, 0x65, 0x0c, 0x29, 0x1d, 0x82,
-	0xaa, 0xe9, 0x8b, 0x8d, 0xe8, 0xf7, 0x6a, 0x5c, 0x2d, 0xc0, 0x9c, 0xb1, 0x22, 0xa3, 0xaa, 0xb4,
-	0x82, 0xbb, 0xcd, 0x04, 0x35, 0xce, 0x08, 0x08, 0x72, 0x0b, 0x45, 0x53, 0xfa, 0x19, 0x14, 0xe5,
-	0x59, 0xa4, 0x40, 0xc4, 0x44, 0x79, 0x9d, 0x46, 0x8e, 0xd5, 0x39, 0xe2, 0x3b, 0x0d, 0xac, 0x4e,
-	0x24, 0x83, 0x89, 0xd9, 0x41, 0x24, 0x13, 0x7a, 0xa2, 0x3c, 0xd4, 0xec, 0x44, 0x32, 0x98, 0xe8,
-	0x1d, 0x1c, 0x57, 0xb0, 0x97, 0xfe, 0x97, 0xab, 0xb3, 0xed, 0xf5, 0x7a, 0x0c, 0x4c, 0xea, 0x41,
-	0x60, 0x2e, 0x67, 0xff, 0xcd, 0xf9, 0xd4, 0x77, 0x2e, 0xa6, 0xbe, 0xf3, 0x67, 0xea, 0x3b, 0x5f,
-	0x67, 0x7e, 0xeb, 0x62, 0xe6, 0xb7, 0x7e, 0xcd, 0xfc, 0xd6, 0x87, 0xe7, 0x31, 0x55, 0x49, 0x31,
-	0x08, 0x30, 0x67, 0xe1, 0xf5, 0xff, 0x3b, 0x19, 0x51, 0xa7, 0x5c, 0x8c, 0xc2, 0xff, 0x00, 0xf5,
-	0x58, 0x19, 0xb4, 0xf5, 0xf5, 0x7f, 0xf6, 0x37, 0x00, 0x00, 0xff, 0xff, 0x94, 0xb8, 0x1d, 0x86,
-	0x7a, 0x04, 0x00, 0x00,
+	// 1146 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x97, 0xcf, 0x6f, 0x1b, 0x45,
+	0x14, 0xc7, 0x6d, 0xaf, 0x7f, 0x3e, 0x27, 0xad, 0x3b, 0x0d, 0x91, 0x13, 0x54, 0x27, 0x58, 0x42,
+	0x8a, 0x22, 0xc5, 0xa6, 0x01, 0x71, 0xe0, 0x00, 0x72, 0x12, 0x43, 0x2c, 0x85, 0xc4, 0xb2, 0x93,
+	0x16, 0xa8, 0xc4, 0x32, 0xd9, 0x9d, 0xd8, 0xab, 0xec, 0xee, 0x2c, 0x33, 0xb3, 0x69, 0xc2, 0x89,
+	0x23, 0x82, 0x0b, 0xff, 0x02, 0x42, 0x20, 0x6e, 0xf4, 0xd0, 0x3f, 0xa2, 0x07, 0x0e, 0x55, 0x4f,
+	0x88, 0x43, 0x41, 0xc9, 0xa1, 0xff, 0x06, 0xda, 0x99, 0xf1, 0xc6, 0x81, 0x54, 0x6a, 0xbd, 0xbe,
+	0x44, 0x99, 0xb7, 0x6f, 0x3e, 0x6f, 0xf6, 0xcd, 0x7b, 0xdf, 0xe7, 0x85, 0x25, 0x31, 0xc4, 0x2e,
+	0xf6, 0x42, 0xde, 0x64, 0xe4, 0x21, 0x66, 0x36, 0x6f, 0x9e, 0xdc, 0x6d, 0x8a, 0xb3, 0x80, 0xf0,
+	0x46, 0xc0, 0xa8, 0xa0, 0xe8, 0xf6, 0xc8, 0xa1, 0xa1, 0x1d, 0x1a, 0x27, 0x77, 0x17, 0x6f, 0x61,
+	0xcf, 0xf1, 0x69, 0x53, 0xfe, 0x55, 0x7e, 0x8b, 0x0b, 0x16, 0xe5, 0x1e, 0xe5, 0xa6, 0x5c, 0x35,
+	0xd5, 0x42, 0x3f, 0x9a, 0x1b, 0xd0, 0x01, 0x55, 0xf6, 0xe8, 0x3f, 0x65, 0xad, 0xff, 0x52, 0x80,
+	0x7c, 0x17, 0x33, 0xec, 0x71, 0xf4, 0x16, 0xcc, 0x90, 0x80, 0x5a, 0x43, 0xf3, 0xd0, 0xa5, 0xd6,
+	0x31, 0xaf, 0xa6, 0x97, 0xd3, 0x2b, 0xd9, 0x5e, 0x59, 0xda, 0x36, 0xa4, 0x09, 0x1d, 0xc1, 0xbc,
+	0xe3, 0x3b, 0xc2, 0xc1, 0xae, 0xa9, 0x5c, 0x89, 0xe7, 0x70, 0xee, 0x50, 0xbf, 0x9a, 0x59, 0x4e,
+	0xaf, 0x94, 0x36, 0xde, 0x79, 0xf2, 0x7c, 0x29, 0xf5, 0xd7, 0xf3, 0xa5, 0x37, 0x54, 0x64, 0x6e,
+	0x1f, 0x37, 0x1c, 0xda, 0xf4, 0xb0, 0x18, 0x36, 0x3a, 0xbe, 0x78, 0xf6, 0x78, 0x0d, 0xf4, 0x91,
+	0x3a, 0xbe, 0xf8, 0xed, 0xc5, 0xa3, 0xd5, 0x74, 0x6f, 0x4e, 0xf3, 0xda, 0x11, 0xae, 0xad, 0x69,
+	0xe8, 0x4b, 0xb8, 0x69, 0x13, 0x0b, 0x9f, 0x99, 0x01, 0x61, 0x2a, 0x52, 0xd5, 0x90, 0x01, 0xde,
+	0xd7, 0x01, 0xde, 0xfc, 0x7f, 0x80, 0x1d, 0x32, 0xc0, 0xd6, 0xd9, 0x16, 0xb1, 0xc6, 0xc2, 0x6c,
+	0x11, 0x4b, 0x85, 0x99, 0x95, 0xb8, 0x2e, 0x61, 0x32, 0x0e, 0xda, 0x03, 0xe0, 0x61, 0x10, 0xb8,
+	0x67, 0xa6, 0x85, 0x83, 0x6a, 0x76, 0xc2, 0xb3, 0x97, 0x14, 0x63, 0x13, 0x07, 0xe8, 0x01, 0xcc,
+	0x5a, 0xd4, 0x0b, 0x42, 0x41, 0x4c, 0x3e, 0xc4, 0x8c, 0x54, 0x73, 0x89, 0x8e, 0x3b, 0xa3, 0x61,
+	0xfd, 0x88, 0x85, 0x3e, 0x87, 0x19, 0x4e, 0x7c, 0x4e, 0x99, 0x66, 0xe7, 0x13, 0xb1, 0xcb, 0x8a,
+	0xa5, 0xd0, 0x26, 0xdc, 0x3c, 0xc1, 0xae, 0x63, 0x63, 0x11, 0xd3, 0x0b, 0x89, 0xe8, 0x37, 0x62,
+	0x5c, 0x1c, 0xc0, 0xa2, 0x9e, 0x17, 0xfa, 0x8e, 0x38, 0xd3, 0x01, 0x8a, 0xc9, 0x02, 0xc4, 0x38,
+	0x15, 0x80, 0x00, 0x0a, 0x85, 0xe3, 0x3a, 0xdf, 0x60, 0xe1, 0x50, 0xdf, 0x14, 0x98, 0x0d, 0x88,
+	0xa8, 0x96, 0x12, 0xc5, 0xb8, 0x35, 0x46, 0xdc, 0x97, 0xc0, 0xa8, 0x22, 0x3d, 0x7c, 0xaa, 0xde,
+	0xc0, 0xe4, 0x43, 0xe7, 0x48, 0x54, 0x21, 0x59, 0x45, 0x7a, 0xf8, 0x54, 0xbe, 0x41, 0x3f, 0x82,
+	0x7d, 0x50, 0xfb, 0xfe, 0xc5, 0xa3, 0xd5, 0x85, 0x58, 0x06, 0x4e, 0x63, 0x21, 0x50, 0xcd, 0x59,
+	0xff, 0xd6, 0x80, 0x52, 0x97, 0x52, 0xd5, 0x27, 0x68, 0x0d, 0xb2, 0x01, 0xa5, 0xae, 0x6c, 0xd1,
+	0x1b, 0xeb, 0x0b, 0x8d, 0x6b, 0xd4, 0xa1, 0x11, 0x79, 0xf7, 0xa4, 0x1b, 0xda, 0x81, 0x9c, 0x4a,
+	0x7d, 0x26, 0xd1, 0x91, 0x15, 0x04, 0x6d, 0x43, 0x1e, 0x7b, 0x34, 0xf4, 0x85, 0xee, 0xc9, 0xd7,
+	0x6f, 0x1c, 0xbd, 0x3f, 0x3a, 0x57, 0x74, 0x93, 0x5c, 0x77, 0xe0, 0xc4, 0xe7, 0x92, 0x90, 0xe8,
+	0x8a, 0xd4, 0xeb, 0x4b, 0xd5, 0x88, 0x6c, 0x09, 0xbb, 0x70, 0x56, 0xe1, 0xba, 0x84, 0x1d, 0xf8,
+	0x8e, 0xa8, 0xff, 0x9a, 0x83, 0x9c, 0x4a, 0xff, 0x3c, 0xe4, 0xfd, 0xd0, 0x3b, 0x24, 0x4c, 0x6b,
+	0xa4, 0x5e, 0x45, 0x0a, 0xca, 0x05, 0x66, 0xc2, 0x1c, 0x12, 0x67, 0x30, 0x14, 0x32, 0xdd, 0x46,
+	0xaf, 0x2c, 0x6d, 0xdb, 0xd2, 0x84, 0xee, 0x00, 0x10, 0xdf, 0x1e, 0x39, 0x18, 0xd2, 0xa1, 0x44,
+	0x7c, 0x5b, 0x3f, 0xde, 0x81, 0x62, 0x2c, 0xa9, 0x93, 0xca, 0x52, 0x4c, 0x40, 0x1f, 0x41, 0x2e,
+	0xba, 0x7f, 0x5e, 0xcd, 0x2d, 0x1b, 0x2b, 0xe5, 0xf5, 0xda, 0x4b, 0xeb, 0x44, 0xbe, 0xd6, 0x46,
+	0x29, 0x0a, 0xa5, 0x53, 0x2a, 0xf7, 0xa1, 0x5d, 0x28, 0xc5, 0xed, 0xa6, 0x65, 0x67, 0x02, 0x99,
+	0x8c, 0x11, 0xa8, 0x0f, 0xa5, 0x41, 0x10, 0x9a, 0x43, 0x1a, 0x32, 0x9e, 0x50, 0x68, 0x8a, 0x83,
+	0x20, 0xdc, 0x8e, 0x38, 0xe8, 0x2b, 0xa8, 0xb8, 0x04, 0x73, 0x62, 0x9b, 0x97, 0xec, 0x84, 0x1a,
+	0xa3, 0x78, 0x9f, 0x8c, 0x22, 0x7c, 0x06, 0xe5, 0x31, 0x45, 0x48, 0x28, 0x2e, 0xe3, 0x28, 0xd4,
+	0x87, 0x19, 0x3d, 0x88, 0xf0, 0x91, 0x20, 0x4c, 0x6b, 0xca, 0xeb, 0xe7, 0xb8, 0xac, 0x28, 0xad,
+	0x08, 0x52, 0xff, 0xdd, 0x80, 0xe2, 0x7d, 0xca, 0x8e, 0x3b, 0x82, 0x78, 0x68, 0x1d, 0x0a, 0xd8,
+	0xb6, 0x19, 0xe1, 0x6a, 0xa0, 0x97, 0x36, 0xaa, 0xcf, 0x1e, 0xaf, 0xcd, 0xe9, 0xfd, 0x2d, 0xf5,
+	0xa4, 0x2f, 0x98, 0xe3, 0x0f, 0x7a, 0x23, 0x47, 0x34, 0x07, 0x39, 0x35, 0x74, 0x33, 0xb2, 0xbc,
+	0xd5, 0x22, 0x16, 0x1d, 0xe3, 0xd5, 0x44, 0x67, 0x1e, 0xf2, 0x9c, 0x86, 0xcc, 0x22, 0xaa, 0x90,
+	0x7b, 0x7a, 0x85, 0x7a, 0x50, 0xfc, 0x3a, 0xc4, 0xbe, 0x88, 0x4a, 0x2a, 0x59, 0x7f, 0xc6, 0x9c,
+	0x4b, 0x21, 0xc9, 0x4f, 0x43, 0x48, 0xee, 0x01, 0x78, 0xa1, 0x2b, 0x9c, 0xc0, 0x75, 0x08, 0x4b,
+	0x58, 0xa6, 0x63, 0x24, 0x54, 0x85, 0x02, 0x23, 0x16, 0x65, 0xb6, 0xaa, 0xcf, 0x6c, 0x6f, 0xb4,
+	0xac, 0xff, 0x94, 0x81, 0x42, 0xcb, 0xb2, 0x58, 0x88, 0xdd, 0x29, 0x5e, 0x58, 0x9c, 0x15, 0x63,
+	0xd9, 0x48, 0x9e, 0x95, 0xb7, 0xe1, 0x86, 0xe5, 0x62, 0xc7, 0x23, 0xb1, 0x7a, 0x65, 0xa5, 0x7a,
+	0xcd, 0x6a, 0xab, 0x56, 0xb0, 0xfb, 0x97, 0x6e, 0x7a, 0x4a, 0xe4, 0x26, 0xac, 0xe9, 0x11, 0xb8,
+	0x25, 0x31, 0xf5, 0x1f, 0x0c, 0x28, 0xf7, 0x88, 0x45, 0x9c, 0x40, 0x44, 0x55, 0x36, 0xc1, 0x0c,
+	0x54, 0xc9, 0xc8, 0x4c, 0xa3, 0x44, 0x0e, 0x00, 0x22, 0xaa, 0x39, 0xca, 0x6f, 0x12, 0x64, 0x29,
+	0x22, 0x1d, 0xbc, 0x6c, 0x84, 0x65, 0xa7, 0x38, 0xc2, 0xc6, 0x46, 0x77, 0x2e, 0xd9, 0xe8, 0xae,
+	0xff, 0x9d, 0x81, 0x82, 0xbe, 0x8d, 0x29, 0x56, 0xec, 0x3c, 0xe4, 0x2d, 0x97, 0x72, 0x62, 0xcb,
+	0x94, 0x16, 0x7b, 0x7a, 0xf5, 0xaa, 0xb5, 0xd7, 0xba, 0x3a, 0xef, 0x96, 0xaf, 0xad, 0x89, 0xb1,
+	0x1a, 0xba, 0x66, 0xe2, 0x7d, 0x08, 0x39, 0x47, 0x10, 0x2f, 0x52, 0x92, 0x08, 0x71, 0xe7, 0x5a,
+	0xc4, 0x48, 0x5c, 0xaf, 0xec, 0x97, 0xdb, 0xc6, 0x32, 0x5c, 0x48, 0x98, 0xe1, 0x3f, 0xd2, 0x70,
+	0xab, 0x6f, 0x0d, 0x89, 0x1d, 0xba, 0xc4, 0x8e, 0xbf, 0x8c, 0xe2, 0xbc, 0xa5, 0xaf, 0x76, 0x7a,
+	0x31, 0xf1, 0x97, 0xd8, 0xe5, 0xcf, 0x86, 0xff, 0x0e, 0x25, 0x63, 0x0a, 0x43, 0x69, 0xf5, 0x01,
+	0x64, 0x65, 0xdb, 0xce, 0x41, 0xa5, 0xbb, 0xb7, 0xb7, 0x63, 0x1e, 0xec, 0xf6, 0xbb, 0xed, 0xcd,
+	0xce, 0xc7, 0x9d, 0xf6, 0x56, 0x25, 0x85, 0x2a, 0x30, 0x23, 0xad, 0x9b, 0x7b, 0x9f, 0x76, 0x0f,
+	0xf6, 0xdb, 0x95, 0x74, 0x6c, 0xe9, 0xb7, 0x77, 0xfb, 0x7b, 0xbd, 0x7e, 0x25, 0x83, 0x6e, 0xc3,
+	0x4d, 0x69, 0xb9, 0xd7, 0xda, 0xe9, 0x6c, 0xb5, 0xf6, 0x23, 0xa3, 0xb1, 0x98, 0xfd, 0xee, 0xe7,
+	0x5a, 0x6a, 0x63, 0xf7, 0xc9, 0x79, 0x2d, 0xfd, 0xf4, 0xbc, 0x96, 0xfe, 0xe7, 0xbc, 0x96, 0xfe,
+	0xf1, 0xa2, 0x96, 0x7a, 0x7a, 0x51, 0x4b, 0xfd, 0x79, 0x51, 0x4b, 0x7d, 0xf1, 0xde, 0xc0, 0x11,
+	0xc3, 0xf0, 0xb0, 0x61, 0x51, 0xaf, 0x39, 0xba, 0xca, 0x35, 0x9f, 0x88, 0x87, 0x94, 0x1d, 0x37,
+	0xaf, 0xf9, 0xb9, 0x2d, 0x3f, 0xba, 0x0f, 0xf3, 0xf2, 0xe3, 0xf8, 0xdd, 0x7f, 0x03, 0x00, 0x00,
+	0xff, 0xff, 0x34, 0x02, 0xb2, 0x1d, 0x98, 0x0f, 0x00, 0x00,
 }
 
 func (m *Params) Marshal() (dAtA []byte, err error) {
@@ -250,6 +810,536 @@ func (m *Params) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *PoolEpoch) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *PoolEpoch) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *PoolEpoch) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size := m.RewardPerUnit.Size()
+		i -= size
+		if _, err := m.RewardPerUnit.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x2a
+	{
+		size := m.Units.Size()
+		i -= size
+		if _, err := m.Units.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x22
+	{
+		size := m.Amount.Size()
+		i -= size
+		if _, err := m.Amount.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	{
+		size := m.Share.Size()
+		i -= size
+		if _, err := m.Share.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if m.Pool != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Pool))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Epoch) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Epoch) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Epoch) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size := m.SupplyAfter.Size()
+		i -= size
+		if _, err := m.SupplyAfter.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x52
+	{
+		size := m.Utilization.Size()
+		i -= size
+		if _, err := m.Utilization.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x4a
+	{
+		size := m.LeasedGpuHours.Size()
+		i -= size
+		if _, err := m.LeasedGpuHours.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x42
+	{
+		size := m.GpuHours.Size()
+		i -= size
+		if _, err := m.GpuHours.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x3a
+	{
+		size := m.Community.Size()
+		i -= size
+		if _, err := m.Community.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x32
+	if len(m.Pools) > 0 {
+		for iNdEx := len(m.Pools) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Pools[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTypes(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x2a
+		}
+	}
+	{
+		size := m.Emission.Size()
+		i -= size
+		if _, err := m.Emission.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x22
+	if m.EndHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.EndHeight))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.StartHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.StartHeight))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Number != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Number))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *WorkItem) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *WorkItem) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *WorkItem) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Records != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Records))
+		i--
+		dAtA[i] = 0x40
+	}
+	{
+		size := m.Multiplier.Size()
+		i -= size
+		if _, err := m.Multiplier.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x3a
+	{
+		size := m.Units.Size()
+		i -= size
+		if _, err := m.Units.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x32
+	{
+		size := m.Quantity.Size()
+		i -= size
+		if _, err := m.Quantity.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x2a
+	if len(m.Source) > 0 {
+		i -= len(m.Source)
+		copy(dAtA[i:], m.Source)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Source)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if m.Pool != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Pool))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.Epoch != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Epoch))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Address) > 0 {
+		i -= len(m.Address)
+		copy(dAtA[i:], m.Address)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Address)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Accrual) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Accrual) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Accrual) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size := m.ClaimedAmount.Size()
+		i -= size
+		if _, err := m.ClaimedAmount.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x2a
+	if m.ClaimedHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.ClaimedHeight))
+		i--
+		dAtA[i] = 0x20
+	}
+	if len(m.Units) > 0 {
+		for iNdEx := len(m.Units) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size := m.Units[iNdEx].Size()
+				i -= size
+				if _, err := m.Units[iNdEx].MarshalTo(dAtA[i:]); err != nil {
+					return 0, err
+				}
+				i = encodeVarintTypes(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x1a
+		}
+	}
+	if m.Epoch != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Epoch))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Address) > 0 {
+		i -= len(m.Address)
+		copy(dAtA[i:], m.Address)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Address)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ReceiptPool) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ReceiptPool) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ReceiptPool) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size := m.Amount.Size()
+		i -= size
+		if _, err := m.Amount.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x2a
+	{
+		size := m.RewardPerUnit.Size()
+		i -= size
+		if _, err := m.RewardPerUnit.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x22
+	{
+		size := m.PoolUnits.Size()
+		i -= size
+		if _, err := m.PoolUnits.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	{
+		size := m.Units.Size()
+		i -= size
+		if _, err := m.Units.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if m.Pool != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Pool))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *Receipt) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *Receipt) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *Receipt) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size := m.Amount.Size()
+		i -= size
+		if _, err := m.Amount.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x3a
+	if len(m.Items) > 0 {
+		for iNdEx := len(m.Items) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Items[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTypes(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x32
+		}
+	}
+	if len(m.Pools) > 0 {
+		for iNdEx := len(m.Pools) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Pools[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintTypes(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x2a
+		}
+	}
+	if m.ClaimedHeight != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.ClaimedHeight))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.Closed {
+		i--
+		if m.Closed {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.Epoch != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Epoch))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Address) > 0 {
+		i -= len(m.Address)
+		copy(dAtA[i:], m.Address)
+		i = encodeVarintTypes(dAtA, i, uint64(len(m.Address)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *ScheduledEmission) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *ScheduledEmission) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *ScheduledEmission) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size := m.SupplyAfter.Size()
+		i -= size
+		if _, err := m.SupplyAfter.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	{
+		size := m.Emission.Size()
+		i -= size
+		if _, err := m.Emission.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintTypes(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if m.Epoch != 0 {
+		i = encodeVarintTypes(dAtA, i, uint64(m.Epoch))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintTypes(dAtA []byte, offset int, v uint64) int {
 	offset -= sovTypes(v)
 	base := offset
@@ -287,6 +1377,193 @@ func (m *Params) Size() (n int) {
 	l = m.UtilizationTarget.Size()
 	n += 1 + l + sovTypes(uint64(l))
 	l = m.MaxShareShift.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	return n
+}
+
+func (m *PoolEpoch) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Pool != 0 {
+		n += 1 + sovTypes(uint64(m.Pool))
+	}
+	l = m.Share.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	l = m.Amount.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	l = m.Units.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	l = m.RewardPerUnit.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	return n
+}
+
+func (m *Epoch) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Number != 0 {
+		n += 1 + sovTypes(uint64(m.Number))
+	}
+	if m.StartHeight != 0 {
+		n += 1 + sovTypes(uint64(m.StartHeight))
+	}
+	if m.EndHeight != 0 {
+		n += 1 + sovTypes(uint64(m.EndHeight))
+	}
+	l = m.Emission.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	if len(m.Pools) > 0 {
+		for _, e := range m.Pools {
+			l = e.Size()
+			n += 1 + l + sovTypes(uint64(l))
+		}
+	}
+	l = m.Community.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	l = m.GpuHours.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	l = m.LeasedGpuHours.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	l = m.Utilization.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	l = m.SupplyAfter.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	return n
+}
+
+func (m *WorkItem) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Address)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.Epoch != 0 {
+		n += 1 + sovTypes(uint64(m.Epoch))
+	}
+	if m.Pool != 0 {
+		n += 1 + sovTypes(uint64(m.Pool))
+	}
+	l = len(m.Source)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	l = m.Quantity.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	l = m.Units.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	l = m.Multiplier.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	if m.Records != 0 {
+		n += 1 + sovTypes(uint64(m.Records))
+	}
+	return n
+}
+
+func (m *Accrual) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Address)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.Epoch != 0 {
+		n += 1 + sovTypes(uint64(m.Epoch))
+	}
+	if len(m.Units) > 0 {
+		for _, e := range m.Units {
+			l = e.Size()
+			n += 1 + l + sovTypes(uint64(l))
+		}
+	}
+	if m.ClaimedHeight != 0 {
+		n += 1 + sovTypes(uint64(m.ClaimedHeight))
+	}
+	l = m.ClaimedAmount.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	return n
+}
+
+func (m *ReceiptPool) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Pool != 0 {
+		n += 1 + sovTypes(uint64(m.Pool))
+	}
+	l = m.Units.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	l = m.PoolUnits.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	l = m.RewardPerUnit.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	l = m.Amount.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	return n
+}
+
+func (m *Receipt) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Address)
+	if l > 0 {
+		n += 1 + l + sovTypes(uint64(l))
+	}
+	if m.Epoch != 0 {
+		n += 1 + sovTypes(uint64(m.Epoch))
+	}
+	if m.Closed {
+		n += 2
+	}
+	if m.ClaimedHeight != 0 {
+		n += 1 + sovTypes(uint64(m.ClaimedHeight))
+	}
+	if len(m.Pools) > 0 {
+		for _, e := range m.Pools {
+			l = e.Size()
+			n += 1 + l + sovTypes(uint64(l))
+		}
+	}
+	if len(m.Items) > 0 {
+		for _, e := range m.Items {
+			l = e.Size()
+			n += 1 + l + sovTypes(uint64(l))
+		}
+	}
+	l = m.Amount.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	return n
+}
+
+func (m *ScheduledEmission) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Epoch != 0 {
+		n += 1 + sovTypes(uint64(m.Epoch))
+	}
+	l = m.Emission.Size()
+	n += 1 + l + sovTypes(uint64(l))
+	l = m.SupplyAfter.Size()
 	n += 1 + l + sovTypes(uint64(l))
 	return n
 }
@@ -648,6 +1925,1603 @@ func (m *Params) Unmarshal(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			if err := m.MaxShareShift.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *PoolEpoch) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: PoolEpoch: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: PoolEpoch: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pool", wireType)
+			}
+			m.Pool = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Pool |= Pool(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Share", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Share.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Amount.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Units", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Units.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RewardPerUnit", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.RewardPerUnit.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Epoch) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Epoch: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Epoch: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Number", wireType)
+			}
+			m.Number = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Number |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field StartHeight", wireType)
+			}
+			m.StartHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.StartHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EndHeight", wireType)
+			}
+			m.EndHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.EndHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Emission", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Emission.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pools", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Pools = append(m.Pools, PoolEpoch{})
+			if err := m.Pools[len(m.Pools)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Community", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Community.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field GpuHours", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.GpuHours.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 8:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field LeasedGpuHours", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.LeasedGpuHours.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Utilization", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Utilization.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 10:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SupplyAfter", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.SupplyAfter.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *WorkItem) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: WorkItem: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: WorkItem: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Address", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Address = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Epoch", wireType)
+			}
+			m.Epoch = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Epoch |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pool", wireType)
+			}
+			m.Pool = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Pool |= Pool(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Source", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Source = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Quantity", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Quantity.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Units", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Units.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Multiplier", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Multiplier.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Records", wireType)
+			}
+			m.Records = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Records |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Accrual) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Accrual: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Accrual: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Address", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Address = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Epoch", wireType)
+			}
+			m.Epoch = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Epoch |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Units", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			var v cosmossdk_io_math.LegacyDec
+			m.Units = append(m.Units, v)
+			if err := m.Units[len(m.Units)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ClaimedHeight", wireType)
+			}
+			m.ClaimedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ClaimedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ClaimedAmount", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.ClaimedAmount.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ReceiptPool) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ReceiptPool: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ReceiptPool: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pool", wireType)
+			}
+			m.Pool = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Pool |= Pool(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Units", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Units.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PoolUnits", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.PoolUnits.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RewardPerUnit", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.RewardPerUnit.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Amount.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *Receipt) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: Receipt: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: Receipt: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Address", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Address = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Epoch", wireType)
+			}
+			m.Epoch = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Epoch |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Closed", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.Closed = bool(v != 0)
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ClaimedHeight", wireType)
+			}
+			m.ClaimedHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.ClaimedHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pools", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Pools = append(m.Pools, ReceiptPool{})
+			if err := m.Pools[len(m.Pools)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Items", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Items = append(m.Items, WorkItem{})
+			if err := m.Items[len(m.Items)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Amount.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTypes(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *ScheduledEmission) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTypes
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: ScheduledEmission: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: ScheduledEmission: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Epoch", wireType)
+			}
+			m.Epoch = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Epoch |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Emission", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Emission.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field SupplyAfter", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTypes
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTypes
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTypes
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.SupplyAfter.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
 			iNdEx = postIndex

@@ -1,10 +1,12 @@
 package keeper_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 
 	storetypes "cosmossdk.io/store/types"
 
+	"github.com/cosmos/cosmos-sdk/codec/address"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
@@ -134,6 +137,8 @@ func TestScoreBatch(t *testing.T) {
 		_, err := f.msgs.CommitBatch(f.Ctx, f.batchMsg(id, seq))
 		require.NoError(t, err)
 	}
+	rewards := &recordingRewards{}
+	f.keeper.SetRewards(rewards)
 	require.NoError(t, f.keeper.ScoreBatch(f.Ctx, id, 1, 9000, nil))
 	// window 20: 9000 + (1000 - 9000) / 20 = 8600
 	require.NoError(t, f.keeper.ScoreBatch(f.Ctx, id, 2, 1000, []types.BatchFlag{types.BATCH_FLAG_STUCK, types.BATCH_FLAG_JUMP, types.BATCH_FLAG_STUCK}))
@@ -144,6 +149,9 @@ func TestScoreBatch(t *testing.T) {
 	stats, err := f.keeper.Stats.Get(f.Ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, types.DeviceStats{Batches: 3, Readings: 180, ScoredBatches: 2, QualityScore: 8600, LastScore: 1000, LastScoredSeq: 2}, stats)
+
+	// Each scored batch pays the device's owner for its readings at the batch score.
+	require.Equal(t, []string{fmt.Sprintf("%s:%d:60:9000", f.owner, id), fmt.Sprintf("%s:%d:60:1000", f.owner, id)}, rewards.credits)
 
 	require.ErrorIs(t, f.keeper.ScoreBatch(f.Ctx, id, 2, 5000, nil), types.ErrBatchAlreadyScored)
 	require.ErrorIs(t, f.keeper.ScoreBatch(f.Ctx, id, 9, 5000, nil), types.ErrBatchNotFound)
@@ -205,4 +213,13 @@ func TestSensorsGenesisRoundTrip(t *testing.T) {
 	require.Equal(t, uint64(2), resp.DeviceId)
 	_, err = keeper.NewQueryServerImpl(g.keeper).BatchByRoot(g.Ctx, &types.QueryBatchByRootRequest{Root: hex.EncodeToString(g.batchMsg(id, 1).Root)})
 	require.NoError(t, err)
+}
+
+// recordingRewards records the sensor work it is credited, owners in bech32.
+type recordingRewards struct{ credits []string }
+
+func (r *recordingRewards) AddSensorWork(_ context.Context, owner sdk.AccAddress, device, readings uint64, score uint32) error {
+	addr, err := address.NewBech32Codec("thalamus").BytesToString(owner)
+	r.credits = append(r.credits, fmt.Sprintf("%s:%d:%d:%d", addr, device, readings, score))
+	return err
 }

@@ -47,6 +47,9 @@ func (k Keeper) ScoreBatch(ctx context.Context, deviceID, seq uint64, score uint
 	if err := k.Stats.Set(ctx, deviceID, stats); err != nil {
 		return err
 	}
+	if err := k.creditReadings(ctx, batch); err != nil {
+		return err
+	}
 	return emit(ctx, &types.EventBatchScored{
 		DeviceId: deviceID, Seq: seq, Score: score, Flags: batch.Flags, QualityScore: stats.QualityScore,
 	})

@@ -27,6 +27,7 @@ type Keeper struct {
 	cdc          codec.BinaryCodec
 	addressCodec address.Codec
 	oracle       *oracleLink
+	rewards      *rewardsLink
 	// authority may update params; by default the gov module account.
 	authority string
 
@@ -59,6 +60,7 @@ func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService s
 		cdc:          cdc,
 		addressCodec: addressCodec,
 		oracle:       &oracleLink{},
+		rewards:      &rewardsLink{},
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Devices: collections.NewMap(sb, types.DevicesKey, "devices", collections.Uint64Key,

@@ -14,6 +14,28 @@ type oracleLink struct{ keeper types.OracleKeeper }
 // SetOracle connects the oracle that scores committed batches; the app calls it once while wiring.
 func (k Keeper) SetOracle(o types.OracleKeeper) { k.oracle.keeper = o }
 
+// rewardsLink, like oracleLink, lets the app connect x/rewards after the keepers are built.
+type rewardsLink struct{ keeper types.RewardsKeeper }
+
+// SetRewards connects the module that pays for scored readings; the app calls it once while wiring.
+func (k Keeper) SetRewards(r types.RewardsKeeper) { k.rewards.keeper = r }
+
+// creditReadings pays the device's owner for a scored batch: its readings at the batch score.
+func (k Keeper) creditReadings(ctx context.Context, b types.Batch) error {
+	if k.rewards.keeper == nil {
+		return nil
+	}
+	device, err := k.Devices.Get(ctx, b.DeviceId)
+	if err != nil {
+		return err
+	}
+	owner, err := k.addressCodec.StringToBytes(device.Owner)
+	if err != nil {
+		return err
+	}
+	return k.rewards.keeper.AddSensorWork(ctx, owner, b.DeviceId, uint64(b.Count), b.Score)
+}
+
 // openScoring asks the validators to fetch, check and score a committed batch.
 func (k Keeper) openScoring(ctx context.Context, b types.Batch) error {
 	if k.oracle.keeper == nil {
