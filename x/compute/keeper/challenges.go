@@ -346,7 +346,11 @@ func (k Keeper) SettleChallenge(ctx context.Context, id uint64, verdict types.Ch
 		}
 	case types.CHALLENGE_STATE_FRAUD:
 		leaseID := gpu.LeaseId
-		if err := k.JailGPU(ctx, gpu.Id, fmt.Sprintf("proof-of-work fraud in challenge %d", id)); err != nil {
+		reason := fmt.Sprintf("proof-of-work fraud in challenge %d", id)
+		if err := k.JailGPU(ctx, gpu.Id, reason); err != nil {
+			return err
+		}
+		if err := k.forfeitWork(ctx, c, reason); err != nil {
 			return err
 		}
 		// The tenant gets back, from the collateral, what it paid for this GPU since the challenge.

@@ -212,7 +212,8 @@ func TestChallengeDowntimeAndFraud(t *testing.T) {
 	rewards := &recordingRewards{}
 	m.keeper.SetRewards(rewards)
 	require.NoError(t, m.keeper.SettleChallenge(m.Ctx, third.Id, types.CHALLENGE_STATE_FRAUD))
-	require.Empty(t, rewards.credits, "fraud earns nothing")
+	require.Equal(t, []string{fmt.Sprintf("forfeit %s:%d:proof-of-work fraud in challenge %d", m.provider, gpuID, third.Id)}, rewards.credits,
+		"fraud earns nothing and voids the GPU's epoch")
 	require.Equal(t, types.GPU_STATUS_JAILED, m.gpu(t, gpuID).Status)
 	closed := m.lease(t, lease.LeaseId)
 	require.Equal(t, types.LEASE_CLOSE_REASON_PROVIDER_FAULT, closed.CloseReason)
@@ -349,5 +350,11 @@ type recordingRewards struct{ credits []string }
 func (r *recordingRewards) AddComputeWork(_ context.Context, provider sdk.AccAddress, gpu uint64, hours math.LegacyDec, score uint32, leased bool) error {
 	addr, err := address.NewBech32Codec("thalamus").BytesToString(provider)
 	r.credits = append(r.credits, fmt.Sprintf("%s:%d:%s:%d:%t", addr, gpu, hours, score, leased))
+	return err
+}
+
+func (r *recordingRewards) ForfeitComputeWork(_ context.Context, provider sdk.AccAddress, gpu uint64, reason string) error {
+	addr, err := address.NewBech32Codec("thalamus").BytesToString(provider)
+	r.credits = append(r.credits, fmt.Sprintf("forfeit %s:%d:%s", addr, gpu, reason))
 	return err
 }

@@ -39,6 +39,18 @@ func (k Keeper) creditWork(ctx context.Context, params types.Params, c types.Cha
 	return k.rewards.keeper.AddComputeWork(ctx, provider, gpu.Id, hours, gpu.Score, gpu.Status == types.GPU_STATUS_LEASED)
 }
 
+// forfeitWork voids what a GPU earned in the current reward epoch once its fraud is proven.
+func (k Keeper) forfeitWork(ctx context.Context, c types.Challenge, reason string) error {
+	if k.rewards.keeper == nil {
+		return nil
+	}
+	provider, err := k.addressCodec.StringToBytes(c.Provider)
+	if err != nil {
+		return err
+	}
+	return k.rewards.keeper.ForfeitComputeWork(ctx, provider, c.GpuId, reason)
+}
+
 // presetAccepted reports whether x/oracle lets challenges use a preset (always, without it).
 func (k Keeper) presetAccepted(ctx context.Context, preset string) (bool, error) {
 	if k.oracle.keeper == nil {

@@ -17,9 +17,10 @@ type BankKeeper interface {
 	GetBalance(ctx context.Context, addr sdk.AccAddress, denom string) sdk.Coin
 }
 
-// RewardsKeeper credits verified GPU work in the current reward epoch (x/rewards).
+// RewardsKeeper credits verified GPU work in the current reward epoch, and voids it after fraud (x/rewards).
 type RewardsKeeper interface {
 	AddComputeWork(ctx context.Context, provider sdk.AccAddress, gpuID uint64, hours math.LegacyDec, score uint32, leased bool) error
+	ForfeitComputeWork(ctx context.Context, provider sdk.AccAddress, gpuID uint64, reason string) error
 }
 
 // DistributionKeeper receives the marketplace take and slashed collateral into the community pool.

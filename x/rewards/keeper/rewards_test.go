@@ -222,3 +222,37 @@ func TestInvariantsCatchMissingFunds(t *testing.T) {
 	require.NoError(t, f.keeper.TotalMinted.Set(f.Ctx, math.NewInt(1)))
 	require.ErrorContains(t, f.keeper.Invariants(f.Ctx), "total_minted")
 }
+
+// Proven fraud voids the GPU's units of the epoch: the provider's receipt keeps the GPU's
+// verified hours, shows no units and says why, and its other GPUs still earn.
+func TestForfeitVoidsTheGPUsEpoch(t *testing.T) {
+	f := newFixture(t)
+	cheat, honest := testAddress("cheat"), testAddress("honest")
+	require.NoError(t, f.keeper.AddComputeWork(f.Ctx, cheat, 5, dec("1"), 9000, true))
+	require.NoError(t, f.keeper.AddComputeWork(f.Ctx, cheat, 6, dec("1"), 9000, true))
+	require.NoError(t, f.keeper.AddComputeWork(f.Ctx, honest, 1, dec("1"), 9000, true))
+	require.ErrorIs(t, f.keeper.ForfeitComputeWork(f.Ctx, cheat, 5, ""), types.ErrInvalidWork)
+	require.NoError(t, f.keeper.ForfeitComputeWork(f.Ctx, cheat, 5, "proof-of-work fraud in challenge 7"))
+	require.NoError(t, f.keeper.AddComputeWork(f.Ctx, cheat, 5, dec("1"), 9000, true)) // nothing more this epoch
+	require.Contains(t, eventTypes(f.Ctx), "thalamus.rewards.v1.EventWorkForfeited")
+	// A GPU with no work yet in the epoch still gets a receipt line.
+	require.NoError(t, f.keeper.ForfeitComputeWork(f.Ctx, testAddress("new"), 9, "proof-of-work fraud in challenge 8"))
+	epoch := f.endEpoch(t)
+	require.Equal(t, dec("1.8"), epoch.Pools[0].Units)
+
+	res, err := keeper.NewQueryServerImpl(f.keeper).Receipts(f.Ctx, &types.QueryReceiptsRequest{Address: f.bech32(t, cheat)})
+	require.NoError(t, err)
+	require.Len(t, res.Receipts, 1)
+	items := res.Receipts[0].Items
+	require.Equal(t, "gpu/5", items[0].Source)
+	require.Equal(t, "proof-of-work fraud in challenge 7", items[0].Forfeited)
+	require.True(t, items[0].Units.IsZero())
+	require.Equal(t, dec("2"), items[0].Quantity)
+	require.Equal(t, dec("0.9"), items[1].Units)
+	c, _, err := f.keeper.Claim(f.Ctx, cheat)
+	require.NoError(t, err)
+	h, _, err := f.keeper.Claim(f.Ctx, honest)
+	require.NoError(t, err)
+	require.Equal(t, h, c, "the cheat is paid for its honest GPU only")
+	require.NoError(t, f.keeper.Invariants(f.Ctx))
+}

@@ -75,6 +75,55 @@ func scoreMultiplier(score uint32) math.LegacyDec {
 	return math.LegacyNewDec(int64(score)).QuoInt64(maxScore)
 }
 
+// workState is what one record of work changes: the current epoch, the recipient's accrual
+// in it and the source's work item.
+type workState struct {
+	epoch   types.Epoch
+	accrual types.Accrual
+	item    types.WorkItem
+	key     collections.Pair[sdk.AccAddress, uint64]
+}
+
+// load reads (or starts) the recipient's accrual and the source's work item in the current epoch.
+func (k Keeper) load(ctx context.Context, pool types.Pool, recipient sdk.AccAddress, source string) (workState, error) {
+	var w workState
+	addr, err := k.addressCodec.BytesToString(recipient)
+	if err != nil {
+		return w, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
+	}
+	if w.epoch, err = k.CurrentEpoch.Get(ctx); err != nil {
+		return w, err
+	}
+	w.key = collections.Join(recipient, w.epoch.Number)
+	w.accrual, err = k.Accruals.Get(ctx, w.key)
+	if errors.Is(err, collections.ErrNotFound) {
+		w.accrual, err = types.Accrual{Address: addr, Epoch: w.epoch.Number, Units: types.ZeroUnits(), ClaimedAmount: math.ZeroInt()}, nil
+	}
+	if err != nil {
+		return w, err
+	}
+	w.item, err = k.WorkItems.Get(ctx, collections.Join3(recipient, w.epoch.Number, source))
+	if errors.Is(err, collections.ErrNotFound) {
+		w.item, err = types.WorkItem{Address: addr, Epoch: w.epoch.Number, Pool: pool, Source: source,
+			Quantity: math.LegacyZeroDec(), Units: math.LegacyZeroDec(), Multiplier: math.LegacyZeroDec()}, nil
+	}
+	return w, err
+}
+
+// save writes the epoch, the accrual (indexing it as unclaimed) and the work item back.
+func (k Keeper) save(ctx context.Context, w workState) error {
+	if err := k.CurrentEpoch.Set(ctx, w.epoch); err != nil {
+		return err
+	}
+	if err := k.Accruals.Set(ctx, w.key, w.accrual); err != nil {
+		return err
+	}
+	if err := k.Unclaimed.Set(ctx, w.key); err != nil {
+		return err
+	}
+	return k.WorkItems.Set(ctx, collections.Join3(w.key.K1(), w.key.K2(), w.item.Source), w.item)
+}
+
 // addWork adds quantity x multiplier units to the recipient's accrual, the source's work item
 // and the pool's total in the current epoch; update may change the epoch record as well.
 func (k Keeper) addWork(ctx context.Context, pool types.Pool, recipient sdk.AccAddress, source string,
@@ -83,60 +132,54 @@ func (k Keeper) addWork(ctx context.Context, pool types.Pool, recipient sdk.AccA
 	if quantity.IsNil() || quantity.IsNegative() || multiplier.IsNil() || multiplier.IsNegative() {
 		return errorsmod.Wrapf(types.ErrInvalidWork, "quantity %v and multiplier %v must be non-negative", quantity, multiplier)
 	}
-	addr, err := k.addressCodec.BytesToString(recipient)
-	if err != nil {
-		return errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
-	}
-	epoch, err := k.CurrentEpoch.Get(ctx)
+	w, err := k.load(ctx, pool, recipient, source)
 	if err != nil {
 		return err
 	}
 	units := quantity.Mul(multiplier)
 	i := types.PoolIndex(pool)
-
-	key := collections.Join(recipient, epoch.Number)
-	acc, err := k.Accruals.Get(ctx, key)
-	switch {
-	case errors.Is(err, collections.ErrNotFound):
-		acc = types.Accrual{Address: addr, Epoch: epoch.Number, Units: types.ZeroUnits(), ClaimedAmount: math.ZeroInt()}
-		if err := k.Unclaimed.Set(ctx, key); err != nil {
-			return err
-		}
-	case err != nil:
-		return err
+	w.item.Records++
+	w.item.Quantity = w.item.Quantity.Add(quantity)
+	if w.item.Forfeited == "" { // a forfeited source earns nothing more this epoch
+		w.item.Units = w.item.Units.Add(units)
+		w.accrual.Units[i] = w.accrual.Units[i].Add(units)
+		w.epoch.Pools[i].Units = w.epoch.Pools[i].Units.Add(units)
+	} else {
+		units = math.LegacyZeroDec()
 	}
-	acc.Units[i] = acc.Units[i].Add(units)
-	if err := k.Accruals.Set(ctx, key, acc); err != nil {
-		return err
+	if w.item.Quantity.IsPositive() {
+		w.item.Multiplier = w.item.Units.Quo(w.item.Quantity)
 	}
-
-	itemKey := collections.Join3(recipient, epoch.Number, source)
-	item, err := k.WorkItems.Get(ctx, itemKey)
-	switch {
-	case errors.Is(err, collections.ErrNotFound):
-		item = types.WorkItem{Address: addr, Epoch: epoch.Number, Pool: pool, Source: source,
-			Quantity: math.LegacyZeroDec(), Units: math.LegacyZeroDec(), Multiplier: math.LegacyZeroDec()}
-	case err != nil:
-		return err
-	}
-	item.Quantity = item.Quantity.Add(quantity)
-	item.Units = item.Units.Add(units)
-	item.Records++
-	if item.Quantity.IsPositive() {
-		item.Multiplier = item.Units.Quo(item.Quantity)
-	}
-	if err := k.WorkItems.Set(ctx, itemKey, item); err != nil {
-		return err
-	}
-
-	epoch.Pools[i].Units = epoch.Pools[i].Units.Add(units)
 	if update != nil {
-		update(&epoch)
+		update(&w.epoch)
 	}
-	if err := k.CurrentEpoch.Set(ctx, epoch); err != nil {
+	if err := k.save(ctx, w); err != nil {
 		return err
 	}
 	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventWorkRecorded{
-		Address: addr, Epoch: epoch.Number, Pool: pool, Source: source, Quantity: quantity, Units: units,
+		Address: w.accrual.Address, Epoch: w.epoch.Number, Pool: pool, Source: source, Quantity: quantity, Units: units,
+	})
+}
+
+// ForfeitComputeWork voids a GPU's compute units of the current epoch after proven fraud, so
+// the provider's receipt shows the GPU, its verified hours, no units, and why.
+func (k Keeper) ForfeitComputeWork(ctx context.Context, provider sdk.AccAddress, gpuID uint64, reason string) error {
+	if reason == "" {
+		return errorsmod.Wrap(types.ErrInvalidWork, "a forfeit needs a reason")
+	}
+	w, err := k.load(ctx, types.POOL_COMPUTE, provider, fmt.Sprintf("gpu/%d", gpuID))
+	if err != nil {
+		return err
+	}
+	i := types.PoolIndex(types.POOL_COMPUTE)
+	voided := w.item.Units
+	w.accrual.Units[i] = w.accrual.Units[i].Sub(voided)
+	w.epoch.Pools[i].Units = w.epoch.Pools[i].Units.Sub(voided)
+	w.item.Units, w.item.Multiplier, w.item.Forfeited = math.LegacyZeroDec(), math.LegacyZeroDec(), reason
+	if err := k.save(ctx, w); err != nil {
+		return err
+	}
+	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventWorkForfeited{
+		Address: w.accrual.Address, Epoch: w.epoch.Number, Source: w.item.Source, Units: voided, Reason: reason,
 	})
 }
