@@ -88,7 +88,11 @@ func localnet(cfg *Config, binary, home string) error {
 			return err
 		}
 		printLocalnetHelp(chainID, home, addresses, procs)
-		return tenantLease(ctx, n)
+		if err := tenantLease(ctx, n); err != nil {
+			return err
+		}
+		// alice is the validator: its operator account is paid for the oracle reports.
+		return watchRewards(ctx, []string{"provider", "cheater", "operator", "alice"}, addresses)
 	})
 }
 
@@ -314,6 +318,13 @@ Thalamus localnet is running (chain %s).
   thalamusd q sensors device-stats 1 --home %[1]s          # a healthy station's quality average
   curl -s %[6]s/v1/batches/1/1 | head -c 400                # the raw readings behind batch 1
   curl -s %[6]s/v1/batches/1/1/proof/0                      # a Merkle proof of its first reading
+  thalamusd q rewards current-epoch --home %[1]s           # this minute's work and what it would pay
+  thalamusd q rewards receipts %[3]s --home %[1]s   # why the provider was paid what it was paid
+  thalamusd q rewards receipts %[5]s --home %[1]s   # the faulty stations earn less (multiplier = batch score)
+  thalamusd q rewards pending %[8]s --home %[1]s    # the cheater's forfeited GPU earns nothing
+  thalamusd tx rewards claim-rewards --from provider --home %[1]s -y
+  thalamusd q rewards schedule 5 --home %[1]s               # the next epochs' emission
+  curl -s %[7]s/thalamus/rewards/v1/pools
 Press Ctrl-C to stop every process.
 
 `, home, addresses["tenant"], addresses["provider"], "http://"+agentMetrics, addresses["operator"], "http://"+gatewayAddr,

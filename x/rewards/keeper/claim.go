@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"slices"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -109,22 +110,31 @@ func (k Keeper) Receipt(ctx context.Context, addr sdk.AccAddress, acc types.Accr
 	}); err != nil {
 		return r, err
 	}
+	var lines []types.ReceiptPool
 	has, err := k.Epochs.Has(ctx, acc.Epoch)
 	if err != nil {
 		return r, err
 	}
 	if has {
 		r.Closed = true
-		r.Amount, r.Pools, err = k.earned(ctx, acc)
-		return r, err
+		if r.Amount, lines, err = k.earned(ctx, acc); err != nil {
+			return r, err
+		}
+	} else {
+		cur, err := k.CurrentEpoch.Get(ctx)
+		if err != nil {
+			return r, err
+		}
+		for i, p := range cur.Pools {
+			lines = append(lines, types.ReceiptPool{Pool: p.Pool, Units: acc.Units[i], PoolUnits: p.Units,
+				RewardPerUnit: math.LegacyZeroDec(), Amount: math.ZeroInt()})
+		}
 	}
-	cur, err := k.CurrentEpoch.Get(ctx)
-	if err != nil {
-		return r, err
-	}
-	for i, p := range cur.Pools {
-		r.Pools = append(r.Pools, types.ReceiptPool{Pool: p.Pool, Units: acc.Units[i], PoolUnits: p.Units,
-			RewardPerUnit: math.LegacyZeroDec(), Amount: math.ZeroInt()})
+	// Only the pools the recipient worked for.
+	for _, line := range lines {
+		if slices.ContainsFunc(r.Items, func(w types.WorkItem) bool { return w.Pool == line.Pool }) {
+			r.Pools = append(r.Pools, line)
+		}
 	}
 	return r, nil
 }
