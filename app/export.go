@@ -198,6 +198,10 @@ func (app *App) prepForZeroHeightGenesis(ctx sdk.Context, jailAllowedAddrs []str
 	if err := app.ComputeKeeper.PrepForZeroHeight(ctx); err != nil {
 		return err
 	}
+	// Keep the reward epoch's remaining blocks.
+	if err := app.RewardsKeeper.PrepForZeroHeight(ctx); err != nil {
+		return err
+	}
 
 	// Reset start heights for all validators' signing infos.
 	return errors.Join(app.SlashingKeeper.IterateValidatorSigningInfos(ctx, func(addr sdk.ConsAddress, info slashingtypes.ValidatorSigningInfo) (stop bool) {

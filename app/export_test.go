@@ -122,6 +122,9 @@ func TestExportForZeroHeight(t *testing.T) {
 	require.Zero(t, got.AccruedHeight)
 	require.Equal(t, before.EndHeight-5, got.EndHeight, "the lease end keeps its distance from now")
 	require.Zero(t, got.CreatedHeight)
+	var rewards rewardstypes.GenesisState
+	a.AppCodec().MustUnmarshalJSON(state[rewardstypes.ModuleName], &rewards)
+	require.Equal(t, int64(1-5), rewards.CurrentEpoch.StartHeight, "the reward epoch keeps its remaining blocks")
 
 	second := newApp(t)
 	_, err = second.InitChain(&abci.RequestInitChain{
@@ -133,6 +136,7 @@ func TestExportForZeroHeight(t *testing.T) {
 	finalizeAndCommit(t, second, 2)
 	ctx = second.NewContext(true).WithBlockHeight(2)
 	require.NoError(t, second.ComputeKeeper.EscrowInvariant(ctx))
+	require.NoError(t, second.RewardsKeeper.Invariants(ctx))
 	resp, err := computekeeper.NewQueryServerImpl(second.ComputeKeeper).Lease(ctx, &computetypes.QueryLeaseRequest{Id: lease.LeaseId})
 	require.NoError(t, err)
 	require.Equal(t, int64(2), resp.Accrued.Amount.Int64(), "billing goes on from the new chain's start")

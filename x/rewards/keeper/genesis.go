@@ -111,3 +111,15 @@ func values[K, V any](ctx context.Context, m collections.Map[K, V]) ([]V, error)
 	}
 	return it.Values()
 }
+
+// PrepForZeroHeight moves the current epoch's start so that, on a new chain restarting at
+// height 0 from this state, the epoch has as many blocks left as it has now. Closed epochs
+// keep their heights: they are records of the old chain.
+func (k Keeper) PrepForZeroHeight(ctx context.Context) error {
+	cur, err := k.CurrentEpoch.Get(ctx)
+	if err != nil {
+		return err
+	}
+	cur.StartHeight -= sdk.UnwrapSDKContext(ctx).BlockHeight()
+	return k.CurrentEpoch.Set(ctx, cur)
+}
