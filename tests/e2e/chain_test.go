@@ -172,18 +172,34 @@ func (c *chain) query(v any, args ...string) {
 // the block height. Any failure, in CheckTx or in the block, fails the test.
 func (c *chain) tx(from string, args ...string) int64 {
 	c.t.Helper()
-	out := c.must(append(append([]string{"tx"}, args...),
-		"--from", from, "--yes", "--output", "json", "--gas", "auto", "--gas-adjustment", "1.5")...)
+	txArgs := append(append([]string{"tx"}, args...), "--from", from, "--yes", "--output", "json", "--gas", "auto", "--gas-adjustment", "1.5")
 	var sent struct {
 		TxHash string `json:"txhash"`
 		Code   int    `json:"code"`
 		RawLog string `json:"raw_log"`
 	}
-	if err := json.Unmarshal(lastJSON(out), &sent); err != nil || sent.TxHash == "" {
-		c.t.Fatalf("tx %s: unexpected output %s (%v)", strings.Join(args, " "), out, err)
-	}
-	if sent.Code != 0 {
-		c.t.Fatalf("tx %s rejected in CheckTx: %s", strings.Join(args, " "), sent.RawLog)
+	// The localnet's agents sign with the provider and operator keys too: a tx that raced one
+	// of theirs for the account sequence is refused before inclusion and is safe to resend.
+	for try := 0; ; try++ {
+		out, err := c.run(txArgs...)
+		raced := err != nil && strings.Contains(err.Error(), "account sequence mismatch")
+		if err == nil {
+			if err := json.Unmarshal(lastJSON(out), &sent); err != nil || sent.TxHash == "" {
+				c.t.Fatalf("tx %s: unexpected output %s (%v)", strings.Join(args, " "), out, err)
+			}
+			raced = sent.Code == 32 // sdkerrors.ErrWrongSequence
+		}
+		if raced && try < 5 {
+			time.Sleep(time.Second)
+			continue
+		}
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		if sent.Code != 0 {
+			c.t.Fatalf("tx %s rejected in CheckTx: %s", strings.Join(args, " "), sent.RawLog)
+		}
+		break
 	}
 	var included struct {
 		Height string `json:"height"`
