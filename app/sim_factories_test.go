@@ -50,13 +50,14 @@ func TestComputeSimFactoriesProduceValidMessages(t *testing.T) {
 		"WithdrawLease":     produce(computesim.MsgWithdrawLeaseFactory(k)),
 		"WithdrawAllLeases": produce(computesim.MsgWithdrawAllLeasesFactory(k)),
 		"SubmitWork":        produce(computesim.MsgSubmitWorkFactory(k)),
+		"ConfirmLease":      produce(computesim.MsgConfirmLeaseFactory(k)),
 	}
 	// Weights favour growth, so later factories find providers, GPUs and offers to act on.
 	order := []string{
 		"RegisterProvider", "RegisterProvider", "RegisterGPU", "RegisterGPU", "RegisterGPU", "CreateOffer",
 		"CreateOffer", "UpdateOffer", "UpdateProvider", "AddCollateral", "RetireGPU", "CloseOffer",
 		"UnbondProvider", "UpdateParams", "CreateLease", "CreateLease", "CreateLease", "DepositLease",
-		"CloseLease", "WithdrawLease", "WithdrawAllLeases", "SubmitWork", "SubmitWork",
+		"CloseLease", "WithdrawLease", "WithdrawAllLeases", "SubmitWork", "SubmitWork", "ConfirmLease",
 	}
 	ctx = deliverFactories(t, a, ctx, r, accounts, factories, order, func(ctx sdk.Context) sdk.Context {
 		// Blocks pass now and then, so leases accrue, run dry, pause and expire in EndBlock.

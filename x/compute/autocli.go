@@ -130,13 +130,16 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					RpcMethod: "CreateLease", Use: "create-lease [gpus] [hours] [deposit]",
 					Short: "Lease GPUs from --offer-id, or from the cheapest offer of --class (bounded by --max-price-per-gpu-hour and --min-gpu-score)",
 					Example: "thalamusd tx compute create-lease 2 24 5000000uthal --class H100-SXM-80G --max-price-per-gpu-hour 2500000uthal --from tenant\n" +
-						"thalamusd tx compute create-lease 1 1 2000000uthal --offer-id 3 --from tenant",
+						"thalamusd tx compute create-lease 1 1 2000000uthal --offer-id 3 --from tenant\n" +
+						"thalamusd tx compute create-lease 1 4 2000000uthal --class CPU-DEV --manifest-hash $(thalamusd tx compute manifest-hash app.json) --from tenant",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "gpus"}, {ProtoField: "hours"}, {ProtoField: "deposit"}},
 					FlagOptions: map[string]*autocliv1.FlagOptions{
 						"offer_id":               {Usage: "lease from this offer (otherwise --class is matched)"},
 						"class":                  {Usage: "GPU class to match, e.g. H100-SXM-80G (see q compute params)"},
 						"max_price_per_gpu_hour": {Usage: "highest price per GPU-hour to accept, e.g. 2500000uthal"},
 						"min_gpu_score":          {Usage: "least score (0-10000) of every leased GPU"},
+						"manifest_hash": {Usage: "hex SHA-256 of a workload manifest (tx compute manifest-hash FILE): " +
+							"the lease waits, unbilled, until the provider runs it"},
 					},
 				},
 				{
@@ -155,6 +158,12 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				},
 				{
 					RpcMethod: "WithdrawAllLeases", Use: "withdraw-all-leases", Short: "Collect what all open leases have accrued",
+				},
+				{
+					RpcMethod: "ConfirmLease", Use: "confirm-lease [lease-id] [manifest-hash]",
+					Short:          "Confirm a pending lease's workload running (thalamus-agent gpu does this itself); billing starts now",
+					Example:        "thalamusd tx compute confirm-lease 7 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 --from provider",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "lease_id"}, {ProtoField: "manifest_hash"}},
 				},
 			},
 		},

@@ -39,6 +39,7 @@ func FuzzComputeMessages(f *testing.F) {
 		&types.MsgWithdrawLease{Provider: owner, LeaseId: 1},
 		&types.MsgWithdrawAllLeases{Provider: owner},
 		&types.MsgSubmitWork{Provider: owner, ChallengeId: 1, NoncesTried: 10, Telemetry: types.Telemetry{GpuUtilizationPct: 90}},
+		&types.MsgConfirmLease{Provider: owner, LeaseId: 2, ManifestHash: testManifestHash[:]},
 	}
 	for i, m := range seeds {
 		bz, err := proto.Marshal(m)
@@ -59,6 +60,10 @@ func FuzzComputeMessages(f *testing.F) {
 	base.fund(f, "tenant", sdk.NewCoins(uthal(1_000_000)))
 	_, err = setup.CreateLease(base.Ctx, leaseMsg(tenant, 1, 1, 2, 5_000))
 	require.NoError(f, err)
+	pending := leaseMsg(tenant, 1, 1, 2, 5_000) // lease 2 waits for its workload
+	pending.ManifestHash = testManifestHash[:]
+	_, err = setup.CreateLease(base.Ctx, pending)
+	require.NoError(f, err)
 	// GPU 1's first challenge is open, two blocks into its window.
 	gpu, err := base.keeper.GPUs.Get(base.Ctx, 1)
 	require.NoError(f, err)
@@ -76,7 +81,7 @@ func FuzzComputeMessages(f *testing.F) {
 		ms := keeper.NewMsgServerImpl(fx.keeper)
 
 		var run func() error
-		switch kind % 15 {
+		switch kind % 16 {
 		case 0:
 			var m types.MsgRegisterProvider
 			if m.Unmarshal(bz) != nil {
@@ -161,6 +166,12 @@ func FuzzComputeMessages(f *testing.F) {
 				return
 			}
 			run = func() error { _, err := ms.WithdrawAllLeases(fx.Ctx, &m); return err }
+		case 15:
+			var m types.MsgConfirmLease
+			if m.Unmarshal(bz) != nil {
+				return
+			}
+			run = func() error { _, err := ms.ConfirmLease(fx.Ctx, &m); return err }
 		default:
 			var m types.MsgSubmitWork
 			if m.Unmarshal(bz) != nil {

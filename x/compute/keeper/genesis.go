@@ -155,7 +155,14 @@ func (k Keeper) PrepForZeroHeight(ctx context.Context) error {
 		}
 	}
 	if err := rewriteAll(ctx, k.Leases, func(l types.Lease) types.Lease {
-		if l.State != types.LEASE_STATE_CLOSED {
+		switch l.State {
+		case types.LEASE_STATE_CLOSED:
+		case types.LEASE_STATE_PENDING:
+			// The hours count from the confirmation: keep their length from the new creation height 0.
+			l.EndHeight -= l.CreatedHeight
+			l.AccruedHeight = 0
+			l.StartDeadlineHeight -= now
+		default:
 			l.EndHeight -= now
 			l.AccruedHeight -= now
 			if l.State == types.LEASE_STATE_PAUSED {

@@ -197,6 +197,8 @@ func (k Keeper) leaseEvent(ctx context.Context, params types.Params, at int64, i
 		return err
 	}
 	switch {
+	case lease.State == types.LEASE_STATE_PENDING:
+		_, _, err = k.closeLease(ctx, params, lease, at, types.LEASE_CLOSE_REASON_NOT_STARTED, "")
 	case at >= lease.EndHeight:
 		_, _, err = k.closeLease(ctx, params, lease, lease.EndHeight, types.LEASE_CLOSE_REASON_EXPIRED, "")
 	case lease.State == types.LEASE_STATE_PAUSED:

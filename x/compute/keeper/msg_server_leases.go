@@ -1,6 +1,7 @@
 package keeper
 
 import (
+	"bytes"
 	"context"
 	"errors"
 
@@ -25,6 +26,9 @@ func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (
 		return nil, err
 	}
 	if err := types.ValidateLeaseRequest(msg.Gpus, msg.Hours, msg.MaxPricePerGpuHour, msg.MinGpuScore, msg.Deposit, params.MinProviderCollateral.Denom); err != nil {
+		return nil, err
+	}
+	if err := types.ValidateManifestHash(msg.ManifestHash, false); err != nil {
 		return nil, err
 	}
 	var (
@@ -83,12 +87,46 @@ func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (
 		EndHeight: height + int64(leaseBlocks), Escrow: msg.Deposit, Paid: sdk.NewCoin(price.Denom, math.ZeroInt()),
 		AccruedHeight: height, BlocksPerHour: params.BlocksPerHour,
 	}
+	if len(msg.ManifestHash) > 0 {
+		// The workload must start first: no billing, and the hours count from the confirmation.
+		lease.State, lease.ManifestHash = types.LEASE_STATE_PENDING, msg.ManifestHash
+		lease.StartDeadlineHeight = height + int64(params.StartTimeoutBlocks)
+	}
 	if err := k.setLease(ctx, params, nil, lease); err != nil {
 		return nil, err
 	}
 	return &types.MsgCreateLeaseResponse{LeaseId: id, OfferId: offer.Id, GpuIds: ids}, emit(ctx, &types.EventLeaseCreated{
 		LeaseId: id, Tenant: tenantStr, Provider: offer.Provider, OfferId: offer.Id, Class: offer.Class, GpuIds: ids,
 		PricePerGpuHour: price, Deposit: msg.Deposit, EndHeight: lease.EndHeight,
+		ManifestHash: lease.ManifestHash, StartDeadlineHeight: lease.StartDeadlineHeight,
+	})
+}
+
+// ConfirmLease lets the provider mark a pending lease's workload running, echoing the
+// manifest hash it started. Billing and the leased hours start at this block.
+func (k msgServer) ConfirmLease(ctx context.Context, msg *types.MsgConfirmLease) (*types.MsgConfirmLeaseResponse, error) {
+	_, params, lease, err := k.signedLease(ctx, msg.Provider, msg.LeaseId, "provider", func(l types.Lease) string { return l.Provider })
+	if err != nil {
+		return nil, err
+	}
+	if err := types.ValidateManifestHash(msg.ManifestHash, true); err != nil {
+		return nil, err
+	}
+	if lease.State != types.LEASE_STATE_PENDING {
+		return nil, errorsmod.Wrapf(types.ErrLeaseNotPending, "lease %d is %s", lease.Id, lease.State)
+	}
+	if !bytes.Equal(msg.ManifestHash, lease.ManifestHash) {
+		return nil, errorsmod.Wrapf(types.ErrManifestMismatch, "lease %d expects manifest %X, got %X", lease.Id, lease.ManifestHash, msg.ManifestHash)
+	}
+	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	old := lease
+	lease.State, lease.ConfirmedHeight, lease.AccruedHeight = types.LEASE_STATE_ACTIVE, height, height
+	lease.EndHeight = height + int64(uint64(old.EndHeight-old.CreatedHeight))
+	if err := k.setLease(ctx, params, &old, lease); err != nil {
+		return nil, err
+	}
+	return &types.MsgConfirmLeaseResponse{EndHeight: lease.EndHeight}, emit(ctx, &types.EventLeaseConfirmed{
+		LeaseId: lease.Id, Provider: lease.Provider, ManifestHash: lease.ManifestHash, EndHeight: lease.EndHeight,
 	})
 }
 

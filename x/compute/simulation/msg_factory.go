@@ -292,6 +292,10 @@ func MsgCreateLeaseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCrea
 			return nil, nil
 		}
 		msg := &types.MsgCreateLease{Tenant: tenant.AddressBech32, OfferId: offer.Id, Gpus: gpus, Hours: hours, Deposit: deposit}
+		if r.Intn(3) == 0 { // a workload lease, pending until its provider confirms it
+			msg.ManifestHash = make([]byte, 32)
+			_, _ = r.Read(msg.ManifestHash)
+		}
 		if r.Intn(2) == 0 {
 			// Any offer the match prefers is at most this price, so the deposit still covers it.
 			msg.OfferId, msg.Class, msg.MaxPricePerGpuHour = 0, offer.Class, offer.PricePerGpuHour
@@ -301,6 +305,26 @@ func MsgCreateLeaseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCrea
 			}
 		}
 		return []simsx.SimAccount{tenant}, msg
+	}
+}
+
+// MsgConfirmLeaseFactory confirms a random pending lease of a simulation provider.
+func MsgConfirmLeaseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgConfirmLease] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgConfirmLease) {
+		lease := anyOpenLease(ctx, k, testData, reporter, func(l types.Lease) string {
+			if l.State != types.LEASE_STATE_PENDING {
+				return "" // not a candidate
+			}
+			return l.Provider
+		})
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		provider := testData.GetAccount(reporter, lease.Provider)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{provider}, &types.MsgConfirmLease{Provider: provider.AddressBech32, LeaseId: lease.Id, ManifestHash: lease.ManifestHash}
 	}
 }
 

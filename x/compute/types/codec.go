@@ -26,6 +26,7 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgWithdrawLease{}, "thalamus/x/compute/MsgWithdrawLease")
 	legacy.RegisterAminoMsg(cdc, &MsgWithdrawAllLeases{}, "thalamus/x/compute/MsgWithdrawAllLeases")
 	legacy.RegisterAminoMsg(cdc, &MsgSubmitWork{}, "thalamus/x/compute/MsgSubmitWork")
+	legacy.RegisterAminoMsg(cdc, &MsgConfirmLease{}, "thalamus/x/compute/MsgConfirmLease")
 	cdc.RegisterConcrete(&Params{}, "thalamus/x/compute/Params", nil)
 }
 
@@ -48,6 +49,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgWithdrawLease{},
 		&MsgWithdrawAllLeases{},
 		&MsgSubmitWork{},
+		&MsgConfirmLease{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

@@ -38,4 +38,7 @@ var (
 	ErrChallengeNotFound      = errorsmod.Register(ModuleName, 33, "challenge not found")
 	ErrChallengeClosed        = errorsmod.Register(ModuleName, 34, "challenge does not accept work")
 	ErrInvalidWork            = errorsmod.Register(ModuleName, 35, "invalid proof-of-work submission")
+	ErrInvalidManifest        = errorsmod.Register(ModuleName, 36, "invalid workload manifest")
+	ErrLeaseNotPending        = errorsmod.Register(ModuleName, 37, "lease is not waiting for confirmation")
+	ErrManifestMismatch       = errorsmod.Register(ModuleName, 38, "manifest hash does not match the lease")
 )

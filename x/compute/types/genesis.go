@@ -176,6 +176,9 @@ func (gs GenesisState) validateLeases(gpus map[uint64]GPU) error {
 				return errorsmod.Wrapf(ErrInvalidGenesis, "lease %d: coin %s must be valid %s", l.Id, c, denom)
 			}
 		}
+		if err := ValidateManifestHash(l.ManifestHash, l.State == LEASE_STATE_PENDING); err != nil {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "lease %d: %s", l.Id, err)
+		}
 		if l.Due().IsNegative() {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "lease %d: paid %s exceeds its %d billed blocks", l.Id, l.Paid, l.BilledBlocks)
 		}

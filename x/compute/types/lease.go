@@ -1,6 +1,7 @@
 package types
 
 import (
+	"crypto/sha256"
 	"math/bits"
 
 	errorsmod "cosmossdk.io/errors"
@@ -40,6 +41,15 @@ func ValidateDeposit(amount sdk.Coin, denom string) error {
 		return errorsmod.Wrapf(ErrInvalidCoin, "deposit must be a positive amount of %s, got %s", denom, amount)
 	}
 	return nil
+}
+
+// ValidateManifestHash checks a workload manifest hash: a SHA-256 digest, or, where optional,
+// nothing.
+func ValidateManifestHash(hash []byte, required bool) error {
+	if len(hash) == 0 && !required || len(hash) == sha256.Size {
+		return nil
+	}
+	return errorsmod.Wrapf(ErrInvalidManifest, "manifest_hash must be a %d-byte SHA-256 digest, got %d bytes", sha256.Size, len(hash))
 }
 
 // HasMaxPrice reports whether a lease request bounds the price (anything but an empty coin).
@@ -140,6 +150,8 @@ func (l Lease) NextEvent(graceBlocks uint64) int64 {
 		return min(l.EndHeight, l.AccruedHeight+int64(l.BlocksLeft()))
 	case LEASE_STATE_PAUSED:
 		return min(l.EndHeight, l.PausedHeight+int64(min(graceBlocks, maxBlocks)))
+	case LEASE_STATE_PENDING:
+		return l.StartDeadlineHeight + 1 // the deadline block itself may still confirm
 	default:
 		return 0
 	}

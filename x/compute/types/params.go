@@ -41,6 +41,7 @@ func DefaultParams() Params {
 		PowEpochBlocks:         14_400, // ~1 day: layer tables are rebuilt daily
 		ClassPow:               DefaultClassPoW(),
 		FraudSlashFraction:     math.LegacyNewDecWithPrec(5, 2),
+		StartTimeoutBlocks:     100, // ~10 min at 6 s blocks to pull an image and start
 	}
 }
 
@@ -84,6 +85,9 @@ func (p Params) Validate() error {
 	}
 	if p.MaxSettlementsPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_settlements_per_block must be positive")
+	}
+	if p.StartTimeoutBlocks == 0 || p.StartTimeoutBlocks > 1_000_000 {
+		return errorsmod.Wrapf(ErrInvalidParams, "start_timeout_blocks must be in [1, 1000000], got %d", p.StartTimeoutBlocks)
 	}
 	if p.InitialGpuScore > MaxGPUScore {
 		return errorsmod.Wrapf(ErrInvalidParams, "initial_gpu_score must be at most %d, got %d", MaxGPUScore, p.InitialGpuScore)
