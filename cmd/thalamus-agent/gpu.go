@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/thalamus-network/thalamus/internal/agent"
+	"github.com/thalamus-network/thalamus/internal/runtime"
 )
 
 func gpuCmd(logger *slog.Logger) *cobra.Command {
@@ -21,6 +23,10 @@ func gpuCmd(logger *slog.Logger) *cobra.Command {
 		gpuCfg      agent.GPUConfig
 		backend     string
 		metricsAddr string
+		leaseCfg    agent.LeaseConfig
+		runtimeName string
+		apiListen   string
+		portRange   string
 	)
 	home, _ := os.UserHomeDir()
 	cmd := &cobra.Command{
@@ -35,7 +41,18 @@ finds the machine's GPUs through NVML, derives each class from the PCI device id
 --class), and reports NVML telemetry with each answer; this build has only the CPU
 proof-of-work backend, so real GPUs score low until the CUDA backend lands. Optionally it registers the
 provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics are served on
---metrics-addr; Ctrl-C stops it cleanly.`,
+--metrics-addr; Ctrl-C stops it cleanly.
+
+It also fulfils leases that carry a workload manifest. The provider endpoint on --api-listen
+(register it as the provider's --endpoint) takes the tenant-signed manifest
+(thalamusd tx compute send-manifest). It checks the signature against the lease's tenant and
+the hash against the lease, then starts the workload with --runtime:
+  - docker: the Docker Engine API, with --gpus device=UUID for exactly the leased GPUs;
+  - exec: a local process with CUDA_VISIBLE_DEVICES, for devnets.
+The manifest's ports are published on host ports of --port-range. It sends confirm-lease once
+the workload runs and its ports answer, which is when billing starts. A crash restarts it with
+back-off, and it is stopped when the lease pauses or closes. The tenant, and only the tenant,
+reads its status and logs there with signed requests.`,
 		Example: `thalamus-agent gpu --home ~/.thalamus-localnet --from provider --backend cpu --simulate-gpus 4 \
   --collateral 1000000000uthal --offer-price 360000uthal`,
 		Args: cobra.NoArgs,
@@ -57,7 +74,31 @@ provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics
 			metrics := agent.NewMetrics()
 			metrics.Serve(ctx, metricsAddr, logger)
 			logger.Info("connected", "node", chainCfg.Node, "chain_id", chain.ChainID(), "provider", chain.Address)
-			return agent.NewGPUAgent(chain, gpuCfg, logger, metrics).Run(ctx)
+			if err := leaseRuntime(ctx, runtimeName, &leaseCfg, logger); err != nil {
+				return err
+			}
+			if _, err := fmt.Sscanf(portRange, "%d-%d", &leaseCfg.PortLow, &leaseCfg.PortHigh); err != nil || leaseCfg.PortLow < 1 || leaseCfg.PortHigh > 65535 || leaseCfg.PortLow > leaseCfg.PortHigh {
+				return fmt.Errorf("--port-range must be LOW-HIGH within 1-65535, got %q", portRange)
+			}
+			leaseCfg.StateDir, leaseCfg.Poll, leaseCfg.StopTimeout = filepath.Join(gpuCfg.StateDir, "leases"), 2*time.Second, 15*time.Second
+			leases, err := agent.NewLeaseManager(chain, leaseCfg, logger)
+			if err != nil {
+				return err
+			}
+			var wg sync.WaitGroup
+			defer wg.Wait()
+			apiErr := make(chan error, 1)
+			wg.Add(2)
+			go func() { defer wg.Done(); leases.Run(ctx) }()
+			go func() { defer wg.Done(); apiErr <- leases.ServeAPI(ctx, apiListen, logger) }()
+			runErr := make(chan error, 1)
+			go func() { runErr <- agent.NewGPUAgent(chain, gpuCfg, logger, metrics).Run(ctx) }()
+			select {
+			case err := <-apiErr:
+				return err
+			case err := <-runErr:
+				return err
+			}
 		},
 	}
 	f := cmd.Flags()
@@ -77,7 +118,31 @@ provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics
 	f.DurationVar(&gpuCfg.BlockTime, "block-time", time.Second, "expected block time, to budget work before a deadline")
 	f.DurationVar(&gpuCfg.Poll, "poll", time.Second, "how often to look for challenges")
 	f.StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9464", "serve Prometheus metrics here (empty: off)")
+	f.StringVar(&runtimeName, "runtime", "docker", "workload runtime for leases with a manifest: docker, exec (devnets) or none")
+	f.StringVar(&apiListen, "api-listen", "127.0.0.1:8080", "serve the provider endpoint (manifests, tenant status and logs) here")
+	f.StringVar(&leaseCfg.PublicHost, "public-host", "127.0.0.1", "host name tenants reach published workload ports at")
+	f.StringVar(&portRange, "port-range", "31000-31999", "host ports workloads are published on")
 	return cmd
+}
+
+// leaseRuntime picks the workload runtime. Without a reachable Docker engine the agent still
+// answers challenges, and refuses manifests with a clear error.
+func leaseRuntime(ctx context.Context, name string, cfg *agent.LeaseConfig, logger *slog.Logger) error {
+	switch name {
+	case "exec":
+		cfg.Runtime = runtime.Exec{}
+	case "docker":
+		d, err := runtime.NewDocker(ctx)
+		if err != nil {
+			logger.Warn("leases with a manifest will be refused: no Docker engine", "err", err)
+			return nil
+		}
+		cfg.Runtime = d
+	case "none":
+	default:
+		return fmt.Errorf("--runtime must be docker, exec or none, got %q", name)
+	}
+	return nil
 }
 
 // addChainFlags adds the flags that say how to reach the chain and which key signs.

@@ -18,6 +18,6 @@ func main() {
 		Use:   "thalamus-agent",
 		Short: "Thalamus provider agent: proof-of-work for registered GPUs, and the sensor gateway",
 	}
-	root.AddCommand(gpuCmd(logger), sensorsCmd(logger), deviceKeyCmd(), powcli.Command(powcli.SolveCmd(logger)))
+	root.AddCommand(gpuCmd(logger), sensorsCmd(logger), deviceKeyCmd(), demoWorkloadCmd(logger), powcli.Command(powcli.SolveCmd(logger)))
 	os.Exit(powcli.Run(root))
 }

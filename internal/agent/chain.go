@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"cosmossdk.io/depinject"
@@ -60,6 +61,8 @@ type Chain struct {
 	ctx     client.Context
 	factory clienttx.Factory
 	cfg     ChainConfig
+	// sendMu serialises Send: the account sequence allows one transaction in flight.
+	sendMu sync.Mutex
 	// Address is the signer's bech32 address.
 	Address string
 }
@@ -143,6 +146,8 @@ func (c *Chain) Height(ctx context.Context) (int64, error) {
 // Send signs msgs into one transaction, broadcasts it and waits until a block includes it.
 // It returns the block height, or an error with the chain's log when the tx failed.
 func (c *Chain) Send(ctx context.Context, msgs ...sdk.Msg) (int64, string, error) {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
 	f, err := c.factory.WithGas(c.cfg.GasPerMsg * uint64(len(msgs))).WithGasPrices(c.cfg.GasPrices).Prepare(c.ctx)
 	if err != nil {
 		return 0, "", err

@@ -74,10 +74,11 @@ func localnet(cfg *Config, binary, home string) error {
 		{name: "sidecar", args: sidecarArgs(sidecarBinary, home, 0, false), log: filepath.Join(logs, "sidecar.log")},
 		// The simulated GPU provider: registers as provider, 4 CPU-DEV GPUs and an offer, then
 		// answers every proof-of-work challenge with the CPU backend.
-		gpuAgent("agent", agentBinary, home, "provider", 4, "360000uthal", agentMetrics, home, logs),
+		gpuAgent("agent", agentBinary, home, "provider", 4, "360000uthal", agentMetrics, agentAPI, home, logs),
 		// A second provider with one GPU, offered cheaper, whose agent forges half of its
 		// winners: the validators find out, jail the GPU, refund its tenant and slash it.
-		gpuAgent("cheater", agentBinary, home, "cheater", 1, "300000uthal", cheaterMetrics, home, logs, "--cheat-fraction", "0.5"),
+		gpuAgent("cheater", agentBinary, home, "cheater", 1, "300000uthal", cheaterMetrics, cheaterAPI, home, logs, "--cheat-fraction", "0.5",
+			"--port-range", "32000-32999"),
 		// The simulated sensor operator: 5 weather stations, three of them faulty from their
 		// 450th reading (after the quality model's 400-reading warm-up, ~45 s in).
 		sensorGateway(agentBinary, home, 5, home, logs, "--simulate-faults", "3=drift,4=stuck,5=spike", "--simulate-fault-onset", "450"),
@@ -98,12 +99,15 @@ func localnet(cfg *Config, binary, home string) error {
 
 // gpuAgent is a simulated GPU provider as the key in home's keyring: it registers, offers
 // gpus CPU-DEV GPUs at price per GPU-hour and answers their challenges with the CPU backend.
-// Its state goes to stateRoot/name and its log to logDir/name.log.
-func gpuAgent(name, agentBinary, home, key string, gpus int, price, metrics, stateRoot, logDir string, extra ...string) *process {
+// It serves its provider endpoint on api (registered as the provider's endpoint) and runs
+// tenant workloads with the exec runtime. Its state goes to stateRoot/name and its log to
+// logDir/name.log.
+func gpuAgent(name, agentBinary, home, key string, gpus int, price, metrics, api, stateRoot, logDir string, extra ...string) *process {
 	args := append([]string{
 		agentBinary, "gpu", "--home", home, "--from", key, "--backend", "cpu", "--simulate-gpus", fmt.Sprint(gpus),
 		"--class", "CPU-DEV", "--collateral", "1000000000uthal", "--offer-price", price,
 		"--state-dir", filepath.Join(stateRoot, name), "--metrics-addr", metrics,
+		"--runtime", "exec", "--api-listen", api, "--endpoint", "http://" + api,
 	}, extra...)
 	return &process{name: name, args: args, log: filepath.Join(logDir, name+".log")}
 }
@@ -125,7 +129,10 @@ func sensorGateway(agentBinary, home string, devices int, stateRoot, logDir stri
 const (
 	agentMetrics   = "127.0.0.1:9464"
 	cheaterMetrics = "127.0.0.1:9465"
-	gatewayAddr    = "127.0.0.1:8090"
+	// agentAPI and cheaterAPI are the providers' endpoints: manifests in, tenant status and logs out.
+	agentAPI    = "127.0.0.1:8080"
+	cheaterAPI  = "127.0.0.1:8081"
+	gatewayAddr = "127.0.0.1:8090"
 )
 
 // sidecarMetrics is where node 0's (the localnet's) sidecar serves its metrics.

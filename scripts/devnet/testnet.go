@@ -175,7 +175,7 @@ func startTestnetAgents(binary, dir string, node0 node) error {
 		return err
 	}
 	procs := []*process{
-		gpuAgent("agent", agentBinary, node0.home, "provider", 2, "360000uthal", agentMetrics, dir, dir),
+		gpuAgent("agent", agentBinary, node0.home, "provider", 2, "360000uthal", agentMetrics, agentAPI, dir, dir),
 		sensorGateway(agentBinary, node0.home, 3, dir, dir),
 	}
 	for _, p := range procs {

@@ -1,0 +1,225 @@
+// Package cli holds the x/compute commands autocli cannot build: the off-chain exchange
+// between a lease's tenant and its provider's endpoint (manifest delivery, status, logs).
+package cli
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/flags"
+	"github.com/cosmos/cosmos-sdk/types/tx/signing"
+
+	"github.com/thalamus-network/thalamus/pkg/workload"
+	"github.com/thalamus-network/thalamus/x/compute/types"
+)
+
+// TxCommands are the tenant's workload commands; they sign with --from but send no transaction.
+func TxCommands() []*cobra.Command {
+	return []*cobra.Command{manifestHashCmd(), sendManifestCmd(), leaseStatusCmd(), leaseLogsCmd()}
+}
+
+func manifestHashCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "manifest-hash [file]",
+		Short: "Check a workload manifest and print its hash for create-lease --manifest-hash",
+		Long: `Checks a workload manifest (JSON: image and/or command, env, ports, gpus, tenant_pub_key) and
+prints the hex SHA-256 of the file's exact bytes, which create-lease --manifest-hash puts on the
+lease. Send the same file with send-manifest afterwards.`,
+		Example: `thalamusd tx compute manifest-hash app.json`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			bz, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			if _, err := workload.Parse(bz); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(workload.Hash(bz)))
+			return err
+		},
+	}
+}
+
+// tenantSession is what the workload commands need: the signing tenant, its lease and the
+// provider endpoint.
+type tenantSession struct {
+	ctx      client.Context
+	lease    types.Lease
+	endpoint string
+}
+
+func newSession(cmd *cobra.Command, leaseArg string) (tenantSession, error) {
+	var s tenantSession
+	ctx, err := client.GetClientTxContext(cmd)
+	if err != nil {
+		return s, err
+	}
+	id, err := strconv.ParseUint(leaseArg, 10, 64)
+	if err != nil {
+		return s, fmt.Errorf("lease id %q: %w", leaseArg, err)
+	}
+	q := types.NewQueryClient(ctx)
+	res, err := q.Lease(cmd.Context(), &types.QueryLeaseRequest{Id: id})
+	if err != nil {
+		return s, err
+	}
+	prov, err := q.Provider(cmd.Context(), &types.QueryProviderRequest{Address: res.Lease.Provider})
+	if err != nil {
+		return s, err
+	}
+	s.ctx, s.lease, s.endpoint = ctx, res.Lease, strings.TrimRight(prov.Provider.Endpoint, "/")
+	return s, nil
+}
+
+// sign signs with the --from key of the keyring.
+func (s tenantSession) sign(msg []byte) ([]byte, []byte, error) {
+	sig, pub, err := s.ctx.Keyring.Sign(s.ctx.FromName, msg, signing.SignMode_SIGN_MODE_DIRECT)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sig, pub.Bytes(), nil
+}
+
+func (s tenantSession) url(path string) string {
+	return fmt.Sprintf("%s/v1/leases/%d/%s", s.endpoint, s.lease.Id, path)
+}
+
+// do sends req and fails with the provider's message on anything but 2xx.
+func do(req *http.Request) (*http.Response, error) {
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("provider endpoint: %w", err)
+	}
+	if res.StatusCode/100 != 2 {
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+		_ = res.Body.Close()
+		return nil, fmt.Errorf("provider endpoint answered %s: %s", res.Status, strings.TrimSpace(string(body)))
+	}
+	return res, nil
+}
+
+func sendManifestCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "send-manifest [lease-id] [file]",
+		Short: "Send a lease's workload manifest, signed by the tenant, to the provider's endpoint",
+		Long: `Signs the manifest file with the --from key (the lease's tenant) and sends it to the provider
+endpoint registered on chain. The provider checks the signature against the lease's tenant
+and the file's hash against the lease, starts the workload on the leased GPUs and confirms
+the lease on chain; billing starts then.`,
+		Example: `thalamusd tx compute send-manifest 7 app.json --from tenant`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := newSession(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			bz, err := os.ReadFile(args[1])
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(workload.Hash(bz), s.lease.ManifestHash) {
+				return fmt.Errorf("%s hashes to %X but lease %d expects %X", args[1], workload.Hash(bz), s.lease.Id, s.lease.ManifestHash)
+			}
+			d, err := workload.NewDelivery(s.ctx.ChainID, s.lease.Id, bz, s.sign)
+			if err != nil {
+				return err
+			}
+			body, err := json.Marshal(d)
+			if err != nil {
+				return err
+			}
+			req, err := http.NewRequestWithContext(cmd.Context(), http.MethodPost, s.url("manifest"), bytes.NewReader(body))
+			if err != nil {
+				return err
+			}
+			req.Header.Set("Content-Type", "application/json")
+			res, err := do(req)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = res.Body.Close() }()
+			_, err = io.Copy(cmd.OutOrStdout(), res.Body)
+			return err
+		},
+	}
+	flags.AddTxFlagsToCmd(cmd)
+	return cmd
+}
+
+// signedGet sends a GET signed by the tenant.
+func (s tenantSession) signedGet(cmd *cobra.Command, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(cmd.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := workload.SignRequest(req, s.ctx.ChainID, time.Now(), s.sign); err != nil {
+		return nil, err
+	}
+	return do(req)
+}
+
+func leaseStatusCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "lease-status [lease-id]",
+		Short:   "Ask the provider for a lease's workload: state, restarts, GPUs and access endpoints (tenant-signed)",
+		Example: `thalamusd tx compute lease-status 7 --from tenant`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := newSession(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			res, err := s.signedGet(cmd, s.url("status"))
+			if err != nil {
+				return err
+			}
+			defer func() { _ = res.Body.Close() }()
+			_, err = io.Copy(cmd.OutOrStdout(), res.Body)
+			return err
+		},
+	}
+	flags.AddTxFlagsToCmd(cmd)
+	return cmd
+}
+
+func leaseLogsCmd() *cobra.Command {
+	var (
+		tail   int
+		follow bool
+	)
+	cmd := &cobra.Command{
+		Use:     "lease-logs [lease-id]",
+		Short:   "Read a lease's workload output from the provider (tenant-signed); --follow streams it",
+		Example: `thalamusd tx compute lease-logs 7 --tail 50 --follow --from tenant`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := newSession(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			res, err := s.signedGet(cmd, fmt.Sprintf("%s?tail=%d&follow=%t", s.url("logs"), tail, follow))
+			if err != nil {
+				return err
+			}
+			defer func() { _ = res.Body.Close() }()
+			_, err = io.Copy(cmd.OutOrStdout(), res.Body)
+			return err
+		},
+	}
+	cmd.Flags().IntVar(&tail, "tail", 100, "lines from the end (0: all the provider keeps)")
+	cmd.Flags().BoolVar(&follow, "follow", false, "keep streaming new lines until interrupted")
+	flags.AddTxFlagsToCmd(cmd)
+	return cmd
+}
