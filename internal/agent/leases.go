@@ -73,7 +73,7 @@ func NewLeaseManager(chain *Chain, cfg LeaseConfig, log *slog.Logger) (*LeaseMan
 	}
 	for _, e := range entries {
 		var d workload.Delivery
-		bz, err := os.ReadFile(filepath.Join(cfg.StateDir, e.Name())) //nolint:gosec // our own state dir
+		bz, err := os.ReadFile(filepath.Join(cfg.StateDir, e.Name()))
 		if err != nil || json.Unmarshal(bz, &d) != nil {
 			log.Warn("ignoring unreadable manifest file", "file", e.Name(), "err", err)
 			continue
@@ -273,7 +273,7 @@ func (m *LeaseManager) Deliver(ctx context.Context, d workload.Delivery) error {
 	}
 	res, err := m.q.Lease(ctx, &types.QueryLeaseRequest{Id: d.LeaseID})
 	if err != nil {
-		return fmt.Errorf("%w: lease %d: %v", errNotFound, d.LeaseID, err)
+		return fmt.Errorf("%w: lease %d: %w", errNotFound, d.LeaseID, err)
 	}
 	l := res.Lease
 	if l.Provider != m.chain.Address {
@@ -287,7 +287,7 @@ func (m *LeaseManager) Deliver(ctx context.Context, d workload.Delivery) error {
 		return err
 	}
 	if _, err := d.Verify(m.chain.ChainID(), l.Id, tenant, l.ManifestHash, len(l.GpuIds)); err != nil {
-		return fmt.Errorf("%w: %v", errForbidden, err)
+		return fmt.Errorf("%w: %w", errForbidden, err)
 	}
 	bz, err := json.Marshal(d)
 	if err != nil {

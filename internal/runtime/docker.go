@@ -53,7 +53,7 @@ func containerConfig(spec Spec) (*container.Config, *container.HostConfig, error
 		host.DeviceRequests = []container.DeviceRequest{{Driver: "nvidia", DeviceIDs: spec.GPUs, Capabilities: [][]string{{"gpu"}}}}
 	}
 	for _, p := range spec.Manifest.Ports {
-		port, ok := network.PortFrom(uint16(p), network.TCP) //nolint:gosec // Parse bounds ports to 1-65535
+		port, ok := network.PortFrom(uint16(p), network.TCP)
 		if !ok {
 			return nil, nil, fmt.Errorf("bad port %d", p)
 		}

@@ -18,7 +18,7 @@ func TestDockerContainerConfig(t *testing.T) {
 	cfg, host, err := containerConfig(spec)
 	require.NoError(t, err)
 	require.Equal(t, "busybox:1.36", cfg.Image)
-	require.Equal(t, []string{"httpd", "-f"}, []string(cfg.Cmd))
+	require.Equal(t, []string{"httpd", "-f"}, cfg.Cmd)
 	require.Contains(t, cfg.Env, "CUDA_VISIBLE_DEVICES=GPU-1,GPU-2")
 	require.Equal(t, "4", cfg.Labels["thalamus.lease"])
 	require.Len(t, host.DeviceRequests, 1)

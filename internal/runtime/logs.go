@@ -24,7 +24,7 @@ func NewLogs(max int) *Logs {
 func (l *Logs) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	data := append(l.partial, p...)
+	data := append(l.partial, p...) //nolint:gocritic // partial is replaced below, never read again
 	for {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {

@@ -94,7 +94,9 @@ func (s *Supervisor) Run(ctx context.Context, stopTimeout time.Duration) {
 					s.log.Warn("workload stop failed", "lease", s.spec.LeaseID, "err", err)
 				}
 				cancel()
-				<-exited
+				if err := <-exited; err != nil { // stopped on purpose: a signal exit is expected
+					s.log.Debug("workload exited after stop", "lease", s.spec.LeaseID, "err", err)
+				}
 				s.update(func(st *Status) { st.State = StateStopped })
 				s.log.Info("workload stopped", "lease", s.spec.LeaseID)
 				return

@@ -139,7 +139,7 @@ func TestLeaseRunsTheTenantsWorkload(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
-	if _, err := http.Get("http://" + endpoint + "/"); err == nil { //nolint:gosec // the localnet endpoint
+	if _, err := http.Get("http://" + endpoint + "/"); err == nil {
 		t.Fatal("the workload answered after its lease closed")
 	}
 	t.Logf("lease %s ran on %s at %s and stopped when it closed", id, gpu.GPU.UUID, endpoint)
