@@ -81,7 +81,7 @@ reads its status and logs there with signed requests.`,
 				return fmt.Errorf("--port-range must be LOW-HIGH within 1-65535, got %q", portRange)
 			}
 			leaseCfg.StateDir, leaseCfg.Poll, leaseCfg.StopTimeout = filepath.Join(gpuCfg.StateDir, "leases"), 2*time.Second, 15*time.Second
-			leases, err := agent.NewLeaseManager(chain, leaseCfg, logger)
+			leases, err := agent.NewLeaseManager(chain, leaseCfg, logger, metrics)
 			if err != nil {
 				return err
 			}
@@ -155,10 +155,17 @@ func addChainFlags(f *pflag.FlagSet, cfg *agent.ChainConfig, from, fromUsage str
 	f.StringVar(&cfg.GasPrices, "gas-prices", "", "gas prices to pay, e.g. 0.0025uthal (empty: zero-fee devnet)")
 }
 
-// dialWhenUp connects to the node, waiting for it to come up (a devnet starts both at once).
+// dialWhenUp connects to the node, waiting for it to come up and commit its first block (a
+// devnet starts both at once, and a node answers queries only after that block).
 func dialWhenUp(ctx context.Context, cfg agent.ChainConfig, logger *slog.Logger) (*agent.Chain, error) {
 	for attempt := 0; ; attempt++ {
 		chain, err := agent.Dial(ctx, cfg)
+		if err == nil {
+			if h, herr := chain.Height(ctx); herr == nil && h >= 1 {
+				return chain, nil
+			}
+			err = agent.ErrNodeUnreachable // up, but no block yet
+		}
 		if !errors.Is(err, agent.ErrNodeUnreachable) {
 			return chain, err
 		}

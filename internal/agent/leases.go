@@ -38,6 +38,7 @@ type LeaseConfig struct {
 // fulfilment is one supervised workload.
 type fulfilment struct {
 	spec      runtime.Spec
+	manifest  []byte // as delivered: its hash is what confirm-lease echoes
 	sup       *runtime.Supervisor
 	cancel    context.CancelFunc
 	done      chan struct{}
@@ -47,10 +48,11 @@ type fulfilment struct {
 // LeaseManager starts the workload of every lease of the provider that has a delivered
 // manifest, confirms it on chain once it runs, and stops it when the lease pauses or closes.
 type LeaseManager struct {
-	chain *Chain
-	q     types.QueryClient
-	cfg   LeaseConfig
-	log   *slog.Logger
+	chain   *Chain
+	q       types.QueryClient
+	cfg     LeaseConfig
+	log     *slog.Logger
+	metrics *Metrics
 
 	mu         sync.Mutex
 	deliveries map[uint64]workload.Delivery
@@ -59,9 +61,9 @@ type LeaseManager struct {
 }
 
 // NewLeaseManager loads the manifests delivered before a restart.
-func NewLeaseManager(chain *Chain, cfg LeaseConfig, log *slog.Logger) (*LeaseManager, error) {
+func NewLeaseManager(chain *Chain, cfg LeaseConfig, log *slog.Logger, metrics *Metrics) (*LeaseManager, error) {
 	m := &LeaseManager{
-		chain: chain, q: types.NewQueryClient(chain.Conn()), cfg: cfg, log: log,
+		chain: chain, q: types.NewQueryClient(chain.Conn()), cfg: cfg, log: log, metrics: metrics,
 		deliveries: map[uint64]workload.Delivery{}, running: map[uint64]*fulfilment{}, usedPorts: map[int]bool{},
 	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
@@ -124,18 +126,21 @@ func (m *LeaseManager) openLeases(ctx context.Context) (map[uint64]types.Lease, 
 	return out, nil
 }
 
-// reconcile starts, confirms and stops workloads to match the leases on chain.
+// reconcile starts, confirms and stops workloads to match the leases on chain. Decisions are
+// taken under mu; stopping, readiness checks and transactions run outside it, so status
+// requests are never held up by them.
 func (m *LeaseManager) reconcile(ctx context.Context) error {
 	leases, err := m.openLeases(ctx)
 	if err != nil {
 		return err
 	}
+	var stopping, confirming []*fulfilment
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	for id, f := range m.running {
 		if l, open := leases[id]; !open || l.State == types.LEASE_STATE_PAUSED {
 			m.log.Info("lease no longer runs; stopping its workload", "lease", id, "state", l.State)
-			m.stop(id, f)
+			stopping = append(stopping, f)
+			delete(m.running, id)
 		}
 	}
 	for id, d := range m.deliveries {
@@ -149,17 +154,36 @@ func (m *LeaseManager) reconcile(ctx context.Context) error {
 				m.log.Warn("cannot start workload", "lease", id, "err", err)
 			}
 		}
-		if f := m.running[id]; f != nil && l.State == types.LEASE_STATE_PENDING && !f.confirmed && m.ready(f) {
-			if _, _, err := m.chain.Send(ctx, &types.MsgConfirmLease{Provider: m.chain.Address, LeaseId: id, ManifestHash: l.ManifestHash}); err != nil {
-				m.log.Warn("confirm-lease failed; retrying", "lease", id, "err", err)
-				continue
+		if f := m.running[id]; f != nil {
+			f.confirmed = f.confirmed || l.State == types.LEASE_STATE_ACTIVE
+			if l.State == types.LEASE_STATE_PENDING && !f.confirmed {
+				confirming = append(confirming, f)
 			}
-			f.confirmed = true
-			m.log.Info("lease confirmed running", "lease", id, "ports", f.spec.Ports)
 		}
-		if f := m.running[id]; f != nil && l.State == types.LEASE_STATE_ACTIVE {
-			f.confirmed = true
+	}
+	m.metrics.Workloads.Set(float64(len(m.running)))
+	m.mu.Unlock()
+
+	for _, f := range stopping {
+		f.cancel()
+		<-f.done
+		m.mu.Lock()
+		m.releasePorts(f.spec)
+		m.mu.Unlock()
+	}
+	for _, f := range confirming {
+		if !m.ready(f) {
+			continue
 		}
+		if _, _, err := m.chain.Send(ctx, &types.MsgConfirmLease{Provider: m.chain.Address, LeaseId: f.spec.LeaseID, ManifestHash: workload.Hash(f.manifest)}); err != nil {
+			m.log.Warn("confirm-lease failed; retrying", "lease", f.spec.LeaseID, "err", err)
+			continue
+		}
+		m.mu.Lock()
+		f.confirmed = true
+		m.mu.Unlock()
+		m.metrics.LeasesConfirmed.Inc()
+		m.log.Info("lease confirmed running", "lease", f.spec.LeaseID, "ports", f.spec.Ports)
 	}
 	return nil
 }
@@ -206,7 +230,7 @@ func (m *LeaseManager) start(ctx context.Context, l types.Lease, d workload.Deli
 		spec.Ports[p] = host
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	f := &fulfilment{spec: spec, sup: runtime.NewSupervisor(m.cfg.Runtime, spec, runtime.NewLogs(2000), runtime.DefaultBackoff, m.log),
+	f := &fulfilment{spec: spec, manifest: d.Manifest, sup: runtime.NewSupervisor(m.cfg.Runtime, spec, runtime.NewLogs(2000), runtime.DefaultBackoff, m.log),
 		cancel: cancel, done: make(chan struct{})}
 	go func() { f.sup.Run(runCtx, m.cfg.StopTimeout); close(f.done) }()
 	m.running[l.Id] = f
@@ -237,20 +261,17 @@ func (m *LeaseManager) releasePorts(spec runtime.Spec) {
 	}
 }
 
-// stop ends a workload and waits for it (the caller holds mu).
-func (m *LeaseManager) stop(id uint64, f *fulfilment) {
-	f.cancel()
-	<-f.done
-	m.releasePorts(f.spec)
-	delete(m.running, id)
-}
-
+// stopAll stops every workload, for the agent's shutdown.
 func (m *LeaseManager) stopAll() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for id, f := range m.running {
-		m.stop(id, f)
+		f.cancel()
+		<-f.done
+		m.releasePorts(f.spec)
+		delete(m.running, id)
 	}
+	m.metrics.Workloads.Set(0)
 }
 
 // forget drops the manifest of a closed lease.
@@ -299,6 +320,7 @@ func (m *LeaseManager) Deliver(ctx context.Context, d workload.Delivery) error {
 	m.mu.Lock()
 	m.deliveries[l.Id] = d
 	m.mu.Unlock()
+	m.metrics.ManifestsAccepted.Inc()
 	m.log.Info("manifest received", "lease", l.Id, "tenant", l.Tenant)
 	return nil
 }

@@ -58,6 +58,7 @@ func (m *LeaseManager) Handler() http.Handler {
 			return
 		}
 		if err := m.Deliver(r.Context(), d); err != nil {
+			m.metrics.ManifestsRefused.Inc()
 			http.Error(w, err.Error(), httpStatus(err))
 			return
 		}

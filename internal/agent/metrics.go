@@ -22,6 +22,11 @@ type Metrics struct {
 	Winners      prometheus.Counter
 	Nonces       prometheus.Counter
 	SolveSeconds prometheus.Histogram
+	// Lease fulfilment.
+	Workloads         prometheus.Gauge
+	ManifestsAccepted prometheus.Counter
+	ManifestsRefused  prometheus.Counter
+	LeasesConfirmed   prometheus.Counter
 }
 
 // NewMetrics registers the agent's metrics in a fresh registry.
@@ -37,8 +42,13 @@ func NewMetrics() *Metrics {
 		SolveSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "thalamus_agent_solve_seconds", Help: "Time spent on one challenge.", Buckets: prometheus.ExponentialBuckets(0.5, 2, 8),
 		}),
+		Workloads:         prometheus.NewGauge(prometheus.GaugeOpts{Name: "thalamus_agent_workloads", Help: "Tenant workloads supervised."}),
+		ManifestsAccepted: prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_agent_manifests_accepted_total", Help: "Manifest deliveries accepted."}),
+		ManifestsRefused:  prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_agent_manifests_refused_total", Help: "Manifest deliveries refused (signature, hash, lease)."}),
+		LeasesConfirmed:   prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_agent_leases_confirmed_total", Help: "Leases confirmed running on chain."}),
 	}
 	m.registry.MustRegister(m.GPUs, m.Height, m.Answered, m.Failed, m.Winners, m.Nonces, m.SolveSeconds,
+		m.Workloads, m.ManifestsAccepted, m.ManifestsRefused, m.LeasesConfirmed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
