@@ -14,7 +14,7 @@ FUZZTIME    ?= 60s
 # go-nvml (thalamus-agent only) is cgo; silence its deprecation warnings from NVIDIA's header.
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
-.PHONY: all build install test test-unit test-e2e test-race bench fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
+.PHONY: all build install test test-sim-short test-sim-long test-unit test-e2e test-race bench fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 
 all: build
 
@@ -29,10 +29,20 @@ install: ## install thalamusd into $(go env GOPATH)/bin
 
 # The end-to-end packages each start a chain on the same loopback ports: one at a time.
 E2E_FLAGS   ?= -tags e2e -count=1 -p 1 -timeout 15m
+# Full-app simulations (app/sim_test.go): every module's operations on random genesis states.
+SIM_TESTS   := 'TestFullAppSimulation|TestAppStateDeterminism|TestAppImportExport'
+SIM_FLAGS   ?= -Enabled=true -BlockSize=50 -Commit=true
 
-test: build ## run every test, then the end-to-end tests on a fresh localnet and a 4-validator testnet (CI runs exactly this)
+test: build ## run every test, the short simulations, then the end-to-end tests on a fresh localnet and a 4-validator testnet (CI runs exactly this)
 	$(GO) test $(TEST_FLAGS) ./...
+	$(MAKE) --no-print-directory test-sim-short
 	$(GO) test $(E2E_FLAGS) ./tests/...
+
+test-sim-short: ## full-app simulation, determinism (3 runs a seed) and export/import for seeds 1, 7, 42 at 50 blocks (~2 min)
+	$(GO) test -tags sims -count=1 -timeout 20m -run $(SIM_TESTS) ./app $(SIM_FLAGS) -NumBlocks=50
+
+test-sim-long: ## the same at 500 blocks (long; not in CI)
+	$(GO) test -tags sims -count=1 -timeout 3h -run $(SIM_TESTS) ./app $(SIM_FLAGS) -NumBlocks=500
 
 test-e2e: build ## only the end-to-end tests: a localnet driven through the CLI, then 4 validators with a sidecar each (port 26657 must be free)
 	$(GO) test $(E2E_FLAGS) -v ./tests/...

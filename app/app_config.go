@@ -16,6 +16,7 @@ import (
 	stakingmodulev1 "cosmossdk.io/api/cosmos/staking/module/v1"
 	txconfigv1 "cosmossdk.io/api/cosmos/tx/config/v1"
 	upgrademodulev1 "cosmossdk.io/api/cosmos/upgrade/module/v1"
+	vestingmodulev1 "cosmossdk.io/api/cosmos/vesting/module/v1"
 	"cosmossdk.io/depinject"
 	"cosmossdk.io/depinject/appconfig"
 	_ "cosmossdk.io/x/evidence" // import for side-effects (module registration)
@@ -30,6 +31,8 @@ import (
 	_ "github.com/cosmos/cosmos-sdk/x/auth"           // import for side-effects
 	_ "github.com/cosmos/cosmos-sdk/x/auth/tx/config" // import for side-effects
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	_ "github.com/cosmos/cosmos-sdk/x/auth/vesting" // import for side-effects
+	vestingtypes "github.com/cosmos/cosmos-sdk/x/auth/vesting/types"
 	"github.com/cosmos/cosmos-sdk/x/authz"
 	_ "github.com/cosmos/cosmos-sdk/x/authz/module" // import for side-effects
 	_ "github.com/cosmos/cosmos-sdk/x/bank"         // import for side-effects
@@ -132,6 +135,7 @@ var (
 						authz.ModuleName,
 						feegrant.ModuleName,
 						upgradetypes.ModuleName,
+						vestingtypes.ModuleName,
 						consensustypes.ModuleName,
 					}, thalamusModules...),
 				}),
@@ -162,6 +166,8 @@ var (
 			{Name: evidencetypes.ModuleName, Config: appconfig.WrapAny(&evidencemodulev1.Module{})},
 			{Name: feegrant.ModuleName, Config: appconfig.WrapAny(&feegrantmodulev1.Module{})},
 			{Name: authz.ModuleName, Config: appconfig.WrapAny(&authzmodulev1.Module{})},
+			// vesting accounts for locked allocations (create-vesting-account and friends).
+			{Name: vestingtypes.ModuleName, Config: appconfig.WrapAny(&vestingmodulev1.Module{})},
 			{Name: genutiltypes.ModuleName, Config: appconfig.WrapAny(&genutilmodulev1.Module{})},
 			{Name: "tx", Config: appconfig.WrapAny(&txconfigv1.Config{})},
 			{Name: computetypes.ModuleName, Config: appconfig.WrapAny(&computemodulev1.Module{})},

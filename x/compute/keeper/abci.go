@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -65,6 +66,13 @@ func (k Keeper) completeUnbonding(ctx context.Context, owner sdk.AccAddress) err
 	}
 	for _, g := range gpus {
 		if g.Status == types.GPU_STATUS_RETIRED {
+			// Its place in the challenge schedule goes with it, so no stale entry outlives the
+			// record (an exported and re-imported chain would not have it).
+			if g.NextChallengeHeight != 0 {
+				if err := k.ChallengeSchedule.Remove(ctx, collections.Join(g.NextChallengeHeight, g.Id)); err != nil {
+					return err
+				}
+			}
 			if err := k.GPUs.Remove(ctx, g.Id); err != nil {
 				return err
 			}

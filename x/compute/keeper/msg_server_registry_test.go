@@ -299,6 +299,13 @@ func TestUnbondProvider(t *testing.T) {
 	// Retired GPUs are gone and their UUIDs free; the jailed GPU stays, keeping its UUID blocked.
 	_, err = f.keeper.GPUs.Get(f.Ctx, available.GpuId)
 	require.Error(t, err)
+	sched, err := f.keeper.ChallengeSchedule.Iterate(f.Ctx, nil)
+	require.NoError(t, err)
+	keys, err := sched.Keys()
+	require.NoError(t, err)
+	for _, key := range keys {
+		require.NotEqual(t, available.GpuId, key.K2(), "a removed GPU keeps no place in the challenge schedule")
+	}
 	g, err := f.keeper.GPUs.Get(f.Ctx, jailed.GpuId)
 	require.NoError(t, err)
 	require.Equal(t, types.GPU_STATUS_JAILED, g.Status)

@@ -36,6 +36,7 @@ func MsgRegisterProviderFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.Ms
 			reporter.Skip("already a provider")
 			return nil, nil
 		}
+		owner.LiquidBalance().BlockAmount(params.MinProviderCollateral) // keep the fee off the collateral
 		r := testData.Rand()
 		return []simsx.SimAccount{owner}, &types.MsgRegisterProvider{
 			Owner:      owner.AddressBech32,
@@ -291,6 +292,7 @@ func MsgCreateLeaseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCrea
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
+		tenant.LiquidBalance().BlockAmount(deposit) // keep the fee off the deposit
 		msg := &types.MsgCreateLease{Tenant: tenant.AddressBech32, OfferId: offer.Id, Gpus: gpus, Hours: hours, Deposit: deposit}
 		if r.Intn(3) == 0 { // a workload lease, pending until its provider confirms it
 			msg.ManifestHash = make([]byte, 32)
@@ -337,7 +339,8 @@ func MsgDepositLeaseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgDep
 		}
 		tenant := testData.GetAccount(reporter, lease.Tenant)
 		amount := sdk.NewCoin(lease.PricePerGpuHour.Denom, math.NewInt(int64(testData.Rand().IntInRange(1, 10_000_000))))
-		if reporter.IsSkipped() || tenant.LiquidBalance().AmountOf(amount.Denom).LT(amount.Amount) {
+		// BlockAmount reserves the deposit, so the tx fee simsx draws cannot spend it too.
+		if reporter.IsSkipped() || !tenant.LiquidBalance().BlockAmount(amount) {
 			reporter.Skip("tenant cannot pay")
 			return nil, nil
 		}
