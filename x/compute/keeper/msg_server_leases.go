@@ -121,7 +121,7 @@ func (k msgServer) ConfirmLease(ctx context.Context, msg *types.MsgConfirmLease)
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	old := lease
 	lease.State, lease.ConfirmedHeight, lease.AccruedHeight = types.LEASE_STATE_ACTIVE, height, height
-	lease.EndHeight = height + int64(uint64(old.EndHeight-old.CreatedHeight))
+	lease.EndHeight = height + (old.EndHeight - old.CreatedHeight) // the full leased length, from now
 	if err := k.setLease(ctx, params, &old, lease); err != nil {
 		return nil, err
 	}

@@ -96,18 +96,20 @@ func (s tenantSession) url(path string) string {
 	return fmt.Sprintf("%s/v1/leases/%d/%s", s.endpoint, s.lease.Id, path)
 }
 
-// do sends req and fails with the provider's message on anything but 2xx.
-func do(req *http.Request) (*http.Response, error) {
+// send sends req and copies the provider's answer to the command's output; anything but a
+// 2xx fails with the provider's message.
+func send(cmd *cobra.Command, req *http.Request) error {
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("provider endpoint: %w", err)
+		return fmt.Errorf("provider endpoint: %w", err)
 	}
+	defer func() { _ = res.Body.Close() }()
 	if res.StatusCode/100 != 2 {
 		body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
-		_ = res.Body.Close()
-		return nil, fmt.Errorf("provider endpoint answered %s: %s", res.Status, strings.TrimSpace(string(body)))
+		return fmt.Errorf("provider endpoint answered %s: %s", res.Status, strings.TrimSpace(string(body)))
 	}
-	return res, nil
+	_, err = io.Copy(cmd.OutOrStdout(), res.Body)
+	return err
 }
 
 func sendManifestCmd() *cobra.Command {
@@ -145,29 +147,23 @@ the lease on chain; billing starts then.`,
 				return err
 			}
 			req.Header.Set("Content-Type", "application/json")
-			res, err := do(req)
-			if err != nil {
-				return err
-			}
-			defer func() { _ = res.Body.Close() }()
-			_, err = io.Copy(cmd.OutOrStdout(), res.Body)
-			return err
+			return send(cmd, req)
 		},
 	}
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
 }
 
-// signedGet sends a GET signed by the tenant.
-func (s tenantSession) signedGet(cmd *cobra.Command, url string) (*http.Response, error) {
+// signedGet sends a GET signed by the tenant and prints the answer.
+func (s tenantSession) signedGet(cmd *cobra.Command, url string) error {
 	req, err := http.NewRequestWithContext(cmd.Context(), http.MethodGet, url, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := workload.SignRequest(req, s.ctx.ChainID, time.Now(), s.sign); err != nil {
-		return nil, err
+		return err
 	}
-	return do(req)
+	return send(cmd, req)
 }
 
 func leaseStatusCmd() *cobra.Command {
@@ -181,13 +177,7 @@ func leaseStatusCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := s.signedGet(cmd, s.url("status"))
-			if err != nil {
-				return err
-			}
-			defer func() { _ = res.Body.Close() }()
-			_, err = io.Copy(cmd.OutOrStdout(), res.Body)
-			return err
+			return s.signedGet(cmd, s.url("status"))
 		},
 	}
 	flags.AddTxFlagsToCmd(cmd)
@@ -209,13 +199,7 @@ func leaseLogsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := s.signedGet(cmd, fmt.Sprintf("%s?tail=%d&follow=%t", s.url("logs"), tail, follow))
-			if err != nil {
-				return err
-			}
-			defer func() { _ = res.Body.Close() }()
-			_, err = io.Copy(cmd.OutOrStdout(), res.Body)
-			return err
+			return s.signedGet(cmd, fmt.Sprintf("%s?tail=%d&follow=%t", s.url("logs"), tail, follow))
 		},
 	}
 	cmd.Flags().IntVar(&tail, "tail", 100, "lines from the end (0: all the provider keeps)")
