@@ -187,3 +187,13 @@ var (
 		}),
 	)
 )
+
+// BlockedAddresses are the module accounts a plain send may not pay (by bech32 address), as
+// the bank module is configured; simulations must not send to them either.
+func BlockedAddresses() map[string]bool {
+	blocked := make(map[string]bool, len(blockAccAddrs))
+	for _, name := range blockAccAddrs {
+		blocked[authtypes.NewModuleAddress(name).String()] = true
+	}
+	return blocked
+}

@@ -23,14 +23,13 @@ import (
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	authzkeeper "github.com/cosmos/cosmos-sdk/x/authz/keeper"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+	simcli "github.com/cosmos/cosmos-sdk/x/simulation/client/cli"
 	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
-	simcli "github.com/cosmos/cosmos-sdk/x/simulation/client/cli"
 
 	"github.com/thalamus-network/thalamus/app"
 	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
@@ -55,14 +54,10 @@ func simApp(logger log.Logger, db dbm.DB, traceStore io.Writer, loadLatest bool,
 }
 
 func simState(a *app.App) simsx.SimStateFactory {
-	blocked := map[string]bool{}
-	for _, name := range []string{authtypes.FeeCollectorName, "distribution", "bonded_tokens_pool", "not_bonded_tokens_pool", "compute", "rewards"} {
-		blocked[authtypes.NewModuleAddress(name).String()] = true
-	}
 	return simsx.SimStateFactory{
 		Codec:         a.AppCodec(),
 		AppStateFn:    simtestutil.AppStateFn(a.AppCodec(), a.SimulationManager(), a.DefaultGenesis()),
-		BlockedAddr:   blocked,
+		BlockedAddr:   app.BlockedAddresses(),
 		AccountSource: a.AccountKeeper,
 		BalanceSource: a.BankKeeper,
 	}

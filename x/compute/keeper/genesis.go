@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/thalamus-network/thalamus/x/compute/types"
+	"github.com/thalamus-network/thalamus/x/internal/store"
 )
 
 // InitGenesis validates and writes the module's genesis state; the unbonding and lease
@@ -99,22 +100,22 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	gs := &types.GenesisState{Params: params}
-	if gs.Providers, err = allValues(ctx, k.Providers); err != nil {
+	if gs.Providers, err = store.AllValues(ctx, k.Providers); err != nil {
 		return nil, err
 	}
-	if gs.Gpus, err = allValues(ctx, k.GPUs); err != nil {
+	if gs.Gpus, err = store.AllValues(ctx, k.GPUs); err != nil {
 		return nil, err
 	}
-	if gs.Offers, err = allValues(ctx, k.Offers); err != nil {
+	if gs.Offers, err = store.AllValues(ctx, k.Offers); err != nil {
 		return nil, err
 	}
-	if gs.Leases, err = allValues(ctx, k.Leases); err != nil {
+	if gs.Leases, err = store.AllValues(ctx, k.Leases); err != nil {
 		return nil, err
 	}
 	if gs.NextLeaseId, err = k.NextLeaseID.Peek(ctx); err != nil {
 		return nil, err
 	}
-	if gs.Challenges, err = allValues(ctx, k.Challenges); err != nil {
+	if gs.Challenges, err = store.AllValues(ctx, k.Challenges); err != nil {
 		return nil, err
 	}
 	if gs.NextChallengeId, err = k.NextChallengeID.Peek(ctx); err != nil {
@@ -142,7 +143,7 @@ func (k Keeper) PrepForZeroHeight(ctx context.Context) error {
 		return err
 	}
 	now := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	leases, err := allValues(ctx, k.Leases)
+	leases, err := store.AllValues(ctx, k.Leases)
 	if err != nil {
 		return err
 	}
@@ -213,23 +214,9 @@ func (k Keeper) PrepForZeroHeight(ctx context.Context) error {
 	return rewriteAll(ctx, k.Offers, func(o types.Offer) types.Offer { o.CreatedHeight = 0; return o })
 }
 
-// walker is what allValues needs from a collections Map or IndexedMap.
-type walker[K, V any] interface {
-	Walk(ctx context.Context, ranger collections.Ranger[K], walkFunc func(K, V) (bool, error)) error
-}
-
-// allValues reads every value of m in key order.
-func allValues[K, V any](ctx context.Context, m walker[K, V]) (values []V, err error) {
-	err = m.Walk(ctx, nil, func(_ K, v V) (bool, error) {
-		values = append(values, v)
-		return false, nil
-	})
-	return values, err
-}
-
 // walkSetter is what rewriteAll needs from a collections Map or IndexedMap.
 type walkSetter[K, V any] interface {
-	walker[K, V]
+	store.Walker[K, V]
 	Set(ctx context.Context, key K, value V) error
 }
 

@@ -9,6 +9,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/x/internal/store"
 	"github.com/thalamus-network/thalamus/x/rewards/types"
 )
 
@@ -86,13 +87,13 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	gs := &types.GenesisState{Params: params, CurrentEpoch: &cur}
-	if gs.Epochs, err = values(ctx, k.Epochs); err != nil {
+	if gs.Epochs, err = store.AllValues(ctx, k.Epochs); err != nil {
 		return nil, err
 	}
-	if gs.Accruals, err = values(ctx, k.Accruals); err != nil {
+	if gs.Accruals, err = store.AllValues(ctx, k.Accruals); err != nil {
 		return nil, err
 	}
-	if gs.WorkItems, err = values(ctx, k.WorkItems); err != nil {
+	if gs.WorkItems, err = store.AllValues(ctx, k.WorkItems); err != nil {
 		return nil, err
 	}
 	if gs.Outstanding, err = k.Outstanding.Get(ctx); err != nil {
@@ -102,14 +103,6 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	return gs, nil
-}
-
-func values[K, V any](ctx context.Context, m collections.Map[K, V]) ([]V, error) {
-	it, err := m.Iterate(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	return it.Values()
 }
 
 // PrepForZeroHeight moves the current epoch's start so that, on a new chain restarting at
