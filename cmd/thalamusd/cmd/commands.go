@@ -33,6 +33,7 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, moduleBasics 
 		confixcmd.ConfigCommand(),
 		pruning.Cmd(newApp, app.DefaultNodeHome),
 		snapshot.Cmd(newApp),
+		checkInvariantsCmd(),
 	)
 
 	// start, comet, export, version, rollback
