@@ -1,24 +1,16 @@
 package main
 
 import (
-	"context"
 	"crypto/ed25519"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
 	"github.com/thalamus-network/thalamus/internal/agent"
@@ -73,7 +65,14 @@ Restarts resume where they stopped; Ctrl-C stops it cleanly.`,
 			if err != nil {
 				return err
 			}
-			return runSensors(ctx, chain, gwCfg, listen, sim, logger)
+			var devices agent.SimDevices
+			if sim.count > 0 {
+				if devices.Specs, err = simSpecs(sim); err != nil {
+					return err
+				}
+				devices.Interval = sim.interval
+			}
+			return agent.RunGateway(ctx, chain, gwCfg, listen, devices, logger)
 		},
 	}
 	f := cmd.Flags()
@@ -93,100 +92,6 @@ Restarts resume where they stopped; Ctrl-C stops it cleanly.`,
 	f.IntVar(&sim.dayLength, "simulate-day", 600, "readings per simulated day of the synthetic cycle")
 	f.IntVar(&sim.onset, "simulate-fault-onset", 450, "reading from which a faulty simulated device misbehaves (after the quality model's 400-reading warm-up, which learns each stream's healthy behaviour)")
 	return cmd
-}
-
-func runSensors(ctx context.Context, chain *agent.Chain, cfg gateway.Config, listen string, sim simConfig, logger *slog.Logger) error {
-	cfg.Address = chain.Address
-	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://" + listen
-	}
-	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
-	sensorChain := agent.NewSensorChain(chain)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	gw, err := gateway.New(cfg, sensorChain, sensorChain, logger, gateway.NewMetrics(reg))
-	if err != nil {
-		return err
-	}
-	if err := gw.Resume(ctx); err != nil {
-		return err
-	}
-	var devices []*sensorsim.Device
-	if sim.count > 0 {
-		specs, err := simSpecs(sim)
-		if err != nil {
-			return err
-		}
-		if devices, err = sensorChain.EnsureSimDevices(ctx, filepath.Join(cfg.StateDir, "sim-devices"), specs); err != nil {
-			return err
-		}
-	}
-
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", gw.Handler())
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	ln, err := net.Listen("tcp", listen)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			logger.Error("gateway HTTP server stopped", "err", err)
-		}
-	}()
-	logger.Info("sensor gateway running", "listen", listen, "public_url", cfg.PublicURL, "address", cfg.Address,
-		"batch_readings", cfg.BatchReadings, "batch_interval", cfg.BatchInterval, "simulated_devices", len(devices))
-
-	stats := make([]sensorsim.Stats, len(devices))
-	client := &http.Client{Timeout: 10 * time.Second}
-	for i, d := range devices {
-		logger.Info("simulated device", "name", d.Name, "device_id", d.ID, "fault", string(d.Fault), "pub_key", hex.EncodeToString(d.Key.Public().(ed25519.PublicKey)))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d.Feed(ctx, client, "http://"+listen, sim.interval, logger, &stats[i])
-		}()
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		reportSensors(ctx, gw, stats, logger)
-	}()
-
-	err = gw.Run(ctx, time.Second)
-	// Stop taking readings first, then flush them: an acknowledged reading is on disk.
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shutdown)
-	wg.Wait()
-	gw.Close()
-	logger.Info("sensor gateway stopped")
-	return err
-}
-
-// reportSensors logs progress every 10 s.
-func reportSensors(ctx context.Context, gw *gateway.Gateway, stats []sensorsim.Stats, logger *slog.Logger) {
-	t := time.NewTicker(10 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		var sent, rejected uint64
-		for i := range stats {
-			sent += stats[i].Sent.Load()
-			rejected += stats[i].Rejected.Load()
-		}
-		devices, pending, uncommitted := gw.Totals()
-		logger.Info("gateway stats", "devices", devices, "pending_readings", pending, "uncommitted_batches", uncommitted,
-			"simulated_sent", sent, "simulated_rejected", rejected)
-	}
 }
 
 // simSpecs builds the simulated devices' sources and faults from the flags.

@@ -65,7 +65,23 @@ type Chain struct {
 	sendMu sync.Mutex
 	// Address is the signer's bech32 address.
 	Address string
+	// observe, when set, hears the outcome of every Send.
+	observe func(TxOutcome)
 }
+
+// TxOutcome is what became of one Send: Hash is empty when nothing was broadcast (signing
+// or the node failed); Err is a *TxError when CheckTx (Height 0) or the block refused it,
+// and another error when the transaction was broadcast but not seen in a block in time.
+type TxOutcome struct {
+	Msgs   []sdk.Msg
+	Hash   string
+	Height int64
+	Err    error
+}
+
+// Observe makes every later Send report its outcome to f (load generators account for
+// every transaction this way). Call it before the first Send.
+func (c *Chain) Observe(f func(TxOutcome)) { c.observe = f }
 
 // QueryContext is a client context for queries only: the app's codecs and an RPC client to
 // node; nothing is signed with it. The validator sidecar reads the chain through it.
@@ -145,9 +161,16 @@ func (c *Chain) Height(ctx context.Context) (int64, error) {
 
 // Send signs msgs into one transaction, broadcasts it and waits until a block includes it.
 // It returns the block height, or an error with the chain's log when the tx failed.
-func (c *Chain) Send(ctx context.Context, msgs ...sdk.Msg) (int64, string, error) {
+func (c *Chain) Send(ctx context.Context, msgs ...sdk.Msg) (height int64, hash string, err error) {
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
+	if c.observe != nil {
+		defer func() { c.observe(TxOutcome{Msgs: msgs, Hash: hash, Height: height, Err: err}) }()
+	}
+	return c.send(ctx, msgs)
+}
+
+func (c *Chain) send(ctx context.Context, msgs []sdk.Msg) (int64, string, error) {
 	f, err := c.factory.WithGas(c.cfg.GasPerMsg * uint64(len(msgs))).WithGasPrices(c.cfg.GasPrices).Prepare(c.ctx)
 	if err != nil {
 		return 0, "", err
@@ -170,12 +193,12 @@ func (c *Chain) Send(ctx context.Context, msgs ...sdk.Msg) (int64, string, error
 	if res.Code != 0 {
 		return 0, res.TxHash, &TxError{Hash: res.TxHash, Codespace: res.Codespace, Code: res.Code, Log: res.RawLog}
 	}
-	hash, err := hex.DecodeString(res.TxHash)
+	txHash, err := hex.DecodeString(res.TxHash)
 	if err != nil {
 		return 0, res.TxHash, err
 	}
 	for {
-		if r, err := c.ctx.Client.Tx(ctx, hash, false); err == nil {
+		if r, err := c.ctx.Client.Tx(ctx, txHash, false); err == nil {
 			if r.TxResult.Code != 0 {
 				return r.Height, res.TxHash, &TxError{Hash: res.TxHash, Height: r.Height, Codespace: r.TxResult.Codespace, Code: r.TxResult.Code, Log: r.TxResult.Log}
 			}
