@@ -19,6 +19,9 @@ Usage:
   devnet testnet N [flags]     N validators on loopback in the background (node i: ports +100*i)
   devnet wait HEIGHT [flags]   wait until every testnet node passes HEIGHT and compare app hashes
   devnet stop [flags]          stop the background testnet
+  devnet restart NAME [flags]  restart one testnet process (node1, sidecar2, agent, ...) as first started
+  devnet verify [flags]        chaos checks: equal app hashes, no stall since --since, no overdue
+                               oracle task; with --invariants it stops the testnet and checks each node
 
 Flags:
 `
@@ -32,6 +35,9 @@ func main() {
 	testnetDir := fs.String("dir", filepath.Join(home, ".thalamus-testnet"), "testnet folder holding every node's home, logs and pid files")
 	agents := fs.Bool("agents", false, "testnet: also run a simulated GPU provider and a sensor gateway with 3 devices against node0")
 	liar := fs.Int("liar", -1, "testnet: start node N's sidecar with --wrong-results")
+	since := fs.Int64("since", 1, "verify: first height whose block intervals are checked")
+	stallBlocks := fs.Int("stall-blocks", 10, "verify: longest allowed block interval, in median block intervals")
+	invariants := fs.Bool("invariants", false, "verify: then stop the testnet and run check-invariants on every node")
 	fs.Usage = func() {
 		fmt.Fprint(os.Stderr, usage)
 		fs.PrintDefaults()
@@ -53,16 +59,28 @@ func main() {
 	}
 
 	opts := testnetOptions{agents: *agents, liar: *liar}
-	if err := run(command, positional, *configPath, *binary, *localHome, *testnetDir, opts); err != nil {
+	verify := verifyOptions{since: *since, stallBlock: *stallBlocks, invariants: *invariants}
+	if err := run(command, positional, *configPath, *binary, *localHome, *testnetDir, opts, verify); err != nil {
 		fmt.Fprintln(os.Stderr, "devnet:", err)
 		os.Exit(1)
 	}
 }
 
-func run(command string, args []string, configPath, binary, localHome, testnetDir string, opts testnetOptions) error {
+func run(command string, args []string, configPath, binary, localHome, testnetDir string, opts testnetOptions, verify verifyOptions) error {
 	switch command {
 	case "stop":
 		return stopTestnet(testnetDir)
+	case "restart":
+		if len(args) != 1 {
+			return fmt.Errorf("usage: devnet restart NAME")
+		}
+		return restartProcess(testnetDir, args[0])
+	case "verify":
+		binary, err := findBinary(binary)
+		if err != nil {
+			return err
+		}
+		return verifyTestnet(binary, testnetDir, verify)
 	case "wait":
 		if len(args) != 1 {
 			return fmt.Errorf("usage: devnet wait HEIGHT")

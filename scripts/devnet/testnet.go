@@ -159,9 +159,13 @@ func testnet(cfg *Config, binary, dir string, n int, opts testnetOptions) error 
 	return nil
 }
 
-// startBackground starts a testnet process and records its pid for `devnet stop`.
+// startBackground starts a testnet process and records its pid for `devnet stop` and its
+// command for `devnet restart`.
 func startBackground(dir string, p *process) error {
 	if err := p.start(); err != nil {
+		return err
+	}
+	if err := saveCommand(dir, p); err != nil {
 		return err
 	}
 	return writePID(filepath.Join(dir, p.name+".pid"), p.cmd.Process.Pid)
