@@ -191,7 +191,7 @@ func genesisWithValidator(t *testing.T, a *app.App) map[string]json.RawMessage {
 	return genesis
 }
 
-func initChain(t *testing.T, a *app.App, genesis map[string]json.RawMessage) {
+func initChain(t testing.TB, a *app.App, genesis map[string]json.RawMessage) {
 	t.Helper()
 	stateBytes, err := json.Marshal(genesis)
 	require.NoError(t, err)

@@ -1,0 +1,283 @@
+package app_test
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	cmttypes "github.com/cometbft/cometbft/types"
+	dbm "github.com/cosmos/cosmos-db"
+	"github.com/stretchr/testify/require"
+
+	"cosmossdk.io/log"
+	"cosmossdk.io/math"
+
+	"github.com/cosmos/cosmos-sdk/baseapp"
+	"github.com/cosmos/cosmos-sdk/testutil/mock"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/thalamus-network/thalamus/app"
+	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
+	sensorstypes "github.com/thalamus-network/thalamus/x/sensors/types"
+)
+
+// blockTxs is the number of transactions in every benchmarked block: one per signer.
+const blockTxs = 200
+
+// throughputCase is one message type of BenchmarkBlockThroughput: its genesis additions,
+// its setup transactions (delivered in block 2, untimed) and the message signer i sends in
+// benchmarked block n (n from 0).
+type throughputCase struct {
+	name    string
+	gas     uint64
+	genesis func(b *testing.B, a *app.App, g map[string]json.RawMessage, signers []simtypes.Account, blocks int) []banktypes.Balance
+	setup   func(signers []simtypes.Account) []sdk.Msg
+	msg     func(signers []simtypes.Account, i, n, blocks int, blockTime time.Time) sdk.Msg
+}
+
+// BenchmarkBlockThroughput delivers blocks of 200 signed transactions, each from its own
+// account, through FinalizeBlock and Commit on a goleveldb database, as a validator executes
+// a decided block: ante handler (signature, sequence, gas), the message, the module
+// Begin/EndBlockers and the IAVL commit. Consensus and networking cost the same whatever a
+// transaction carries, so the ratio of each message's tx/s to bank MsgSend's is the
+// message's cost on a node. Run by scripts/bench.sh; every transaction must succeed.
+func BenchmarkBlockThroughput(b *testing.B) {
+	for _, c := range []throughputCase{sendCase(), commitBatchCase(), createLeaseCase(), submitWorkCase()} {
+		b.Run(c.name, func(b *testing.B) { runThroughput(b, c) })
+	}
+}
+
+func runThroughput(b *testing.B, c throughputCase) {
+	r := rand.New(rand.NewSource(1))
+	signers := simtypes.RandomAccounts(r, blockTxs)
+	a, err := app.New(log.NewNopLogger(), mustLevelDB(b), nil, true, simtestutil.NewAppOptionsWithFlagHome(b.TempDir()), baseapp.SetChainID(chainID))
+	require.NoError(b, err)
+	pubKey, err := mock.NewPV().GetPubKey()
+	require.NoError(b, err)
+	valSet := cmttypes.NewValidatorSet([]*cmttypes.Validator{cmttypes.NewValidator(pubKey, 1)})
+	genAccs := make([]authtypes.GenesisAccount, len(signers))
+	balances := make([]banktypes.Balance, len(signers))
+	for i, s := range signers {
+		genAccs[i] = authtypes.NewBaseAccount(s.Address, s.PubKey, 0, 0)
+		balances[i] = banktypes.Balance{Address: s.Address.String(), Coins: sdk.NewCoins(sdk.NewCoin(app.BondDenom, math.NewInt(1_000_000_000_000_000)))}
+	}
+	genesis, err := simtestutil.GenesisStateWithValSet(a.AppCodec(), a.DefaultGenesis(), valSet, genAccs, balances...)
+	require.NoError(b, err)
+	if c.genesis != nil {
+		if extra := c.genesis(b, a, genesis, signers, b.N); len(extra) > 0 {
+			var bank banktypes.GenesisState
+			a.AppCodec().MustUnmarshalJSON(genesis[banktypes.ModuleName], &bank)
+			bank.Balances = append(bank.Balances, extra...)
+			for _, bal := range extra {
+				bank.Supply = bank.Supply.Add(bal.Coins...)
+			}
+			genesis[banktypes.ModuleName] = a.AppCodec().MustMarshalJSON(&bank)
+		}
+	}
+	initChain(b, a, genesis)
+
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	blockTime := func(h int64) time.Time { return t0.Add(time.Duration(h) * time.Second) }
+	accNums, seqs := make([]uint64, len(signers)), make([]uint64, len(signers))
+	signed := func(i int, msgs []sdk.Msg) []byte {
+		tx, err := simtestutil.GenSignedMockTx(r, a.TxConfig(), msgs, sdk.NewCoins(), c.gas*uint64(len(msgs)), chainID,
+			[]uint64{accNums[i]}, []uint64{seqs[i]}, signers[i].PrivKey)
+		require.NoError(b, err)
+		bz, err := a.TxConfig().TxEncoder()(tx)
+		require.NoError(b, err)
+		seqs[i]++
+		return bz
+	}
+	deliver := func(h int64, txs [][]byte) {
+		res, err := a.FinalizeBlock(&abci.RequestFinalizeBlock{Height: h, Time: blockTime(h), Txs: txs})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i, tr := range res.TxResults {
+			if tr.Code != 0 {
+				b.Fatalf("block %d tx %d: code %d: %s", h, i, tr.Code, tr.Log)
+			}
+		}
+		if _, err := a.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	deliver(1, nil) // genesis accounts get their numbers in InitChain; read them once committed
+	ctx := a.NewContextLegacy(true, cmtproto.Header{Height: 1, ChainID: chainID})
+	for i, s := range signers {
+		accNums[i] = a.AccountKeeper.GetAccount(ctx, s.Address).GetAccountNumber()
+	}
+	var setup [][]byte
+	if c.setup != nil {
+		for i, msgs := range c.setup(signers) {
+			setup = append(setup, signed(i, []sdk.Msg{msgs}))
+		}
+	}
+	deliver(2, setup)
+
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		b.StopTimer()
+		h := int64(n + 3)
+		txs := make([][]byte, len(signers))
+		for i := range signers {
+			txs[i] = signed(i, []sdk.Msg{c.msg(signers, i, n, b.N, blockTime(h))})
+		}
+		b.StartTimer()
+		deliver(h, txs)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*blockTxs)/b.Elapsed().Seconds(), "tx/s")
+	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/block")
+}
+
+func mustLevelDB(b *testing.B) dbm.DB {
+	db, err := dbm.NewGoLevelDB("application", b.TempDir(), nil)
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// sendCase: bank MsgSend of 1 uthal to the next signer, the baseline.
+func sendCase() throughputCase {
+	return throughputCase{name: "MsgSend", gas: 200_000,
+		msg: func(signers []simtypes.Account, i, _, _ int, _ time.Time) sdk.Msg {
+			to := signers[(i+1)%len(signers)].Address
+			return banktypes.NewMsgSend(signers[i].Address, to, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1)))
+		}}
+}
+
+// deviceKey is signer i's sensor device key.
+func deviceKey(i int) ed25519.PrivateKey {
+	seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("bench-device"), uint64(i)))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+// commitBatchCase: each signer registers a weather station in block 2, then commits its next
+// batch of 600 readings (10 minutes at 1 Hz) in every block, which also opens its oracle task.
+func commitBatchCase() throughputCase {
+	const readings = 600
+	return throughputCase{name: "MsgCommitBatch", gas: 400_000,
+		setup: func(signers []simtypes.Account) []sdk.Msg {
+			msgs := make([]sdk.Msg, len(signers))
+			for i, s := range signers {
+				key := deviceKey(i)
+				msgs[i] = &sensorstypes.MsgRegisterDevice{
+					Owner: s.Address.String(), PubKey: key.Public().(ed25519.PublicKey),
+					PossessionSig: ed25519.Sign(key, sensorstypes.PossessionSignBytes(chainID, s.Address.String())),
+					Kind:          sensorstypes.KindWeather, SamplingInterval: time.Second,
+					Channels: []sensorstypes.Channel{{Name: "temperature_c", Unit: "C", Min: "-60", Max: "70"}},
+				}
+			}
+			return msgs
+		},
+		msg: func(signers []simtypes.Account, i, n, blocks int, blockTime time.Time) sdk.Msg {
+			s := signers[i]
+			id, seq := uint64(i+1), uint64(n+1)
+			root := sha256.Sum256(binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, id), seq))
+			last := blockTime.Add(-time.Duration(blocks-n) * time.Hour).UnixMilli() // each batch an hour after the last
+			return &sensorstypes.MsgCommitBatch{
+				Committer: s.Address.String(), DeviceId: id, Seq: seq, Root: root[:], Count: readings,
+				FirstReadingMs: last - (readings-1)*1000, LastReadingMs: last, SizeBytes: readings * 120,
+				Uri: fmt.Sprintf("http://gateway.example.org/v1/batches/%d/%d", id, seq),
+			}
+		}}
+}
+
+// benchProviders adds to the genesis, for each provider address, a provider with gpus
+// available GPUs of the catalogue's first class and either an offer for all of them (price
+// 360000uthal per GPU-hour + the provider's index, so each has its own price level) or an
+// open proof-of-work challenge per GPU. It returns the x/compute module account's balance:
+// the providers' collateral.
+func benchProviders(a *app.App, g map[string]json.RawMessage, providers []string, gpus int, challenges bool) []banktypes.Balance {
+	cdc := a.AppCodec()
+	var gs computetypes.GenesisState
+	cdc.MustUnmarshalJSON(g[computetypes.ModuleName], &gs)
+	class := gs.Params.GpuClasses[0]
+	collateral := gs.Params.MinProviderCollateral
+	held := sdk.NewCoins()
+	for p, provider := range providers {
+		gs.Providers = append(gs.Providers, computetypes.Provider{Address: provider, Moniker: "bench", Endpoint: "http://127.0.0.1:8080",
+			Region: "eu-west", Collateral: collateral, Status: computetypes.PROVIDER_STATUS_ACTIVE, GpuCount: uint32(gpus)})
+		held = held.Add(collateral)
+		for j := 0; j < gpus; j++ {
+			gpu := computetypes.GPU{Id: gs.NextGpuId, Uuid: benchUUID(provider, j), Provider: provider,
+				Model: "NVIDIA H100 80GB HBM3", Class: class, MemoryMib: 81559, DriverVersion: "550.54.15", CudaVersion: "12.4",
+				Status: computetypes.GPU_STATUS_AVAILABLE, Score: 9000}
+			gs.NextGpuId++
+			gs.Gpus = append(gs.Gpus, gpu)
+			if challenges {
+				gs.Challenges = append(gs.Challenges, computetypes.Challenge{Id: gs.NextChallengeId, GpuId: gpu.Id, Provider: provider,
+					GpuUuid: gpu.Uuid, Class: class, Preset: "devnet", Seed: make([]byte, 32), TableSeed: make([]byte, 32),
+					IssuedHeight: 1, DeadlineHeight: 1_000_000, State: computetypes.CHALLENGE_STATE_OPEN, ExpectedWinners: 4})
+				gs.NextChallengeId++
+			}
+		}
+		if !challenges {
+			gs.Offers = append(gs.Offers, computetypes.Offer{Id: gs.NextOfferId, Provider: provider, Class: class,
+				PricePerGpuHour: sdk.NewInt64Coin(app.BondDenom, int64(360_000+p)), MinLeaseHours: 1, MaxLeaseHours: 720, Gpus: uint32(gpus)})
+			gs.NextOfferId++
+		}
+	}
+	g[computetypes.ModuleName] = cdc.MustMarshalJSON(&gs)
+	return []banktypes.Balance{{Address: authtypes.NewModuleAddress(computetypes.ModuleName).String(), Coins: held}}
+}
+
+// benchUUID is an NVML-style UUID unique to (provider, j).
+func benchUUID(provider string, j int) string {
+	h := sha256.Sum256(binary.BigEndian.AppendUint64([]byte(provider), uint64(j)))
+	return fmt.Sprintf("GPU-%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// createLeaseCase: 200 providers (max_gpus_per_provider allows 256 GPUs each) each offer
+// one GPU per benchmarked block at their own price; every signer leases one GPU for an hour
+// matched by class (the cheapest offer with a free GPU), with escrow.
+func createLeaseCase() throughputCase {
+	providers := make([]string, blockTxs)
+	for p := range providers {
+		h := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("bench-provider"), uint64(p)))
+		providers[p] = sdk.AccAddress(h[:20]).String() // no key: providers never sign here
+	}
+	return throughputCase{name: "MsgCreateLease", gas: 1_000_000,
+		genesis: func(b *testing.B, a *app.App, g map[string]json.RawMessage, _ []simtypes.Account, blocks int) []banktypes.Balance {
+			return benchProviders(a, g, providers, blocks, false)
+		},
+		msg: func(signers []simtypes.Account, i, _, _ int, _ time.Time) sdk.Msg {
+			return &computetypes.MsgCreateLease{Tenant: signers[i].Address.String(), Class: computetypes.DefaultParams().GpuClasses[0], Gpus: 1, Hours: 1,
+				Deposit: sdk.NewInt64Coin(app.BondDenom, 400_000)}
+		}}
+}
+
+// submitWorkCase: every signer is a provider with one open proof-of-work challenge per
+// benchmarked block, and answers one challenge (4 winners) per block.
+func submitWorkCase() throughputCase {
+	return throughputCase{name: "MsgSubmitWork", gas: 400_000,
+		genesis: func(b *testing.B, a *app.App, g map[string]json.RawMessage, signers []simtypes.Account, blocks int) []banktypes.Balance {
+			providers := make([]string, len(signers))
+			for i, s := range signers {
+				providers[i] = s.Address.String()
+			}
+			return benchProviders(a, g, providers, blocks, true)
+		},
+		msg: func(signers []simtypes.Account, i, n, blocks int, _ time.Time) sdk.Msg {
+			winners := make([]computetypes.PowWinner, 4)
+			for w := range winners {
+				winners[w] = computetypes.PowWinner{Nonce: uint64(w * 1000)}
+			}
+			return &computetypes.MsgSubmitWork{Provider: signers[i].Address.String(), ChallengeId: uint64(i*blocks + n + 1), // signer i's challenges follow signer i-1's
+				NoncesTried: 1 << 20, Winners: winners,
+				Telemetry: computetypes.Telemetry{GpuUtilizationPct: 98, MaxTemperatureC: 71}}
+		}}
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Throughput benchmarks (make bench-node, ~6 min on 2 cores); writes docs/benchmarks.md
+# (or $BENCH_OUT) with the machine and commit they ran on:
+#   1. execution: blocks of 200 signed transactions of bank MsgSend, commit-batch,
+#      create-lease and submit-work through FinalizeBlock + Commit on goleveldb
+#      (app.BenchmarkBlockThroughput), as tx/s and as a ratio to MsgSend;
+#   2. a running single-validator node (with its sidecar): 5,000 pre-signed MsgSend, then
+#      5,000 commit-batch transactions broadcast at once (scripts/loadgen --flood): committed
+#      tx/s and block time under load;
+#   3. state bytes per committed reading (x/sensors BenchmarkCommitBatch);
+#   4. the sidecar: GPU challenge verifications and sensor batches scored per second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT="${BENCH_OUT:-docs/benchmarks.md}"
+DIR="${BENCH_DIR:-$HOME/.thalamus-bench}"
+BLOCKS="${BENCH_BLOCKS:-20}"
+WORK="$(mktemp -d)"
+trap 'build/devnet stop --dir "$DIR" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+
+make --no-print-directory build
+go build -o build/loadgen ./scripts/loadgen
+
+echo "== 1/4 block execution ($BLOCKS blocks of 200 txs per message)"
+go test ./app -run '^$' -bench 'BenchmarkBlockThroughput' -benchtime "${BLOCKS}x" -timeout 30m | tee "$WORK/abci.txt"
+echo "== 2/4 single node under a flood of transactions"
+build/devnet stop --dir "$DIR" >/dev/null 2>&1 || true
+build/devnet testnet 1 --dir "$DIR" >"$WORK/testnet.log"
+for kind in send commit-batch; do
+  build/loadgen --home "$DIR/node0" --flood "$kind" --flood-accounts 100 --flood-txs 50 2>"$WORK/flood-$kind.log" | tee -a "$WORK/flood.txt"
+done
+build/devnet stop --dir "$DIR" >/dev/null
+echo "== 3/4 state per reading"
+go test ./x/sensors/keeper -run '^$' -bench 'BenchmarkCommitBatch$' | tee "$WORK/state.txt"
+echo "== 4/4 sidecar"
+go test ./pkg/sidecar -run '^$' -bench 'BenchmarkVerifyChallenge|BenchmarkScoreBatch' | tee "$WORK/sidecar.txt"
+
+# metric FILE BENCH UNIT: the value before UNIT on BENCH's line.
+metric() { awk -v b="$2" -v u="$3" '$1 ~ b { for (i = 2; i <= NF; i++) if ($i == u) print $(i-1) }' "$1" | head -1; }
+flood() { grep "^flood $1:" "$WORK/flood.txt" | sed -n "s/.*: \([0-9]*\) tx\/s; block time under load \([0-9.]*\) s, \([0-9]*\) tx\/block/\1 \2 \3/p"; }
+send_tps=$(metric "$WORK/abci.txt" '/MsgSend-' 'tx/s')
+{
+  echo "# Benchmarks"
+  echo
+  echo "Written by \`scripts/bench.sh\` (\`make bench-node\`); rerun it to refresh. Figures from one run:"
+  echo
+  echo "- commit: \`$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (with uncommitted changes)')\`, $(date -u +%Y-%m-%d)"
+  echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3)"
+  echo
+  echo "## Block execution by message"
+  echo
+  echo "Blocks of 200 signed transactions, each from its own account, delivered through"
+  echo "FinalizeBlock and Commit on goleveldb: ante handler (signature, sequence, gas), the message,"
+  echo "Begin/EndBlockers, IAVL hashing and commit. Consensus, gossip and CheckTx cost the same whatever"
+  echo "a transaction carries and are left out (section 2 has them). $BLOCKS blocks per message."
+  echo
+  echo "| message | tx/s | ms per block | ratio to MsgSend |"
+  echo "|---|---:|---:|---:|"
+  for m in MsgSend MsgCommitBatch MsgCreateLease MsgSubmitWork; do
+    tps=$(metric "$WORK/abci.txt" "/$m-" 'tx/s')
+    ms=$(metric "$WORK/abci.txt" "/$m-" 'ms/block')
+    echo "| $m | $tps | $ms | $(awk -v a="$tps" -v b="$send_tps" 'BEGIN { printf "%.2f", a / b }') |"
+  done
+  echo
+  echo "What each does: MsgSend moves 1 uthal to another signer. MsgCommitBatch commits the next"
+  echo "600-reading batch of the signer's station (batch, root index, device, stats, prune queue) and"
+  echo "opens its oracle scoring task. MsgCreateLease matches the cheapest of 200 offers by class, picks"
+  echo "the GPU, escrows the deposit and writes the lease and its indexes. MsgSubmitWork answers one of"
+  echo "the signer's open proof-of-work challenges (4 winners) and opens its verification task."
+  echo
+  echo "## A running node under load"
+  echo
+  echo "One validator with its sidecar (\`devnet testnet 1\`, 1 s timeout_commit); 100 accounts each"
+  echo "broadcast 50 pre-signed transactions at once (5,000: CometBFT's default mempool size). Throughput"
+  echo "is committed transactions over the time from the block before the first to the last block"
+  echo "holding them; it includes CheckTx, the mempool and consensus."
+  echo
+  echo "| transactions | committed tx/s | block time under load (s) | tx per block | ratio to MsgSend |"
+  echo "|---|---:|---:|---:|---:|"
+  read -r s_tps s_bt s_tpb <<<"$(flood send)"
+  read -r c_tps c_bt c_tpb <<<"$(flood commit-batch)"
+  echo "| MsgSend | $s_tps | $s_bt | $s_tpb | 1.00 |"
+  echo "| MsgCommitBatch | $c_tps | $c_bt | $c_tpb | $(awk -v a="$c_tps" -v b="$s_tps" 'BEGIN { printf "%.2f", a / b }') |"
+  echo
+  echo "create-lease and submit-work need verified GPUs and open challenges, which only the"
+  echo "in-process benchmark sets up (in genesis); they are measured in section 1 only."
+  echo
+  echo "## State and the sidecar"
+  echo
+  echo "| figure | value |"
+  echo "|---|---:|"
+  echo "| x/sensors state per committed reading (1,000-reading batches; key + value bytes) | $(metric "$WORK/state.txt" 'BenchmarkCommitBatch' 'state-bytes/reading') B |"
+  echo "| x/sensors state per committed batch | $(metric "$WORK/state.txt" 'BenchmarkCommitBatch' 'state-bytes/batch') B |"
+  echo "| sidecar: GPU challenges verified per second (devnet preset, 8 samples) | $(metric "$WORK/sidecar.txt" 'BenchmarkVerifyChallenge' 'challenges/s') |"
+  echo "| sidecar: 1,000-reading batches fetched, verified and scored per second | $(metric "$WORK/sidecar.txt" 'BenchmarkScoreBatch' 'batches/s') |"
+  echo "| sidecar: readings per second through the same path | $(metric "$WORK/sidecar.txt" 'BenchmarkScoreBatch' 'readings/s') |"
+  echo
+  echo "## Raw output"
+  echo
+  echo '```'
+  cat "$WORK/abci.txt" "$WORK/flood.txt" "$WORK/state.txt" "$WORK/sidecar.txt" | grep -E '^(Benchmark|flood|cpu:)'
+  echo '```'
+} >"$OUT"
+echo "wrote $OUT"

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand"
+	"sync"
+	"time"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/thalamus-network/thalamus/app"
+	"github.com/thalamus-network/thalamus/internal/agent"
+	sensorstypes "github.com/thalamus-network/thalamus/x/sensors/types"
+)
+
+// floodConfig is a throughput run: accounts accounts each broadcast txs pre-signed
+// transactions of one kind as fast as the node takes them.
+type floodConfig struct {
+	kind     string // send or commit-batch
+	accounts int
+	txs      int
+}
+
+// floodAccount is one sender with its own key, account number and next sequence.
+type floodAccount struct {
+	key    *secp256k1.PrivKey
+	addr   sdk.AccAddress
+	number uint64
+	seq    uint64
+	device uint64 // commit-batch: the account's device
+}
+
+// flood funds the accounts, prepares them (commit-batch: one device each), pre-signs
+// accounts × txs transactions, broadcasts them and reports committed transactions per
+// second and the block times while they were committed.
+func flood(ctx context.Context, cfg config, fc floodConfig, logger *slog.Logger) error {
+	funder, err := agent.Dial(ctx, agent.ChainConfig{Node: cfg.node, KeyringDir: cfg.home, KeyringBackend: keyring.BackendTest, From: cfg.fundFrom})
+	if err != nil {
+		return err
+	}
+	cctx := funder.Conn()
+	accounts := make([]*floodAccount, fc.accounts)
+	funding := make([]sdk.Msg, len(accounts))
+	for i := range accounts {
+		seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("flood-"+fc.kind), uint64(i)))
+		key := &secp256k1.PrivKey{Key: seed[:]}
+		accounts[i] = &floodAccount{key: key, addr: sdk.AccAddress(key.PubKey().Address())}
+		funding[i] = banktypes.NewMsgSend(sdk.MustAccAddressFromBech32(funder.Address), accounts[i].addr,
+			sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1_000_000_000)))
+	}
+	logger.Info("funding flood accounts", "accounts", len(accounts))
+	if _, _, err := funder.Send(ctx, funding...); err != nil {
+		return fmt.Errorf("fund the flood accounts: %w", err)
+	}
+	for _, a := range accounts {
+		if a.number, a.seq, err = cctx.AccountRetriever.GetAccountNumberSequence(cctx, a.addr); err != nil {
+			return err
+		}
+	}
+	r := rand.New(rand.NewSource(1))
+	sign := func(a *floodAccount, msg sdk.Msg, gas uint64) ([]byte, error) {
+		tx, err := simtestutil.GenSignedMockTx(r, cctx.TxConfig, []sdk.Msg{msg}, sdk.NewCoins(), gas, funder.ChainID(),
+			[]uint64{a.number}, []uint64{a.seq}, a.key)
+		if err != nil {
+			return nil, err
+		}
+		a.seq++
+		return cctx.TxConfig.TxEncoder()(tx)
+	}
+
+	var build func(a *floodAccount, j int) sdk.Msg
+	gas := uint64(200_000)
+	switch fc.kind {
+	case "send":
+		build = func(a *floodAccount, _ int) sdk.Msg {
+			return banktypes.NewMsgSend(a.addr, accounts[0].addr, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1)))
+		}
+	case "commit-batch":
+		if err := registerFloodDevices(ctx, cctx, funder.ChainID(), accounts, sign, logger); err != nil {
+			return err
+		}
+		gas = 400_000
+		// Batches of 10 minutes at 1 Hz, back to back, the newest ending now.
+		start := time.Now().Add(-time.Duration(fc.txs) * 10 * time.Minute)
+		build = func(a *floodAccount, j int) sdk.Msg {
+			seq := uint64(j + 1)
+			root := sha256.Sum256(binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, a.device), seq))
+			last := start.Add(time.Duration(j+1) * 10 * time.Minute).UnixMilli()
+			return &sensorstypes.MsgCommitBatch{Committer: a.addr.String(), DeviceId: a.device, Seq: seq, Root: root[:],
+				Count: 600, FirstReadingMs: last - 599_000, LastReadingMs: last, SizeBytes: 600 * 120,
+				Uri: fmt.Sprintf("http://127.0.0.1:1/v1/batches/%d/%d", a.device, seq)} // nothing serves it: throughput only
+		}
+	default:
+		return fmt.Errorf("--flood %q: want send or commit-batch", fc.kind)
+	}
+
+	txs := make([][][]byte, len(accounts))
+	for i, a := range accounts {
+		for j := 0; j < fc.txs; j++ {
+			bz, err := sign(a, build(a, j), gas)
+			if err != nil {
+				return err
+			}
+			txs[i] = append(txs[i], bz)
+		}
+	}
+	logger.Info("broadcasting", "kind", fc.kind, "txs", len(accounts)*fc.txs)
+	hashes, refused := broadcastAll(cctx, txs)
+	if refused > 0 {
+		logger.Warn("refused by CheckTx", "count", refused)
+	}
+	return reportFlood(ctx, cctx, fc.kind, hashes, logger)
+}
+
+// registerFloodDevices registers one weather station per account and waits for them.
+func registerFloodDevices(ctx context.Context, cctx client.Context, chainID string, accounts []*floodAccount,
+	sign func(*floodAccount, sdk.Msg, uint64) ([]byte, error), logger *slog.Logger,
+) error {
+	txs := make([][][]byte, len(accounts))
+	for i, a := range accounts {
+		seed := sha256.Sum256(a.addr)
+		key := ed25519.NewKeyFromSeed(seed[:])
+		bz, err := sign(a, &sensorstypes.MsgRegisterDevice{
+			Owner: a.addr.String(), PubKey: key.Public().(ed25519.PublicKey),
+			PossessionSig: ed25519.Sign(key, sensorstypes.PossessionSignBytes(chainID, a.addr.String())),
+			Kind:          sensorstypes.KindWeather, SamplingInterval: time.Second,
+			Channels: []sensorstypes.Channel{{Name: "temperature_c", Unit: "C", Min: "-60", Max: "70"}},
+		}, 300_000)
+		if err != nil {
+			return err
+		}
+		txs[i] = [][]byte{bz}
+	}
+	logger.Info("registering flood devices", "devices", len(accounts))
+	hashes, refused := broadcastAll(cctx, txs)
+	if refused > 0 {
+		return fmt.Errorf("%d device registrations refused", refused)
+	}
+	if failed, _, _, err := waitCommitted(ctx, cctx, hashes); err != nil || failed > 0 {
+		return errors.Join(err, fmt.Errorf("%d device registrations failed", failed))
+	}
+	q := sensorstypes.NewQueryClient(cctx)
+	for _, a := range accounts {
+		resp, err := q.Devices(ctx, &sensorstypes.QueryDevicesRequest{Owner: a.addr.String(), Pagination: &query.PageRequest{Limit: 1}})
+		if err != nil {
+			return fmt.Errorf("device of %s: %w", a.addr, err)
+		}
+		if len(resp.Devices) != 1 {
+			return fmt.Errorf("device of %s not found", a.addr)
+		}
+		a.device = resp.Devices[0].Id
+	}
+	return nil
+}
+
+// broadcastAll sends each account's transactions in order, accounts in parallel, and
+// returns the hashes CheckTx accepted and how many it refused.
+func broadcastAll(cctx client.Context, txs [][][]byte) ([]string, int) {
+	var (
+		mu      sync.Mutex
+		hashes  []string
+		refused int
+		wg      sync.WaitGroup
+	)
+	for _, list := range txs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, bz := range list {
+				res, err := cctx.BroadcastTxSync(bz)
+				mu.Lock()
+				if err != nil || res.Code != 0 {
+					refused++
+				} else {
+					hashes = append(hashes, res.TxHash)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return hashes, refused
+}
+
+// waitCommitted waits until every hash is in a block and returns how many failed there and
+// the first and last heights that hold them.
+func waitCommitted(ctx context.Context, cctx client.Context, hashes []string) (failed int, first, last int64, err error) {
+	deadline := time.Now().Add(5 * time.Minute)
+	for _, h := range hashes {
+		bz, err := hex.DecodeString(h)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		for {
+			r, err := cctx.Client.Tx(ctx, bz, false)
+			if err == nil {
+				if r.TxResult.Code != 0 {
+					failed++
+				}
+				if first == 0 || r.Height < first {
+					first = r.Height
+				}
+				last = max(last, r.Height)
+				break
+			}
+			if time.Now().After(deadline) {
+				return failed, first, last, fmt.Errorf("tx %s not committed within 5 minutes", h)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	return failed, first, last, nil
+}
+
+// reportFlood waits for every accepted transaction, then measures, from the block before
+// the first that holds one to the last that does, the committed transactions per second and
+// the block time.
+func reportFlood(ctx context.Context, cctx client.Context, kind string, hashes []string, logger *slog.Logger) error {
+	failed, first, last, err := waitCommitted(ctx, cctx, hashes)
+	if err != nil {
+		return err
+	}
+	if last <= first {
+		return errors.New("the transactions fit in one block: send more to measure throughput")
+	}
+	before, err := cctx.Client.Block(ctx, &[]int64{first - 1}[0])
+	if err != nil {
+		return err
+	}
+	end, err := cctx.Client.Block(ctx, &last)
+	if err != nil {
+		return err
+	}
+	elapsed := end.Block.Time.Sub(before.Block.Time)
+	n := last - first + 1
+	fmt.Printf("flood %s: %d transactions committed (%d failed) in blocks %d-%d, %.1f s: %.0f tx/s; block time under load %.2f s, %.0f tx/block\n",
+		kind, len(hashes), failed, first, last, elapsed.Seconds(), float64(len(hashes))/elapsed.Seconds(), elapsed.Seconds()/float64(n), float64(len(hashes))/float64(n))
+	if failed > 0 {
+		return fmt.Errorf("%d transactions failed in their block", failed)
+	}
+	return nil
+}
