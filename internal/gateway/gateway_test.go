@@ -12,8 +12,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -339,6 +341,42 @@ func FuzzPostReadings(f *testing.F) {
 		h.gw.Handler().ServeHTTP(rec, req)
 		require.Less(t, rec.Code, 500, rec.Body.String())
 		require.True(t, json.Valid(rec.Body.Bytes()), "answers are JSON")
+	})
+}
+
+// FuzzGetBatches throws arbitrary paths at the read side (batches, proofs, devices) of a
+// gateway holding a committed batch: it never panics or answers 5xx, and a batch it serves
+// is the committed one.
+func FuzzGetBatches(f *testing.F) {
+	chain := newChain(1)
+	h := newHarnessBatching(f, chain, f.TempDir(), 5) // the 5 readings seal batch 1
+	readings := make([]types.Reading, 5)
+	for i := range readings {
+		readings[i] = signedReading(1, uint64(i+1), t0.Add(time.Duration(i)*time.Second), float64(i))
+	}
+	status, answer := h.post(f, gateway.ContentTypeProtobuf, protoBody(f, readings...))
+	require.Equal(f, http.StatusOK, status, answer)
+	require.NoError(f, gateway.CommitNow(h.gw, context.Background()))
+	for _, seed := range []string{"/v1/batches/1/1", "/v1/batches/1/1/proof/4", "/v1/batches/1/1/proof/5", "/v1/devices/1",
+		"/v1/batches/1/2", "/v1/batches/18446744073709551615/1", "/v1/batches/-1/x", "/v1/health"} {
+		f.Add(seed, true)
+	}
+	f.Fuzz(func(t *testing.T, path string, protobuf bool) {
+		u, err := url.ParseRequestURI(path)
+		if err != nil {
+			t.Skip()
+		}
+		req := httptest.NewRequest(http.MethodGet, u.RequestURI(), nil)
+		if protobuf {
+			req.Header.Set("Accept", gateway.ContentTypeProtobuf)
+		}
+		rec := httptest.NewRecorder()
+		h.gw.Handler().ServeHTTP(rec, req)
+		require.Less(t, rec.Code, 500, rec.Body.String())
+		if rec.Code == http.StatusOK && protobuf && strings.HasPrefix(u.Path, "/v1/batches/1/1") && !strings.Contains(u.Path, "/proof/") {
+			_, err := batchverify.DecodeBatch(rec.Body.Bytes(), chain.batches[[2]uint64{1, 1}], chain.devices[1].PubKey)
+			require.NoError(t, err, "a served batch verifies against the chain")
+		}
 	})
 }
 

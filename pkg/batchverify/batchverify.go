@@ -41,6 +41,11 @@ func FetchBatch(ctx context.Context, client *http.Client, batch types.Batch, dev
 	if err != nil {
 		return nil, err
 	}
+	return DecodeBatch(body, batch, devicePub)
+}
+
+// DecodeBatch decodes a served batch (a protobuf ReadingList) and verifies it with VerifyBatch.
+func DecodeBatch(body []byte, batch types.Batch, devicePub ed25519.PublicKey) ([]types.Reading, error) {
 	var list types.ReadingList
 	if err := list.Unmarshal(body); err != nil {
 		return nil, fmt.Errorf("%w: %s is not a protobuf ReadingList: %w", ErrUnavailable, batch.Uri, err)
@@ -95,9 +100,15 @@ func FetchProof(ctx context.Context, client *http.Client, batch types.Batch, ind
 	if err != nil {
 		return types.Reading{}, err
 	}
+	return DecodeProof(body, batch, index, devicePub)
+}
+
+// DecodeProof decodes a served inclusion proof (JSON) of reading index and verifies it with
+// VerifyReading.
+func DecodeProof(body []byte, batch types.Batch, index uint64, devicePub ed25519.PublicKey) (types.Reading, error) {
 	var p Proof
 	if err := json.Unmarshal(body, &p); err != nil {
-		return types.Reading{}, fmt.Errorf("%w: %s is not a proof: %w", ErrUnavailable, url, err)
+		return types.Reading{}, fmt.Errorf("%w: %s/proof/%d is not a proof: %w", ErrUnavailable, batch.Uri, index, err)
 	}
 	if p.Index != index {
 		return types.Reading{}, fmt.Errorf("%w: asked for reading %d, got the proof of %d", ErrRootMismatch, index, p.Index)

@@ -1,0 +1,120 @@
+package batchverify_test
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/thalamus-network/thalamus/pkg/batchverify"
+	"github.com/thalamus-network/thalamus/pkg/reading"
+	"github.com/thalamus-network/thalamus/x/sensors/types"
+)
+
+var deviceKey = ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+
+// committed returns three signed readings of device 7 and their batch as the chain holds it.
+func committed(t testing.TB) ([]types.Reading, types.Batch) {
+	t.Helper()
+	readings := make([]types.Reading, 3)
+	for i := range readings {
+		readings[i] = types.Reading{DeviceId: 7, Sequence: uint64(i + 1), TimestampMs: 1_764_000_000_000 + int64(i)*1000, Values: []float64{20 + float64(i)}}
+		reading.Sign(deviceKey, &readings[i])
+	}
+	root := reading.NewBatch(readings).Root
+	return readings, types.Batch{DeviceId: 7, Seq: 1, Root: root[:], Count: 3, Uri: "http://gateway.example/v1/batches/7/1"}
+}
+
+func body(t testing.TB, readings []types.Reading) []byte {
+	t.Helper()
+	bz, err := (&types.ReadingList{Readings: readings}).Marshal()
+	require.NoError(t, err)
+	return bz
+}
+
+func proofBody(t testing.TB, readings []types.Reading, index int) []byte {
+	t.Helper()
+	leaf, path, err := reading.NewBatch(readings).Proof(index)
+	require.NoError(t, err)
+	hexes := make([]string, len(path))
+	for i, h := range path {
+		hexes[i] = hex.EncodeToString(h[:])
+	}
+	bz, err := json.Marshal(batchverify.Proof{Index: uint64(index), Count: uint64(len(readings)), Leaf: leaf, Proof: hexes})
+	require.NoError(t, err)
+	return bz
+}
+
+func TestDecodeBatch(t *testing.T) {
+	readings, batch := committed(t)
+	got, err := batchverify.DecodeBatch(body(t, readings), batch, deviceKey.Public().(ed25519.PublicKey))
+	require.NoError(t, err)
+	require.Equal(t, readings, got)
+
+	_, err = batchverify.DecodeBatch([]byte("not protobuf \xff"), batch, nil)
+	require.ErrorIs(t, err, batchverify.ErrUnavailable)
+	_, err = batchverify.DecodeBatch(body(t, readings[:2]), batch, nil)
+	require.ErrorIs(t, err, batchverify.ErrRootMismatch, "a missing reading")
+	forged := append([]types.Reading(nil), readings...)
+	forged[1].Values = []float64{99}
+	_, err = batchverify.DecodeBatch(body(t, forged), batch, nil)
+	require.ErrorIs(t, err, batchverify.ErrRootMismatch, "a changed value moves the root")
+	other := ed25519.NewKeyFromSeed(append(make([]byte, ed25519.SeedSize-1), 1))
+	_, err = batchverify.DecodeBatch(body(t, readings), batch, other.Public().(ed25519.PublicKey))
+	require.ErrorIs(t, err, batchverify.ErrBadSignature)
+}
+
+func TestDecodeProof(t *testing.T) {
+	readings, batch := committed(t)
+	pub := deviceKey.Public().(ed25519.PublicKey)
+	for i := range readings {
+		got, err := batchverify.DecodeProof(proofBody(t, readings, i), batch, uint64(i), pub)
+		require.NoError(t, err)
+		require.Equal(t, readings[i], got)
+	}
+	_, err := batchverify.DecodeProof(proofBody(t, readings, 1), batch, 2, pub)
+	require.ErrorIs(t, err, batchverify.ErrRootMismatch, "the proof of another reading")
+	_, err = batchverify.DecodeProof([]byte(`{"index":`), batch, 0, pub)
+	require.ErrorIs(t, err, batchverify.ErrUnavailable)
+}
+
+// FuzzDecodeBatch: whatever a gateway serves, decoding never panics, and a body that is
+// accepted holds exactly the committed, signed readings.
+func FuzzDecodeBatch(f *testing.F) {
+	readings, batch := committed(f)
+	pub := deviceKey.Public().(ed25519.PublicKey)
+	f.Add(body(f, readings))
+	f.Add(body(f, readings[:2]))
+	f.Add([]byte{0x0a, 0x00})
+	f.Fuzz(func(t *testing.T, served []byte) {
+		got, err := batchverify.DecodeBatch(served, batch, pub)
+		if err != nil {
+			require.True(t, errors.Is(err, batchverify.ErrUnavailable) || errors.Is(err, batchverify.ErrRootMismatch) ||
+				errors.Is(err, batchverify.ErrBadSignature), "unclassified error: %v", err)
+			return
+		}
+		require.Equal(t, body(t, readings), body(t, got))
+	})
+}
+
+// FuzzDecodeProof: a served proof never panics the verifier, and an accepted one proves a
+// committed reading at the asked index.
+func FuzzDecodeProof(f *testing.F) {
+	readings, batch := committed(f)
+	pub := deviceKey.Public().(ed25519.PublicKey)
+	for i := range readings {
+		f.Add(proofBody(f, readings, i), uint64(i))
+	}
+	f.Add([]byte(`{"index":0,"count":3,"leaf":"","proof":["zz"]}`), uint64(0))
+	f.Fuzz(func(t *testing.T, served []byte, index uint64) {
+		got, err := batchverify.DecodeProof(served, batch, index, pub)
+		if err != nil {
+			return
+		}
+		require.Less(t, index, uint64(len(readings)))
+		require.Equal(t, readings[index], got)
+	})
+}
