@@ -20,11 +20,30 @@ type GPUIndexes struct {
 	Provider *indexes.Multi[sdk.AccAddress, uint64, types.GPU]
 	Class    *indexes.Multi[string, uint64, types.GPU]
 	Status   *indexes.Multi[int32, uint64, types.GPU]
+	// Leasable orders each provider's GPUs of a class for leasing: available ones by rank
+	// (highest score first, then lowest id), all others after them at unleasableRank. A
+	// lease reads only the GPUs it takes, however many the provider has.
+	Leasable *indexes.Multi[collections.Triple[sdk.AccAddress, string, uint32], uint64, types.GPU]
 }
 
 // IndexesList implements collections.Indexes.
 func (i GPUIndexes) IndexesList() []collections.Index[uint64, types.GPU] {
-	return []collections.Index[uint64, types.GPU]{i.UUID, i.Provider, i.Class, i.Status}
+	return []collections.Index[uint64, types.GPU]{i.UUID, i.Provider, i.Class, i.Status, i.Leasable}
+}
+
+// maxGPUScore is the top of the 0-10000 score scale; unleasableRank sorts after every score.
+const (
+	maxGPUScore    = 10_000
+	unleasableRank = maxGPUScore + 1
+)
+
+// leaseRank is a GPU's place in the Leasable index: maxGPUScore - score when it can be
+// leased now, unleasableRank otherwise.
+func leaseRank(g types.GPU) uint32 {
+	if g.Status != types.GPU_STATUS_AVAILABLE || g.Down {
+		return unleasableRank
+	}
+	return maxGPUScore - min(g.Score, maxGPUScore)
 }
 
 func newGPUIndexes(sb *collections.SchemaBuilder, addressCodec address.Codec) GPUIndexes {
@@ -37,6 +56,12 @@ func newGPUIndexes(sb *collections.SchemaBuilder, addressCodec address.Codec) GP
 			func(_ uint64, g types.GPU) (string, error) { return g.Class, nil }),
 		Status: indexes.NewMulti(sb, types.GPUsByStatusKey, "gpus_by_status", collections.Int32Key, collections.Uint64Key,
 			func(_ uint64, g types.GPU) (int32, error) { return int32(g.Status), nil }),
+		Leasable: indexes.NewMulti(sb, types.GPUsLeasableKey, "gpus_leasable",
+			collections.TripleKeyCodec(sdk.AccAddressKey, collections.StringKey, collections.Uint32Key), collections.Uint64Key,
+			func(_ uint64, g types.GPU) (collections.Triple[sdk.AccAddress, string, uint32], error) {
+				owner, err := addressCodec.StringToBytes(g.Provider)
+				return collections.Join3(sdk.AccAddress(owner), g.Class, leaseRank(g)), err
+			}),
 	}
 }
 

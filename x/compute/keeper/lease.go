@@ -3,7 +3,6 @@ package keeper
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -230,18 +229,43 @@ func (k Keeper) pickGPUs(ctx context.Context, offer types.Offer, tenant string, 
 	if err != nil {
 		return nil, err
 	}
-	gpus, err := k.providerGPUs(ctx, owner)
+	gpus, err := k.leasableGPUs(ctx, owner, offer.Class, msg.MinGpuScore, msg.Gpus)
 	if err != nil {
 		return nil, err
 	}
-	gpus = slices.DeleteFunc(gpus, func(g types.GPU) bool {
-		return g.Class != offer.Class || g.Status != types.GPU_STATUS_AVAILABLE || g.Down || g.Score < msg.MinGpuScore
-	})
 	if len(gpus) < int(msg.Gpus) {
 		return nil, errorsmod.Wrapf(types.ErrNotEnoughGPUs, "offer %d: %d available %s GPUs with score >= %d, asked %d", offer.Id, len(gpus), offer.Class, msg.MinGpuScore, msg.Gpus)
 	}
-	slices.SortStableFunc(gpus, func(a, b types.GPU) int { return int(b.Score) - int(a.Score) })
-	return gpus[:msg.Gpus], nil
+	return gpus, nil
+}
+
+// leasableGPUs returns up to n of the provider's available GPUs of class with score at least
+// minScore, highest score first (ties: lowest id), reading only those from the Leasable index.
+func (k Keeper) leasableGPUs(ctx context.Context, owner sdk.AccAddress, class string, minScore, n uint32) ([]types.GPU, error) {
+	if minScore > maxGPUScore {
+		return nil, nil
+	}
+	type key = collections.Pair[collections.Triple[sdk.AccAddress, string, uint32], uint64]
+	from := collections.Join(collections.Join3(owner, class, uint32(0)), uint64(0))
+	to := collections.Join(collections.Join3(owner, class, maxGPUScore-minScore+1), uint64(0))
+	iter, err := k.GPUs.Indexes.Leasable.Iterate(ctx, new(collections.Range[key]).StartInclusive(from).EndExclusive(to))
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = iter.Close() }()
+	gpus := make([]types.GPU, 0, n)
+	for ; iter.Valid() && len(gpus) < int(n); iter.Next() {
+		id, err := iter.PrimaryKey()
+		if err != nil {
+			return nil, err
+		}
+		g, err := k.GPUs.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		gpus = append(gpus, g)
+	}
+	return gpus, nil
 }
 
 // MatchOffer walks the class's price index from the cheapest offer and returns the first

@@ -529,3 +529,33 @@ func TestLeaseGenesisRoundTrip(t *testing.T) {
 	require.Len(t, queue(m.keeper, m.Ctx), 2, "the open and the paused lease")
 	require.Equal(t, queue(m.keeper, m.Ctx), queue(fresh.keeper, fresh.Ctx))
 }
+
+// TestCreateLeasePicksTheBestAvailableGPUs: a lease takes the provider's highest-scoring
+// available GPUs (ties: lowest id), never a down or leased one, and honours min_gpu_score.
+func TestCreateLeasePicksTheBestAvailableGPUs(t *testing.T) {
+	m := newMarket(t, 5, 7)
+	m.at(10)
+	for id, score := range map[uint64]uint32{1: 5000, 2: 9000, 3: 9000, 4: 9500, 5: 7000} {
+		g := m.gpu(t, id)
+		g.Score, g.Down = score, id == 4
+		require.NoError(t, m.keeper.GPUs.Set(m.Ctx, id, g))
+	}
+	resp, err := m.ms.CreateLease(m.Ctx, leaseMsg(m.tenant, m.offerID, 2, 1, 20))
+	require.NoError(t, err)
+	require.Equal(t, []uint64{2, 3}, resp.GpuIds, "the two 9000s; GPU 4 is down")
+
+	picky := func(gpus, minScore uint32) *types.MsgCreateLease {
+		msg := leaseMsg(m.tenant, m.offerID, gpus, 1, 20)
+		msg.MinGpuScore = minScore
+		return msg
+	}
+	_, err = m.ms.CreateLease(m.Ctx, picky(1, 8000))
+	require.ErrorIs(t, err, types.ErrNotEnoughGPUs, "9000s are leased, 9500 is down")
+	_, err = m.ms.CreateLease(m.Ctx, picky(2, 6000))
+	require.ErrorContains(t, err, "1 available")
+	resp, err = m.ms.CreateLease(m.Ctx, picky(1, 6000))
+	require.NoError(t, err)
+	require.Equal(t, []uint64{5}, resp.GpuIds)
+	_, err = m.ms.CreateLease(m.Ctx, picky(1, 10_001))
+	require.ErrorIs(t, err, types.ErrInvalidLease, "scores stop at 10000")
+}

@@ -38,4 +38,5 @@ var (
 	NextChallengeIDKey  = collections.NewPrefix(24)
 	PowEpochKey         = collections.NewPrefix(25)
 	OpenChallengesKey   = collections.NewPrefix(26)
+	GPUsLeasableKey     = collections.NewPrefix(27)
 )
