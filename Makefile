@@ -14,7 +14,7 @@ FUZZTIME    ?= 60s
 # go-nvml (thalamus-agent only) is cgo; silence its deprecation warnings from NVIDIA's header.
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
-.PHONY: all build install test test-sim-short test-sim-long test-unit test-e2e test-race bench fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
+.PHONY: all build install test test-sim-short test-sim-long test-unit test-e2e test-race bench bench-node chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 
 all: build
 
@@ -30,7 +30,7 @@ install: ## install thalamusd into $(go env GOPATH)/bin
 # The end-to-end packages each start a chain on the same loopback ports: one at a time.
 E2E_FLAGS   ?= -tags e2e -count=1 -p 1 -timeout 15m
 # Full-app simulations (app/sim_test.go): every module's operations on random genesis states.
-SIM_TESTS   := 'TestFullAppSimulation|TestAppStateDeterminism|TestAppImportExport'
+SIM_TESTS   := 'TestFullAppSimulation|TestAppStateDeterminism|TestAppImportExport|TestAppSimulationAfterImport'
 SIM_FLAGS   ?= -Enabled=true -BlockSize=50 -Commit=true
 
 test: build ## run every test, the short simulations, then the end-to-end tests on a fresh localnet and a 4-validator testnet (CI runs exactly this)
@@ -54,7 +54,13 @@ test-race: ## run every test under the race detector (slow: ~4 min on 2 cores)
 	$(GO) test $(TEST_FLAGS) -race ./...
 
 bench: ## every Go benchmark (lease matching with 1k/10k/100k offers takes ~2 min)
-	$(GO) test -run '^$$' -bench . -benchmem ./x/... ./pkg/... ./internal/...
+	$(GO) test -run '^$$' -bench . -benchmem ./app ./x/... ./pkg/... ./internal/...
+
+bench-node: ## throughput of each message (block execution and a running node), state per reading, sidecar rates: writes docs/benchmarks.md (~6 min)
+	./scripts/bench.sh
+
+chaos: ## 4 validators, sidecars and agents under load while nodes are killed, stopped and restarted; verifies liveness, app hashes, every tx and the invariants (~6 min)
+	./scripts/chaos.sh
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 60s)
 	@for pkg in $$($(GO) list ./x/... ./pkg/... ./internal/...); do \
