@@ -32,6 +32,7 @@ type floodConfig struct {
 	kind     string // send or commit-batch
 	accounts int
 	txs      int
+	round    int // each round uses fresh accounts (and devices), so runs can repeat
 }
 
 // floodAccount is one sender with its own key, account number and next sequence.
@@ -55,7 +56,7 @@ func flood(ctx context.Context, cfg config, fc floodConfig, logger *slog.Logger)
 	accounts := make([]*floodAccount, fc.accounts)
 	funding := make([]sdk.Msg, len(accounts))
 	for i := range accounts {
-		seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("flood-"+fc.kind), uint64(i)))
+		seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte(fmt.Sprintf("flood-%s-%d", fc.kind, fc.round)), uint64(i)))
 		key := &secp256k1.PrivKey{Key: seed[:]}
 		accounts[i] = &floodAccount{key: key, addr: sdk.AccAddress(key.PubKey().Address())}
 		funding[i] = banktypes.NewMsgSend(sdk.MustAccAddressFromBech32(funder.Address), accounts[i].addr,

@@ -76,6 +76,7 @@ func main() {
 	flag.StringVar(&fc.kind, "flood", "", "instead: a throughput run of send or commit-batch transactions (scripts/bench.sh)")
 	flag.IntVar(&fc.accounts, "flood-accounts", 100, "flood: sending accounts")
 	flag.IntVar(&fc.txs, "flood-txs", 20, "flood: transactions each account sends")
+	flag.IntVar(&fc.round, "flood-round", 1, "flood: repeat runs on one chain with different round numbers (fresh accounts each)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "loadgen: fixed-rate commit-batch and lease load, with every transaction accounted for\n\nUsage: loadgen [flags]\n\n")
 		flag.PrintDefaults()
