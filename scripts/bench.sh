@@ -45,12 +45,13 @@ flood() {
     sort -n | sed -n 2p
 }
 send_tps=$(metric "$WORK/abci.txt" '/MsgSend-' 'tx/s')
+dirty=$(git diff --quiet HEAD -- . ':!'"$OUT" || echo ' (with uncommitted changes)')
 {
   echo "# Benchmarks"
   echo
   echo "Written by \`scripts/bench.sh\` (\`make bench-node\`); rerun it to refresh. Figures from one run:"
   echo
-  echo "- commit: \`$(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (with uncommitted changes)')\`, $(date -u +%Y-%m-%d)"
+  echo "- commit: \`$(git rev-parse --short HEAD)\`$dirty, $(date -u +%Y-%m-%d)"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3)"
   echo
   echo "## Block execution by message"
