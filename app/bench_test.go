@@ -12,15 +12,12 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
-	cmttypes "github.com/cometbft/cometbft/types"
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/stretchr/testify/require"
 
 	"cosmossdk.io/log"
-	"cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
-	"github.com/cosmos/cosmos-sdk/testutil/mock"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
@@ -63,17 +60,7 @@ func runThroughput(b *testing.B, c throughputCase) {
 	signers := simtypes.RandomAccounts(r, blockTxs)
 	a, err := app.New(log.NewNopLogger(), mustLevelDB(b), nil, true, simtestutil.NewAppOptionsWithFlagHome(b.TempDir()), baseapp.SetChainID(chainID))
 	require.NoError(b, err)
-	pubKey, err := mock.NewPV().GetPubKey()
-	require.NoError(b, err)
-	valSet := cmttypes.NewValidatorSet([]*cmttypes.Validator{cmttypes.NewValidator(pubKey, 1)})
-	genAccs := make([]authtypes.GenesisAccount, len(signers))
-	balances := make([]banktypes.Balance, len(signers))
-	for i, s := range signers {
-		genAccs[i] = authtypes.NewBaseAccount(s.Address, s.PubKey, 0, 0)
-		balances[i] = banktypes.Balance{Address: s.Address.String(), Coins: sdk.NewCoins(sdk.NewCoin(app.BondDenom, math.NewInt(1_000_000_000_000_000)))}
-	}
-	genesis, err := simtestutil.GenesisStateWithValSet(a.AppCodec(), a.DefaultGenesis(), valSet, genAccs, balances...)
-	require.NoError(b, err)
+	genesis := genesisWithAccounts(b, a, signers)
 	if c.genesis != nil {
 		if extra := c.genesis(b, a, genesis, signers, b.N); len(extra) > 0 {
 			var bank banktypes.GenesisState

@@ -21,6 +21,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/testutil/mock"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
@@ -188,6 +189,27 @@ func genesisWithValidator(t *testing.T, a *app.App) map[string]json.RawMessage {
 	genesis[sensorstypes.ModuleName] = cdc.MustMarshalJSON(&sensorstypes.GenesisState{Params: sensorssim.GenParams(r)})
 	genesis[oracletypes.ModuleName] = cdc.MustMarshalJSON(&oracletypes.GenesisState{Params: oraclesim.GenParams(r), NextTaskId: 1})
 	genesis[rewardstypes.ModuleName] = cdc.MustMarshalJSON(&rewardstypes.GenesisState{Params: rewardssim.GenParams(r)})
+	return genesis
+}
+
+// genesisWithAccounts is the default genesis with one bonded validator and accounts, each
+// holding 10^15 uthal.
+func genesisWithAccounts(t testing.TB, a *app.App, accounts []simtypes.Account) map[string]json.RawMessage {
+	t.Helper()
+	pubKey, err := mock.NewPV().GetPubKey()
+	require.NoError(t, err)
+	valSet := cmttypes.NewValidatorSet([]*cmttypes.Validator{cmttypes.NewValidator(pubKey, 1)})
+	genAccs := make([]authtypes.GenesisAccount, len(accounts))
+	balances := make([]banktypes.Balance, len(accounts))
+	for i, acc := range accounts {
+		genAccs[i] = authtypes.NewBaseAccount(acc.Address, acc.PubKey, uint64(i), 0)
+		balances[i] = banktypes.Balance{
+			Address: acc.Address.String(),
+			Coins:   sdk.NewCoins(sdk.NewCoin(app.BondDenom, math.NewInt(1_000_000_000_000_000))),
+		}
+	}
+	genesis, err := simtestutil.GenesisStateWithValSet(a.AppCodec(), a.DefaultGenesis(), valSet, genAccs, balances...)
+	require.NoError(t, err)
 	return genesis
 }
 

@@ -6,18 +6,13 @@ import (
 	"time"
 
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
-	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/stretchr/testify/require"
 
 	"cosmossdk.io/math"
 
-	"github.com/cosmos/cosmos-sdk/testutil/mock"
-	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/thalamus-network/thalamus/app"
 	computesim "github.com/thalamus-network/thalamus/x/compute/simulation"
@@ -85,21 +80,7 @@ func simFactoryApp(t *testing.T, r *rand.Rand) (*app.App, sdk.Context, []simtype
 	t.Helper()
 	accounts := simtypes.RandomAccounts(r, 6)
 	a := newApp(t)
-
-	pubKey, err := mock.NewPV().GetPubKey()
-	require.NoError(t, err)
-	valSet := cmttypes.NewValidatorSet([]*cmttypes.Validator{cmttypes.NewValidator(pubKey, 1)})
-	genAccs := make([]authtypes.GenesisAccount, len(accounts))
-	balances := make([]banktypes.Balance, len(accounts))
-	for i, acc := range accounts {
-		genAccs[i] = authtypes.NewBaseAccount(acc.Address, acc.PubKey, uint64(i), 0)
-		balances[i] = banktypes.Balance{
-			Address: acc.Address.String(),
-			Coins:   sdk.NewCoins(sdk.NewCoin(app.BondDenom, math.NewInt(1_000_000_000_000_000))),
-		}
-	}
-	genesis, err := simtestutil.GenesisStateWithValSet(a.AppCodec(), a.DefaultGenesis(), valSet, genAccs, balances...)
-	require.NoError(t, err)
+	genesis := genesisWithAccounts(t, a, accounts)
 	initChain(t, a, genesis)
 	finalizeAndCommit(t, a, 1)
 	ctx := a.NewUncachedContext(false, cmtproto.Header{Height: 2, ChainID: chainID, Time: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)})
