@@ -15,6 +15,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/internal/atomicfile"
 	"github.com/thalamus-network/thalamus/internal/runtime"
 	"github.com/thalamus-network/thalamus/pkg/workload"
 	"github.com/thalamus-network/thalamus/x/compute/types"
@@ -314,7 +315,7 @@ func (m *LeaseManager) Deliver(ctx context.Context, d workload.Delivery) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(m.deliveryPath(l.Id), bz); err != nil {
+	if err := atomicfile.Write(m.deliveryPath(l.Id), bz, 0o600); err != nil {
 		return err
 	}
 	m.mu.Lock()
@@ -323,15 +324,6 @@ func (m *LeaseManager) Deliver(ctx context.Context, d workload.Delivery) error {
 	m.metrics.ManifestsAccepted.Inc()
 	m.log.Info("manifest received", "lease", l.Id, "tenant", l.Tenant)
 	return nil
-}
-
-// writeAtomic replaces path with data through a temporary file, so a crash never leaves half a file.
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // workloadView is what the tenant's status request shows.

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/thalamus-network/thalamus/internal/atomicfile"
 	"github.com/thalamus-network/thalamus/pkg/reading"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
@@ -76,30 +78,13 @@ func writeLeavesFile(path string, readings []types.Reading) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp) //nolint:gosec // a path under the gateway's state dir
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
+	var buf bytes.Buffer
 	for i := range readings {
-		if err := appendLeaf(w, reading.Leaf(&readings[i])); err != nil {
-			_ = f.Close()
+		if err := appendLeaf(&buf, reading.Leaf(&readings[i])); err != nil {
 			return err
 		}
 	}
-	if err := w.Flush(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, buf.Bytes(), 0o644)
 }
 
 // storedBatchSeqs lists a device's sealed batch sequences in order.

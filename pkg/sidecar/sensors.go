@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/thalamus-network/thalamus/internal/atomicfile"
 	"github.com/thalamus-network/thalamus/pkg/batchverify"
 	"github.com/thalamus-network/thalamus/pkg/quality"
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
@@ -225,23 +226,7 @@ func (s *DeviceScorer) save(id uint64, st *deviceState) error {
 	if err := gob.NewEncoder(&buf).Encode(st); err != nil {
 		return err
 	}
-	tmp := s.path(id) + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600) //nolint:gosec // a path built from the state dir and a device id
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, s.path(id))
+	return atomicfile.Write(s.path(id), buf.Bytes(), 0o600)
 }
 
 // Report turns a result into the vote-extension report for a task.
