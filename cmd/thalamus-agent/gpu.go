@@ -85,8 +85,12 @@ reads its status and logs there with signed requests.`,
 			if err != nil {
 				return err
 			}
+			// The first of the three to end ends the others: leases and the endpoint run until
+			// ctx is cancelled, so an error of one must cancel it before waiting for them.
 			var wg sync.WaitGroup
 			defer wg.Wait()
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
 			apiErr := make(chan error, 1)
 			wg.Add(2)
 			go func() { defer wg.Done(); leases.Run(ctx) }()

@@ -54,6 +54,10 @@ func (l *Logs) add(line []byte) {
 func (l *Logs) Tail(n int) []byte {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.tail(n)
+}
+
+func (l *Logs) tail(n int) []byte {
 	start := 0
 	if n > 0 && n < len(l.lines) {
 		start = len(l.lines) - n
@@ -61,11 +65,12 @@ func (l *Logs) Tail(n int) []byte {
 	return bytes.Join(l.lines[start:], nil)
 }
 
-// Follow returns the last n lines and a channel of the lines written after them; stop ends it.
+// Follow returns the last n lines and a channel of the lines written after them; stop ends
+// it. Both are taken under one lock, so no line falls between them.
 func (l *Logs) Follow(n int) (tail []byte, lines <-chan []byte, stop func()) {
-	tail = l.Tail(n)
 	ch := make(chan []byte, 256)
 	l.mu.Lock()
+	tail = l.tail(n)
 	l.followers[ch] = struct{}{}
 	l.mu.Unlock()
 	return tail, ch, func() {
