@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
+	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
@@ -119,7 +120,7 @@ func (p *dockerProcess) Wait() error {
 func (p *dockerProcess) Stop(ctx context.Context) error {
 	timeout := 10
 	if deadline, ok := ctx.Deadline(); ok {
-		timeout = max(1, int(deadline.Sub(timeNow()).Seconds()))
+		timeout = max(1, int(time.Until(deadline).Seconds()))
 	}
 	_, err := p.cli.ContainerStop(ctx, p.id, client.ContainerStopOptions{Timeout: &timeout})
 	return err

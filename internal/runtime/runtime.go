@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/thalamus-network/thalamus/pkg/workload"
 )
@@ -73,6 +72,3 @@ type Runtime interface {
 
 // ErrUnsupported is returned by a runtime that cannot run a manifest (e.g. exec without a command).
 var ErrUnsupported = errors.New("manifest not supported by this runtime")
-
-// timeNow is the wall clock, for the Docker stop timeout.
-var timeNow = time.Now

@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -113,7 +112,7 @@ func (s *Supervisor) Run(ctx context.Context, stopTimeout time.Duration) {
 				delay = s.backoff.Initial
 			}
 		}
-		msg := fmt.Sprintf("%v", err)
+		msg := err.Error()
 		s.log.Warn("workload crashed; restarting", "lease", s.spec.LeaseID, "err", msg, "in", delay)
 		s.update(func(st *Status) { st.State, st.LastError = StateRestarting, msg; st.Restarts++ })
 		select {

@@ -178,45 +178,47 @@ func checkOracleDeadlines(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Tasks []struct {
-			ID       string `json:"id"`
-			Kind     string `json:"kind"`
-			Deadline string `json:"deadline_height"`
-		} `json:"tasks"`
-	}
-	url := fmt.Sprintf("http://127.0.0.1:%d/thalamus/oracle/v1/tasks?status=1&pagination.limit=1000", baseREST)
-	if err := rpcGet(ctx, url, &body); err != nil {
-		return fmt.Errorf("oracle tasks: %w", err)
+	open, err := listTasks(ctx, 1)
+	if err != nil {
+		return err
 	}
 	var overdue []string
-	for _, t := range body.Tasks {
+	for _, t := range open {
 		if d, err := strconv.ParseInt(t.Deadline, 10, 64); err == nil && d+1 < st.Height {
 			overdue = append(overdue, fmt.Sprintf("task %s (%s, deadline %d)", t.ID, t.Kind, d))
 		}
 	}
-	finalized, err := countTasks(ctx, 2)
+	finalized, err := listTasks(ctx, 2)
 	if err != nil {
 		return err
 	}
-	expired, err := countTasks(ctx, 3)
+	expired, err := listTasks(ctx, 3)
 	if err != nil {
 		return err
 	}
 	step("oracle: %d task(s) finalized, %d expired without quorum, %d open at height %d, %d of them past their deadline",
-		finalized, expired, len(body.Tasks), st.Height, len(overdue))
+		len(finalized), len(expired), len(open), st.Height, len(overdue))
 	if len(overdue) > 0 {
 		return fmt.Errorf("oracle tasks open past their deadline: %s", strings.Join(overdue, ", "))
 	}
 	return nil
 }
 
-// countTasks counts node0's oracle tasks of a status, page by page.
-func countTasks(ctx context.Context, status int) (int, error) {
-	count, next := 0, ""
+// oracleTask is what the checks read of a task.
+type oracleTask struct {
+	ID       string `json:"id"`
+	Kind     string `json:"kind"`
+	Deadline string `json:"deadline_height"`
+}
+
+// listTasks lists node0's oracle tasks of a status (1 open, 2 finalized, 3 expired), page
+// by page.
+func listTasks(ctx context.Context, status int) ([]oracleTask, error) {
+	var tasks []oracleTask
+	next := ""
 	for {
 		var body struct {
-			Tasks      []json.RawMessage `json:"tasks"`
+			Tasks      []oracleTask `json:"tasks"`
 			Pagination struct {
 				NextKey string `json:"next_key"`
 			} `json:"pagination"`
@@ -224,11 +226,11 @@ func countTasks(ctx context.Context, status int) (int, error) {
 		url := fmt.Sprintf("http://127.0.0.1:%d/thalamus/oracle/v1/tasks?status=%d&pagination.limit=500&pagination.key=%s",
 			baseREST, status, neturl.QueryEscape(next))
 		if err := rpcGet(ctx, url, &body); err != nil {
-			return 0, fmt.Errorf("oracle tasks: %w", err)
+			return nil, fmt.Errorf("oracle tasks: %w", err)
 		}
-		count += len(body.Tasks)
+		tasks = append(tasks, body.Tasks...)
 		if next = body.Pagination.NextKey; next == "" {
-			return count, nil
+			return tasks, nil
 		}
 	}
 }

@@ -237,7 +237,8 @@ func reportFlood(ctx context.Context, cctx client.Context, kind string, hashes [
 	if last <= first {
 		return errors.New("the transactions fit in one block: send more to measure throughput")
 	}
-	before, err := cctx.Client.Block(ctx, &[]int64{first - 1}[0])
+	prev := first - 1
+	before, err := cctx.Client.Block(ctx, &prev)
 	if err != nil {
 		return err
 	}

@@ -234,7 +234,6 @@ const (
 	failed       = "failed in block"
 	refused      = "refused by CheckTx"
 	notSent      = "not broadcast"
-	unconfirmed  = "unconfirmed"
 	lostTx       = "lost"
 	maxReasons   = 5
 	reasonLength = 160

@@ -34,7 +34,6 @@ It prints the height, the supply and OK, or each violation and exits with an err
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			serverCtx := server.GetServerContextFromCmd(cmd)
 			home, _ := cmd.Flags().GetString(flags.FlagHome)
-			serverCtx.Config.SetRoot(home)
 			db, err := dbm.NewDB("application", server.GetAppDBBackend(serverCtx.Viper), filepath.Join(home, "data"))
 			if err != nil {
 				return fmt.Errorf("open the application database (is the node still running?): %w", err)
