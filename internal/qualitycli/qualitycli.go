@@ -196,9 +196,11 @@ func faultsCmd() *cobra.Command {
 ../shared/data/nab/data/artificialNoAnomaly), injects each fault type (spike, stuck, drift,
 noise, level_shift, replay) --per-series times at seeded random places in the second half,
 scores the clean and the faulty series causally through the full model (hard checks and
-detector), and prints the ROC AUC of each fault type: positives are the faulty segments,
+detector), and prints the ROC AUC of each fault type: positives are the faulty segments
+(the one reading a spike changes; otherwise --length readings from the fault's start),
 negatives the same segments of the clean series; a segment scores the share of its
-readings that are flagged. An injection that changes no value (a stuck value on a stretch
+readings that are flagged. A fault's size is max(a quarter of the series' span, 8 robust
+noise deviations of the readings around it). An injection that changes no value (a stuck value on a stretch
 that is flat anyway, a replay of an identical stretch) is skipped and counted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -207,34 +209,15 @@ that is flat anyway, a replay of an identical stretch) is skipped and counted.`,
 			if err != nil {
 				return err
 			}
-			rng := rand.New(rand.NewSource(seed)) //nolint:gosec // reproducible fault placement
+			results, err := EvaluateFaults(m, series, length, perSeries, seed)
+			if err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			modelLine(out, m)
 			_, _ = fmt.Fprintln(out, "fault,auc,positives,negatives,skipped")
-			for _, kind := range quality.FaultKinds {
-				var pos, neg []float64
-				skipped := 0
-				for _, s := range series {
-					if len(s.Values) < 4*length {
-						continue
-					}
-					clean := flaggedReadings(m, s, s.Values)
-					for k := 0; k < perSeries; k++ {
-						start := len(s.Values)/2 + rng.Intn(len(s.Values)/2-2*length)
-						faulty, err := quality.InjectFault(s.Values, kind, start, length, rng)
-						if err != nil {
-							return err
-						}
-						if slices.Equal(faulty, s.Values) {
-							skipped++ // e.g. a stuck value on a stretch that is flat anyway: no fault at all
-							continue
-						}
-						bad := flaggedReadings(m, s, faulty)
-						pos = append(pos, mean(bad[start:start+length]))
-						neg = append(neg, mean(clean[start:start+length]))
-					}
-				}
-				_, _ = fmt.Fprintf(out, "%s,%.4f,%d,%d,%d\n", kind, quality.AUC(pos, neg), len(pos), len(neg), skipped)
+			for _, r := range results {
+				_, _ = fmt.Fprintf(out, "%s,%.4f,%d,%d,%d\n", r.Kind, r.AUC, r.Positives, r.Negatives, r.Skipped)
 			}
 			return nil
 		},
@@ -243,6 +226,51 @@ that is flat anyway, a replay of an identical stretch) is skipped and counted.`,
 	cmd.Flags().IntVar(&perSeries, "per-series", 10, "faults of each type injected per series")
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the fault placement and noise")
 	return cmd
+}
+
+// FaultResult is one fault type's detection over a corpus.
+type FaultResult struct {
+	Kind                          string
+	AUC                           float64
+	Positives, Negatives, Skipped int
+}
+
+// EvaluateFaults injects each fault type perSeries times into each series of at least 4 x
+// length values, at seeded places in its second half, scores the clean and the faulty series
+// causally, and returns each type's ROC AUC: a positive is the share of flagged readings in
+// the fault's span (quality.FaultSpan) of the faulty series, its negative the same span of
+// the clean one.
+func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int, seed int64) ([]FaultResult, error) {
+	rng := rand.New(rand.NewSource(seed)) //nolint:gosec // reproducible fault placement
+	var results []FaultResult
+	for _, kind := range quality.FaultKinds {
+		r := FaultResult{Kind: kind}
+		var pos, neg []float64
+		for _, s := range series {
+			if len(s.Values) < 4*length {
+				continue
+			}
+			clean := flaggedReadings(m, s, s.Values)
+			for k := 0; k < perSeries; k++ {
+				start := len(s.Values)/2 + rng.Intn(len(s.Values)/2-2*length)
+				faulty, err := quality.InjectFault(s.Values, kind, start, length, rng)
+				if err != nil {
+					return nil, err
+				}
+				if slices.Equal(faulty, s.Values) {
+					r.Skipped++ // e.g. a stuck value on a stretch that is flat anyway: no fault at all
+					continue
+				}
+				bad := flaggedReadings(m, s, faulty)
+				end := start + quality.FaultSpan(kind, length)
+				pos = append(pos, mean(bad[start:end]))
+				neg = append(neg, mean(clean[start:end]))
+			}
+		}
+		r.AUC, r.Positives, r.Negatives = quality.AUC(pos, neg), len(pos), len(neg)
+		results = append(results, r)
+	}
+	return results, nil
 }
 
 // flaggedReadings scores values causally through a Stream with the series' timestamps and

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/thalamus-network/thalamus/pkg/quality"
 )
 
 func run(t *testing.T, args ...string) (string, error) {
@@ -73,4 +75,24 @@ func TestFaultsAndEvalCommands(t *testing.T) {
 	require.Contains(t, out, "replay,")
 	_, err = run(t, "eval", dir)
 	require.Error(t, err, "not a NAB layout")
+}
+
+// The target: every fault type detected with ROC AUC >= 0.98 in causal mode on the
+// corpus's clean series, for several fault placements (seeds), not only the default one.
+func TestFaultAUCOnTheCorpus(t *testing.T) {
+	dir := "../../../shared/data/nab/data/artificialNoAnomaly"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("NAB corpus not available: %v", err)
+	}
+	series, err := readDir(dir)
+	require.NoError(t, err)
+	for seed := int64(1); seed <= 3; seed++ {
+		results, err := EvaluateFaults(quality.Embedded(), series, 50, 10, seed)
+		require.NoError(t, err)
+		require.Len(t, results, len(quality.FaultKinds))
+		for _, r := range results {
+			require.GreaterOrEqual(t, r.AUC, 0.98, "seed %d %s", seed, r.Kind)
+			require.Equal(t, 30, r.Positives+r.Skipped, "seed %d %s", seed, r.Kind)
+		}
+	}
 }

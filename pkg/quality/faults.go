@@ -11,11 +11,15 @@ import (
 var FaultKinds = []string{"spike", "stuck", "drift", "noise", "level_shift", "replay"}
 
 // InjectFault returns a copy of values with a fault of the given kind in [start, start+length).
-// The fault size m is max(span / 4, 8 noise deviations), the noise deviation estimated
-// robustly from first differences, so a fault stands out on smooth and on noisy series:
-// a spike of m on one reading; a drift growing to m over the segment; Gaussian noise of
-// m / 2; a level shift of m that lasts to the end; a stuck value over the segment; a
-// replay of the segment just before.
+// The fault size m is max(span / 4, 8 noise deviations), so a fault stands out on smooth and
+// on noisy series: a spike of m on one reading; a drift growing to m over the segment;
+// Gaussian noise of m / 2; a level shift of m that lasts to the end; a stuck value over the
+// segment; a replay of the segment just before. The noise deviation is estimated robustly
+// from the first differences of the clean values around the fault (length readings on each
+// side), not of the whole series: on a series whose noise changes with its regime (a quiet
+// night, a noisy day) a whole-series estimate is the quiet regime's, and a "spike" sized by
+// it can land inside the noisy regime's normal spread, a fault no detector could tell from
+// a healthy reading.
 func InjectFault(values []float64, kind string, start, length int, rng *rand.Rand) ([]float64, error) {
 	if start < length || start+length > len(values) {
 		return nil, fmt.Errorf("fault at %d+%d does not fit in %d values", start, length, len(values))
@@ -24,9 +28,10 @@ func InjectFault(values []float64, kind string, start, length int, rng *rand.Ran
 	for _, v := range values {
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
 	}
-	diffs := make([]float64, len(values)-1)
+	around := values[start-length : min(start+2*length, len(values))]
+	diffs := make([]float64, len(around)-1)
 	for i := range diffs {
-		diffs[i] = values[i+1] - values[i]
+		diffs[i] = around[i+1] - around[i]
 	}
 	noise := 1.4826 * mad(diffs, median(diffs)) / math.Sqrt2
 	m := math.Max(math.Max((hi-lo)/4, 8*noise), 1e-9)
@@ -56,6 +61,16 @@ func InjectFault(values []float64, kind string, start, length int, rng *rand.Ran
 		return nil, fmt.Errorf("unknown fault %q (want one of %v)", kind, FaultKinds)
 	}
 	return out, nil
+}
+
+// FaultSpan is how many readings from the fault's start its detection is judged on: the one
+// reading a spike changes, else the fault's length (for a drift or a level shift, which last
+// to the end, the first length readings of it).
+func FaultSpan(kind string, length int) int {
+	if kind == "spike" {
+		return 1
+	}
+	return length
 }
 
 // AUC is the ROC area of positive against negative scores (Mann-Whitney, ties count half).
