@@ -25,6 +25,7 @@ import (
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/thalamus-network/thalamus/app"
+	"github.com/thalamus-network/thalamus/internal/benchgenesis"
 	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
 	sensorstypes "github.com/thalamus-network/thalamus/x/sensors/types"
 )
@@ -183,49 +184,15 @@ func commitBatchCase() throughputCase {
 		}}
 }
 
-// benchProviders adds to the genesis, for each provider address, a provider with gpus
-// available GPUs of the catalogue's first class and either an offer for all of them (price
-// 360000uthal per GPU-hour + the provider's index, so each has its own price level) or an
-// open proof-of-work challenge per GPU. It returns the x/compute module account's balance:
-// the providers' collateral.
+// benchProviders adds benchgenesis.Providers of the catalogue's first class to the genesis and
+// returns the x/compute module account's balance: the providers' collateral.
 func benchProviders(a *app.App, g map[string]json.RawMessage, providers []string, gpus int, challenges bool) []banktypes.Balance {
 	cdc := a.AppCodec()
 	var gs computetypes.GenesisState
 	cdc.MustUnmarshalJSON(g[computetypes.ModuleName], &gs)
-	class := gs.Params.GpuClasses[0]
-	collateral := gs.Params.MinProviderCollateral
-	held := sdk.NewCoins()
-	for p, provider := range providers {
-		gs.Providers = append(gs.Providers, computetypes.Provider{Address: provider, Moniker: "bench", Endpoint: "http://127.0.0.1:8080",
-			Region: "eu-west", Collateral: collateral, Status: computetypes.PROVIDER_STATUS_ACTIVE, GpuCount: uint32(gpus)})
-		held = held.Add(collateral)
-		for j := 0; j < gpus; j++ {
-			gpu := computetypes.GPU{Id: gs.NextGpuId, Uuid: benchUUID(provider, j), Provider: provider,
-				Model: "NVIDIA H100 80GB HBM3", Class: class, MemoryMib: 81559, DriverVersion: "550.54.15", CudaVersion: "12.4",
-				Status: computetypes.GPU_STATUS_AVAILABLE, Score: 9000}
-			gs.NextGpuId++
-			gs.Gpus = append(gs.Gpus, gpu)
-			if challenges {
-				gs.Challenges = append(gs.Challenges, computetypes.Challenge{Id: gs.NextChallengeId, GpuId: gpu.Id, Provider: provider,
-					GpuUuid: gpu.Uuid, Class: class, Preset: "devnet", Seed: make([]byte, 32), TableSeed: make([]byte, 32),
-					IssuedHeight: 1, DeadlineHeight: 1_000_000, State: computetypes.CHALLENGE_STATE_OPEN, ExpectedWinners: 4})
-				gs.NextChallengeId++
-			}
-		}
-		if !challenges {
-			gs.Offers = append(gs.Offers, computetypes.Offer{Id: gs.NextOfferId, Provider: provider, Class: class,
-				PricePerGpuHour: sdk.NewInt64Coin(app.BondDenom, int64(360_000+p)), MinLeaseHours: 1, MaxLeaseHours: 720, Gpus: uint32(gpus)})
-			gs.NextOfferId++
-		}
-	}
+	held := benchgenesis.Providers(&gs, app.BondDenom, gs.Params.GpuClasses[0], providers, gpus, challenges)
 	g[computetypes.ModuleName] = cdc.MustMarshalJSON(&gs)
 	return []banktypes.Balance{{Address: authtypes.NewModuleAddress(computetypes.ModuleName).String(), Coins: held}}
-}
-
-// benchUUID is an NVML-style UUID unique to (provider, j).
-func benchUUID(provider string, j int) string {
-	h := sha256.Sum256(binary.BigEndian.AppendUint64([]byte(provider), uint64(j)))
-	return fmt.Sprintf("GPU-%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
 // createLeaseCase: 200 providers (max_gpus_per_provider allows 256 GPUs each) each offer
@@ -234,8 +201,7 @@ func benchUUID(provider string, j int) string {
 func createLeaseCase() throughputCase {
 	providers := make([]string, blockTxs)
 	for p := range providers {
-		h := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("bench-provider"), uint64(p)))
-		providers[p] = sdk.AccAddress(h[:20]).String() // no key: providers never sign here
+		providers[p] = benchgenesis.KeylessProvider(p)
 	}
 	return throughputCase{name: "MsgCreateLease", gas: 1_000_000,
 		genesis: func(b *testing.B, a *app.App, g map[string]json.RawMessage, _ []simtypes.Account, blocks int) []banktypes.Balance {
