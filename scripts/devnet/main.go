@@ -35,6 +35,7 @@ func main() {
 	testnetDir := fs.String("dir", filepath.Join(home, ".thalamus-testnet"), "testnet folder holding every node's home, logs and pid files")
 	agents := fs.Bool("agents", false, "testnet: also run a simulated GPU provider and a sensor gateway with 3 devices against node0")
 	liar := fs.Int("liar", -1, "testnet: start node N's sidecar with --wrong-results")
+	genesisHook := fs.String("genesis-hook", "", "testnet: shell command run with the genesis file's path appended, to edit it before the nodes start")
 	since := fs.Int64("since", 1, "verify: first height whose block intervals are checked")
 	stallBlocks := fs.Int("stall-blocks", 10, "verify: longest allowed block interval, in median block intervals")
 	invariants := fs.Bool("invariants", false, "verify: then stop the testnet and run check-invariants on every node")
@@ -58,7 +59,7 @@ func main() {
 		positional, rest = append(positional, fs.Arg(0)), fs.Args()[1:]
 	}
 
-	opts := testnetOptions{agents: *agents, liar: *liar}
+	opts := testnetOptions{agents: *agents, liar: *liar, genesisHook: *genesisHook}
 	verify := verifyOptions{since: *since, stallBlock: *stallBlocks, invariants: *invariants}
 	if err := run(command, positional, *configPath, *binary, *localHome, *testnetDir, opts, verify); err != nil {
 		fmt.Fprintln(os.Stderr, "devnet:", err)

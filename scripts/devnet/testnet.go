@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -25,8 +26,9 @@ const (
 
 // testnetOptions are the testnet's optional extras.
 type testnetOptions struct {
-	agents bool // run a GPU provider agent and a sensor gateway against node0
-	liar   int  // node whose sidecar reports wrong results (-1: none)
+	agents      bool   // run a GPU provider agent and a sensor gateway against node0
+	liar        int    // node whose sidecar reports wrong results (-1: none)
+	genesisHook string // shell command that edits the genesis file (its path appended), e.g. for benchmark state
 }
 
 // sidecarArgs are the command-line arguments of node i's sidecar, its state in dir/sidecarI.
@@ -107,6 +109,16 @@ func testnet(cfg *Config, binary, dir string, n int, opts testnetOptions) error 
 	}
 	if err := genesisNode.mergeGenesis(cfg.Genesis); err != nil {
 		return err
+	}
+	if opts.genesisHook != "" {
+		step("editing the genesis: %s", opts.genesisHook)
+		hook := exec.Command("sh", "-c", opts.genesisHook+` "$0"`, genesisNode.genesisPath())
+		if out, err := hook.CombinedOutput(); err != nil {
+			return fmt.Errorf("genesis hook: %w\n%s", err, out)
+		}
+		if _, err := genesisNode.run("", "genesis", "validate"); err != nil {
+			return fmt.Errorf("genesis after the hook: %w", err)
+		}
 	}
 
 	ids := make([]string, n)

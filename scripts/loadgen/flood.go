@@ -23,13 +23,17 @@ import (
 
 	"github.com/thalamus-network/thalamus/app"
 	"github.com/thalamus-network/thalamus/internal/agent"
+	"github.com/thalamus-network/thalamus/internal/benchgenesis"
+	"github.com/thalamus-network/thalamus/pkg/pow"
+	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 	sensorstypes "github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
 // floodConfig is a throughput run: accounts accounts each broadcast txs pre-signed
 // transactions of one kind as fast as the node takes them.
 type floodConfig struct {
-	kind     string // send or commit-batch
+	kind     string // send, commit-batch, create-lease or submit-work
 	accounts int
 	txs      int
 	round    int // each round uses fresh accounts (and devices), so runs can repeat
@@ -44,6 +48,13 @@ type floodAccount struct {
 	device uint64 // commit-batch: the account's device
 }
 
+// floodKey is the key of account i of a kind's flood in a round: the same on every run, so
+// --bench-genesis can make the submit-work accounts providers before they exist.
+func floodKey(kind string, round, i int) *secp256k1.PrivKey {
+	seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte(fmt.Sprintf("flood-%s-%d", kind, round)), uint64(i)))
+	return &secp256k1.PrivKey{Key: seed[:]}
+}
+
 // flood funds the accounts, prepares them (commit-batch: one device each), pre-signs
 // accounts × txs transactions, broadcasts them and reports committed transactions per
 // second and the block times while they were committed.
@@ -53,11 +64,13 @@ func flood(ctx context.Context, cfg config, fc floodConfig, logger *slog.Logger)
 		return err
 	}
 	cctx := funder.Conn()
+	if err := waitOracleIdle(ctx, cctx, logger); err != nil {
+		return err
+	}
 	accounts := make([]*floodAccount, fc.accounts)
 	funding := make([]sdk.Msg, len(accounts))
 	for i := range accounts {
-		seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte(fmt.Sprintf("flood-%s-%d", fc.kind, fc.round)), uint64(i)))
-		key := &secp256k1.PrivKey{Key: seed[:]}
+		key := floodKey(fc.kind, fc.round, i)
 		accounts[i] = &floodAccount{key: key, addr: sdk.AccAddress(key.PubKey().Address())}
 		funding[i] = banktypes.NewMsgSend(sdk.MustAccAddressFromBech32(funder.Address), accounts[i].addr,
 			sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1_000_000_000)))
@@ -104,8 +117,28 @@ func flood(ctx context.Context, cfg config, fc floodConfig, logger *slog.Logger)
 				Count: 600, FirstReadingMs: last - 599_000, LastReadingMs: last, SizeBytes: 600 * 120,
 				Uri: fmt.Sprintf("http://127.0.0.1:1/v1/batches/%d/%d", a.device, seq)} // nothing serves it: throughput only
 		}
+	case "create-lease":
+		gas = 1_000_000
+		build = func(a *floodAccount, _ int) sdk.Msg {
+			return &computetypes.MsgCreateLease{Tenant: a.addr.String(), Class: cfg.class, Gpus: 1, Hours: 1,
+				Deposit: sdk.NewInt64Coin(app.BondDenom, benchgenesis.BasePrice+createLeaseProviders)}
+		}
+	case "submit-work":
+		challenges, err := openChallenges(ctx, cctx, accounts, fc.txs)
+		if err != nil {
+			return err
+		}
+		work, err := solveBenchChallenge(ctx, logger)
+		if err != nil {
+			return err
+		}
+		build = func(a *floodAccount, j int) sdk.Msg {
+			msg := *work
+			msg.Provider, msg.ChallengeId = a.addr.String(), challenges[a.addr.String()][j]
+			return &msg
+		}
 	default:
-		return fmt.Errorf("--flood %q: want send or commit-batch", fc.kind)
+		return fmt.Errorf("--flood %q: want send, commit-batch, create-lease or submit-work", fc.kind)
 	}
 
 	txs := make([][][]byte, len(accounts))
@@ -165,6 +198,85 @@ func registerFloodDevices(ctx context.Context, cctx client.Context, chainID stri
 		a.device = resp.Devices[0].Id
 	}
 	return nil
+}
+
+// waitOracleIdle waits until the oracle has no open task, so a flood does not pay for
+// finalising or expiring the tasks the one before it opened.
+func waitOracleIdle(ctx context.Context, cctx client.Context, logger *slog.Logger) error {
+	q := oracletypes.NewQueryClient(cctx)
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		resp, err := q.Tasks(ctx, &oracletypes.QueryTasksRequest{Status: oracletypes.TASK_STATUS_OPEN,
+			Pagination: &query.PageRequest{Limit: 1, CountTotal: true}})
+		if err != nil {
+			return fmt.Errorf("open oracle tasks: %w", err)
+		}
+		if resp.Pagination.GetTotal() == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d oracle tasks still open after 5 minutes", resp.Pagination.GetTotal())
+		}
+		logger.Info("waiting for the oracle's open tasks to close", "open", resp.Pagination.GetTotal())
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+// openChallenges lists the open challenges of each account (a provider in the bench genesis),
+// at least n each.
+func openChallenges(ctx context.Context, cctx client.Context, accounts []*floodAccount, n int) (map[string][]uint64, error) {
+	q := computetypes.NewQueryClient(cctx)
+	out := make(map[string][]uint64, len(accounts))
+	for _, a := range accounts {
+		resp, err := q.ChallengesByProvider(ctx, &computetypes.QueryChallengesByProviderRequest{Provider: a.addr.String(),
+			State: computetypes.CHALLENGE_STATE_OPEN, Pagination: &query.PageRequest{Limit: uint64(n)}})
+		if err != nil {
+			return nil, fmt.Errorf("challenges of %s: %w", a.addr, err)
+		}
+		if len(resp.Challenges) < n {
+			return nil, fmt.Errorf("%s has %d open challenges, need %d: start the testnet with --genesis-hook 'loadgen --bench-genesis'",
+				a.addr, len(resp.Challenges), n)
+		}
+		for _, c := range resp.Challenges {
+			out[a.addr.String()] = append(out[a.addr.String()], c.Id)
+		}
+	}
+	return out, nil
+}
+
+// solveBenchChallenge searches the bench genesis's challenge task (devnet preset, zero seeds,
+// shared by every bench challenge) for 4 winners and returns the answer without provider and
+// challenge: a real proof of work, which the sidecar's verification passes.
+func solveBenchChallenge(ctx context.Context, logger *slog.Logger) (*computetypes.MsgSubmitWork, error) {
+	params, err := pow.Preset("devnet")
+	if err != nil {
+		return nil, err
+	}
+	const winners = 4
+	task := pow.Task{Params: params}
+	logger.Info("searching the bench challenge for its proof of work", "winners", winners)
+	for budget := time.Second; budget <= time.Minute; budget *= 2 {
+		res, err := pow.Solve(ctx, &pow.CPU{Workers: 1}, task, budget, nil)
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Winners) < winners {
+			continue
+		}
+		msg := &computetypes.MsgSubmitWork{NoncesTried: res.NoncesTried, Telemetry: computetypes.Telemetry{GpuUtilizationPct: 98, MaxTemperatureC: 71}}
+		if len(res.Winners) > winners {
+			msg.NoncesTried = res.Winners[winners].Nonce // claim only the nonces the listed winners cover
+		}
+		for _, w := range res.Winners[:winners] {
+			msg.Winners = append(msg.Winners, computetypes.PowWinner{Nonce: w.Nonce, Digest: w.Digest})
+		}
+		return msg, nil
+	}
+	return nil, errors.New("no 4 winners in a minute of search")
 }
 
 // broadcastAll sends each account's transactions in order, accounts in parallel, and

@@ -10,8 +10,11 @@
 //     --class or closes the lease it holds.
 //
 // With --flood it instead measures throughput: --flood-accounts fresh accounts each broadcast
-// --flood-txs pre-signed send or commit-batch transactions at once, and it prints the
-// committed transactions per second and the block time under that load.
+// --flood-txs pre-signed send, commit-batch, create-lease or submit-work transactions at once,
+// and it prints the committed transactions per second and the block time under that load.
+// create-lease and submit-work need GPUs with offers and open challenges, which
+// --bench-genesis GENESIS adds to a genesis file before the chain starts (devnet testnet
+// --genesis-hook), for --flood-rounds rounds.
 //
 // Every transaction ends in one bucket: committed, failed in its block (the chain's reason is
 // reported), refused by CheckTx (reason reported), not broadcast (the node was unreachable),
@@ -73,7 +76,9 @@ func main() {
 	flag.DurationVar(&cfg.leaseInterval, "lease-interval", 3*time.Second, "create or close a lease this often")
 	flag.DurationVar(&cfg.duration, "duration", 0, "stop after this long (0: on SIGINT or SIGTERM)")
 	var fc floodConfig
-	flag.StringVar(&fc.kind, "flood", "", "instead: a throughput run of send or commit-batch transactions (scripts/bench.sh)")
+	flag.StringVar(&fc.kind, "flood", "", "instead: a throughput run of send, commit-batch, create-lease or submit-work transactions (scripts/bench.sh)")
+	benchGenesis := flag.String("bench-genesis", "", "instead: add to this genesis file the GPUs, offers and challenges the create-lease and submit-work floods need")
+	rounds := flag.Int("flood-rounds", 3, "bench-genesis: how many rounds of each flood to prepare for")
 	flag.IntVar(&fc.accounts, "flood-accounts", 100, "flood: sending accounts")
 	flag.IntVar(&fc.txs, "flood-txs", 20, "flood: transactions each account sends")
 	flag.IntVar(&fc.round, "flood-round", 1, "flood: repeat runs on one chain with different round numbers (fresh accounts each)")
@@ -82,6 +87,13 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if *benchGenesis != "" {
+		if err := writeBenchGenesis(*benchGenesis, cfg.class, fc, *rounds); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	os.Exit(loadgen(cfg, fc))
 }
