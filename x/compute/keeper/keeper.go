@@ -4,26 +4,26 @@ import (
 	"fmt"
 
 	"cosmossdk.io/collections"
-	"cosmossdk.io/collections/indexes"
 	"cosmossdk.io/core/address"
 	storetypes "cosmossdk.io/core/store"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/internal/stableidx"
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
 
 // GPUIndexes are the secondary lookups of the GPU registry.
 type GPUIndexes struct {
-	UUID     *indexes.Unique[string, uint64, types.GPU]
-	Provider *indexes.Multi[sdk.AccAddress, uint64, types.GPU]
-	Class    *indexes.Multi[string, uint64, types.GPU]
-	Status   *indexes.Multi[int32, uint64, types.GPU]
+	UUID     *stableidx.Unique[string, uint64, types.GPU]
+	Provider *stableidx.Multi[sdk.AccAddress, uint64, types.GPU]
+	Class    *stableidx.Multi[string, uint64, types.GPU]
+	Status   *stableidx.Multi[int32, uint64, types.GPU]
 	// Leasable orders each provider's GPUs of a class for leasing: available ones by rank
 	// (highest score first, then lowest id), all others after them at unleasableRank. A
 	// lease reads only the GPUs it takes, however many the provider has.
-	Leasable *indexes.Multi[collections.Triple[sdk.AccAddress, string, uint32], uint64, types.GPU]
+	Leasable *stableidx.Multi[collections.Triple[sdk.AccAddress, string, uint32], uint64, types.GPU]
 }
 
 // IndexesList implements collections.Indexes.
@@ -48,15 +48,15 @@ func leaseRank(g types.GPU) uint32 {
 
 func newGPUIndexes(sb *collections.SchemaBuilder, addressCodec address.Codec) GPUIndexes {
 	return GPUIndexes{
-		UUID: indexes.NewUnique(sb, types.GPUsByUUIDKey, "gpus_by_uuid", collections.StringKey, collections.Uint64Key,
+		UUID: stableidx.NewUnique(sb, types.GPUsByUUIDKey, "gpus_by_uuid", collections.StringKey, collections.Uint64Key,
 			func(_ uint64, g types.GPU) (string, error) { return g.Uuid, nil }),
-		Provider: indexes.NewMulti(sb, types.GPUsByProviderKey, "gpus_by_provider", sdk.AccAddressKey, collections.Uint64Key,
+		Provider: stableidx.NewMulti(sb, types.GPUsByProviderKey, "gpus_by_provider", sdk.AccAddressKey, collections.Uint64Key,
 			func(_ uint64, g types.GPU) (sdk.AccAddress, error) { return addressCodec.StringToBytes(g.Provider) }),
-		Class: indexes.NewMulti(sb, types.GPUsByClassKey, "gpus_by_class", collections.StringKey, collections.Uint64Key,
+		Class: stableidx.NewMulti(sb, types.GPUsByClassKey, "gpus_by_class", collections.StringKey, collections.Uint64Key,
 			func(_ uint64, g types.GPU) (string, error) { return g.Class, nil }),
-		Status: indexes.NewMulti(sb, types.GPUsByStatusKey, "gpus_by_status", collections.Int32Key, collections.Uint64Key,
+		Status: stableidx.NewMulti(sb, types.GPUsByStatusKey, "gpus_by_status", collections.Int32Key, collections.Uint64Key,
 			func(_ uint64, g types.GPU) (int32, error) { return int32(g.Status), nil }),
-		Leasable: indexes.NewMulti(sb, types.GPUsLeasableKey, "gpus_leasable",
+		Leasable: stableidx.NewMulti(sb, types.GPUsLeasableKey, "gpus_leasable",
 			collections.TripleKeyCodec(sdk.AccAddressKey, collections.StringKey, collections.Uint32Key), collections.Uint64Key,
 			func(_ uint64, g types.GPU) (collections.Triple[sdk.AccAddress, string, uint32], error) {
 				owner, err := addressCodec.StringToBytes(g.Provider)
@@ -67,7 +67,7 @@ func newGPUIndexes(sb *collections.SchemaBuilder, addressCodec address.Codec) GP
 
 // OfferIndexes keep one offer per provider and class.
 type OfferIndexes struct {
-	ProviderClass *indexes.Unique[collections.Pair[sdk.AccAddress, string], uint64, types.Offer]
+	ProviderClass *stableidx.Unique[collections.Pair[sdk.AccAddress, string], uint64, types.Offer]
 }
 
 // IndexesList implements collections.Indexes.
@@ -154,7 +154,7 @@ func NewKeeper(
 		NextGPUID: collections.NewSequence(sb, types.NextGPUIDKey, "next_gpu_id"),
 		Offers: collections.NewIndexedMap(sb, types.OffersKey, "offers", collections.Uint64Key,
 			codec.CollValue[types.Offer](cdc), OfferIndexes{
-				ProviderClass: indexes.NewUnique(sb, types.OffersByProviderKey, "offers_by_provider_class",
+				ProviderClass: stableidx.NewUnique(sb, types.OffersByProviderKey, "offers_by_provider_class",
 					collections.PairKeyCodec(sdk.AccAddressKey, collections.StringKey), collections.Uint64Key,
 					func(_ uint64, o types.Offer) (collections.Pair[sdk.AccAddress, string], error) {
 						addr, err := addressCodec.StringToBytes(o.Provider)

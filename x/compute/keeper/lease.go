@@ -30,6 +30,9 @@ func (k Keeper) setLease(ctx context.Context, params types.Params, old *types.Le
 		return err
 	}
 	lease.NextEventHeight = lease.NextEvent(params.GraceBlocks)
+	// Only index entries that change are written: IAVL stores a rewrite of an unchanged entry
+	// as a new version.
+	stateChanged, eventMoved := old == nil || old.State != lease.State, old == nil || old.NextEventHeight != lease.NextEventHeight
 	if old == nil {
 		if err := k.LeasesByTenant.Set(ctx, collections.Join(sdk.AccAddress(tenant), lease.Id)); err != nil {
 			return err
@@ -38,28 +41,32 @@ func (k Keeper) setLease(ctx context.Context, params types.Params, old *types.Le
 			return err
 		}
 	} else {
-		if err := k.LeasesByState.Remove(ctx, collections.Join(int32(old.State), lease.Id)); err != nil {
-			return err
+		if stateChanged {
+			if err := k.LeasesByState.Remove(ctx, collections.Join(int32(old.State), lease.Id)); err != nil {
+				return err
+			}
 		}
-		if old.NextEventHeight != 0 {
+		if eventMoved && old.NextEventHeight != 0 {
 			if err := k.LeaseQueue.Remove(ctx, collections.Join(old.NextEventHeight, lease.Id)); err != nil {
 				return err
 			}
 		}
 	}
-	if err := k.LeasesByState.Set(ctx, collections.Join(int32(lease.State), lease.Id)); err != nil {
-		return err
+	if stateChanged {
+		if err := k.LeasesByState.Set(ctx, collections.Join(int32(lease.State), lease.Id)); err != nil {
+			return err
+		}
+		openKey := collections.Join(sdk.AccAddress(provider), lease.Id)
+		if lease.State == types.LEASE_STATE_CLOSED {
+			err = k.OpenLeases.Remove(ctx, openKey)
+		} else {
+			err = k.OpenLeases.Set(ctx, openKey)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	openKey := collections.Join(sdk.AccAddress(provider), lease.Id)
-	if lease.State == types.LEASE_STATE_CLOSED {
-		err = k.OpenLeases.Remove(ctx, openKey)
-	} else {
-		err = k.OpenLeases.Set(ctx, openKey)
-	}
-	if err != nil {
-		return err
-	}
-	if lease.NextEventHeight != 0 {
+	if eventMoved && lease.NextEventHeight != 0 {
 		if err := k.LeaseQueue.Set(ctx, collections.Join(lease.NextEventHeight, lease.Id)); err != nil {
 			return err
 		}

@@ -143,8 +143,11 @@ func (k Keeper) setDevice(ctx context.Context, prev *types.Device, d types.Devic
 			return err
 		}
 	}
-	if err := k.DevicesByOwner.Set(ctx, collections.Join(sdk.AccAddress(owner), d.Id)); err != nil {
-		return err
+	// An unchanged index entry is not rewritten: IAVL would store it again as a new version.
+	if prev == nil || prev.Owner != d.Owner {
+		if err := k.DevicesByOwner.Set(ctx, collections.Join(sdk.AccAddress(owner), d.Id)); err != nil {
+			return err
+		}
 	}
 	return k.Devices.Set(ctx, d.Id, d)
 }
