@@ -56,7 +56,7 @@ test-race: ## run every test under the race detector (slow: ~4 min on 2 cores)
 bench: ## every Go benchmark (lease matching with 1k/10k/100k offers takes ~2 min)
 	$(GO) test -run '^$$' -bench . -benchmem ./app ./x/... ./pkg/... ./internal/...
 
-bench-node: ## throughput of each message (block execution and a running node), state per reading, sidecar rates: writes docs/benchmarks.md (~6 min)
+bench-node: ## throughput of each message (block execution and a running node), state per reading, sidecar rates: writes docs/benchmarks.md (~9 min)
 	./scripts/bench.sh
 
 chaos: ## 4 validators, sidecars and agents under load while nodes are killed, stopped and restarted; verifies liveness, app hashes, every tx and the invariants (~6 min)

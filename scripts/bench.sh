@@ -48,7 +48,7 @@ flood() {
     sort -n | sed -n 2p
 }
 send_tps=$(metric "$WORK/abci.txt" '/MsgSend-' 'tx/s')
-dirty=$(git diff --quiet HEAD -- . ':!'"$OUT" || echo ' (with uncommitted changes)')
+dirty=$(git diff --quiet HEAD -- . ':!*.md' || echo ' (with uncommitted changes)') # documentation does not change the figures
 {
   echo "# Benchmarks"
   echo
