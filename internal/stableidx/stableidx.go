@@ -18,7 +18,7 @@ import (
 // Multi is indexes.Multi that skips references whose key is unchanged.
 type Multi[ReferenceKey, PrimaryKey, Value any] struct {
 	*indexes.Multi[ReferenceKey, PrimaryKey, Value]
-	unchanged func(pk PrimaryKey, oldValue, newValue Value) (bool, error)
+	stable[PrimaryKey, Value]
 }
 
 // NewMulti is indexes.NewMulti with stable references.
@@ -28,14 +28,14 @@ func NewMulti[ReferenceKey, PrimaryKey, Value any](
 	getRefKey func(pk PrimaryKey, value Value) (ReferenceKey, error),
 ) *Multi[ReferenceKey, PrimaryKey, Value] {
 	return &Multi[ReferenceKey, PrimaryKey, Value]{
-		Multi:     indexes.NewMulti(sb, prefix, name, refCodec, pkCodec, getRefKey),
-		unchanged: sameRefKey(refCodec, getRefKey),
+		Multi:  indexes.NewMulti(sb, prefix, name, refCodec, pkCodec, getRefKey),
+		stable: stable[PrimaryKey, Value]{sameRefKey(refCodec, getRefKey)},
 	}
 }
 
 // Reference implements collections.Index.
 func (m *Multi[ReferenceKey, PrimaryKey, Value]) Reference(ctx context.Context, pk PrimaryKey, newValue Value, lazyOldValue func() (Value, error)) error {
-	if same, err := keepsRefKey(m.unchanged, pk, newValue, lazyOldValue); same || err != nil {
+	if same, err := m.keepsRefKey(pk, newValue, lazyOldValue); same || err != nil {
 		return err
 	}
 	return m.Multi.Reference(ctx, pk, newValue, lazyOldValue)
@@ -44,7 +44,7 @@ func (m *Multi[ReferenceKey, PrimaryKey, Value]) Reference(ctx context.Context, 
 // Unique is indexes.Unique that skips references whose key is unchanged.
 type Unique[ReferenceKey, PrimaryKey, Value any] struct {
 	*indexes.Unique[ReferenceKey, PrimaryKey, Value]
-	unchanged func(pk PrimaryKey, oldValue, newValue Value) (bool, error)
+	stable[PrimaryKey, Value]
 }
 
 // NewUnique is indexes.NewUnique with stable references.
@@ -54,24 +54,27 @@ func NewUnique[ReferenceKey, PrimaryKey, Value any](
 	getRefKey func(pk PrimaryKey, value Value) (ReferenceKey, error),
 ) *Unique[ReferenceKey, PrimaryKey, Value] {
 	return &Unique[ReferenceKey, PrimaryKey, Value]{
-		Unique:    indexes.NewUnique(sb, prefix, name, refCodec, pkCodec, getRefKey),
-		unchanged: sameRefKey(refCodec, getRefKey),
+		Unique: indexes.NewUnique(sb, prefix, name, refCodec, pkCodec, getRefKey),
+		stable: stable[PrimaryKey, Value]{sameRefKey(refCodec, getRefKey)},
 	}
 }
 
 // Reference implements collections.Index.
 func (u *Unique[ReferenceKey, PrimaryKey, Value]) Reference(ctx context.Context, pk PrimaryKey, newValue Value, lazyOldValue func() (Value, error)) error {
-	if same, err := keepsRefKey(u.unchanged, pk, newValue, lazyOldValue); same || err != nil {
+	if same, err := u.keepsRefKey(pk, newValue, lazyOldValue); same || err != nil {
 		return err
 	}
 	return u.Unique.Reference(ctx, pk, newValue, lazyOldValue)
 }
 
+// stable holds what both index kinds need to tell an unchanged reference.
+type stable[PrimaryKey, Value any] struct {
+	unchanged func(pk PrimaryKey, oldValue, newValue Value) (bool, error)
+}
+
 // keepsRefKey reports whether the stored value exists and has the new value's reference key.
 // lazyOldValue is the IndexedMap's cached read, so the wrapped Reference does not read again.
-func keepsRefKey[PrimaryKey, Value any](unchanged func(PrimaryKey, Value, Value) (bool, error), pk PrimaryKey, newValue Value,
-	lazyOldValue func() (Value, error),
-) (bool, error) {
+func (s stable[PrimaryKey, Value]) keepsRefKey(pk PrimaryKey, newValue Value, lazyOldValue func() (Value, error)) (bool, error) {
 	oldValue, err := lazyOldValue()
 	switch {
 	case errors.Is(err, collections.ErrNotFound):
@@ -79,7 +82,7 @@ func keepsRefKey[PrimaryKey, Value any](unchanged func(PrimaryKey, Value, Value)
 	case err != nil:
 		return false, err
 	}
-	return unchanged(pk, oldValue, newValue)
+	return s.unchanged(pk, oldValue, newValue)
 }
 
 // sameRefKey compares two values' reference keys by their encoding, as the store does.
