@@ -400,7 +400,7 @@ func loadOrCreateUUIDs(path string, n int) ([]string, error) {
 		if _, err := rand.Read(b[:]); err != nil {
 			return nil, err
 		}
-		uuids = append(uuids, fmt.Sprintf("GPU-%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]))
+		uuids = append(uuids, types.FormatGPUUUID(b))
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err

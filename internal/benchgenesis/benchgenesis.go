@@ -6,7 +6,6 @@ package benchgenesis
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -57,7 +56,7 @@ func Providers(gs *computetypes.GenesisState, denom, class string, providers []s
 // uuid is an NVML-style UUID unique to (provider, j).
 func uuid(provider string, j int) string {
 	h := sha256.Sum256(binary.BigEndian.AppendUint64([]byte(provider), uint64(j)))
-	return fmt.Sprintf("GPU-%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+	return computetypes.FormatGPUUUID([16]byte(h[:16]))
 }
 
 // KeylessProvider is the address of benchmark provider p, which never signs.

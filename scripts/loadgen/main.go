@@ -31,9 +31,11 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -319,7 +321,7 @@ func (t *tracker) progress(ctx context.Context, logger *slog.Logger) {
 		}
 		t.mu.Lock()
 		args := []any{"pending", len(t.unconfirmed)}
-		for _, kind := range sortedKeys(t.counts) {
+		for _, kind := range slices.Sorted(maps.Keys(t.counts)) {
 			args = append(args, kind, fmt.Sprintf("%d ok/%d failed/%d refused", t.counts[kind][committed], t.counts[kind][failed], t.counts[kind][refused]))
 		}
 		t.mu.Unlock()
@@ -375,7 +377,7 @@ func (t *tracker) print() {
 	}
 	fmt.Println()
 	total := map[string]int{}
-	for _, kind := range sortedKeys(t.counts) {
+	for _, kind := range slices.Sorted(maps.Keys(t.counts)) {
 		fmt.Printf("%-16s", kind)
 		for _, b := range buckets {
 			fmt.Printf(" %18d", t.counts[kind][b])
@@ -393,7 +395,7 @@ func (t *tracker) print() {
 		if len(reasons) == 0 {
 			continue
 		}
-		keys := sortedKeys(reasons)
+		keys := slices.Sorted(maps.Keys(reasons))
 		sort.SliceStable(keys, func(i, j int) bool { return reasons[keys[i]] > reasons[keys[j]] })
 		fmt.Printf("%s, by reason:\n", b)
 		for i, r := range keys {
@@ -412,13 +414,4 @@ func (t *tracker) writeReport(path string) error {
 		return err
 	}
 	return os.WriteFile(path, bz, 0o644)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -31,19 +31,16 @@ func (i GPUIndexes) IndexesList() []collections.Index[uint64, types.GPU] {
 	return []collections.Index[uint64, types.GPU]{i.UUID, i.Provider, i.Class, i.Status, i.Leasable}
 }
 
-// maxGPUScore is the top of the 0-10000 score scale; unleasableRank sorts after every score.
-const (
-	maxGPUScore    = 10_000
-	unleasableRank = maxGPUScore + 1
-)
+// unleasableRank sorts after every score in the Leasable index.
+const unleasableRank = types.MaxGPUScore + 1
 
-// leaseRank is a GPU's place in the Leasable index: maxGPUScore - score when it can be
+// leaseRank is a GPU's place in the Leasable index: types.MaxGPUScore - score when it can be
 // leased now, unleasableRank otherwise.
 func leaseRank(g types.GPU) uint32 {
 	if g.Status != types.GPU_STATUS_AVAILABLE || g.Down {
 		return unleasableRank
 	}
-	return maxGPUScore - min(g.Score, maxGPUScore)
+	return types.MaxGPUScore - min(g.Score, types.MaxGPUScore)
 }
 
 func newGPUIndexes(sb *collections.SchemaBuilder, addressCodec address.Codec) GPUIndexes {

@@ -249,12 +249,12 @@ func (k Keeper) pickGPUs(ctx context.Context, offer types.Offer, tenant string, 
 // leasableGPUs returns up to n of the provider's available GPUs of class with score at least
 // minScore, highest score first (ties: lowest id), reading only those from the Leasable index.
 func (k Keeper) leasableGPUs(ctx context.Context, owner sdk.AccAddress, class string, minScore, n uint32) ([]types.GPU, error) {
-	if minScore > maxGPUScore {
+	if minScore > types.MaxGPUScore {
 		return nil, nil
 	}
 	type key = collections.Pair[collections.Triple[sdk.AccAddress, string, uint32], uint64]
 	from := collections.Join(collections.Join3(owner, class, uint32(0)), uint64(0))
-	to := collections.Join(collections.Join3(owner, class, maxGPUScore-minScore+1), uint64(0))
+	to := collections.Join(collections.Join3(owner, class, types.MaxGPUScore-minScore+1), uint64(0))
 	iter, err := k.GPUs.Indexes.Leasable.Iterate(ctx, new(collections.Range[key]).StartInclusive(from).EndExclusive(to))
 	if err != nil {
 		return nil, err

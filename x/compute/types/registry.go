@@ -1,6 +1,7 @@
 package types
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"unicode/utf8"
@@ -41,6 +42,11 @@ func ValidateProviderInfo(moniker, endpoint, region string) error {
 		return errorsmod.Wrapf(ErrInvalidProviderInfo, "region %q must match %s", region, regionPattern)
 	}
 	return nil
+}
+
+// FormatGPUUUID writes 16 bytes in NVML's UUID format, for simulated and benchmark GPUs.
+func FormatGPUUUID(b [16]byte) string {
+	return fmt.Sprintf("GPU-%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // ValidateGPUInfo checks the typed fields a provider declares for a GPU.
