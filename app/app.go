@@ -37,7 +37,7 @@ import (
 	slashingkeeper "github.com/cosmos/cosmos-sdk/x/slashing/keeper"
 	stakingkeeper "github.com/cosmos/cosmos-sdk/x/staking/keeper"
 
-	"github.com/thalamus-network/thalamus/app/params"
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	computekeeper "github.com/thalamus-network/thalamus/x/compute/keeper"
 	oracleabci "github.com/thalamus-network/thalamus/x/oracle/abci"
 	oraclekeeper "github.com/thalamus-network/thalamus/x/oracle/keeper"
@@ -50,9 +50,9 @@ const (
 	// Name is the application name reported over ABCI.
 	Name = "thalamus"
 	// AccountAddressPrefix is the bech32 prefix of account addresses.
-	AccountAddressPrefix = params.AccountAddressPrefix
+	AccountAddressPrefix = appconsts.AccountAddressPrefix
 	// BondDenom is the staking, fee and payment denom.
-	BondDenom = params.BondDenom
+	BondDenom = appconsts.BondDenom
 )
 
 // OracleSidecarAddressKey is the app.toml key of the local sidecar's gRPC address.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
@@ -132,7 +133,7 @@ func (s *Stream) ScoreBatch(readings []Reading) BatchResult {
 		}
 	}
 	quality /= float64(len(readings))
-	res.Score = uint32(math.Round(float64(types.MaxQualityScore) * s.availability(readings) * quality))
+	res.Score = uint32(math.Round(float64(appconsts.MaxScore) * s.availability(readings) * quality))
 	for _, f := range batchFlagOf {
 		if union&f.bit != 0 {
 			res.Flags = append(res.Flags, f.flag)

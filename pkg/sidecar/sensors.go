@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/thalamus-network/thalamus/internal/atomicfile"
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/pkg/batchverify"
 	"github.com/thalamus-network/thalamus/pkg/quality"
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
@@ -127,7 +128,7 @@ func (s *DeviceScorer) ScoreBatch(ctx context.Context, device sensorstypes.Devic
 // scoreReadings runs each channel's stream over the readings and advances the state.
 func (s *DeviceScorer) scoreReadings(device sensorstypes.Device, st *deviceState, readings []sensorstypes.Reading) (Result, error) {
 	interval := device.SamplingInterval.Milliseconds()
-	res := Result{Score: sensorstypes.MaxQualityScore}
+	res := Result{Score: appconsts.MaxScore}
 	var flags []uint32
 	for ch, c := range device.Channels {
 		var stream *quality.Stream

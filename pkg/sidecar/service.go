@@ -21,6 +21,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/pkg/quality"
 	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
@@ -365,7 +366,7 @@ func lie(r *oracletypes.TaskReport) *oracletypes.TaskReport {
 	case oracletypes.VERDICT_FRAUD, oracletypes.VERDICT_UNDERPERFORM:
 		out.Verdict = oracletypes.VERDICT_PASS
 	default:
-		out.Score = oracletypes.MaxScore - r.Score
+		out.Score = appconsts.MaxScore - r.Score
 	}
 	return &out
 }

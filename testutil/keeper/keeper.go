@@ -19,7 +19,7 @@ import (
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
-	"github.com/thalamus-network/thalamus/app/params"
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 )
 
 // Fixture holds what a keeper needs: a store service over a fresh in-memory store, a context
@@ -41,7 +41,7 @@ func NewFixture(tb testing.TB, storeKey string, basic module.AppModuleBasic) Fix
 	key := storetypes.NewKVStoreKey(storeKey)
 	testCtx := testutil.DefaultContextWithDB(tb, key, storetypes.NewTransientStoreKey("transient_"+storeKey))
 	encCfg := moduletestutil.MakeTestEncodingConfig(basic)
-	addrCodec := addresscodec.NewBech32Codec(params.AccountAddressPrefix)
+	addrCodec := addresscodec.NewBech32Codec(appconsts.AccountAddressPrefix)
 	authority, err := addrCodec.BytesToString(authtypes.NewModuleAddress(govtypes.ModuleName))
 	if err != nil {
 		tb.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/thalamus-network/thalamus/x/compute/types"
+	"github.com/thalamus-network/thalamus/x/internal/events"
 	"github.com/thalamus-network/thalamus/x/internal/queue"
 )
 
@@ -86,7 +87,7 @@ func (k Keeper) completeUnbonding(ctx context.Context, owner sdk.AccAddress) err
 	if err := k.Providers.Remove(ctx, owner); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventProviderUnbonded{Provider: provider.Address, CollateralReturned: provider.Collateral})
+	return events.Emit(ctx, &types.EventProviderUnbonded{Provider: provider.Address, CollateralReturned: provider.Collateral})
 }
 
 // EscrowInvariant checks that the module account holds exactly the providers' collateral

@@ -11,8 +11,10 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/pkg/pow"
 	"github.com/thalamus-network/thalamus/x/compute/types"
+	"github.com/thalamus-network/thalamus/x/internal/events"
 	"github.com/thalamus-network/thalamus/x/internal/queue"
 )
 
@@ -162,7 +164,7 @@ func (k Keeper) issueChallenge(ctx context.Context, params types.Params, epoch t
 	if err := k.GPUs.Set(ctx, gpu.Id, gpu); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventChallengeIssued{
+	return events.Emit(ctx, &types.EventChallengeIssued{
 		ChallengeId: id, GpuId: gpu.Id, Provider: gpu.Provider, Preset: class.Preset, DeadlineHeight: c.DeadlineHeight,
 	})
 }
@@ -200,7 +202,7 @@ func (k Keeper) missChallenge(ctx context.Context, params types.Params, id uint6
 			return err
 		}
 	}
-	return emit(ctx, &types.EventChallengeMissed{ChallengeId: id, GpuId: gpu.Id, MissedInARow: gpu.MissedChallenges, Down: wentDown})
+	return events.Emit(ctx, &types.EventChallengeMissed{ChallengeId: id, GpuId: gpu.Id, MissedInARow: gpu.MissedChallenges, Down: wentDown})
 }
 
 // closeWindow takes a challenge out of the deadline queue and its provider's open index.
@@ -255,7 +257,7 @@ func (k Keeper) setGPUDown(ctx context.Context, params types.Params, gpuID uint6
 	if err := k.setLease(ctx, params, &old, lease); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventLeaseBillingSuspended{LeaseId: lease.Id, Suspended: suspend})
+	return events.Emit(ctx, &types.EventLeaseBillingSuspended{LeaseId: lease.Id, Suspended: suspend})
 }
 
 // SubmitWork records a provider's answer to an open challenge of one of its GPUs. It proves
@@ -306,7 +308,7 @@ func (k msgServer) SubmitWork(ctx context.Context, msg *types.MsgSubmitWork) (*t
 	if err != nil {
 		return nil, err
 	}
-	return &types.MsgSubmitWorkResponse{}, emit(ctx, &types.EventWorkSubmitted{
+	return &types.MsgSubmitWorkResponse{}, events.Emit(ctx, &types.EventWorkSubmitted{
 		ChallengeId: c.Id, GpuId: c.GpuId, NoncesTried: msg.NoncesTried, Winners: uint32(len(msg.Winners)),
 	})
 }
@@ -382,7 +384,7 @@ func (k Keeper) SettleChallenge(ctx context.Context, id uint64, verdict types.Ch
 	if err := k.Challenges.Set(ctx, id, c); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventChallengeSettled{ChallengeId: id, GpuId: gpu.Id, State: verdict, Score: gpu.Score})
+	return events.Emit(ctx, &types.EventChallengeSettled{ChallengeId: id, GpuId: gpu.Id, State: verdict, Score: gpu.Score})
 }
 
 // refundSince refunds a lease's tenant, out of provider collateral, the price of one GPU for
@@ -403,11 +405,11 @@ func (k Keeper) refundSince(ctx context.Context, leaseID uint64, height int64) e
 
 // smoothedScore moves score a 1/window step towards 10000 x found / expected (capped).
 func smoothedScore(score uint32, found, expected uint64, window uint32) uint32 {
-	sample := math.NewIntFromUint64(found).MulRaw(types.MaxGPUScore).QuoRaw(int64(max(expected, 1)))
-	s := int64(types.MaxGPUScore)
+	sample := math.NewIntFromUint64(found).MulRaw(appconsts.MaxScore).QuoRaw(int64(max(expected, 1)))
+	s := int64(appconsts.MaxScore)
 	if sample.IsInt64() && sample.Int64() < s {
 		s = sample.Int64()
 	}
 	next := int64(score) + (s-int64(score))/int64(window)
-	return uint32(max(0, min(next, types.MaxGPUScore)))
+	return uint32(max(0, min(next, appconsts.MaxScore)))
 }

@@ -9,7 +9,9 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/x/compute/types"
+	"github.com/thalamus-network/thalamus/x/internal/events"
 )
 
 // The methods below are what proof-of-work verification and the oracle call when the
@@ -33,7 +35,7 @@ func (k Keeper) SlashCollateral(ctx context.Context, provider sdk.AccAddress, am
 	if err := k.Providers.Set(ctx, provider, p); err != nil {
 		return slashed, err
 	}
-	return slashed, emit(ctx, &types.EventProviderSlashed{Provider: p.Address, Amount: slashed, Reason: reason})
+	return slashed, events.Emit(ctx, &types.EventProviderSlashed{Provider: p.Address, Amount: slashed, Reason: reason})
 }
 
 // RefundTenant pays a lease's tenant up to amount out of its provider's collateral and
@@ -68,7 +70,7 @@ func (k Keeper) RefundTenant(ctx context.Context, leaseID uint64, amount math.In
 	if err := k.Providers.Set(ctx, provider, p); err != nil {
 		return refund, err
 	}
-	return refund, emit(ctx, &types.EventTenantRefunded{LeaseId: leaseID, Tenant: lease.Tenant, Amount: refund})
+	return refund, events.Emit(ctx, &types.EventTenantRefunded{LeaseId: leaseID, Tenant: lease.Tenant, Amount: refund})
 }
 
 // JailGPU takes a GPU out of the market; the lease holding it, if any, closes as a provider fault.
@@ -85,7 +87,7 @@ func (k Keeper) JailGPU(ctx context.Context, gpuID uint64, reason string) error 
 	if err := k.GPUs.Set(ctx, gpuID, gpu); err != nil {
 		return err
 	}
-	if err := emit(ctx, &types.EventGPUJailed{GpuId: gpuID, Provider: gpu.Provider, Reason: reason}); err != nil {
+	if err := events.Emit(ctx, &types.EventGPUJailed{GpuId: gpuID, Provider: gpu.Provider, Reason: reason}); err != nil {
 		return err
 	}
 	if leaseID == 0 {
@@ -105,8 +107,8 @@ func (k Keeper) JailGPU(ctx context.Context, gpuID uint64, reason string) error 
 
 // SetGPUScore records a GPU's verified score (0-10000).
 func (k Keeper) SetGPUScore(ctx context.Context, gpuID uint64, score uint32) error {
-	if score > types.MaxGPUScore {
-		return errorsmod.Wrapf(types.ErrInvalidGPU, "score %d above %d", score, types.MaxGPUScore)
+	if score > appconsts.MaxScore {
+		return errorsmod.Wrapf(types.ErrInvalidGPU, "score %d above %d", score, appconsts.MaxScore)
 	}
 	gpu, err := load(ctx, k.GPUs, gpuID, types.ErrGPUNotFound)
 	if err != nil {
@@ -116,5 +118,5 @@ func (k Keeper) SetGPUScore(ctx context.Context, gpuID uint64, score uint32) err
 	if err := k.GPUs.Set(ctx, gpuID, gpu); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventGPUScoreUpdated{GpuId: gpuID, Score: score})
+	return events.Emit(ctx, &types.EventGPUScoreUpdated{GpuId: gpuID, Score: score})
 }

@@ -10,8 +10,9 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/thalamus-network/thalamus/internal/stableidx"
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/x/compute/types"
+	"github.com/thalamus-network/thalamus/x/internal/stableidx"
 )
 
 // GPUIndexes are the secondary lookups of the GPU registry.
@@ -32,15 +33,15 @@ func (i GPUIndexes) IndexesList() []collections.Index[uint64, types.GPU] {
 }
 
 // unleasableRank sorts after every score in the Leasable index.
-const unleasableRank = types.MaxGPUScore + 1
+const unleasableRank = appconsts.MaxScore + 1
 
-// leaseRank is a GPU's place in the Leasable index: types.MaxGPUScore - score when it can be
+// leaseRank is a GPU's place in the Leasable index: appconsts.MaxScore - score when it can be
 // leased now, unleasableRank otherwise.
 func leaseRank(g types.GPU) uint32 {
 	if g.Status != types.GPU_STATUS_AVAILABLE || g.Down {
 		return unleasableRank
 	}
-	return types.MaxGPUScore - min(g.Score, types.MaxGPUScore)
+	return appconsts.MaxScore - min(g.Score, appconsts.MaxScore)
 }
 
 func newGPUIndexes(sb *collections.SchemaBuilder, addressCodec address.Codec) GPUIndexes {

@@ -11,7 +11,9 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/x/compute/types"
+	"github.com/thalamus-network/thalamus/x/internal/events"
 )
 
 // MaxMatchCandidates bounds how many offers one create-lease by class examines, cheapest
@@ -97,7 +99,7 @@ func (k Keeper) settle(ctx context.Context, params types.Params, lease *types.Le
 	}
 	lease.Escrow.Amount = lease.Escrow.Amount.Sub(due)
 	lease.Paid.Amount = lease.Paid.Amount.Add(due)
-	return toProvider, emit(ctx, &types.EventLeaseSettled{
+	return toProvider, events.Emit(ctx, &types.EventLeaseSettled{
 		LeaseId: lease.Id, Provider: lease.Provider, BilledBlocks: lease.BilledBlocks,
 		ProviderAmount: toProvider, Take: sdk.NewCoin(denom, take), Escrow: lease.Escrow,
 	})
@@ -144,7 +146,7 @@ func (k Keeper) closeLease(ctx context.Context, params types.Params, lease types
 	if err := k.setLease(ctx, params, &old, lease); err != nil {
 		return paid, refunded, err
 	}
-	return paid, refunded, emit(ctx, &types.EventLeaseClosed{
+	return paid, refunded, events.Emit(ctx, &types.EventLeaseClosed{
 		LeaseId: lease.Id, Reason: reason, ClosedBy: closedBy, Refunded: refunded,
 	})
 }
@@ -191,7 +193,7 @@ func (k Keeper) pause(ctx context.Context, params types.Params, lease types.Leas
 	if err := k.setLease(ctx, params, &old, lease); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventLeasePaused{
+	return events.Emit(ctx, &types.EventLeasePaused{
 		LeaseId: lease.Id, PausedHeight: height, GraceEndHeight: lease.NextEvent(params.GraceBlocks),
 	})
 }
@@ -249,12 +251,12 @@ func (k Keeper) pickGPUs(ctx context.Context, offer types.Offer, tenant string, 
 // leasableGPUs returns up to n of the provider's available GPUs of class with score at least
 // minScore, highest score first (ties: lowest id), reading only those from the Leasable index.
 func (k Keeper) leasableGPUs(ctx context.Context, owner sdk.AccAddress, class string, minScore, n uint32) ([]types.GPU, error) {
-	if minScore > types.MaxGPUScore {
+	if minScore > appconsts.MaxScore {
 		return nil, nil
 	}
 	type key = collections.Pair[collections.Triple[sdk.AccAddress, string, uint32], uint64]
 	from := collections.Join(collections.Join3(owner, class, uint32(0)), uint64(0))
-	to := collections.Join(collections.Join3(owner, class, types.MaxGPUScore-minScore+1), uint64(0))
+	to := collections.Join(collections.Join3(owner, class, appconsts.MaxScore-minScore+1), uint64(0))
 	iter, err := k.GPUs.Indexes.Leasable.Iterate(ctx, new(collections.Range[key]).StartInclusive(from).EndExclusive(to))
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/thalamus-network/thalamus/x/compute/types"
+	"github.com/thalamus-network/thalamus/x/internal/events"
 )
 
 // CreateLease leases GPUs from the named offer, or from the best offer of the class, and
@@ -95,7 +96,7 @@ func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (
 	if err := k.setLease(ctx, params, nil, lease); err != nil {
 		return nil, err
 	}
-	return &types.MsgCreateLeaseResponse{LeaseId: id, OfferId: offer.Id, GpuIds: ids}, emit(ctx, &types.EventLeaseCreated{
+	return &types.MsgCreateLeaseResponse{LeaseId: id, OfferId: offer.Id, GpuIds: ids}, events.Emit(ctx, &types.EventLeaseCreated{
 		LeaseId: id, Tenant: tenantStr, Provider: offer.Provider, OfferId: offer.Id, Class: offer.Class, GpuIds: ids,
 		PricePerGpuHour: price, Deposit: msg.Deposit, EndHeight: lease.EndHeight,
 		ManifestHash: lease.ManifestHash, StartDeadlineHeight: lease.StartDeadlineHeight,
@@ -125,7 +126,7 @@ func (k msgServer) ConfirmLease(ctx context.Context, msg *types.MsgConfirmLease)
 	if err := k.setLease(ctx, params, &old, lease); err != nil {
 		return nil, err
 	}
-	return &types.MsgConfirmLeaseResponse{EndHeight: lease.EndHeight}, emit(ctx, &types.EventLeaseConfirmed{
+	return &types.MsgConfirmLeaseResponse{EndHeight: lease.EndHeight}, events.Emit(ctx, &types.EventLeaseConfirmed{
 		LeaseId: lease.Id, Provider: lease.Provider, ManifestHash: lease.ManifestHash, EndHeight: lease.EndHeight,
 	})
 }
@@ -153,7 +154,7 @@ func (k msgServer) DepositLease(ctx context.Context, msg *types.MsgDepositLease)
 	if err := k.setLease(ctx, params, &old, lease); err != nil {
 		return nil, err
 	}
-	return &types.MsgDepositLeaseResponse{}, emit(ctx, &types.EventLeaseDeposited{
+	return &types.MsgDepositLeaseResponse{}, events.Emit(ctx, &types.EventLeaseDeposited{
 		LeaseId: lease.Id, Amount: msg.Amount, Escrow: lease.Escrow, Resumed: resumed,
 	})
 }

@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/thalamus-network/thalamus/x/compute/types"
+	"github.com/thalamus-network/thalamus/x/internal/events"
 )
 
 // CreateOffer opens the provider's offer for one class, backed by its available GPUs.
@@ -44,7 +45,7 @@ func (k msgServer) CreateOffer(ctx context.Context, msg *types.MsgCreateOffer) (
 	if err := k.setOffer(ctx, nil, offer); err != nil {
 		return nil, err
 	}
-	return &types.MsgCreateOfferResponse{OfferId: id}, emit(ctx, &types.EventOfferCreated{
+	return &types.MsgCreateOfferResponse{OfferId: id}, events.Emit(ctx, &types.EventOfferCreated{
 		OfferId: id, Provider: ownerStr, Class: msg.Class, PricePerGpuHour: msg.PricePerGpuHour, Gpus: msg.Gpus,
 	})
 }
@@ -74,7 +75,7 @@ func (k msgServer) UpdateOffer(ctx context.Context, msg *types.MsgUpdateOffer) (
 	if err := k.setOffer(ctx, &old, offer); err != nil {
 		return nil, err
 	}
-	return &types.MsgUpdateOfferResponse{}, emit(ctx, &types.EventOfferUpdated{
+	return &types.MsgUpdateOfferResponse{}, events.Emit(ctx, &types.EventOfferUpdated{
 		OfferId: offer.Id, PricePerGpuHour: offer.PricePerGpuHour, MinLeaseHours: offer.MinLeaseHours,
 		MaxLeaseHours: offer.MaxLeaseHours, Gpus: offer.Gpus,
 	})
@@ -93,7 +94,7 @@ func (k msgServer) CloseOffer(ctx context.Context, msg *types.MsgCloseOffer) (*t
 	if err := k.removeOffer(ctx, offer); err != nil {
 		return nil, err
 	}
-	return &types.MsgCloseOfferResponse{}, emit(ctx, &types.EventOfferClosed{OfferId: offer.Id, Provider: ownerStr})
+	return &types.MsgCloseOfferResponse{}, events.Emit(ctx, &types.EventOfferClosed{OfferId: offer.Id, Provider: ownerStr})
 }
 
 // offerTerms decodes the provider address and validates the terms shared by create and update.

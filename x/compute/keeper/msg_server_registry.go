@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 
-	"github.com/cosmos/gogoproto/proto"
-
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/thalamus-network/thalamus/x/compute/types"
+	"github.com/thalamus-network/thalamus/x/internal/events"
 )
 
 // RegisterProvider bonds collateral from the owner and registers it as an active provider.
@@ -59,7 +58,7 @@ func (k msgServer) RegisterProvider(ctx context.Context, msg *types.MsgRegisterP
 	if err := k.Providers.Set(ctx, owner, provider); err != nil {
 		return nil, err
 	}
-	return &types.MsgRegisterProviderResponse{}, emit(ctx, &types.EventProviderRegistered{
+	return &types.MsgRegisterProviderResponse{}, events.Emit(ctx, &types.EventProviderRegistered{
 		Provider: ownerStr, Moniker: msg.Moniker, Endpoint: msg.Endpoint, Region: msg.Region, Collateral: msg.Collateral,
 	})
 }
@@ -81,7 +80,7 @@ func (k msgServer) UpdateProvider(ctx context.Context, msg *types.MsgUpdateProvi
 	if err := k.Providers.Set(ctx, owner, provider); err != nil {
 		return nil, err
 	}
-	return &types.MsgUpdateProviderResponse{}, emit(ctx, &types.EventProviderUpdated{
+	return &types.MsgUpdateProviderResponse{}, events.Emit(ctx, &types.EventProviderUpdated{
 		Provider: ownerStr, Moniker: msg.Moniker, Endpoint: msg.Endpoint, Region: msg.Region,
 	})
 }
@@ -110,7 +109,7 @@ func (k msgServer) AddCollateral(ctx context.Context, msg *types.MsgAddCollatera
 	if err := k.Providers.Set(ctx, owner, provider); err != nil {
 		return nil, err
 	}
-	return &types.MsgAddCollateralResponse{}, emit(ctx, &types.EventCollateralAdded{
+	return &types.MsgAddCollateralResponse{}, events.Emit(ctx, &types.EventCollateralAdded{
 		Provider: ownerStr, Amount: msg.Amount, Collateral: provider.Collateral,
 	})
 }
@@ -155,7 +154,7 @@ func (k msgServer) UnbondProvider(ctx context.Context, msg *types.MsgUnbondProvi
 		if err := k.removeOffer(ctx, offer); err != nil {
 			return nil, err
 		}
-		if err := emit(ctx, &types.EventOfferClosed{OfferId: id, Provider: ownerStr}); err != nil {
+		if err := events.Emit(ctx, &types.EventOfferClosed{OfferId: id, Provider: ownerStr}); err != nil {
 			return nil, err
 		}
 	}
@@ -179,7 +178,7 @@ func (k msgServer) UnbondProvider(ctx context.Context, msg *types.MsgUnbondProvi
 	if err := k.UnbondingQueue.Set(ctx, collections.Join(completion, owner)); err != nil {
 		return nil, err
 	}
-	return &types.MsgUnbondProviderResponse{CompletionHeight: completion}, emit(ctx, &types.EventProviderUnbonding{
+	return &types.MsgUnbondProviderResponse{CompletionHeight: completion}, events.Emit(ctx, &types.EventProviderUnbonding{
 		Provider: ownerStr, CompletionHeight: completion, GpusRetired: retired,
 	})
 }
@@ -241,7 +240,7 @@ func (k msgServer) RegisterGPU(ctx context.Context, msg *types.MsgRegisterGPU) (
 	if err := k.Providers.Set(ctx, owner, provider); err != nil {
 		return nil, err
 	}
-	return &types.MsgRegisterGPUResponse{GpuId: id}, emit(ctx, &types.EventGPURegistered{
+	return &types.MsgRegisterGPUResponse{GpuId: id}, events.Emit(ctx, &types.EventGPURegistered{
 		GpuId: id, Uuid: msg.Uuid, Provider: ownerStr, Class: msg.Class, Model: msg.Model,
 	})
 }
@@ -266,7 +265,7 @@ func (k msgServer) RetireGPU(ctx context.Context, msg *types.MsgRetireGPU) (*typ
 	if err := k.GPUs.Set(ctx, gpu.Id, gpu); err != nil {
 		return nil, err
 	}
-	return &types.MsgRetireGPUResponse{}, emit(ctx, &types.EventGPURetired{GpuId: gpu.Id, Provider: ownerStr})
+	return &types.MsgRetireGPUResponse{}, events.Emit(ctx, &types.EventGPURetired{GpuId: gpu.Id, Provider: ownerStr})
 }
 
 // decodeAddress checks an address with the app's codec and returns it in canonical form.
@@ -338,9 +337,4 @@ func validateCollateral(c sdk.Coin, params types.Params) error {
 		return errorsmod.Wrapf(types.ErrInvalidCoin, "want a positive amount of %s, got %s", params.MinProviderCollateral.Denom, c)
 	}
 	return nil
-}
-
-// emit emits a typed event on the block's event manager.
-func emit(ctx context.Context, event proto.Message) error {
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(event)
 }

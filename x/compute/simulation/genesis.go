@@ -7,6 +7,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/types/module"
 
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
 
@@ -20,7 +21,7 @@ func GenParams(r *rand.Rand) types.Params {
 	p.MinLeaseBlocks = uint64(1 + r.Intn(100))
 	p.GraceBlocks = uint64(r.Intn(100))
 	p.MaxSettlementsPerBlock = uint32(1 + r.Intn(500))
-	p.InitialGpuScore = uint32(r.Intn(types.MaxGPUScore + 1))
+	p.InitialGpuScore = uint32(r.Intn(appconsts.MaxScore + 1))
 	p.BlocksPerHour = uint64(1 + r.Intn(3600))
 	return p
 }

@@ -7,6 +7,8 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/bech32"
+
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 )
 
 // DefaultGenesisState returns the genesis state with default params and empty registries.
@@ -78,8 +80,8 @@ func (gs GenesisState) Validate() error {
 		if _, ok := GPUStatus_name[int32(g.Status)]; !ok || g.Status == GPU_STATUS_UNSPECIFIED {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "gpu %d: status %d", g.Id, g.Status)
 		}
-		if g.Score > MaxGPUScore {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "gpu %d: score %d above %d", g.Id, g.Score, MaxGPUScore)
+		if g.Score > appconsts.MaxScore {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "gpu %d: score %d above %d", g.Id, g.Score, appconsts.MaxScore)
 		}
 		if (g.Status == GPU_STATUS_LEASED) != (g.LeaseId != 0) && g.Status != GPU_STATUS_JAILED {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "gpu %d: status %s with lease %d", g.Id, g.Status, g.LeaseId)

@@ -8,6 +8,8 @@ import (
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 )
 
 // MaxLeaseGPUs bounds one lease; providers cap at max_gpus_per_provider anyway.
@@ -29,8 +31,8 @@ func ValidateLeaseRequest(gpus, hours uint32, maxPrice sdk.Coin, minScore uint32
 			return errorsmod.Wrapf(ErrInvalidLease, "max_price_per_gpu_hour must be empty or a positive amount of %s, got %s", denom, maxPrice)
 		}
 	}
-	if minScore > MaxGPUScore {
-		return errorsmod.Wrapf(ErrInvalidLease, "min_gpu_score must be at most %d, got %d", MaxGPUScore, minScore)
+	if minScore > appconsts.MaxScore {
+		return errorsmod.Wrapf(ErrInvalidLease, "min_gpu_score must be at most %d, got %d", appconsts.MaxScore, minScore)
 	}
 	return ValidateDeposit(deposit, denom)
 }

@@ -9,12 +9,9 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	chainparams "github.com/thalamus-network/thalamus/app/params"
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/pkg/pow"
 )
-
-// MaxGPUScore is the top of the 0-10000 GPU score scale.
-const MaxGPUScore = 10_000
 
 // gpuClassPattern keeps class names short and shell/URL safe, e.g. H100-SXM-80G.
 var gpuClassPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,31}$`)
@@ -22,8 +19,8 @@ var gpuClassPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,31}$`)
 // DefaultParams returns the parameters a new chain starts with.
 func DefaultParams() Params {
 	return Params{
-		MinProviderCollateral:  sdk.NewCoin(chainparams.BondDenom, math.NewInt(1_000_000_000)), // 1,000 THAL
-		UnbondingBlocks:        100_800,                                                        // ~7 days at 6 s blocks
+		MinProviderCollateral:  sdk.NewCoin(appconsts.BondDenom, math.NewInt(1_000_000_000)), // 1,000 THAL
+		UnbondingBlocks:        100_800,                                                      // ~7 days at 6 s blocks
 		MaxGpusPerProvider:     256,
 		GpuClasses:             []string{"H200-SXM-141G", "H100-SXM-80G", "A100-80G", "L40S-48G", "RTX4090-24G", "CPU-DEV"},
 		TakeRate:               math.LegacyNewDecWithPrec(2, 2), // 2 %
@@ -89,8 +86,8 @@ func (p Params) Validate() error {
 	if p.StartTimeoutBlocks == 0 || p.StartTimeoutBlocks > 1_000_000 {
 		return errorsmod.Wrapf(ErrInvalidParams, "start_timeout_blocks must be in [1, 1000000], got %d", p.StartTimeoutBlocks)
 	}
-	if p.InitialGpuScore > MaxGPUScore {
-		return errorsmod.Wrapf(ErrInvalidParams, "initial_gpu_score must be at most %d, got %d", MaxGPUScore, p.InitialGpuScore)
+	if p.InitialGpuScore > appconsts.MaxScore {
+		return errorsmod.Wrapf(ErrInvalidParams, "initial_gpu_score must be at most %d, got %d", appconsts.MaxScore, p.InitialGpuScore)
 	}
 	if p.BlocksPerHour == 0 || p.BlocksPerHour > 3_600_000 {
 		return errorsmod.Wrapf(ErrInvalidParams, "blocks_per_hour must be in [1, 3600000], got %d", p.BlocksPerHour)

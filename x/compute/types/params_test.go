@@ -9,6 +9,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
 
@@ -33,7 +34,7 @@ func TestParamsValidate(t *testing.T) {
 		{"zero blocks per hour", func(p *types.Params) { p.BlocksPerHour = 0 }},
 		{"blocks per hour above 1000 per second", func(p *types.Params) { p.BlocksPerHour = 3_600_001 }},
 		{"zero settlements", func(p *types.Params) { p.MaxSettlementsPerBlock = 0 }},
-		{"score above scale", func(p *types.Params) { p.InitialGpuScore = types.MaxGPUScore + 1 }},
+		{"score above scale", func(p *types.Params) { p.InitialGpuScore = appconsts.MaxScore + 1 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 
 	"cosmossdk.io/math"
 
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
@@ -122,7 +123,7 @@ func Agrees(kind types.TaskKind, r types.TaskReport, res types.TaskResult, band 
 	if diff < 0 {
 		diff = -diff
 	}
-	return math.LegacyNewDec(diff).LTE(band.MulInt64(types.MaxScore))
+	return math.LegacyNewDec(diff).LTE(band.MulInt64(appconsts.MaxScore))
 }
 
 // fitsKind reports whether a report has the shape its task's kind needs: a verdict for a

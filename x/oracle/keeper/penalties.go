@@ -7,6 +7,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/x/internal/events"
 	"github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
@@ -69,7 +70,7 @@ func (k Keeper) penalize(ctx context.Context, params types.Params, consAddr []by
 	if err != nil {
 		return false
 	}
-	if err := emit(cacheCtx, &types.EventValidatorPenalized{
+	if err := events.Emit(cacheCtx, &types.EventValidatorPenalized{
 		ConsensusAddress: addr, ValidFraction: fraction, SlashFraction: params.SlashFraction, JailedUntil: until.Unix(),
 	}); err != nil {
 		return false

@@ -8,10 +8,9 @@ import (
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 
-	"github.com/cosmos/gogoproto/proto"
-
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/x/internal/events"
 	"github.com/thalamus-network/thalamus/x/internal/queue"
 	"github.com/thalamus-network/thalamus/x/oracle/types"
 )
@@ -47,7 +46,7 @@ func (k Keeper) OpenTask(ctx context.Context, kind types.TaskKind, module string
 	if err := k.setOpen(ctx, t); err != nil {
 		return 0, err
 	}
-	return id, emit(ctx, &types.EventTaskOpened{
+	return id, events.Emit(ctx, &types.EventTaskOpened{
 		TaskId: id, Kind: kind, Module: module, SubjectId: subjectID, SubjectSeq: subjectSeq, DeadlineHeight: t.DeadlineHeight,
 	})
 }
@@ -144,7 +143,7 @@ func (k Keeper) finalize(ctx context.Context, t types.Task, result types.TaskRes
 		return err
 	}
 	hookErr := k.runHook(ctx, t, func(h types.TaskHooks, c context.Context) error { return h.OnTaskFinalized(c, t) })
-	return emit(ctx, &types.EventTaskFinalized{TaskId: t.Id, Kind: t.Kind, Result: result, HookError: hookErr})
+	return events.Emit(ctx, &types.EventTaskFinalized{TaskId: t.Id, Kind: t.Kind, Result: result, HookError: hookErr})
 }
 
 // expireDue expires up to limit open tasks whose deadline is below height.
@@ -166,7 +165,7 @@ func (k Keeper) expireDue(ctx context.Context, height int64, limit int) error {
 		if hookErr != "" {
 			sdk.UnwrapSDKContext(ctx).Logger().Error("task expiry hook failed", "task", t.Id, "err", hookErr)
 		}
-		if err := emit(ctx, &types.EventTaskExpired{TaskId: t.Id, Kind: t.Kind}); err != nil {
+		if err := events.Emit(ctx, &types.EventTaskExpired{TaskId: t.Id, Kind: t.Kind}); err != nil {
 			return err
 		}
 	}
@@ -187,8 +186,4 @@ func (k Keeper) runHook(ctx context.Context, t types.Task, call func(types.TaskH
 	}
 	write()
 	return ""
-}
-
-func emit(ctx context.Context, ev proto.Message) error {
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(ev)
 }

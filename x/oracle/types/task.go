@@ -5,10 +5,9 @@ import (
 
 	errorsmod "cosmossdk.io/errors"
 	"github.com/cosmos/gogoproto/proto"
-)
 
-// MaxScore is the top of the sensor-batch score scale (x/sensors' MaxQualityScore).
-const MaxScore = 10_000
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
+)
 
 // maxFlag bounds a reported flag value; x/sensors' BatchFlag values are far below it.
 const maxFlag = 64
@@ -33,8 +32,8 @@ func (r TaskReport) Validate() error {
 	if _, ok := Verdict_name[int32(r.Verdict)]; !ok {
 		return errorsmod.Wrapf(ErrInvalidExtension, "task %d: unknown verdict %d", r.TaskId, r.Verdict)
 	}
-	if r.Score > MaxScore {
-		return errorsmod.Wrapf(ErrInvalidExtension, "task %d: score %d above %d", r.TaskId, r.Score, MaxScore)
+	if r.Score > appconsts.MaxScore {
+		return errorsmod.Wrapf(ErrInvalidExtension, "task %d: score %d above %d", r.TaskId, r.Score, appconsts.MaxScore)
 	}
 	if len(r.Flags) > maxFlag {
 		return errorsmod.Wrapf(ErrInvalidExtension, "task %d: %d flags", r.TaskId, len(r.Flags))

@@ -10,6 +10,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/x/internal/events"
 	"github.com/thalamus-network/thalamus/x/rewards/types"
 )
 
@@ -94,7 +95,7 @@ func (k Keeper) Claim(ctx context.Context, addr sdk.AccAddress) (sdk.Coin, []uin
 	if err != nil {
 		return sdk.Coin{}, nil, err
 	}
-	return paid, epochs, sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventRewardsClaimed{
+	return paid, epochs, events.Emit(ctx, &types.EventRewardsClaimed{
 		Claimant: claimant, Amount: paid, Epochs: epochs,
 	})
 }

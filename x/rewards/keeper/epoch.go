@@ -8,6 +8,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
+	"github.com/thalamus-network/thalamus/x/internal/events"
 	"github.com/thalamus-network/thalamus/x/rewards/types"
 )
 
@@ -93,7 +94,7 @@ func (k Keeper) closeEpoch(ctx context.Context, params types.Params, epoch types
 	if err := k.CurrentEpoch.Set(ctx, types.NewEpoch(epoch.Number+1, height+1)); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventEpochClosed{Epoch: epoch})
+	return events.Emit(ctx, &types.EventEpochClosed{Epoch: epoch})
 }
 
 // addInt adds delta to an Int item.

@@ -18,7 +18,7 @@ import (
 	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
-	"github.com/thalamus-network/thalamus/app/params"
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	keepertest "github.com/thalamus-network/thalamus/testutil/keeper"
 	"github.com/thalamus-network/thalamus/x/rewards"
 	"github.com/thalamus-network/thalamus/x/rewards/keeper"
@@ -34,7 +34,7 @@ type fixture struct {
 	staking *fakeStaking
 }
 
-var valCodec = address.NewBech32Codec(params.AccountAddressPrefix + "valoper")
+var valCodec = address.NewBech32Codec(appconsts.AccountAddressPrefix + "valoper")
 
 // newFixture returns a keeper over a fresh store at height 1, initialised with the default
 // genesis except for 10-block epochs, with 1,000,000,000 uthal already in circulation.

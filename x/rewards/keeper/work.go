@@ -12,11 +12,10 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
+	"github.com/thalamus-network/thalamus/x/internal/events"
 	"github.com/thalamus-network/thalamus/x/rewards/types"
 )
-
-// maxScore is the scale of GPU and batch scores (10000 = 1.0).
-const maxScore = 10_000
 
 // AddComputeWork credits a provider with one verified proof-of-work challenge of a GPU:
 // hours of verified availability at the GPU's score (0-10000). leased says whether a tenant
@@ -65,14 +64,14 @@ func (k Keeper) AddValidatorWork(ctx context.Context, consAddr sdk.ConsAddress, 
 }
 
 func checkScore(score uint32) error {
-	if score > maxScore {
-		return errorsmod.Wrapf(types.ErrInvalidWork, "score %d is above %d", score, maxScore)
+	if score > appconsts.MaxScore {
+		return errorsmod.Wrapf(types.ErrInvalidWork, "score %d is above %d", score, appconsts.MaxScore)
 	}
 	return nil
 }
 
 func scoreMultiplier(score uint32) math.LegacyDec {
-	return math.LegacyNewDec(int64(score)).QuoInt64(maxScore)
+	return math.LegacyNewDec(int64(score)).QuoInt64(appconsts.MaxScore)
 }
 
 // workState is what one record of work changes: the current epoch, the recipient's accrual
@@ -156,7 +155,7 @@ func (k Keeper) addWork(ctx context.Context, pool types.Pool, recipient sdk.AccA
 	if err := k.save(ctx, w); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventWorkRecorded{
+	return events.Emit(ctx, &types.EventWorkRecorded{
 		Address: w.accrual.Address, Epoch: w.epoch.Number, Pool: pool, Source: source, Quantity: quantity, Units: units,
 	})
 }
@@ -179,7 +178,7 @@ func (k Keeper) ForfeitComputeWork(ctx context.Context, provider sdk.AccAddress,
 	if err := k.save(ctx, w); err != nil {
 		return err
 	}
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(&types.EventWorkForfeited{
+	return events.Emit(ctx, &types.EventWorkForfeited{
 		Address: w.accrual.Address, Epoch: w.epoch.Number, Source: w.item.Source, Units: voided, Reason: reason,
 	})
 }

@@ -7,6 +7,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/x/internal/events"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
@@ -58,5 +59,5 @@ func (k Keeper) pruneBatch(ctx context.Context, deviceID, seq uint64) error {
 	if err := k.Batches.Remove(ctx, key); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventBatchPruned{DeviceId: deviceID, Seq: seq})
+	return events.Emit(ctx, &types.EventBatchPruned{DeviceId: deviceID, Seq: seq})
 }

@@ -7,6 +7,8 @@ import (
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
+	"github.com/thalamus-network/thalamus/x/internal/events"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
@@ -14,8 +16,8 @@ import (
 // batch, marks it scored and folds the score into the device's quality average. x/oracle
 // calls it once per finalised sensor_batch task.
 func (k Keeper) ScoreBatch(ctx context.Context, deviceID, seq uint64, score uint32, flags []types.BatchFlag) error {
-	if score > types.MaxQualityScore {
-		return errorsmod.Wrapf(types.ErrInvalidScore, "%d is above %d", score, types.MaxQualityScore)
+	if score > appconsts.MaxScore {
+		return errorsmod.Wrapf(types.ErrInvalidScore, "%d is above %d", score, appconsts.MaxScore)
 	}
 	for _, f := range flags {
 		if _, known := types.BatchFlag_name[int32(f)]; !known || f == types.BATCH_FLAG_UNSPECIFIED {
@@ -50,7 +52,7 @@ func (k Keeper) ScoreBatch(ctx context.Context, deviceID, seq uint64, score uint
 	if err := k.creditReadings(ctx, batch); err != nil {
 		return err
 	}
-	return emit(ctx, &types.EventBatchScored{
+	return events.Emit(ctx, &types.EventBatchScored{
 		DeviceId: deviceID, Seq: seq, Score: score, Flags: batch.Flags, QualityScore: stats.QualityScore,
 	})
 }

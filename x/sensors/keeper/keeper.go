@@ -13,7 +13,6 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
@@ -180,8 +179,4 @@ func (k Keeper) addOwnerDevices(ctx context.Context, owner sdk.AccAddress, delta
 		return k.OwnerDeviceCounts.Remove(ctx, owner)
 	}
 	return k.OwnerDeviceCounts.Set(ctx, owner, uint32(next))
-}
-
-func emit(ctx context.Context, event proto.Message) error {
-	return sdk.UnwrapSDKContext(ctx).EventManager().EmitTypedEvent(event)
 }

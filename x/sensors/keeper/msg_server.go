@@ -10,6 +10,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/x/internal/events"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
@@ -38,7 +39,7 @@ func (k msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	if err := k.Params.Set(ctx, msg.Params); err != nil {
 		return nil, err
 	}
-	return &types.MsgUpdateParamsResponse{}, emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority, Params: msg.Params})
+	return &types.MsgUpdateParamsResponse{}, events.Emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority, Params: msg.Params})
 }
 
 // RegisterDevice adds a device after its key proved possession for the owner on this chain.
@@ -94,7 +95,7 @@ func (k msgServer) RegisterDevice(ctx context.Context, msg *types.MsgRegisterDev
 	if err := k.addOwnerDevices(ctx, owner, 1); err != nil {
 		return nil, err
 	}
-	return &types.MsgRegisterDeviceResponse{DeviceId: id}, emit(ctx, &types.EventDeviceRegistered{
+	return &types.MsgRegisterDeviceResponse{DeviceId: id}, events.Emit(ctx, &types.EventDeviceRegistered{
 		DeviceId: id, Owner: msg.Owner, Kind: msg.Kind, PubKey: hex.EncodeToString(msg.PubKey),
 	})
 }
@@ -121,7 +122,7 @@ func (k msgServer) UpdateDevice(ctx context.Context, msg *types.MsgUpdateDevice)
 	if err := k.setDevice(ctx, &prev, device); err != nil {
 		return nil, err
 	}
-	return &types.MsgUpdateDeviceResponse{}, emit(ctx, &types.EventDeviceUpdated{DeviceId: device.Id, Gateway: device.Gateway})
+	return &types.MsgUpdateDeviceResponse{}, events.Emit(ctx, &types.EventDeviceUpdated{DeviceId: device.Id, Gateway: device.Gateway})
 }
 
 // TransferDevice records an offer to a new owner (or withdraws it); nothing moves until they accept.
@@ -143,7 +144,7 @@ func (k msgServer) TransferDevice(ctx context.Context, msg *types.MsgTransferDev
 	if err := k.setDevice(ctx, &prev, device); err != nil {
 		return nil, err
 	}
-	return &types.MsgTransferDeviceResponse{}, emit(ctx, &types.EventDeviceTransferOffered{
+	return &types.MsgTransferDeviceResponse{}, events.Emit(ctx, &types.EventDeviceTransferOffered{
 		DeviceId: device.Id, Owner: msg.Owner, NewOwner: msg.NewOwner,
 	})
 }
@@ -185,7 +186,7 @@ func (k msgServer) AcceptDeviceTransfer(ctx context.Context, msg *types.MsgAccep
 	if err := k.addOwnerDevices(ctx, newOwner, 1); err != nil {
 		return nil, err
 	}
-	return &types.MsgAcceptDeviceTransferResponse{}, emit(ctx, &types.EventDeviceTransferred{
+	return &types.MsgAcceptDeviceTransferResponse{}, events.Emit(ctx, &types.EventDeviceTransferred{
 		DeviceId: device.Id, From: prev.Owner, To: device.Owner,
 	})
 }
@@ -208,7 +209,7 @@ func (k msgServer) DeactivateDevice(ctx context.Context, msg *types.MsgDeactivat
 	if err := k.addOwnerDevices(ctx, owner, -1); err != nil {
 		return nil, err
 	}
-	return &types.MsgDeactivateDeviceResponse{}, emit(ctx, &types.EventDeviceDeactivated{DeviceId: device.Id, Owner: device.Owner})
+	return &types.MsgDeactivateDeviceResponse{}, events.Emit(ctx, &types.EventDeviceDeactivated{DeviceId: device.Id, Owner: device.Owner})
 }
 
 // CommitBatch records a batch root after checking the committer, the sequence, the size limits
@@ -291,7 +292,7 @@ func (k msgServer) CommitBatch(ctx context.Context, msg *types.MsgCommitBatch) (
 	if err := k.Stats.Set(ctx, device.Id, stats); err != nil {
 		return nil, err
 	}
-	return &types.MsgCommitBatchResponse{}, emit(ctx, &types.EventBatchCommitted{
+	return &types.MsgCommitBatchResponse{}, events.Emit(ctx, &types.EventBatchCommitted{
 		DeviceId: msg.DeviceId, Seq: msg.Seq, Root: hex.EncodeToString(msg.Root), Count: msg.Count,
 		Uri: msg.Uri, Committer: msg.Committer,
 	})

@@ -6,9 +6,6 @@ import (
 	errorsmod "cosmossdk.io/errors"
 )
 
-// MaxQualityScore is the top of the 0-10000 quality scale.
-const MaxQualityScore = 10_000
-
 // DefaultParams returns the parameters a new chain starts with.
 func DefaultParams() Params {
 	return Params{

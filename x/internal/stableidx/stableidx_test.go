@@ -10,7 +10,7 @@ import (
 	"cosmossdk.io/collections/colltest"
 	"cosmossdk.io/core/store"
 
-	"github.com/thalamus-network/thalamus/internal/stableidx"
+	"github.com/thalamus-network/thalamus/x/internal/stableidx"
 )
 
 // countingService counts the writes (sets and deletes) under each key prefix byte.
