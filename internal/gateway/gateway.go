@@ -89,7 +89,7 @@ type device struct {
 	info         types.Device
 	lastSeq      uint64 // highest accepted reading sequence
 	sealedLastMs int64  // newest timestamp of any sealed batch: readings may not go back past it
-	pending      []types.Reading
+	pending      []reading.Reading
 	pendingSince time.Time
 	log          *os.File
 	logBuf       *bufio.Writer
@@ -255,7 +255,7 @@ func (d *device) rewriteLog(path string) error {
 }
 
 // Ingest verifies and stores readings; it returns one error (nil when accepted) per reading.
-func (g *Gateway) Ingest(ctx context.Context, readings []types.Reading) []error {
+func (g *Gateway) Ingest(ctx context.Context, readings []reading.Reading) []error {
 	errs := make([]error, len(readings))
 	now := g.now()
 	touched := map[*device]bool{}
@@ -288,7 +288,7 @@ func (g *Gateway) Ingest(ctx context.Context, readings []types.Reading) []error 
 }
 
 // check does what needs no lock: shape, channels, signature and the clock window.
-func (g *Gateway) check(d *device, r *types.Reading, now time.Time, buf []byte) ([]byte, error) {
+func (g *Gateway) check(d *device, r *reading.Reading, now time.Time, buf []byte) ([]byte, error) {
 	if len(r.Values) != len(d.info.Channels) {
 		return buf, reject(http.StatusBadRequest, "device %d declares %d channels, reading %d has %d values",
 			r.DeviceId, len(d.info.Channels), r.Sequence, len(r.Values))
@@ -313,7 +313,7 @@ func (g *Gateway) check(d *device, r *types.Reading, now time.Time, buf []byte) 
 }
 
 // accept appends a verified reading if its sequence is new, sealing the batch when it is full.
-func (g *Gateway) accept(d *device, r *types.Reading, now time.Time) error {
+func (g *Gateway) accept(d *device, r *reading.Reading, now time.Time) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if r.Sequence <= d.lastSeq {
@@ -551,7 +551,7 @@ func (g *Gateway) Close() {
 }
 
 // LoadBatch reads a sealed batch from disk.
-func (g *Gateway) LoadBatch(id, seq uint64) ([]types.Reading, error) {
+func (g *Gateway) LoadBatch(id, seq uint64) ([]reading.Reading, error) {
 	readings, err := readLeaves(batchPath(g.cfg.StateDir, id, seq))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, reject(http.StatusNotFound, "no batch %d of device %d here", seq, id)

@@ -112,8 +112,8 @@ func newChain(devices ...uint64) *fakeChain {
 
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
-func signedReading(id, seq uint64, ts time.Time, v float64) types.Reading {
-	r := types.Reading{DeviceId: id, Sequence: seq, TimestampMs: ts.UnixMilli(), Values: []float64{v}}
+func signedReading(id, seq uint64, ts time.Time, v float64) reading.Reading {
+	r := reading.Reading{DeviceId: id, Sequence: seq, TimestampMs: ts.UnixMilli(), Values: []float64{v}}
 	reading.Sign(key(fmt.Sprint("device", id)), &r)
 	return r
 }
@@ -157,7 +157,7 @@ func (h harness) post(t testing.TB, contentType string, body []byte) (int, strin
 	return resp.StatusCode, string(out)
 }
 
-func jsonBody(t testing.TB, readings ...types.Reading) []byte {
+func jsonBody(t testing.TB, readings ...reading.Reading) []byte {
 	t.Helper()
 	out := make([]gateway.JSONReading, len(readings))
 	for i, r := range readings {
@@ -168,8 +168,8 @@ func jsonBody(t testing.TB, readings ...types.Reading) []byte {
 	return bz
 }
 
-func protoBody(t testing.TB, readings ...types.Reading) []byte {
-	bz, err := (&types.ReadingList{Readings: readings}).Marshal()
+func protoBody(t testing.TB, readings ...reading.Reading) []byte {
+	bz, err := (&reading.ReadingList{Readings: readings}).Marshal()
 	require.NoError(t, err)
 	return bz
 }
@@ -185,7 +185,7 @@ func TestIngestRejections(t *testing.T) {
 	badShape := signedReading(1, 3, t0, 20)
 	badShape.Values = append(badShape.Values, 1)
 	for name, tc := range map[string]struct {
-		reading types.Reading
+		reading reading.Reading
 		status  int
 	}{
 		"bad signature":           {tampered, http.StatusUnauthorized},
@@ -246,11 +246,11 @@ func TestBatchesAreCommittedAndServedVerifiably(t *testing.T) {
 	ctx := context.Background()
 	for k, b := range chain.batches {
 		pub := chain.devices[k[0]].PubKey
-		readings, err := batchverify.FetchBatch(ctx, http.DefaultClient, b, pub)
+		readings, err := batchverify.FetchBatch(ctx, http.DefaultClient, &b, pub)
 		require.NoError(t, err, "batch %v", k)
 		require.Len(t, readings, int(b.Count))
 		for i := range readings {
-			r, err := batchverify.FetchProof(ctx, http.DefaultClient, b, uint64(i), pub)
+			r, err := batchverify.FetchProof(ctx, http.DefaultClient, &b, uint64(i), pub)
 			require.NoError(t, err)
 			require.Equal(t, readings[i], r)
 		}
@@ -258,22 +258,22 @@ func TestBatchesAreCommittedAndServedVerifiably(t *testing.T) {
 
 	// A tampered batch fails against the committed root; so does a proof for another batch.
 	b := chain.batches[[2]uint64{1, 1}]
-	readings, err := batchverify.FetchBatch(ctx, http.DefaultClient, b, nil)
+	readings, err := batchverify.FetchBatch(ctx, http.DefaultClient, &b, nil)
 	require.NoError(t, err)
 	readings[3].Values[0]++
-	require.ErrorIs(t, batchverify.VerifyBatch(readings, b, nil), batchverify.ErrRootMismatch)
+	require.ErrorIs(t, batchverify.VerifyBatch(readings, &b, nil), batchverify.ErrRootMismatch)
 	other := chain.batches[[2]uint64{1, 2}]
 	other.Uri = b.Uri
-	_, err = batchverify.FetchBatch(ctx, http.DefaultClient, other, nil)
+	_, err = batchverify.FetchBatch(ctx, http.DefaultClient, &other, nil)
 	require.ErrorIs(t, err, batchverify.ErrRootMismatch)
 	resigned := readings[3]
 	reading.Sign(key("device1"), &resigned)
 	readings[3] = resigned
-	require.ErrorIs(t, batchverify.VerifyBatch(readings, b, chain.devices[1].PubKey), batchverify.ErrRootMismatch,
+	require.ErrorIs(t, batchverify.VerifyBatch(readings, &b, chain.devices[1].PubKey), batchverify.ErrRootMismatch,
 		"even a correctly signed substitute does not match the root")
 	missing := b
 	missing.Uri = h.server.URL + "/v1/batches/1/99"
-	_, err = batchverify.FetchBatch(ctx, http.DefaultClient, missing, nil)
+	_, err = batchverify.FetchBatch(ctx, http.DefaultClient, &missing, nil)
 	require.ErrorIs(t, err, batchverify.ErrUnavailable)
 }
 
@@ -318,7 +318,8 @@ func TestRefusedBatchIsSetAsideAndLaterOnesRenumbered(t *testing.T) {
 	require.Equal(t, uint64(3), chain.devices[2].LastBatchSeq, "the other device was not held back")
 	// What the chain holds is what the gateway serves under the new numbers.
 	for seq := uint64(1); seq <= 2; seq++ {
-		_, err := batchverify.FetchBatch(context.Background(), http.DefaultClient, chain.batches[[2]uint64{1, seq}], chain.devices[1].PubKey)
+		b := chain.batches[[2]uint64{1, seq}]
+		_, err := batchverify.FetchBatch(context.Background(), http.DefaultClient, &b, chain.devices[1].PubKey)
 		require.NoError(t, err)
 	}
 	kept, err := filepath.Glob(filepath.Join(dir, "devices", "1", "rejected", "1-*.leaves"))
@@ -350,7 +351,7 @@ func FuzzPostReadings(f *testing.F) {
 func FuzzGetBatches(f *testing.F) {
 	chain := newChain(1)
 	h := newHarnessBatching(f, chain, f.TempDir(), 5) // the 5 readings seal batch 1
-	readings := make([]types.Reading, 5)
+	readings := make([]reading.Reading, 5)
 	for i := range readings {
 		readings[i] = signedReading(1, uint64(i+1), t0.Add(time.Duration(i)*time.Second), float64(i))
 	}
@@ -374,7 +375,8 @@ func FuzzGetBatches(f *testing.F) {
 		h.gw.Handler().ServeHTTP(rec, req)
 		require.Less(t, rec.Code, 500, rec.Body.String())
 		if rec.Code == http.StatusOK && protobuf && strings.HasPrefix(u.Path, "/v1/batches/1/1") && !strings.Contains(u.Path, "/proof/") {
-			_, err := batchverify.DecodeBatch(rec.Body.Bytes(), chain.batches[[2]uint64{1, 1}], chain.devices[1].PubKey)
+			b := chain.batches[[2]uint64{1, 1}]
+			_, err := batchverify.DecodeBatch(rec.Body.Bytes(), &b, chain.devices[1].PubKey)
 			require.NoError(t, err, "a served batch verifies against the chain")
 		}
 	})
@@ -396,7 +398,7 @@ func BenchmarkIngest(b *testing.B) {
 	seq := make([]uint64, clients)
 	for n := 0; n < b.N; n++ {
 		c := n % clients
-		readings := make([]types.Reading, perRequest)
+		readings := make([]reading.Reading, perRequest)
 		for j := range readings {
 			seq[c]++
 			readings[j] = signedReading(ids[c], seq[c], t0, float64(j))

@@ -12,7 +12,6 @@ import (
 
 	"github.com/thalamus-network/thalamus/pkg/merkle"
 	"github.com/thalamus-network/thalamus/pkg/reading"
-	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
 const (
@@ -31,11 +30,11 @@ type JSONReading struct {
 	Signature   []byte    `json:"signature"`
 }
 
-func (j JSONReading) proto() types.Reading {
-	return types.Reading{DeviceId: j.DeviceID, Sequence: j.Sequence, TimestampMs: j.TimestampMs, Values: j.Values, Signature: j.Signature}
+func (j JSONReading) proto() reading.Reading {
+	return reading.Reading{DeviceId: j.DeviceID, Sequence: j.Sequence, TimestampMs: j.TimestampMs, Values: j.Values, Signature: j.Signature}
 }
 
-func jsonReading(r types.Reading) JSONReading {
+func jsonReading(r reading.Reading) JSONReading {
 	return JSONReading{DeviceID: r.DeviceId, Sequence: r.Sequence, TimestampMs: r.TimestampMs, Values: r.Values, Signature: r.Signature}
 }
 
@@ -100,16 +99,16 @@ func (g *Gateway) postReadings(w http.ResponseWriter, req *http.Request) {
 }
 
 // decodeReadings reads a POST body in either format.
-func decodeReadings(req *http.Request) ([]types.Reading, error) {
+func decodeReadings(req *http.Request) ([]reading.Reading, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, maxBodyBytes))
 	if err != nil {
 		return nil, reject(http.StatusRequestEntityTooLarge, "body over %d bytes", maxBodyBytes)
 	}
 	mediaType, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
-	var readings []types.Reading
+	var readings []reading.Reading
 	switch mediaType {
 	case ContentTypeProtobuf:
-		var list types.ReadingList
+		var list reading.ReadingList
 		if err := list.Unmarshal(body); err != nil {
 			return nil, reject(http.StatusBadRequest, "body is not a protobuf ReadingList: %v", err)
 		}
@@ -128,7 +127,7 @@ func decodeReadings(req *http.Request) ([]types.Reading, error) {
 	return readings, nil
 }
 
-func decodeJSONReadings(body []byte) ([]types.Reading, error) {
+func decodeJSONReadings(body []byte) ([]reading.Reading, error) {
 	var many []JSONReading
 	trimmed := strings.TrimSpace(string(body))
 	var err error
@@ -149,7 +148,7 @@ func decodeJSONReadings(body []byte) ([]types.Reading, error) {
 	if err != nil {
 		return nil, reject(http.StatusBadRequest, "body is not a JSON reading, array of readings or {\"readings\": [...]}: %v", err)
 	}
-	out := make([]types.Reading, len(many))
+	out := make([]reading.Reading, len(many))
 	for i, j := range many {
 		out[i] = j.proto()
 	}
@@ -192,7 +191,7 @@ type BatchJSON struct {
 }
 
 // batchOf loads the batch the request path names, or answers with the error.
-func (g *Gateway) batchOf(w http.ResponseWriter, req *http.Request) (id, seq uint64, readings []types.Reading, ok bool) {
+func (g *Gateway) batchOf(w http.ResponseWriter, req *http.Request) (id, seq uint64, readings []reading.Reading, ok bool) {
 	id, seq, err := pathIDs(req)
 	if err == nil {
 		readings, err = g.LoadBatch(id, seq)
@@ -211,7 +210,7 @@ func (g *Gateway) getBatch(w http.ResponseWriter, req *http.Request) {
 	}
 	g.metrics.Served.WithLabelValues("batch").Inc()
 	if strings.Contains(req.Header.Get("Accept"), ContentTypeProtobuf) {
-		bz, err := (&types.ReadingList{Readings: readings}).Marshal()
+		bz, err := (&reading.ReadingList{Readings: readings}).Marshal()
 		if err != nil {
 			writeError(w, err)
 			return

@@ -15,7 +15,6 @@ import (
 
 	"github.com/thalamus-network/thalamus/internal/atomicfile"
 	"github.com/thalamus-network/thalamus/pkg/reading"
-	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
 // The store keeps, per device, a directory with
@@ -45,14 +44,14 @@ func appendLeaf(w io.Writer, leaf []byte) error {
 
 // readLeaves reads a file of length-prefixed leaves; a torn last record (a crash mid-append)
 // is dropped, since its request was never acknowledged.
-func readLeaves(path string) ([]types.Reading, error) {
+func readLeaves(path string) ([]reading.Reading, error) {
 	f, err := os.Open(path) //nolint:gosec // a path under the gateway's state dir
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = f.Close() }()
 	r := bufio.NewReader(f)
-	var out []types.Reading
+	var out []reading.Reading
 	for {
 		n, err := binary.ReadUvarint(r)
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -74,7 +73,7 @@ func readLeaves(path string) ([]types.Reading, error) {
 }
 
 // writeLeavesFile atomically replaces path with the readings' leaves, fsynced.
-func writeLeavesFile(path string, readings []types.Reading) error {
+func writeLeavesFile(path string, readings []reading.Reading) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}

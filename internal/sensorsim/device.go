@@ -41,12 +41,12 @@ func NewDevice(name string, key ed25519.PrivateKey, channel types.Channel, sourc
 
 // Reading returns the signed reading of sequence seq taken at ts, or false when the device
 // is silent then. Step seq drives the series, so a restarted device continues its curve.
-func (d *Device) Reading(seq uint64, ts time.Time) (types.Reading, bool) {
+func (d *Device) Reading(seq uint64, ts time.Time) (reading.Reading, bool) {
 	v, send := d.signal.Sample(int(seq))
 	if !send {
-		return types.Reading{}, false
+		return reading.Reading{}, false
 	}
-	r := types.Reading{DeviceId: d.ID, Sequence: seq, TimestampMs: ts.UnixMilli(), Values: []float64{v}}
+	r := reading.Reading{DeviceId: d.ID, Sequence: seq, TimestampMs: ts.UnixMilli(), Values: []float64{v}}
 	reading.Sign(d.Key, &r)
 	return r, true
 }
@@ -119,8 +119,8 @@ func (d *Device) lastSequence(ctx context.Context, client *http.Client, gatewayU
 }
 
 // Post sends readings to a gateway as protobuf and returns the status and body.
-func Post(ctx context.Context, client *http.Client, gatewayURL string, readings ...types.Reading) (int, []byte, error) {
-	bz, err := (&types.ReadingList{Readings: readings}).Marshal()
+func Post(ctx context.Context, client *http.Client, gatewayURL string, readings ...reading.Reading) (int, []byte, error) {
+	bz, err := (&reading.ReadingList{Readings: readings}).Marshal()
 	if err != nil {
 		return 0, nil, err
 	}

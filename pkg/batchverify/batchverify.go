@@ -15,8 +15,16 @@ import (
 
 	"github.com/thalamus-network/thalamus/pkg/merkle"
 	"github.com/thalamus-network/thalamus/pkg/reading"
-	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
+
+// Commitment is what the chain holds of a batch: x/sensors' Batch satisfies it (pass a
+// pointer), and a consumer that read a commitment over REST can wrap its fields the same way.
+type Commitment interface {
+	GetDeviceId() uint64
+	GetCount() uint32
+	GetRoot() []byte
+	GetUri() string
+}
 
 var (
 	// ErrUnavailable means the batch or proof could not be fetched or decoded.
@@ -31,8 +39,8 @@ var (
 const maxBatchBody = 64 << 20
 
 // FetchBatch downloads the batch at its committed URI and verifies it with VerifyBatch.
-func FetchBatch(ctx context.Context, client *http.Client, batch types.Batch, devicePub ed25519.PublicKey) ([]types.Reading, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, batch.Uri, nil)
+func FetchBatch(ctx context.Context, client *http.Client, batch Commitment, devicePub ed25519.PublicKey) ([]reading.Reading, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, batch.GetUri(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -45,25 +53,25 @@ func FetchBatch(ctx context.Context, client *http.Client, batch types.Batch, dev
 }
 
 // DecodeBatch decodes a served batch (a protobuf ReadingList) and verifies it with VerifyBatch.
-func DecodeBatch(body []byte, batch types.Batch, devicePub ed25519.PublicKey) ([]types.Reading, error) {
-	var list types.ReadingList
+func DecodeBatch(body []byte, batch Commitment, devicePub ed25519.PublicKey) ([]reading.Reading, error) {
+	var list reading.ReadingList
 	if err := list.Unmarshal(body); err != nil {
-		return nil, fmt.Errorf("%w: %s is not a protobuf ReadingList: %w", ErrUnavailable, batch.Uri, err)
+		return nil, fmt.Errorf("%w: %s is not a protobuf ReadingList: %w", ErrUnavailable, batch.GetUri(), err)
 	}
 	return list.Readings, VerifyBatch(list.Readings, batch, devicePub)
 }
 
 // VerifyBatch checks that readings are exactly the committed batch: same count, all of the
 // batch's device, the same Merkle root, and (when devicePub is given) each signed by the device.
-func VerifyBatch(readings []types.Reading, batch types.Batch, devicePub ed25519.PublicKey) error {
-	if len(readings) != int(batch.Count) {
-		return fmt.Errorf("%w: %d readings served, %d committed", ErrRootMismatch, len(readings), batch.Count)
+func VerifyBatch(readings []reading.Reading, batch Commitment, devicePub ed25519.PublicKey) error {
+	if len(readings) != int(batch.GetCount()) {
+		return fmt.Errorf("%w: %d readings served, %d committed", ErrRootMismatch, len(readings), batch.GetCount())
 	}
 	var buf []byte
 	for i := range readings {
 		r := &readings[i]
-		if r.DeviceId != batch.DeviceId {
-			return fmt.Errorf("%w: reading %d belongs to device %d, not %d", ErrRootMismatch, i, r.DeviceId, batch.DeviceId)
+		if r.DeviceId != batch.GetDeviceId() {
+			return fmt.Errorf("%w: reading %d belongs to device %d, not %d", ErrRootMismatch, i, r.DeviceId, batch.GetDeviceId())
 		}
 		if devicePub == nil {
 			continue
@@ -74,8 +82,8 @@ func VerifyBatch(readings []types.Reading, batch types.Batch, devicePub ed25519.
 		}
 	}
 	root := reading.NewBatch(readings).Root
-	if string(root[:]) != string(batch.Root) {
-		return fmt.Errorf("%w: root of the served readings is %X, committed root is %X", ErrRootMismatch, root, batch.Root)
+	if string(root[:]) != string(batch.GetRoot()) {
+		return fmt.Errorf("%w: root of the served readings is %X, committed root is %X", ErrRootMismatch, root, batch.GetRoot())
 	}
 	return nil
 }
@@ -90,57 +98,57 @@ type Proof struct {
 
 // FetchProof downloads the inclusion proof of reading index from the batch's gateway and
 // verifies it with VerifyReading.
-func FetchProof(ctx context.Context, client *http.Client, batch types.Batch, index uint64, devicePub ed25519.PublicKey) (types.Reading, error) {
-	url := fmt.Sprintf("%s/proof/%d", batch.Uri, index)
+func FetchProof(ctx context.Context, client *http.Client, batch Commitment, index uint64, devicePub ed25519.PublicKey) (reading.Reading, error) {
+	url := fmt.Sprintf("%s/proof/%d", batch.GetUri(), index)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return types.Reading{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return reading.Reading{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	body, err := get(client, req)
 	if err != nil {
-		return types.Reading{}, err
+		return reading.Reading{}, err
 	}
 	return DecodeProof(body, batch, index, devicePub)
 }
 
 // DecodeProof decodes a served inclusion proof (JSON) of reading index and verifies it with
 // VerifyReading.
-func DecodeProof(body []byte, batch types.Batch, index uint64, devicePub ed25519.PublicKey) (types.Reading, error) {
+func DecodeProof(body []byte, batch Commitment, index uint64, devicePub ed25519.PublicKey) (reading.Reading, error) {
 	var p Proof
 	if err := json.Unmarshal(body, &p); err != nil {
-		return types.Reading{}, fmt.Errorf("%w: %s/proof/%d is not a proof: %w", ErrUnavailable, batch.Uri, index, err)
+		return reading.Reading{}, fmt.Errorf("%w: %s/proof/%d is not a proof: %w", ErrUnavailable, batch.GetUri(), index, err)
 	}
 	if p.Index != index {
-		return types.Reading{}, fmt.Errorf("%w: asked for reading %d, got the proof of %d", ErrRootMismatch, index, p.Index)
+		return reading.Reading{}, fmt.Errorf("%w: asked for reading %d, got the proof of %d", ErrRootMismatch, index, p.Index)
 	}
 	return VerifyReading(p, batch, devicePub)
 }
 
 // VerifyReading checks that a proof shows its leaf at its index in the committed batch, and
 // returns the decoded reading (signature checked when devicePub is given).
-func VerifyReading(p Proof, batch types.Batch, devicePub ed25519.PublicKey) (types.Reading, error) {
-	if p.Count != uint64(batch.Count) || len(batch.Root) != len(merkle.Hash{}) {
-		return types.Reading{}, fmt.Errorf("%w: proof for a batch of %d readings, committed %d", ErrRootMismatch, p.Count, batch.Count)
+func VerifyReading(p Proof, batch Commitment, devicePub ed25519.PublicKey) (reading.Reading, error) {
+	if p.Count != uint64(batch.GetCount()) || len(batch.GetRoot()) != len(merkle.Hash{}) {
+		return reading.Reading{}, fmt.Errorf("%w: proof for a batch of %d readings, committed %d", ErrRootMismatch, p.Count, batch.GetCount())
 	}
 	path := make([]merkle.Hash, len(p.Proof))
 	for i, h := range p.Proof {
 		bz, err := hex.DecodeString(h)
 		if err != nil || len(bz) != len(merkle.Hash{}) {
-			return types.Reading{}, fmt.Errorf("%w: proof hash %d is not 32 bytes of hex", ErrRootMismatch, i)
+			return reading.Reading{}, fmt.Errorf("%w: proof hash %d is not 32 bytes of hex", ErrRootMismatch, i)
 		}
 		copy(path[i][:], bz)
 	}
 	var root merkle.Hash
-	copy(root[:], batch.Root)
+	copy(root[:], batch.GetRoot())
 	if err := merkle.Verify(root, p.Leaf, p.Index, p.Count, path); err != nil {
-		return types.Reading{}, fmt.Errorf("%w: %w", ErrRootMismatch, err)
+		return reading.Reading{}, fmt.Errorf("%w: %w", ErrRootMismatch, err)
 	}
 	r, err := reading.DecodeLeaf(p.Leaf)
 	if err != nil {
 		return r, fmt.Errorf("%w: %w", ErrRootMismatch, err)
 	}
-	if r.DeviceId != batch.DeviceId {
-		return r, fmt.Errorf("%w: reading of device %d in a batch of device %d", ErrRootMismatch, r.DeviceId, batch.DeviceId)
+	if r.DeviceId != batch.GetDeviceId() {
+		return r, fmt.Errorf("%w: reading of device %d in a batch of device %d", ErrRootMismatch, r.DeviceId, batch.GetDeviceId())
 	}
 	if devicePub != nil {
 		if _, err := reading.Verify(devicePub, &r, nil); err != nil {

@@ -11,31 +11,43 @@ import (
 
 	"github.com/thalamus-network/thalamus/pkg/batchverify"
 	"github.com/thalamus-network/thalamus/pkg/reading"
-	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
 var deviceKey = ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 
+// commitment is a batch as the chain holds it (x/sensors' Batch has the same getters).
+type commitment struct {
+	deviceID uint64
+	root     []byte
+	count    uint32
+	uri      string
+}
+
+func (c commitment) GetDeviceId() uint64 { return c.deviceID } //nolint:revive // matches the generated getter
+func (c commitment) GetRoot() []byte     { return c.root }
+func (c commitment) GetCount() uint32    { return c.count }
+func (c commitment) GetUri() string      { return c.uri } //nolint:revive // matches the generated getter
+
 // committed returns three signed readings of device 7 and their batch as the chain holds it.
-func committed(t testing.TB) ([]types.Reading, types.Batch) {
+func committed(t testing.TB) ([]reading.Reading, batchverify.Commitment) {
 	t.Helper()
-	readings := make([]types.Reading, 3)
+	readings := make([]reading.Reading, 3)
 	for i := range readings {
-		readings[i] = types.Reading{DeviceId: 7, Sequence: uint64(i + 1), TimestampMs: 1_764_000_000_000 + int64(i)*1000, Values: []float64{20 + float64(i)}}
+		readings[i] = reading.Reading{DeviceId: 7, Sequence: uint64(i + 1), TimestampMs: 1_764_000_000_000 + int64(i)*1000, Values: []float64{20 + float64(i)}}
 		reading.Sign(deviceKey, &readings[i])
 	}
 	root := reading.NewBatch(readings).Root
-	return readings, types.Batch{DeviceId: 7, Seq: 1, Root: root[:], Count: 3, Uri: "http://gateway.example/v1/batches/7/1"}
+	return readings, commitment{deviceID: 7, root: root[:], count: 3, uri: "http://gateway.example/v1/batches/7/1"}
 }
 
-func body(t testing.TB, readings []types.Reading) []byte {
+func body(t testing.TB, readings []reading.Reading) []byte {
 	t.Helper()
-	bz, err := (&types.ReadingList{Readings: readings}).Marshal()
+	bz, err := (&reading.ReadingList{Readings: readings}).Marshal()
 	require.NoError(t, err)
 	return bz
 }
 
-func proofBody(t testing.TB, readings []types.Reading, index int) []byte {
+func proofBody(t testing.TB, readings []reading.Reading, index int) []byte {
 	t.Helper()
 	leaf, path, err := reading.NewBatch(readings).Proof(index)
 	require.NoError(t, err)
@@ -58,7 +70,7 @@ func TestDecodeBatch(t *testing.T) {
 	require.ErrorIs(t, err, batchverify.ErrUnavailable)
 	_, err = batchverify.DecodeBatch(body(t, readings[:2]), batch, nil)
 	require.ErrorIs(t, err, batchverify.ErrRootMismatch, "a missing reading")
-	forged := append([]types.Reading(nil), readings...)
+	forged := append([]reading.Reading(nil), readings...)
 	forged[1].Values = []float64{99}
 	_, err = batchverify.DecodeBatch(body(t, forged), batch, nil)
 	require.ErrorIs(t, err, batchverify.ErrRootMismatch, "a changed value moves the root")

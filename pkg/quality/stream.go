@@ -8,7 +8,6 @@ import (
 	"sort"
 
 	"github.com/thalamus-network/thalamus/pkg/appconsts"
-	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
 // Reading is one value of one channel of a device.
@@ -33,15 +32,6 @@ const (
 
 // hardFlags make a reading worthless; a gap only marks missing data before the reading.
 const hardFlags = FlagOutOfRange | FlagStuck | FlagJump | FlagOutOfOrder | FlagDuplicate | FlagPattern
-
-var batchFlagOf = []struct {
-	bit  uint16
-	flag types.BatchFlag
-}{
-	{FlagOutOfRange, types.BATCH_FLAG_OUT_OF_RANGE}, {FlagStuck, types.BATCH_FLAG_STUCK}, {FlagJump, types.BATCH_FLAG_JUMP},
-	{FlagGap, types.BATCH_FLAG_GAP}, {FlagOutOfOrder, types.BATCH_FLAG_OUT_OF_ORDER}, {FlagDuplicate, types.BATCH_FLAG_DUPLICATE},
-	{FlagAnomaly, types.BATCH_FLAG_ANOMALY}, {FlagPattern, types.BATCH_FLAG_ANOMALY},
-}
 
 // replayWindow is how many consecutive values identify a segment; replayMemory how many
 // recent segments are remembered to recognise a replayed one.
@@ -113,7 +103,8 @@ type BatchResult struct {
 	// Score is in 0-10000: availability (readings against the nominal interval) times the
 	// mean reading quality (0 with a hard flag, else 1 - anomaly_weight x anomaly score).
 	Score uint32
-	Flags []types.BatchFlag
+	// Flags is the union of the readings' flags.
+	Flags uint16
 }
 
 // ScoreBatch checks and scores readings in the order they were sent.
@@ -122,23 +113,17 @@ func (s *Stream) ScoreBatch(readings []Reading) BatchResult {
 	if len(readings) == 0 {
 		return res
 	}
-	var union uint16
 	quality := 0.0
 	for i, r := range readings {
 		rr := s.check(r)
 		res.Readings[i] = rr
-		union |= rr.Flags
+		res.Flags |= rr.Flags
 		if rr.Flags&hardFlags == 0 {
 			quality += 1 - s.model.Params.Checks.AnomalyWeight*rr.Anomaly
 		}
 	}
 	quality /= float64(len(readings))
 	res.Score = uint32(math.Round(float64(appconsts.MaxScore) * s.availability(readings) * quality))
-	for _, f := range batchFlagOf {
-		if union&f.bit != 0 {
-			res.Flags = append(res.Flags, f.flag)
-		}
-	}
 	return res
 }
 

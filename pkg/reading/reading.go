@@ -15,7 +15,6 @@ import (
 	"math"
 
 	"github.com/thalamus-network/thalamus/pkg/merkle"
-	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
 const (
@@ -33,7 +32,7 @@ var (
 )
 
 // AppendSignBytes appends the canonical encoding of r (without its signature) to dst.
-func AppendSignBytes(dst []byte, r *types.Reading) []byte {
+func AppendSignBytes(dst []byte, r *Reading) []byte {
 	dst = append(dst, magic...)
 	dst = binary.BigEndian.AppendUint64(dst, r.DeviceId)
 	dst = binary.BigEndian.AppendUint64(dst, r.Sequence)
@@ -46,18 +45,18 @@ func AppendSignBytes(dst []byte, r *types.Reading) []byte {
 }
 
 // SignBytes returns the canonical encoding of r that the device key signs.
-func SignBytes(r *types.Reading) []byte {
+func SignBytes(r *Reading) []byte {
 	return AppendSignBytes(make([]byte, 0, headerSize+8*len(r.Values)), r)
 }
 
 // Sign sets r.Signature with the device key.
-func Sign(key ed25519.PrivateKey, r *types.Reading) {
+func Sign(key ed25519.PrivateKey, r *Reading) {
 	r.Signature = ed25519.Sign(key, SignBytes(r))
 }
 
 // CheckShape rejects readings no device could have sent: no values, too many, or values
 // that are not finite numbers.
-func CheckShape(r *types.Reading) error {
+func CheckShape(r *Reading) error {
 	if len(r.Values) == 0 || len(r.Values) > MaxValues {
 		return fmt.Errorf("%w: %d values, want 1 to %d", ErrMalformed, len(r.Values), MaxValues)
 	}
@@ -74,7 +73,7 @@ func CheckShape(r *types.Reading) error {
 
 // Verify checks r's shape and its signature by pub. buf is scratch space that may be nil;
 // passing the returned slice back in avoids an allocation per reading.
-func Verify(pub ed25519.PublicKey, r *types.Reading, buf []byte) ([]byte, error) {
+func Verify(pub ed25519.PublicKey, r *Reading, buf []byte) ([]byte, error) {
 	if err := CheckShape(r); err != nil {
 		return buf, err
 	}
@@ -86,13 +85,13 @@ func Verify(pub ed25519.PublicKey, r *types.Reading, buf []byte) ([]byte, error)
 }
 
 // Leaf returns the Merkle leaf of a signed reading: its canonical encoding and signature.
-func Leaf(r *types.Reading) []byte {
+func Leaf(r *Reading) []byte {
 	return append(AppendSignBytes(make([]byte, 0, headerSize+8*len(r.Values)+ed25519.SignatureSize), r), r.Signature...)
 }
 
 // DecodeLeaf parses a leaf back into a reading.
-func DecodeLeaf(leaf []byte) (types.Reading, error) {
-	var r types.Reading
+func DecodeLeaf(leaf []byte) (Reading, error) {
+	var r Reading
 	if len(leaf) < headerSize+ed25519.SignatureSize || string(leaf[:len(magic)]) != magic {
 		return r, fmt.Errorf("%w: %d bytes without the THR1 header and signature", ErrMalformed, len(leaf))
 	}
@@ -124,7 +123,7 @@ type Batch struct {
 }
 
 // NewBatch builds the leaves and root of readings in order.
-func NewBatch(readings []types.Reading) Batch {
+func NewBatch(readings []Reading) Batch {
 	b := Batch{Count: uint32(len(readings)), leaves: make([][]byte, len(readings))}
 	for i := range readings {
 		b.leaves[i] = Leaf(&readings[i])

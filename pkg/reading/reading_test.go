@@ -12,7 +12,6 @@ import (
 
 	"github.com/thalamus-network/thalamus/pkg/merkle"
 	"github.com/thalamus-network/thalamus/pkg/reading"
-	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
 func testKey() ed25519.PrivateKey {
@@ -20,15 +19,15 @@ func testKey() ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(seed[:])
 }
 
-func signed(seq uint64, values ...float64) types.Reading {
-	r := types.Reading{DeviceId: 7, Sequence: seq, TimestampMs: 1_764_000_000_000 + int64(seq)*1000, Values: values}
+func signed(seq uint64, values ...float64) reading.Reading {
+	r := reading.Reading{DeviceId: 7, Sequence: seq, TimestampMs: 1_764_000_000_000 + int64(seq)*1000, Values: values}
 	reading.Sign(testKey(), &r)
 	return r
 }
 
 func TestSignBytesAreFixed(t *testing.T) {
 	// The encoding is a protocol: devices in other languages produce these exact bytes.
-	r := types.Reading{DeviceId: 1, Sequence: 2, TimestampMs: 3, Values: []float64{1.5}}
+	r := reading.Reading{DeviceId: 1, Sequence: 2, TimestampMs: 3, Values: []float64{1.5}}
 	want := []byte("THR1\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x03\x00\x01\x3f\xf8\x00\x00\x00\x00\x00\x00")
 	require.Equal(t, want, reading.SignBytes(&r))
 }
@@ -49,7 +48,7 @@ func TestVerify(t *testing.T) {
 	_, err = reading.Verify(pub, &replayedAsNext, nil)
 	require.ErrorIs(t, err, reading.ErrBadSignature, "the sequence is signed")
 
-	for _, bad := range []types.Reading{
+	for _, bad := range []reading.Reading{
 		{DeviceId: 7, Sequence: 1, Signature: r.Signature},
 		{DeviceId: 7, Sequence: 1, Values: []float64{math.NaN()}, Signature: r.Signature},
 		{DeviceId: 7, Sequence: 1, Values: []float64{math.Inf(1)}, Signature: r.Signature},
@@ -68,7 +67,7 @@ func TestLeafRoundTrip(t *testing.T) {
 }
 
 func TestBatchProofs(t *testing.T) {
-	readings := make([]types.Reading, 13)
+	readings := make([]reading.Reading, 13)
 	for i := range readings {
 		readings[i] = signed(uint64(i+1), float64(i))
 	}

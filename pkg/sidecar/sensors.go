@@ -19,6 +19,7 @@ import (
 	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/pkg/batchverify"
 	"github.com/thalamus-network/thalamus/pkg/quality"
+	"github.com/thalamus-network/thalamus/pkg/reading"
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 	sensorstypes "github.com/thalamus-network/thalamus/x/sensors/types"
 )
@@ -85,9 +86,9 @@ func (s *DeviceScorer) ScoreBatch(ctx context.Context, device sensorstypes.Devic
 		}
 		return Result{}, fmt.Errorf("device %d batch %d is older than the last scored batch %d", device.Id, batch.Seq, st.LastSeq)
 	}
-	var readings []sensorstypes.Reading
+	var readings []reading.Reading
 	for attempt := 1; ; attempt++ {
-		readings, err = batchverify.FetchBatch(ctx, s.client, batch, ed25519.PublicKey(device.PubKey))
+		readings, err = batchverify.FetchBatch(ctx, s.client, &batch, ed25519.PublicKey(device.PubKey))
 		if !errors.Is(err, batchverify.ErrUnavailable) || attempt == fetchAttempts {
 			break
 		}
@@ -126,7 +127,7 @@ func (s *DeviceScorer) ScoreBatch(ctx context.Context, device sensorstypes.Devic
 }
 
 // scoreReadings runs each channel's stream over the readings and advances the state.
-func (s *DeviceScorer) scoreReadings(device sensorstypes.Device, st *deviceState, readings []sensorstypes.Reading) (Result, error) {
+func (s *DeviceScorer) scoreReadings(device sensorstypes.Device, st *deviceState, readings []reading.Reading) (Result, error) {
 	interval := device.SamplingInterval.Milliseconds()
 	res := Result{Score: appconsts.MaxScore}
 	var flags []uint32
@@ -152,9 +153,7 @@ func (s *DeviceScorer) scoreReadings(device sensorstypes.Device, st *deviceState
 			out.Score = out.Score * uint32(len(values)) / uint32(len(readings))
 		}
 		res.Score = min(res.Score, out.Score)
-		for _, f := range out.Flags {
-			flags = append(flags, uint32(f))
-		}
+		flags = append(flags, batchFlags(out.Flags)...)
 		bz, err := stream.MarshalBinary()
 		if err != nil {
 			return Result{}, err
@@ -167,6 +166,28 @@ func (s *DeviceScorer) scoreReadings(device sensorstypes.Device, st *deviceState
 	slices.Sort(flags)
 	res.Flags = slices.Compact(flags)
 	return res, nil
+}
+
+// batchFlagOf names each reading flag of the quality model as a batch flag on chain.
+var batchFlagOf = []struct {
+	bit  uint16
+	flag sensorstypes.BatchFlag
+}{
+	{quality.FlagOutOfRange, sensorstypes.BATCH_FLAG_OUT_OF_RANGE}, {quality.FlagStuck, sensorstypes.BATCH_FLAG_STUCK},
+	{quality.FlagJump, sensorstypes.BATCH_FLAG_JUMP}, {quality.FlagGap, sensorstypes.BATCH_FLAG_GAP},
+	{quality.FlagOutOfOrder, sensorstypes.BATCH_FLAG_OUT_OF_ORDER}, {quality.FlagDuplicate, sensorstypes.BATCH_FLAG_DUPLICATE},
+	{quality.FlagAnomaly, sensorstypes.BATCH_FLAG_ANOMALY}, {quality.FlagPattern, sensorstypes.BATCH_FLAG_ANOMALY},
+}
+
+// batchFlags lists the batch flags of a union of reading flags.
+func batchFlags(bits uint16) []uint32 {
+	var out []uint32
+	for _, f := range batchFlagOf {
+		if bits&f.bit != 0 {
+			out = append(out, uint32(f.flag))
+		}
+	}
+	return out
 }
 
 // channelRange is the declared physical range, or none (lo >= hi) when it does not parse.

@@ -78,7 +78,7 @@ func TestSampleSeedDiffersPerValidator(t *testing.T) {
 type device struct {
 	key    ed25519.PrivateKey
 	record sensorstypes.Device
-	served map[uint64][]sensorstypes.Reading // by batch uri path
+	served map[uint64][]reading.Reading // by batch uri path
 	srv    *httptest.Server
 	down   atomic.Bool
 }
@@ -86,7 +86,7 @@ type device struct {
 func newDevice(t testing.TB) *device {
 	_, key, err := ed25519.GenerateKey(nil)
 	require.NoError(t, err)
-	d := &device{key: key, served: map[uint64][]sensorstypes.Reading{}}
+	d := &device{key: key, served: map[uint64][]reading.Reading{}}
 	d.record = sensorstypes.Device{
 		Id: 7, PubKey: key.Public().(ed25519.PublicKey), Kind: sensorstypes.KindWeather,
 		Channels:         []sensorstypes.Channel{{Name: "temperature_c", Unit: "C", Min: "-40", Max: "60"}},
@@ -103,7 +103,7 @@ func newDevice(t testing.TB) *device {
 				seq = s
 			}
 		}
-		bz, err := (&sensorstypes.ReadingList{Readings: d.served[seq]}).Marshal()
+		bz, err := (&reading.ReadingList{Readings: d.served[seq]}).Marshal()
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -116,9 +116,9 @@ func newDevice(t testing.TB) *device {
 
 // batch signs n readings of value(i) from reading first on and commits them as batch seq.
 func (d *device) batch(seq uint64, first, n int, value func(i int) float64) sensorstypes.Batch {
-	readings := make([]sensorstypes.Reading, n)
+	readings := make([]reading.Reading, n)
 	for i := range readings {
-		readings[i] = sensorstypes.Reading{
+		readings[i] = reading.Reading{
 			DeviceId: d.record.Id, Sequence: uint64(first + i + 1), TimestampMs: int64(1_700_000_000_000 + (first+i)*1000),
 			Values: []float64{value(first + i)},
 		}
