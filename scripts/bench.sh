@@ -38,7 +38,7 @@ build/devnet stop --dir "$DIR" >/dev/null
 echo "== 3/4 state per reading"
 go test ./x/sensors/keeper -run '^$' -bench 'BenchmarkCommitBatch$' | tee "$WORK/state.txt"
 echo "== 4/4 sidecar"
-go test ./pkg/sidecar -run '^$' -bench 'BenchmarkVerifyChallenge|BenchmarkScoreBatch' | tee "$WORK/sidecar.txt"
+go test ./internal/sidecar -run '^$' -bench 'BenchmarkVerifyChallenge|BenchmarkScoreBatch' | tee "$WORK/sidecar.txt"
 
 # metric FILE BENCH UNIT: the value before UNIT on BENCH's line.
 metric() { awk -v b="$2" -v u="$3" '$1 ~ b { for (i = 2; i <= NF; i++) if ($i == u) print $(i-1) }' "$1" | head -1; }

@@ -14,12 +14,13 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/thalamus-network/thalamus/internal/agent"
+	"github.com/thalamus-network/thalamus/internal/chainclient"
 	"github.com/thalamus-network/thalamus/internal/runtime"
 )
 
 func gpuCmd(logger *slog.Logger) *cobra.Command {
 	var (
-		chainCfg    agent.ChainConfig
+		chainCfg    chainclient.ChainConfig
 		gpuCfg      agent.GPUConfig
 		backend     string
 		metricsAddr string
@@ -150,7 +151,7 @@ func leaseRuntime(ctx context.Context, name string, cfg *agent.LeaseConfig, logg
 }
 
 // addChainFlags adds the flags that say how to reach the chain and which key signs.
-func addChainFlags(f *pflag.FlagSet, cfg *agent.ChainConfig, from, fromUsage string) {
+func addChainFlags(f *pflag.FlagSet, cfg *chainclient.ChainConfig, from, fromUsage string) {
 	f.StringVar(&cfg.Node, "node", "tcp://127.0.0.1:26657", "CometBFT RPC of a node")
 	f.StringVar(&cfg.ChainID, "chain-id", "", "chain id (default: asked from the node)")
 	f.StringVar(&cfg.KeyringDir, "home", "", "directory holding the keyring (default: --state-dir)")
@@ -161,16 +162,16 @@ func addChainFlags(f *pflag.FlagSet, cfg *agent.ChainConfig, from, fromUsage str
 
 // dialWhenUp connects to the node, waiting for it to come up and commit its first block (a
 // devnet starts both at once, and a node answers queries only after that block).
-func dialWhenUp(ctx context.Context, cfg agent.ChainConfig, logger *slog.Logger) (*agent.Chain, error) {
+func dialWhenUp(ctx context.Context, cfg chainclient.ChainConfig, logger *slog.Logger) (*chainclient.Chain, error) {
 	for attempt := 0; ; attempt++ {
-		chain, err := agent.Dial(ctx, cfg)
+		chain, err := chainclient.Dial(ctx, cfg)
 		if err == nil {
 			if h, herr := chain.Height(ctx); herr == nil && h >= 1 {
 				return chain, nil
 			}
-			err = agent.ErrNodeUnreachable // up, but no block yet
+			err = chainclient.ErrNodeUnreachable // up, but no block yet
 		}
-		if !errors.Is(err, agent.ErrNodeUnreachable) {
+		if !errors.Is(err, chainclient.ErrNodeUnreachable) {
 			return chain, err
 		}
 		if attempt == 0 || attempt%10 == 0 {

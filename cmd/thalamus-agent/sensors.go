@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/thalamus-network/thalamus/internal/agent"
+	"github.com/thalamus-network/thalamus/internal/chainclient"
 	"github.com/thalamus-network/thalamus/internal/gateway"
 	"github.com/thalamus-network/thalamus/internal/sensorsim"
 	"github.com/thalamus-network/thalamus/pkg/devicekey"
@@ -32,7 +32,7 @@ type simConfig struct {
 
 func sensorsCmd(logger *slog.Logger) *cobra.Command {
 	var (
-		chainCfg agent.ChainConfig
+		chainCfg chainclient.ChainConfig
 		gwCfg    = gateway.DefaultConfig()
 		listen   string
 		sim      simConfig
@@ -65,14 +65,14 @@ Restarts resume where they stopped; Ctrl-C stops it cleanly.`,
 			if err != nil {
 				return err
 			}
-			var devices agent.SimDevices
+			var devices gateway.SimDevices
 			if sim.count > 0 {
 				if devices.Specs, err = simSpecs(sim); err != nil {
 					return err
 				}
 				devices.Interval = sim.interval
 			}
-			return agent.RunGateway(ctx, chain, gwCfg, listen, devices, logger)
+			return gateway.Run(ctx, chain, gwCfg, listen, devices, logger)
 		},
 	}
 	f := cmd.Flags()
@@ -95,7 +95,7 @@ Restarts resume where they stopped; Ctrl-C stops it cleanly.`,
 }
 
 // simSpecs builds the simulated devices' sources and faults from the flags.
-func simSpecs(sim simConfig) ([]agent.SimDeviceSpec, error) {
+func simSpecs(sim simConfig) ([]sensorsim.Spec, error) {
 	faults := map[int]sensorsim.Fault{}
 	if sim.faults != "" {
 		for _, part := range strings.Split(sim.faults, ",") {
@@ -111,9 +111,9 @@ func simSpecs(sim simConfig) ([]agent.SimDeviceSpec, error) {
 			faults[n] = fault
 		}
 	}
-	specs := make([]agent.SimDeviceSpec, sim.count)
+	specs := make([]sensorsim.Spec, sim.count)
 	for i := range specs {
-		spec := agent.SimDeviceSpec{Name: fmt.Sprintf("sim-%d", i+1), Fault: faults[i+1], Onset: sim.onset, Interval: sim.interval}
+		spec := sensorsim.Spec{Name: fmt.Sprintf("sim-%d", i+1), Fault: faults[i+1], Onset: sim.onset, Interval: sim.interval}
 		if i < len(sim.csvFiles) {
 			source, err := sensorsim.LoadCSV(sim.csvFiles[i])
 			if err != nil {

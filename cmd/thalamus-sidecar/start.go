@@ -12,7 +12,8 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/thalamus-network/thalamus/internal/agent"
-	"github.com/thalamus-network/thalamus/pkg/sidecar"
+	"github.com/thalamus-network/thalamus/internal/chainclient"
+	"github.com/thalamus-network/thalamus/internal/sidecar"
 )
 
 func startCmd(logger *slog.Logger) *cobra.Command {
@@ -58,7 +59,7 @@ the flag's name, e.g. samples = 8; flags given on the command line win.`,
 			if cfg.WrongResults {
 				logger.Warn("--wrong-results: this sidecar reports inverted verdicts and scores (testnets only)")
 			}
-			chain, err := agent.QueryContext(v.GetString("node"))
+			chain, err := chainclient.QueryContext(v.GetString("node"))
 			if err != nil {
 				return err
 			}

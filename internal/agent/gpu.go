@@ -1,3 +1,6 @@
+// Package agent is the GPU provider's daemon: it keeps the provider's GPUs registered and
+// answering proof-of-work challenges, and fulfils their workload leases (manifests from
+// tenants, workloads run by a runtime, confirmation and status on chain).
 package agent
 
 import (
@@ -19,6 +22,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/thalamus-network/thalamus/internal/chainclient"
 	"github.com/thalamus-network/thalamus/pkg/gpu"
 	"github.com/thalamus-network/thalamus/pkg/pow"
 	"github.com/thalamus-network/thalamus/x/compute/types"
@@ -51,7 +55,7 @@ type GPUConfig struct {
 
 // GPUAgent keeps a provider's GPUs registered and answers their challenges.
 type GPUAgent struct {
-	chain   *Chain
+	chain   *chainclient.Chain
 	cfg     GPUConfig
 	log     *slog.Logger
 	metrics *Metrics
@@ -67,7 +71,7 @@ type GPUAgent struct {
 }
 
 // NewGPUAgent prepares an agent; Run does the work.
-func NewGPUAgent(chain *Chain, cfg GPUConfig, log *slog.Logger, metrics *Metrics) *GPUAgent {
+func NewGPUAgent(chain *chainclient.Chain, cfg GPUConfig, log *slog.Logger, metrics *Metrics) *GPUAgent {
 	return &GPUAgent{chain: chain, cfg: cfg, log: log, metrics: metrics, uuids: map[string]bool{}, index: map[string]int{}, xids: map[string]uint32{}, working: map[uint64]int64{}}
 }
 

@@ -16,6 +16,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/thalamus-network/thalamus/internal/atomicfile"
+	"github.com/thalamus-network/thalamus/internal/chainclient"
 	"github.com/thalamus-network/thalamus/internal/runtime"
 	"github.com/thalamus-network/thalamus/pkg/workload"
 	"github.com/thalamus-network/thalamus/x/compute/types"
@@ -49,7 +50,7 @@ type fulfilment struct {
 // LeaseManager starts the workload of every lease of the provider that has a delivered
 // manifest, confirms it on chain once it runs, and stops it when the lease pauses or closes.
 type LeaseManager struct {
-	chain   *Chain
+	chain   *chainclient.Chain
 	q       types.QueryClient
 	cfg     LeaseConfig
 	log     *slog.Logger
@@ -62,7 +63,7 @@ type LeaseManager struct {
 }
 
 // NewLeaseManager loads the manifests delivered before a restart.
-func NewLeaseManager(chain *Chain, cfg LeaseConfig, log *slog.Logger, metrics *Metrics) (*LeaseManager, error) {
+func NewLeaseManager(chain *chainclient.Chain, cfg LeaseConfig, log *slog.Logger, metrics *Metrics) (*LeaseManager, error) {
 	m := &LeaseManager{
 		chain: chain, q: types.NewQueryClient(chain.Conn()), cfg: cfg, log: log, metrics: metrics,
 		deliveries: map[uint64]workload.Delivery{}, running: map[uint64]*fulfilment{}, usedPorts: map[int]bool{},

@@ -18,6 +18,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/internal/chainclient"
 	"github.com/thalamus-network/thalamus/internal/runtime"
 	"github.com/thalamus-network/thalamus/pkg/workload"
 	"github.com/thalamus-network/thalamus/x/compute/types"
@@ -60,7 +61,7 @@ func TestProviderEndpoint(t *testing.T) {
 	}}
 	stateDir := t.TempDir()
 	newManager := func(rt runtime.Runtime) *LeaseManager {
-		chain := &Chain{Address: provider, cfg: ChainConfig{ChainID: chainID}}
+		chain := chainclient.NewOffline(provider, chainID)
 		m, err := NewLeaseManager(chain, LeaseConfig{Runtime: rt, StateDir: stateDir, Poll: time.Second}, slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics())
 		require.NoError(t, err)
 		m.q = leases

@@ -24,8 +24,8 @@ import (
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/thalamus-network/thalamus/app"
-	"github.com/thalamus-network/thalamus/internal/agent"
 	"github.com/thalamus-network/thalamus/internal/benchgenesis"
+	"github.com/thalamus-network/thalamus/internal/chainclient"
 	"github.com/thalamus-network/thalamus/pkg/pow"
 	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
@@ -61,7 +61,7 @@ func floodKey(kind string, round, i int) *secp256k1.PrivKey {
 // accounts × txs transactions, broadcasts them and reports committed transactions per
 // second and the block times while they were committed.
 func flood(ctx context.Context, cfg config, fc floodConfig, logger *slog.Logger) error {
-	funder, err := agent.Dial(ctx, agent.ChainConfig{Node: cfg.node, KeyringDir: cfg.home, KeyringBackend: keyring.BackendTest, From: cfg.fundFrom})
+	funder, err := chainclient.Dial(ctx, chainclient.ChainConfig{Node: cfg.node, KeyringDir: cfg.home, KeyringBackend: keyring.BackendTest, From: cfg.fundFrom})
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ import (
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/thalamus-network/thalamus/app"
-	"github.com/thalamus-network/thalamus/internal/agent"
+	"github.com/thalamus-network/thalamus/internal/chainclient"
 	"github.com/thalamus-network/thalamus/internal/gateway"
 	"github.com/thalamus-network/thalamus/internal/sensorsim"
 	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
@@ -142,8 +142,8 @@ func run(ctx context.Context, cfg config, t *tracker, logger *slog.Logger) error
 	if err != nil {
 		return err
 	}
-	dial := func(from string) (*agent.Chain, error) {
-		c, err := agent.Dial(ctx, agent.ChainConfig{Node: cfg.node, KeyringDir: cfg.home, KeyringBackend: keyring.BackendTest, From: from})
+	dial := func(from string) (*chainclient.Chain, error) {
+		c, err := chainclient.Dial(ctx, chainclient.ChainConfig{Node: cfg.node, KeyringDir: cfg.home, KeyringBackend: keyring.BackendTest, From: from})
 		if err != nil {
 			return nil, fmt.Errorf("key %s: %w", from, err)
 		}
@@ -180,12 +180,12 @@ func run(ctx context.Context, cfg config, t *tracker, logger *slog.Logger) error
 	}()
 	gw := gateway.DefaultConfig()
 	gw.StateDir, gw.BatchInterval, gw.MaxMsgsPerTx = cfg.stateDir, cfg.batchInterval, cfg.devices
-	specs := make([]agent.SimDeviceSpec, cfg.devices)
+	specs := make([]sensorsim.Spec, cfg.devices)
 	for i := range specs {
-		specs[i] = agent.SimDeviceSpec{Name: fmt.Sprintf("load-%d", i+1), Kind: sensorstypes.KindWeather,
+		specs[i] = sensorsim.Spec{Name: fmt.Sprintf("load-%d", i+1), Kind: sensorstypes.KindWeather,
 			Source: sensorsim.NewDailyCycle(15, 8, 0.3, 600, uint64(i+1)), Interval: cfg.readingInterval}
 	}
-	err = agent.RunGateway(ctx, sensors, gw, cfg.listen, agent.SimDevices{Specs: specs, Interval: cfg.readingInterval},
+	err = gateway.Run(ctx, sensors, gw, cfg.listen, gateway.SimDevices{Specs: specs, Interval: cfg.readingInterval},
 		logger.With("load", "sensors"))
 	wg.Wait()
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -196,7 +196,7 @@ func run(ctx context.Context, cfg config, t *tracker, logger *slog.Logger) error
 
 // ensureKey returns the address of key name in home's test keyring, creating the key first.
 func ensureKey(node, home, name string) (sdk.AccAddress, error) {
-	qctx, err := agent.QueryContext(node)
+	qctx, err := chainclient.QueryContext(node)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +214,7 @@ func ensureKey(node, home, name string) (sdk.AccAddress, error) {
 }
 
 // leaseLoad alternates, every interval, between leasing one GPU and closing the lease held.
-func leaseLoad(ctx context.Context, tenant *agent.Chain, cfg config, logger *slog.Logger) {
+func leaseLoad(ctx context.Context, tenant *chainclient.Chain, cfg config, logger *slog.Logger) {
 	q := computetypes.NewQueryClient(tenant.Conn())
 	tick := time.NewTicker(cfg.leaseInterval)
 	defer tick.Stop()
@@ -273,11 +273,11 @@ func msgType(msgs []sdk.Msg) string {
 	return name[strings.LastIndexByte(name, '.')+1:]
 }
 
-func (t *tracker) record(o agent.TxOutcome) {
+func (t *tracker) record(o chainclient.TxOutcome) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	kind := msgType(o.Msgs)
-	var txErr *agent.TxError
+	var txErr *chainclient.TxError
 	switch {
 	case o.Err == nil:
 		t.add(kind, committed, "")
@@ -332,7 +332,7 @@ func (t *tracker) progress(ctx context.Context, logger *slog.Logger) {
 // finish looks every unconfirmed hash up again for up to a minute, then counts the rest as
 // lost, prints the table and returns the number lost.
 func (t *tracker) finish(ctx context.Context, cfg config, logger *slog.Logger) (int, error) {
-	qctx, err := agent.QueryContext(cfg.node)
+	qctx, err := chainclient.QueryContext(cfg.node)
 	if err != nil {
 		return 0, err
 	}

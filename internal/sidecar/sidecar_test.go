@@ -12,10 +12,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/thalamus-network/thalamus/internal/sidecar"
 	"github.com/thalamus-network/thalamus/pkg/pow"
 	"github.com/thalamus-network/thalamus/pkg/quality"
 	"github.com/thalamus-network/thalamus/pkg/reading"
-	"github.com/thalamus-network/thalamus/pkg/sidecar"
 	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 	sensorstypes "github.com/thalamus-network/thalamus/x/sensors/types"

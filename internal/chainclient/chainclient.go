@@ -1,6 +1,7 @@
-// Package agent is the provider side of Thalamus: it talks to the chain as a provider's key
-// and keeps that provider's GPUs registered and answering proof-of-work challenges.
-package agent
+// Package chainclient is how the off-chain daemons talk to a node: queries with the app's
+// codecs, and transactions signed by one key, broadcast and followed until a block holds them.
+// The GPU agent, the sensor gateway, the validator sidecar and the load generator share it.
+package chainclient
 
 import (
 	"context"
@@ -142,6 +143,12 @@ func Dial(ctx context.Context, cfg ChainConfig) (*Chain, error) {
 		cfg.GasPerMsg = 300_000
 	}
 	return &Chain{ctx: cctx, factory: factory, cfg: cfg, Address: addr.String()}, nil
+}
+
+// NewOffline is a client that knows its signer and chain but reaches no node: queries and
+// sends through it fail. Tests of code that only reads Address and ChainID use it.
+func NewOffline(address, chainID string) *Chain {
+	return &Chain{Address: address, cfg: ChainConfig{ChainID: chainID}}
 }
 
 // Conn is the gRPC connection for module query clients (queries go over ABCI).

@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/thalamus-network/thalamus/internal/sidecar"
 	"github.com/thalamus-network/thalamus/pkg/quality"
-	"github.com/thalamus-network/thalamus/pkg/sidecar"
 )
 
 // BenchmarkVerifyChallenge: one devnet challenge (the localnet's CPU-DEV class) checked with

@@ -1,4 +1,4 @@
-package agent
+package gateway
 
 import (
 	"context"
@@ -17,22 +17,22 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/thalamus-network/thalamus/internal/gateway"
+	"github.com/thalamus-network/thalamus/internal/chainclient"
 	"github.com/thalamus-network/thalamus/internal/sensorsim"
 )
 
-// SimDevices are the simulated devices RunGateway registers and feeds.
+// SimDevices are the simulated devices Run registers and feeds.
 type SimDevices struct {
-	Specs []SimDeviceSpec
+	Specs []sensorsim.Spec
 	// Interval is the time between a device's readings.
 	Interval time.Duration
 }
 
-// RunGateway runs the sensor gateway for chain's key until ctx ends: it serves the gateway
+// Run runs the sensor gateway for chain's key until ctx ends: it serves the gateway
 // API under /v1/ and Prometheus /metrics on listen, registers and feeds the simulated
 // devices, and commits each sealed batch through chain. Readings acknowledged before the
 // end are on disk when it returns.
-func RunGateway(ctx context.Context, chain *Chain, cfg gateway.Config, listen string, sim SimDevices, logger *slog.Logger) error {
+func Run(ctx context.Context, chain *chainclient.Chain, cfg Config, listen string, sim SimDevices, logger *slog.Logger) error {
 	cfg.Address = chain.Address
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + listen
@@ -41,7 +41,7 @@ func RunGateway(ctx context.Context, chain *Chain, cfg gateway.Config, listen st
 	sensorChain := NewSensorChain(chain)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	gw, err := gateway.New(cfg, sensorChain, sensorChain, logger, gateway.NewMetrics(reg))
+	gw, err := New(cfg, sensorChain, sensorChain, logger, NewMetrics(reg))
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func RunGateway(ctx context.Context, chain *Chain, cfg gateway.Config, listen st
 	}
 	var devices []*sensorsim.Device
 	if len(sim.Specs) > 0 {
-		if devices, err = sensorChain.EnsureSimDevices(ctx, filepath.Join(cfg.StateDir, "sim-devices"), sim.Specs); err != nil {
+		if devices, err = sensorsim.Register(ctx, chain, filepath.Join(cfg.StateDir, "sim-devices"), sim.Specs); err != nil {
 			return err
 		}
 	}
@@ -102,7 +102,7 @@ func RunGateway(ctx context.Context, chain *Chain, cfg gateway.Config, listen st
 }
 
 // reportSensors logs progress every 10 s.
-func reportSensors(ctx context.Context, gw *gateway.Gateway, stats []sensorsim.Stats, logger *slog.Logger) {
+func reportSensors(ctx context.Context, gw *Gateway, stats []sensorsim.Stats, logger *slog.Logger) {
 	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
 	for {
