@@ -152,15 +152,6 @@ func New(
 		return nil, err
 	}
 
-	// x/oracle: the modules that open tasks receive their results, and open them through it.
-	app.OracleKeeper.SetHooks(oracletypes.TASK_KIND_GPU_CHALLENGE, app.ComputeKeeper.OracleHooks())
-	app.OracleKeeper.SetHooks(oracletypes.TASK_KIND_SENSOR_BATCH, app.SensorsKeeper.OracleHooks())
-	app.ComputeKeeper.SetOracle(app.OracleKeeper)
-	app.SensorsKeeper.SetOracle(app.OracleKeeper)
-	app.ComputeKeeper.SetRewards(app.RewardsKeeper)
-	app.SensorsKeeper.SetRewards(app.RewardsKeeper)
-	app.OracleKeeper.SetRewards(app.RewardsKeeper)
-
 	app.App = appBuilder.Build(db, traceStore, baseAppOptions...)
 	app.setOracleHandlers(logger, appOpts)
 

@@ -8,12 +8,12 @@ import (
 	"cosmossdk.io/depinject/appconfig"
 
 	"github.com/cosmos/cosmos-sdk/codec"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
 	"github.com/thalamus-network/thalamus/x/compute/keeper"
 	"github.com/thalamus-network/thalamus/x/compute/types"
 	"github.com/thalamus-network/thalamus/x/compute/types/modulev1"
+	"github.com/thalamus-network/thalamus/x/internal/authority"
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
 func init() {
@@ -30,6 +30,9 @@ type ModuleInputs struct {
 	AddressCodec address.Codec
 	BankKeeper   types.BankKeeper
 	DistrKeeper  types.DistributionKeeper
+	// OracleKeeper verifies submitted work; RewardsKeeper pays for it.
+	OracleKeeper  types.OracleKeeper
+	RewardsKeeper types.RewardsKeeper
 }
 
 // ModuleOutputs are what x/compute provides to the app.
@@ -38,18 +41,17 @@ type ModuleOutputs struct {
 
 	Keeper keeper.Keeper
 	Module appmodule.AppModule
+	// TaskHooks receive x/oracle's verdicts on GPU challenges.
+	TaskHooks oracletypes.TaskHooksWrapper
 }
 
 // ProvideModule builds the keeper and module; the authority defaults to the gov module account.
 func ProvideModule(in ModuleInputs) ModuleOutputs {
-	authority := authtypes.NewModuleAddress(govtypes.ModuleName)
-	if in.Config.Authority != "" {
-		authority = authtypes.NewModuleAddressOrBech32Address(in.Config.Authority)
+	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.StoreService, in.BankKeeper, in.DistrKeeper,
+		in.OracleKeeper, in.RewardsKeeper, authority.Resolve(in.Config.Authority, in.AddressCodec))
+	return ModuleOutputs{
+		Keeper:    k,
+		Module:    NewAppModule(k),
+		TaskHooks: oracletypes.TaskHooksWrapper{Kind: oracletypes.TASK_KIND_GPU_CHALLENGE, Hooks: k.TaskHooks()},
 	}
-	authorityAddr, err := in.AddressCodec.BytesToString(authority)
-	if err != nil {
-		panic(err)
-	}
-	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.StoreService, in.BankKeeper, in.DistrKeeper, authorityAddr)
-	return ModuleOutputs{Keeper: k, Module: NewAppModule(k)}
 }

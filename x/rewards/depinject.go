@@ -9,9 +9,8 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	"github.com/cosmos/cosmos-sdk/runtime"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
+	"github.com/thalamus-network/thalamus/x/internal/authority"
 	"github.com/thalamus-network/thalamus/x/rewards/keeper"
 	"github.com/thalamus-network/thalamus/x/rewards/types"
 	"github.com/thalamus-network/thalamus/x/rewards/types/modulev1"
@@ -46,15 +45,7 @@ type ModuleOutputs struct {
 
 // ProvideModule builds the keeper and module; the authority defaults to the gov module account.
 func ProvideModule(in ModuleInputs) ModuleOutputs {
-	authority := authtypes.NewModuleAddress(govtypes.ModuleName)
-	if in.Config.Authority != "" {
-		authority = authtypes.NewModuleAddressOrBech32Address(in.Config.Authority)
-	}
-	authorityAddr, err := in.AddressCodec.BytesToString(authority)
-	if err != nil {
-		panic(err)
-	}
-	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.ValCodec, in.StoreService, authorityAddr,
+	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.ValCodec, in.StoreService, authority.Resolve(in.Config.Authority, in.AddressCodec),
 		in.BankKeeper, in.DistrKeeper, in.StakingKeeper)
 	return ModuleOutputs{Keeper: k, Module: NewAppModule(k)}
 }

@@ -8,10 +8,11 @@ import (
 	"cosmossdk.io/depinject/appconfig"
 
 	"github.com/cosmos/cosmos-sdk/codec"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
+	"github.com/thalamus-network/thalamus/x/internal/authority"
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 	"github.com/thalamus-network/thalamus/x/sensors/keeper"
+	"github.com/thalamus-network/thalamus/x/sensors/types"
 	"github.com/thalamus-network/thalamus/x/sensors/types/modulev1"
 )
 
@@ -27,6 +28,9 @@ type ModuleInputs struct {
 	Codec        codec.Codec
 	StoreService store.KVStoreService
 	AddressCodec address.Codec
+	// OracleKeeper scores committed batches; RewardsKeeper pays for scored readings.
+	OracleKeeper  types.OracleKeeper
+	RewardsKeeper types.RewardsKeeper
 }
 
 // ModuleOutputs are what x/sensors provides to the app.
@@ -35,18 +39,17 @@ type ModuleOutputs struct {
 
 	Keeper keeper.Keeper
 	Module appmodule.AppModule
+	// TaskHooks receive x/oracle's scores of committed batches.
+	TaskHooks oracletypes.TaskHooksWrapper
 }
 
 // ProvideModule builds the keeper and module; the authority defaults to the gov module account.
 func ProvideModule(in ModuleInputs) ModuleOutputs {
-	authority := authtypes.NewModuleAddress(govtypes.ModuleName)
-	if in.Config.Authority != "" {
-		authority = authtypes.NewModuleAddressOrBech32Address(in.Config.Authority)
+	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.StoreService, in.OracleKeeper, in.RewardsKeeper,
+		authority.Resolve(in.Config.Authority, in.AddressCodec))
+	return ModuleOutputs{
+		Keeper:    k,
+		Module:    NewAppModule(k),
+		TaskHooks: oracletypes.TaskHooksWrapper{Kind: oracletypes.TASK_KIND_SENSOR_BATCH, Hooks: k.TaskHooks()},
 	}
-	authorityAddr, err := in.AddressCodec.BytesToString(authority)
-	if err != nil {
-		panic(err)
-	}
-	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.StoreService, authorityAddr)
-	return ModuleOutputs{Keeper: k, Module: NewAppModule(k)}
 }

@@ -8,7 +8,6 @@ import (
 
 	keepertest "github.com/thalamus-network/thalamus/testutil/keeper"
 	"github.com/thalamus-network/thalamus/x/compute"
-	"github.com/thalamus-network/thalamus/x/compute/keeper"
 	"github.com/thalamus-network/thalamus/x/compute/simulation"
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
@@ -27,7 +26,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 
 func TestInitGenesisRejectsInvalidState(t *testing.T) {
 	f := keepertest.NewFixture(t, types.StoreKey, compute.AppModule{})
-	k := keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, &fakeBank{}, &fakeBank{}, f.Authority)
+	k, _, _, _ := newKeeper(f)
 	gs := &types.GenesisState{Params: invalidParams(), NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1, NextChallengeId: 1}
 	require.ErrorIs(t, k.InitGenesis(f.Ctx, gs), types.ErrInvalidParams)
 	has, err := k.Params.Has(f.Ctx)

@@ -1,3 +1,10 @@
+// Package keeper holds the x/compute state machine, one domain per group of files, each
+// with its message handlers:
+//   - registry.go: providers (collateral, unbonding) and GPUs;
+//   - market_offers.go, market_leases.go, market_settlement.go: offers, leases and their
+//     matching, and the lazy settlement of escrow from a bounded queue;
+//   - verification.go, verification_verdicts.go: proof-of-work challenges, SubmitWork, and
+//     the validators' verdicts from x/oracle (scores, jailing, slashing, refunds, rewards).
 package keeper
 
 import (
@@ -82,8 +89,9 @@ type Keeper struct {
 	addressCodec address.Codec
 	bankKeeper   types.BankKeeper
 	distrKeeper  types.DistributionKeeper
-	oracle       *oracleLink
-	rewards      *rewardsLink
+	// oracle verifies submitted work; rewards pays for verified work.
+	oracle  types.OracleKeeper
+	rewards types.RewardsKeeper
 	// authority may update params; by default the gov module account.
 	authority string
 
@@ -128,6 +136,8 @@ func NewKeeper(
 	storeService storetypes.KVStoreService,
 	bankKeeper types.BankKeeper,
 	distrKeeper types.DistributionKeeper,
+	oracle types.OracleKeeper,
+	rewards types.RewardsKeeper,
 	authority string,
 ) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
@@ -139,8 +149,8 @@ func NewKeeper(
 		addressCodec: addressCodec,
 		bankKeeper:   bankKeeper,
 		distrKeeper:  distrKeeper,
-		oracle:       &oracleLink{},
-		rewards:      &rewardsLink{},
+		oracle:       oracle,
+		rewards:      rewards,
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Providers: collections.NewMap(sb, types.ProvidersKey, "providers", sdk.AccAddressKey,

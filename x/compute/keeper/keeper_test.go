@@ -3,6 +3,7 @@ package keeper_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,6 +11,7 @@ import (
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
+	"github.com/cosmos/cosmos-sdk/codec/address"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
@@ -19,29 +21,70 @@ import (
 	"github.com/thalamus-network/thalamus/x/compute"
 	"github.com/thalamus-network/thalamus/x/compute/keeper"
 	"github.com/thalamus-network/thalamus/x/compute/types"
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
 type fixture struct {
 	keepertest.Fixture
-	keeper keeper.Keeper
-	bank   *fakeBank
+	keeper  keeper.Keeper
+	bank    *fakeBank
+	oracle  *fakeOracle
+	rewards *recordingRewards
+}
+
+// newKeeper builds a keeper over f's store with fake bank, distribution, oracle and rewards
+// keepers; the oracle accepts every preset.
+func newKeeper(f keepertest.Fixture) (keeper.Keeper, *fakeBank, *fakeOracle, *recordingRewards) {
+	bank, oracle, rewards := &fakeBank{balances: map[string]sdk.Coins{}}, &fakeOracle{acceptAll: true}, &recordingRewards{}
+	return keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, bank, bank, oracle, rewards, f.Authority), bank, oracle, rewards
 }
 
 // newFixture returns a keeper over a fresh store, initialised with the default genesis.
 func newFixture(tb testing.TB) fixture {
 	tb.Helper()
 	f := keepertest.NewFixture(tb, types.StoreKey, compute.AppModule{})
-	bank := &fakeBank{balances: map[string]sdk.Coins{}}
-	k := keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, bank, bank, f.Authority)
+	k, bank, oracle, rewards := newKeeper(f)
 	require.NoError(tb, k.InitGenesis(f.Ctx, types.DefaultGenesisState()))
-	return fixture{Fixture: f, keeper: k, bank: bank}
+	return fixture{Fixture: f, keeper: k, bank: bank, oracle: oracle, rewards: rewards}
 }
 
 func TestNewKeeperRejectsBadAuthority(t *testing.T) {
 	f := keepertest.NewFixture(t, types.StoreKey, compute.AppModule{})
 	require.Panics(t, func() {
-		keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, &fakeBank{}, &fakeBank{}, "cosmos1notours")
+		keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, &fakeBank{}, &fakeBank{}, &fakeOracle{}, &recordingRewards{}, "cosmos1notours")
 	})
+}
+
+// fakeOracle accepts every preset (acceptAll) or only the listed ones, and records the
+// challenges handed over for verification.
+type fakeOracle struct {
+	acceptAll bool
+	presets   []string
+	opened    []uint64
+}
+
+func (o *fakeOracle) OpenTask(_ context.Context, _ oracletypes.TaskKind, _ string, subject, _ uint64, _ []byte) (uint64, error) {
+	o.opened = append(o.opened, subject)
+	return uint64(len(o.opened)), nil
+}
+
+func (o *fakeOracle) PowPresetAccepted(_ context.Context, preset string) (bool, error) {
+	return o.acceptAll || slices.Contains(o.presets, preset), nil
+}
+
+// recordingRewards records the compute work it is credited, providers in bech32.
+type recordingRewards struct{ credits []string }
+
+func (r *recordingRewards) AddComputeWork(_ context.Context, provider sdk.AccAddress, gpu uint64, hours math.LegacyDec, score uint32, leased bool) error {
+	addr, err := address.NewBech32Codec("thalamus").BytesToString(provider)
+	r.credits = append(r.credits, fmt.Sprintf("%s:%d:%s:%d:%t", addr, gpu, hours, score, leased))
+	return err
+}
+
+func (r *recordingRewards) ForfeitComputeWork(_ context.Context, provider sdk.AccAddress, gpu uint64, reason string) error {
+	addr, err := address.NewBech32Codec("thalamus").BytesToString(provider)
+	r.credits = append(r.credits, fmt.Sprintf("forfeit %s:%d:%s", addr, gpu, reason))
+	return err
 }
 
 // fakeBank keeps balances in memory; module accounts use their derived addresses.

@@ -36,10 +36,15 @@ func (f fakeSidecar) Results(context.Context, int64) (types.OracleVoteExtension,
 	return f.ve, f.err
 }
 
+// noRewards stands in for x/rewards, which these handlers never reach.
+type noRewards struct{}
+
+func (noRewards) AddValidatorWork(context.Context, sdk.ConsAddress, int64, uint64) error { return nil }
+
 // newKeeper returns a keeper with default params and tasks 1-3 open.
 func newKeeper(t *testing.T) (sdk.Context, keeper.Keeper) {
 	f := keepertest.NewFixture(t, types.StoreKey, oracle.AppModule{})
-	k := keeper.NewKeeper(f.Codec, f.AddressCodec, addresscodec.NewBech32Codec("thalamusvalcons"), f.StoreService, nil, nil, f.Authority)
+	k := keeper.NewKeeper(f.Codec, f.AddressCodec, addresscodec.NewBech32Codec("thalamusvalcons"), f.StoreService, nil, nil, noRewards{}, f.Authority)
 	require.NoError(t, k.InitGenesis(f.Ctx, types.DefaultGenesisState()))
 	for seq := uint64(1); seq <= 3; seq++ {
 		_, err := k.OpenTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", 1, seq, nil)

@@ -108,8 +108,7 @@ func TestProcessVotesCountsDeviationsAndMisses(t *testing.T) {
 	f := newFixture(t)
 	hooks := &recordingHooks{}
 	f.keeper.SetHooks(types.TASK_KIND_SENSOR_BATCH, hooks)
-	rewards := &recordingRewards{}
-	f.keeper.SetRewards(rewards)
+	rewards := f.rewards
 	id, err := f.keeper.OpenTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", 4, 1, []byte("root"))
 	require.NoError(t, err)
 	vals := validators(f, 5)

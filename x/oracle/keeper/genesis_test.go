@@ -64,7 +64,7 @@ func TestGenesisRoundTripWithTasks(t *testing.T) {
 
 func TestInitGenesisRejectsInvalidState(t *testing.T) {
 	f := keepertest.NewFixture(t, types.StoreKey, oracle.AppModule{})
-	k, _, _ := newKeeper(f)
+	k, _, _, _ := newKeeper(f)
 	gs := &types.GenesisState{Params: invalidParams()}
 	require.ErrorIs(t, k.InitGenesis(f.Ctx, gs), types.ErrInvalidParams)
 	has, err := k.Params.Has(f.Ctx)

@@ -22,11 +22,11 @@ type Keeper struct {
 	authority string
 	staking   types.StakingKeeper
 	slashing  types.SlashingKeeper
-	// hooks is shared by every copy of the keeper, so the app can register the owning
-	// modules' hooks after they are all built.
+	// rewards pays validators for valid reports.
+	rewards types.RewardsKeeper
+	// hooks is shared by every copy of the keeper: the modules that open tasks are built
+	// after x/oracle, and depinject hands over their hooks once they are (see SetHooks).
 	hooks map[types.TaskKind]types.TaskHooks
-	// rewards, shared the same way, pays validators for valid reports (nil in keeper tests).
-	rewards *rewardsLink
 
 	Schema     collections.Schema
 	Params     collections.Item[types.Params]
@@ -51,6 +51,7 @@ func NewKeeper(
 	storeService storetypes.KVStoreService,
 	staking types.StakingKeeper,
 	slashing types.SlashingKeeper,
+	rewards types.RewardsKeeper,
 	authority string,
 ) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
@@ -64,8 +65,8 @@ func NewKeeper(
 		authority:    authority,
 		staking:      staking,
 		slashing:     slashing,
+		rewards:      rewards,
 		hooks:        map[types.TaskKind]types.TaskHooks{},
-		rewards:      &rewardsLink{},
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Tasks:        collections.NewMap(sb, types.TasksKey, "tasks", collections.Uint64Key, codec.CollValue[types.Task](cdc)),
 		NextTaskID:   collections.NewSequence(sb, types.NextTaskIDKey, "next_task_id"),
@@ -90,8 +91,8 @@ func NewKeeper(
 // Authority returns the address allowed to update params.
 func (k Keeper) Authority() string { return k.authority }
 
-// SetHooks registers the module that receives the results of a task kind; the app calls it
-// once while wiring, before any block.
+// SetHooks registers the module that receives the results of a task kind. x/oracle's
+// depinject invoker calls it once per kind while the app is built, before any block.
 func (k Keeper) SetHooks(kind types.TaskKind, hooks types.TaskHooks) {
 	if _, taken := k.hooks[kind]; taken {
 		panic(fmt.Sprintf("x/oracle: hooks for %s registered twice", kind))
@@ -99,18 +100,24 @@ func (k Keeper) SetHooks(kind types.TaskKind, hooks types.TaskHooks) {
 	k.hooks[kind] = hooks
 }
 
+// MissingHooks lists the task kinds no module has registered hooks for.
+func (k Keeper) MissingHooks() []types.TaskKind {
+	var missing []types.TaskKind
+	for _, kind := range types.TaskKinds() {
+		if _, ok := k.hooks[kind]; !ok {
+			missing = append(missing, kind)
+		}
+	}
+	return missing
+}
+
 // StakingKeeper returns the staking keeper, which the ABCI handlers use to check vote-extension signatures.
 func (k Keeper) StakingKeeper() types.StakingKeeper { return k.staking }
 
-type rewardsLink struct{ keeper types.RewardsKeeper }
-
-// SetRewards connects the module that pays validators for valid reports; the app calls it once while wiring.
-func (k Keeper) SetRewards(r types.RewardsKeeper) { k.rewards.keeper = r }
-
 // creditReports pays a validator for the reports of one block that agreed with the result.
 func (k Keeper) creditReports(ctx context.Context, v Vote, valid uint64) error {
-	if k.rewards.keeper == nil || valid == 0 {
+	if valid == 0 {
 		return nil
 	}
-	return k.rewards.keeper.AddValidatorWork(ctx, v.ConsAddress, v.Power, valid)
+	return k.rewards.AddValidatorWork(ctx, v.ConsAddress, v.Power, valid)
 }

@@ -23,29 +23,30 @@ type fixture struct {
 	keeper   keeper.Keeper
 	staking  *fakeStaking
 	slashing *fakeSlashing
+	rewards  *recordingRewards
 }
 
 var consCodec = addresscodec.NewBech32Codec("thalamusvalcons")
 
-// newKeeper builds a keeper over f's store with fake staking and slashing keepers.
-func newKeeper(f keepertest.Fixture) (keeper.Keeper, *fakeStaking, *fakeSlashing) {
-	st, sl := &fakeStaking{validators: map[string]stakingtypes.Validator{}}, &fakeSlashing{}
-	return keeper.NewKeeper(f.Codec, f.AddressCodec, consCodec, f.StoreService, st, sl, f.Authority), st, sl
+// newKeeper builds a keeper over f's store with fake staking, slashing and rewards keepers.
+func newKeeper(f keepertest.Fixture) (keeper.Keeper, *fakeStaking, *fakeSlashing, *recordingRewards) {
+	st, sl, rw := &fakeStaking{validators: map[string]stakingtypes.Validator{}}, &fakeSlashing{}, &recordingRewards{}
+	return keeper.NewKeeper(f.Codec, f.AddressCodec, consCodec, f.StoreService, st, sl, rw, f.Authority), st, sl, rw
 }
 
 // newFixture returns a keeper over a fresh store, initialised with the default genesis.
 func newFixture(tb testing.TB) fixture {
 	tb.Helper()
 	f := keepertest.NewFixture(tb, types.StoreKey, oracle.AppModule{})
-	k, st, sl := newKeeper(f)
+	k, st, sl, rw := newKeeper(f)
 	require.NoError(tb, k.InitGenesis(f.Ctx, types.DefaultGenesisState()))
-	return fixture{Fixture: f, keeper: k, staking: st, slashing: sl}
+	return fixture{Fixture: f, keeper: k, staking: st, slashing: sl, rewards: rw}
 }
 
 func TestNewKeeperRejectsBadAuthority(t *testing.T) {
 	f := keepertest.NewFixture(t, types.StoreKey, oracle.AppModule{})
 	require.Panics(t, func() {
-		keeper.NewKeeper(f.Codec, f.AddressCodec, consCodec, f.StoreService, &fakeStaking{}, &fakeSlashing{}, "cosmos1notours")
+		keeper.NewKeeper(f.Codec, f.AddressCodec, consCodec, f.StoreService, &fakeStaking{}, &fakeSlashing{}, &recordingRewards{}, "cosmos1notours")
 	})
 }
 

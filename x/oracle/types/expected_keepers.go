@@ -39,3 +39,14 @@ type TaskHooks interface {
 	OnTaskFinalized(ctx context.Context, task Task) error
 	OnTaskExpired(ctx context.Context, task Task) error
 }
+
+// TaskHooksWrapper is how a module that opens tasks of a kind hands x/oracle their hooks:
+// each module provides at most one through depinject, and x/oracle collects them all (the
+// way x/staking collects its hooks). An app that leaves a kind without hooks fails to start.
+type TaskHooksWrapper struct {
+	Kind  TaskKind
+	Hooks TaskHooks
+}
+
+// IsOnePerModuleType implements depinject.OnePerModuleType.
+func (TaskHooksWrapper) IsOnePerModuleType() {}

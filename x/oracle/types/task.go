@@ -2,6 +2,7 @@ package types
 
 import (
 	"fmt"
+	"slices"
 
 	errorsmod "cosmossdk.io/errors"
 	"github.com/cosmos/gogoproto/proto"
@@ -19,9 +20,14 @@ const maxModelHashLen = 64
 // commit. No SDK transaction starts with it (they start with a protobuf tag, 0x0a).
 var ExtensionMarker = []byte("thalamus/oracle/ve/v1:")
 
+// TaskKinds lists the kinds tasks may have.
+func TaskKinds() []TaskKind {
+	return []TaskKind{TASK_KIND_GPU_CHALLENGE, TASK_KIND_SENSOR_BATCH}
+}
+
 // ValidKind reports whether k is a kind tasks may have.
 func ValidKind(k TaskKind) bool {
-	return k == TASK_KIND_GPU_CHALLENGE || k == TASK_KIND_SENSOR_BATCH
+	return slices.Contains(TaskKinds(), k)
 }
 
 // Validate checks one report against the bounds every vote extension must keep.

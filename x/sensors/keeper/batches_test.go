@@ -137,8 +137,7 @@ func TestScoreBatch(t *testing.T) {
 		_, err := f.msgs.CommitBatch(f.Ctx, f.batchMsg(id, seq))
 		require.NoError(t, err)
 	}
-	rewards := &recordingRewards{}
-	f.keeper.SetRewards(rewards)
+	rewards := f.rewards
 	require.NoError(t, f.keeper.ScoreBatch(f.Ctx, id, 1, 9000, nil))
 	// window 20: 9000 + (1000 - 9000) / 20 = 8600
 	require.NoError(t, f.keeper.ScoreBatch(f.Ctx, id, 2, 1000, []types.BatchFlag{types.BATCH_FLAG_STUCK, types.BATCH_FLAG_JUMP, types.BATCH_FLAG_STUCK}))

@@ -8,7 +8,6 @@ import (
 
 	keepertest "github.com/thalamus-network/thalamus/testutil/keeper"
 	"github.com/thalamus-network/thalamus/x/sensors"
-	"github.com/thalamus-network/thalamus/x/sensors/keeper"
 	"github.com/thalamus-network/thalamus/x/sensors/simulation"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
@@ -27,7 +26,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 
 func TestInitGenesisRejectsInvalidState(t *testing.T) {
 	f := keepertest.NewFixture(t, types.StoreKey, sensors.AppModule{})
-	k := keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, f.Authority)
+	k, _, _ := newKeeper(f)
 	gs := &types.GenesisState{Params: invalidParams()}
 	require.ErrorIs(t, k.InitGenesis(f.Ctx, gs), types.ErrInvalidParams)
 	has, err := k.Params.Has(f.Ctx)

@@ -25,8 +25,9 @@ type BatchKey = collections.Pair[uint64, uint64]
 type Keeper struct {
 	cdc          codec.BinaryCodec
 	addressCodec address.Codec
-	oracle       *oracleLink
-	rewards      *rewardsLink
+	// oracle scores committed batches; rewards pays for scored readings.
+	oracle  types.OracleKeeper
+	rewards types.RewardsKeeper
 	// authority may update params; by default the gov module account.
 	authority string
 
@@ -49,7 +50,9 @@ type Keeper struct {
 }
 
 // NewKeeper builds the keeper; it panics on a malformed authority or schema, which are wiring bugs.
-func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService storetypes.KVStoreService, authority string) Keeper {
+func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService storetypes.KVStoreService,
+	oracle types.OracleKeeper, rewards types.RewardsKeeper, authority string,
+) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("invalid %s authority address %q: %w", types.ModuleName, authority, err))
 	}
@@ -58,8 +61,8 @@ func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService s
 	k := Keeper{
 		cdc:          cdc,
 		addressCodec: addressCodec,
-		oracle:       &oracleLink{},
-		rewards:      &rewardsLink{},
+		oracle:       oracle,
+		rewards:      rewards,
 		authority:    authority,
 		Params:       collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		Devices: collections.NewMap(sb, types.DevicesKey, "devices", collections.Uint64Key,

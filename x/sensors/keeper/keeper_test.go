@@ -1,6 +1,8 @@
 package keeper_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -8,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	keepertest "github.com/thalamus-network/thalamus/testutil/keeper"
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 	"github.com/thalamus-network/thalamus/x/sensors"
 	"github.com/thalamus-network/thalamus/x/sensors/keeper"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
@@ -15,21 +18,39 @@ import (
 
 type fixture struct {
 	keepertest.Fixture
-	keeper keeper.Keeper
+	keeper  keeper.Keeper
+	oracle  *fakeOracle
+	rewards *recordingRewards
+}
+
+// newKeeper builds a keeper over f's store with a fake oracle and rewards module.
+func newKeeper(f keepertest.Fixture) (keeper.Keeper, *fakeOracle, *recordingRewards) {
+	oracle, rewards := &fakeOracle{}, &recordingRewards{}
+	return keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, oracle, rewards, f.Authority), oracle, rewards
 }
 
 // newFixture returns a keeper over a fresh store, initialised with the default genesis.
 func newFixture(tb testing.TB) fixture {
 	tb.Helper()
 	f := keepertest.NewFixture(tb, types.StoreKey, sensors.AppModule{})
-	k := keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, f.Authority)
+	k, oracle, rewards := newKeeper(f)
 	require.NoError(tb, k.InitGenesis(f.Ctx, types.DefaultGenesisState()))
-	return fixture{Fixture: f, keeper: k}
+	return fixture{Fixture: f, keeper: k, oracle: oracle, rewards: rewards}
 }
 
 func TestNewKeeperRejectsBadAuthority(t *testing.T) {
 	f := keepertest.NewFixture(t, types.StoreKey, sensors.AppModule{})
-	require.Panics(t, func() { keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, "cosmos1notours") })
+	require.Panics(t, func() {
+		keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, &fakeOracle{}, &recordingRewards{}, "cosmos1notours")
+	})
+}
+
+// fakeOracle stands in for x/oracle: it records the batches handed over for scoring.
+type fakeOracle struct{ opened []string }
+
+func (o *fakeOracle) OpenTask(_ context.Context, kind oracletypes.TaskKind, _ string, subject, seq uint64, _ []byte) (uint64, error) {
+	o.opened = append(o.opened, fmt.Sprintf("%s:%d:%d", kind, subject, seq))
+	return uint64(len(o.opened)), nil
 }
 
 // eventTypes lists the event types emitted on ctx so far.

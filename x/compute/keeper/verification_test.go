@@ -3,20 +3,17 @@ package keeper_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"cosmossdk.io/math"
 
-	"github.com/cosmos/cosmos-sdk/codec/address"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/thalamus-network/thalamus/pkg/pow"
 	"github.com/thalamus-network/thalamus/x/compute/keeper"
 	"github.com/thalamus-network/thalamus/x/compute/types"
-	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
 // powMarket is a market of one provider with two CPU-DEV GPUs (devnet preset), challenged
@@ -136,8 +133,8 @@ func TestChallengeIssueSubmitAndVerdicts(t *testing.T) {
 
 	// The verdict moves the score half-way (score_window 2) to winners / expected.
 	score := m.gpu(t, 1).Score
-	rewards := &recordingRewards{}
-	m.keeper.SetRewards(rewards)
+	rewards := m.rewards
+	rewards.credits = nil
 	require.NoError(t, m.keeper.SettleChallenge(m.Ctx, c.Id, types.CHALLENGE_STATE_PASSED))
 	sample := min(int64(len(work.Winners))*10_000/int64(c.ExpectedWinners), 10_000)
 	require.Equal(t, uint32(int64(score)+(sample-int64(score))/2), m.gpu(t, 1).Score)
@@ -209,8 +206,8 @@ func TestChallengeDowntimeAndFraud(t *testing.T) {
 	tenantBefore := m.balance(m.tenantAd)
 	escrowLeft := m.lease(t, lease.LeaseId).Escrow.Amount.Int64()
 	m.at(m.Ctx.BlockHeight() + 2) // two more billed blocks before the verdict
-	rewards := &recordingRewards{}
-	m.keeper.SetRewards(rewards)
+	rewards := m.rewards
+	rewards.credits = nil
 	require.NoError(t, m.keeper.SettleChallenge(m.Ctx, third.Id, types.CHALLENGE_STATE_FRAUD))
 	require.Equal(t, []string{fmt.Sprintf("forfeit %s:%d:proof-of-work fraud in challenge %d", m.provider, gpuID, third.Id)}, rewards.credits,
 		"fraud earns nothing and voids the GPU's epoch")
@@ -263,27 +260,12 @@ func TestChallengeIssuanceIsBounded(t *testing.T) {
 	require.Equal(t, uint64(1), epoch.Number)
 }
 
-// fakeOracle accepts only the listed presets and records the tasks it is asked to open.
-type fakeOracle struct {
-	presets []string
-	opened  []uint64
-}
-
-func (o *fakeOracle) OpenTask(_ context.Context, _ oracletypes.TaskKind, _ string, subject, _ uint64, _ []byte) (uint64, error) {
-	o.opened = append(o.opened, subject)
-	return uint64(len(o.opened)), nil
-}
-
-func (o *fakeOracle) PowPresetAccepted(_ context.Context, preset string) (bool, error) {
-	return slices.Contains(o.presets, preset), nil
-}
-
 // A GPU whose class's preset x/oracle does not accept is not challenged (only rescheduled);
 // once it is accepted, challenges resume, and submitted work opens a verification task.
 func TestChallengesNeedAnAcceptedPreset(t *testing.T) {
 	m := powMarket(t)
-	oracle := &fakeOracle{}
-	m.keeper.SetOracle(oracle)
+	oracle := m.oracle
+	oracle.acceptAll = false
 	gpu := m.gpu(t, 1)
 	m.at(gpu.NextChallengeHeight)
 	require.NoError(t, m.keeper.EndBlocker(m.Ctx))
@@ -342,19 +324,4 @@ func TestQueryChallengesByState(t *testing.T) {
 	epoch, err := q.PowEpoch(m.Ctx, &types.QueryPowEpochRequest{})
 	require.NoError(t, err)
 	require.Equal(t, uint64(1), epoch.Epoch.Number)
-}
-
-// recordingRewards records the compute work it is credited, providers in bech32.
-type recordingRewards struct{ credits []string }
-
-func (r *recordingRewards) AddComputeWork(_ context.Context, provider sdk.AccAddress, gpu uint64, hours math.LegacyDec, score uint32, leased bool) error {
-	addr, err := address.NewBech32Codec("thalamus").BytesToString(provider)
-	r.credits = append(r.credits, fmt.Sprintf("%s:%d:%s:%d:%t", addr, gpu, hours, score, leased))
-	return err
-}
-
-func (r *recordingRewards) ForfeitComputeWork(_ context.Context, provider sdk.AccAddress, gpu uint64, reason string) error {
-	addr, err := address.NewBech32Codec("thalamus").BytesToString(provider)
-	r.credits = append(r.credits, fmt.Sprintf("forfeit %s:%d:%s", addr, gpu, reason))
-	return err
 }

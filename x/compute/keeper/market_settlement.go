@@ -11,14 +11,9 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
-	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/x/compute/types"
 	"github.com/thalamus-network/thalamus/x/internal/events"
 )
-
-// MaxMatchCandidates bounds how many offers one create-lease by class examines, cheapest
-// first, so its cost never depends on how many offers are open.
-const MaxMatchCandidates = 100
 
 // setLease writes a lease, reschedules it in the lease queue and keeps its indexes in step
 // with old (nil for a new lease).
@@ -217,111 +212,4 @@ func (k Keeper) leaseEvent(ctx context.Context, params types.Params, at int64, i
 		err = errorsmod.Wrapf(types.ErrLeaseClosed, "lease %d is queued at %d but %s", id, at, lease.State)
 	}
 	return err
-}
-
-// pickGPUs chooses the n highest-scoring available GPUs of the offer's class whose score is at
-// least minScore (ties: lowest id), after checking the offer can serve tenant for hours at maxPrice.
-func (k Keeper) pickGPUs(ctx context.Context, offer types.Offer, tenant string, msg *types.MsgCreateLease) ([]types.GPU, error) {
-	if offer.Provider == tenant {
-		return nil, errorsmod.Wrapf(types.ErrSelfLease, "offer %d is the tenant's own", offer.Id)
-	}
-	if msg.Hours < offer.MinLeaseHours || msg.Hours > offer.MaxLeaseHours {
-		return nil, errorsmod.Wrapf(types.ErrInvalidLease, "offer %d leases %d to %d hours, asked %d", offer.Id, offer.MinLeaseHours, offer.MaxLeaseHours, msg.Hours)
-	}
-	if types.HasMaxPrice(msg.MaxPricePerGpuHour) && offer.PricePerGpuHour.Amount.GT(msg.MaxPricePerGpuHour.Amount) {
-		return nil, errorsmod.Wrapf(types.ErrInvalidLease, "offer %d costs %s per GPU-hour, above the maximum %s", offer.Id, offer.PricePerGpuHour, msg.MaxPricePerGpuHour)
-	}
-	if free := offer.Gpus - min(offer.Gpus, offer.LeasedGpus); free < msg.Gpus {
-		return nil, errorsmod.Wrapf(types.ErrNotEnoughGPUs, "offer %d has %d free GPUs, asked %d", offer.Id, free, msg.Gpus)
-	}
-	owner, err := k.addressCodec.StringToBytes(offer.Provider)
-	if err != nil {
-		return nil, err
-	}
-	gpus, err := k.leasableGPUs(ctx, owner, offer.Class, msg.MinGpuScore, msg.Gpus)
-	if err != nil {
-		return nil, err
-	}
-	if len(gpus) < int(msg.Gpus) {
-		return nil, errorsmod.Wrapf(types.ErrNotEnoughGPUs, "offer %d: %d available %s GPUs with score >= %d, asked %d", offer.Id, len(gpus), offer.Class, msg.MinGpuScore, msg.Gpus)
-	}
-	return gpus, nil
-}
-
-// leasableGPUs returns up to n of the provider's available GPUs of class with score at least
-// minScore, highest score first (ties: lowest id), reading only those from the Leasable index.
-func (k Keeper) leasableGPUs(ctx context.Context, owner sdk.AccAddress, class string, minScore, n uint32) ([]types.GPU, error) {
-	if minScore > appconsts.MaxScore {
-		return nil, nil
-	}
-	type key = collections.Pair[collections.Triple[sdk.AccAddress, string, uint32], uint64]
-	from := collections.Join(collections.Join3(owner, class, uint32(0)), uint64(0))
-	to := collections.Join(collections.Join3(owner, class, appconsts.MaxScore-minScore+1), uint64(0))
-	iter, err := k.GPUs.Indexes.Leasable.Iterate(ctx, new(collections.Range[key]).StartInclusive(from).EndExclusive(to))
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = iter.Close() }()
-	gpus := make([]types.GPU, 0, n)
-	for ; iter.Valid() && len(gpus) < int(n); iter.Next() {
-		id, err := iter.PrimaryKey()
-		if err != nil {
-			return nil, err
-		}
-		g, err := k.GPUs.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		gpus = append(gpus, g)
-	}
-	return gpus, nil
-}
-
-// MatchOffer walks the class's price index from the cheapest offer and returns the first
-// price level's best offer that can serve the request: highest total GPU score, then oldest.
-func (k Keeper) MatchOffer(ctx context.Context, tenant string, msg *types.MsgCreateLease) (best types.Offer, picked []types.GPU, err error) {
-	iter, err := k.OffersByPrice.Iterate(ctx, collections.NewPrefixedPairRange[string, PriceID](msg.Class))
-	if err != nil {
-		return best, nil, err
-	}
-	defer func() { err = errors.Join(err, iter.Close()) }()
-	var bestScore uint64
-	examined := 0
-	for ; iter.Valid() && examined < MaxMatchCandidates; iter.Next() {
-		key, err := iter.Key()
-		if err != nil {
-			return best, nil, err
-		}
-		price := key.K2().K1()
-		if types.HasMaxPrice(msg.MaxPricePerGpuHour) && math.NewIntFromUint64(price).GT(msg.MaxPricePerGpuHour.Amount) {
-			break
-		}
-		if picked != nil && price > best.PricePerGpuHour.Amount.Uint64() {
-			break // a cheaper level already has a match
-		}
-		examined++
-		offer, err := k.Offers.Get(ctx, key.K2().K2())
-		if err != nil {
-			return best, nil, err
-		}
-		gpus, err := k.pickGPUs(ctx, offer, tenant, msg)
-		if errorsmod.IsOf(err, types.ErrSelfLease, types.ErrInvalidLease, types.ErrNotEnoughGPUs) {
-			continue
-		} else if err != nil {
-			return best, nil, err
-		}
-		var score uint64
-		for _, g := range gpus {
-			score += uint64(g.Score)
-		}
-		if picked == nil || score > bestScore { // ids ascend within a price, so ties keep the older offer
-			best, picked, bestScore = offer, gpus, score
-		}
-	}
-	if picked == nil {
-		return best, nil, errorsmod.Wrapf(types.ErrNoMatchingOffer,
-			"no offer among the %d cheapest of %s serves %d GPUs for %d hours at score >= %d within %s",
-			examined, msg.Class, msg.Gpus, msg.Hours, msg.MinGpuScore, msg.MaxPricePerGpuHour)
-	}
-	return best, picked, nil
 }

@@ -2,20 +2,21 @@ package keeper
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
-	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/pkg/pow"
 	"github.com/thalamus-network/thalamus/x/compute/types"
 	"github.com/thalamus-network/thalamus/x/internal/events"
 	"github.com/thalamus-network/thalamus/x/internal/queue"
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
 // scheduleChallenge puts a GPU in the challenge schedule at height, replacing its old place.
@@ -66,18 +67,6 @@ func (k Keeper) challengeEndBlock(ctx context.Context, params types.Params) erro
 		})
 	}
 	return nil
-}
-
-// inCache runs fn in a cache context and writes it only on success; a failure is logged and
-// left in its queue for the next block, never failing the block.
-func (k Keeper) inCache(ctx context.Context, what string, id uint64, fn func(context.Context) error) {
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	cacheCtx, write := sdkCtx.CacheContext()
-	if err := fn(cacheCtx); err != nil {
-		sdkCtx.Logger().Error(what+" failed; retrying next block", "id", id, "err", err)
-		return
-	}
-	write()
 }
 
 // currentEpoch returns the proof-of-work epoch, starting a new one seeded by this block's
@@ -260,6 +249,11 @@ func (k Keeper) setGPUDown(ctx context.Context, params types.Params, gpuID uint6
 	return events.Emit(ctx, &types.EventLeaseBillingSuspended{LeaseId: lease.Id, Suspended: suspend})
 }
 
+// presetAccepted reports whether x/oracle lets challenges use a preset.
+func (k Keeper) presetAccepted(ctx context.Context, preset string) (bool, error) {
+	return k.oracle.PowPresetAccepted(ctx, preset)
+}
+
 // SubmitWork records a provider's answer to an open challenge of one of its GPUs. It proves
 // the GPU is up (a down GPU comes back); the validators verify the winners afterwards.
 func (k msgServer) SubmitWork(ctx context.Context, msg *types.MsgSubmitWork) (*types.MsgSubmitWorkResponse, error) {
@@ -313,103 +307,20 @@ func (k msgServer) SubmitWork(ctx context.Context, msg *types.MsgSubmitWork) (*t
 	})
 }
 
-// SettleChallenge applies the validators' verdict on a submitted challenge (called by x/oracle):
-// PASSED and UNDERPERFORMED move the GPU's score towards winners / expected (an exponential
-// average over score_window challenges); PASSED also marks the GPU work-verified; FRAUD jails
-// the GPU (closing its lease), refunds the tenant that GPU's payments since the challenge out of
-// the provider's collateral, and slashes fraud_slash_fraction of what collateral is left.
-func (k Keeper) SettleChallenge(ctx context.Context, id uint64, verdict types.ChallengeState) error {
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	c, err := load(ctx, k.Challenges, id, types.ErrChallengeNotFound)
-	if err != nil {
-		return err
-	}
-	if c.State != types.CHALLENGE_STATE_SUBMITTED {
-		return errorsmod.Wrapf(types.ErrChallengeClosed, "challenge %d is %s, not submitted", id, c.State)
-	}
-	gpu, err := load(ctx, k.GPUs, c.GpuId, types.ErrGPUNotFound)
-	if err != nil {
-		return err
-	}
-	switch verdict {
-	case types.CHALLENGE_STATE_PASSED, types.CHALLENGE_STATE_UNDERPERFORMED:
-		gpu.Score = smoothedScore(gpu.Score, uint64(len(c.Winners)), c.ExpectedWinners, params.ScoreWindow)
-		if verdict == types.CHALLENGE_STATE_PASSED && gpu.AttestationTier < types.ATTESTATION_TIER_WORK_VERIFIED {
-			gpu.AttestationTier = types.ATTESTATION_TIER_WORK_VERIFIED
-		}
-		if err := k.GPUs.Set(ctx, gpu.Id, gpu); err != nil {
-			return err
-		}
-		if err := k.creditWork(ctx, params, c, gpu); err != nil {
-			return err
-		}
-	case types.CHALLENGE_STATE_FRAUD:
-		leaseID := gpu.LeaseId
-		reason := fmt.Sprintf("proof-of-work fraud in challenge %d", id)
-		if err := k.JailGPU(ctx, gpu.Id, reason); err != nil {
-			return err
-		}
-		if err := k.forfeitWork(ctx, c, reason); err != nil {
-			return err
-		}
-		// The tenant gets back, from the collateral, what it paid for this GPU since the challenge.
-		if leaseID != 0 {
-			if err := k.refundSince(ctx, leaseID, c.IssuedHeight); err != nil {
-				return err
-			}
-		}
-		provider, err := k.addressCodec.StringToBytes(c.Provider)
-		if err != nil {
-			return err
-		}
-		p, err := k.Providers.Get(ctx, provider)
-		if err == nil {
-			amount := params.FraudSlashFraction.MulInt(p.Collateral.Amount).TruncateInt()
-			if _, err := k.SlashCollateral(ctx, provider, amount, fmt.Sprintf("proof-of-work fraud in challenge %d", id)); err != nil {
-				return err
-			}
-		} else if !errors.Is(err, collections.ErrNotFound) {
-			return err
-		}
-		if gpu, err = k.GPUs.Get(ctx, gpu.Id); err != nil {
-			return err
-		}
-	default:
-		return errorsmod.Wrapf(types.ErrInvalidWork, "verdict must be passed, underperformed or fraud, got %s", verdict)
-	}
-	c.State = verdict
-	if err := k.Challenges.Set(ctx, id, c); err != nil {
-		return err
-	}
-	return events.Emit(ctx, &types.EventChallengeSettled{ChallengeId: id, GpuId: gpu.Id, State: verdict, Score: gpu.Score})
-}
-
-// refundSince refunds a lease's tenant, out of provider collateral, the price of one GPU for
-// the blocks billed since height (the lease has just been settled and closed).
-func (k Keeper) refundSince(ctx context.Context, leaseID uint64, height int64) error {
-	lease, err := k.Leases.Get(ctx, leaseID)
-	if err != nil {
-		return err
-	}
-	blocks := max(lease.AccruedHeight-max(height, lease.CreatedHeight), 0)
-	amount := types.OwedFor(lease.PricePerGpuHour.Amount, 1, uint64(blocks), lease.BlocksPerHour)
-	if !amount.IsPositive() {
-		return nil
-	}
-	_, err = k.RefundTenant(ctx, leaseID, amount)
+// openVerification asks the validators to verify a submitted challenge.
+func (k Keeper) openVerification(ctx context.Context, c types.Challenge) error {
+	_, err := k.oracle.OpenTask(ctx, oracletypes.TASK_KIND_GPU_CHALLENGE, types.ModuleName, c.Id, 0, workHash(c))
 	return err
 }
 
-// smoothedScore moves score a 1/window step towards 10000 x found / expected (capped).
-func smoothedScore(score uint32, found, expected uint64, window uint32) uint32 {
-	sample := math.NewIntFromUint64(found).MulRaw(appconsts.MaxScore).QuoRaw(int64(max(expected, 1)))
-	s := int64(appconsts.MaxScore)
-	if sample.IsInt64() && sample.Int64() < s {
-		s = sample.Int64()
+// workHash commits to what was submitted: nonces tried and every winner.
+func workHash(c types.Challenge) []byte {
+	h := sha256.New()
+	h.Write(c.Seed)
+	h.Write(binary.BigEndian.AppendUint64(nil, c.NoncesTried))
+	for _, w := range c.Winners {
+		h.Write(binary.BigEndian.AppendUint64(nil, w.Nonce))
+		h.Write(binary.BigEndian.AppendUint32(nil, w.Digest))
 	}
-	next := int64(score) + (s-int64(score))/int64(window)
-	return uint32(max(0, min(next, appconsts.MaxScore)))
+	return h.Sum(nil)
 }

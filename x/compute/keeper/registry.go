@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -183,6 +184,45 @@ func (k msgServer) UnbondProvider(ctx context.Context, msg *types.MsgUnbondProvi
 	})
 }
 
+// completeUnbonding returns the collateral, deletes the provider and its retired GPUs
+// (freeing their UUIDs); jailed GPUs stay so their UUIDs remain blocked.
+func (k Keeper) completeUnbonding(ctx context.Context, owner sdk.AccAddress) error {
+	provider, err := k.Providers.Get(ctx, owner)
+	if err != nil {
+		return err
+	}
+	if provider.Status != types.PROVIDER_STATUS_UNBONDING {
+		return fmt.Errorf("provider %s is %s, not unbonding", provider.Address, provider.Status)
+	}
+	gpus, err := k.providerGPUs(ctx, owner)
+	if err != nil {
+		return err
+	}
+	for _, g := range gpus {
+		if g.Status == types.GPU_STATUS_RETIRED {
+			// Its place in the challenge schedule goes with it, so no stale entry outlives the
+			// record (an exported and re-imported chain would not have it).
+			if g.NextChallengeHeight != 0 {
+				if err := k.ChallengeSchedule.Remove(ctx, collections.Join(g.NextChallengeHeight, g.Id)); err != nil {
+					return err
+				}
+			}
+			if err := k.GPUs.Remove(ctx, g.Id); err != nil {
+				return err
+			}
+		}
+	}
+	if provider.Collateral.IsPositive() {
+		if err := k.bankKeeper.SendCoinsFromModuleToAccount(ctx, types.ModuleName, owner, sdk.NewCoins(provider.Collateral)); err != nil {
+			return err
+		}
+	}
+	if err := k.Providers.Remove(ctx, owner); err != nil {
+		return err
+	}
+	return events.Emit(ctx, &types.EventProviderUnbonded{Provider: provider.Address, CollateralReturned: provider.Collateral})
+}
+
 // RegisterGPU adds a GPU with a chain-wide unique NVML UUID to an active provider's fleet.
 func (k msgServer) RegisterGPU(ctx context.Context, msg *types.MsgRegisterGPU) (*types.MsgRegisterGPUResponse, error) {
 	owner, ownerStr, err := k.decodeAddress(msg.Provider)
@@ -268,19 +308,6 @@ func (k msgServer) RetireGPU(ctx context.Context, msg *types.MsgRetireGPU) (*typ
 	return &types.MsgRetireGPUResponse{}, events.Emit(ctx, &types.EventGPURetired{GpuId: gpu.Id, Provider: ownerStr})
 }
 
-// decodeAddress checks an address with the app's codec and returns it in canonical form.
-func (k Keeper) decodeAddress(addr string) (sdk.AccAddress, string, error) {
-	bz, err := k.addressCodec.StringToBytes(addr)
-	if err != nil {
-		return nil, "", errorsmod.Wrapf(types.ErrInvalidAddress, "%q: %s", addr, err)
-	}
-	canonical, err := k.addressCodec.BytesToString(bz)
-	if err != nil {
-		return nil, "", errorsmod.Wrapf(types.ErrInvalidAddress, "%q: %s", addr, err)
-	}
-	return bz, canonical, nil
-}
-
 // activeProvider loads a provider that may still change its fleet.
 func (k Keeper) activeProvider(ctx context.Context, owner sdk.AccAddress, ownerStr string) (types.Provider, error) {
 	provider, err := load(ctx, k.Providers, owner, types.ErrProviderNotFound)
@@ -312,20 +339,6 @@ func (k Keeper) providerGPUs(ctx context.Context, owner sdk.AccAddress) ([]types
 		gpus = append(gpus, g)
 	}
 	return gpus, nil
-}
-
-// getter is what load needs from a collections Map or IndexedMap.
-type getter[K, V any] interface {
-	Get(ctx context.Context, key K) (V, error)
-}
-
-// load reads key, turning a missing key into the registered notFound error.
-func load[K, V any](ctx context.Context, m getter[K, V], key K, notFound *errorsmod.Error) (V, error) {
-	v, err := m.Get(ctx, key)
-	if errors.Is(err, collections.ErrNotFound) {
-		return v, errorsmod.Wrapf(notFound, "%v", key)
-	}
-	return v, err
 }
 
 // validateCollateral requires a valid, positive coin in the collateral denom.
