@@ -46,7 +46,7 @@ provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics
 
 It also fulfils leases that carry a workload manifest. The provider endpoint on --api-listen
 (register it as the provider's --endpoint) takes the tenant-signed manifest
-(thalamusd tx compute send-manifest). It checks the signature against the lease's tenant and
+(thalamusd workload send). It checks the signature against the lease's tenant and
 the hash against the lease, then starts the workload with --runtime:
   - docker: the Docker Engine API, with --gpus device=UUID for exactly the leased GPUs;
   - exec: a local process with CUDA_VISIBLE_DEVICES, for devnets.

@@ -325,8 +325,8 @@ Thalamus localnet is running (chain %s).
   thalamusd q sensors device-stats 1 --home %[1]s          # a healthy station's quality average
   curl -s %[6]s/v1/batches/1/1 | head -c 400                # the raw readings behind batch 1
   curl -s %[6]s/v1/batches/1/1/proof/0                      # a Merkle proof of its first reading
-  thalamusd tx compute manifest-hash app.json --home %[1]s   # a workload manifest (see README) for create-lease --manifest-hash
-  thalamusd tx compute send-manifest LEASE app.json --from tenant --home %[1]s   # then lease-status / lease-logs LEASE --from tenant
+  thalamusd workload manifest-hash app.json --home %[1]s   # a workload manifest (see README) for create-lease --manifest-hash
+  thalamusd workload send LEASE app.json --from tenant --home %[1]s   # then workload status|logs LEASE --from tenant
   thalamusd q rewards current-epoch --home %[1]s           # this minute's work and what it would pay
   thalamusd q rewards receipts %[3]s --home %[1]s   # why the provider was paid what it was paid
   thalamusd q rewards receipts %[5]s --home %[1]s   # the faulty stations earn less (multiplier = batch score)

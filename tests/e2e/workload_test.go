@@ -30,7 +30,7 @@ func TestLeaseRunsTheTenantsWorkload(t *testing.T) {
 	if err := os.WriteFile(manifest, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	hash := strings.TrimSpace(string(c.must("tx", "compute", "manifest-hash", manifest)))
+	hash := strings.TrimSpace(string(c.must("workload", "manifest-hash", manifest)))
 
 	var offers struct {
 		Offers []struct {
@@ -68,9 +68,9 @@ func TestLeaseRunsTheTenantsWorkload(t *testing.T) {
 	}
 	c.query(&gpu, "compute", "gpu", leases.Leases[0].GPUIDs[0])
 
-	out := c.must("tx", "compute", "send-manifest", id, manifest, "--from", "workload-tenant", "--keyring-backend", "test")
+	out := c.must("workload", "send", id, manifest, "--from", "workload-tenant", "--keyring-backend", "test")
 	if !strings.Contains(string(out), "manifest accepted") {
-		t.Fatalf("send-manifest: %s", out)
+		t.Fatalf("workload send: %s", out)
 	}
 
 	// The agent starts the workload and confirms the lease once its port answers.
@@ -97,9 +97,9 @@ func TestLeaseRunsTheTenantsWorkload(t *testing.T) {
 		GPUs      []string          `json:"gpus"`
 		Endpoints map[string]string `json:"endpoints"`
 	}
-	out = c.must("tx", "compute", "lease-status", id, "--from", "workload-tenant", "--keyring-backend", "test")
+	out = c.must("workload", "status", id, "--from", "workload-tenant", "--keyring-backend", "test")
 	if err := json.Unmarshal(out, &status); err != nil {
-		t.Fatalf("lease-status: %v\n%s", err, out)
+		t.Fatalf("workload status: %v\n%s", err, out)
 	}
 	if status.Workload.State != "running" || len(status.GPUs) != 1 || status.GPUs[0] != gpu.GPU.UUID || status.Endpoints["8080"] == "" {
 		t.Fatalf("status %+v, want running on %s with an endpoint for port 8080", status, gpu.GPU.UUID)
@@ -113,14 +113,14 @@ func TestLeaseRunsTheTenantsWorkload(t *testing.T) {
 	if served.Lease != id || served.GPUs != gpu.GPU.UUID {
 		t.Fatalf("the workload serves %+v, want lease %s on CUDA_VISIBLE_DEVICES=%s", served, id, gpu.GPU.UUID)
 	}
-	logs := c.must("tx", "compute", "lease-logs", id, "--tail", "10", "--from", "workload-tenant", "--keyring-backend", "test")
+	logs := c.must("workload", "logs", id, "--tail", "10", "--from", "workload-tenant", "--keyring-backend", "test")
 	if !strings.Contains(string(logs), "demo workload up on port") {
-		t.Fatalf("lease-logs: %q", logs)
+		t.Fatalf("workload logs: %q", logs)
 	}
 
 	// Nobody but the tenant gets the status or the logs.
-	for _, cmd := range []string{"lease-status", "lease-logs"} {
-		if out, err := c.run("tx", "compute", cmd, id, "--from", "alice", "--keyring-backend", "test"); err == nil || !strings.Contains(err.Error(), "403") {
+	for _, cmd := range []string{"status", "logs"} {
+		if out, err := c.run("workload", cmd, id, "--from", "alice", "--keyring-backend", "test"); err == nil || !strings.Contains(err.Error(), "403") {
 			t.Fatalf("%s signed by alice: want 403, got %s %v", cmd, out, err)
 		}
 	}

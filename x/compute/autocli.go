@@ -64,7 +64,6 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 		},
 		Tx: &autocliv1.ServiceCommandDescriptor{
 			Service:              types.Msg_serviceDesc.ServiceName,
-			EnhanceCustomCommand: true,
 			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
 				// Authority (gov) only: put MsgUpdateParams in `tx gov submit-proposal` (see README).
 				// autocli would encode nested LegacyDec params as "0.05", which the chain cannot decode.
@@ -132,14 +131,14 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					Short: "Lease GPUs from --offer-id, or from the cheapest offer of --class (bounded by --max-price-per-gpu-hour and --min-gpu-score)",
 					Example: "thalamusd tx compute create-lease 2 24 5000000uthal --class H100-SXM-80G --max-price-per-gpu-hour 2500000uthal --from tenant\n" +
 						"thalamusd tx compute create-lease 1 1 2000000uthal --offer-id 3 --from tenant\n" +
-						"thalamusd tx compute create-lease 1 4 2000000uthal --class CPU-DEV --manifest-hash $(thalamusd tx compute manifest-hash app.json) --from tenant",
+						"thalamusd tx compute create-lease 1 4 2000000uthal --class CPU-DEV --manifest-hash $(thalamusd workload manifest-hash app.json) --from tenant",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "gpus"}, {ProtoField: "hours"}, {ProtoField: "deposit"}},
 					FlagOptions: map[string]*autocliv1.FlagOptions{
 						"offer_id":               {Usage: "lease from this offer (otherwise --class is matched)"},
 						"class":                  {Usage: "GPU class to match, e.g. H100-SXM-80G (see q compute params)"},
 						"max_price_per_gpu_hour": {Usage: "highest price per GPU-hour to accept, e.g. 2500000uthal"},
 						"min_gpu_score":          {Usage: "least score (0-10000) of every leased GPU"},
-						"manifest_hash": {Usage: "hex SHA-256 of a workload manifest (tx compute manifest-hash FILE): " +
+						"manifest_hash": {Usage: "hex SHA-256 of a workload manifest (workload manifest-hash FILE): " +
 							"the lease waits, unbilled, until the provider runs it"},
 					},
 				},

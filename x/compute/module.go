@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
-	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
-	"github.com/spf13/cobra"
-
 	"cosmossdk.io/core/appmodule"
+	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -18,7 +16,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/types/module"
 	simtypes "github.com/cosmos/cosmos-sdk/types/simulation"
 
-	"github.com/thalamus-network/thalamus/x/compute/client/cli"
 	"github.com/thalamus-network/thalamus/x/compute/keeper"
 	"github.com/thalamus-network/thalamus/x/compute/simulation"
 	"github.com/thalamus-network/thalamus/x/compute/types"
@@ -157,18 +154,4 @@ func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Re
 // ProposalMsgsX registers the governance messages simulations may propose.
 func (AppModule) ProposalMsgsX(weights simsx.WeightSource, reg simsx.Registry) {
 	reg.Add(weights.Get("msg_update_params", 100), simulation.MsgUpdateParamsFactory())
-}
-
-// GetTxCmd returns the x/compute commands autocli cannot build (the tenant's workload
-// exchange with the provider endpoint); autocli adds the others.
-func (AppModule) GetTxCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:                        types.ModuleName,
-		Short:                      "x/compute transactions: providers, GPUs, offers, leases and workloads",
-		DisableFlagParsing:         true,
-		SuggestionsMinimumDistance: 2,
-		RunE:                       client.ValidateCmd,
-	}
-	cmd.AddCommand(cli.TxCommands()...)
-	return cmd
 }

@@ -4,12 +4,11 @@ import (
 	"errors"
 	"io"
 
+	"cosmossdk.io/log"
+	confixcmd "cosmossdk.io/tools/confix/cmd"
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
-
-	"cosmossdk.io/log"
-	confixcmd "cosmossdk.io/tools/confix/cmd"
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/debug"
@@ -24,6 +23,7 @@ import (
 	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
 
 	"github.com/thalamus-network/thalamus/app"
+	computecli "github.com/thalamus-network/thalamus/x/compute/client/cli"
 )
 
 func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, moduleBasics module.BasicManager) {
@@ -44,6 +44,7 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, moduleBasics 
 		genutilcli.Commands(txConfig, moduleBasics, app.DefaultNodeHome),
 		queryCommand(),
 		txCommand(),
+		computecli.WorkloadCommand(),
 		keys.Commands(),
 	)
 }

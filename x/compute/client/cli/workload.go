@@ -1,5 +1,6 @@
-// Package cli holds the x/compute commands autocli cannot build: the off-chain exchange
-// between a lease's tenant and its provider's endpoint (manifest delivery, status, logs).
+// Package cli holds the commands autocli cannot build for x/compute: the tenant's off-chain
+// exchange with a lease's provider endpoint (manifest delivery, status, logs). They sign
+// with --from but send no transaction, so they live under "thalamusd workload", not "tx".
 package cli
 
 import (
@@ -24,9 +25,19 @@ import (
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
 
-// TxCommands are the tenant's workload commands; they sign with --from but send no transaction.
-func TxCommands() []*cobra.Command {
-	return []*cobra.Command{manifestHashCmd(), sendManifestCmd(), leaseStatusCmd(), leaseLogsCmd()}
+// WorkloadCommand is "thalamusd workload": the tenant's commands for a lease's workload.
+func WorkloadCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "workload",
+		Short: "Run a workload on leased GPUs: hash a manifest, send it to the provider, read status and logs",
+		Long: `A lease created with --manifest-hash runs the manifest whose hash it carries. These commands
+talk to the lease's provider endpoint (registered on chain), signed by the tenant's --from key;
+none of them sends a transaction.`,
+		SuggestionsMinimumDistance: 2,
+		RunE:                       client.ValidateCmd,
+	}
+	cmd.AddCommand(manifestHashCmd(), sendManifestCmd(), leaseStatusCmd(), leaseLogsCmd())
+	return cmd
 }
 
 func manifestHashCmd() *cobra.Command {
@@ -35,8 +46,8 @@ func manifestHashCmd() *cobra.Command {
 		Short: "Check a workload manifest and print its hash for create-lease --manifest-hash",
 		Long: `Checks a workload manifest (JSON: image and/or command, env, ports, gpus, tenant_pub_key) and
 prints the hex SHA-256 of the file's exact bytes, which create-lease --manifest-hash puts on the
-lease. Send the same file with send-manifest afterwards.`,
-		Example: `thalamusd tx compute manifest-hash app.json`,
+lease. Send the same file with "workload send" afterwards.`,
+		Example: `thalamusd workload manifest-hash app.json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			bz, err := os.ReadFile(args[0])
@@ -114,13 +125,13 @@ func send(cmd *cobra.Command, req *http.Request) error {
 
 func sendManifestCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "send-manifest [lease-id] [file]",
+		Use:   "send [lease-id] [file]",
 		Short: "Send a lease's workload manifest, signed by the tenant, to the provider's endpoint",
 		Long: `Signs the manifest file with the --from key (the lease's tenant) and sends it to the provider
 endpoint registered on chain. The provider checks the signature against the lease's tenant
 and the file's hash against the lease, starts the workload on the leased GPUs and confirms
 the lease on chain; billing starts then.`,
-		Example: `thalamusd tx compute send-manifest 7 app.json --from tenant`,
+		Example: `thalamusd workload send 7 app.json --from tenant`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := newSession(cmd, args[0])
@@ -168,9 +179,9 @@ func (s tenantSession) signedGet(cmd *cobra.Command, url string) error {
 
 func leaseStatusCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "lease-status [lease-id]",
+		Use:     "status [lease-id]",
 		Short:   "Ask the provider for a lease's workload: state, restarts, GPUs and access endpoints (tenant-signed)",
-		Example: `thalamusd tx compute lease-status 7 --from tenant`,
+		Example: `thalamusd workload status 7 --from tenant`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := newSession(cmd, args[0])
@@ -190,9 +201,9 @@ func leaseLogsCmd() *cobra.Command {
 		follow bool
 	)
 	cmd := &cobra.Command{
-		Use:     "lease-logs [lease-id]",
+		Use:     "logs [lease-id]",
 		Short:   "Read a lease's workload output from the provider (tenant-signed); --follow streams it",
-		Example: `thalamusd tx compute lease-logs 7 --tail 50 --follow --from tenant`,
+		Example: `thalamusd workload logs 7 --tail 50 --follow --from tenant`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := newSession(cmd, args[0])
