@@ -14,7 +14,7 @@ FUZZTIME    ?= 60s
 # go-nvml (thalamus-agent only) is cgo; silence its deprecation warnings from NVIDIA's header.
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
-.PHONY: all build install test test-sim-short test-sim-long test-unit test-e2e test-race bench bench-node chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
+.PHONY: all build build-devnet install test test-sim-short test-sim-long test-unit test-e2e test-race bench bench-node chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 
 all: build
 
@@ -23,6 +23,15 @@ build: ## build thalamusd, thalamus-agent, thalamus-sidecar (and the devnet tool
 	$(GO) build -o $(BUILD_DIR)/thalamus-agent ./cmd/thalamus-agent
 	$(GO) build -o $(BUILD_DIR)/thalamus-sidecar ./cmd/thalamus-sidecar
 	$(GO) build -o $(BUILD_DIR)/devnet ./scripts/devnet
+
+# Devnet builds add the fault injection that localnets and testnets use to show fraud being
+# caught (thalamus-agent --cheat-fraction, thalamus-sidecar --wrong-results); release builds
+# above never carry it.
+DEVNET_DIR  ?= $(BUILD_DIR)/devnet-bin
+build-devnet: ## build the three binaries with the devnet build tag (fault injection) into ./build/devnet-bin
+	$(GO) build -tags devnet -ldflags '$(LDFLAGS)' -o $(DEVNET_DIR)/thalamusd ./cmd/thalamusd
+	$(GO) build -tags devnet -o $(DEVNET_DIR)/thalamus-agent ./cmd/thalamus-agent
+	$(GO) build -tags devnet -o $(DEVNET_DIR)/thalamus-sidecar ./cmd/thalamus-sidecar
 
 install: ## install thalamusd into $(go env GOPATH)/bin
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/thalamusd
@@ -33,7 +42,7 @@ E2E_FLAGS   ?= -tags e2e -count=1 -p 1 -timeout 15m
 SIM_TESTS   := 'TestFullAppSimulation|TestAppStateDeterminism|TestAppImportExport|TestAppSimulationAfterImport'
 SIM_FLAGS   ?= -Enabled=true -BlockSize=50 -Commit=true
 
-test: build ## run every test, the short simulations, then the end-to-end tests on a fresh localnet and a 4-validator testnet (CI runs exactly this)
+test: build build-devnet ## run every test, the short simulations, then the end-to-end tests on a fresh localnet and a 4-validator testnet (CI runs exactly this)
 	$(GO) test $(TEST_FLAGS) ./...
 	$(MAKE) --no-print-directory test-sim-short
 	$(GO) test $(E2E_FLAGS) ./tests/...
@@ -44,7 +53,7 @@ test-sim-short: ## full-app simulation, determinism (3 runs a seed) and export/i
 test-sim-long: ## the same at 500 blocks (long; not in CI)
 	$(GO) test -tags sims -count=1 -timeout 3h -run $(SIM_TESTS) ./app $(SIM_FLAGS) -NumBlocks=500
 
-test-e2e: build ## only the end-to-end tests: a localnet driven through the CLI, then 4 validators with a sidecar each (port 26657 must be free)
+test-e2e: build build-devnet ## only the end-to-end tests: a localnet driven through the CLI, then 4 validators with a sidecar each (port 26657 must be free)
 	$(GO) test $(E2E_FLAGS) -v ./tests/...
 
 test-unit: ## run the tests that need no in-process network

@@ -18,7 +18,7 @@ BLOCKS="${BENCH_BLOCKS:-20}"
 WORK="$(mktemp -d)"
 trap 'build/devnet stop --dir "$DIR" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 
-make --no-print-directory build
+make --no-print-directory build build-devnet
 go build -o build/loadgen ./scripts/loadgen
 
 echo "== 1/4 block execution ($BLOCKS blocks of 200 txs per message)"

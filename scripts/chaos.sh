@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 DIR="${CHAOS_DIR:-$HOME/.thalamus-chaos}"
 PAUSE="${CHAOS_PAUSE:-30}" # seconds each fault lasts
 
-make --no-print-directory build
+make --no-print-directory build build-devnet
 go build -o build/loadgen ./scripts/loadgen
 
 devnet() { build/devnet "$@" --dir "$DIR"; }

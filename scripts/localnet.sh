@@ -4,5 +4,5 @@
 # Ctrl-C stops every process it started. Extra flags go to `devnet localnet` (see --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-make --no-print-directory build
+make --no-print-directory build build-devnet
 exec build/devnet localnet "$@"

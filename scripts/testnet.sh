@@ -6,13 +6,13 @@
 #   scripts/testnet.sh stop     stop them
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x build/devnet ] || make --no-print-directory build
+[ -x build/devnet ] || make --no-print-directory build build-devnet
 case "${1:-4}" in
   stop) shift; exec build/devnet stop "$@" ;;
   wait) shift; exec build/devnet wait "$@" ;;
   -h|--help) exec build/devnet --help ;;
   *)
     n="${1:-4}"; [ $# -gt 0 ] && shift
-    make --no-print-directory build
+    make --no-print-directory build build-devnet
     exec build/devnet testnet "$n" "$@" ;;
 esac

@@ -67,6 +67,7 @@ reads its status and logs there with signed requests.`,
 			if chainCfg.KeyringDir == "" {
 				chainCfg.KeyringDir = gpuCfg.StateDir
 			}
+			devnetFaults(&gpuCfg)
 			ctx := cmd.Context()
 			chain, err := dialWhenUp(ctx, chainCfg, logger)
 			if err != nil {
@@ -119,7 +120,7 @@ reads its status and logs there with signed requests.`,
 	f.StringVar(&gpuCfg.OfferPrice, "offer-price", "", "open an offer for the GPUs at this price per GPU-hour if the provider has none")
 	f.Uint32Var(&gpuCfg.OfferMaxHours, "offer-max-hours", 720, "longest lease the offer accepts")
 	f.Float64Var(&gpuCfg.WorkSeconds, "work-seconds", 4, "most seconds spent on one challenge")
-	f.Float64Var(&gpuCfg.CheatFraction, "cheat-fraction", 0, "devnets only: forge this share of the winners, to watch the validators catch the fraud and slash the collateral")
+	addDevnetFlags(f)
 	f.DurationVar(&gpuCfg.BlockTime, "block-time", time.Second, "expected block time, to budget work before a deadline")
 	f.DurationVar(&gpuCfg.Poll, "poll", time.Second, "how often to look for challenges")
 	f.StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9464", "serve Prometheus metrics here (empty: off)")

@@ -54,11 +54,9 @@ the flag's name, e.g. samples = 8; flags given on the command line win.`,
 			cfg := sidecar.Config{
 				Listen: v.GetString("listen"), StateDir: v.GetString("home"),
 				Validator: v.GetString("validator"), Samples: v.GetInt("samples"), Workers: v.GetInt("workers"),
-				Poll: v.GetDuration("poll"), FetchTimeout: v.GetDuration("fetch-timeout"), WrongResults: v.GetBool("wrong-results"),
+				Poll: v.GetDuration("poll"), FetchTimeout: v.GetDuration("fetch-timeout"),
 			}
-			if cfg.WrongResults {
-				logger.Warn("--wrong-results: this sidecar reports inverted verdicts and scores (testnets only)")
-			}
+			devnetFaults(v, &cfg, logger)
 			chain, err := chainclient.QueryContext(v.GetString("node"))
 			if err != nil {
 				return err
@@ -83,6 +81,6 @@ the flag's name, e.g. samples = 8; flags given on the command line win.`,
 	f.Int("workers", 2, "tasks verified in parallel")
 	f.Duration("poll", 0, "how often open tasks are listed (default 1s)")
 	f.Duration("fetch-timeout", 0, "limit on one batch download (default 10s)")
-	f.Bool("wrong-results", false, "testnets only: report inverted verdicts and scores, to watch the validator being outvoted and counted as deviating")
+	addDevnetFlags(f)
 	return cmd
 }

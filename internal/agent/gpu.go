@@ -4,17 +4,14 @@
 package agent
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -45,9 +42,10 @@ type GPUConfig struct {
 	OfferMaxHours uint32
 	// WorkSeconds caps the time spent on one challenge.
 	WorkSeconds float64
-	// CheatFraction > 0 replaces that share of the found winners with nonces that do not
-	// win, for devnets that must show the validators catching fraud. Never set it for real.
-	CheatFraction float64
+	// Tamper, when set, rewrites the winners of every answer (tried nonces, challenge id given).
+	// Only devnet builds set it, to run a cheating provider the validators must catch
+	// (cmd/thalamus-agent/faults_devnet.go).
+	Tamper func(winners []pow.Winner, tried, challenge uint64) []pow.Winner
 	// BlockTime is the expected block time, to turn a deadline height into a time budget.
 	BlockTime time.Duration
 	Poll      time.Duration
@@ -213,9 +211,9 @@ func (a *GPUAgent) solve(ctx context.Context, c types.Challenge, budget time.Dur
 	msg := &types.MsgSubmitWork{
 		Provider: a.chain.Address, ChallengeId: c.Id, NoncesTried: res.NoncesTried, Telemetry: telemetry,
 	}
-	if a.cfg.CheatFraction > 0 {
-		res.Winners = forgeWinners(res.Winners, res.NoncesTried, a.cfg.CheatFraction, c.Id)
-		a.log.Warn("cheating: forged winners in the answer (--cheat-fraction)", "challenge", c.Id, "fraction", a.cfg.CheatFraction)
+	if a.cfg.Tamper != nil {
+		res.Winners = a.cfg.Tamper(res.Winners, res.NoncesTried, c.Id)
+		a.log.Warn("cheating: the answer's winners were tampered with (devnet build)", "challenge", c.Id)
 	}
 	for _, w := range res.Winners {
 		if len(msg.Winners) == int(a.params.MaxWinners) {
@@ -232,33 +230,6 @@ func (a *GPUAgent) solve(ctx context.Context, c types.Challenge, budget time.Dur
 	a.mu.Lock()
 	a.done = append(a.done, msg)
 	a.mu.Unlock()
-}
-
-// forgeWinners moves a share of the winners to neighbouring nonces that were never found to
-// win (keeping their digests, so the answer still looks like a lottery win on chain), sorted
-// and unique as an honest answer is.
-func forgeWinners(winners []pow.Winner, tried uint64, fraction float64, challenge uint64) []pow.Winner {
-	r := mrand.New(mrand.NewPCG(challenge, 0x7e57)) //nolint:gosec // devnet fault injection
-	taken := make(map[uint64]bool, len(winners))
-	for _, w := range winners {
-		taken[w.Nonce] = true
-	}
-	out := make([]pow.Winner, 0, len(winners))
-	for _, w := range winners {
-		if r.Float64() < fraction {
-			for n := w.Nonce + 1; n < tried; n++ {
-				if !taken[n] {
-					delete(taken, w.Nonce)
-					taken[n] = true
-					w.Nonce = n
-					break
-				}
-			}
-		}
-		out = append(out, w)
-	}
-	slices.SortFunc(out, func(a, b pow.Winner) int { return cmp.Compare(a.Nonce, b.Nonce) })
-	return out
 }
 
 func (a *GPUAgent) ensureProvider(ctx context.Context, q types.QueryClient) error {

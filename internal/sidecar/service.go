@@ -21,7 +21,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
-	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/pkg/quality"
 	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
@@ -44,9 +43,9 @@ type Config struct {
 	Poll time.Duration
 	// FetchTimeout bounds one batch download.
 	FetchTimeout time.Duration
-	// WrongResults makes the sidecar lie (scores 10000 - score, verdicts inverted), for
-	// testnets that must show a dishonest validator outvoted and counted as deviating.
-	WrongResults bool
+	// Tamper, when set, rewrites every report before it is served. Only devnet builds set it,
+	// to run a lying validator (cmd/thalamus-sidecar/faults_devnet.go).
+	Tamper func(*oracletypes.TaskReport) *oracletypes.TaskReport
 }
 
 // Service is a running sidecar.
@@ -275,8 +274,8 @@ func (s *Service) work(ctx context.Context, job []oracletypes.Task) {
 	}()
 	for _, t := range job {
 		report, outcome, err := s.verify(ctx, t)
-		if err == nil && s.cfg.WrongResults {
-			report = lie(report)
+		if err == nil && s.cfg.Tamper != nil {
+			report = s.cfg.Tamper(report)
 		}
 		s.mu.Lock()
 		seen := s.seen[t.Id]
@@ -355,20 +354,6 @@ type resultsServer struct{ s *Service }
 func (r resultsServer) Results(context.Context, *oracletypes.SidecarResultsRequest) (*oracletypes.SidecarResultsResponse, error) {
 	ve := r.s.Results()
 	return &oracletypes.SidecarResultsResponse{Extension: &ve}, nil
-}
-
-// lie inverts a report (see Config.WrongResults).
-func lie(r *oracletypes.TaskReport) *oracletypes.TaskReport {
-	out := *r
-	switch r.Verdict {
-	case oracletypes.VERDICT_PASS:
-		out.Verdict = oracletypes.VERDICT_FRAUD
-	case oracletypes.VERDICT_FRAUD, oracletypes.VERDICT_UNDERPERFORM:
-		out.Verdict = oracletypes.VERDICT_PASS
-	default:
-		out.Score = appconsts.MaxScore - r.Score
-	}
-	return &out
 }
 
 // kindLabel and verdictLabel name metric labels after the enum values: gpu_challenge, pass.

@@ -62,6 +62,9 @@ func localnet(cfg *Config, binary, home string) error {
 	if err != nil {
 		return err
 	}
+	if err := requireDevnetFlag(agentBinary, "cheat-fraction", "gpu"); err != nil {
+		return err
+	}
 	sidecarBinary, err := siblingBinary(binary, "thalamus-sidecar")
 	if err != nil {
 		return err
@@ -179,9 +182,22 @@ func siblingBinary(thalamusd, name string) (string, error) {
 	}
 	path, err := exec.LookPath(name)
 	if err != nil {
-		return "", fmt.Errorf("%s not found next to %s or on PATH: run `make build`", name, thalamusd)
+		return "", fmt.Errorf("%s not found next to %s or on PATH: run `make build-devnet`", name, thalamusd)
 	}
 	return path, nil
+}
+
+// requireDevnetFlag checks that binary was built with the devnet tag, which adds the fault
+// injection flag the devnet is about to use.
+func requireDevnetFlag(binary, flag string, command ...string) error {
+	out, err := exec.Command(binary, append(command, "--help")...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s --help: %w: %s", binary, strings.Join(command, " "), err, out)
+	}
+	if !strings.Contains(string(out), "--"+flag) {
+		return fmt.Errorf("%s has no --%s: it is a release build; run `make build-devnet` and use build/devnet-bin", binary, flag)
+	}
+	return nil
 }
 
 // supervise starts procs, runs ready once they are up, then reports chain progress until

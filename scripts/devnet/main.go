@@ -30,7 +30,7 @@ func main() {
 	home, _ := os.UserHomeDir()
 	fs := flag.NewFlagSet("devnet", flag.ExitOnError)
 	configPath := fs.String("config", "config.yml", "Ignite-format network definition")
-	binary := fs.String("binary", "", "thalamusd binary (default: build/thalamusd, else thalamusd on PATH)")
+	binary := fs.String("binary", "", "thalamusd binary, with thalamus-agent and thalamus-sidecar beside it (default: build/devnet-bin/thalamusd, else build/thalamusd, else thalamusd on PATH)")
 	localHome := fs.String("home", filepath.Join(home, ".thalamus-localnet"), "localnet home, deleted and recreated on every run")
 	testnetDir := fs.String("dir", filepath.Join(home, ".thalamus-testnet"), "testnet folder holding every node's home, logs and pid files")
 	agents := fs.Bool("agents", false, "testnet: also run a simulated GPU provider and a sensor gateway with 3 devices against node0")
@@ -120,17 +120,21 @@ func run(command string, args []string, configPath, binary, localHome, testnetDi
 	return testnet(cfg, binary, testnetDir, n, opts)
 }
 
+// findBinary picks thalamusd: the devnet build (make build-devnet), else the release build,
+// else thalamusd on PATH. The agent and sidecar are taken from beside it.
 func findBinary(binary string) (string, error) {
 	if binary == "" {
-		if _, err := os.Stat("build/thalamusd"); err == nil {
-			binary = "build/thalamusd"
-		} else {
-			binary = "thalamusd"
+		binary = "thalamusd"
+		for _, candidate := range []string{"build/devnet-bin/thalamusd", "build/thalamusd"} {
+			if _, err := os.Stat(candidate); err == nil {
+				binary = candidate
+				break
+			}
 		}
 	}
 	path, err := exec.LookPath(binary)
 	if err != nil {
-		return "", fmt.Errorf("thalamusd not found: run `make build` first: %w", err)
+		return "", fmt.Errorf("thalamusd not found: run `make build-devnet` first: %w", err)
 	}
 	return filepath.Abs(path)
 }

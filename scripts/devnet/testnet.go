@@ -145,6 +145,11 @@ func testnet(cfg *Config, binary, dir string, n int, opts testnetOptions) error 
 	if err != nil {
 		return err
 	}
+	if opts.liar >= 0 {
+		if err := requireDevnetFlag(sidecarBinary, "wrong-results", "start"); err != nil {
+			return err
+		}
+	}
 	for i, nd := range nodes {
 		p := &process{name: nd.moniker, args: []string{binary, "start", "--home", nd.home}, log: filepath.Join(dir, nd.moniker+".log")}
 		if err := startBackground(dir, p); err != nil {

@@ -75,11 +75,11 @@ func launch() error {
 	if err != nil {
 		return err
 	}
-	shared.chain.binary = filepath.Join(root, "build", "thalamusd")
+	shared.chain.binary = filepath.Join(root, "build", "devnet-bin", "thalamusd")
 	devnet := filepath.Join(root, "build", "devnet")
 	for _, bin := range []string{shared.chain.binary, devnet} {
 		if _, err := os.Stat(bin); err != nil {
-			return fmt.Errorf("%s is missing: run `make build` first (make test-e2e does)", bin)
+			return fmt.Errorf("%s is missing: run `make build build-devnet` first (make test-e2e does)", bin)
 		}
 	}
 	if home := os.Getenv("THALAMUS_E2E_HOME"); home != "" {

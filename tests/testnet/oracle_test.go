@@ -64,7 +64,14 @@ func (n *testnet) writeConfig() {
 	}
 }
 
-func (n testnet) bin(name string) string { return filepath.Join(n.root, "build", name) }
+// bin is a devnet build (make build-devnet), which has the sidecar's --wrong-results; the
+// devnet tool itself is build/devnet.
+func (n testnet) bin(name string) string {
+	if name == "devnet" {
+		return filepath.Join(n.root, "build", name)
+	}
+	return filepath.Join(n.root, "build", "devnet-bin", name)
+}
 
 func (n testnet) devnet(args ...string) string {
 	n.t.Helper()
