@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	dbm "github.com/cosmos/cosmos-db"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cast"
 
 	"cosmossdk.io/depinject"
@@ -177,8 +178,9 @@ func (app *App) setOracleHandlers(logger log.Logger, appOpts servertypes.AppOpti
 		sidecar = &oracleabci.GRPCSidecar{Address: addr}
 	}
 	logger = logger.With("module", "x/"+oracletypes.ModuleName)
-	app.SetExtendVoteHandler(oracleabci.ExtendVoteHandler(app.OracleKeeper, sidecar, logger))
-	app.SetVerifyVoteExtensionHandler(oracleabci.VerifyVoteExtensionHandler(app.OracleKeeper, logger))
+	metrics := oracleabci.NewMetrics(prometheus.DefaultRegisterer) // CometBFT's :26660/metrics
+	app.SetExtendVoteHandler(oracleabci.ExtendVoteHandler(app.OracleKeeper, sidecar, logger, metrics))
+	app.SetVerifyVoteExtensionHandler(oracleabci.VerifyVoteExtensionHandler(app.OracleKeeper, logger, metrics))
 	defaults := baseapp.NewDefaultProposalHandler(app.Mempool(), app.BaseApp)
 	proposals := oracleabci.NewProposalHandler(app.OracleKeeper, logger, defaults.PrepareProposalHandler(), defaults.ProcessProposalHandler())
 	app.SetPrepareProposal(proposals.PrepareProposal())

@@ -21,7 +21,9 @@ const (
 	// Each node's sidecar: gRPC for the node's ExtendVote, and metrics.
 	baseSidecar        = 9095
 	baseSidecarMetrics = 9466
-	portShift          = 100
+	// Each node's own Prometheus endpoint (CometBFT's, with x/oracle's vote-extension metrics).
+	baseNodeMetrics = 26660
+	portShift       = 100
 )
 
 // testnetOptions are the testnet's optional extras.
@@ -226,15 +228,16 @@ func configureTestnetNode(nd node, i int, ids []string, chainID string) error {
 		}
 	}
 	if err := nd.set("config", map[string]string{
-		"moniker":                    nd.moniker,
-		"proxy_app":                  fmt.Sprintf("tcp://127.0.0.1:%d", baseABCI+portShift*i),
-		"rpc.laddr":                  fmt.Sprintf("tcp://127.0.0.1:%d", baseRPC+portShift*i),
-		"rpc.pprof_laddr":            "",
-		"p2p.laddr":                  fmt.Sprintf("tcp://127.0.0.1:%d", baseP2P+portShift*i),
-		"p2p.persistent_peers":       strings.Join(peers, ","),
-		"p2p.allow_duplicate_ip":     "true",
-		"p2p.addr_book_strict":       "false",
-		"instrumentation.prometheus": "false",
+		"moniker":                                nd.moniker,
+		"proxy_app":                              fmt.Sprintf("tcp://127.0.0.1:%d", baseABCI+portShift*i),
+		"rpc.laddr":                              fmt.Sprintf("tcp://127.0.0.1:%d", baseRPC+portShift*i),
+		"rpc.pprof_laddr":                        "",
+		"p2p.laddr":                              fmt.Sprintf("tcp://127.0.0.1:%d", baseP2P+portShift*i),
+		"p2p.persistent_peers":                   strings.Join(peers, ","),
+		"p2p.allow_duplicate_ip":                 "true",
+		"p2p.addr_book_strict":                   "false",
+		"instrumentation.prometheus":             "true",
+		"instrumentation.prometheus_listen_addr": fmt.Sprintf("127.0.0.1:%d", baseNodeMetrics+portShift*i),
 	}); err != nil {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	"github.com/cosmos/gogoproto/proto"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 
 	"cosmossdk.io/log"
@@ -22,16 +24,21 @@ import (
 	"github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
-// fakeSidecar returns fixed results, an error, or panics.
+// fakeSidecar returns fixed results, an error, or panics; with wait it answers only when the
+// node's timeout has passed.
 type fakeSidecar struct {
 	ve    types.OracleVoteExtension
 	err   error
 	panic bool
+	wait  bool
 }
 
-func (f fakeSidecar) Results(context.Context, int64) (types.OracleVoteExtension, error) {
+func (f fakeSidecar) Results(ctx context.Context, _ int64) (types.OracleVoteExtension, error) {
 	if f.panic {
 		panic("sidecar client bug")
+	}
+	if f.wait {
+		<-ctx.Done()
 	}
 	return f.ve, f.err
 }
@@ -55,11 +62,48 @@ func newKeeper(t *testing.T) (sdk.Context, keeper.Keeper) {
 
 func extend(t *testing.T, ctx sdk.Context, k keeper.Keeper, sc oracleabci.SidecarClient) types.OracleVoteExtension {
 	t.Helper()
-	resp, err := oracleabci.ExtendVoteHandler(k, sc, log.NewNopLogger())(ctx, &abci.RequestExtendVote{Height: 5})
+	resp, err := oracleabci.ExtendVoteHandler(k, sc, log.NewNopLogger(), newMetrics())(ctx, &abci.RequestExtendVote{Height: 5})
 	require.NoError(t, err)
 	ve, err := types.DecodeExtension(resp.VoteExtension, types.DefaultParams().MaxTasksPerVoteExtension)
 	require.NoError(t, err, "our own extension must pass our own verification")
 	return ve
+}
+
+// newMetrics registers the handlers' metrics in a registry of their own.
+func newMetrics() *oracleabci.Metrics { return oracleabci.NewMetrics(prometheus.NewRegistry()) }
+
+// The node's metrics count what each extension carried and why one went out empty.
+func TestVoteExtensionMetrics(t *testing.T) {
+	ctx, k := newKeeper(t)
+	m := newMetrics()
+	extend := func(sc oracleabci.SidecarClient) {
+		_, err := oracleabci.ExtendVoteHandler(k, sc, log.NewNopLogger(), m)(ctx, &abci.RequestExtendVote{Height: 5})
+		require.NoError(t, err)
+	}
+	extend(fakeSidecar{ve: types.OracleVoteExtension{Reports: []*types.TaskReport{{TaskId: 1}, {TaskId: 2}}}})
+	extend(fakeSidecar{err: errors.New("connection refused")})
+	extend(fakeSidecar{err: context.DeadlineExceeded, wait: true})
+	extend(nil)
+	extend(fakeSidecar{panic: true})
+	for reason, want := range map[string]float64{"sidecar_error": 1, "sidecar_timeout": 1, "no_sidecar": 1, "panic": 1, "malformed": 0} {
+		require.Equal(t, want, metricValue(t, m.EmptyExtensions.WithLabelValues(reason)).GetCounter().GetValue(), reason)
+	}
+	carried := metricValue(t, m.TasksCarried).GetHistogram()
+	require.Equal(t, uint64(1), carried.GetSampleCount(), "only the extension sent with results")
+	require.Equal(t, 2.0, carried.GetSampleSum(), "it carried 2 tasks")
+	require.Equal(t, uint64(3), metricValue(t, m.SidecarLatency).GetHistogram().GetSampleCount(), "every sidecar call is timed")
+
+	verify := oracleabci.VerifyVoteExtensionHandler(k, log.NewNopLogger(), m)
+	_, err := verify(ctx, &abci.RequestVerifyVoteExtension{Height: 5, VoteExtension: []byte("\xff\xff")})
+	require.NoError(t, err)
+	require.Equal(t, 1.0, metricValue(t, m.RejectedExtensions).GetCounter().GetValue())
+}
+
+func metricValue(t *testing.T, m prometheus.Metric) *dto.Metric {
+	t.Helper()
+	var out dto.Metric
+	require.NoError(t, m.Write(&out))
+	return &out
 }
 
 func TestExtendVoteKeepsOpenTasksInOrder(t *testing.T) {
@@ -75,7 +119,7 @@ func TestExtendVoteKeepsOpenTasksInOrder(t *testing.T) {
 	params.MaxTasksPerVoteExtension = 1
 	require.NoError(t, k.Params.Set(ctx, params))
 	resp, err := oracleabci.ExtendVoteHandler(k, fakeSidecar{ve: types.OracleVoteExtension{Reports: []*types.TaskReport{{TaskId: 2}, {TaskId: 1}}}},
-		log.NewNopLogger())(ctx, &abci.RequestExtendVote{Height: 5})
+		log.NewNopLogger(), newMetrics())(ctx, &abci.RequestExtendVote{Height: 5})
 	require.NoError(t, err)
 	ve, err = types.DecodeExtension(resp.VoteExtension, 1)
 	require.NoError(t, err)
@@ -91,7 +135,7 @@ func TestExtendVoteIsEmptyOnAnyFailure(t *testing.T) {
 		"bad results": fakeSidecar{ve: types.OracleVoteExtension{Reports: []*types.TaskReport{{TaskId: 1, Score: 99_999}}}},
 		"bad hash":    fakeSidecar{ve: types.OracleVoteExtension{ModelHash: "NOT HEX"}},
 	} {
-		resp, err := oracleabci.ExtendVoteHandler(k, sc, log.NewNopLogger())(ctx, &abci.RequestExtendVote{Height: 5})
+		resp, err := oracleabci.ExtendVoteHandler(k, sc, log.NewNopLogger(), newMetrics())(ctx, &abci.RequestExtendVote{Height: 5})
 		require.NoError(t, err, name)
 		require.Empty(t, resp.VoteExtension, name)
 	}
@@ -99,7 +143,7 @@ func TestExtendVoteIsEmptyOnAnyFailure(t *testing.T) {
 
 func TestVerifyVoteExtension(t *testing.T) {
 	ctx, k := newKeeper(t)
-	verify := oracleabci.VerifyVoteExtensionHandler(k, log.NewNopLogger())
+	verify := oracleabci.VerifyVoteExtensionHandler(k, log.NewNopLogger(), newMetrics())
 	good, err := proto.Marshal(&types.OracleVoteExtension{Reports: []*types.TaskReport{{TaskId: 1, Verdict: types.VERDICT_PASS}}})
 	require.NoError(t, err)
 	bad, err := proto.Marshal(&types.OracleVoteExtension{Reports: []*types.TaskReport{{TaskId: 2}, {TaskId: 1}}})

@@ -22,45 +22,55 @@ import (
 // tasks that are open, in increasing id, at most max_tasks_per_vote_extension, and returns
 // them. Any error, timeout or panic yields an empty extension: a broken sidecar costs its
 // validator oracle credit, never a vote.
-func ExtendVoteHandler(k keeper.Keeper, sidecar SidecarClient, logger log.Logger) sdk.ExtendVoteHandler {
+func ExtendVoteHandler(k keeper.Keeper, sidecar SidecarClient, logger log.Logger, metrics *Metrics) sdk.ExtendVoteHandler {
 	return func(ctx sdk.Context, req *abci.RequestExtendVote) (resp *abci.ResponseExtendVote, err error) {
-		empty := &abci.ResponseExtendVote{VoteExtension: []byte{}}
+		empty := func(reason string) *abci.ResponseExtendVote {
+			metrics.EmptyExtensions.WithLabelValues(reason).Inc()
+			return &abci.ResponseExtendVote{VoteExtension: []byte{}}
+		}
 		defer func() {
 			if r := recover(); r != nil {
 				logger.Error("ExtendVote panicked; sending an empty extension", "height", req.Height, "panic", fmt.Sprint(r))
-				resp, err = empty, nil
+				resp, err = empty(reasonPanic), nil
 			}
 		}()
 		if sidecar == nil {
-			return empty, nil
+			return empty(reasonNoSidecar), nil
 		}
 		params, err := k.Params.Get(ctx)
 		if err != nil {
 			logger.Error("ExtendVote: no oracle params", "err", err)
-			return empty, nil
+			return empty(reasonState), nil
 		}
 		callCtx, cancel := context.WithTimeout(ctx.Context(), time.Duration(params.SidecarTimeoutMs)*time.Millisecond)
 		defer cancel()
+		start := time.Now()
 		ve, err := sidecar.Results(callCtx, req.Height)
+		metrics.SidecarLatency.Observe(time.Since(start).Seconds())
 		if err != nil {
 			logger.Info("sidecar gave no results; sending an empty extension", "height", req.Height, "err", err)
-			return empty, nil
+			if callCtx.Err() != nil {
+				return empty(reasonSidecarTimeout), nil
+			}
+			return empty(reasonSidecarError), nil
 		}
 		ve.Reports, err = openReports(ctx, k, ve.Reports, params.MaxTasksPerVoteExtension)
 		if err != nil {
 			logger.Error("ExtendVote: reading open tasks failed", "err", err)
-			return empty, nil
+			return empty(reasonState), nil
 		}
 		// The proposer verifies its own extension too (cometbft#5204): never send one our
 		// own VerifyVoteExtension would reject.
 		if err := ve.Validate(params.MaxTasksPerVoteExtension); err != nil {
 			logger.Error("sidecar results are malformed; sending an empty extension", "height", req.Height, "err", err)
-			return empty, nil
+			return empty(reasonMalformed), nil
 		}
 		bz, err := proto.Marshal(&ve)
 		if err != nil {
-			return empty, nil
+			return empty(reasonMalformed), nil
 		}
+		metrics.ExtensionBytes.Observe(float64(len(bz)))
+		metrics.TasksCarried.Observe(float64(len(ve.Reports)))
 		return &abci.ResponseExtendVote{VoteExtension: bz}, nil
 	}
 }
@@ -89,7 +99,7 @@ func openReports(ctx context.Context, k keeper.Keeper, reports []*types.TaskRepo
 
 // VerifyVoteExtensionHandler only decodes and bounds-checks: whether a result is right is
 // the aggregation's business, and rejecting a vote over its content would cost liveness.
-func VerifyVoteExtensionHandler(k keeper.Keeper, logger log.Logger) sdk.VerifyVoteExtensionHandler {
+func VerifyVoteExtensionHandler(k keeper.Keeper, logger log.Logger, metrics *Metrics) sdk.VerifyVoteExtensionHandler {
 	return func(ctx sdk.Context, req *abci.RequestVerifyVoteExtension) (*abci.ResponseVerifyVoteExtension, error) {
 		params, err := k.Params.Get(ctx)
 		if err != nil {
@@ -97,6 +107,7 @@ func VerifyVoteExtensionHandler(k keeper.Keeper, logger log.Logger) sdk.VerifyVo
 		}
 		if _, err := types.DecodeExtension(req.VoteExtension, params.MaxTasksPerVoteExtension); err != nil {
 			logger.Info("rejecting a malformed vote extension", "height", req.Height, "validator", sdk.ConsAddress(req.ValidatorAddress).String(), "err", err)
+			metrics.RejectedExtensions.Inc()
 			return &abci.ResponseVerifyVoteExtension{Status: abci.ResponseVerifyVoteExtension_REJECT}, nil
 		}
 		return &abci.ResponseVerifyVoteExtension{Status: abci.ResponseVerifyVoteExtension_ACCEPT}, nil
