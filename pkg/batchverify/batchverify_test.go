@@ -23,10 +23,10 @@ type commitment struct {
 	uri      string
 }
 
-func (c commitment) GetDeviceId() uint64 { return c.deviceID } //nolint:revive // matches the generated getter
+func (c commitment) GetDeviceId() uint64 { return c.deviceID }
 func (c commitment) GetRoot() []byte     { return c.root }
 func (c commitment) GetCount() uint32    { return c.count }
-func (c commitment) GetUri() string      { return c.uri } //nolint:revive // matches the generated getter
+func (c commitment) GetUri() string      { return c.uri }
 
 // committed returns three signed readings of device 7 and their batch as the chain holds it.
 func committed(t testing.TB) ([]reading.Reading, batchverify.Commitment) {

@@ -63,7 +63,7 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 			},
 		},
 		Tx: &autocliv1.ServiceCommandDescriptor{
-			Service:              types.Msg_serviceDesc.ServiceName,
+			Service: types.Msg_serviceDesc.ServiceName,
 			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
 				// Authority (gov) only: put MsgUpdateParams in `tx gov submit-proposal` (see README).
 				// autocli would encode nested LegacyDec params as "0.05", which the chain cannot decode.
