@@ -49,6 +49,8 @@ flood() {
     sort -n | sed -n 2p
 }
 send_tps=$(metric "$WORK/abci.txt" '/MsgSend-' 'tx/s')
+# The hand-written module figures after the marker line survive a rerun.
+kept=$(sed -n '/^<!-- bench.sh keeps everything from this line on/,$p' "$OUT" 2>/dev/null || true)
 dirty=$(git diff --quiet HEAD -- . ':!*.md' || echo ' (with uncommitted changes)') # documentation does not change the figures
 {
   echo "# Benchmarks"
@@ -119,5 +121,6 @@ dirty=$(git diff --quiet HEAD -- . ':!*.md' || echo ' (with uncommitted changes)
   echo '```'
   cat "$WORK/abci.txt" "$WORK/flood.txt" "$WORK/state.txt" "$WORK/sidecar.txt" | grep -E '^(Benchmark|flood|cpu:)'
   echo '```'
+  if [ -n "$kept" ]; then echo; echo "$kept"; fi
 } >"$OUT"
 echo "wrote $OUT"

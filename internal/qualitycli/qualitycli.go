@@ -121,7 +121,7 @@ func evalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval DIR",
 		Short: "Score the model on a corpus in NAB layout and print NAB scores per profile and category",
-		Long: `eval runs the model over every data/<category>/*.csv of DIR (NAB layout, e.g. ../shared/data/nab),
+		Long: `eval runs the model over every data/<category>/*.csv of DIR (the NAB layout: data/<category>/*.csv and labels/combined_windows.json),
 scores the result with NAB's rules (labels/combined_windows.json, config/profiles.json, one
 threshold per profile swept over the whole corpus) and prints the normalised score (null
 detector 0, perfect 100) per profile and per category. Causal by default; --nab for the
@@ -192,8 +192,8 @@ func faultsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "faults DIR",
 		Short: "Inject faults into the clean series under DIR and print each fault type's detection ROC AUC",
-		Long: `faults reads every *.csv under DIR (timestamp,value; use series without anomalies, e.g.
-../shared/data/nab/data/artificialNoAnomaly), injects each fault type (spike, stuck, drift,
+		Long: `faults reads every *.csv under DIR (timestamp,value; use series without anomalies, e.g. a NAB
+checkout's data/artificialNoAnomaly), injects each fault type (spike, stuck, drift,
 noise, level_shift, replay) --per-series times at seeded random places in the second half,
 scores the clean and the faulty series causally through the full model (hard checks and
 detector), and prints the ROC AUC of each fault type: positives are the faulty segments
