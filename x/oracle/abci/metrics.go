@@ -36,7 +36,7 @@ type Metrics struct {
 // endpoint). Registering twice in one process, as in-process test networks do, shares the
 // collectors of the first registration.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
-	return &Metrics{
+	m := &Metrics{
 		ExtensionBytes: register(reg, prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "thalamus_oracle_vote_extension_bytes", Help: "Size of each vote extension this validator sent.",
 			Buckets: prometheus.ExponentialBuckets(64, 4, 8),
@@ -56,6 +56,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "thalamus_oracle_rejected_vote_extensions_total", Help: "Other validators' vote extensions rejected as malformed.",
 		})),
 	}
+	// Every reason is exported from the start (at 0), so alerts on its rate see it.
+	for _, reason := range []string{reasonNoSidecar, reasonSidecarError, reasonSidecarTimeout, reasonMalformed, reasonState, reasonPanic} {
+		m.EmptyExtensions.WithLabelValues(reason)
+	}
+	return m
 }
 
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
