@@ -10,6 +10,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/x/internal/authority"
 	"github.com/thalamus-network/thalamus/x/internal/events"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
@@ -27,19 +28,12 @@ func NewMsgServerImpl(k Keeper) types.MsgServer {
 
 // UpdateParams replaces the params after checking the authority and the new values.
 func (k msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
-	if _, err := k.addressCodec.StringToBytes(msg.Authority); err != nil {
-		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "invalid authority address %q: %s", msg.Authority, err)
-	}
-	if msg.Authority != k.authority {
-		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", k.authority, msg.Authority)
-	}
-	if err := msg.Params.Validate(); err != nil {
+	err := authority.UpdateParams(ctx, k.addressCodec, k.authority, msg.Authority, types.ErrInvalidSigner, k.Params, msg.Params,
+		&types.EventParamsUpdated{Authority: msg.Authority, Params: msg.Params})
+	if err != nil {
 		return nil, err
 	}
-	if err := k.Params.Set(ctx, msg.Params); err != nil {
-		return nil, err
-	}
-	return &types.MsgUpdateParamsResponse{}, events.Emit(ctx, &types.EventParamsUpdated{Authority: msg.Authority, Params: msg.Params})
+	return &types.MsgUpdateParamsResponse{}, nil
 }
 
 // RegisterDevice adds a device after its key proved possession for the owner on this chain.
