@@ -12,7 +12,11 @@ import (
 // The fault injection devnets use to show fraud being caught is only in devnet builds: the
 // binaries make build produces cannot forge proofs of work or report false results.
 func TestFaultInjectionOnlyInDevnetBuilds(t *testing.T) {
-	release := filepath.Dir(filepath.Dir(shared.chain.binary)) // build/
+	release, err := filepath.Abs("../../build")
+	if err != nil {
+		t.Fatal(err)
+	}
+	devnet := filepath.Join(release, "devnet-bin")
 	for _, c := range []struct {
 		binary, flag string
 		command      []string
@@ -20,7 +24,7 @@ func TestFaultInjectionOnlyInDevnetBuilds(t *testing.T) {
 		{"thalamus-agent", "--cheat-fraction", []string{"gpu", "--help"}},
 		{"thalamus-sidecar", "--wrong-results", []string{"start", "--help"}},
 	} {
-		for dir, want := range map[string]bool{release: false, filepath.Dir(shared.chain.binary): true} {
+		for dir, want := range map[string]bool{release: false, devnet: true} {
 			out, err := exec.Command(filepath.Join(dir, c.binary), c.command...).CombinedOutput()
 			if err != nil {
 				t.Fatalf("%s %v: %v\n%s", filepath.Join(dir, c.binary), c.command, err, out)
