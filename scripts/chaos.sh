@@ -37,7 +37,7 @@ trap cleanup EXIT
 
 phase "starting 4 validators, 4 sidecars, a GPU agent and a sensor gateway in $DIR"
 devnet stop >/dev/null 2>&1 || true
-devnet testnet 4 --agents
+devnet testnet 4 --agents --allow-fetch 127.0.0.1:8190 # the load generator's in-process gateway
 START=$(height)
 
 phase "load generator started (log $DIR/loadgen.log)"

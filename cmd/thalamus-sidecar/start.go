@@ -30,6 +30,14 @@ device's model state under --home so scoring resumes where it stopped after a re
 The node's ExtendVote asks it for results over gRPC on --listen: set app.toml
 [oracle] sidecar_address to the same address.
 
+Batch URIs are written by accounts, so they are hostile: the sidecar fetches only http(s)
+URIs that resolve to public addresses (never loopback, private, link-local such as cloud
+metadata, or this machine's own), connects to the address it vetted, follows no redirect,
+reads no more than the committed size and gives up after --fetch-timeout. A refused URI
+scores 0 with forbidden_uri. Devnets whose gateways listen on loopback list them with
+--allow-fetch HOST:PORT. Fetches are scheduled round-robin across the accounts that
+committed the batches, at most --per-committer each.
+
 Every flag can also be set in a TOML config file (--config, default HOME/sidecar.toml) under
 the flag's name, e.g. samples = 8; flags given on the command line win.`,
 		Args: cobra.NoArgs,
@@ -55,6 +63,7 @@ the flag's name, e.g. samples = 8; flags given on the command line win.`,
 				Listen: v.GetString("listen"), StateDir: v.GetString("home"),
 				Validator: v.GetString("validator"), Samples: v.GetInt("samples"), Workers: v.GetInt("workers"),
 				Poll: v.GetDuration("poll"), FetchTimeout: v.GetDuration("fetch-timeout"),
+				FetchWorkers: v.GetInt("fetch-workers"), PerCommitter: v.GetInt("per-committer"), AllowFetch: v.GetStringSlice("allow-fetch"),
 			}
 			devnetFaults(v, &cfg, logger)
 			chain, err := chainclient.QueryContext(v.GetString("node"))
@@ -78,9 +87,12 @@ the flag's name, e.g. samples = 8; flags given on the command line win.`,
 	f.String("metrics-addr", "127.0.0.1:9466", "Prometheus /metrics address; empty: none")
 	f.String("validator", "", "identity used to draw the sampled winners (default: the node's consensus address)")
 	f.Int("samples", 8, "proof-of-work winners recomputed per challenge (0: all)")
-	f.Int("workers", 2, "tasks verified in parallel")
+	f.Int("workers", 2, "GPU challenges verified in parallel")
+	f.Int("fetch-workers", 16, "sensor batches fetched and scored in parallel")
+	f.Int("per-committer", 2, "batches of one committer in flight at most, so a hanging gateway delays no one else")
+	f.StringSlice("allow-fetch", nil, "HOST:PORT that batch URIs may name although it is private or loopback (repeatable, exact match; devnets list their own gateways). Every other URI must be a public http(s) address")
 	f.Duration("poll", 0, "how often open tasks are listed (default 1s)")
-	f.Duration("fetch-timeout", 0, "limit on one batch download (default 10s)")
+	f.Duration("fetch-timeout", 0, "limit on one batch fetch, retries included (default 10s)")
 	addDevnetFlags(f)
 	return cmd
 }

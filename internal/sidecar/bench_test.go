@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -28,7 +29,7 @@ func BenchmarkVerifyChallenge(b *testing.B) {
 // checked and its readings scored, the device state saved: what the sidecar does per batch.
 func BenchmarkScoreBatch(b *testing.B) {
 	d := newDevice(b)
-	scorer, err := sidecar.NewDeviceScorer(quality.Embedded(), b.TempDir(), d.srv.Client())
+	scorer, err := sidecar.NewDeviceScorer(quality.Embedded(), b.TempDir(), d.policy(), 10*time.Second)
 	require.NoError(b, err)
 	ctx := context.Background()
 	const n = 1000

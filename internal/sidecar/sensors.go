@@ -18,6 +18,7 @@ import (
 	"github.com/thalamus-network/thalamus/internal/atomicfile"
 	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/pkg/batchverify"
+	"github.com/thalamus-network/thalamus/pkg/egress"
 	"github.com/thalamus-network/thalamus/pkg/quality"
 	"github.com/thalamus-network/thalamus/pkg/reading"
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
@@ -43,30 +44,36 @@ type Result struct {
 }
 
 // DeviceScorer scores a device's batches in sequence with the embedded quality model,
-// persisting each device's state in dir.
+// persisting each device's state in dir. It fetches only where its egress policy allows.
 type DeviceScorer struct {
-	model  quality.Model
-	dir    string
-	client *http.Client
+	model   quality.Model
+	dir     string
+	policy  egress.Policy
+	client  *http.Client
+	timeout time.Duration
 
 	mu     sync.Mutex // guards the maps
 	states map[uint64]*deviceState
 	locks  map[uint64]*sync.Mutex // one per device: its batches are scored one at a time
 }
 
-// fetchAttempts and retryDelay: a gateway that is briefly unreachable is retried before
-// its batch is scored unavailable.
+// fetchAttempts and retryDelay: a gateway that is briefly unreachable is retried (within
+// the fetch timeout) before its batch is scored unavailable.
 const (
 	fetchAttempts = 3
 	retryDelay    = time.Second
 )
 
-// NewDeviceScorer keeps device state under dir.
-func NewDeviceScorer(model quality.Model, dir string, client *http.Client) (*DeviceScorer, error) {
+// NewDeviceScorer keeps device state under dir and fetches batches under policy, each
+// fetch (retries included) within timeout.
+func NewDeviceScorer(model quality.Model, dir string, policy egress.Policy, timeout time.Duration) (*DeviceScorer, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	return &DeviceScorer{model: model, dir: dir, client: client, states: map[uint64]*deviceState{}, locks: map[uint64]*sync.Mutex{}}, nil
+	return &DeviceScorer{
+		model: model, dir: dir, policy: policy, client: egress.NewClient(policy, timeout), timeout: timeout,
+		states: map[uint64]*deviceState{}, locks: map[uint64]*sync.Mutex{},
+	}, nil
 }
 
 // ScoreBatch fetches a committed batch, checks its readings against the root and the device
@@ -86,23 +93,14 @@ func (s *DeviceScorer) ScoreBatch(ctx context.Context, device sensorstypes.Devic
 		}
 		return Result{}, fmt.Errorf("device %d batch %d is older than the last scored batch %d", device.Id, batch.Seq, st.LastSeq)
 	}
-	var readings []reading.Reading
-	for attempt := 1; ; attempt++ {
-		readings, err = batchverify.FetchBatch(ctx, s.client, &batch, ed25519.PublicKey(device.PubKey))
-		if !errors.Is(err, batchverify.ErrUnavailable) || attempt == fetchAttempts {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return Result{}, ctx.Err()
-		case <-time.After(retryDelay):
-		}
-	}
+	readings, err := s.fetch(ctx, batch, ed25519.PublicKey(device.PubKey))
 	if ctx.Err() != nil { // shutting down: the fetch was cut short, not the gateway's fault
 		return Result{}, ctx.Err()
 	}
 	var res Result
 	switch {
+	case errors.Is(err, egress.ErrForbidden):
+		res.Flags = []uint32{uint32(sensorstypes.BATCH_FLAG_FORBIDDEN_URI)}
 	case errors.Is(err, batchverify.ErrBadSignature):
 		res.Flags = []uint32{uint32(sensorstypes.BATCH_FLAG_BAD_SIGNATURE)}
 	case errors.Is(err, batchverify.ErrRootMismatch):
@@ -124,6 +122,27 @@ func (s *DeviceScorer) ScoreBatch(ctx context.Context, device sensorstypes.Devic
 		}
 	}
 	return res, s.save(device.Id, st)
+}
+
+// fetch downloads and verifies a batch from its committed URI, if the egress policy allows
+// the URI at all; a gateway that is briefly unreachable is retried within the fetch timeout.
+func (s *DeviceScorer) fetch(ctx context.Context, batch sensorstypes.Batch, pub ed25519.PublicKey) ([]reading.Reading, error) {
+	if err := s.policy.Check(batch.Uri); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	for attempt := 1; ; attempt++ {
+		readings, err := batchverify.FetchBatch(ctx, s.client, &batch, pub)
+		if !errors.Is(err, batchverify.ErrUnavailable) || errors.Is(err, egress.ErrForbidden) || attempt == fetchAttempts {
+			return readings, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(retryDelay):
+		}
+	}
 }
 
 // scoreReadings runs each channel's stream over the readings and advances the state.

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/thalamus-network/thalamus/pkg/egress"
 	"github.com/thalamus-network/thalamus/pkg/quality"
 	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
@@ -37,12 +37,20 @@ type Config struct {
 	Validator string
 	// Samples is how many winners of a challenge are recomputed (<= 0: all).
 	Samples int
-	// Workers verify tasks in parallel.
+	// Workers verify GPU challenges in parallel (CPU-bound).
 	Workers int
+	// FetchWorkers fetch and score sensor batches in parallel (mostly waiting on gateways).
+	FetchWorkers int
+	// PerCommitter bounds the batches of one committer in flight, so a committer whose
+	// gateway hangs cannot hold the fetch workers other committers need.
+	PerCommitter int
 	// Poll is how often open tasks are listed.
 	Poll time.Duration
-	// FetchTimeout bounds one batch download.
+	// FetchTimeout bounds one batch fetch, retries included.
 	FetchTimeout time.Duration
+	// AllowFetch lists the HOST:PORT pairs fetched even at private addresses (devnets list
+	// their own gateways); every other batch URI must be public (see pkg/egress).
+	AllowFetch []string
 	// Tamper, when set, rewrites every report before it is served. Only devnet builds set it,
 	// to run a lying validator (cmd/thalamus-sidecar/faults_devnet.go).
 	Tamper func(*oracletypes.TaskReport) *oracletypes.TaskReport
@@ -57,13 +65,15 @@ type Service struct {
 	scorer  *DeviceScorer
 	model   quality.Model
 
-	mu       sync.Mutex
-	open     map[uint64]oracletypes.Task // open tasks at the last poll
-	seen     map[uint64]time.Time        // open tasks, with when they were first seen
-	inflight map[uint64]bool             // tasks handed to a worker
-	busy     map[uint64]bool             // devices with batches in a worker: one job per device at a time
-	results  map[uint64]*oracletypes.TaskReport
-	jobs     chan []oracletypes.Task
+	mu         sync.Mutex
+	open       map[uint64]oracletypes.Task // open tasks at the last poll
+	seen       map[uint64]time.Time        // open tasks, with when they were first seen
+	inflight   map[uint64]bool             // tasks handed to a worker
+	busy       map[uint64]bool             // devices with batches in a worker: one job per device at a time
+	committers map[uint64]string           // the account committing each device's open batches
+	results    map[uint64]*oracletypes.TaskReport
+	challenges chan []oracletypes.Task        // GPU challenges, one task a job
+	batches    *fairQueue[[]oracletypes.Task] // a device's batches in sequence, by committer
 }
 
 // New prepares a sidecar that reads the chain through chain (a query-only client context).
@@ -71,22 +81,34 @@ func New(cfg Config, chain client.Context, log *slog.Logger, metrics *Metrics) (
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
 	}
+	if cfg.FetchWorkers <= 0 {
+		cfg.FetchWorkers = 16
+	}
+	if cfg.PerCommitter <= 0 {
+		cfg.PerCommitter = 2
+	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
 	if cfg.FetchTimeout <= 0 {
 		cfg.FetchTimeout = 10 * time.Second
 	}
+	local, err := egress.LocalAddrs()
+	if err != nil {
+		return nil, fmt.Errorf("list this machine's addresses, which batch fetches must avoid: %w", err)
+	}
 	model := quality.Embedded()
-	scorer, err := NewDeviceScorer(model, filepath.Join(cfg.StateDir, "devices"), &http.Client{Timeout: cfg.FetchTimeout})
+	policy := egress.Policy{Allow: cfg.AllowFetch, Local: local}
+	scorer, err := NewDeviceScorer(model, filepath.Join(cfg.StateDir, "devices"), policy, cfg.FetchTimeout)
 	if err != nil {
 		return nil, err
 	}
 	return &Service{
 		cfg: cfg, log: log, metrics: metrics, chain: chain, scorer: scorer, model: model,
 		open: map[uint64]oracletypes.Task{}, seen: map[uint64]time.Time{}, inflight: map[uint64]bool{}, busy: map[uint64]bool{},
-		results: map[uint64]*oracletypes.TaskReport{},
-		jobs:    make(chan []oracletypes.Task, 1024),
+		committers: map[uint64]string{}, results: map[uint64]*oracletypes.TaskReport{},
+		challenges: make(chan []oracletypes.Task, 1024),
+		batches:    newFairQueue[[]oracletypes.Task](cfg.PerCommitter),
 	}, nil
 }
 
@@ -114,15 +136,30 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}()
 	s.log.Info("sidecar started", "grpc", s.cfg.Listen, "validator", s.cfg.Validator, "model", s.model.Params.Version,
-		"model_hash", s.model.Hash, "samples", s.cfg.Samples, "workers", s.cfg.Workers, "state", s.cfg.StateDir)
+		"model_hash", s.model.Hash, "samples", s.cfg.Samples, "workers", s.cfg.Workers, "fetch_workers", s.cfg.FetchWorkers,
+		"per_committer", s.cfg.PerCommitter, "allow_fetch", s.cfg.AllowFetch, "state", s.cfg.StateDir)
 
 	var wg sync.WaitGroup
 	for range s.cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for job := range s.jobs {
+			for job := range s.challenges {
 				s.work(ctx, job)
+			}
+		}()
+	}
+	for range s.cfg.FetchWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				job, committer, ok := s.batches.pop()
+				if !ok {
+					return
+				}
+				s.work(ctx, job)
+				s.batches.done(committer)
 			}
 		}()
 	}
@@ -138,13 +175,15 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			s.log.Info("stopping: finishing the tasks in hand")
 			srv.GracefulStop()
-			close(s.jobs)
+			close(s.challenges)
+			s.batches.close()
 			wg.Wait()
 			s.log.Info("sidecar stopped")
 			return nil
 		case <-progress.C:
 			s.mu.Lock()
-			s.log.Info("progress", "open_tasks", len(s.open), "results_ready", len(s.results), "in_flight", len(s.inflight))
+			s.log.Info("progress", "open_tasks", len(s.open), "results_ready", len(s.results), "in_flight", len(s.inflight),
+				"batches_queued", s.batches.queued())
 			s.mu.Unlock()
 		case <-ticker.C:
 		}
@@ -170,13 +209,14 @@ func (s *Service) nodeValidator(ctx context.Context) (string, error) {
 }
 
 // poll lists the open tasks, forgets results of closed ones and hands new ones to the
-// workers: a GPU challenge alone, a device's batches together in sequence order.
+// workers: a GPU challenge alone, a device's batches together in sequence order, queued
+// under the account that committed them.
 func (s *Service) poll(ctx context.Context) error {
 	tasks, err := s.openTasks(ctx)
 	if err != nil {
 		return err
 	}
-	var jobs [][]oracletypes.Task
+	var challenges [][]oracletypes.Task
 	s.mu.Lock()
 	s.open = make(map[uint64]oracletypes.Task, len(tasks))
 	for _, t := range tasks {
@@ -190,6 +230,15 @@ func (s *Service) poll(ctx context.Context) error {
 	for id := range s.seen {
 		if _, ok := s.open[id]; !ok {
 			delete(s.seen, id)
+		}
+	}
+	pendingDevices := map[uint64]bool{}
+	for _, t := range tasks {
+		pendingDevices[t.SubjectId] = pendingDevices[t.SubjectId] || t.Kind == oracletypes.TASK_KIND_SENSOR_BATCH
+	}
+	for device := range s.committers {
+		if !pendingDevices[device] {
+			delete(s.committers, device)
 		}
 	}
 	s.metrics.Open.Set(float64(len(tasks)))
@@ -210,7 +259,7 @@ func (s *Service) poll(ctx context.Context) error {
 		s.inflight[t.Id] = true
 		switch t.Kind {
 		case oracletypes.TASK_KIND_GPU_CHALLENGE:
-			jobs = append(jobs, []oracletypes.Task{t})
+			challenges = append(challenges, []oracletypes.Task{t})
 		case oracletypes.TASK_KIND_SENSOR_BATCH:
 			if _, ok := byDevice[t.SubjectId]; !ok {
 				devices = append(devices, t.SubjectId)
@@ -220,20 +269,41 @@ func (s *Service) poll(ctx context.Context) error {
 	}
 	for _, d := range devices {
 		s.busy[d] = true
-		batch := byDevice[d]
-		slices.SortFunc(batch, func(a, b oracletypes.Task) int { return cmp.Compare(a.SubjectSeq, b.SubjectSeq) })
-		jobs = append(jobs, batch)
 	}
 	s.mu.Unlock()
+	for _, d := range devices {
+		job := byDevice[d]
+		slices.SortFunc(job, func(a, b oracletypes.Task) int { return cmp.Compare(a.SubjectSeq, b.SubjectSeq) })
+		s.batches.push(s.committer(ctx, job[0]), job)
+	}
 	// Sent without the lock: workers take it to record results.
-	for _, job := range jobs {
+	for _, job := range challenges {
 		select {
-		case s.jobs <- job:
+		case s.challenges <- job:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 	return nil
+}
+
+// committer returns the account that committed a batch task (remembered per device), the
+// key its fetches are scheduled under; "" when the chain cannot say (those share a key).
+func (s *Service) committer(ctx context.Context, t oracletypes.Task) string {
+	s.mu.Lock()
+	c, ok := s.committers[t.SubjectId]
+	s.mu.Unlock()
+	if ok {
+		return c
+	}
+	res, err := sensorstypes.NewQueryClient(s.chain).Batch(ctx, &sensorstypes.QueryBatchRequest{DeviceId: t.SubjectId, Seq: t.SubjectSeq})
+	if err != nil {
+		return ""
+	}
+	s.mu.Lock()
+	s.committers[t.SubjectId] = res.Batch.Committer
+	s.mu.Unlock()
+	return res.Batch.Committer
 }
 
 // openTasks pages through the chain's open tasks.
@@ -273,6 +343,12 @@ func (s *Service) work(ctx context.Context, job []oracletypes.Task) {
 		s.mu.Unlock()
 	}()
 	for _, t := range job {
+		s.mu.Lock()
+		_, open := s.open[t.Id]
+		s.mu.Unlock()
+		if !open { // finalised or expired while queued: nobody needs it any more
+			continue
+		}
 		report, outcome, err := s.verify(ctx, t)
 		if err == nil && s.cfg.Tamper != nil {
 			report = s.cfg.Tamper(report)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/thalamus-network/thalamus/internal/sidecar"
+	"github.com/thalamus-network/thalamus/pkg/egress"
 	"github.com/thalamus-network/thalamus/pkg/pow"
 	"github.com/thalamus-network/thalamus/pkg/quality"
 	"github.com/thalamus-network/thalamus/pkg/reading"
@@ -125,11 +127,17 @@ func (d *device) batch(seq uint64, first, n int, value func(i int) float64) sens
 		reading.Sign(d.key, &readings[i])
 	}
 	d.served[seq] = readings
-	root := reading.NewBatch(readings).Root
+	b := reading.NewBatch(readings)
 	return sensorstypes.Batch{
-		DeviceId: d.record.Id, Seq: seq, Root: root[:], Count: uint32(n),
+		DeviceId: d.record.Id, Seq: seq, Root: b.Root[:], Count: uint32(n), SizeBytes: b.SizeBytes,
 		Uri: d.srv.URL + "/b/" + string(rune('0'+seq)),
 	}
+}
+
+// policy lets the scorer fetch from the device's loopback gateway, as a devnet's
+// --allow-fetch does.
+func (d *device) policy() egress.Policy {
+	return egress.Policy{Allow: []string{strings.TrimPrefix(d.srv.URL, "http://")}}
 }
 
 func daily(i int) float64 {
@@ -139,7 +147,7 @@ func daily(i int) float64 {
 func TestDeviceScorerScoresChecksAndResumes(t *testing.T) {
 	d := newDevice(t)
 	dir := t.TempDir()
-	scorer, err := sidecar.NewDeviceScorer(quality.Embedded(), dir, d.srv.Client())
+	scorer, err := sidecar.NewDeviceScorer(quality.Embedded(), dir, d.policy(), 10*time.Second)
 	require.NoError(t, err)
 	ctx := context.Background()
 	// Enough healthy batches to pass the model's warm-up, then a stuck batch.
@@ -157,7 +165,7 @@ func TestDeviceScorerScoresChecksAndResumes(t *testing.T) {
 
 	// A restarted scorer (same state dir) reports old batches from disk and scores on exactly
 	// as the uninterrupted one does.
-	again, err := sidecar.NewDeviceScorer(quality.Embedded(), dir, d.srv.Client())
+	again, err := sidecar.NewDeviceScorer(quality.Embedded(), dir, d.policy(), 10*time.Second)
 	require.NoError(t, err)
 	old, err := again.ScoreBatch(ctx, d.record, sensorstypes.Batch{DeviceId: d.record.Id, Seq: 6})
 	require.NoError(t, err)
@@ -189,4 +197,46 @@ func TestDeviceScorerScoresChecksAndResumes(t *testing.T) {
 	early, err := again.ScoreBatch(ctx, d.record, sensorstypes.Batch{DeviceId: d.record.Id, Seq: 2})
 	require.NoError(t, err)
 	require.Equal(t, healthy[1], early)
+}
+
+// A batch URI aimed at the validator's own machine scores 0 with forbidden_uri and is never
+// fetched, even where the devnet allows another loopback port; a gateway that accepts and
+// never answers costs one fetch timeout and scores unavailable.
+func TestDeviceScorerRefusesForbiddenURIs(t *testing.T) {
+	d := newDevice(t)
+	var hits atomic.Int32
+	victim := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer victim.Close()
+	hang := make(chan struct{})
+	hanging := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-hang }))
+	defer hanging.Close()
+	defer close(hang)
+
+	policy := d.policy()
+	policy.Allow = append(policy.Allow, strings.TrimPrefix(hanging.URL, "http://"))
+	scorer, err := sidecar.NewDeviceScorer(quality.Embedded(), t.TempDir(), policy, 300*time.Millisecond)
+	require.NoError(t, err)
+	forbidden := sidecar.Result{Score: 0, Flags: []uint32{uint32(sensorstypes.BATCH_FLAG_FORBIDDEN_URI)}}
+	victimPort := strings.TrimPrefix(victim.URL, "http://127.0.0.1:")
+	for seq, uri := range []string{
+		victim.URL + "/net_info",
+		"http://localhost:" + victimPort + "/metrics",
+		"http://[::ffff:127.0.0.1]:" + victimPort + "/",
+		"http://169.254.169.254/latest/meta-data/",
+		"http://user:pass@" + strings.TrimPrefix(d.srv.URL, "http://") + "/b/1",
+		"ftp://" + strings.TrimPrefix(d.srv.URL, "http://") + "/b/1",
+	} {
+		b := d.batch(uint64(seq+1), seq*10, 10, daily)
+		b.Uri = uri
+		res, err := scorer.ScoreBatch(context.Background(), d.record, b)
+		require.NoError(t, err, uri)
+		require.Equal(t, forbidden, res, uri)
+	}
+	require.Zero(t, hits.Load(), "the validator's own services were never fetched")
+
+	b := d.batch(7, 70, 10, daily)
+	b.Uri = hanging.URL + "/b/7"
+	res, err := scorer.ScoreBatch(context.Background(), d.record, b)
+	require.NoError(t, err)
+	require.Equal(t, sidecar.Result{Score: 0, Flags: []uint32{uint32(sensorstypes.BATCH_FLAG_UNAVAILABLE)}}, res)
 }

@@ -24,6 +24,16 @@ type Commitment interface {
 	GetCount() uint32
 	GetRoot() []byte
 	GetUri() string
+	// GetSizeBytes is the committed size of the readings' leaves; a served batch may exceed
+	// it only by its protobuf framing (see MaxServedBytes).
+	GetSizeBytes() uint64
+}
+
+// MaxServedBytes is the most a served batch of the commitment may weigh: the committed leaf
+// bytes plus, per reading, what protobuf varints and the list framing can add (at most 10
+// bytes of varints over the leaf's fixed fields and 4 of framing), plus slack.
+func MaxServedBytes(c Commitment) int64 {
+	return int64(min(c.GetSizeBytes()+16*uint64(c.GetCount())+64, maxBatchBody))
 }
 
 var (
@@ -35,8 +45,11 @@ var (
 	ErrBadSignature = errors.New("reading not signed by the device key")
 )
 
-// maxBatchBody caps a fetched batch (the chain caps batch sizes at max_batch_bytes).
-const maxBatchBody = 64 << 20
+// maxBatchBody caps any fetched batch, maxProofBody a proof (a leaf and 64 hashes in hex).
+const (
+	maxBatchBody = 64 << 20
+	maxProofBody = 64 << 10
+)
 
 // FetchBatch downloads the batch at its committed URI and verifies it with VerifyBatch.
 func FetchBatch(ctx context.Context, client *http.Client, batch Commitment, devicePub ed25519.PublicKey) ([]reading.Reading, error) {
@@ -45,7 +58,7 @@ func FetchBatch(ctx context.Context, client *http.Client, batch Commitment, devi
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	req.Header.Set("Accept", "application/x-protobuf")
-	body, err := get(client, req)
+	body, err := get(client, req, MaxServedBytes(batch))
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +117,7 @@ func FetchProof(ctx context.Context, client *http.Client, batch Commitment, inde
 	if err != nil {
 		return reading.Reading{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	body, err := get(client, req)
+	body, err := get(client, req, maxProofBody)
 	if err != nil {
 		return reading.Reading{}, err
 	}
@@ -158,18 +171,24 @@ func VerifyReading(p Proof, batch Commitment, devicePub ed25519.PublicKey) (read
 	return r, nil
 }
 
-func get(client *http.Client, req *http.Request) ([]byte, error) {
+// get reads a 200 answer of at most limit bytes; a longer body does not match what was
+// committed, and is not read past the limit.
+func get(client *http.Client, req *http.Request, limit int64) ([]byte, error) {
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBatchBody))
+	if resp.StatusCode != http.StatusOK {
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return nil, fmt.Errorf("%w: %s answered %s: %s", ErrUnavailable, req.URL, resp.Status, snippet)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, req.URL, err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%w: %s answered %s: %s", ErrUnavailable, req.URL, resp.Status, body)
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%w: %s serves more than %d bytes", ErrRootMismatch, req.URL, limit)
 	}
 	return body, nil
 }

@@ -1,10 +1,14 @@
 package batchverify_test
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -21,12 +25,14 @@ type commitment struct {
 	root     []byte
 	count    uint32
 	uri      string
+	size     uint64
 }
 
-func (c commitment) GetDeviceId() uint64 { return c.deviceID }
-func (c commitment) GetRoot() []byte     { return c.root }
-func (c commitment) GetCount() uint32    { return c.count }
-func (c commitment) GetUri() string      { return c.uri }
+func (c commitment) GetDeviceId() uint64  { return c.deviceID }
+func (c commitment) GetRoot() []byte      { return c.root }
+func (c commitment) GetCount() uint32     { return c.count }
+func (c commitment) GetUri() string       { return c.uri }
+func (c commitment) GetSizeBytes() uint64 { return c.size }
 
 // committed returns three signed readings of device 7 and their batch as the chain holds it.
 func committed(t testing.TB) ([]reading.Reading, batchverify.Commitment) {
@@ -36,8 +42,8 @@ func committed(t testing.TB) ([]reading.Reading, batchverify.Commitment) {
 		readings[i] = reading.Reading{DeviceId: 7, Sequence: uint64(i + 1), TimestampMs: 1_764_000_000_000 + int64(i)*1000, Values: []float64{20 + float64(i)}}
 		reading.Sign(deviceKey, &readings[i])
 	}
-	root := reading.NewBatch(readings).Root
-	return readings, commitment{deviceID: 7, root: root[:], count: 3, uri: "http://gateway.example/v1/batches/7/1"}
+	b := reading.NewBatch(readings)
+	return readings, commitment{deviceID: 7, root: b.Root[:], count: 3, uri: "http://gateway.example/v1/batches/7/1", size: b.SizeBytes}
 }
 
 func body(t testing.TB, readings []reading.Reading) []byte {
@@ -129,4 +135,34 @@ func FuzzDecodeProof(f *testing.F) {
 		require.Less(t, index, uint64(len(readings)))
 		require.Equal(t, readings[index], got)
 	})
+}
+
+// A served batch is read up to the size its commitment allows, never further.
+func TestFetchBatchCapsTheBody(t *testing.T) {
+	readings, batch := committed(t)
+	served := body(t, readings)
+	require.LessOrEqual(t, int64(len(served)), batchverify.MaxServedBytes(batch), "an honest batch fits")
+	var pad atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(served)
+		if r.URL.Path == "/huge" {
+			for range 1 << 10 { // 64 MiB of padding, written until the client hangs up
+				n, err := w.Write(make([]byte, 64<<10))
+				pad.Add(int64(n))
+				if err != nil {
+					return
+				}
+			}
+		}
+	}))
+	defer srv.Close()
+	c := batch.(commitment)
+	c.uri = srv.URL + "/batch"
+	got, err := batchverify.FetchBatch(context.Background(), srv.Client(), c, deviceKey.Public().(ed25519.PublicKey))
+	require.NoError(t, err)
+	require.Equal(t, readings, got)
+	c.uri = srv.URL + "/huge"
+	_, err = batchverify.FetchBatch(context.Background(), srv.Client(), c, nil)
+	require.ErrorIs(t, err, batchverify.ErrRootMismatch)
+	require.Less(t, pad.Load(), int64(8<<20), "the client stopped reading long before the padding ended")
 }

@@ -36,6 +36,9 @@ func main() {
 	agents := fs.Bool("agents", false, "testnet: also run a simulated GPU provider and a sensor gateway with 3 devices against node0")
 	liar := fs.Int("liar", -1, "testnet: start node N's sidecar with --wrong-results")
 	genesisHook := fs.String("genesis-hook", "", "testnet: shell command run with the genesis file's path appended, to edit it before the nodes start")
+	allowFetch := []string{gatewayAddr}
+	fs.Func("allow-fetch", "testnet: one more HOST:PORT the sidecars may fetch batches from, besides the devnet gateway "+gatewayAddr+" (repeatable; e.g. a load generator's gateway)",
+		func(v string) error { allowFetch = append(allowFetch, v); return nil })
 	since := fs.Int64("since", 1, "verify: first height whose block intervals are checked")
 	stallBlocks := fs.Int("stall-blocks", 10, "verify: longest allowed block interval, in median block intervals")
 	invariants := fs.Bool("invariants", false, "verify: then stop the testnet and run check-invariants on every node")
@@ -59,7 +62,7 @@ func main() {
 		positional, rest = append(positional, fs.Arg(0)), fs.Args()[1:]
 	}
 
-	opts := testnetOptions{agents: *agents, liar: *liar, genesisHook: *genesisHook}
+	opts := testnetOptions{agents: *agents, liar: *liar, genesisHook: *genesisHook, allowFetch: allowFetch}
 	verify := verifyOptions{since: *since, stallBlock: *stallBlocks, invariants: *invariants}
 	if err := run(command, positional, *configPath, *binary, *localHome, *testnetDir, opts, verify); err != nil {
 		fmt.Fprintln(os.Stderr, "devnet:", err)

@@ -28,17 +28,22 @@ const (
 
 // testnetOptions are the testnet's optional extras.
 type testnetOptions struct {
-	agents      bool   // run a GPU provider agent and a sensor gateway against node0
-	liar        int    // node whose sidecar reports wrong results (-1: none)
-	genesisHook string // shell command that edits the genesis file (its path appended), e.g. for benchmark state
+	agents      bool     // run a GPU provider agent and a sensor gateway against node0
+	liar        int      // node whose sidecar reports wrong results (-1: none)
+	genesisHook string   // shell command that edits the genesis file (its path appended), e.g. for benchmark state
+	allowFetch  []string // HOST:PORT pairs the sidecars may fetch batches from: the devnet's own gateways
 }
 
 // sidecarArgs are the command-line arguments of node i's sidecar, its state in dir/sidecarI.
-func sidecarArgs(binary, dir string, i int, wrong bool) []string {
+// It may fetch batches only from the devnet's own gateways (allowFetch) at loopback.
+func sidecarArgs(binary, dir string, i int, wrong bool, allowFetch []string) []string {
 	args := []string{binary, "start", "--home", filepath.Join(dir, fmt.Sprintf("sidecar%d", i)),
 		"--node", fmt.Sprintf("tcp://127.0.0.1:%d", baseRPC+portShift*i),
 		"--listen", fmt.Sprintf("127.0.0.1:%d", baseSidecar+portShift*i),
 		"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", baseSidecarMetrics+portShift*i)}
+	for _, a := range allowFetch {
+		args = append(args, "--allow-fetch", a)
+	}
 	if wrong {
 		args = append(args, "--wrong-results")
 	}
@@ -160,7 +165,7 @@ func testnet(cfg *Config, binary, dir string, n int, opts testnetOptions) error 
 		step("started %s (pid %d): RPC %s, REST http://127.0.0.1:%d, gRPC 127.0.0.1:%d, log %s",
 			nd.moniker, p.cmd.Process.Pid, rpcURL(i), baseREST+portShift*i, baseGRPC+portShift*i, p.log)
 		name := fmt.Sprintf("sidecar%d", i)
-		sc := &process{name: name, args: sidecarArgs(sidecarBinary, dir, i, i == opts.liar), log: filepath.Join(dir, name+".log")}
+		sc := &process{name: name, args: sidecarArgs(sidecarBinary, dir, i, i == opts.liar, opts.allowFetch), log: filepath.Join(dir, name+".log")}
 		if err := startBackground(dir, sc); err != nil {
 			return err
 		}

@@ -30,8 +30,28 @@ func (f deviceFixture) batchMsg(id, seq uint64) *types.MsgCommitBatch {
 	return &types.MsgCommitBatch{
 		Committer: f.gateway, DeviceId: id, Seq: seq, Root: root[:], Count: 60,
 		FirstReadingMs: blockMs - 60_000, LastReadingMs: blockMs - 1_000, SizeBytes: 60 * 120,
-		Uri: "http://127.0.0.1:8090/v1/batches/1/1",
+		Uri: "https://gateway.example.org/v1/batches/1/1",
 	}
+}
+
+// A devnet's genesis turns allow_private_uris on for its loopback gateway; only then does a
+// loopback URI pass, and never another scheme.
+func TestPrivateURIsOnlyWhereAllowed(t *testing.T) {
+	f := newDeviceFixture(t)
+	id := f.register(t)
+	msg := f.batchMsg(id, 1)
+	msg.Uri = "http://127.0.0.1:8090/v1/batches/1/1"
+	_, err := f.msgs.CommitBatch(f.Ctx, msg)
+	require.ErrorIs(t, err, types.ErrForbiddenURI)
+	params := types.DefaultParams()
+	params.AllowPrivateUris = true
+	require.NoError(t, f.keeper.Params.Set(f.Ctx, params))
+	_, err = f.msgs.CommitBatch(f.Ctx, msg)
+	require.NoError(t, err)
+	next := f.batchMsg(id, 2)
+	next.Uri = "ftp://127.0.0.1/x"
+	_, err = f.msgs.CommitBatch(f.Ctx, next)
+	require.ErrorIs(t, err, types.ErrForbiddenURI)
 }
 
 func TestCommitBatch(t *testing.T) {
@@ -106,6 +126,13 @@ func TestCommitBatchRejections(t *testing.T) {
 		{"empty batch", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Count = 0 }, types.ErrInvalidBatch},
 		{"size below count", func(_ deviceFixture, m *types.MsgCommitBatch) { m.SizeBytes = 10 }, types.ErrInvalidBatch},
 		{"relative uri", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Uri = "/v1/batches/1/2" }, types.ErrInvalidBatch},
+		{"loopback uri", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Uri = "http://127.0.0.1:26657/net_info" }, types.ErrForbiddenURI},
+		{"metadata uri", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Uri = "http://169.254.169.254/latest/meta-data/" }, types.ErrForbiddenURI},
+		{"private uri", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Uri = "http://10.0.0.7/v1/batches/1/2" }, types.ErrForbiddenURI},
+		{"localhost uri", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Uri = "http://localhost:8090/v1/batches/1/2" }, types.ErrForbiddenURI},
+		{"ipv4-mapped uri", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Uri = "http://[::ffff:127.0.0.1]/x" }, types.ErrForbiddenURI},
+		{"uri with user info", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Uri = "https://u:p@gateway.example.org/x" }, types.ErrForbiddenURI},
+		{"ftp uri", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Uri = "ftp://gateway.example.org/x" }, types.ErrForbiddenURI},
 		{"unknown device", func(_ deviceFixture, m *types.MsgCommitBatch) { m.DeviceId = 42 }, types.ErrDeviceNotFound},
 		{"bad committer address", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Committer = "x" }, types.ErrInvalidAddress},
 	}

@@ -10,6 +10,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/pkg/egress"
 	"github.com/thalamus-network/thalamus/x/internal/authority"
 	"github.com/thalamus-network/thalamus/x/internal/events"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
@@ -313,6 +314,10 @@ func checkBatchShape(msg *types.MsgCommitBatch, params types.Params) error {
 	u, err := url.Parse(msg.Uri)
 	if err != nil || u.Scheme == "" || (u.Host == "" && u.Opaque == "") {
 		return errorsmod.Wrapf(types.ErrInvalidBatch, "uri %q is not an absolute URI", msg.Uri)
+	}
+	// Every validator's sidecar fetches this URI: never let it point them at themselves.
+	if _, err := egress.CheckURI(msg.Uri, params.AllowPrivateUris); err != nil {
+		return errorsmod.Wrapf(types.ErrForbiddenURI, "%s", err)
 	}
 	return nil
 }

@@ -24,4 +24,5 @@ var (
 	ErrBatchNotFound      = errorsmod.Register(ModuleName, 19, "batch not found")
 	ErrBatchAlreadyScored = errorsmod.Register(ModuleName, 20, "batch already scored")
 	ErrInvalidScore       = errorsmod.Register(ModuleName, 21, "invalid quality score")
+	ErrForbiddenURI       = errorsmod.Register(ModuleName, 22, "batch URI names an address validators never fetch")
 )
