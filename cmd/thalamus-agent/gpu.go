@@ -28,6 +28,7 @@ func gpuCmd(logger *slog.Logger) *cobra.Command {
 		runtimeName string
 		apiListen   string
 		portRange   string
+		execAllow   []string
 	)
 	home, _ := os.UserHomeDir()
 	cmd := &cobra.Command{
@@ -47,13 +48,18 @@ provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics
 It also fulfils leases that carry a workload manifest. The provider endpoint on --api-listen
 (register it as the provider's --endpoint) takes the tenant-signed manifest
 (thalamusd workload send). It checks the signature against the lease's tenant and
-the hash against the lease, then starts the workload with --runtime:
-  - docker: the Docker Engine API, with --gpus device=UUID for exactly the leased GPUs;
-  - exec: a local process with CUDA_VISIBLE_DEVICES, for devnets.
+the hash against the lease, refuses a manifest asking for more than --max-cpus-per-gpu and
+--max-memory-mb-per-gpu, then starts the workload with --runtime:
+  - docker: the Docker Engine API, with --gpus device=UUID for exactly the leased GPUs, in a
+    confined container (not privileged, minimal capabilities, no-new-privileges, CPU, memory
+    and --max-pids limits, bounded logs, a network of its own per lease);
+  - exec: a local process with CUDA_VISIBLE_DEVICES, for devnets: it runs only the programs
+    listed with --exec-allow, and has no isolation.
 The manifest's ports are published on host ports of --port-range. It sends confirm-lease once
 the workload runs and its ports answer, which is when billing starts. A crash restarts it with
 back-off, and it is stopped when the lease pauses or closes. The tenant, and only the tenant,
-reads its status and logs there with signed requests.`,
+reads its status and logs there with signed requests, each usable once within a minute,
+at a bounded rate.`,
 		Example: `thalamus-agent gpu --home ~/.thalamus-localnet --from provider --backend cpu --simulate-gpus 4 \
   --collateral 1000000000uthal --offer-price 360000uthal`,
 		Args: cobra.NoArgs,
@@ -76,7 +82,7 @@ reads its status and logs there with signed requests.`,
 			metrics := agent.NewMetrics()
 			metrics.Serve(ctx, metricsAddr, logger)
 			logger.Info("connected", "node", chainCfg.Node, "chain_id", chain.ChainID(), "provider", chain.Address)
-			if err := leaseRuntime(ctx, runtimeName, &leaseCfg, logger); err != nil {
+			if err := leaseRuntime(ctx, runtimeName, execAllow, &leaseCfg, logger); err != nil {
 				return err
 			}
 			if _, err := fmt.Sscanf(portRange, "%d-%d", &leaseCfg.PortLow, &leaseCfg.PortHigh); err != nil || leaseCfg.PortLow < 1 || leaseCfg.PortHigh > 65535 || leaseCfg.PortLow > leaseCfg.PortHigh {
@@ -125,6 +131,10 @@ reads its status and logs there with signed requests.`,
 	f.DurationVar(&gpuCfg.Poll, "poll", time.Second, "how often to look for challenges")
 	f.StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9464", "serve Prometheus metrics here (empty: off)")
 	f.StringVar(&runtimeName, "runtime", "docker", "workload runtime for leases with a manifest: docker, exec (devnets) or none")
+	f.StringSliceVar(&execAllow, "exec-allow", nil, "exec runtime: a program (absolute path) or folder of programs manifests may run (repeatable); nothing else runs")
+	f.Float64Var(&leaseCfg.PerGPU.CPUs, "max-cpus-per-gpu", 8, "most CPUs a workload gets per leased GPU; manifests asking more are refused")
+	f.Int64Var(&leaseCfg.PerGPU.MemoryMB, "max-memory-mb-per-gpu", 65536, "most memory (MB) a workload gets per leased GPU; manifests asking more are refused")
+	f.Int64Var(&leaseCfg.MaxPids, "max-pids", 4096, "most processes and threads one workload may run")
 	f.StringVar(&apiListen, "api-listen", "127.0.0.1:8080", "serve the provider endpoint (manifests, tenant status and logs) here")
 	f.StringVar(&leaseCfg.PublicHost, "public-host", "127.0.0.1", "host name tenants reach published workload ports at")
 	f.StringVar(&portRange, "port-range", "31000-31999", "host ports workloads are published on")
@@ -133,10 +143,13 @@ reads its status and logs there with signed requests.`,
 
 // leaseRuntime picks the workload runtime. Without a reachable Docker engine the agent still
 // answers challenges, and refuses manifests with a clear error.
-func leaseRuntime(ctx context.Context, name string, cfg *agent.LeaseConfig, logger *slog.Logger) error {
+func leaseRuntime(ctx context.Context, name string, execAllow []string, cfg *agent.LeaseConfig, logger *slog.Logger) error {
 	switch name {
 	case "exec":
-		cfg.Runtime = runtime.Exec{}
+		if len(execAllow) == 0 {
+			logger.Warn("the exec runtime runs only programs listed with --exec-allow, and none is: every manifest will be refused")
+		}
+		cfg.Runtime = runtime.Exec{Allow: execAllow}
 	case "docker":
 		d, err := runtime.NewDocker(ctx)
 		if err != nil {

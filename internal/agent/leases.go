@@ -17,6 +17,7 @@ import (
 
 	"github.com/thalamus-network/thalamus/internal/atomicfile"
 	"github.com/thalamus-network/thalamus/internal/chainclient"
+	"github.com/thalamus-network/thalamus/internal/ratelimit"
 	"github.com/thalamus-network/thalamus/internal/runtime"
 	"github.com/thalamus-network/thalamus/pkg/workload"
 	"github.com/thalamus-network/thalamus/x/compute/types"
@@ -35,6 +36,10 @@ type LeaseConfig struct {
 	Poll              time.Duration
 	// StopTimeout is how long a stopping workload has before it is killed.
 	StopTimeout time.Duration
+	// PerGPU are the most CPUs and memory a workload gets per leased GPU; a manifest asking
+	// for more is refused. MaxPids caps a workload's processes.
+	PerGPU  runtime.PerGPU
+	MaxPids int64
 }
 
 // fulfilment is one supervised workload.
@@ -60,6 +65,11 @@ type LeaseManager struct {
 	deliveries map[uint64]workload.Delivery
 	running    map[uint64]*fulfilment
 	usedPorts  map[int]bool
+
+	// Tenants' signed requests: each nonce once, and a bounded rate per tenant and per client.
+	replays   *workload.ReplayGuard
+	perTenant *ratelimit.Keyed
+	perClient *ratelimit.Keyed
 }
 
 // NewLeaseManager loads the manifests delivered before a restart.
@@ -67,6 +77,9 @@ func NewLeaseManager(chain *chainclient.Chain, cfg LeaseConfig, log *slog.Logger
 	m := &LeaseManager{
 		chain: chain, q: types.NewQueryClient(chain.Conn()), cfg: cfg, log: log, metrics: metrics,
 		deliveries: map[uint64]workload.Delivery{}, running: map[uint64]*fulfilment{}, usedPorts: map[int]bool{},
+		replays:   workload.NewReplayGuard(100_000),
+		perTenant: ratelimit.New(5, 20, 10_000, time.Minute),
+		perClient: ratelimit.New(20, 50, 10_000, time.Minute),
 	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, err
@@ -215,7 +228,10 @@ func (m *LeaseManager) start(ctx context.Context, l types.Lease, d workload.Deli
 	if err != nil {
 		return err
 	}
-	spec := runtime.Spec{Name: fmt.Sprintf("thalamus-lease-%d", l.Id), LeaseID: l.Id, Manifest: manifest, Ports: map[int]int{}}
+	spec, err := m.admit(l, manifest)
+	if err != nil {
+		return err
+	}
 	for _, id := range l.GpuIds {
 		res, err := m.q.GPU(ctx, &types.QueryGPURequest{Id: id})
 		if err != nil {
@@ -238,6 +254,18 @@ func (m *LeaseManager) start(ctx context.Context, l types.Lease, d workload.Deli
 	m.running[l.Id] = f
 	m.log.Info("starting workload", "lease", l.Id, "tenant", l.Tenant, "gpus", spec.GPUs, "ports", spec.Ports)
 	return nil
+}
+
+// admit is the provider's policy on a manifest, applied before anything starts: its limits
+// within the per-GPU maxima, and a workload the runtime accepts (the exec runtime runs only
+// allowed programs, the Docker runtime only confined containers).
+func (m *LeaseManager) admit(l types.Lease, manifest workload.Manifest) (runtime.Spec, error) {
+	limits, err := runtime.LimitsFor(manifest, len(l.GpuIds), m.cfg.PerGPU, m.cfg.MaxPids)
+	if err != nil {
+		return runtime.Spec{}, err
+	}
+	spec := runtime.Spec{Name: fmt.Sprintf("thalamus-lease-%d", l.Id), LeaseID: l.Id, Manifest: manifest, Ports: map[int]int{}, Limits: limits}
+	return spec, m.cfg.Runtime.Admit(spec)
 }
 
 // freePort picks an unused host port of the range that nothing else listens on.
@@ -309,8 +337,12 @@ func (m *LeaseManager) Deliver(ctx context.Context, d workload.Delivery) error {
 	if err != nil {
 		return err
 	}
-	if _, err := d.Verify(m.chain.ChainID(), l.Id, tenant, l.ManifestHash, len(l.GpuIds)); err != nil {
+	manifest, err := d.Verify(m.chain.ChainID(), l.Id, tenant, l.ManifestHash, len(l.GpuIds))
+	if err != nil {
 		return fmt.Errorf("%w: %w", errForbidden, err)
+	}
+	if _, err := m.admit(l, manifest); err != nil {
+		return fmt.Errorf("%w: %w", errRefused, err)
 	}
 	bz, err := json.Marshal(d)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/thalamus-network/thalamus/internal/ratelimit"
 	"github.com/thalamus-network/thalamus/pkg/workload"
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
@@ -22,6 +22,7 @@ var (
 	errNotFound  = errors.New("not found")
 	errForbidden = errors.New("forbidden")
 	errConflict  = errors.New("conflict")
+	errRefused   = errors.New("refused by the provider's policy")
 )
 
 // httpStatus maps the manager's errors to HTTP status codes.
@@ -35,6 +36,8 @@ func httpStatus(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, errConflict):
 		return http.StatusConflict
+	case errors.Is(err, errRefused):
+		return http.StatusUnprocessableEntity
 	default:
 		return http.StatusInternalServerError
 	}
@@ -49,7 +52,13 @@ func (m *LeaseManager) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/leases/{id}/manifest", func(w http.ResponseWriter, r *http.Request) {
 		var d workload.Delivery
-		if err := json.NewDecoder(io.LimitReader(r.Body, 4*workload.MaxManifestBytes)).Decode(&d); err != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, maxDeliveryBytes)
+		if err := json.NewDecoder(r.Body).Decode(&d); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, fmt.Sprintf("a delivery is at most %d bytes", maxDeliveryBytes), http.StatusRequestEntityTooLarge)
+				return
+			}
 			http.Error(w, "malformed delivery: "+err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -107,7 +116,22 @@ func (m *LeaseManager) Handler() http.Handler {
 			}
 		}
 	})
-	return mux
+	return m.limitClients(mux)
+}
+
+// maxDeliveryBytes bounds a manifest delivery: the manifest (base64 in JSON) and a signature.
+const maxDeliveryBytes = 2*workload.MaxManifestBytes + 4096
+
+// limitClients refuses clients that send requests faster than perClient allows, before any
+// signature is checked.
+func (m *LeaseManager) limitClients(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !m.perClient.Allow(ratelimit.ClientKey(r)) {
+			ratelimit.TooMany(w, time.Second)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // authorize loads the lease of the request and checks that its tenant signed the request.
@@ -122,12 +146,16 @@ func (m *LeaseManager) authorize(w http.ResponseWriter, r *http.Request) (types.
 		http.Error(w, fmt.Sprintf("lease %d is not served here", id), http.StatusNotFound)
 		return types.Lease{}, false
 	}
+	if !m.perTenant.Allow(res.Lease.Tenant) {
+		ratelimit.TooMany(w, time.Second)
+		return types.Lease{}, false
+	}
 	tenant, err := sdk.AccAddressFromBech32(res.Lease.Tenant)
 	if err == nil {
-		err = workload.VerifyRequest(r, m.chain.ChainID(), time.Now(), tenant)
+		err = workload.VerifyRequest(r, m.chain.ChainID(), time.Now(), tenant, m.replays)
 	}
 	if err != nil {
-		http.Error(w, "only the lease's tenant may ask: "+err.Error(), http.StatusForbidden)
+		http.Error(w, "only the lease's tenant may ask, once per signed request: "+err.Error(), http.StatusForbidden)
 		return types.Lease{}, false
 	}
 	return res.Lease, true
@@ -135,7 +163,8 @@ func (m *LeaseManager) authorize(w http.ResponseWriter, r *http.Request) (types.
 
 // ServeAPI serves the provider endpoint on addr until ctx ends.
 func (m *LeaseManager) ServeAPI(ctx context.Context, addr string, log *slog.Logger) error {
-	srv := &http.Server{Addr: addr, Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: addr, Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		MaxHeaderBytes: 64 << 10, IdleTimeout: 2 * time.Minute}
 	errCh := make(chan error, 1)
 	go func() { errCh <- srv.ListenAndServe() }()
 	log.Info("provider endpoint listening", "addr", addr)

@@ -16,10 +16,17 @@ import (
 
 // Docker runs the manifest's image through the Docker Engine API, with exactly the leased
 // GPUs (the equivalent of `docker run --gpus device=UUID,...`, through the NVIDIA container
-// toolkit) and the manifest's ports published on the host ports of the spec.
+// toolkit) and the manifest's ports published on the host ports of the spec. The container
+// is confined: not privileged, every capability dropped but a minimal set, no privilege
+// escalation, CPU, memory (no swap) and process limits, bounded logs, and a network of its
+// own on which it reaches neither other leases nor the host's loopback services.
 type Docker struct {
 	cli *client.Client
 }
+
+// keptCapabilities are the only capabilities a workload keeps: enough for an entrypoint to
+// drop to another user and bind low ports, nothing that reaches the host.
+var keptCapabilities = []string{"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID", "NET_BIND_SERVICE", "KILL"}
 
 // NewDocker connects to the engine named by DOCKER_HOST (default: the local socket).
 func NewDocker(ctx context.Context) (*Docker, error) {
@@ -40,16 +47,47 @@ func (*Docker) Name() string { return "docker" }
 // Close releases the engine connection.
 func (d *Docker) Close() error { return d.cli.Close() }
 
+// Admit implements Runtime.
+func (*Docker) Admit(spec Spec) error {
+	if spec.Manifest.Image == "" {
+		return fmt.Errorf("%w: the docker runtime needs an image", ErrUnsupported)
+	}
+	if spec.Limits.CPUs <= 0 || spec.Limits.MemoryBytes <= 0 || spec.Limits.Pids <= 0 {
+		return fmt.Errorf("%w: a container needs CPU, memory and process limits", ErrRefused)
+	}
+	return nil
+}
+
+// networkName is the lease's own network.
+func networkName(spec Spec) string { return fmt.Sprintf("thalamus-lease-%d", spec.LeaseID) }
+
 // containerConfig is the container a spec runs in.
 func containerConfig(spec Spec) (*container.Config, *container.HostConfig, error) {
-	if spec.Manifest.Image == "" {
-		return nil, nil, fmt.Errorf("%w: the docker runtime needs an image", ErrUnsupported)
+	if err := (*Docker)(nil).Admit(spec); err != nil {
+		return nil, nil, err
 	}
 	cfg := &container.Config{
 		Image: spec.Manifest.Image, Cmd: spec.Manifest.Command, Env: spec.Environment(),
 		ExposedPorts: network.PortSet{}, Labels: map[string]string{"thalamus.lease": strconv.FormatUint(spec.LeaseID, 10)},
 	}
-	host := &container.HostConfig{PortBindings: network.PortMap{}}
+	pids := spec.Limits.Pids
+	host := &container.HostConfig{
+		PortBindings: network.PortMap{},
+		Privileged:   false,
+		CapDrop:      []string{"ALL"},
+		CapAdd:       keptCapabilities,
+		SecurityOpt:  []string{"no-new-privileges=true"},
+		NetworkMode:  container.NetworkMode(networkName(spec)),
+		LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{
+			"max-size": strconv.FormatInt(spec.Limits.LogBytes/3, 10), "max-file": "3",
+		}},
+		Resources: container.Resources{
+			NanoCPUs:   int64(spec.Limits.CPUs * 1e9),
+			Memory:     spec.Limits.MemoryBytes,
+			MemorySwap: spec.Limits.MemoryBytes, // equal to Memory: no swap
+			PidsLimit:  &pids,
+		},
+	}
 	if len(spec.GPUs) > 0 {
 		host.DeviceRequests = []container.DeviceRequest{{Driver: "nvidia", DeviceIDs: spec.GPUs, Capabilities: [][]string{{"gpu"}}}}
 	}
@@ -81,6 +119,9 @@ func (d *Docker) Start(ctx context.Context, spec Spec, logs io.Writer) (Process,
 		return nil, fmt.Errorf("pull %s: %w", cfg.Image, err)
 	}
 	_, _ = d.cli.ContainerRemove(ctx, spec.Name, client.ContainerRemoveOptions{Force: true})
+	if err := d.ensureNetwork(ctx, spec); err != nil {
+		return nil, err
+	}
 	created, err := d.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host, Name: spec.Name})
 	if err != nil {
 		return nil, err
@@ -89,19 +130,47 @@ func (d *Docker) Start(ctx context.Context, spec Spec, logs io.Writer) (Process,
 		_, _ = d.cli.ContainerRemove(context.Background(), created.ID, client.ContainerRemoveOptions{Force: true})
 		return nil, err
 	}
-	p := &dockerProcess{cli: d.cli, id: created.ID}
+	p := &dockerProcess{cli: d.cli, id: created.ID, network: networkName(spec)}
 	if out, err := d.cli.ContainerLogs(context.Background(), created.ID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true}); err == nil {
 		go func() { _, _ = stdcopy.StdCopy(logs, logs, out); _ = out.Close() }()
 	}
 	return p, nil
 }
 
-type dockerProcess struct {
-	cli *client.Client
-	id  string
+// ensureNetwork creates the lease's bridge network unless it exists: containers on it do
+// not talk to each other (ICC off), and each lease has its own, so leases never meet.
+func (d *Docker) ensureNetwork(ctx context.Context, spec Spec) error {
+	name := networkName(spec)
+	if _, err := d.cli.NetworkInspect(ctx, name, client.NetworkInspectOptions{}); err == nil {
+		return nil
+	}
+	off := false
+	_, err := d.cli.NetworkCreate(ctx, name, client.NetworkCreateOptions{
+		Driver: "bridge", EnableIPv6: &off,
+		Options: networkOptions(spec),
+		Labels:  map[string]string{"thalamus.lease": strconv.FormatUint(spec.LeaseID, 10)},
+	})
+	if err != nil {
+		return fmt.Errorf("create network %s: %w", name, err)
+	}
+	return nil
 }
 
-// Wait blocks until the container exits and removes it.
+// networkOptions are the bridge options of a lease's network.
+func networkOptions(spec Spec) map[string]string {
+	return map[string]string{
+		"com.docker.network.bridge.enable_icc": "false",
+		"com.docker.network.bridge.name":       fmt.Sprintf("thl%d", spec.LeaseID%1_000_000_000_000), // <= 15 characters
+	}
+}
+
+type dockerProcess struct {
+	cli     *client.Client
+	id      string
+	network string
+}
+
+// Wait blocks until the container exits and removes it (and the lease's network with it).
 func (p *dockerProcess) Wait() error {
 	res := p.cli.ContainerWait(context.Background(), p.id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
 	var err error
@@ -113,6 +182,7 @@ func (p *dockerProcess) Wait() error {
 	case err = <-res.Error:
 	}
 	_, _ = p.cli.ContainerRemove(context.Background(), p.id, client.ContainerRemoveOptions{Force: true})
+	_, _ = p.cli.NetworkRemove(context.Background(), p.network, client.NetworkRemoveOptions{})
 	return err
 }
 

@@ -2,16 +2,21 @@ package runtime
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/moby/moby/api/types/network"
 	"github.com/stretchr/testify/require"
+	"github.com/thalamus-network/thalamus/pkg/workload"
 )
 
-// The container pins exactly the leased GPUs and publishes the manifest's ports.
+// The container pins exactly the leased GPUs, publishes the manifest's ports and is confined:
+// unprivileged, minimal capabilities, no privilege escalation, CPU, memory, swap, process and
+// log limits, and the lease's own network.
 func TestDockerContainerConfig(t *testing.T) {
-	spec := Spec{Name: "thalamus-lease-4", LeaseID: 4, GPUs: []string{"GPU-1", "GPU-2"}, Ports: map[int]int{8080: 31000}}
+	spec := Spec{Name: "thalamus-lease-4", LeaseID: 4, GPUs: []string{"GPU-1", "GPU-2"}, Ports: map[int]int{8080: 31000},
+		Limits: Limits{CPUs: 3.5, MemoryBytes: 8 << 30, Pids: 2048, LogBytes: 30 << 20}}
 	spec.Manifest.Image = "busybox:1.36"
 	spec.Manifest.Command = []string{"httpd", "-f"}
 	spec.Manifest.Ports = []int{8080}
@@ -28,9 +33,45 @@ func TestDockerContainerConfig(t *testing.T) {
 	require.Contains(t, cfg.ExposedPorts, port)
 	require.Equal(t, "31000", host.PortBindings[port][0].HostPort)
 
+	require.False(t, host.Privileged)
+	require.Equal(t, []string{"ALL"}, host.CapDrop)
+	require.ElementsMatch(t, []string{"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID", "NET_BIND_SERVICE", "KILL"}, host.CapAdd)
+	require.Contains(t, host.SecurityOpt, "no-new-privileges=true")
+	require.Equal(t, int64(3_500_000_000), host.NanoCPUs)
+	require.Equal(t, int64(8<<30), host.Memory)
+	require.Equal(t, host.Memory, host.MemorySwap, "no swap beyond the memory limit")
+	require.Equal(t, int64(2048), *host.PidsLimit)
+	require.Equal(t, "json-file", host.LogConfig.Type)
+	require.Equal(t, map[string]string{"max-size": strconv.Itoa(10 << 20), "max-file": "3"}, host.LogConfig.Config)
+	require.Equal(t, "thalamus-lease-4", string(host.NetworkMode), "its own network")
+	require.Equal(t, "false", networkOptions(spec)["com.docker.network.bridge.enable_icc"])
+	require.Empty(t, host.Binds)
+	require.Empty(t, host.Devices)
+	require.False(t, host.NetworkMode.IsHost())
+
+	unlimited := spec
+	unlimited.Limits.Pids = 0
+	_, _, err = containerConfig(unlimited)
+	require.ErrorIs(t, err, ErrRefused, "no container without limits")
 	spec.Manifest.Image = ""
 	_, _, err = containerConfig(spec)
 	require.ErrorIs(t, err, ErrUnsupported)
+}
+
+// A manifest's limits are what it asks within the provider's per-GPU maxima, or the maxima.
+func TestLimitsFor(t *testing.T) {
+	maxima := PerGPU{CPUs: 8, MemoryMB: 65536}
+	l, err := LimitsFor(workload.Manifest{GPUs: 2}, 2, maxima, 4096)
+	require.NoError(t, err)
+	require.Equal(t, Limits{CPUs: 16, MemoryBytes: 131072 << 20, Pids: 4096, LogBytes: 30 << 20}, l)
+	l, err = LimitsFor(workload.Manifest{GPUs: 1, CPUs: 2.5, MemoryMB: 1024}, 1, maxima, 4096)
+	require.NoError(t, err)
+	require.Equal(t, 2.5, l.CPUs)
+	require.Equal(t, int64(1024<<20), l.MemoryBytes)
+	_, err = LimitsFor(workload.Manifest{GPUs: 1, CPUs: 9}, 1, maxima, 4096)
+	require.ErrorIs(t, err, ErrRefused)
+	_, err = LimitsFor(workload.Manifest{GPUs: 1, MemoryMB: 65537}, 1, maxima, 4096)
+	require.ErrorIs(t, err, ErrRefused)
 }
 
 // TestDockerRuntime runs a real container when a Docker engine is reachable (DOCKER_HOST or
@@ -43,7 +84,7 @@ func TestDockerRuntime(t *testing.T) {
 		t.Skipf("skipping the live Docker test: %v", err)
 	}
 	defer func() { _ = d.Close() }()
-	spec := Spec{Name: "thalamus-runtime-test", LeaseID: 1}
+	spec := Spec{Name: "thalamus-runtime-test", LeaseID: 1, Limits: Limits{CPUs: 1, MemoryBytes: 256 << 20, Pids: 256, LogBytes: 3 << 20}}
 	spec.Manifest.Image = "busybox:1.36"
 	spec.Manifest.Command = []string{"sh", "-c", `echo "lease=$THALAMUS_LEASE_ID"; exec sleep 60`}
 	logs := NewLogs(10)

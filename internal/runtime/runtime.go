@@ -27,6 +27,49 @@ type Spec struct {
 	GPUs []string
 	// Ports maps each manifest port to the host port it is published on.
 	Ports map[int]int
+	// Limits confine the workload (the Docker runtime enforces them in the kernel).
+	Limits Limits
+}
+
+// Limits are what one workload may use.
+type Limits struct {
+	// CPUs is the CPU time, in cores.
+	CPUs float64
+	// MemoryBytes caps memory; swap is not allowed on top.
+	MemoryBytes int64
+	// Pids caps the processes and threads.
+	Pids int64
+	// LogBytes caps the output the engine keeps (in rotated files).
+	LogBytes int64
+}
+
+// PerGPU is a provider's maxima for one leased GPU.
+type PerGPU struct {
+	CPUs     float64
+	MemoryMB int64
+}
+
+// LimitsFor turns a manifest's requests into limits for a lease of gpus GPUs: what the
+// manifest asks, or the provider's per-GPU maxima times gpus when it asks nothing. A manifest
+// asking for more than the maxima is refused.
+func LimitsFor(m workload.Manifest, gpus int, maxima PerGPU, pids int64) (Limits, error) {
+	maxCPUs, maxMemoryMB := maxima.CPUs*float64(gpus), maxima.MemoryMB*int64(gpus)
+	if m.CPUs > maxCPUs {
+		return Limits{}, fmt.Errorf("%w: the manifest asks for %v CPUs, this provider gives at most %v per GPU (%v for %d GPUs)",
+			ErrRefused, m.CPUs, maxima.CPUs, maxCPUs, gpus)
+	}
+	if m.MemoryMB > maxMemoryMB {
+		return Limits{}, fmt.Errorf("%w: the manifest asks for %d MB of memory, this provider gives at most %d MB per GPU (%d MB for %d GPUs)",
+			ErrRefused, m.MemoryMB, maxima.MemoryMB, maxMemoryMB, gpus)
+	}
+	l := Limits{CPUs: m.CPUs, MemoryBytes: m.MemoryMB << 20, Pids: pids, LogBytes: 30 << 20}
+	if l.CPUs == 0 {
+		l.CPUs = maxCPUs
+	}
+	if l.MemoryBytes == 0 {
+		l.MemoryBytes = maxMemoryMB << 20
+	}
+	return l, nil
 }
 
 // Environment is what the workload finds in its environment, sorted: the manifest's
@@ -67,8 +110,14 @@ type Process interface {
 // Runtime starts workloads; logs receives their output.
 type Runtime interface {
 	Name() string
+	// Admit says whether the runtime would run spec, before anything starts.
+	Admit(spec Spec) error
 	Start(ctx context.Context, spec Spec, logs io.Writer) (Process, error)
 }
 
-// ErrUnsupported is returned by a runtime that cannot run a manifest (e.g. exec without a command).
-var ErrUnsupported = errors.New("manifest not supported by this runtime")
+var (
+	// ErrUnsupported is returned by a runtime that cannot run a manifest (e.g. exec without a command).
+	ErrUnsupported = errors.New("manifest not supported by this runtime")
+	// ErrRefused is returned for a manifest the provider's policy does not run.
+	ErrRefused = errors.New("manifest refused by the provider's policy")
+)

@@ -5,11 +5,15 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/thalamus-network/thalamus/pkg/workload"
 )
 
 // fakeProcess exits when told to; Stop makes it exit cleanly.
@@ -35,6 +39,8 @@ type fakeRuntime struct {
 }
 
 func (*fakeRuntime) Name() string { return "fake" }
+
+func (*fakeRuntime) Admit(Spec) error { return nil }
 
 func (r *fakeRuntime) Start(context.Context, Spec, io.Writer) (Process, error) {
 	r.mu.Lock()
@@ -193,9 +199,12 @@ func TestLogsTailAndFollow(t *testing.T) {
 // The exec runtime runs the command with the pinned environment, and Stop ends it.
 func TestExecRuntime(t *testing.T) {
 	logs := NewLogs(10)
+	sh, err := exec.LookPath("sh")
+	require.NoError(t, err)
+	rt := Exec{Allow: []string{sh}}
 	spec := Spec{LeaseID: 1, GPUs: []string{"GPU-x"}}
-	spec.Manifest.Command = []string{"sh", "-c", `echo "gpus=$CUDA_VISIBLE_DEVICES"; exec sleep 30`}
-	p, err := Exec{}.Start(context.Background(), spec, logs)
+	spec.Manifest.Command = []string{sh, "-c", `echo "gpus=$CUDA_VISIBLE_DEVICES"; exec sleep 30`}
+	p, err := rt.Start(context.Background(), spec, logs)
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return string(logs.Tail(0)) == "gpus=GPU-x\n" }, 5*time.Second, 10*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -203,9 +212,28 @@ func TestExecRuntime(t *testing.T) {
 	require.NoError(t, p.Stop(ctx))
 	require.Error(t, p.Wait(), "terminated by a signal")
 
-	p, err = Exec{}.Start(context.Background(), Spec{Manifest: spec.Manifest}, logs)
+	p, err = rt.Start(context.Background(), Spec{Manifest: spec.Manifest}, logs)
 	require.NoError(t, err)
 	require.NoError(t, p.Stop(ctx))
-	_, err = Exec{}.Start(context.Background(), Spec{}, logs)
+	_, err = rt.Start(context.Background(), Spec{}, logs)
 	require.ErrorIs(t, err, ErrUnsupported)
+}
+
+// The exec runtime runs only the programs the operator listed, whatever path leads to them.
+func TestExecRuntimeAllowList(t *testing.T) {
+	dir := t.TempDir()
+	allowed := filepath.Join(dir, "bin", "workload")
+	require.NoError(t, os.MkdirAll(filepath.Dir(allowed), 0o755))
+	require.NoError(t, os.WriteFile(allowed, []byte("#!/bin/sh\n"), 0o755)) //nolint:gosec // an executable test program
+	require.NoError(t, os.Symlink("/bin/sh", filepath.Join(dir, "bin", "sneaky")))
+	spec := func(cmd ...string) Spec { return Spec{Manifest: workload.Manifest{Command: cmd}} }
+	for _, rt := range []Exec{{Allow: []string{allowed}}, {Allow: []string{filepath.Join(dir, "bin")}}} {
+		require.NoError(t, rt.Admit(spec(allowed, "--flag")))
+		require.NoError(t, rt.Admit(spec(filepath.Join(dir, "bin", ".", "workload"))))
+		require.ErrorIs(t, rt.Admit(spec("/bin/sh", "-c", "id")), ErrRefused)
+		require.ErrorIs(t, rt.Admit(spec("workload")), ErrRefused, "relative: PATH would choose")
+		require.ErrorIs(t, rt.Admit(spec(filepath.Join(dir, "bin", "..", "bin", "..", "etc"))), ErrRefused)
+		require.ErrorIs(t, rt.Admit(spec(filepath.Join(dir, "bin", "sneaky"))), ErrRefused, "a link out of the allowed folder")
+	}
+	require.ErrorIs(t, Exec{}.Admit(spec(allowed)), ErrRefused, "nothing is allowed by default")
 }

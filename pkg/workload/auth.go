@@ -2,11 +2,14 @@ package workload
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
@@ -62,36 +65,46 @@ func (d Delivery) Verify(chainID string, leaseID uint64, tenant sdk.AccAddress, 
 	return m, nil
 }
 
-// Request authentication headers: the tenant's public key, the unix time and a signature.
+// Request authentication headers: the tenant's public key, the unix time, a nonce used
+// once and a signature over all of them.
 const (
 	HeaderPubKey    = "X-Thalamus-Pubkey"
 	HeaderTimestamp = "X-Thalamus-Timestamp"
+	HeaderNonce     = "X-Thalamus-Nonce"
 	HeaderSignature = "X-Thalamus-Signature"
-	// MaxClockSkew bounds how old (or early) a signed request may be, so a captured one
-	// cannot be replayed later.
+	// MaxClockSkew bounds how old (or early) a signed request may be; within it, a nonce is
+	// accepted once (ReplayGuard), so a captured request cannot be replayed.
 	MaxClockSkew = time.Minute
 )
 
-// RequestSignBytes is what a signed request commits to.
-func RequestSignBytes(chainID, method, uri string, unix int64) []byte {
-	return fmt.Appendf(nil, "thalamus/request/v1\n%s\n%s\n%s\n%d", chainID, method, uri, unix)
+// RequestSignBytes is what a signed request commits to. Its prefix differs from every
+// transaction's sign bytes, so a request signature is never a transaction signature.
+func RequestSignBytes(chainID, method, uri string, unix int64, nonce string) []byte {
+	return fmt.Appendf(nil, "thalamus/request/v2\n%s\n%s\n%s\n%d\n%s", chainID, method, uri, unix, nonce)
 }
 
 // SignRequest adds the authentication headers to r (its URL must be final).
 func SignRequest(r *http.Request, chainID string, now time.Time, sign Signer) error {
 	ts := now.Unix()
-	sig, pub, err := sign(RequestSignBytes(chainID, r.Method, r.URL.RequestURI(), ts))
+	var n [16]byte
+	if _, err := rand.Read(n[:]); err != nil {
+		return err
+	}
+	nonce := hex.EncodeToString(n[:])
+	sig, pub, err := sign(RequestSignBytes(chainID, r.Method, r.URL.RequestURI(), ts, nonce))
 	if err != nil {
 		return err
 	}
 	r.Header.Set(HeaderPubKey, base64.StdEncoding.EncodeToString(pub))
 	r.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	r.Header.Set(HeaderNonce, nonce)
 	r.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
 	return nil
 }
 
-// VerifyRequest checks that r is signed, recently, by the key of account want.
-func VerifyRequest(r *http.Request, chainID string, now time.Time, want sdk.AccAddress) error {
+// VerifyRequest checks that r is signed, recently, by the key of account want, and that its
+// nonce was not seen before (seen remembers it; nil: no replay check).
+func VerifyRequest(r *http.Request, chainID string, now time.Time, want sdk.AccAddress, seen *ReplayGuard) error {
 	pub, err := base64.StdEncoding.DecodeString(r.Header.Get(HeaderPubKey))
 	if err != nil || len(pub) == 0 {
 		return fmt.Errorf("missing or malformed %s", HeaderPubKey)
@@ -104,10 +117,58 @@ func VerifyRequest(r *http.Request, chainID string, now time.Time, want sdk.AccA
 	if err != nil {
 		return fmt.Errorf("missing or malformed %s", HeaderTimestamp)
 	}
+	nonce := r.Header.Get(HeaderNonce)
+	if len(nonce) < 16 || len(nonce) > 64 {
+		return fmt.Errorf("missing or malformed %s", HeaderNonce)
+	}
 	if skew := now.Sub(time.Unix(ts, 0)); skew > MaxClockSkew || skew < -MaxClockSkew {
 		return fmt.Errorf("request signed %s from now; at most %s is accepted", skew.Round(time.Second), MaxClockSkew)
 	}
-	return verifySignature(pub, sig, RequestSignBytes(chainID, r.Method, r.URL.RequestURI(), ts), want)
+	if err := verifySignature(pub, sig, RequestSignBytes(chainID, r.Method, r.URL.RequestURI(), ts, nonce), want); err != nil {
+		return err
+	}
+	if seen != nil {
+		return seen.Use(string(pub)+"/"+nonce, now)
+	}
+	return nil
+}
+
+// ErrReplayed is a signed request whose nonce was already used.
+var ErrReplayed = errors.New("request replayed")
+
+// ReplayGuard remembers the nonces of accepted requests for twice MaxClockSkew, long enough
+// that a request it forgot is too old to pass anyway. It holds at most capacity nonces and refuses
+// new requests when full rather than forget one early (which would reopen a replay).
+type ReplayGuard struct {
+	mu       sync.Mutex
+	capacity int
+	seen     map[string]time.Time // nonce key -> when it may be forgotten
+}
+
+// NewReplayGuard remembers at most capacity nonces.
+func NewReplayGuard(capacity int) *ReplayGuard {
+	return &ReplayGuard{capacity: capacity, seen: map[string]time.Time{}}
+}
+
+// Use records key, or fails if it was used within the window or the guard is full.
+func (g *ReplayGuard) Use(key string, now time.Time) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if until, ok := g.seen[key]; ok && now.Before(until) {
+		return ErrReplayed
+	}
+	if len(g.seen) >= g.capacity {
+		for k, until := range g.seen {
+			if !now.Before(until) {
+				delete(g.seen, k)
+			}
+		}
+		if len(g.seen) >= g.capacity {
+			return fmt.Errorf("too many signed requests in the last %s; retry shortly", 2*MaxClockSkew)
+		}
+	}
+	g.seen[key] = now.Add(2 * MaxClockSkew)
+	return nil
 }
 
 // verifySignature checks a secp256k1 signature and that the key is account want's.

@@ -8,8 +8,10 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // MaxManifestBytes bounds a manifest, as sent and as stored by the provider.
@@ -32,6 +34,10 @@ type Manifest struct {
 	// TenantPubKey is the tenant's access key (e.g. an ssh-ed25519 line), given to the
 	// workload as THALAMUS_TENANT_PUBKEY.
 	TenantPubKey string `json:"tenant_pub_key,omitempty"`
+	// CPUs and MemoryMB are the workload's limits (0: the provider's per-GPU maximum times
+	// the GPUs); a provider refuses a manifest asking for more than its maxima.
+	CPUs     float64 `json:"cpus,omitempty"`
+	MemoryMB int64   `json:"memory_mb,omitempty"`
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -62,10 +68,17 @@ func Parse(b []byte) (Manifest, error) {
 		return m, fmt.Errorf("manifest has %d environment variables, at most 64", len(m.Env))
 	case len(m.Ports) > 16:
 		return m, fmt.Errorf("manifest has %d ports, at most 16", len(m.Ports))
+	case m.CPUs < 0 || m.CPUs > 4096 || math.IsNaN(m.CPUs):
+		return m, fmt.Errorf("manifest cpus must be in [0, 4096], got %v", m.CPUs)
+	case m.MemoryMB < 0 || m.MemoryMB > 64<<20:
+		return m, fmt.Errorf("manifest memory_mb must be in [0, %d], got %d", 64<<20, m.MemoryMB)
 	}
 	for k := range m.Env {
 		if !envName.MatchString(k) {
 			return m, fmt.Errorf("manifest env name %q is not a valid variable name", k)
+		}
+		if strings.HasPrefix(k, "NVIDIA_") {
+			return m, fmt.Errorf("manifest env name %q is reserved: the provider pins the leased GPUs", k)
 		}
 	}
 	seen := map[int]bool{}

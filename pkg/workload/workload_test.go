@@ -96,15 +96,35 @@ func TestSignedRequests(t *testing.T) {
 		require.NoError(t, workload.SignRequest(r, chainID, at, s))
 		return r
 	}
-	require.NoError(t, workload.VerifyRequest(req(sign, now), chainID, now.Add(10*time.Second), tenant))
-	require.ErrorContains(t, workload.VerifyRequest(req(otherSign, now), chainID, now, tenant), "not by the lease's tenant")
-	require.ErrorContains(t, workload.VerifyRequest(req(sign, now.Add(-2*time.Minute)), chainID, now, tenant), "at most")
-	require.Error(t, workload.VerifyRequest(req(sign, now), "other-chain", now, tenant))
+	guard := workload.NewReplayGuard(100)
+	require.NoError(t, workload.VerifyRequest(req(sign, now), chainID, now.Add(10*time.Second), tenant, guard))
+	require.ErrorContains(t, workload.VerifyRequest(req(otherSign, now), chainID, now, tenant, guard), "not by the lease's tenant")
+	require.ErrorContains(t, workload.VerifyRequest(req(sign, now.Add(-2*time.Minute)), chainID, now, tenant, guard), "at most")
+	require.ErrorContains(t, workload.VerifyRequest(req(sign, now.Add(2*time.Minute)), chainID, now, tenant, guard), "at most")
+	require.Error(t, workload.VerifyRequest(req(sign, now), "other-chain", now, tenant, guard))
 
 	moved := req(sign, now)
 	moved.URL.Path = "/v1/leases/8/status" // a signature for lease 7 does not open lease 8
-	require.ErrorContains(t, workload.VerifyRequest(moved, chainID, now, tenant), "bad signature")
+	require.ErrorContains(t, workload.VerifyRequest(moved, chainID, now, tenant, guard), "bad signature")
 	unsigned, err := http.NewRequest(http.MethodGet, "http://provider/v1/leases/7/status", nil)
 	require.NoError(t, err)
-	require.Error(t, workload.VerifyRequest(unsigned, chainID, now, tenant))
+	require.Error(t, workload.VerifyRequest(unsigned, chainID, now, tenant, guard))
+
+	// A captured request works once; replayed within the window it is refused, and after the
+	// window it is too old anyway. Another nonce is a new request.
+	captured := req(sign, now)
+	require.NoError(t, workload.VerifyRequest(captured, chainID, now, tenant, guard))
+	require.ErrorIs(t, workload.VerifyRequest(captured, chainID, now.Add(30*time.Second), tenant, guard), workload.ErrReplayed)
+	require.ErrorContains(t, workload.VerifyRequest(captured, chainID, now.Add(3*time.Minute), tenant, guard), "at most")
+	require.NoError(t, workload.VerifyRequest(req(sign, now), chainID, now, tenant, guard))
+	renonced := req(sign, now)
+	renonced.Header.Set(workload.HeaderNonce, "00000000000000000000000000000000") // the nonce is signed
+	require.ErrorContains(t, workload.VerifyRequest(renonced, chainID, now, tenant, guard), "bad signature")
+
+	// A full guard refuses rather than forgetting a nonce early.
+	small := workload.NewReplayGuard(1)
+	require.NoError(t, workload.VerifyRequest(req(sign, now), chainID, now, tenant, small))
+	require.ErrorContains(t, workload.VerifyRequest(req(sign, now), chainID, now, tenant, small), "too many")
+	require.NoError(t, workload.VerifyRequest(req(sign, now.Add(2*time.Minute)), chainID, now.Add(2*time.Minute), tenant, small),
+		"expired nonces make room")
 }

@@ -103,14 +103,14 @@ func localnet(cfg *Config, binary, home string) error {
 // gpuAgent is a simulated GPU provider as the key in home's keyring: it registers, offers
 // gpus CPU-DEV GPUs at price per GPU-hour and answers their challenges with the CPU backend.
 // It serves its provider endpoint on api (registered as the provider's endpoint) and runs
-// tenant workloads with the exec runtime. Its state goes to stateRoot/name and its log to
-// logDir/name.log.
+// tenant workloads with the exec runtime, which may run only thalamus-agent itself (its
+// demo-workload). Its state goes to stateRoot/name and its log to logDir/name.log.
 func gpuAgent(name, agentBinary, home, key string, gpus int, price, metrics, api, stateRoot, logDir string, extra ...string) *process {
 	args := append([]string{
 		agentBinary, "gpu", "--home", home, "--from", key, "--backend", "cpu", "--simulate-gpus", fmt.Sprint(gpus),
 		"--class", "CPU-DEV", "--collateral", "1000000000uthal", "--offer-price", price,
 		"--state-dir", filepath.Join(stateRoot, name), "--metrics-addr", metrics,
-		"--runtime", "exec", "--api-listen", api, "--endpoint", "http://" + api,
+		"--runtime", "exec", "--exec-allow", agentBinary, "--api-listen", api, "--endpoint", "http://" + api,
 	}, extra...)
 	return &process{name: name, args: args, log: filepath.Join(logDir, name+".log")}
 }
