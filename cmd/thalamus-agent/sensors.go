@@ -44,10 +44,12 @@ func sensorsCmd(logger *slog.Logger) *cobra.Command {
 		Long: `sensors runs the HTTP sensor gateway for the devices whose owner or gateway is the --from key.
 Devices POST signed readings to /v1/readings (protobuf ReadingList or JSON); the gateway checks
 each signature against the device key on chain, the sequence (strictly increasing) and the
-timestamp (--max-future, --max-past), stores accepted readings under --state-dir, seals a
+timestamp (--max-future, --max-past) and the device's rate (--rate-slack times its registered
+interval), stores accepted readings under --state-dir within --max-disk-bytes, seals a
 batch per device every --batch-readings readings or --batch-interval, and commits each
 batch's Merkle root with commit-batch. It serves GET /v1/batches/{device}/{seq}, its
-/proof/{index}, /v1/devices/{device}, /v1/health and Prometheus /metrics.
+/proof/{index}, /v1/devices/{device}, /v1/health and Prometheus /metrics, over HTTPS with
+--tls-cert and --tls-key.
 
 --simulate N also registers N simulated devices owned by the key (keys kept in --state-dir)
 and feeds them: a synthetic daily cycle, or the NAB-style CSV files of --simulate-csv, with
@@ -79,7 +81,14 @@ Restarts resume where they stopped; Ctrl-C stops it cleanly.`,
 	addChainFlags(f, &chainCfg, "operator", "key name that owns the devices or is their gateway")
 	f.StringVar(&gwCfg.StateDir, "state-dir", filepath.Join(home, ".thalamus-gateway"), "where readings, batches and device keys are kept")
 	f.StringVar(&listen, "listen", "127.0.0.1:8090", "HTTP address of the gateway API and /metrics")
-	f.StringVar(&gwCfg.PublicURL, "public-url", "", "URL verifiers reach the gateway at (default: http://<listen>)")
+	f.StringVar(&gwCfg.PublicURL, "public-url", "", "URL verifiers reach the gateway at (default: http(s)://<listen>); validators fetch only public addresses")
+	f.StringVar(&gwCfg.TLSCertFile, "tls-cert", "", "serve HTTPS with this PEM certificate (with --tls-key; reloaded when the file changes)")
+	f.StringVar(&gwCfg.TLSKeyFile, "tls-key", "", "PEM private key of --tls-cert")
+	f.Float64Var(&gwCfg.MaxRequestsPerClient, "max-requests-per-client", gwCfg.MaxRequestsPerClient, "POSTs per second one client address may send (0: no limit)")
+	f.Float64Var(&gwCfg.RateSlack, "rate-slack", gwCfg.RateSlack, "a device may send this many times its registered sampling rate (0: no limit)")
+	f.DurationVar(&gwCfg.RateBurst, "rate-burst", gwCfg.RateBurst, "a device may send this much time's worth of readings at once (a backlog after an outage)")
+	f.Int64Var(&gwCfg.MaxDiskBytes, "max-disk-bytes", gwCfg.MaxDiskBytes, "bytes of sealed batches kept; over it the oldest past --retention are deleted, and readings are refused when none is that old (0: no bound)")
+	f.DurationVar(&gwCfg.Retention, "retention", gwCfg.Retention, "how long a sealed batch is kept at least, for verifiers and data consumers")
 	f.IntVar(&gwCfg.BatchReadings, "batch-readings", gwCfg.BatchReadings, "seal a device's batch at this many readings")
 	f.DurationVar(&gwCfg.BatchInterval, "batch-interval", gwCfg.BatchInterval, "seal a device's batch this long after its first reading")
 	f.DurationVar(&gwCfg.MaxFuture, "max-future", gwCfg.MaxFuture, "refuse readings stamped further ahead of the gateway clock")

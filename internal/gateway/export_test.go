@@ -13,3 +13,6 @@ func CommitNow(g *Gateway, ctx context.Context) error { return g.commitSealed(ct
 
 // SealDue runs one interval-sealing round.
 func SealDue(g *Gateway) { g.sealDue() }
+
+// EvictNow runs one disk-budget round.
+func EvictNow(g *Gateway) (int, error) { return g.quota.evict(g.now()) }

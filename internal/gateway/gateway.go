@@ -16,6 +16,9 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
+	"github.com/thalamus-network/thalamus/internal/ratelimit"
 	"github.com/thalamus-network/thalamus/pkg/reading"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
@@ -58,6 +61,20 @@ type Config struct {
 	MaxFuture, MaxPast time.Duration
 	// MaxMsgsPerTx bounds the commitments sent in one transaction.
 	MaxMsgsPerTx int
+	// MaxRequestsPerClient bounds the POSTs per second of one client address (burst: twice
+	// that); 0: no bound.
+	MaxRequestsPerClient float64
+	// RateSlack lets a device send at most this many times its registered sampling rate,
+	// with a burst of RateBurst worth of readings (an outage's backlog); 0: no limit.
+	RateSlack float64
+	RateBurst time.Duration
+	// MaxDiskBytes bounds the sealed batches kept on disk (0: no bound); over it, batches
+	// sealed more than Retention ago are deleted oldest first, and readings are refused
+	// when none is that old.
+	MaxDiskBytes int64
+	Retention    time.Duration
+	// TLSCertFile and TLSKeyFile, when set, make Run serve HTTPS (reloaded when they change).
+	TLSCertFile, TLSKeyFile string
 }
 
 // DefaultConfig returns the defaults of the CLI flags.
@@ -65,6 +82,8 @@ func DefaultConfig() Config {
 	return Config{
 		BatchReadings: 1000, BatchInterval: 30 * time.Second,
 		MaxFuture: 30 * time.Second, MaxPast: time.Hour, MaxMsgsPerTx: 20,
+		MaxRequestsPerClient: 1000, RateSlack: 2, RateBurst: 5 * time.Minute,
+		MaxDiskBytes: 50 << 30, Retention: 14 * 24 * time.Hour,
 	}
 }
 
@@ -80,15 +99,18 @@ type Gateway struct {
 	mu      sync.RWMutex
 	devices map[uint64]*device
 	// unknown remembers devices the chain refused, so a flood of bad ids costs no queries.
-	unknown map[uint64]time.Time
+	unknown   map[uint64]time.Time
+	quota     *diskQuota
+	perClient *ratelimit.Keyed // nil: no bound
 }
 
 // device is the gateway's state of one device.
 type device struct {
 	mu           sync.Mutex
 	info         types.Device
-	lastSeq      uint64 // highest accepted reading sequence
-	sealedLastMs int64  // newest timestamp of any sealed batch: readings may not go back past it
+	limit        *rate.Limiter // readings at (a multiple of) the registered sampling rate; nil: none
+	lastSeq      uint64        // highest accepted reading sequence
+	sealedLastMs int64         // newest timestamp of any sealed batch: readings may not go back past it
 	pending      []reading.Reading
 	pendingSince time.Time
 	log          *os.File
@@ -111,10 +133,15 @@ func New(cfg Config, registry Registry, commit Committer, log *slog.Logger, metr
 	if err := os.MkdirAll(filepath.Join(cfg.StateDir, "devices"), 0o750); err != nil {
 		return nil, err
 	}
-	return &Gateway{
+	g := &Gateway{
 		cfg: cfg, registry: registry, commit: commit, log: log, metrics: metrics, now: time.Now,
 		devices: map[uint64]*device{}, unknown: map[uint64]time.Time{},
-	}, nil
+		quota: &diskQuota{max: cfg.MaxDiskBytes, retention: cfg.Retention},
+	}
+	if cfg.MaxRequestsPerClient > 0 {
+		g.perClient = ratelimit.New(cfg.MaxRequestsPerClient, int(2*cfg.MaxRequestsPerClient)+1, 100_000, time.Minute)
+	}
+	return g, nil
 }
 
 // Resume loads every device with state on disk, so pending readings and uncommitted
@@ -124,6 +151,7 @@ func (g *Gateway) Resume(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer g.quota.sort()
 	for _, id := range ids {
 		if _, err := g.device(ctx, id); err != nil {
 			g.log.Warn("device on disk not served", "device", id, "err", err)
@@ -198,10 +226,18 @@ func (g *Gateway) load(info types.Device) (*device, error) {
 	if err != nil {
 		return nil, err
 	}
+	if g.cfg.RateSlack > 0 {
+		interval := max(info.SamplingInterval, time.Millisecond)
+		d.limit = rate.NewLimiter(rate.Every(time.Duration(float64(interval)/g.cfg.RateSlack)), max(20, int(g.cfg.RateBurst/interval)))
+	}
 	for _, seq := range seqs {
-		readings, err := readLeaves(batchPath(g.cfg.StateDir, info.Id, seq))
+		path := batchPath(g.cfg.StateDir, info.Id, seq)
+		readings, err := readLeaves(path)
 		if err != nil {
 			return nil, err
+		}
+		if st, err := os.Stat(path); err == nil {
+			g.quota.add(path, st.ModTime())
 		}
 		if len(readings) == 0 {
 			continue
@@ -287,7 +323,8 @@ func (g *Gateway) Ingest(ctx context.Context, readings []reading.Reading) []erro
 	return errs
 }
 
-// check does what needs no lock: shape, channels, signature and the clock window.
+// check does what needs no lock: shape, channels, signature, the clock window, then the
+// device's rate and the disk budget.
 func (g *Gateway) check(d *device, r *reading.Reading, now time.Time, buf []byte) ([]byte, error) {
 	if len(r.Values) != len(d.info.Channels) {
 		return buf, reject(http.StatusBadRequest, "device %d declares %d channels, reading %d has %d values",
@@ -308,6 +345,15 @@ func (g *Gateway) check(d *device, r *reading.Reading, now time.Time, buf []byte
 	if ts.Before(now.Add(-g.cfg.MaxPast)) {
 		return buf, reject(http.StatusUnprocessableEntity, "reading %d of device %d is stamped %s, more than %s behind the gateway clock",
 			r.Sequence, r.DeviceId, ts.UTC().Format(time.RFC3339Nano), g.cfg.MaxPast)
+	}
+	// Only a correctly signed reading spends the device's budget: forged ones cannot starve it.
+	if d.limit != nil && !d.limit.AllowN(now, 1) {
+		return buf, reject(http.StatusTooManyRequests, "device %d sends faster than %v times its registered interval of %s",
+			r.DeviceId, g.cfg.RateSlack, d.info.SamplingInterval)
+	}
+	if g.quota.full() {
+		return buf, reject(http.StatusInsufficientStorage, "the gateway's batch storage is full (%d bytes, none older than %s to delete)",
+			g.quota.used(), g.cfg.Retention)
 	}
 	return buf, nil
 }
@@ -348,9 +394,11 @@ func (g *Gateway) seal(d *device) error {
 		return err
 	}
 	seq := d.nextBatch
-	if err := writeLeavesFile(batchPath(g.cfg.StateDir, d.info.Id, seq), d.pending); err != nil {
+	path := batchPath(g.cfg.StateDir, d.info.Id, seq)
+	if err := writeLeavesFile(path, d.pending); err != nil {
 		return fmt.Errorf("seal batch %d of device %d: %w", seq, d.info.Id, err)
 	}
+	g.quota.add(path, g.now())
 	b := reading.NewBatch(d.pending)
 	d.unsent = append(d.unsent, sealed{seq: seq, batch: b})
 	d.nextBatch++
@@ -376,6 +424,15 @@ func (g *Gateway) Run(ctx context.Context, tick time.Duration) error {
 		if err := g.commitSealed(ctx); err != nil && ctx.Err() == nil {
 			g.log.Warn("commit failed; retrying", "err", err)
 		}
+		n, err := g.quota.evict(g.now())
+		if err != nil {
+			g.log.Error("deleting old batches failed", "err", err)
+		}
+		if n > 0 {
+			g.metrics.Evicted.Add(float64(n))
+			g.log.Info("deleted the oldest batches past retention to stay within the disk budget", "batches", n, "bytes_kept", g.quota.used())
+		}
+		g.metrics.DiskBytes.Set(float64(g.quota.used()))
 	}
 }
 

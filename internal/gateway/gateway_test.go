@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -131,9 +132,15 @@ func newHarness(t testing.TB, chain *fakeChain, dir string) harness {
 
 // newHarnessBatching starts a gateway sealing batches of batchReadings, with its HTTP API on a test server.
 func newHarnessBatching(t testing.TB, chain *fakeChain, dir string, batchReadings int) harness {
+	return newHarnessWith(t, chain, dir, func(cfg *gateway.Config) { cfg.BatchReadings = batchReadings })
+}
+
+// newHarnessWith starts a gateway with the test defaults changed by edit.
+func newHarnessWith(t testing.TB, chain *fakeChain, dir string, edit func(*gateway.Config)) harness {
 	t.Helper()
 	cfg := gateway.DefaultConfig()
-	cfg.StateDir, cfg.Address, cfg.BatchReadings, cfg.BatchInterval = dir, gatewayAddr, batchReadings, time.Hour
+	cfg.StateDir, cfg.Address, cfg.BatchReadings, cfg.BatchInterval = dir, gatewayAddr, 10, time.Hour
+	edit(&cfg)
 	var h harness
 	h.server = httptest.NewUnstartedServer(nil)
 	cfg.PublicURL = "http://" + h.server.Listener.Addr().String()
@@ -425,4 +432,63 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	wg.Wait()
 	b.ReportMetric(float64(b.N*perRequest)/b.Elapsed().Seconds(), "readings/s")
+}
+
+// A device may not send much faster than its registered interval; only its own correctly
+// signed readings spend its budget.
+func TestDeviceRateLimit(t *testing.T) {
+	chain := newChain(1)
+	d := chain.devices[1]
+	d.SamplingInterval = time.Minute
+	chain.devices[1] = d
+	h := newHarnessWith(t, chain, t.TempDir(), func(cfg *gateway.Config) { cfg.RateBurst = 10 * time.Minute }) // burst 20
+	forged := signedReading(1, 1, t0, 20)
+	forged.Signature[0] ^= 0xff
+	for range 30 {
+		status, _ := h.post(t, "application/json", jsonBody(t, forged))
+		require.Equal(t, http.StatusUnauthorized, status)
+	}
+	for seq := uint64(1); seq <= 20; seq++ {
+		status, body := h.post(t, "application/json", jsonBody(t, signedReading(1, seq, t0.Add(time.Duration(seq)*time.Second), 20)))
+		require.Equal(t, http.StatusOK, status, body)
+	}
+	status, body := h.post(t, "application/json", jsonBody(t, signedReading(1, 21, t0.Add(21*time.Second), 20)))
+	require.Equal(t, http.StatusTooManyRequests, status, body)
+	require.Contains(t, body, "faster than 2 times its registered interval")
+}
+
+// Within the disk budget nothing is deleted; over it, batches older than the retention go
+// first, and while none is that old new readings are refused.
+func TestDiskQuota(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarnessWith(t, newChain(1), dir, func(cfg *gateway.Config) {
+		cfg.BatchReadings, cfg.MaxDiskBytes, cfg.Retention = 5, 1500, time.Hour
+	})
+	send := func(seq uint64) int {
+		status, _ := h.post(t, "application/json", jsonBody(t, signedReading(1, seq, t0.Add(time.Duration(seq)*time.Second), 20)))
+		return status
+	}
+	seq := uint64(1)
+	for ; send(seq) == http.StatusOK; seq++ {
+		require.Less(t, seq, uint64(100), "the budget never filled")
+	}
+	require.Equal(t, http.StatusInsufficientStorage, send(seq), "full, and nothing older than the retention to delete")
+	require.NoError(t, gateway.CommitNow(h.gw, context.Background()))
+	n, err := gateway.EvictNow(h.gw)
+	require.NoError(t, err)
+	require.Zero(t, n, "no batch is past the retention yet")
+	batches, err := filepath.Glob(filepath.Join(dir, "devices", "1", "batches", "*.leaves"))
+	require.NoError(t, err)
+
+	gateway.SetClock(h.gw, func() time.Time { return t0.Add(2 * time.Hour) })
+	n, err = gateway.EvictNow(h.gw)
+	require.NoError(t, err)
+	require.Positive(t, n)
+	left, err := filepath.Glob(filepath.Join(dir, "devices", "1", "batches", "*.leaves"))
+	require.NoError(t, err)
+	require.Len(t, left, len(batches)-n)
+	_, err = os.Stat(filepath.Join(dir, "devices", "1", "batches", "1.leaves"))
+	require.ErrorIs(t, err, os.ErrNotExist, "the oldest went first")
+	status, _ := h.post(t, "application/json", jsonBody(t, signedReading(1, seq, t0.Add(2*time.Hour), 20)))
+	require.Equal(t, http.StatusOK, status, "room again")
 }

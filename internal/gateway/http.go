@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/thalamus-network/thalamus/internal/ratelimit"
 	"github.com/thalamus-network/thalamus/pkg/merkle"
 	"github.com/thalamus-network/thalamus/pkg/reading"
 )
@@ -47,12 +49,24 @@ func jsonReading(r reading.Reading) JSONReading {
 //	GET  /v1/health                            liveness and totals
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/readings", g.postReadings)
+	mux.HandleFunc("POST /v1/readings", g.limitClients(g.postReadings))
 	mux.HandleFunc("GET /v1/batches/{device}/{seq}", g.getBatch)
 	mux.HandleFunc("GET /v1/batches/{device}/{seq}/proof/{index}", g.getProof)
 	mux.HandleFunc("GET /v1/devices/{device}", g.getDevice)
 	mux.HandleFunc("GET /v1/health", g.getHealth)
 	return mux
+}
+
+// limitClients refuses a client that posts faster than MaxRequestsPerClient allows, before
+// any body is read or signature checked.
+func (g *Gateway) limitClients(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if g.perClient != nil && !g.perClient.Allow(ratelimit.ClientKey(r)) {
+			ratelimit.TooMany(w, time.Second)
+			return
+		}
+		next(w, r)
+	}
 }
 
 type readingError struct {

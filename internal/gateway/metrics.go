@@ -15,6 +15,8 @@ type Metrics struct {
 	CommitErrors prometheus.Counter
 	Refused      prometheus.Counter
 	Served       *prometheus.CounterVec
+	DiskBytes    prometheus.Gauge
+	Evicted      prometheus.Counter
 }
 
 // NewMetrics creates the gateway metrics and registers them with reg.
@@ -29,7 +31,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		CommitErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_gateway_commit_errors_total", Help: "Commit transactions that failed."}),
 		Refused:      prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_gateway_batches_refused_total", Help: "Batches the chain refused for good, set aside."}),
 		Served:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "thalamus_gateway_served_total", Help: "Batches and proofs served."}, []string{"what"}),
+		DiskBytes:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "thalamus_gateway_batch_bytes", Help: "Bytes of sealed batches kept on disk."}),
+		Evicted:      prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_gateway_batches_evicted_total", Help: "Batches past retention deleted to stay within the disk budget."}),
 	}
-	reg.MustRegister(m.Devices, m.Accepted, m.Rejected, m.Pending, m.Sealed, m.Committed, m.CommitErrors, m.Refused, m.Served)
+	reg.MustRegister(m.Devices, m.Accepted, m.Rejected, m.Pending, m.Sealed, m.Committed, m.CommitErrors, m.Refused, m.Served, m.DiskBytes, m.Evicted)
 	return m
 }

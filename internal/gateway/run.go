@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"log/slog"
@@ -34,8 +35,17 @@ type SimDevices struct {
 // end are on disk when it returns.
 func Run(ctx context.Context, chain *chainclient.Chain, cfg Config, listen string, sim SimDevices, logger *slog.Logger) error {
 	cfg.Address = chain.Address
+	scheme := "http"
+	var certs *certReloader
+	if cfg.TLSCertFile != "" || cfg.TLSKeyFile != "" {
+		var err error
+		if certs, err = newCertReloader(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {
+			return err
+		}
+		scheme = "https"
+	}
 	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://" + listen
+		cfg.PublicURL = scheme + "://" + listen
 	}
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
 	sensorChain := NewSensorChain(chain)
@@ -62,7 +72,13 @@ func Run(ctx context.Context, chain *chainclient.Chain, cfg Config, listen strin
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	client := &http.Client{Timeout: 10 * time.Second}
+	if certs != nil {
+		ln = tls.NewListener(ln, certs.serverTLS())
+		client.Transport = &http.Transport{TLSClientConfig: certs.clientTLS()}
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -71,17 +87,16 @@ func Run(ctx context.Context, chain *chainclient.Chain, cfg Config, listen strin
 			logger.Error("gateway HTTP server stopped", "err", err)
 		}
 	}()
-	logger.Info("sensor gateway running", "listen", listen, "public_url", cfg.PublicURL, "address", cfg.Address,
+	logger.Info("sensor gateway running", "listen", listen, "tls", certs != nil, "public_url", cfg.PublicURL, "address", cfg.Address,
 		"batch_readings", cfg.BatchReadings, "batch_interval", cfg.BatchInterval, "simulated_devices", len(devices))
 
 	stats := make([]sensorsim.Stats, len(devices))
-	client := &http.Client{Timeout: 10 * time.Second}
 	for i, d := range devices {
 		logger.Info("simulated device", "name", d.Name, "device_id", d.ID, "fault", string(d.Fault), "pub_key", hex.EncodeToString(d.Key.Public().(ed25519.PublicKey)))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d.Feed(ctx, client, "http://"+listen, sim.Interval, logger, &stats[i])
+			d.Feed(ctx, client, scheme+"://"+listen, sim.Interval, logger, &stats[i])
 		}()
 	}
 	wg.Add(1)
