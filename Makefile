@@ -14,7 +14,7 @@ FUZZTIME    ?= 60s
 # go-nvml (thalamus-agent only) is cgo; silence its deprecation warnings from NVIDIA's header.
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
-.PHONY: all build build-devnet install test test-sim-short test-sim-long test-unit test-e2e test-race bench bench-node chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
+.PHONY: all build build-devnet install test test-sim-short attack test-sim-long test-unit test-e2e test-race bench bench-node chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 
 all: build
 
@@ -70,6 +70,9 @@ bench-node: ## throughput of each message (block execution and a running node), 
 
 chaos: ## 4 validators, sidecars and agents under load while nodes are killed, stopped and restarted; verifies liveness, app hashes, every tx and the invariants (~6 min)
 	./scripts/chaos.sh
+
+attack: ## a fresh localnet attacked as a hostile account would: SSRF batch URIs, hanging gateways, replayed and expired tenant requests, over-limit manifests, forged readings, oversized bodies; prints attack | expected | observed (~5 min)
+	./scripts/attack.sh
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 60s)
 	@for pkg in $$($(GO) list ./x/... ./pkg/... ./internal/...); do \

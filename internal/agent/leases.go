@@ -342,7 +342,7 @@ func (m *LeaseManager) Deliver(ctx context.Context, d workload.Delivery) error {
 		return fmt.Errorf("%w: %w", errForbidden, err)
 	}
 	if _, err := m.admit(l, manifest); err != nil {
-		return fmt.Errorf("%w: %w", errRefused, err)
+		return err
 	}
 	bz, err := json.Marshal(d)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/thalamus-network/thalamus/internal/ratelimit"
+	"github.com/thalamus-network/thalamus/internal/runtime"
 	"github.com/thalamus-network/thalamus/pkg/workload"
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
@@ -22,7 +23,6 @@ var (
 	errNotFound  = errors.New("not found")
 	errForbidden = errors.New("forbidden")
 	errConflict  = errors.New("conflict")
-	errRefused   = errors.New("refused by the provider's policy")
 )
 
 // httpStatus maps the manager's errors to HTTP status codes.
@@ -36,7 +36,7 @@ func httpStatus(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, errConflict):
 		return http.StatusConflict
-	case errors.Is(err, errRefused):
+	case errors.Is(err, runtime.ErrRefused), errors.Is(err, runtime.ErrUnsupported):
 		return http.StatusUnprocessableEntity
 	default:
 		return http.StatusInternalServerError

@@ -19,7 +19,7 @@ const (
 
 // localnet initialises a one-validator chain from config.yml in a throwaway home, starts it
 // with every process the devnet needs, reports progress, and stops everything on Ctrl-C.
-func localnet(cfg *Config, binary, home string) error {
+func localnet(cfg *Config, binary, home string, allowFetch []string) error {
 	if len(cfg.Validators) != 1 {
 		return fmt.Errorf("localnet runs one validator, config.yml lists %d: use scripts/testnet.sh for more", len(cfg.Validators))
 	}
@@ -74,7 +74,7 @@ func localnet(cfg *Config, binary, home string) error {
 		{name: "thalamusd", args: []string{binary, "start", "--home", home}, log: filepath.Join(logs, "thalamusd.log")},
 		// The validator's verifier: the node's ExtendVote asks it for results on 127.0.0.1:9095
 		// (app.toml [oracle] sidecar_address, the default).
-		{name: "sidecar", args: sidecarArgs(sidecarBinary, home, 0, false, []string{gatewayAddr}), log: filepath.Join(logs, "sidecar.log")},
+		{name: "sidecar", args: sidecarArgs(sidecarBinary, home, 0, false, allowFetch), log: filepath.Join(logs, "sidecar.log")},
 		// The simulated GPU provider: registers as provider, 4 CPU-DEV GPUs and an offer, then
 		// answers every proof-of-work challenge with the CPU backend.
 		gpuAgent("agent", agentBinary, home, "provider", 4, "360000uthal", agentMetrics, agentAPI, home, logs),

@@ -37,7 +37,7 @@ func main() {
 	liar := fs.Int("liar", -1, "testnet: start node N's sidecar with --wrong-results")
 	genesisHook := fs.String("genesis-hook", "", "testnet: shell command run with the genesis file's path appended, to edit it before the nodes start")
 	allowFetch := []string{gatewayAddr}
-	fs.Func("allow-fetch", "testnet: one more HOST:PORT the sidecars may fetch batches from, besides the devnet gateway "+gatewayAddr+" (repeatable; e.g. a load generator's gateway)",
+	fs.Func("allow-fetch", "one more HOST:PORT the sidecars may fetch batches from at a private address, besides the devnet gateway "+gatewayAddr+" (repeatable; e.g. a load generator's gateway)",
 		func(v string) error { allowFetch = append(allowFetch, v); return nil })
 	since := fs.Int64("since", 1, "verify: first height whose block intervals are checked")
 	stallBlocks := fs.Int("stall-blocks", 10, "verify: longest allowed block interval, in median block intervals")
@@ -111,7 +111,7 @@ func run(command string, args []string, configPath, binary, localHome, testnetDi
 		return err
 	}
 	if command == "localnet" {
-		return localnet(cfg, binary, localHome)
+		return localnet(cfg, binary, localHome, opts.allowFetch)
 	}
 	if len(args) != 1 {
 		return fmt.Errorf("usage: devnet testnet N")
