@@ -14,7 +14,7 @@ FUZZTIME    ?= 60s
 # go-nvml (thalamus-agent only) is cgo; silence its deprecation warnings from NVIDIA's header.
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
-.PHONY: all build build-devnet install test test-sim-short attack test-sim-long test-unit test-e2e test-race bench bench-node chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
+.PHONY: all build build-devnet install test test-sim-short attack cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 
 all: build
 
@@ -84,6 +84,13 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 60s)
 
 lint: ## golangci-lint, pinned, config in .golangci.yml
 	$(GO) run $(GOLANGCI) run ./...
+
+cuda: ## install Debian's CUDA 11.8 toolkit (~1 GB, contrib/non-free) and regenerate the proof-of-work kernels' PTX (committed; never needed to build)
+	./scripts/cuda-toolkit.sh
+	./scripts/cuda-gen.sh
+
+gpu-check: ## build what the GPU machine needs into build/gpu-check and print how to run it there (scripts/gpu-check.sh)
+	./scripts/gpu-check.sh build
 
 proto-tools: ## install protoc (Debian) and the pinned Go protoc plugins
 	@command -v protoc >/dev/null && [ -f /usr/include/google/protobuf/descriptor.proto ] || \

@@ -15,6 +15,8 @@ import (
 
 	"github.com/thalamus-network/thalamus/internal/agent"
 	"github.com/thalamus-network/thalamus/internal/chainclient"
+	"github.com/thalamus-network/thalamus/internal/gpuinspect"
+	"github.com/thalamus-network/thalamus/internal/powcli"
 	"github.com/thalamus-network/thalamus/internal/runtime"
 )
 
@@ -40,8 +42,10 @@ winners with the backend, and submits the winners with a telemetry summary. On a
 without a GPU (devnets, CI) --backend cpu --simulate-gpus N registers N simulated GPUs of
 --class (CPU-DEV by default) whose UUIDs persist in --state-dir. Without --simulate-gpus it
 finds the machine's GPUs through NVML, derives each class from the PCI device id (or takes
---class), and reports NVML telemetry with each answer; this build has only the CPU
-proof-of-work backend, so real GPUs score low until the CUDA backend lands. Optionally it registers the
+--class), reports NVML telemetry with each answer, and solves each GPU's challenges on that
+GPU with the CUDA backend (--backend auto or cuda: int8 tensor-core kernels loaded through the
+NVIDIA driver, the epoch's layer table kept in GPU memory, every GPU checked against the CPU
+reference at start). Run "thalamus-agent gpu inspect" first to see what it finds. Optionally it registers the
 provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics are served on
 --metrics-addr; Ctrl-C stops it cleanly.
 
@@ -64,8 +68,16 @@ at a bounded rate.`,
   --collateral 1000000000uthal --offer-price 360000uthal`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if backend != "cpu" {
-				return fmt.Errorf("backend %q is not in this build: only the cpu backend is (NVML and CUDA come with GPU builds)", backend)
+			if gpuCfg.SimulateGPUs > 0 && backend == powcli.BackendCUDA {
+				return fmt.Errorf("simulated GPUs are worked on the CPU: use --backend cpu (or auto) with --simulate-gpus")
+			}
+			if gpuCfg.SimulateGPUs == 0 {
+				backends, err := powcli.NewBackends(backend, 0, logger)
+				if err != nil {
+					return err
+				}
+				defer backends.Close()
+				gpuCfg.Backends = backends
 			}
 			if gpuCfg.SimulateGPUs == 0 && cmd.Flags().Changed("class") {
 				gpuCfg.ClassOverride = gpuCfg.Class
@@ -116,8 +128,8 @@ at a bounded rate.`,
 	f := cmd.Flags()
 	addChainFlags(f, &chainCfg, "provider", "key name of the provider")
 	f.StringVar(&gpuCfg.StateDir, "state-dir", filepath.Join(home, ".thalamus-agent"), "where the agent keeps its state")
-	f.StringVar(&backend, "backend", "cpu", "proof-of-work backend: cpu")
-	f.IntVar(&gpuCfg.SimulateGPUs, "simulate-gpus", 0, "register and work this many simulated GPUs (needs --backend cpu)")
+	f.StringVar(&backend, "backend", powcli.BackendAuto, "proof-of-work backend: auto (CUDA when a driver and GPU are found, else CPU with a warning), cuda or cpu")
+	f.IntVar(&gpuCfg.SimulateGPUs, "simulate-gpus", 0, "register and work this many simulated GPUs, on the CPU")
 	f.StringVar(&gpuCfg.Class, "class", "CPU-DEV", "GPU class of simulated GPUs (for real GPUs: overrides the class derived from the PCI id)")
 	f.StringVar(&gpuCfg.Collateral, "collateral", "", "register the key as a provider with this collateral if it is not one")
 	f.StringVar(&gpuCfg.Moniker, "moniker", "Thalamus agent", "provider moniker (with --collateral)")
@@ -138,6 +150,7 @@ at a bounded rate.`,
 	f.StringVar(&apiListen, "api-listen", "127.0.0.1:8080", "serve the provider endpoint (manifests, tenant status and logs) here")
 	f.StringVar(&leaseCfg.PublicHost, "public-host", "127.0.0.1", "host name tenants reach published workload ports at")
 	f.StringVar(&portRange, "port-range", "31000-31999", "host ports workloads are published on")
+	cmd.AddCommand(gpuinspect.Command())
 	return cmd
 }
 

@@ -42,6 +42,11 @@ type GPUConfig struct {
 	OfferMaxHours uint32
 	// WorkSeconds caps the time spent on one challenge.
 	WorkSeconds float64
+	// Backends gives each GPU's proof-of-work backend (by NVML UUID); nil: one CPU core per
+	// GPU, as simulated GPUs are worked.
+	Backends interface {
+		For(gpuUUID string) (pow.Backend, error)
+	}
 	// Tamper, when set, rewrites the winners of every answer (tried nonces, challenge id given).
 	// Only devnet builds set it, to run a cheating provider the validators must catch
 	// (cmd/thalamus-agent/faults_devnet.go).
@@ -201,12 +206,26 @@ func (a *GPUAgent) solve(ctx context.Context, c types.Challenge, budget time.Dur
 	}
 	task := pow.Task{Params: params, Seed: pow.Seed(c.Seed), TableSeed: pow.Seed(c.TableSeed)}
 	sampling := a.sampleTelemetry(ctx, c.GpuUuid)
-	// A simulated GPU is one CPU core, so several simulated GPUs share the machine fairly.
-	res, err := pow.Solve(ctx, &pow.CPU{Workers: 1}, task, budget, nil)
+	backend, err := a.backend(c.GpuUuid)
+	if err != nil {
+		a.log.Error("no proof-of-work backend for the GPU", "challenge", c.Id, "gpu", c.GpuUuid, "err", err)
+		return
+	}
+	res, err := pow.Solve(ctx, backend, task, budget, nil)
 	telemetry := sampling()
 	if err != nil {
 		a.log.Error("solve failed", "challenge", c.Id, "err", err)
 		return
+	}
+	// A wrong winner is a fraud verdict against this provider: recompute one on the CPU
+	// before answering with a GPU's work (a missed challenge only costs downtime).
+	if _, onCPU := backend.(*pow.CPU); !onCPU && len(res.Winners) > 0 {
+		w := res.Winners[int(c.Id%uint64(len(res.Winners)))]
+		if err := task.Verify(w); err != nil {
+			a.log.Error("the GPU's answer differs from the reference; not submitting it (check the driver and the GPU)",
+				"challenge", c.Id, "gpu", c.GpuUuid, "backend", backend.Name(), "err", err)
+			return
+		}
 	}
 	msg := &types.MsgSubmitWork{
 		Provider: a.chain.Address, ChallengeId: c.Id, NoncesTried: res.NoncesTried, Telemetry: telemetry,
@@ -448,4 +467,13 @@ func (a *GPUAgent) watchXIDs(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// backend is the GPU's proof-of-work backend. A simulated GPU is one CPU core, so several
+// simulated GPUs share the machine fairly.
+func (a *GPUAgent) backend(gpuUUID string) (pow.Backend, error) {
+	if a.cfg.Backends == nil || a.cfg.SimulateGPUs > 0 {
+		return &pow.CPU{Workers: 1}, nil
+	}
+	return a.cfg.Backends.For(gpuUUID)
 }

@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
@@ -66,10 +65,10 @@ func (c *certReloader) serverTLS() *tls.Config {
 func (c *certReloader) clientTLS() *tls.Config {
 	return &tls.Config{
 		MinVersion:         tls.VersionTLS12,
-		InsecureSkipVerify: true, //nolint:gosec // replaced by the pin below
-		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+		InsecureSkipVerify: true, //nolint:gosec // replaced by the pin below, which also runs on resumed sessions
+		VerifyConnection: func(cs tls.ConnectionState) error {
 			served, _ := c.get(nil)
-			if len(raw) == 0 || !bytes.Equal(raw[0], served.Certificate[0]) {
+			if len(cs.PeerCertificates) == 0 || !bytes.Equal(cs.PeerCertificates[0].Raw, served.Certificate[0]) {
 				return errors.New("the gateway served another certificate than its own")
 			}
 			return nil

@@ -54,13 +54,15 @@ func SolveCmd(logger *slog.Logger) *cobra.Command {
 		seconds float64
 		out     string
 		workers int
+		backend string
 	)
 	cmd := &cobra.Command{
 		Use:   "solve",
 		Short: "Search a proof-of-work seed for winners on this machine and write them as JSON",
-		Long: `solve runs the exact int8 lottery for --seconds with the best backend built in (the
-parallel CPU backend in this build) and writes {"preset","seed","nonces_tried","seconds","winners"}
-to --out. Ctrl-C stops early and still writes what the finished batches found.`,
+		Long: `solve runs the exact int8 lottery for --seconds with --backend (cuda: the first GPU, through
+the CUDA driver; cpu: every core; auto: cuda when a GPU is found) and writes
+{"preset","seed","nonces_tried","seconds","winners"} to --out. Ctrl-C stops early and still
+writes what the finished batches found.`,
 		Example: "thalamus-agent pow solve --preset devnet --seed $(openssl rand -hex 32) --seconds 10 --out winners.json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -73,7 +75,15 @@ to --out. Ctrl-C stops early and still writes what the finished batches found.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			backend := &pow.CPU{Workers: workers}
+			backends, err := NewBackends(backend, workers, logger)
+			if err != nil {
+				return err
+			}
+			defer backends.Close()
+			backend, err := backends.For("")
+			if err != nil {
+				return err
+			}
 			logger.Info("solving", "preset", t.Params.Name, "backend", backend.Name(), "seconds", seconds,
 				"ops_per_nonce", t.Params.OpsPerNonce(), "win_probability", fmt.Sprintf("2^-%d", t.Params.LotteryBits))
 			lastLog := time.Now()
@@ -102,6 +112,7 @@ to --out. Ctrl-C stops early and still writes what the finished batches found.`,
 	cmd.Flags().Float64Var(&seconds, "seconds", 10, "how long to search")
 	cmd.Flags().StringVar(&out, "out", "winners.json", "where to write the JSON result")
 	cmd.Flags().IntVar(&workers, "workers", 0, "CPU worker goroutines (default: all cores)")
+	cmd.Flags().StringVar(&backend, "backend", BackendAuto, "proof-of-work backend: auto (CUDA when a GPU is found, else CPU), cuda or cpu")
 	return cmd
 }
 

@@ -223,8 +223,8 @@ func TestExecRuntime(t *testing.T) {
 func TestExecRuntimeAllowList(t *testing.T) {
 	dir := t.TempDir()
 	allowed := filepath.Join(dir, "bin", "workload")
-	require.NoError(t, os.MkdirAll(filepath.Dir(allowed), 0o755))
-	require.NoError(t, os.WriteFile(allowed, []byte("#!/bin/sh\n"), 0o755)) //nolint:gosec // an executable test program
+	require.NoError(t, os.MkdirAll(filepath.Dir(allowed), 0o750))
+	require.NoError(t, os.WriteFile(allowed, []byte("#!/bin/sh\n"), 0o755))
 	require.NoError(t, os.Symlink("/bin/sh", filepath.Join(dir, "bin", "sneaky")))
 	spec := func(cmd ...string) Spec { return Spec{Manifest: workload.Manifest{Command: cmd}} }
 	for _, rt := range []Exec{{Allow: []string{allowed}}, {Allow: []string{filepath.Join(dir, "bin")}}} {

@@ -145,9 +145,12 @@ func step(x []int8, w []int8, y []int32, out []int8) {
 		}
 	}
 	for j, v := range y {
-		out[j] = int8(((v >> 7) & 0xFF) - 128)
+		out[j] = requant(v)
 	}
 }
+
+// requant maps an exact int32 product to the next int8.
+func requant(y int32) int8 { return int8(((y >> 7) & 0xFF) - 128) }
 
 // digestOf mixes the final vector with the digest vector v: uint32(x . v) * 0x9E3779B1.
 func digestOf(x, v []int8) uint32 {
@@ -195,4 +198,28 @@ func (t Task) Verify(w Winner) error {
 		return fmt.Errorf("%w: nonce %d digest %08x does not win at 2^-%d", ErrBadWinner, w.Nonce, d, t.Params.LotteryBits)
 	}
 	return nil
+}
+
+// Streams are a task's stream keys, for backends that generate the work themselves (the
+// CUDA kernels): every int8 of the work is a byte of one of these splitmix64 streams.
+type Streams struct {
+	Start, LayerChoice, Digest, Table uint64
+}
+
+// Streams returns the task's stream keys.
+func (t Task) Streams() Streams {
+	k := t.keys()
+	return Streams{Start: k.start, LayerChoice: k.layerChoice, Digest: k.digest, Table: k.table}
+}
+
+// LayerIndex is the table layer batch uses at step.
+func (t Task) LayerIndex(batch uint64, step int) int {
+	return t.Params.layerIndex(t.keys(), batch, step)
+}
+
+// DigestVector is the vector every final vector is dotted with.
+func (t Task) DigestVector() []int8 {
+	v := make([]int8, t.Params.Dim)
+	fill(v, t.keys().digest, 0)
+	return v
 }

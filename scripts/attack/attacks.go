@@ -70,7 +70,7 @@ func (a *attacker) gatewayReadings(ctx context.Context) ([]result, error) {
 			break
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("the gateway served no batch 1 of device 1 within a minute: %v", err)
+			return nil, fmt.Errorf("the gateway served no batch 1 of device 1 within a minute: %w", err)
 		}
 		time.Sleep(2 * time.Second)
 	}
@@ -144,7 +144,7 @@ func (a *attacker) provider(ctx context.Context) ([]result, error) {
 	}
 	defer func() { _ = a.closeLease(context.WithoutCancel(ctx), id) }()
 	if status, msg, err := a.deliver(id, manifest); err != nil || status != http.StatusAccepted {
-		return out, fmt.Errorf("the provider refused a good manifest: %d %s %v", status, msg, err)
+		return out, fmt.Errorf("the provider refused a good manifest: %d %s: %w", status, msg, err)
 	}
 	url := fmt.Sprintf("%s/v1/leases/%d/status", a.cfg.provider, id)
 	captured, err := a.signedGet(url, time.Now())

@@ -55,6 +55,11 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	os.Exit(attack(cfg))
+}
+
+// attack runs the attacks, prints the table and returns the exit code.
+func attack(cfg config) int {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -62,13 +67,14 @@ func main() {
 	print(results)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "attack:", err)
-		os.Exit(1)
+		return 1
 	}
 	for _, r := range results {
 		if !r.ok {
-			os.Exit(1)
+			return 1
 		}
 	}
+	return 0
 }
 
 func run(ctx context.Context, cfg config, logger *slog.Logger) ([]result, error) {
