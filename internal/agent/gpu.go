@@ -369,6 +369,10 @@ func (a *GPUAgent) ensureOffer(ctx context.Context, q types.QueryClient) error {
 		Provider: a.chain.Address, Class: a.cfg.Class, PricePerGpuHour: price, MinLeaseHours: 1,
 		MaxLeaseHours: a.cfg.OfferMaxHours, Gpus: uint32(len(a.uuids)),
 	})
+	if errors.Is(err, types.ErrOfferExists) { // all its GPUs leased: the class index omits it
+		a.log.Info("the provider's offer is open, its GPUs all leased", "class", a.cfg.Class)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("create offer: %w", err)
 	}

@@ -46,6 +46,16 @@ func (e *TxError) Error() string {
 	return fmt.Sprintf("tx %s failed in block %d (%s code %d): %s", e.Hash, e.Height, e.Codespace, e.Code, e.Log)
 }
 
+// Is matches the registered error the chain answered with, so errors.Is(err, types.ErrX)
+// works on a refused transaction as on the keeper's own error.
+func (e *TxError) Is(target error) bool {
+	registered, ok := target.(interface {
+		Codespace() string
+		ABCICode() uint32
+	})
+	return ok && registered.Codespace() == e.Codespace && registered.ABCICode() == e.Code
+}
+
 // ChainConfig says how to reach the chain and which key signs.
 type ChainConfig struct {
 	Node           string // CometBFT RPC, e.g. tcp://127.0.0.1:26657
