@@ -56,11 +56,14 @@ the hash against the lease, refuses a manifest asking for more than --max-cpus-p
 --max-memory-mb-per-gpu, then starts the workload with --runtime:
   - docker: the Docker Engine API, with --gpus device=UUID for exactly the leased GPUs, in a
     confined container (not privileged, minimal capabilities, no-new-privileges, CPU, memory
-    and --max-pids limits, bounded logs, a network of its own per lease);
+    and --max-pids limits, bounded logs, a network of its own per lease). The image must be
+    in the engine or pullable. Containers outlive the agent: a restarted agent adopts those of
+    open leases by their thalamus.lease label and removes those of ended ones (simulated
+    GPUs get no --gpus request);
   - exec: a local process with CUDA_VISIBLE_DEVICES, for devnets: it runs only the programs
     listed with --exec-allow, and has no isolation.
 The manifest's ports are published on host ports of --port-range. It sends confirm-lease once
-the workload runs and its ports answer, which is when billing starts. A crash restarts it with
+the workload runs and its ports answer, which is when billing starts. Any exit restarts it with
 back-off, and it is stopped when the lease pauses or closes. The tenant, and only the tenant,
 reads its status and logs there with signed requests, each usable once within a minute,
 at a bounded rate.`,
@@ -94,13 +97,14 @@ at a bounded rate.`,
 			metrics := agent.NewMetrics()
 			metrics.Serve(ctx, metricsAddr, logger)
 			logger.Info("connected", "node", chainCfg.Node, "chain_id", chain.ChainID(), "provider", chain.Address)
-			if err := leaseRuntime(ctx, runtimeName, execAllow, &leaseCfg, logger); err != nil {
+			if err := leaseRuntime(ctx, runtimeName, chain.Address, execAllow, &leaseCfg, logger); err != nil {
 				return err
 			}
 			if _, err := fmt.Sscanf(portRange, "%d-%d", &leaseCfg.PortLow, &leaseCfg.PortHigh); err != nil || leaseCfg.PortLow < 1 || leaseCfg.PortHigh > 65535 || leaseCfg.PortLow > leaseCfg.PortHigh {
 				return fmt.Errorf("--port-range must be LOW-HIGH within 1-65535, got %q", portRange)
 			}
 			leaseCfg.StateDir, leaseCfg.Poll, leaseCfg.StopTimeout = filepath.Join(gpuCfg.StateDir, "leases"), 2*time.Second, 15*time.Second
+			leaseCfg.SimulatedGPUs = gpuCfg.SimulateGPUs > 0
 			leases, err := agent.NewLeaseManager(chain, leaseCfg, logger, metrics)
 			if err != nil {
 				return err
@@ -154,9 +158,9 @@ at a bounded rate.`,
 	return cmd
 }
 
-// leaseRuntime picks the workload runtime. Without a reachable Docker engine the agent still
+// leaseRuntime picks the workload runtime; owner (the provider) labels its containers. Without a reachable Docker engine the agent still
 // answers challenges, and refuses manifests with a clear error.
-func leaseRuntime(ctx context.Context, name string, execAllow []string, cfg *agent.LeaseConfig, logger *slog.Logger) error {
+func leaseRuntime(ctx context.Context, name, owner string, execAllow []string, cfg *agent.LeaseConfig, logger *slog.Logger) error {
 	switch name {
 	case "exec":
 		if len(execAllow) == 0 {
@@ -164,7 +168,7 @@ func leaseRuntime(ctx context.Context, name string, execAllow []string, cfg *age
 		}
 		cfg.Runtime = runtime.Exec{Allow: execAllow}
 	case "docker":
-		d, err := runtime.NewDocker(ctx)
+		d, err := runtime.NewDocker(ctx, owner)
 		if err != nil {
 			logger.Warn("leases with a manifest will be refused: no Docker engine", "err", err)
 			return nil

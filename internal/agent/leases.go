@@ -40,6 +40,9 @@ type LeaseConfig struct {
 	// for more is refused. MaxPids caps a workload's processes.
 	PerGPU  runtime.PerGPU
 	MaxPids int64
+	// SimulatedGPUs: the provider's GPUs are simulated (--simulate-gpus), so workloads get
+	// no device from the engine.
+	SimulatedGPUs bool
 }
 
 // fulfilment is one supervised workload.
@@ -177,7 +180,19 @@ func (m *LeaseManager) reconcile(ctx context.Context) error {
 		}
 	}
 	m.metrics.Workloads.Set(float64(len(m.running)))
+	running := make(map[uint64]bool, len(m.running))
+	for id := range m.running {
+		running[id] = true
+	}
 	m.mu.Unlock()
+
+	if a, ok := m.cfg.Runtime.(runtime.Adopter); ok {
+		if n, err := a.Sweep(ctx, func(lease uint64) bool { return running[lease] }); err != nil {
+			m.log.Warn("removing the workloads of ended leases failed; retrying", "err", err)
+		} else if n > 0 {
+			m.log.Info("removed the workloads of ended leases", "workloads", n)
+		}
+	}
 
 	for _, f := range stopping {
 		f.cancel()
@@ -239,7 +254,16 @@ func (m *LeaseManager) start(ctx context.Context, l types.Lease, d workload.Deli
 		}
 		spec.GPUs = append(spec.GPUs, res.Gpu.Uuid)
 	}
+	kept, running := map[int]int{}, false
+	if a, ok := m.cfg.Runtime.(runtime.Adopter); ok {
+		kept, running = a.Published(ctx, spec.Name) // still running since before a restart: same ports
+	}
 	for _, p := range manifest.Ports {
+		if host, ok := kept[p]; ok && running && !m.usedPorts[host] {
+			m.usedPorts[host] = true
+			spec.Ports[p] = host
+			continue
+		}
 		host, err := m.freePort()
 		if err != nil {
 			m.releasePorts(spec)
@@ -264,7 +288,10 @@ func (m *LeaseManager) admit(l types.Lease, manifest workload.Manifest) (runtime
 	if err != nil {
 		return runtime.Spec{}, err
 	}
-	spec := runtime.Spec{Name: fmt.Sprintf("thalamus-lease-%d", l.Id), LeaseID: l.Id, Manifest: manifest, Ports: map[int]int{}, Limits: limits}
+	spec := runtime.Spec{
+		Name: fmt.Sprintf("thalamus-lease-%d", l.Id), LeaseID: l.Id, Manifest: manifest, Ports: map[int]int{}, Limits: limits,
+		SimulatedGPUs: m.cfg.SimulatedGPUs,
+	}
 	return spec, m.cfg.Runtime.Admit(spec)
 }
 
@@ -291,11 +318,16 @@ func (m *LeaseManager) releasePorts(spec runtime.Spec) {
 	}
 }
 
-// stopAll stops every workload, for the agent's shutdown.
+// stopAll ends the supervision of every workload, for the agent's shutdown: processes stop
+// with the agent; containers keep running and the next agent adopts them.
 func (m *LeaseManager) stopAll() {
+	_, outlive := m.cfg.Runtime.(runtime.Adopter)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for id, f := range m.running {
+		if outlive {
+			f.sup.Detach()
+		}
 		f.cancel()
 		<-f.done
 		m.releasePorts(f.spec)

@@ -2,6 +2,9 @@ package runtime
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
@@ -22,14 +25,18 @@ import (
 // own on which it reaches neither other leases nor the host's loopback services.
 type Docker struct {
 	cli *client.Client
+	// owner labels every container this runtime starts (the provider's address): another
+	// agent on the same engine never adopts or sweeps them.
+	owner string
 }
 
 // keptCapabilities are the only capabilities a workload keeps: enough for an entrypoint to
 // drop to another user and bind low ports, nothing that reaches the host.
 var keptCapabilities = []string{"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID", "NET_BIND_SERVICE", "KILL"}
 
-// NewDocker connects to the engine named by DOCKER_HOST (default: the local socket).
-func NewDocker(ctx context.Context) (*Docker, error) {
+// NewDocker connects to the engine named by DOCKER_HOST (default: the local socket), for
+// the workloads of owner.
+func NewDocker(ctx context.Context, owner string) (*Docker, error) {
 	cli, err := client.New(client.FromEnv)
 	if err != nil {
 		return nil, err
@@ -38,7 +45,7 @@ func NewDocker(ctx context.Context) (*Docker, error) {
 		_ = cli.Close()
 		return nil, fmt.Errorf("no Docker engine reachable: %w", err)
 	}
-	return &Docker{cli: cli}, nil
+	return &Docker{cli: cli, owner: owner}, nil
 }
 
 // Name implements Runtime.
@@ -61,14 +68,14 @@ func (*Docker) Admit(spec Spec) error {
 // networkName is the lease's own network.
 func networkName(spec Spec) string { return fmt.Sprintf("thalamus-lease-%d", spec.LeaseID) }
 
-// containerConfig is the container a spec runs in.
-func containerConfig(spec Spec) (*container.Config, *container.HostConfig, error) {
+// containerConfig is the container a spec runs in for owner.
+func containerConfig(spec Spec, owner string) (*container.Config, *container.HostConfig, error) {
 	if err := (*Docker)(nil).Admit(spec); err != nil {
 		return nil, nil, err
 	}
 	cfg := &container.Config{
-		Image: spec.Manifest.Image, Cmd: spec.Manifest.Command, Env: spec.Environment(),
-		ExposedPorts: network.PortSet{}, Labels: map[string]string{"thalamus.lease": strconv.FormatUint(spec.LeaseID, 10)},
+		Image: spec.Manifest.Image, Cmd: spec.Manifest.Command, Env: spec.Environment(false),
+		ExposedPorts: network.PortSet{}, Labels: map[string]string{leaseLabel: strconv.FormatUint(spec.LeaseID, 10), ownerLabel: owner},
 	}
 	pids := spec.Limits.Pids
 	host := &container.HostConfig{
@@ -88,7 +95,7 @@ func containerConfig(spec Spec) (*container.Config, *container.HostConfig, error
 			PidsLimit:  &pids,
 		},
 	}
-	if len(spec.GPUs) > 0 {
+	if len(spec.GPUs) > 0 && !spec.SimulatedGPUs {
 		host.DeviceRequests = []container.DeviceRequest{{Driver: "nvidia", DeviceIDs: spec.GPUs, Capabilities: [][]string{{"gpu"}}}}
 	}
 	for _, p := range spec.Manifest.Ports {
@@ -99,24 +106,42 @@ func containerConfig(spec Spec) (*container.Config, *container.HostConfig, error
 		cfg.ExposedPorts[port] = struct{}{}
 		host.PortBindings[port] = []network.PortBinding{{HostIP: netip.IPv4Unspecified(), HostPort: strconv.Itoa(spec.Ports[p])}}
 	}
+	cfg.Labels[specLabel] = specHash(cfg, host)
 	return cfg, host, nil
 }
 
-// Start pulls the image, replaces any container left by an earlier run of the lease, starts
-// a new one and streams its output to logs.
+// Container labels: the lease a container serves, the provider it serves it for, and a hash
+// of what it runs, so a restarted agent adopts a container only if it is exactly the one it
+// would start.
+const (
+	leaseLabel = "thalamus.lease"
+	ownerLabel = "thalamus.owner"
+	specLabel  = "thalamus.spec"
+)
+
+func specHash(cfg *container.Config, host *container.HostConfig) string {
+	bz, _ := json.Marshal(struct {
+		C *container.Config
+		H *container.HostConfig
+	}{cfg, host})
+	sum := sha256.Sum256(bz)
+	return hex.EncodeToString(sum[:8])
+}
+
+// Start runs the spec's container: it adopts the lease's container when one with the same
+// spec already runs (the agent restarted), else replaces any left by an earlier run, pulls
+// the image unless the engine has it, creates and starts a new one, and streams its output
+// to logs.
 func (d *Docker) Start(ctx context.Context, spec Spec, logs io.Writer) (Process, error) {
-	cfg, host, err := containerConfig(spec)
+	cfg, host, err := containerConfig(spec, d.owner)
 	if err != nil {
 		return nil, err
 	}
-	pull, err := d.cli.ImagePull(ctx, cfg.Image, client.ImagePullOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("pull %s: %w", cfg.Image, err)
+	if p, ok := d.adopt(ctx, spec, cfg.Labels[specLabel], logs); ok {
+		return p, nil
 	}
-	err = pull.Wait(ctx)
-	_ = pull.Close()
-	if err != nil {
-		return nil, fmt.Errorf("pull %s: %w", cfg.Image, err)
+	if err := d.ensureImage(ctx, cfg.Image); err != nil {
+		return nil, err
 	}
 	_, _ = d.cli.ContainerRemove(ctx, spec.Name, client.ContainerRemoveOptions{Force: true})
 	if err := d.ensureNetwork(ctx, spec); err != nil {
@@ -130,11 +155,88 @@ func (d *Docker) Start(ctx context.Context, spec Spec, logs io.Writer) (Process,
 		_, _ = d.cli.ContainerRemove(context.Background(), created.ID, client.ContainerRemoveOptions{Force: true})
 		return nil, err
 	}
-	p := &dockerProcess{cli: d.cli, id: created.ID, network: networkName(spec)}
-	if out, err := d.cli.ContainerLogs(context.Background(), created.ID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true}); err == nil {
+	return d.attach(created.ID, networkName(spec), logs), nil
+}
+
+// adopt finds the lease's container running with the same spec, after an agent restart.
+func (d *Docker) adopt(ctx context.Context, spec Spec, hash string, logs io.Writer) (Process, bool) {
+	res, err := d.cli.ContainerInspect(ctx, spec.Name, client.ContainerInspectOptions{})
+	if err != nil || res.Container.State == nil || !res.Container.State.Running || res.Container.Config == nil ||
+		res.Container.Config.Labels[specLabel] != hash {
+		return nil, false
+	}
+	return d.attach(res.Container.ID, networkName(spec), logs), true
+}
+
+// attach follows a running container's output into logs.
+func (d *Docker) attach(id, network string, logs io.Writer) *dockerProcess {
+	p := &dockerProcess{cli: d.cli, id: id, network: network}
+	if out, err := d.cli.ContainerLogs(context.Background(), id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true}); err == nil {
 		go func() { _, _ = stdcopy.StdCopy(logs, logs, out); _ = out.Close() }()
 	}
-	return p, nil
+	return p
+}
+
+// ensureImage pulls the image unless the engine has it already (images built locally, or
+// pulled before); a pull that fails says so clearly.
+func (d *Docker) ensureImage(ctx context.Context, image string) error {
+	_, err := d.cli.ImageInspect(ctx, image)
+	if err == nil || client.IsErrConnectionFailed(err) { // no engine: say that, not "cannot be pulled"
+		return err
+	}
+	pull, err := d.cli.ImagePull(ctx, image, client.ImagePullOptions{})
+	if err == nil {
+		err = pull.Wait(ctx)
+		_ = pull.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("image %s is not on this machine and cannot be pulled: %w", image, err)
+	}
+	return nil
+}
+
+// Published returns the host ports of the named container's published ports while it runs:
+// a restarted agent keeps them, so the container it adopts is the one it would start.
+func (d *Docker) Published(ctx context.Context, name string) (map[int]int, bool) {
+	res, err := d.cli.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
+	if err != nil || res.Container.State == nil || !res.Container.State.Running || res.Container.HostConfig == nil {
+		return nil, false
+	}
+	out := map[int]int{}
+	for port, bindings := range res.Container.HostConfig.PortBindings {
+		if len(bindings) == 0 {
+			continue
+		}
+		host, err := strconv.Atoi(bindings[0].HostPort)
+		if err != nil {
+			continue
+		}
+		out[int(port.Num())] = host
+	}
+	return out, true
+}
+
+// Sweep removes the owner's lease containers (and their networks) whose lease keep says is
+// over: what a crash or an engine restart left behind.
+func (d *Docker) Sweep(ctx context.Context, keep func(lease uint64) bool) (int, error) {
+	res, err := d.cli.ContainerList(ctx, client.ContainerListOptions{All: true,
+		Filters: make(client.Filters).Add("label", leaseLabel).Add("label", ownerLabel+"="+d.owner)})
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	for _, c := range res.Items {
+		lease, err := strconv.ParseUint(c.Labels[leaseLabel], 10, 64)
+		if err != nil || keep(lease) {
+			continue
+		}
+		if _, err := d.cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
+			return removed, err
+		}
+		_, _ = d.cli.NetworkRemove(ctx, networkName(Spec{LeaseID: lease}), client.NetworkRemoveOptions{})
+		removed++
+	}
+	return removed, nil
 }
 
 // ensureNetwork creates the lease's bridge network unless it exists: containers on it do
@@ -148,7 +250,7 @@ func (d *Docker) ensureNetwork(ctx context.Context, spec Spec) error {
 	_, err := d.cli.NetworkCreate(ctx, name, client.NetworkCreateOptions{
 		Driver: "bridge", EnableIPv6: &off,
 		Options: networkOptions(spec),
-		Labels:  map[string]string{"thalamus.lease": strconv.FormatUint(spec.LeaseID, 10)},
+		Labels:  map[string]string{leaseLabel: strconv.FormatUint(spec.LeaseID, 10)},
 	})
 	if err != nil {
 		return fmt.Errorf("create network %s: %w", name, err)
@@ -171,6 +273,8 @@ type dockerProcess struct {
 }
 
 // Wait blocks until the container exits and removes it (and the lease's network with it).
+// When the engine stops answering (it restarts) the container is left alone: the
+// supervisor's next Start adopts it if it still runs, or replaces it.
 func (p *dockerProcess) Wait() error {
 	res := p.cli.ContainerWait(context.Background(), p.id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
 	var err error
@@ -179,7 +283,8 @@ func (p *dockerProcess) Wait() error {
 		if r.StatusCode != 0 {
 			err = fmt.Errorf("container exited with status %d", r.StatusCode)
 		}
-	case err = <-res.Error:
+	case err := <-res.Error:
+		return fmt.Errorf("lost the engine while waiting on the container: %w", err)
 	}
 	_, _ = p.cli.ContainerRemove(context.Background(), p.id, client.ContainerRemoveOptions{Force: true})
 	_, _ = p.cli.NetworkRemove(context.Background(), p.network, client.NetworkRemoveOptions{})

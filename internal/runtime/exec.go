@@ -62,7 +62,7 @@ func (e Exec) Start(_ context.Context, spec Spec, logs io.Writer) (Process, erro
 	}
 	cmd := exec.Command(spec.Manifest.Command[0], spec.Manifest.Command[1:]...)
 	cmd.Dir = e.Dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, spec.Environment()...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, spec.Environment(true)...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

@@ -25,6 +25,9 @@ type Spec struct {
 	Manifest workload.Manifest
 	// GPUs are the leased GPUs' NVML UUIDs.
 	GPUs []string
+	// SimulatedGPUs says the GPUs are simulated (devnets, CI): the workload finds them in its
+	// environment, but no device is asked of the engine, which has none to give.
+	SimulatedGPUs bool
 	// Ports maps each manifest port to the host port it is published on.
 	Ports map[int]int
 	// Limits confine the workload (the Docker runtime enforces them in the kernel).
@@ -73,9 +76,11 @@ func LimitsFor(m workload.Manifest, gpus int, maxima PerGPU, pids int64) (Limits
 }
 
 // Environment is what the workload finds in its environment, sorted: the manifest's
-// variables, then the GPU pinning, the published ports and the lease, which the manifest
-// cannot override.
-func (s Spec) Environment() []string {
+// variables, then the GPU pinning, the ports to listen on and the lease, which the manifest
+// cannot override. PORT_<port> (and PORT, the first) is the host port a process of the exec
+// runtime listens on itself; a container listens on the manifest's port, which the engine
+// publishes on the host port (hostPorts false).
+func (s Spec) Environment(hostPorts bool) []string {
 	env := maps.Clone(s.Manifest.Env)
 	if env == nil {
 		env = map[string]string{}
@@ -87,9 +92,13 @@ func (s Spec) Environment() []string {
 		env["THALAMUS_TENANT_PUBKEY"] = s.Manifest.TenantPubKey
 	}
 	for i, p := range s.Manifest.Ports {
-		env[fmt.Sprintf("PORT_%d", p)] = strconv.Itoa(s.Ports[p])
+		listen := p
+		if hostPorts {
+			listen = s.Ports[p]
+		}
+		env[fmt.Sprintf("PORT_%d", p)] = strconv.Itoa(listen)
 		if i == 0 {
-			env["PORT"] = strconv.Itoa(s.Ports[p])
+			env["PORT"] = strconv.Itoa(listen)
 		}
 	}
 	out := make([]string, 0, len(env))
@@ -113,6 +122,15 @@ type Runtime interface {
 	// Admit says whether the runtime would run spec, before anything starts.
 	Admit(spec Spec) error
 	Start(ctx context.Context, spec Spec, logs io.Writer) (Process, error)
+}
+
+// Adopter is a runtime whose workloads outlive the agent (containers): after a restart the
+// agent keeps a running workload's host ports and removes the workloads of leases that ended.
+type Adopter interface {
+	// Published is the host ports of the named workload while it runs.
+	Published(ctx context.Context, name string) (map[int]int, bool)
+	// Sweep removes the workloads of the leases keep rejects, and says how many it removed.
+	Sweep(ctx context.Context, keep func(lease uint64) bool) (int, error)
 }
 
 var (

@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,9 +15,9 @@ type State string
 const (
 	StateStarting   State = "starting"
 	StateRunning    State = "running"
-	StateRestarting State = "restarting" // waiting out the back-off after a crash
-	StateCompleted  State = "completed"  // exited with status 0; not restarted
+	StateRestarting State = "restarting" // waiting out the back-off after an exit
 	StateStopped    State = "stopped"    // stopped because the lease closed or paused
+	StateDetached   State = "detached"   // left running for the next agent (containers)
 )
 
 // Status is a supervised workload's state, for the tenant's status request.
@@ -46,8 +48,9 @@ type Supervisor struct {
 	now   func() time.Time
 	after func(time.Duration) <-chan time.Time
 
-	mu     sync.Mutex
-	status Status
+	mu       sync.Mutex
+	status   Status
+	detached atomic.Bool
 }
 
 // NewSupervisor prepares a supervisor; Run starts the workload.
@@ -55,6 +58,10 @@ func NewSupervisor(rt Runtime, spec Spec, logs *Logs, backoff Backoff, log *slog
 	return &Supervisor{rt: rt, spec: spec, logs: logs, backoff: backoff, log: log, now: time.Now, after: time.After,
 		status: Status{State: StateStarting}}
 }
+
+// Detach makes Run leave the workload running when its context ends: the agent is shutting
+// down, not the lease, and a container outlives the agent, which adopts it when it starts again.
+func (s *Supervisor) Detach() { s.detached.Store(true) }
 
 // Status returns the current status.
 func (s *Supervisor) Status() Status {
@@ -72,9 +79,14 @@ func (s *Supervisor) update(f func(*Status)) {
 	f(&s.status)
 }
 
+// errExitedCleanly is the exit of a workload that ended with status 0.
+var errExitedCleanly = errors.New("exited with status 0")
+
 // Run starts the workload and keeps it running until ctx ends, then stops it (waiting up
-// to stopTimeout before it is killed). A crash (non-zero exit, or a failed start) restarts
-// it after the back-off; a clean exit completes it.
+// to stopTimeout before it is killed). Any exit, or a failed start, restarts it after the
+// back-off, as a Kubernetes deployment does: a lease pays for a workload that runs, and an
+// exit with status 0 may be the engine stopping it (an engine restart) rather than the
+// workload finishing.
 func (s *Supervisor) Run(ctx context.Context, stopTimeout time.Duration) {
 	delay := s.backoff.Initial
 	for {
@@ -88,6 +100,11 @@ func (s *Supervisor) Run(ctx context.Context, stopTimeout time.Duration) {
 			go func() { exited <- p.Wait() }()
 			select {
 			case <-ctx.Done():
+				if s.detached.Load() {
+					s.update(func(st *Status) { st.State = StateDetached })
+					s.log.Info("workload left running for the next agent", "lease", s.spec.LeaseID)
+					return
+				}
 				stopCtx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 				if err := p.Stop(stopCtx); err != nil {
 					s.log.Warn("workload stop failed", "lease", s.spec.LeaseID, "err", err)
@@ -102,18 +119,14 @@ func (s *Supervisor) Run(ctx context.Context, stopTimeout time.Duration) {
 			case err = <-exited:
 			}
 			if err == nil {
-				s.update(func(st *Status) { st.State = StateCompleted })
-				s.log.Info("workload completed", "lease", s.spec.LeaseID)
-				<-ctx.Done()
-				s.update(func(st *Status) { st.State = StateStopped })
-				return
+				err = errExitedCleanly
 			}
 			if s.now().Sub(started) >= s.backoff.StableAfter {
 				delay = s.backoff.Initial
 			}
 		}
 		msg := err.Error()
-		s.log.Warn("workload crashed; restarting", "lease", s.spec.LeaseID, "err", msg, "in", delay)
+		s.log.Warn("workload exited; restarting", "lease", s.spec.LeaseID, "err", msg, "in", delay)
 		s.update(func(st *Status) { st.State, st.LastError = StateRestarting, msg; st.Restarts++ })
 		select {
 		case <-ctx.Done():

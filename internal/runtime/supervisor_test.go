@@ -112,6 +112,18 @@ func (h *harness) delay(t *testing.T) time.Duration {
 	}
 }
 
+// A detached supervisor (the agent shuts down) leaves its workload running.
+func TestSupervisorDetachLeavesTheWorkloadRunning(t *testing.T) {
+	h := newHarness(t, 0)
+	p := h.started(t)
+	h.waitState(t, StateRunning)
+	h.sup.Detach()
+	h.cancel()
+	<-h.done
+	require.False(t, p.stopped)
+	require.Equal(t, StateDetached, h.sup.Status().State)
+}
+
 // A crash restarts the workload after a back-off that doubles up to its maximum and resets
 // after a stable run; the lease ending stops it.
 func TestSupervisorRestartsCrashesWithBackoff(t *testing.T) {
@@ -156,16 +168,17 @@ func TestSupervisorRetriesFailedStarts(t *testing.T) {
 	h.waitState(t, StateRunning)
 }
 
-func TestSupervisorCleanExitCompletes(t *testing.T) {
+// A clean exit restarts the workload too: the lease runs it until the lease ends.
+func TestSupervisorRestartsCleanExits(t *testing.T) {
 	h := newHarness(t, 0)
 	p := h.started(t)
+	h.waitState(t, StateRunning)
 	p.exit <- nil
-	h.waitState(t, StateCompleted)
-	select {
-	case <-h.rt.notify:
-		t.Fatal("a completed workload was restarted")
-	case <-time.After(50 * time.Millisecond):
-	}
+	require.Equal(t, time.Second, h.delay(t))
+	require.Equal(t, "exited with status 0", h.waitState(t, StateRestarting).LastError)
+	h.wake <- h.now
+	require.NotNil(t, h.started(t))
+	h.waitState(t, StateRunning)
 	h.cancel()
 	<-h.done
 	require.Equal(t, StateStopped, h.sup.Status().State)
@@ -179,7 +192,8 @@ func TestSpecEnvironmentPinsGPUs(t *testing.T) {
 	require.Equal(t, []string{
 		"CUDA_VISIBLE_DEVICES=GPU-a,GPU-b", "MODE=x", "NVIDIA_VISIBLE_DEVICES=GPU-a,GPU-b", "PORT=31001",
 		"PORT_8080=31001", "PORT_9000=31002", "THALAMUS_LEASE_ID=3", "THALAMUS_TENANT_PUBKEY=ssh-ed25519 K",
-	}, s.Environment(), "the manifest cannot unpin the GPUs")
+	}, s.Environment(true), "the manifest cannot unpin the GPUs")
+	require.Contains(t, s.Environment(false), "PORT_9000=9000", "a container listens on the manifest's port")
 }
 
 func TestLogsTailAndFollow(t *testing.T) {
