@@ -19,7 +19,7 @@ const (
 
 // localnet initialises a one-validator chain from config.yml in a throwaway home, starts it
 // with every process the devnet needs, reports progress, and stops everything on Ctrl-C.
-func localnet(cfg *Config, binary, home string, allowFetch []string) error {
+func localnet(cfg *Config, binary, home string, opts testnetOptions) error {
 	if len(cfg.Validators) != 1 {
 		return fmt.Errorf("localnet runs one validator, config.yml lists %d: use scripts/testnet.sh for more", len(cfg.Validators))
 	}
@@ -65,6 +65,10 @@ func localnet(cfg *Config, binary, home string, allowFetch []string) error {
 	if err := requireDevnetFlag(agentBinary, "cheat-fraction", "gpu"); err != nil {
 		return err
 	}
+	runtimeArgs, err := runtimeFlags(opts.runtime, agentBinary)
+	if err != nil {
+		return err
+	}
 	sidecarBinary, err := siblingBinary(binary, "thalamus-sidecar")
 	if err != nil {
 		return err
@@ -74,17 +78,22 @@ func localnet(cfg *Config, binary, home string, allowFetch []string) error {
 		{name: "thalamusd", args: []string{binary, "start", "--home", home}, log: filepath.Join(logs, "thalamusd.log")},
 		// The validator's verifier: the node's ExtendVote asks it for results on 127.0.0.1:9095
 		// (app.toml [oracle] sidecar_address, the default).
-		{name: "sidecar", args: sidecarArgs(sidecarBinary, home, 0, false, allowFetch), log: filepath.Join(logs, "sidecar.log")},
+		{name: "sidecar", args: sidecarArgs(sidecarBinary, home, 0, false, opts.allowFetch), log: filepath.Join(logs, "sidecar.log")},
 		// The simulated GPU provider: registers as provider, 4 CPU-DEV GPUs and an offer, then
 		// answers every proof-of-work challenge with the CPU backend.
-		gpuAgent("agent", agentBinary, home, "provider", 4, "360000uthal", agentMetrics, agentAPI, home, logs),
+		gpuAgent("agent", agentBinary, home, "provider", 4, "360000uthal", agentMetrics, agentAPI, home, logs, runtimeArgs...),
 		// A second provider with one GPU, offered cheaper, whose agent forges half of its
 		// winners: the validators find out, jail the GPU, refund its tenant and slash it.
-		gpuAgent("cheater", agentBinary, home, "cheater", 1, "300000uthal", cheaterMetrics, cheaterAPI, home, logs, "--cheat-fraction", "0.5",
-			"--port-range", "32000-32999"),
+		gpuAgent("cheater", agentBinary, home, "cheater", 1, "300000uthal", cheaterMetrics, cheaterAPI, home, logs,
+			append([]string{"--cheat-fraction", "0.5", "--port-range", "32000-32999"}, runtimeArgs...)...),
 		// The simulated sensor operator: 5 weather stations, three of them faulty from their
 		// 450th reading (after the quality model's 400-reading warm-up, ~45 s in).
 		sensorGateway(agentBinary, home, 5, home, logs, "--simulate-faults", "3=drift,4=stuck,5=spike", "--simulate-fault-onset", "450"),
+	}
+	if opts.runtime == "docker" {
+		// The agents leave containers running when they stop (the next agent adopts them);
+		// this chain ends with them, so its containers go too.
+		defer removeWorkloads(addresses["provider"], addresses["cheater"])
 	}
 	return supervise(procs, func(ctx context.Context) error {
 		step("waiting for the first block")
@@ -102,15 +111,15 @@ func localnet(cfg *Config, binary, home string, allowFetch []string) error {
 
 // gpuAgent is a simulated GPU provider as the key in home's keyring: it registers, offers
 // gpus CPU-DEV GPUs at price per GPU-hour and answers their challenges with the CPU backend.
-// It serves its provider endpoint on api (registered as the provider's endpoint) and runs
-// tenant workloads with the exec runtime, which may run only thalamus-agent itself (its
-// demo-workload). Its state goes to stateRoot/name and its log to logDir/name.log.
+// It serves its provider endpoint on api (registered as the provider's endpoint); extra
+// holds its workload runtime (runtimeFlags) and any other flags. Its state goes to
+// stateRoot/name and its log to logDir/name.log.
 func gpuAgent(name, agentBinary, home, key string, gpus int, price, metrics, api, stateRoot, logDir string, extra ...string) *process {
 	args := append([]string{
 		agentBinary, "gpu", "--home", home, "--from", key, "--backend", "cpu", "--simulate-gpus", fmt.Sprint(gpus),
 		"--class", "CPU-DEV", "--collateral", "1000000000uthal", "--offer-price", price,
 		"--state-dir", filepath.Join(stateRoot, name), "--metrics-addr", metrics,
-		"--runtime", "exec", "--exec-allow", agentBinary, "--api-listen", api, "--endpoint", "http://" + api,
+		"--api-listen", api, "--endpoint", "http://" + api,
 	}, extra...)
 	return &process{name: name, args: args, log: filepath.Join(logDir, name+".log")}
 }

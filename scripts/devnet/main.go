@@ -20,6 +20,7 @@ Usage:
   devnet wait HEIGHT [flags]   wait until every testnet node passes HEIGHT and compare app hashes
   devnet stop [flags]          stop the background testnet
   devnet restart NAME [flags]  restart one testnet process (node1, sidecar2, agent, ...) as first started
+  devnet demo-image [flags]    build the demo workload image ` + demoImage + ` (FROM scratch) in the local Docker engine
   devnet verify [flags]        chaos checks: equal app hashes, no stall since --since, no overdue
                                oracle task; with --invariants it stops the testnet and checks each node
 
@@ -39,6 +40,7 @@ func main() {
 	allowFetch := []string{gatewayAddr}
 	fs.Func("allow-fetch", "one more HOST:PORT the sidecars may fetch batches from at a private address, besides the devnet gateway "+gatewayAddr+" (repeatable; e.g. a load generator's gateway)",
 		func(v string) error { allowFetch = append(allowFetch, v); return nil })
+	runtimeKind := fs.String("runtime", "exec", "localnet: the providers' workload runtime, exec (no engine needed) or docker (a running Docker engine; the demo image "+demoImage+" is built in it)")
 	since := fs.Int64("since", 1, "verify: first height whose block intervals are checked")
 	stallBlocks := fs.Int("stall-blocks", 10, "verify: longest allowed block interval, in median block intervals")
 	invariants := fs.Bool("invariants", false, "verify: then stop the testnet and run check-invariants on every node")
@@ -62,7 +64,7 @@ func main() {
 		positional, rest = append(positional, fs.Arg(0)), fs.Args()[1:]
 	}
 
-	opts := testnetOptions{agents: *agents, liar: *liar, genesisHook: *genesisHook, allowFetch: allowFetch}
+	opts := testnetOptions{agents: *agents, liar: *liar, genesisHook: *genesisHook, allowFetch: allowFetch, runtime: *runtimeKind}
 	verify := verifyOptions{since: *since, stallBlock: *stallBlocks, invariants: *invariants}
 	if err := run(command, positional, *configPath, *binary, *localHome, *testnetDir, opts, verify); err != nil {
 		fmt.Fprintln(os.Stderr, "devnet:", err)
@@ -98,6 +100,12 @@ func run(command string, args []string, configPath, binary, localHome, testnetDi
 			return fmt.Errorf("no testnet running in %s", testnetDir)
 		}
 		return waitAll(testnetDir, n, height, time.Duration(height)*10*time.Second+time.Minute)
+	case "demo-image":
+		binary, err := findBinary(binary)
+		if err != nil {
+			return err
+		}
+		return buildDemoImage(binary)
 	case "localnet", "testnet":
 	default:
 		return fmt.Errorf("unknown command %q (see devnet --help)", command)
@@ -111,7 +119,7 @@ func run(command string, args []string, configPath, binary, localHome, testnetDi
 		return err
 	}
 	if command == "localnet" {
-		return localnet(cfg, binary, localHome, opts.allowFetch)
+		return localnet(cfg, binary, localHome, opts)
 	}
 	if len(args) != 1 {
 		return fmt.Errorf("usage: devnet testnet N")

@@ -32,6 +32,7 @@ type testnetOptions struct {
 	liar        int      // node whose sidecar reports wrong results (-1: none)
 	genesisHook string   // shell command that edits the genesis file (its path appended), e.g. for benchmark state
 	allowFetch  []string // HOST:PORT pairs the sidecars may fetch batches from: the devnet's own gateways
+	runtime     string   // localnet: the providers' workload runtime, exec or docker
 }
 
 // sidecarArgs are the command-line arguments of node i's sidecar, its state in dir/sidecarI.
@@ -203,7 +204,7 @@ func startTestnetAgents(binary, dir string, node0 node) error {
 		return err
 	}
 	procs := []*process{
-		gpuAgent("agent", agentBinary, node0.home, "provider", 2, "360000uthal", agentMetrics, agentAPI, dir, dir),
+		gpuAgent("agent", agentBinary, node0.home, "provider", 2, "360000uthal", agentMetrics, agentAPI, dir, dir, "--runtime", "exec", "--exec-allow", agentBinary),
 		sensorGateway(agentBinary, node0.home, 3, dir, dir),
 	}
 	for _, p := range procs {

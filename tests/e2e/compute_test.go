@@ -148,15 +148,23 @@ func TestComputeMarketThroughCLI(t *testing.T) {
 
 func getJSON(t *testing.T, url string, v any) {
 	t.Helper()
-	resp, err := http.Get(url) //nolint:gosec // a fixed localnet URL
-	if err != nil {
+	if err := fetchJSON(url, v); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// fetchJSON decodes the JSON that url answers with 200 into v.
+func fetchJSON(url string, v any) error {
+	resp, err := http.Get(url) //nolint:gosec,noctx // a localnet URL
+	if err != nil {
+		return err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", url, err)
+		return fmt.Errorf("GET %s: %w", url, err)
 	}
+	return nil
 }

@@ -22,33 +22,42 @@ import (
 func TestLeaseRunsTheTenantsWorkload(t *testing.T) {
 	c := startChain(t)
 	provider := strings.TrimSpace(string(c.must("keys", "show", "provider", "--address", "--keyring-backend", "test")))
-	tenant := c.newAccount("workload-tenant", "100000000uthal")
-
-	manifest := filepath.Join(t.TempDir(), "app.json")
+	c.newAccount("workload-tenant", "100000000uthal")
 	agentBinary := filepath.Join(filepath.Dir(c.binary), "thalamus-agent")
-	body := fmt.Sprintf(`{"command": [%q, "demo-workload"], "ports": [8080], "gpus": 1, "tenant_pub_key": "ssh-ed25519 AAAAtest"}`, agentBinary)
-	if err := os.WriteFile(manifest, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	hash := strings.TrimSpace(string(c.must("workload", "manifest-hash", manifest)))
+	manifest := fmt.Sprintf(`{"command": [%q, "demo-workload"], "ports": [8080], "gpus": 1, "tenant_pub_key": "ssh-ed25519 AAAAtest"}`, agentBinary)
 
-	var offers struct {
-		Offers []struct {
-			ID       string `json:"id"`
-			Provider string `json:"provider"`
-		} `json:"offers"`
-	}
-	c.query(&offers, "compute", "offers", "CPU-DEV")
-	offerID := ""
-	for _, o := range offers.Offers {
-		if o.Provider == provider {
-			offerID = o.ID
+	w := runLease(t, c, "workload-tenant", provider, manifest, "20000000uthal")
+
+	// Nobody but the tenant gets the status or the logs.
+	for _, cmd := range []string{"status", "logs"} {
+		if out, err := c.run("workload", cmd, w.id, "--from", "alice", "--keyring-backend", "test"); err == nil || !strings.Contains(err.Error(), "403") {
+			t.Fatalf("%s signed by alice: want 403, got %s %v", cmd, out, err)
 		}
 	}
-	if offerID == "" {
-		t.Fatalf("the provider has no CPU-DEV offer: %+v", offers.Offers)
+	c.tx(w.tenant, "compute", "close-lease", w.id, "tenant-done")
+	waitClosed(t, w.endpoint, "the lease closed")
+	t.Logf("lease %s ran on %s at %s and stopped when it closed", w.id, w.gpu, w.endpoint)
+}
+
+// leased is a lease whose workload runs.
+type leased struct {
+	id, tenant, gpu, endpoint string
+}
+
+// runLease has tenant lease one GPU of provider's CPU-DEV offer for one hour with manifest
+// (JSON) and deposit, sends the manifest, and checks what the tenant sees: the lease
+// confirmed ACTIVE by the agent, the signed status running on the leased GPU with an
+// endpoint for port 8080 that serves the lease and GPU, and the workload's start in its logs.
+func runLease(t *testing.T, c *chain, tenant, provider, manifest, deposit string) leased {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "app.json")
+	if err := os.WriteFile(path, []byte(manifest), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	c.tx("workload-tenant", "compute", "create-lease", "1", "1", "20000000uthal", "--offer-id", offerID, "--manifest-hash", hash)
+	hash := strings.TrimSpace(string(c.must("workload", "manifest-hash", path)))
+	offerID := offerOf(t, c, provider)
+	tenantAddr := strings.TrimSpace(string(c.must("keys", "show", tenant, "--address", "--keyring-backend", "test")))
+	c.tx(tenant, "compute", "create-lease", "1", "1", deposit, "--offer-id", offerID, "--manifest-hash", hash)
 	var leases struct {
 		Leases []struct {
 			ID     string   `json:"id"`
@@ -56,78 +65,116 @@ func TestLeaseRunsTheTenantsWorkload(t *testing.T) {
 			GPUIDs []string `json:"gpu_ids"`
 		} `json:"leases"`
 	}
-	c.query(&leases, "compute", "leases-by-tenant", tenant)
+	c.query(&leases, "compute", "leases-by-tenant", tenantAddr)
 	if len(leases.Leases) != 1 || leases.Leases[0].State != "LEASE_STATE_PENDING" {
 		t.Fatalf("want one pending lease, got %+v", leases.Leases)
 	}
-	id := leases.Leases[0].ID
+	w := leased{id: leases.Leases[0].ID, tenant: tenant}
 	var gpu struct {
 		GPU struct {
 			UUID string `json:"uuid"`
 		} `json:"gpu"`
 	}
 	c.query(&gpu, "compute", "gpu", leases.Leases[0].GPUIDs[0])
+	w.gpu = gpu.GPU.UUID
 
-	out := c.must("workload", "send", id, manifest, "--from", "workload-tenant", "--keyring-backend", "test")
+	out := c.must("workload", "send", w.id, path, "--from", tenant, "--keyring-backend", "test")
 	if !strings.Contains(string(out), "manifest accepted") {
 		t.Fatalf("workload send: %s", out)
 	}
-
 	// The agent starts the workload and confirms the lease once its port answers.
-	var l struct {
-		Lease struct {
-			State           string `json:"state"`
-			ConfirmedHeight string `json:"confirmed_height"`
-		} `json:"lease"`
+	waitLeaseState(t, c, w.id, "LEASE_STATE_ACTIVE", 2*time.Minute)
+	status := workloadStatus(t, c, w)
+	if status.Workload.State != "running" || len(status.GPUs) != 1 || status.GPUs[0] != w.gpu || status.Endpoints["8080"] == "" {
+		t.Fatalf("status %+v, want running on %s with an endpoint for port 8080", status, w.gpu)
 	}
-	deadline := time.Now().Add(time.Minute)
-	for c.query(&l, "compute", "lease", id); l.Lease.State != "LEASE_STATE_ACTIVE"; c.query(&l, "compute", "lease", id) {
-		if time.Now().After(deadline) {
-			t.Fatalf("lease %s not confirmed within a minute: %+v", id, l.Lease)
-		}
-		time.Sleep(time.Second)
-	}
-
-	var status struct {
-		LeaseState string `json:"lease_state"`
-		Workload   struct {
-			State    string `json:"state"`
-			Restarts int    `json:"restarts"`
-		} `json:"workload"`
-		GPUs      []string          `json:"gpus"`
-		Endpoints map[string]string `json:"endpoints"`
-	}
-	out = c.must("workload", "status", id, "--from", "workload-tenant", "--keyring-backend", "test")
-	if err := json.Unmarshal(out, &status); err != nil {
-		t.Fatalf("workload status: %v\n%s", err, out)
-	}
-	if status.Workload.State != "running" || len(status.GPUs) != 1 || status.GPUs[0] != gpu.GPU.UUID || status.Endpoints["8080"] == "" {
-		t.Fatalf("status %+v, want running on %s with an endpoint for port 8080", status, gpu.GPU.UUID)
-	}
-	endpoint := status.Endpoints["8080"]
+	w.endpoint = status.Endpoints["8080"]
 	var served struct {
 		Lease string `json:"lease"`
 		GPUs  string `json:"cuda_visible_devices"`
 	}
-	getJSON(t, "http://"+endpoint+"/", &served)
-	if served.Lease != id || served.GPUs != gpu.GPU.UUID {
-		t.Fatalf("the workload serves %+v, want lease %s on CUDA_VISIBLE_DEVICES=%s", served, id, gpu.GPU.UUID)
+	getJSON(t, "http://"+w.endpoint+"/", &served)
+	if served.Lease != w.id || served.GPUs != w.gpu {
+		t.Fatalf("the workload serves %+v, want lease %s on CUDA_VISIBLE_DEVICES=%s", served, w.id, w.gpu)
 	}
-	logs := c.must("workload", "logs", id, "--tail", "10", "--from", "workload-tenant", "--keyring-backend", "test")
+	logs := c.must("workload", "logs", w.id, "--tail", "10", "--from", tenant, "--keyring-backend", "test")
 	if !strings.Contains(string(logs), "demo workload up on port") {
 		t.Fatalf("workload logs: %q", logs)
 	}
+	return w
+}
 
-	// Nobody but the tenant gets the status or the logs.
-	for _, cmd := range []string{"status", "logs"} {
-		if out, err := c.run("workload", cmd, id, "--from", "alice", "--keyring-backend", "test"); err == nil || !strings.Contains(err.Error(), "403") {
-			t.Fatalf("%s signed by alice: want 403, got %s %v", cmd, out, err)
+// offerOf is provider's CPU-DEV offer.
+func offerOf(t *testing.T, c *chain, provider string) string {
+	t.Helper()
+	var offers struct {
+		Offers []struct {
+			ID       string `json:"id"`
+			Provider string `json:"provider"`
+		} `json:"offers"`
+	}
+	c.query(&offers, "compute", "offers", "CPU-DEV")
+	for _, o := range offers.Offers {
+		if o.Provider == provider {
+			return o.ID
 		}
 	}
+	t.Fatalf("%s has no CPU-DEV offer: %+v", provider, offers.Offers)
+	return ""
+}
 
-	// Closing the lease stops the workload.
-	c.tx("workload-tenant", "compute", "close-lease", id, "tenant-done")
-	deadline = time.Now().Add(30 * time.Second)
+type tenantStatus struct {
+	LeaseState string `json:"lease_state"`
+	Workload   struct {
+		State    string `json:"state"`
+		Restarts int    `json:"restarts"`
+	} `json:"workload"`
+	GPUs      []string          `json:"gpus"`
+	Endpoints map[string]string `json:"endpoints"`
+}
+
+// workloadStatus is the tenant's signed status request to the provider's endpoint.
+func workloadStatus(t *testing.T, c *chain, w leased) tenantStatus {
+	t.Helper()
+	status, err := tryWorkloadStatus(c, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status
+}
+
+func tryWorkloadStatus(c *chain, w leased) (tenantStatus, error) {
+	var status tenantStatus
+	out, err := c.run("workload", "status", w.id, "--from", w.tenant, "--keyring-backend", "test")
+	if err != nil {
+		return status, err
+	}
+	if err := json.Unmarshal(out, &status); err != nil {
+		return status, fmt.Errorf("workload status: %w\n%s", err, out)
+	}
+	return status, nil
+}
+
+func waitLeaseState(t *testing.T, c *chain, id, state string, within time.Duration) {
+	t.Helper()
+	var l struct {
+		Lease struct {
+			State string `json:"state"`
+		} `json:"lease"`
+	}
+	deadline := time.Now().Add(within)
+	for c.query(&l, "compute", "lease", id); l.Lease.State != state; c.query(&l, "compute", "lease", id) {
+		if time.Now().After(deadline) {
+			t.Fatalf("lease %s not %s within %s: %+v", id, state, within, l.Lease)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// waitClosed waits until nothing answers at endpoint any more, because of why.
+func waitClosed(t *testing.T, endpoint, why string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		conn, err := net.DialTimeout("tcp", endpoint, time.Second)
 		if err != nil {
@@ -135,12 +182,11 @@ func TestLeaseRunsTheTenantsWorkload(t *testing.T) {
 		}
 		_ = conn.Close()
 		if time.Now().After(deadline) {
-			t.Fatalf("the workload still answers on %s 30 s after the lease closed", endpoint)
+			t.Fatalf("the workload still answers on %s 30 s after %s", endpoint, why)
 		}
 		time.Sleep(time.Second)
 	}
-	if _, err := http.Get("http://" + endpoint + "/"); err == nil {
-		t.Fatal("the workload answered after its lease closed")
+	if _, err := http.Get("http://" + endpoint + "/"); err == nil { //nolint:noctx // the lease's own endpoint
+		t.Fatalf("the workload answered after %s", why)
 	}
-	t.Logf("lease %s ran on %s at %s and stopped when it closed", id, gpu.GPU.UUID, endpoint)
 }
