@@ -14,7 +14,7 @@ FUZZTIME    ?= 60s
 # go-nvml (thalamus-agent only) is cgo; silence its deprecation warnings from NVIDIA's header.
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
-.PHONY: all build build-devnet install test test-sim-short attack cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
+.PHONY: all build build-devnet install test test-all demo-image test-sim-short attack cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 
 all: build
 
@@ -32,6 +32,7 @@ build-devnet: ## build the three binaries with the devnet build tag (fault injec
 	$(GO) build -tags devnet -ldflags '$(LDFLAGS)' -o $(DEVNET_DIR)/thalamusd ./cmd/thalamusd
 	$(GO) build -tags devnet -o $(DEVNET_DIR)/thalamus-agent ./cmd/thalamus-agent
 	$(GO) build -tags devnet -o $(DEVNET_DIR)/thalamus-sidecar ./cmd/thalamus-sidecar
+	CGO_ENABLED=0 $(GO) build -o $(DEVNET_DIR)/demo-workload ./scripts/demo-workload
 
 install: ## install thalamusd into $(go env GOPATH)/bin
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/thalamusd
@@ -42,7 +43,10 @@ E2E_FLAGS   ?= -tags e2e -count=1 -p 1 -timeout 15m
 SIM_TESTS   := 'TestFullAppSimulation|TestAppStateDeterminism|TestAppImportExport|TestAppSimulationAfterImport'
 SIM_FLAGS   ?= -Enabled=true -BlockSize=50 -Commit=true
 
-test: build build-devnet ## run every test, the short simulations, then the end-to-end tests on a fresh localnet and a 4-validator testnet (CI runs exactly this)
+test: build build-devnet ## run every test, the short simulations, then the end-to-end tests on a fresh localnet and a 4-validator testnet, with a Docker engine (started, and installed, if missing) for the Docker runtime (CI runs exactly this)
+	./scripts/with-docker.sh $(MAKE) --no-print-directory test-all
+
+test-all: ## the tests of make test, with whatever engine is there (make test provides one)
 	$(GO) test $(TEST_FLAGS) ./...
 	$(MAKE) --no-print-directory test-sim-short
 	$(GO) test $(E2E_FLAGS) ./tests/...
@@ -54,7 +58,10 @@ test-sim-long: ## the same at 500 blocks (long; not in CI)
 	$(GO) test -tags sims -count=1 -timeout 3h -run $(SIM_TESTS) ./app $(SIM_FLAGS) -NumBlocks=500
 
 test-e2e: build build-devnet ## only the end-to-end tests: a localnet driven through the CLI, then 4 validators with a sidecar each (port 26657 must be free)
-	$(GO) test $(E2E_FLAGS) -v ./tests/...
+	./scripts/with-docker.sh $(GO) test $(E2E_FLAGS) -v ./tests/...
+
+demo-image: build build-devnet ## build the demo workload image thalamus-demo-workload:dev (FROM scratch, the static demo-workload) in the local Docker engine, for leases on the Docker runtime
+	$(BUILD_DIR)/devnet demo-image
 
 test-unit: ## run the tests that need no in-process network
 	$(GO) test $(TEST_FLAGS) -short ./...
@@ -101,8 +108,8 @@ proto-tools: ## install protoc (Debian) and the pinned Go protoc plugins
 proto-gen: proto-tools ## regenerate all generated Go code from proto/
 	PATH="$$($(GO) env GOPATH)/bin:$$PATH" ./scripts/protocgen.sh
 
-localnet: ## one validator from config.yml in ~/.thalamus-localnet; Ctrl-C stops it
-	./scripts/localnet.sh
+localnet: ## one validator from config.yml in ~/.thalamus-localnet; Ctrl-C stops it (RUNTIME=docker: workloads in Docker)
+	./scripts/localnet.sh $(if $(RUNTIME),-runtime $(RUNTIME))
 
 testnet: ## 4 validators on loopback in the background (scripts/testnet.sh stop ends them)
 	./scripts/testnet.sh 4
