@@ -9,6 +9,8 @@ export THALAMUS_DOCKER=1
 if docker info >/dev/null 2>&1; then
   exec "$@"
 fi
+began=$SECONDS
+installed=""
 if ! command -v dockerd >/dev/null; then
   echo "with-docker: installing Debian's docker.io (the Docker runtime's live tests need an engine)" >&2
   if [ "$(id -u)" != 0 ]; then
@@ -17,7 +19,9 @@ if ! command -v dockerd >/dev/null; then
   fi
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io >/dev/null
+  installed="installed in $((SECONDS - began)) s, "
 fi
+began=$SECONDS
 if [ "$(id -u)" != 0 ]; then
   echo "with-docker: no Docker engine answers and dockerd needs root to start" >&2
   exit 1
@@ -41,7 +45,7 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 docker info >/dev/null 2>&1 || { echo "with-docker: dockerd did not answer within 30 s" >&2; tail -20 "$run/dockerd.log" >&2; exit 1; }
-echo "with-docker: started dockerd $(docker version --format '{{.Server.Version}}') for this run" >&2
+echo "with-docker: dockerd $(docker version --format '{{.Server.Version}}') ${installed}started in $((SECONDS - began)) s, for this run" >&2
 set +e
 "$@"
 status=$?
