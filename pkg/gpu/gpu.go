@@ -11,9 +11,10 @@ import (
 	"fmt"
 )
 
-// ErrNoDriver means no NVIDIA driver (libnvidia-ml.so.1) could be loaded, or this build has
-// no NVML support; the agent then needs --backend cpu --simulate-gpus N.
-var ErrNoDriver = errors.New("no NVIDIA driver: libnvidia-ml.so.1 could not be loaded")
+// ErrNoDriver means no NVIDIA driver: libnvidia-ml.so.1 could not be loaded, or it was but
+// the kernel driver is not (the user-space libraries installed on a machine without a GPU), or
+// this build has no NVML support; the agent then needs --backend cpu --simulate-gpus N.
+var ErrNoDriver = errors.New("no NVIDIA driver")
 
 // Identity is what the chain's register-gpu records about a GPU.
 type Identity struct {

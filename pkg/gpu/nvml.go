@@ -18,7 +18,9 @@ func Open() (Source, error) { return OpenWith(nvml.New()) }
 func OpenWith(lib nvml.Interface) (Source, error) {
 	switch ret := lib.Init(); {
 	case errors.Is(ret, nvml.ERROR_LIBRARY_NOT_FOUND):
-		return nil, ErrNoDriver
+		return nil, fmt.Errorf("%w: libnvidia-ml.so.1 could not be loaded", ErrNoDriver)
+	case errors.Is(ret, nvml.ERROR_DRIVER_NOT_LOADED):
+		return nil, fmt.Errorf("%w: libnvidia-ml.so.1 is installed but the kernel driver is not loaded", ErrNoDriver)
 	case !errors.Is(ret, nvml.SUCCESS):
 		return nil, fmt.Errorf("nvml init: %s", lib.ErrorString(ret))
 	}

@@ -68,15 +68,18 @@ func TestIdentityAndTelemetryFromNVML(t *testing.T) {
 
 // Without a driver Init fails and nothing else may be called: a real NVML call after a failed
 // Init kills the process.
+// The libraries may be installed without the kernel driver (a machine without a GPU): the same.
 func TestNoDriverCallsNothingElse(t *testing.T) {
-	lib := h100()
-	lib.InitFunc = func() nvml.Return { return nvml.ERROR_LIBRARY_NOT_FOUND }
-	src, err := gpu.OpenWith(lib)
-	require.ErrorIs(t, err, gpu.ErrNoDriver)
-	require.Nil(t, src)
-	require.Empty(t, lib.DeviceGetCountCalls())
-	require.Empty(t, lib.SystemGetDriverVersionCalls())
-	require.Empty(t, lib.ShutdownCalls())
+	for _, ret := range []nvml.Return{nvml.ERROR_LIBRARY_NOT_FOUND, nvml.ERROR_DRIVER_NOT_LOADED} {
+		lib := h100()
+		lib.InitFunc = func() nvml.Return { return ret }
+		src, err := gpu.OpenWith(lib)
+		require.ErrorIs(t, err, gpu.ErrNoDriver)
+		require.Nil(t, src)
+		require.Empty(t, lib.DeviceGetCountCalls())
+		require.Empty(t, lib.SystemGetDriverVersionCalls())
+		require.Empty(t, lib.ShutdownCalls())
+	}
 }
 
 // go-nvml's canned DGX H100 lists eight H100s that map to the H100 class.
