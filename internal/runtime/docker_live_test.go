@@ -22,7 +22,7 @@ import (
 
 // The live tests run the Docker runtime on a real engine. make test starts one
 // (scripts/with-docker.sh) and sets THALAMUS_DOCKER=1, which makes a missing engine a failure;
-// without it they skip. The image is built here, FROM scratch with the static demo
+// without it they skip. THALAMUS_DOCKER_RUN changes every run, so they always run. The image is built here, FROM scratch with the static demo
 // workload: nothing is pulled.
 
 const (
@@ -40,6 +40,7 @@ func engine(t *testing.T) *Docker {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	_ = os.Getenv("THALAMUS_DOCKER_RUN") // set per run by with-docker.sh: never a cached result
 	d, err := NewDocker(ctx, testOwner)
 	if err != nil {
 		if os.Getenv("THALAMUS_DOCKER") == "1" {
