@@ -57,7 +57,8 @@ type Stats struct {
 }
 
 // Feed posts a reading every interval to the gateway until ctx ends. It resumes after the
-// last sequence the gateway accepted, so restarts never replay.
+// last sequence the gateway accepted, so restarts never replay. gatewayURL is the operator's
+// own gateway, given on its command line, never an address read from the chain.
 func (d *Device) Feed(ctx context.Context, client *http.Client, gatewayURL string, interval time.Duration, log *slog.Logger, stats *Stats) {
 	seq, err := d.lastSequence(ctx, client, gatewayURL)
 	for err != nil {

@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
+	"github.com/thalamus-network/thalamus/pkg/egress"
 	"github.com/thalamus-network/thalamus/pkg/merkle"
 	"github.com/thalamus-network/thalamus/pkg/reading"
 )
@@ -51,8 +53,11 @@ const (
 	maxProofBody = 64 << 10
 )
 
-// FetchBatch downloads the batch at its committed URI and verifies it with VerifyBatch.
+// FetchBatch downloads the batch at its committed URI and verifies it with VerifyBatch. The
+// URI is the committer's choice: client must vet where it connects, as egress.NewClient does
+// (nil: an egress client that allows public addresses only).
 func FetchBatch(ctx context.Context, client *http.Client, batch Commitment, devicePub ed25519.PublicKey) ([]reading.Reading, error) {
+	client = vetted(client)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, batch.GetUri(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -110,8 +115,9 @@ type Proof struct {
 }
 
 // FetchProof downloads the inclusion proof of reading index from the batch's gateway and
-// verifies it with VerifyReading.
+// verifies it with VerifyReading. client is as for FetchBatch.
 func FetchProof(ctx context.Context, client *http.Client, batch Commitment, index uint64, devicePub ed25519.PublicKey) (reading.Reading, error) {
+	client = vetted(client)
 	url := fmt.Sprintf("%s/proof/%d", batch.GetUri(), index)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -173,6 +179,14 @@ func VerifyReading(p Proof, batch Commitment, devicePub ed25519.PublicKey) (read
 
 // get reads a 200 answer of at most limit bytes; a longer body does not match what was
 // committed, and is not read past the limit.
+// vetted is client, or without one a client that connects only to public addresses.
+func vetted(client *http.Client) *http.Client {
+	if client != nil {
+		return client
+	}
+	return egress.NewClient(egress.Policy{}, 30*time.Second)
+}
+
 func get(client *http.Client, req *http.Request, limit int64) ([]byte, error) {
 	resp, err := client.Do(req)
 	if err != nil {

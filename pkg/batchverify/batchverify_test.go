@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/thalamus-network/thalamus/pkg/batchverify"
+	"github.com/thalamus-network/thalamus/pkg/egress"
 	"github.com/thalamus-network/thalamus/pkg/reading"
 )
 
@@ -165,4 +166,20 @@ func TestFetchBatchCapsTheBody(t *testing.T) {
 	_, err = batchverify.FetchBatch(context.Background(), srv.Client(), c, nil)
 	require.ErrorIs(t, err, batchverify.ErrRootMismatch)
 	require.Less(t, pad.Load(), int64(8<<20), "the client stopped reading long before the padding ended")
+}
+
+// Without a client of its own a consumer gets one that vets addresses: a URI a committer
+// aimed at loopback is never fetched.
+func TestFetchWithoutAClientIsVetted(t *testing.T) {
+	_, batch := committed(t)
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	c := batch.(commitment)
+	c.uri = srv.URL + "/batch"
+	_, err := batchverify.FetchBatch(context.Background(), nil, c, nil)
+	require.ErrorIs(t, err, egress.ErrForbidden)
+	_, err = batchverify.FetchProof(context.Background(), nil, c, 0, nil)
+	require.ErrorIs(t, err, egress.ErrForbidden)
+	require.Zero(t, hits.Load())
 }

@@ -351,7 +351,7 @@ Thalamus localnet is running (chain %s).
   curl -s %[6]s/v1/batches/1/1 | head -c 400                # the raw readings behind batch 1
   curl -s %[6]s/v1/batches/1/1/proof/0                      # a Merkle proof of its first reading
   thalamusd workload manifest-hash app.json --home %[1]s   # a workload manifest (see README) for create-lease --manifest-hash
-  thalamusd workload send LEASE app.json --from tenant --home %[1]s   # then workload status|logs LEASE --from tenant
+  thalamusd workload send LEASE app.json --from tenant --allow-endpoint 127.0.0.1:8080 --home %[1]s   # then workload status|logs (same flags)
   thalamusd q rewards current-epoch --home %[1]s           # this minute's work and what it would pay
   thalamusd q rewards receipts %[3]s --home %[1]s   # why the provider was paid what it was paid
   thalamusd q rewards receipts %[5]s --home %[1]s   # the faulty stations earn less (multiplier = batch score)

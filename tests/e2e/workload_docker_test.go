@@ -55,7 +55,7 @@ func TestLeaseRunsAnImageOnDocker(t *testing.T) {
 	// At 3,600,000uthal per GPU-hour (1,000 a block) the minimum deposit pays for the
 	// localnet's min_lease_blocks, 60 blocks: then the lease pauses.
 	manifest := `{"image": "thalamus-demo-workload:dev", "ports": [8080], "gpus": 1, "cpus": 1, "memory_mb": 256}`
-	w := runLease(t, c, "docker-tenant", provider, manifest, "60000uthal")
+	w := runLease(t, c, "docker-tenant", provider, "127.0.0.1:8082", manifest, "60000uthal")
 	name := "thalamus-lease-" + w.id
 
 	inspected := inspectContainer(t, name)

@@ -26,29 +26,39 @@ func TestLeaseRunsTheTenantsWorkload(t *testing.T) {
 	agentBinary := filepath.Join(filepath.Dir(c.binary), "thalamus-agent")
 	manifest := fmt.Sprintf(`{"command": [%q, "demo-workload"], "ports": [8080], "gpus": 1, "tenant_pub_key": "ssh-ed25519 AAAAtest"}`, agentBinary)
 
-	w := runLease(t, c, "workload-tenant", provider, manifest, "20000000uthal")
+	w := runLease(t, c, "workload-tenant", provider, "127.0.0.1:8080", manifest, "20000000uthal")
 
 	// Nobody but the tenant gets the status or the logs.
 	for _, cmd := range []string{"status", "logs"} {
-		if out, err := c.run("workload", cmd, w.id, "--from", "alice", "--keyring-backend", "test"); err == nil || !strings.Contains(err.Error(), "403") {
+		if out, err := c.run("workload", cmd, w.id, "--from", "alice", "--keyring-backend", "test", "--allow-endpoint", w.api); err == nil || !strings.Contains(err.Error(), "403") {
 			t.Fatalf("%s signed by alice: want 403, got %s %v", cmd, out, err)
 		}
+	}
+	// The endpoint is the provider's choice: at loopback it is contacted only when listed.
+	if out, err := c.run("workload", "status", w.id, "--from", w.tenant, "--keyring-backend", "test"); err == nil || !strings.Contains(err.Error(), "forbidden destination") {
+		t.Fatalf("status at an unlisted loopback endpoint: want it refused, got %s %v", out, err)
 	}
 	c.tx(w.tenant, "compute", "close-lease", w.id, "tenant-done")
 	waitClosed(t, w.endpoint, "the lease closed")
 	t.Logf("lease %s ran on %s at %s and stopped when it closed", w.id, w.gpu, w.endpoint)
 }
 
-// leased is a lease whose workload runs.
+// leased is a lease whose workload runs; api is its provider endpoint's HOST:PORT.
 type leased struct {
-	id, tenant, gpu, endpoint string
+	id, tenant, gpu, endpoint, api string
+}
+
+// cli is the arguments of "thalamusd workload CMD LEASE ARGS..." as the tenant, allowing the
+// devnet provider's loopback endpoint.
+func (w leased) cli(cmd string, args ...string) []string {
+	return append(append([]string{"workload", cmd, w.id}, args...), "--from", w.tenant, "--keyring-backend", "test", "--allow-endpoint", w.api)
 }
 
 // runLease has tenant lease one GPU of provider's CPU-DEV offer for one hour with manifest
-// (JSON) and deposit, sends the manifest, and checks what the tenant sees: the lease
+// (JSON) and deposit, sends the manifest to the provider's endpoint at api (HOST:PORT), and checks what the tenant sees: the lease
 // confirmed ACTIVE by the agent, the signed status running on the leased GPU with an
 // endpoint for port 8080 that serves the lease and GPU, and the workload's start in its logs.
-func runLease(t *testing.T, c *chain, tenant, provider, manifest, deposit string) leased {
+func runLease(t *testing.T, c *chain, tenant, provider, api, manifest, deposit string) leased {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "app.json")
 	if err := os.WriteFile(path, []byte(manifest), 0o600); err != nil {
@@ -69,7 +79,7 @@ func runLease(t *testing.T, c *chain, tenant, provider, manifest, deposit string
 	if len(leases.Leases) != 1 || leases.Leases[0].State != "LEASE_STATE_PENDING" {
 		t.Fatalf("want one pending lease, got %+v", leases.Leases)
 	}
-	w := leased{id: leases.Leases[0].ID, tenant: tenant}
+	w := leased{id: leases.Leases[0].ID, tenant: tenant, api: api}
 	var gpu struct {
 		GPU struct {
 			UUID string `json:"uuid"`
@@ -78,7 +88,7 @@ func runLease(t *testing.T, c *chain, tenant, provider, manifest, deposit string
 	c.query(&gpu, "compute", "gpu", leases.Leases[0].GPUIDs[0])
 	w.gpu = gpu.GPU.UUID
 
-	out := c.must("workload", "send", w.id, path, "--from", tenant, "--keyring-backend", "test")
+	out := c.must(w.cli("send", path)...)
 	if !strings.Contains(string(out), "manifest accepted") {
 		t.Fatalf("workload send: %s", out)
 	}
@@ -97,7 +107,7 @@ func runLease(t *testing.T, c *chain, tenant, provider, manifest, deposit string
 	if served.Lease != w.id || served.GPUs != w.gpu {
 		t.Fatalf("the workload serves %+v, want lease %s on CUDA_VISIBLE_DEVICES=%s", served, w.id, w.gpu)
 	}
-	logs := c.must("workload", "logs", w.id, "--tail", "10", "--from", tenant, "--keyring-backend", "test")
+	logs := c.must(w.cli("logs", "--tail", "10")...)
 	if !strings.Contains(string(logs), "demo workload up on port") {
 		t.Fatalf("workload logs: %q", logs)
 	}
@@ -145,7 +155,7 @@ func workloadStatus(t *testing.T, c *chain, w leased) tenantStatus {
 
 func tryWorkloadStatus(c *chain, w leased) (tenantStatus, error) {
 	var status tenantStatus
-	out, err := c.run("workload", "status", w.id, "--from", w.tenant, "--keyring-backend", "test")
+	out, err := c.run(w.cli("status")...)
 	if err != nil {
 		return status, err
 	}

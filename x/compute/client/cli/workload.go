@@ -21,9 +21,16 @@ import (
 	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 
+	"github.com/thalamus-network/thalamus/pkg/egress"
 	"github.com/thalamus-network/thalamus/pkg/workload"
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
+
+// flagAllowEndpoint lists provider endpoints at private addresses the commands may contact.
+const flagAllowEndpoint = "allow-endpoint"
+
+// endpointTimeout bounds one exchange with a provider endpoint (a followed log excepted).
+const endpointTimeout = 30 * time.Second
 
 // WorkloadCommand is "thalamusd workload": the tenant's commands for a lease's workload.
 func WorkloadCommand() *cobra.Command {
@@ -32,10 +39,15 @@ func WorkloadCommand() *cobra.Command {
 		Short: "Run a workload on leased GPUs: hash a manifest, send it to the provider, read status and logs",
 		Long: `A lease created with --manifest-hash runs the manifest whose hash it carries. These commands
 talk to the lease's provider endpoint (registered on chain), signed by the tenant's --from key;
-none of them sends a transaction.`,
+none of them sends a transaction. A provider chose that endpoint, so it is contacted only at
+public addresses: never this machine, loopback, private, link-local or other special ranges,
+whatever its name resolves to, and no redirect is followed. A devnet provider on loopback is
+reached by listing it with --allow-endpoint HOST:PORT.`,
 		SuggestionsMinimumDistance: 2,
 		RunE:                       client.ValidateCmd,
 	}
+	cmd.PersistentFlags().StringSlice(flagAllowEndpoint, nil,
+		"HOST:PORT of a provider endpoint at a private or loopback address that may be contacted (devnets; repeatable)")
 	cmd.AddCommand(manifestHashCmd(), sendManifestCmd(), leaseStatusCmd(), leaseLogsCmd())
 	return cmd
 }
@@ -69,6 +81,7 @@ type tenantSession struct {
 	ctx      client.Context
 	lease    types.Lease
 	endpoint string
+	http     *http.Client
 }
 
 func newSession(cmd *cobra.Command, leaseArg string) (tenantSession, error) {
@@ -90,8 +103,29 @@ func newSession(cmd *cobra.Command, leaseArg string) (tenantSession, error) {
 	if err != nil {
 		return s, err
 	}
+	allow, err := cmd.Flags().GetStringSlice(flagAllowEndpoint)
+	if err != nil {
+		return s, err
+	}
 	s.ctx, s.lease, s.endpoint = ctx, res.Lease, strings.TrimRight(prov.Provider.Endpoint, "/")
-	return s, nil
+	s.http, err = endpointClient(s.endpoint, allow)
+	return s, err
+}
+
+// endpointClient is the HTTP client for a provider endpoint, which an account wrote on chain:
+// it connects only to addresses pkg/egress allows (allow lists devnet HOST:PORTs), and the
+// endpoint itself is checked first, for a clear error before anything is sent.
+func endpointClient(endpoint string, allow []string) (*http.Client, error) {
+	policy := egress.Policy{Allow: allow}
+	if err := policy.Check(endpoint); err != nil {
+		return nil, fmt.Errorf("provider endpoint %s: %w (a devnet provider on loopback: --%s HOST:PORT)", endpoint, err, flagAllowEndpoint)
+	}
+	local, err := egress.LocalAddrs()
+	if err != nil {
+		return nil, fmt.Errorf("list this machine's addresses, which a provider endpoint must not be: %w", err)
+	}
+	policy.Local = local
+	return egress.NewClient(policy, endpointTimeout), nil
 }
 
 // sign signs with the --from key of the keyring.
@@ -109,8 +143,8 @@ func (s tenantSession) url(path string) string {
 
 // send sends req and copies the provider's answer to the command's output; anything but a
 // 2xx fails with the provider's message.
-func send(cmd *cobra.Command, req *http.Request) error {
-	res, err := http.DefaultClient.Do(req)
+func (s tenantSession) send(cmd *cobra.Command, req *http.Request) error {
+	res, err := s.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("provider endpoint: %w", err)
 	}
@@ -158,7 +192,7 @@ the lease on chain; billing starts then.`,
 				return err
 			}
 			req.Header.Set("Content-Type", "application/json")
-			return send(cmd, req)
+			return s.send(cmd, req)
 		},
 	}
 	flags.AddTxFlagsToCmd(cmd)
@@ -174,7 +208,7 @@ func (s tenantSession) signedGet(cmd *cobra.Command, url string) error {
 	if err := workload.SignRequest(req, s.ctx.ChainID, time.Now(), s.sign); err != nil {
 		return err
 	}
-	return send(cmd, req)
+	return s.send(cmd, req)
 }
 
 func leaseStatusCmd() *cobra.Command {
@@ -209,6 +243,9 @@ func leaseLogsCmd() *cobra.Command {
 			s, err := newSession(cmd, args[0])
 			if err != nil {
 				return err
+			}
+			if follow {
+				s.http.Timeout = 0 // the stream lasts until interrupted; connecting stays bounded
 			}
 			return s.signedGet(cmd, fmt.Sprintf("%s?tail=%d&follow=%t", s.url("logs"), tail, follow))
 		},
