@@ -18,19 +18,21 @@ import (
 	"github.com/thalamus-network/thalamus/internal/gpuinspect"
 	"github.com/thalamus-network/thalamus/internal/powcli"
 	"github.com/thalamus-network/thalamus/internal/runtime"
+	"github.com/thalamus-network/thalamus/pkg/egress"
 )
 
 func gpuCmd(logger *slog.Logger) *cobra.Command {
 	var (
-		chainCfg    chainclient.ChainConfig
-		gpuCfg      agent.GPUConfig
-		backend     string
-		metricsAddr string
-		leaseCfg    agent.LeaseConfig
-		runtimeName string
-		apiListen   string
-		portRange   string
-		execAllow   []string
+		chainCfg      chainclient.ChainConfig
+		gpuCfg        agent.GPUConfig
+		backend       string
+		metricsAddr   string
+		leaseCfg      agent.LeaseConfig
+		runtimeName   string
+		apiListen     string
+		portRange     string
+		execAllow     []string
+		registryAllow []string
 	)
 	home, _ := os.UserHomeDir()
 	cmd := &cobra.Command{
@@ -57,7 +59,8 @@ the hash against the lease, refuses a manifest asking for more than --max-cpus-p
   - docker: the Docker Engine API, with --gpus device=UUID for exactly the leased GPUs, in a
     confined container (not privileged, minimal capabilities, no-new-privileges, CPU, memory
     and --max-pids limits, bounded logs, a network of its own per lease). The image must be
-    in the engine or pullable. Containers outlive the agent: a restarted agent adopts those of
+    in the engine or pullable from a registry at a public address (or --registry-allow).
+    Containers outlive the agent: a restarted agent adopts those of
     open leases by their thalamus.lease label and removes those of ended ones (simulated
     GPUs get no --gpus request);
   - exec: a local process with CUDA_VISIBLE_DEVICES, for devnets: it runs only the programs
@@ -97,7 +100,7 @@ at a bounded rate.`,
 			metrics := agent.NewMetrics()
 			metrics.Serve(ctx, metricsAddr, logger)
 			logger.Info("connected", "node", chainCfg.Node, "chain_id", chain.ChainID(), "provider", chain.Address)
-			if err := leaseRuntime(ctx, runtimeName, chain.Address, execAllow, &leaseCfg, logger); err != nil {
+			if err := leaseRuntime(ctx, runtimeName, chain.Address, execAllow, registryAllow, &leaseCfg, logger); err != nil {
 				return err
 			}
 			if _, err := fmt.Sscanf(portRange, "%d-%d", &leaseCfg.PortLow, &leaseCfg.PortHigh); err != nil || leaseCfg.PortLow < 1 || leaseCfg.PortHigh > 65535 || leaseCfg.PortLow > leaseCfg.PortHigh {
@@ -148,6 +151,7 @@ at a bounded rate.`,
 	f.StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9464", "serve Prometheus metrics here (empty: off)")
 	f.StringVar(&runtimeName, "runtime", "docker", "workload runtime for leases with a manifest: docker, exec (devnets) or none")
 	f.StringSliceVar(&execAllow, "exec-allow", nil, "exec runtime: a program (absolute path) or folder of programs manifests may run (repeatable); nothing else runs")
+	f.StringSliceVar(&registryAllow, "registry-allow", nil, "docker runtime: HOST:PORT of an image registry at a private address images may be pulled from (repeatable; e.g. your own mirror); others must be public")
 	f.Float64Var(&leaseCfg.PerGPU.CPUs, "max-cpus-per-gpu", 8, "most CPUs a workload gets per leased GPU; manifests asking more are refused")
 	f.Int64Var(&leaseCfg.PerGPU.MemoryMB, "max-memory-mb-per-gpu", 65536, "most memory (MB) a workload gets per leased GPU; manifests asking more are refused")
 	f.Int64Var(&leaseCfg.MaxPids, "max-pids", 4096, "most processes and threads one workload may run")
@@ -160,7 +164,7 @@ at a bounded rate.`,
 
 // leaseRuntime picks the workload runtime; owner (the provider) labels its containers. Without a reachable Docker engine the agent still
 // answers challenges, and refuses manifests with a clear error.
-func leaseRuntime(ctx context.Context, name, owner string, execAllow []string, cfg *agent.LeaseConfig, logger *slog.Logger) error {
+func leaseRuntime(ctx context.Context, name, owner string, execAllow, registryAllow []string, cfg *agent.LeaseConfig, logger *slog.Logger) error {
 	switch name {
 	case "exec":
 		if len(execAllow) == 0 {
@@ -173,6 +177,11 @@ func leaseRuntime(ctx context.Context, name, owner string, execAllow []string, c
 			logger.Warn("leases with a manifest will be refused: no Docker engine", "err", err)
 			return nil
 		}
+		local, err := egress.LocalAddrs()
+		if err != nil {
+			return fmt.Errorf("list this machine's addresses, which image registries must not be: %w", err)
+		}
+		d.Registries = egress.Policy{Allow: registryAllow, Local: local}
 		cfg.Runtime = d
 	case "none":
 	default:

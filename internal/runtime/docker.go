@@ -5,16 +5,22 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/distribution/reference"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
+
+	"github.com/thalamus-network/thalamus/pkg/egress"
 )
 
 // Docker runs the manifest's image through the Docker Engine API, with exactly the leased
@@ -28,6 +34,10 @@ type Docker struct {
 	// owner labels every container this runtime starts (the provider's address): another
 	// agent on the same engine never adopts or sweeps them.
 	owner string
+	// Registries is where the engine may pull a manifest's image from. The image names its
+	// registry, and the tenant chose it: by default only registries at public addresses, so
+	// a manifest cannot make the engine connect to the provider's loopback or private network.
+	Registries egress.Policy
 }
 
 // keptCapabilities are the only capabilities a workload keeps: enough for an entrypoint to
@@ -54,8 +64,24 @@ func (*Docker) Name() string { return "docker" }
 // Close releases the engine connection.
 func (d *Docker) Close() error { return d.cli.Close() }
 
-// Admit implements Runtime.
-func (*Docker) Admit(spec Spec) error {
+// Admit implements Runtime: an image with limits, from a registry the policy allows by name
+// (its addresses are checked before a pull).
+func (d *Docker) Admit(spec Spec) error {
+	if err := checkLimits(spec); err != nil {
+		return err
+	}
+	registry, err := registryOf(spec.Manifest.Image)
+	if err != nil {
+		return err
+	}
+	if err := d.Registries.Check("https://" + registry); err != nil {
+		return fmt.Errorf("%w: image registry %s: %w", ErrRefused, registry, err)
+	}
+	return nil
+}
+
+// checkLimits refuses a spec without an image or without every limit.
+func checkLimits(spec Spec) error {
 	if spec.Manifest.Image == "" {
 		return fmt.Errorf("%w: the docker runtime needs an image", ErrUnsupported)
 	}
@@ -65,12 +91,23 @@ func (*Docker) Admit(spec Spec) error {
 	return nil
 }
 
+// registryOf is the HOST:PORT of the registry an image reference names (docker.io when it
+// names none).
+func registryOf(image string) (string, error) {
+	named, err := reference.ParseNormalizedNamed(image)
+	if err != nil {
+		return "", fmt.Errorf("%w: image %q: %w", ErrRefused, image, err)
+	}
+	u := url.URL{Scheme: "https", Host: reference.Domain(named)}
+	return egress.HostPort(&u), nil
+}
+
 // networkName is the lease's own network.
 func networkName(spec Spec) string { return fmt.Sprintf("thalamus-lease-%d", spec.LeaseID) }
 
 // containerConfig is the container a spec runs in for owner.
 func containerConfig(spec Spec, owner string) (*container.Config, *container.HostConfig, error) {
-	if err := (*Docker)(nil).Admit(spec); err != nil {
+	if err := checkLimits(spec); err != nil {
 		return nil, nil, err
 	}
 	cfg := &container.Config{
@@ -184,7 +221,18 @@ func (d *Docker) ensureImage(ctx context.Context, image string) error {
 	if err == nil || client.IsErrConnectionFailed(err) { // no engine: say that, not "cannot be pulled"
 		return err
 	}
-	pull, err := d.cli.ImagePull(ctx, image, client.ImagePullOptions{})
+	registry, err := registryOf(image)
+	if err != nil {
+		return err
+	}
+	err = d.Registries.CheckHost(ctx, registry)
+	if errors.Is(err, egress.ErrForbidden) {
+		return fmt.Errorf("%w: image %s: registry %s: %w", ErrRefused, image, registry, err)
+	}
+	var pull client.ImagePullResponse
+	if err == nil {
+		pull, err = d.cli.ImagePull(ctx, image, client.ImagePullOptions{})
+	}
 	if err == nil {
 		err = pull.Wait(ctx)
 		_ = pull.Close()

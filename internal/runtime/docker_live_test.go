@@ -8,11 +8,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -242,13 +246,30 @@ func TestDockerDeviceRequest(t *testing.T) {
 	require.Contains(t, res.Container.Config.Env, "NVIDIA_VISIBLE_DEVICES="+spec.GPUs[0]+","+spec.GPUs[1])
 }
 
-// A missing image that cannot be pulled is a clear error.
+// A missing image that cannot be pulled is a clear error; one whose registry name resolves
+// to a forbidden address is never pulled.
 func TestDockerMissingImage(t *testing.T) {
 	d := engine(t)
 	spec := liveSpec(906, freeHostPort(t))
 	spec.Manifest.Image = "registry.invalid/thalamus/none:1"
 	_, err := d.Start(context.Background(), spec, io.Discard)
 	require.ErrorContains(t, err, "is not on this machine and cannot be pulled")
+
+	var hits atomic.Int32
+	registry := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer registry.Close()
+	spec.Manifest.Image = "localhost.thalamus.test:" + strings.TrimPrefix(registry.URL, "http://127.0.0.1:") + "/x:1"
+	d.Registries.Resolver = loopbackResolver{}
+	_, err = d.Start(context.Background(), spec, io.Discard)
+	require.ErrorIs(t, err, ErrRefused)
+	require.Zero(t, hits.Load(), "the engine never contacted the loopback registry")
+}
+
+// loopbackResolver answers every name with 127.0.0.1, as a hostile DNS record would.
+type loopbackResolver struct{}
+
+func (loopbackResolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
+	return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
 }
 
 func stopAndWait(t *testing.T, p Process) {

@@ -2,10 +2,12 @@ package runtime
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/moby/moby/api/types/network"
 	"github.com/stretchr/testify/require"
+	"github.com/thalamus-network/thalamus/pkg/egress"
 	"github.com/thalamus-network/thalamus/pkg/workload"
 )
 
@@ -62,6 +64,25 @@ func TestDockerContainerConfig(t *testing.T) {
 	spec.Manifest.Image = ""
 	_, _, err = containerConfig(spec, "thalamus1provider")
 	require.ErrorIs(t, err, ErrUnsupported)
+}
+
+// The image names the registry the engine pulls from, and the tenant wrote it: a registry
+// named by a forbidden address is refused before anything starts, unless the provider
+// listed it.
+func TestDockerAdmitsPublicRegistriesOnly(t *testing.T) {
+	d := &Docker{Registries: egress.Policy{Allow: []string{"10.0.0.5:5000"}}}
+	spec := Spec{LeaseID: 4, Limits: Limits{CPUs: 1, MemoryBytes: 1 << 30, Pids: 100}}
+	for _, image := range []string{"busybox:1.36", "ghcr.io/acme/trainer:2", "registry.example.com:5000/x@sha256:" + strings.Repeat("a", 64), "10.0.0.5:5000/mirror/x:1"} {
+		spec.Manifest.Image = image
+		require.NoError(t, d.Admit(spec), image)
+	}
+	for _, image := range []string{"127.0.0.1:5000/x:1", "localhost:5000/x", "169.254.169.254/x", "[::1]:5000/x", "10.0.0.6:5000/x", "Not An Image"} {
+		spec.Manifest.Image = image
+		require.ErrorIs(t, d.Admit(spec), ErrRefused, image)
+	}
+	registry, err := registryOf("busybox")
+	require.NoError(t, err)
+	require.Equal(t, "docker.io:443", registry)
 }
 
 // A manifest's limits are what it asks within the provider's per-GPU maxima, or the maxima.

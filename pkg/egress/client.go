@@ -96,10 +96,6 @@ func NewClient(p Policy, timeout time.Duration) *http.Client {
 		},
 	}
 	plain := &net.Dialer{Timeout: timeout}
-	var resolver Resolver = net.DefaultResolver
-	if p.Resolver != nil {
-		resolver = p.Resolver
-	}
 	transport := &http.Transport{
 		Proxy: nil, // a proxy would hide the real destination from the checks
 		DialContext: func(ctx context.Context, network, address string) (net.Conn, error) {
@@ -110,14 +106,9 @@ func NewClient(p Policy, timeout time.Duration) *http.Client {
 			if err != nil {
 				return nil, err
 			}
-			ips, err := lookup(ctx, resolver, host)
+			ips, err := p.resolve(ctx, host)
 			if err != nil {
 				return nil, err
-			}
-			for _, ip := range ips {
-				if why := p.forbidden(ip); why != "" {
-					return nil, fmt.Errorf("%w: %s resolves to %s, %s", ErrForbidden, host, ip, why)
-				}
 			}
 			var errs []error
 			for _, ip := range ips {
@@ -142,6 +133,40 @@ func NewClient(p Policy, timeout time.Duration) *http.Client {
 			return http.ErrUseLastResponse // a redirect is an answer, never followed
 		},
 	}
+}
+
+// CheckHost vets HOST:PORT for a connection another program makes (a container engine
+// pulling an image): allowed when listed, else when every address its host resolves to is.
+// The other program resolves the name again, so unlike NewClient this cannot pin the
+// address: a name whose answer changes in between still gets through (a residual risk).
+func (p Policy) CheckHost(ctx context.Context, hostPort string) error {
+	if slices.Contains(p.Allow, hostPort) {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		return fmt.Errorf("%w: %q is not HOST:PORT", ErrForbidden, hostPort)
+	}
+	_, err = p.resolve(ctx, host)
+	return err
+}
+
+// resolve resolves host once and returns its addresses if the policy allows every one.
+func (p Policy) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
+	var resolver Resolver = net.DefaultResolver
+	if p.Resolver != nil {
+		resolver = p.Resolver
+	}
+	ips, err := lookup(ctx, resolver, host)
+	if err != nil {
+		return nil, err
+	}
+	for _, ip := range ips {
+		if why := p.forbidden(ip); why != "" {
+			return nil, fmt.Errorf("%w: %s resolves to %s, %s", ErrForbidden, host, ip, why)
+		}
+	}
+	return ips, nil
 }
 
 // lookup resolves host once; a literal address is its own answer.

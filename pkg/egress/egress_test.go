@@ -148,3 +148,19 @@ func TestClientAllowListAndRedirects(t *testing.T) {
 	_, err = client.Get(inner.URL + "/secret")
 	require.True(t, errors.Is(err, egress.ErrForbidden), "another loopback port is not on the list: %v", err)
 }
+
+// CheckHost vets a HOST:PORT another program will connect to: by its resolved addresses,
+// unless listed.
+func TestCheckHost(t *testing.T) {
+	resolver := &fakeResolver{answers: map[string][][]netip.Addr{
+		"registry.example": {addrs("93.184.216.34")},
+		"evil.example":     {addrs("127.0.0.1")},
+	}}
+	p := egress.Policy{Resolver: resolver, Allow: []string{"127.0.0.1:5000"}}
+	ctx := context.Background()
+	require.NoError(t, p.CheckHost(ctx, "registry.example:443"))
+	require.NoError(t, p.CheckHost(ctx, "127.0.0.1:5000"), "listed")
+	for _, hostPort := range []string{"evil.example:443", "127.0.0.1:5001", "[::1]:443", "169.254.169.254:80", "10.1.2.3:443", "no-port"} {
+		require.ErrorIs(t, p.CheckHost(ctx, hostPort), egress.ErrForbidden, hostPort)
+	}
+}
