@@ -50,7 +50,4 @@ for _ in $(seq 1 60); do
 done
 docker info >/dev/null 2>&1 || { echo "with-docker: dockerd did not answer within 30 s" >&2; tail -20 "$run/dockerd.log" >&2; exit 1; }
 echo "with-docker: dockerd $(docker version --format '{{.Server.Version}}') ${installed}started in $((SECONDS - began)) s, for this run" >&2
-set +e
-"$@"
-status=$?
-exit $status
+"$@" # its status is the script's; the EXIT trap stops dockerd either way

@@ -7,9 +7,7 @@ package main
 // install produce.
 
 import (
-	"cmp"
 	mrand "math/rand/v2"
-	"slices"
 
 	"github.com/spf13/pflag"
 
@@ -55,6 +53,6 @@ func forgeWinners(winners []pow.Winner, tried uint64, fraction float64, challeng
 		}
 		out = append(out, w)
 	}
-	slices.SortFunc(out, func(a, b pow.Winner) int { return cmp.Compare(a.Nonce, b.Nonce) })
+	pow.SortByNonce(out)
 	return out
 }

@@ -3,7 +3,6 @@ package pow
 import (
 	"context"
 	"runtime"
-	"slices"
 	"sync"
 )
 
@@ -76,15 +75,7 @@ feed:
 	for r := range results {
 		winners = append(winners, r...)
 	}
-	slices.SortFunc(winners, func(a, b Winner) int {
-		switch {
-		case a.Nonce < b.Nonce:
-			return -1
-		case a.Nonce > b.Nonce:
-			return 1
-		}
-		return 0
-	})
+	SortByNonce(winners)
 	return winners, err
 }
 

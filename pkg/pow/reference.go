@@ -1,11 +1,13 @@
 package pow
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Seed is a 32-byte seed.
@@ -73,6 +75,11 @@ type Task struct {
 type Winner struct {
 	Nonce  uint64 `json:"nonce"`
 	Digest uint32 `json:"digest"`
+}
+
+// SortByNonce orders winners by nonce, as every backend reports them.
+func SortByNonce(winners []Winner) {
+	slices.SortFunc(winners, func(a, b Winner) int { return cmp.Compare(a.Nonce, b.Nonce) })
 }
 
 // keys are the 64-bit stream keys of a task; every int8 the work uses is a counter-addressed

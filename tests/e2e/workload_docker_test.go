@@ -218,15 +218,3 @@ func inspectContainer(t *testing.T, name string) container {
 	}
 	return list[0]
 }
-
-// waitFor polls ok every second until it holds, failing the test after within.
-func waitFor(t *testing.T, within time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
-		}
-		time.Sleep(time.Second)
-	}
-}

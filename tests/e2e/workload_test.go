@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,31 +171,32 @@ func waitLeaseState(t *testing.T, c *chain, id, state string, within time.Durati
 			State string `json:"state"`
 		} `json:"lease"`
 	}
-	deadline := time.Now().Add(within)
-	for c.query(&l, "compute", "lease", id); l.Lease.State != state; c.query(&l, "compute", "lease", id) {
-		if time.Now().After(deadline) {
-			t.Fatalf("lease %s not %s within %s: %+v", id, state, within, l.Lease)
-		}
-		time.Sleep(time.Second)
-	}
+	waitFor(t, within, fmt.Sprintf("lease %s %s", id, state), func() bool {
+		c.query(&l, "compute", "lease", id)
+		return l.Lease.State == state
+	})
 }
 
 // waitClosed waits until nothing answers at endpoint any more, because of why.
 func waitClosed(t *testing.T, endpoint, why string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	waitFor(t, 30*time.Second, "the workload at "+endpoint+" to stop after "+why, func() bool {
 		conn, err := net.DialTimeout("tcp", endpoint, time.Second)
-		if err != nil {
-			break
+		if err == nil {
+			_ = conn.Close()
 		}
-		_ = conn.Close()
+		return err != nil
+	})
+}
+
+// waitFor polls ok every second until it holds, failing the test after within.
+func waitFor(t *testing.T, within time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !ok() {
 		if time.Now().After(deadline) {
-			t.Fatalf("the workload still answers on %s 30 s after %s", endpoint, why)
+			t.Fatalf("%s: not within %s", what, within)
 		}
 		time.Sleep(time.Second)
-	}
-	if _, err := http.Get("http://" + endpoint + "/"); err == nil { //nolint:noctx // the lease's own endpoint
-		t.Fatalf("the workload answered after %s", why)
 	}
 }

@@ -178,15 +178,7 @@ func (b *Backend) SearchBatches(ctx context.Context, t pow.Task, first, count ui
 			}
 		}
 	})
-	slices.SortFunc(winners, func(a, b pow.Winner) int {
-		switch {
-		case a.Nonce < b.Nonce:
-			return -1
-		case a.Nonce > b.Nonce:
-			return 1
-		}
-		return 0
-	})
+	pow.SortByNonce(winners)
 	return winners, err
 }
 
