@@ -56,6 +56,21 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				},
 				{RpcMethod: "PowEpoch", Use: "pow-epoch", Short: "Show the current proof-of-work epoch"},
 				{
+					RpcMethod: "Orders", Use: "orders", Short: "List standing orders, optionally of one --class and in one --state (open, matched, expired, cancelled)",
+					Example: "thalamusd q compute orders --class H100-SXM-80G --state open",
+				},
+				{
+					RpcMethod: "Order", Use: "order [id]", Short: "Show one standing order (an expired one says why nothing matched it)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
+				},
+				{
+					RpcMethod: "Market", Use: "market [class]",
+					Short: "Show each class's market, or one class's: GPUs registered, verified, available and leased, " +
+						"utilization, open orders, clearing price and recent price quartiles, leases and unmet orders this epoch",
+					Example:        "thalamusd q compute market\nthalamusd q compute market H100-SXM-80G",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "class", Optional: true}},
+				},
+				{
 					RpcMethod: "Lease", Use: "lease [id]",
 					Short:          "Show one lease with its escrow, accrued payment and blocks left at the current height",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "id"}},
@@ -128,10 +143,12 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				},
 				{
 					RpcMethod: "CreateLease", Use: "create-lease [gpus] [hours] [deposit]",
-					Short: "Lease GPUs from --offer-id, or from the cheapest offer of --class (bounded by --max-price-per-gpu-hour and --min-gpu-score)",
+					Short: "Lease GPUs from --offer-id, or from the cheapest offer of --class (bounded by --max-price-per-gpu-hour and --min-gpu-score); " +
+						"with --order-ttl a request nothing serves now waits as a standing order",
 					Example: "thalamusd tx compute create-lease 2 24 5000000uthal --class H100-SXM-80G --max-price-per-gpu-hour 2500000uthal --from tenant\n" +
 						"thalamusd tx compute create-lease 1 1 2000000uthal --offer-id 3 --from tenant\n" +
-						"thalamusd tx compute create-lease 1 4 2000000uthal --class CPU-DEV --manifest-hash $(thalamusd workload manifest-hash app.json) --from tenant",
+						"thalamusd tx compute create-lease 1 4 2000000uthal --class CPU-DEV --manifest-hash $(thalamusd workload manifest-hash app.json) --from tenant\n" +
+						"thalamusd tx compute create-lease 4 24 9000000uthal --class H100-SXM-80G --order-ttl 14400 --from tenant",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "gpus"}, {ProtoField: "hours"}, {ProtoField: "deposit"}},
 					FlagOptions: map[string]*autocliv1.FlagOptions{
 						"offer_id":               {Usage: "lease from this offer (otherwise --class is matched)"},
@@ -140,6 +157,8 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 						"min_gpu_score":          {Usage: "least score (0-10000) of every leased GPU"},
 						"manifest_hash": {Usage: "hex SHA-256 of a workload manifest (workload manifest-hash FILE): " +
 							"the lease waits, unbilled, until the provider runs it"},
+						"order_ttl": {Usage: "with --class: when no offer serves the request now, escrow the deposit in a standing order " +
+							"that becomes a lease as soon as one does, or is refunded after this many blocks (see q compute order)"},
 					},
 				},
 				{
@@ -164,6 +183,10 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					Short:          "Confirm a pending lease's workload running (thalamus-agent gpu does this itself); billing starts now",
 					Example:        "thalamusd tx compute confirm-lease 7 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 --from provider",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "lease_id"}, {ProtoField: "manifest_hash"}},
+				},
+				{
+					RpcMethod: "CancelOrder", Use: "cancel-order [order-id]", Short: "Cancel an open standing order; its deposit is refunded in full",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "order_id"}},
 				},
 			},
 		},

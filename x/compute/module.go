@@ -149,6 +149,7 @@ func (am AppModule) WeightedOperationsX(weights simsx.WeightSource, reg simsx.Re
 	reg.Add(weights.Get("msg_withdraw_all_leases", 5), simulation.MsgWithdrawAllLeasesFactory(am.keeper))
 	reg.Add(weights.Get("msg_submit_work", 20), simulation.MsgSubmitWorkFactory(am.keeper))
 	reg.Add(weights.Get("msg_confirm_lease", 20), simulation.MsgConfirmLeaseFactory(am.keeper))
+	reg.Add(weights.Get("msg_cancel_order", 5), simulation.MsgCancelOrderFactory(am.keeper))
 }
 
 // ProposalMsgsX registers the governance messages simulations may propose.

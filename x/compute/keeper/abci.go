@@ -9,7 +9,8 @@ import (
 )
 
 // EndBlocker handles due lease events (run dry, grace over, expiry) and then due provider
-// unbondings, at most max_settlements_per_block in all, then closes missed proof-of-work
+// unbondings, at most max_settlements_per_block in all, then matches waiting standing orders
+// (max_order_matches_per_block) and expires due ones, then closes missed proof-of-work
 // windows and issues due challenges (max_challenges_per_block each). Each runs in a cache context: a
 // failure is logged and retried next block, never halting the chain.
 func (k Keeper) EndBlocker(ctx context.Context) error {
@@ -40,6 +41,9 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 			}
 			return k.UnbondingQueue.Remove(ctx, key)
 		})
+	}
+	if err := k.orderEndBlock(ctx, params); err != nil {
+		return err
 	}
 	return k.challengeEndBlock(ctx, params)
 }

@@ -18,6 +18,10 @@ func SetOfferForTest(k Keeper, ctx context.Context, offer types.Offer) (types.Of
 	return offer, k.setOffer(ctx, nil, offer)
 }
 
+// SaveGPU writes a GPU as the keeper's own write paths do (market counts included), for
+// tests that put a GPU in a state directly.
+func (k Keeper) SaveGPU(ctx context.Context, gpu types.GPU) error { return k.saveGPU(ctx, gpu) }
+
 // The verdict settlement below is reached on chain only through x/oracle's hooks; the tests
 // drive it directly.
 
@@ -48,7 +52,7 @@ func (k Keeper) SetGPUScore(ctx context.Context, gpuID uint64, score uint32) err
 		return err
 	}
 	gpu.Score = score
-	if err := k.GPUs.Set(ctx, gpuID, gpu); err != nil {
+	if err := k.saveGPU(ctx, gpu); err != nil {
 		return err
 	}
 	return events.Emit(ctx, &types.EventGPUScoreUpdated{GpuId: gpuID, Score: score})

@@ -12,9 +12,9 @@ import (
 	"github.com/thalamus-network/thalamus/x/compute/types"
 )
 
-// FuzzComputeMessages decodes arbitrary bytes as each provider, GPU, offer, lease and work
-// message and runs its handler against a market with one provider, two GPUs, an offer, a lease
-// and an open challenge:
+// FuzzComputeMessages decodes arbitrary bytes as each provider, GPU, offer, lease, order and
+// work message and runs its handler against a market with one provider, two GPUs, an offer, a
+// lease, a standing order and an open challenge:
 // no input may panic, a rejection must leave state and balances unchanged, and the escrow
 // invariant must hold afterwards.
 func FuzzComputeMessages(f *testing.F) {
@@ -40,12 +40,17 @@ func FuzzComputeMessages(f *testing.F) {
 		&types.MsgWithdrawAllLeases{Provider: owner},
 		&types.MsgSubmitWork{Provider: owner, ChallengeId: 1, NoncesTried: 10, Telemetry: types.Telemetry{GpuUtilizationPct: 90}},
 		&types.MsgConfirmLease{Provider: owner, LeaseId: 2, ManifestHash: testManifestHash[:]},
+		&types.MsgCancelOrder{Tenant: tenant, OrderId: 1},
 	}
 	for i, m := range seeds {
 		bz, err := proto.Marshal(m)
 		require.NoError(f, err)
 		f.Add(uint8(i), bz)
 	}
+	order := orderMsg(tenant, 1, 10, 5_000, 20) // below the offer's price: it waits
+	bz, err := proto.Marshal(order)
+	require.NoError(f, err)
+	f.Add(uint8(9), bz)
 
 	// The market is built and committed once per fuzzing process; every input runs in a
 	// discarded cache context over it, with the fake bank's balances restored afterwards.
@@ -64,6 +69,8 @@ func FuzzComputeMessages(f *testing.F) {
 	pending.ManifestHash = testManifestHash[:]
 	_, err = setup.CreateLease(base.Ctx, pending)
 	require.NoError(f, err)
+	_, err = setup.CreateLease(base.Ctx, order) // order 1 waits for a cheaper offer
+	require.NoError(f, err)
 	// GPU 1's first challenge is open, two blocks into its window.
 	gpu, err := base.keeper.GPUs.Get(base.Ctx, 1)
 	require.NoError(f, err)
@@ -81,7 +88,7 @@ func FuzzComputeMessages(f *testing.F) {
 		ms := keeper.NewMsgServerImpl(fx.keeper)
 
 		var run func() error
-		switch kind % 16 {
+		switch kind % 17 {
 		case 0:
 			var m types.MsgRegisterProvider
 			if m.Unmarshal(bz) != nil {
@@ -172,6 +179,12 @@ func FuzzComputeMessages(f *testing.F) {
 				return
 			}
 			run = func() error { _, err := ms.ConfirmLease(fx.Ctx, &m); return err }
+		case 16:
+			var m types.MsgCancelOrder
+			if m.Unmarshal(bz) != nil {
+				return
+			}
+			run = func() error { _, err := ms.CancelOrder(fx.Ctx, &m); return err }
 		default:
 			var m types.MsgSubmitWork
 			if m.Unmarshal(bz) != nil {

@@ -3,9 +3,12 @@ package keeper
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -90,7 +93,50 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	if err := k.NextOfferID.Set(ctx, gs.NextOfferId); err != nil {
 		return err
 	}
+	if err := k.initOrders(ctx, gs); err != nil {
+		return err
+	}
 	return k.NextGPUID.Set(ctx, gs.NextGpuId)
+}
+
+// initOrders writes the standing orders, then the market data: the history (prices, epoch
+// counts) from genesis, the counts recounted from the records. Classes with open orders are
+// queued for matching.
+func (k Keeper) initOrders(ctx context.Context, gs *types.GenesisState) error {
+	for _, o := range gs.Orders {
+		if err := k.indexOrder(ctx, o); err != nil {
+			return err
+		}
+		if err := k.Orders.Set(ctx, o.Id, o); err != nil {
+			return err
+		}
+	}
+	if err := k.NextOrderID.Set(ctx, max(gs.NextOrderId, 1)); err != nil {
+		return err
+	}
+	tally, err := k.tallyMarkets(ctx)
+	if err != nil {
+		return err
+	}
+	markets := make(map[string]types.ClassMarket, len(tally))
+	for class := range tally {
+		markets[class] = types.ClassMarket{Class: class, ClearingPrice: math.LegacyZeroDec()}
+	}
+	for _, m := range gs.Markets {
+		markets[m.Class] = m
+	}
+	for _, class := range slices.Sorted(maps.Keys(markets)) { // sorted: writes in a fixed order
+		m := withCounts(markets[class], tally[class])
+		if err := k.Markets.Set(ctx, class, m); err != nil {
+			return err
+		}
+		if m.OpenOrders > 0 {
+			if err := k.MatchCursors.Set(ctx, class, collections.Join(uint64(0), uint64(0))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ExportGenesis reads the module's state back into a genesis state.
@@ -127,6 +173,15 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if gs.NextOfferId, err = k.NextOfferID.Peek(ctx); err != nil {
+		return nil, err
+	}
+	if gs.Orders, err = store.AllValues(ctx, k.Orders); err != nil {
+		return nil, err
+	}
+	if gs.NextOrderId, err = k.NextOrderID.Peek(ctx); err != nil {
+		return nil, err
+	}
+	if gs.Markets, err = store.AllValues(ctx, k.Markets); err != nil {
 		return nil, err
 	}
 	gs.NextGpuId, err = k.NextGPUID.Peek(ctx)
@@ -209,6 +264,15 @@ func (k Keeper) PrepForZeroHeight(ctx context.Context) error {
 			return err
 		}
 	} else if !errors.Is(err, collections.ErrNotFound) {
+		return err
+	}
+	if err := rewriteAll(ctx, k.Orders, func(o types.Order) types.Order {
+		if o.State == types.ORDER_STATE_OPEN {
+			o.ExpireHeight = max(o.ExpireHeight-now, 1)
+		}
+		o.CreatedHeight, o.ClosedHeight = 0, 0
+		return o
+	}); err != nil {
 		return err
 	}
 	return rewriteAll(ctx, k.Offers, func(o types.Offer) types.Offer { o.CreatedHeight = 0; return o })

@@ -15,7 +15,7 @@ import (
 func TestGenesisRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	for i := 0; i < 20; i++ {
-		gs := &types.GenesisState{Params: simulation.GenParams(r), NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1, NextChallengeId: 1}
+		gs := &types.GenesisState{Params: simulation.GenParams(r), NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1, NextChallengeId: 1, NextOrderId: 1}
 		f := newFixture(t)
 		require.NoError(t, f.keeper.InitGenesis(f.Ctx, gs))
 		exported, err := f.keeper.ExportGenesis(f.Ctx)

@@ -296,3 +296,79 @@ func (q queryServer) PowEpoch(ctx context.Context, req *types.QueryPowEpochReque
 	}
 	return &types.QueryPowEpochResponse{Epoch: epoch}, nil
 }
+
+// Orders pages through standing orders: a class's open book when both are given, else one
+// state's index, else all orders, keeping only the class when it is set.
+func (q queryServer) Orders(ctx context.Context, req *types.QueryOrdersRequest) (*types.QueryOrdersResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	ofClass := func(o types.Order) bool { return req.Class == "" || o.Class == req.Class }
+	var (
+		orders []types.Order
+		page   *query.PageResponse
+		err    error
+	)
+	if req.State == types.ORDER_STATE_UNSPECIFIED {
+		orders, page, err = query.CollectionFilteredPaginate(ctx, q.k.Orders, req.Pagination,
+			func(_ uint64, o types.Order) (bool, error) { return ofClass(o), nil },
+			func(_ uint64, o types.Order) (types.Order, error) { return o, nil })
+	} else {
+		orders, page, err = query.CollectionFilteredPaginate(ctx, q.k.OrdersByState, req.Pagination,
+			func(key collections.Pair[int32, uint64], _ collections.NoValue) (bool, error) {
+				o, err := q.k.Orders.Get(ctx, key.K2())
+				return err == nil && ofClass(o), err
+			},
+			func(key collections.Pair[int32, uint64], _ collections.NoValue) (types.Order, error) {
+				return q.k.Orders.Get(ctx, key.K2())
+			}, query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.State)))
+	}
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	return &types.QueryOrdersResponse{Orders: orders, Pagination: page}, nil
+}
+
+// Order returns one standing order.
+func (q queryServer) Order(ctx context.Context, req *types.QueryOrderRequest) (*types.QueryOrderResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	order, err := queryGet(ctx, q.k.Orders, req.Id, fmt.Sprintf("order %d", req.Id))
+	if err != nil {
+		return nil, err
+	}
+	return &types.QueryOrderResponse{Order: order}, nil
+}
+
+// Market returns a class's market data, or every catalogue class's, with the figures derived
+// from it; a class with no event yet has zero counts.
+func (q queryServer) Market(ctx context.Context, req *types.QueryMarketRequest) (*types.QueryMarketResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	params, err := q.k.Params.Get(ctx)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	classes := params.GpuClasses
+	if req.Class != "" {
+		if !params.HasGpuClass(req.Class) {
+			return nil, status.Errorf(codes.NotFound, "class %q is not in the catalogue %v", req.Class, params.GpuClasses)
+		}
+		classes = []string{req.Class}
+	}
+	resp := &types.QueryMarketResponse{}
+	for _, class := range classes {
+		m, err := q.k.market(ctx, class)
+		if err != nil {
+			return nil, status.Error(codes.Internal, err.Error())
+		}
+		s, err := q.k.Summary(ctx, m)
+		if err != nil {
+			return nil, status.Error(codes.Internal, err.Error())
+		}
+		resp.Markets = append(resp.Markets, s)
+	}
+	return resp, nil
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 
 	"cosmossdk.io/collections"
+	collcodec "cosmossdk.io/collections/codec"
 	"cosmossdk.io/core/address"
 	storetypes "cosmossdk.io/core/store"
 
@@ -83,6 +84,9 @@ func (i OfferIndexes) IndexesList() []collections.Index[uint64, types.Offer] {
 // PriceID orders offers of one class by price per GPU-hour, then id (oldest first).
 type PriceID = collections.Pair[uint64, uint64]
 
+// BidID orders a class's open orders: bidRank (highest bid first), then id (oldest first).
+type BidID = collections.Pair[uint64, uint64]
+
 // Keeper owns the x/compute state. All collateral sits in the x/compute module account.
 type Keeper struct {
 	cdc          codec.BinaryCodec
@@ -127,6 +131,19 @@ type Keeper struct {
 	OpenChallenges  collections.KeySet[collections.Pair[sdk.AccAddress, uint64]]
 	NextChallengeID collections.Sequence
 	PowEpoch        collections.Item[types.PowEpoch]
+	Orders          collections.Map[uint64, types.Order]
+	// OrderBook orders each class's open orders for matching: highest bid first, then oldest.
+	OrderBook collections.KeySet[collections.Pair[string, BidID]]
+	// OrdersByState indexes every order for paginated queries.
+	OrdersByState collections.KeySet[collections.Pair[int32, uint64]]
+	// OrderExpiry orders open orders by expire_height for EndBlock.
+	OrderExpiry collections.KeySet[collections.Pair[int64, uint64]]
+	NextOrderID collections.Sequence
+	// Markets holds each class's market data.
+	Markets collections.Map[string, types.ClassMarket]
+	// MatchCursors lists the classes whose supply grew while orders waited, each with the
+	// OrderBook key EndBlock resumes matching from.
+	MatchCursors collections.Map[string, BidID]
 }
 
 // NewKeeper builds the keeper; it panics on a malformed authority or schema, which are wiring bugs.
@@ -196,6 +213,18 @@ func NewKeeper(
 			collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint64Key)),
 		NextChallengeID: collections.NewSequence(sb, types.NextChallengeIDKey, "next_challenge_id"),
 		PowEpoch:        collections.NewItem(sb, types.PowEpochKey, "pow_epoch", codec.CollValue[types.PowEpoch](cdc)),
+		Orders:          collections.NewMap(sb, types.OrdersKey, "orders", collections.Uint64Key, codec.CollValue[types.Order](cdc)),
+		OrderBook: collections.NewKeySet(sb, types.OrderBookKey, "order_book",
+			collections.PairKeyCodec(collections.StringKey, collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key))),
+		OrdersByState: collections.NewKeySet(sb, types.OrdersByStateKey, "orders_by_state",
+			collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key)),
+		OrderExpiry: collections.NewKeySet(sb, types.OrderExpiryKey, "order_expiry",
+			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
+		NextOrderID: collections.NewSequence(sb, types.NextOrderIDKey, "next_order_id"),
+		Markets: collections.NewMap(sb, types.MarketsKey, "markets", collections.StringKey,
+			codec.CollValue[types.ClassMarket](cdc)),
+		MatchCursors: collections.NewMap(sb, types.MatchCursorsKey, "match_cursors", collections.StringKey,
+			collcodec.KeyToValueCodec(collections.PairKeyCodec(collections.Uint64Key, collections.Uint64Key))),
 	}
 	schema, err := sb.Build()
 	if err != nil {

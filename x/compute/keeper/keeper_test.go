@@ -73,13 +73,18 @@ func (o *fakeOracle) PowPresetAccepted(_ context.Context, preset string) (bool, 
 }
 
 // recordingRewards records the compute work it is credited, providers in bech32.
-type recordingRewards struct{ credits []string }
+type recordingRewards struct {
+	credits []string
+	epoch   uint64
+}
 
 func (r *recordingRewards) AddComputeWork(_ context.Context, provider sdk.AccAddress, gpu uint64, hours math.LegacyDec, score uint32, leased bool) error {
 	addr, err := address.NewBech32Codec("thalamus").BytesToString(provider)
 	r.credits = append(r.credits, fmt.Sprintf("%s:%d:%s:%d:%t", addr, gpu, hours, score, leased))
 	return err
 }
+
+func (r *recordingRewards) EpochNumber(context.Context) (uint64, error) { return r.epoch, nil }
 
 func (r *recordingRewards) ForfeitComputeWork(_ context.Context, provider sdk.AccAddress, gpu uint64, reason string) error {
 	addr, err := address.NewBech32Codec("thalamus").BytesToString(provider)

@@ -17,7 +17,8 @@ import (
 )
 
 // CreateLease leases GPUs from the named offer, or from the best offer of the class, and
-// escrows the tenant's deposit.
+// escrows the tenant's deposit. A class request that no offer serves fails with the nearest
+// offers and what the tenant would have to change, or, with order_ttl, waits as a standing order.
 func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (*types.MsgCreateLeaseResponse, error) {
 	tenant, tenantStr, err := k.decodeAddress(msg.Tenant)
 	if err != nil {
@@ -31,6 +32,9 @@ func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (
 		return nil, err
 	}
 	if err := types.ValidateManifestHash(msg.ManifestHash, false); err != nil {
+		return nil, err
+	}
+	if err := types.ValidateOrderTTL(msg.OrderTtl, msg.OfferId, params.MaxOrderTtlBlocks); err != nil {
 		return nil, err
 	}
 	var (
@@ -50,56 +54,95 @@ func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (
 			return nil, errorsmod.Wrapf(types.ErrUnknownGPUClass, "%q; the catalogue has %v", msg.Class, params.GpuClasses)
 		}
 		offer, gpus, err = k.MatchOffer(ctx, tenantStr, msg)
+		if errors.Is(err, types.ErrNoMatchingOffer) {
+			why, werr := k.explainNoMatch(ctx, params, tenantStr, msg)
+			if werr != nil {
+				return nil, werr
+			}
+			if msg.OrderTtl > 0 {
+				id, err := k.openOrder(ctx, params, tenant, tenantStr, msg, why)
+				return &types.MsgCreateLeaseResponse{OrderId: id}, err
+			}
+			return nil, errorsmod.Wrap(types.ErrNoMatchingOffer, why+"; or wait for one with --order-ttl BLOCKS")
+		}
 	}
 	if err != nil {
 		return nil, err
 	}
-
-	price := offer.PricePerGpuHour
-	leaseBlocks := types.HourBlocks(msg.Hours, params.BlocksPerHour)
-	required := min(params.MinLeaseBlocks, leaseBlocks)
-	if need := types.OwedFor(price.Amount, len(gpus), required, params.BlocksPerHour); msg.Deposit.Amount.LT(need) {
-		return nil, errorsmod.Wrapf(types.ErrInsufficientDeposit, "%s pays for fewer than %d blocks of %d GPUs at %s per GPU-hour; deposit at least %s%s",
-			msg.Deposit, required, len(gpus), price, need, price.Denom)
+	if err := requireDeposit(params, offer.PricePerGpuHour, len(gpus), msg.Hours, msg.Deposit); err != nil {
+		return nil, err
 	}
 	if err := k.bankKeeper.SendCoinsFromAccountToModule(ctx, tenant, types.ModuleName, sdk.NewCoins(msg.Deposit)); err != nil {
 		return nil, errorsmod.Wrap(err, "escrow deposit")
 	}
-	id, err := k.NextLeaseID.Next(ctx)
+	lease, err := k.startLease(ctx, params, tenantStr, msg, offer, gpus)
 	if err != nil {
 		return nil, err
+	}
+	return &types.MsgCreateLeaseResponse{LeaseId: lease.Id, OfferId: offer.Id, GpuIds: lease.GpuIds}, nil
+}
+
+// requireDeposit checks that a deposit pays for the blocks a lease of gpus GPUs at price
+// must cover: min_lease_blocks, or the whole lease if shorter.
+func requireDeposit(params types.Params, price sdk.Coin, gpus int, hours uint32, deposit sdk.Coin) error {
+	required := min(params.MinLeaseBlocks, types.HourBlocks(hours, params.BlocksPerHour))
+	if need := depositNeeded(params, price, gpus, hours); deposit.Amount.LT(need) {
+		return errorsmod.Wrapf(types.ErrInsufficientDeposit, "%s pays for fewer than %d blocks of %d GPUs at %s per GPU-hour; deposit at least %s%s",
+			deposit, required, gpus, price, need, price.Denom)
+	}
+	return nil
+}
+
+// depositNeeded is the least deposit requireDeposit accepts.
+func depositNeeded(params types.Params, price sdk.Coin, gpus int, hours uint32) math.Int {
+	required := min(params.MinLeaseBlocks, types.HourBlocks(hours, params.BlocksPerHour))
+	return types.OwedFor(price.Amount, gpus, required, params.BlocksPerHour)
+}
+
+// startLease makes the lease req asks for from offer's gpus; the deposit is already escrowed.
+func (k Keeper) startLease(ctx context.Context, params types.Params, tenant string, req *types.MsgCreateLease,
+	offer types.Offer, gpus []types.GPU,
+) (types.Lease, error) {
+	price := offer.PricePerGpuHour
+	leaseBlocks := types.HourBlocks(req.Hours, params.BlocksPerHour)
+	id, err := k.NextLeaseID.Next(ctx)
+	if err != nil {
+		return types.Lease{}, err
 	}
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	ids := make([]uint64, len(gpus))
 	for i, g := range gpus {
 		g.Status, g.LeaseId = types.GPU_STATUS_LEASED, id
-		if err := k.GPUs.Set(ctx, g.Id, g); err != nil {
-			return nil, err
+		if err := k.saveGPU(ctx, g); err != nil {
+			return types.Lease{}, err
 		}
 		ids[i] = g.Id
 	}
 	oldOffer := offer
-	offer.LeasedGpus += msg.Gpus
+	offer.LeasedGpus += req.Gpus
 	if err := k.setOffer(ctx, &oldOffer, offer); err != nil {
-		return nil, err
+		return types.Lease{}, err
 	}
 	lease := types.Lease{
-		Id: id, Tenant: tenantStr, Provider: offer.Provider, OfferId: offer.Id, Class: offer.Class, GpuIds: ids,
+		Id: id, Tenant: tenant, Provider: offer.Provider, OfferId: offer.Id, Class: offer.Class, GpuIds: ids,
 		PricePerGpuHour: price, State: types.LEASE_STATE_ACTIVE, CreatedHeight: height,
-		EndHeight: height + int64(leaseBlocks), Escrow: msg.Deposit, Paid: sdk.NewCoin(price.Denom, math.ZeroInt()),
+		EndHeight: height + int64(leaseBlocks), Escrow: req.Deposit, Paid: sdk.NewCoin(price.Denom, math.ZeroInt()),
 		AccruedHeight: height, BlocksPerHour: params.BlocksPerHour,
 	}
-	if len(msg.ManifestHash) > 0 {
+	if len(req.ManifestHash) > 0 {
 		// The workload must start first: no billing, and the hours count from the confirmation.
-		lease.State, lease.ManifestHash = types.LEASE_STATE_PENDING, msg.ManifestHash
+		lease.State, lease.ManifestHash = types.LEASE_STATE_PENDING, req.ManifestHash
 		lease.StartDeadlineHeight = height + int64(params.StartTimeoutBlocks)
 	}
 	if err := k.setLease(ctx, params, nil, lease); err != nil {
-		return nil, err
+		return types.Lease{}, err
 	}
-	return &types.MsgCreateLeaseResponse{LeaseId: id, OfferId: offer.Id, GpuIds: ids}, events.Emit(ctx, &types.EventLeaseCreated{
-		LeaseId: id, Tenant: tenantStr, Provider: offer.Provider, OfferId: offer.Id, Class: offer.Class, GpuIds: ids,
-		PricePerGpuHour: price, Deposit: msg.Deposit, EndHeight: lease.EndHeight,
+	if err := k.recordLease(ctx, offer.Class, price.Amount.Uint64()); err != nil {
+		return types.Lease{}, err
+	}
+	return lease, events.Emit(ctx, &types.EventLeaseCreated{
+		LeaseId: id, Tenant: tenant, Provider: offer.Provider, OfferId: offer.Id, Class: offer.Class, GpuIds: ids,
+		PricePerGpuHour: price, Deposit: req.Deposit, EndHeight: lease.EndHeight,
 		ManifestHash: lease.ManifestHash, StartDeadlineHeight: lease.StartDeadlineHeight,
 	})
 }
@@ -335,9 +378,8 @@ func (k Keeper) MatchOffer(ctx context.Context, tenant string, msg *types.MsgCre
 		}
 	}
 	if picked == nil {
-		return best, nil, errorsmod.Wrapf(types.ErrNoMatchingOffer,
-			"no offer among the %d cheapest of %s serves %d GPUs for %d hours at score >= %d within %s",
-			examined, msg.Class, msg.Gpus, msg.Hours, msg.MinGpuScore, msg.MaxPricePerGpuHour)
+		// Callers explain the miss (explainNoMatch) only where someone reads it.
+		return best, nil, types.ErrNoMatchingOffer
 	}
 	return best, picked, nil
 }

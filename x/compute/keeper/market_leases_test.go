@@ -538,7 +538,7 @@ func TestCreateLeasePicksTheBestAvailableGPUs(t *testing.T) {
 	for id, score := range map[uint64]uint32{1: 5000, 2: 9000, 3: 9000, 4: 9500, 5: 7000} {
 		g := m.gpu(t, id)
 		g.Score, g.Down = score, id == 4
-		require.NoError(t, m.keeper.GPUs.Set(m.Ctx, id, g))
+		require.NoError(t, m.keeper.SaveGPU(m.Ctx, g))
 	}
 	resp, err := m.ms.CreateLease(m.Ctx, leaseMsg(m.tenant, m.offerID, 2, 1, 20))
 	require.NoError(t, err)

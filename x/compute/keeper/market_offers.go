@@ -141,8 +141,9 @@ func (k Keeper) requireAvailableGPUs(ctx context.Context, owner sdk.AccAddress, 
 	return nil
 }
 
-// setOffer writes an offer and moves its price-index entry from old (if any). Only offers
-// with a free GPU are in the price index, so matching never walks over full offers.
+// setOffer writes an offer, moves its price-index entry and market counts from old (if
+// any) and, when it has a free GPU, queues its class's waiting orders for matching. Only
+// offers with a free GPU are in the price index, so matching never walks over full offers.
 func (k Keeper) setOffer(ctx context.Context, old *types.Offer, offer types.Offer) error {
 	if old != nil && hasFreeGPUs(*old) {
 		if err := k.OffersByPrice.Remove(ctx, priceKey(*old)); err != nil {
@@ -152,10 +153,16 @@ func (k Keeper) setOffer(ctx context.Context, old *types.Offer, offer types.Offe
 	if err := k.Offers.Set(ctx, offer.Id, offer); err != nil {
 		return err
 	}
+	if err := k.countOffer(ctx, old, &offer); err != nil {
+		return err
+	}
 	if !hasFreeGPUs(offer) {
 		return nil
 	}
-	return k.OffersByPrice.Set(ctx, priceKey(offer))
+	if err := k.OffersByPrice.Set(ctx, priceKey(offer)); err != nil {
+		return err
+	}
+	return k.queueMatching(ctx, offer.Class)
 }
 
 func (k Keeper) removeOffer(ctx context.Context, offer types.Offer) error {
@@ -164,7 +171,10 @@ func (k Keeper) removeOffer(ctx context.Context, offer types.Offer) error {
 			return err
 		}
 	}
-	return k.Offers.Remove(ctx, offer.Id)
+	if err := k.Offers.Remove(ctx, offer.Id); err != nil {
+		return err
+	}
+	return k.countOffer(ctx, &offer, nil)
 }
 
 func hasFreeGPUs(o types.Offer) bool { return o.Gpus > o.LeasedGpus }

@@ -161,7 +161,7 @@ func (k Keeper) releaseGPUs(ctx context.Context, lease types.Lease) error {
 		if gpu.Status == types.GPU_STATUS_LEASED {
 			gpu.Status = types.GPU_STATUS_AVAILABLE
 		}
-		if err := k.GPUs.Set(ctx, id, gpu); err != nil {
+		if err := k.saveGPU(ctx, gpu); err != nil {
 			return err
 		}
 	}

@@ -165,7 +165,7 @@ func (k msgServer) UnbondProvider(ctx context.Context, msg *types.MsgUnbondProvi
 			continue // jailed GPUs stay jailed so their UUIDs stay blocked
 		}
 		g.Status = types.GPU_STATUS_RETIRED
-		if err := k.GPUs.Set(ctx, g.Id, g); err != nil {
+		if err := k.saveGPU(ctx, g); err != nil {
 			return nil, err
 		}
 		retired++
@@ -207,7 +207,7 @@ func (k Keeper) completeUnbonding(ctx context.Context, owner sdk.AccAddress) err
 					return err
 				}
 			}
-			if err := k.GPUs.Remove(ctx, g.Id); err != nil {
+			if err := k.deleteGPU(ctx, g); err != nil {
 				return err
 			}
 		}
@@ -273,7 +273,7 @@ func (k msgServer) RegisterGPU(ctx context.Context, msg *types.MsgRegisterGPU) (
 	if err := k.scheduleChallenge(ctx, &gpu, firstChallengeHeight(params, id, gpu.RegisteredHeight)); err != nil {
 		return nil, err
 	}
-	if err := k.GPUs.Set(ctx, id, gpu); err != nil {
+	if err := k.saveGPU(ctx, gpu); err != nil {
 		return nil, err
 	}
 	provider.GpuCount++
@@ -302,7 +302,7 @@ func (k msgServer) RetireGPU(ctx context.Context, msg *types.MsgRetireGPU) (*typ
 		return nil, errorsmod.Wrapf(types.ErrGPUNotRetirable, "gpu %d is %s", gpu.Id, gpu.Status)
 	}
 	gpu.Status = types.GPU_STATUS_RETIRED
-	if err := k.GPUs.Set(ctx, gpu.Id, gpu); err != nil {
+	if err := k.saveGPU(ctx, gpu); err != nil {
 		return nil, err
 	}
 	return &types.MsgRetireGPUResponse{}, events.Emit(ctx, &types.EventGPURetired{GpuId: gpu.Id, Provider: ownerStr})

@@ -256,7 +256,7 @@ func TestUnbondProvider(t *testing.T) {
 		g, err := f.keeper.GPUs.Get(f.Ctx, id)
 		require.NoError(t, err)
 		g.Status = s
-		require.NoError(t, f.keeper.GPUs.Set(f.Ctx, id, g))
+		require.NoError(t, f.keeper.SaveGPU(f.Ctx, g))
 	}
 	setStatus(jailed.GpuId, types.GPU_STATUS_JAILED)
 	setStatus(leased.GpuId, types.GPU_STATUS_LEASED)

@@ -100,7 +100,7 @@ func (k Keeper) issueChallenge(ctx context.Context, params types.Params, epoch t
 	}
 	if gpu.Status == types.GPU_STATUS_RETIRED || gpu.Status == types.GPU_STATUS_JAILED {
 		gpu.NextChallengeHeight = 0
-		return k.GPUs.Set(ctx, gpu.Id, gpu)
+		return k.saveGPU(ctx, gpu)
 	}
 	class, ok := params.ClassPoWOf(gpu.Class)
 	if !ok {
@@ -116,7 +116,7 @@ func (k Keeper) issueChallenge(ctx context.Context, params types.Params, epoch t
 		if err := k.scheduleChallenge(ctx, &gpu, height+int64(params.ChallengeInterval)); err != nil {
 			return err
 		}
-		return k.GPUs.Set(ctx, gpu.Id, gpu)
+		return k.saveGPU(ctx, gpu)
 	}
 	id, err := k.NextChallengeID.Next(ctx)
 	if err != nil {
@@ -150,7 +150,7 @@ func (k Keeper) issueChallenge(ctx context.Context, params types.Params, epoch t
 	if err := k.scheduleChallenge(ctx, &gpu, height+int64(params.ChallengeInterval)); err != nil {
 		return err
 	}
-	if err := k.GPUs.Set(ctx, gpu.Id, gpu); err != nil {
+	if err := k.saveGPU(ctx, gpu); err != nil {
 		return err
 	}
 	return events.Emit(ctx, &types.EventChallengeIssued{
@@ -183,7 +183,7 @@ func (k Keeper) missChallenge(ctx context.Context, params types.Params, id uint6
 	}
 	gpu.MissedChallenges++
 	wentDown := !gpu.Down && gpu.MissedChallenges >= params.MissedChallengesToDown
-	if err := k.GPUs.Set(ctx, gpu.Id, gpu); err != nil {
+	if err := k.saveGPU(ctx, gpu); err != nil {
 		return err
 	}
 	if wentDown {
@@ -217,7 +217,7 @@ func (k Keeper) setGPUDown(ctx context.Context, params types.Params, gpuID uint6
 	if !down {
 		gpu.MissedChallenges = 0
 	}
-	if err := k.GPUs.Set(ctx, gpuID, gpu); err != nil {
+	if err := k.saveGPU(ctx, gpu); err != nil {
 		return err
 	}
 	if gpu.LeaseId == 0 {
@@ -297,7 +297,7 @@ func (k msgServer) SubmitWork(ctx context.Context, msg *types.MsgSubmitWork) (*t
 		err = k.setGPUDown(ctx, params, gpu.Id, false)
 	} else if gpu.MissedChallenges != 0 {
 		gpu.MissedChallenges = 0
-		err = k.GPUs.Set(ctx, gpu.Id, gpu)
+		err = k.saveGPU(ctx, gpu)
 	}
 	if err != nil {
 		return nil, err

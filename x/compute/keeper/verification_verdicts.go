@@ -69,7 +69,7 @@ func (k Keeper) settleChallenge(ctx context.Context, id uint64, verdict types.Ch
 		if verdict == types.CHALLENGE_STATE_PASSED && gpu.AttestationTier < types.ATTESTATION_TIER_WORK_VERIFIED {
 			gpu.AttestationTier = types.ATTESTATION_TIER_WORK_VERIFIED
 		}
-		if err := k.GPUs.Set(ctx, gpu.Id, gpu); err != nil {
+		if err := k.saveGPU(ctx, gpu); err != nil {
 			return err
 		}
 		if err := k.creditWork(ctx, params, c, gpu); err != nil {
@@ -230,7 +230,7 @@ func (k Keeper) jailGPU(ctx context.Context, gpuID uint64, reason string) error 
 	}
 	leaseID := gpu.LeaseId
 	gpu.Status = types.GPU_STATUS_JAILED
-	if err := k.GPUs.Set(ctx, gpuID, gpu); err != nil {
+	if err := k.saveGPU(ctx, gpu); err != nil {
 		return err
 	}
 	if err := events.Emit(ctx, &types.EventGPUJailed{GpuId: gpuID, Provider: gpu.Provider, Reason: reason}); err != nil {

@@ -30,5 +30,5 @@ func GenParams(r *rand.Rand) types.Params {
 func RandomizedGenState(simState *module.SimulationState) {
 	var params types.Params
 	simState.AppParams.GetOrGenerate("compute_params", &params, simState.Rand, func(r *rand.Rand) { params = GenParams(r) })
-	simState.GenState[types.ModuleName] = simState.Cdc.MustMarshalJSON(&types.GenesisState{Params: params, NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1, NextChallengeId: 1})
+	simState.GenState[types.ModuleName] = simState.Cdc.MustMarshalJSON(&types.GenesisState{Params: params, NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1, NextChallengeId: 1, NextOrderId: 1})
 }

@@ -298,15 +298,48 @@ func MsgCreateLeaseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCrea
 			msg.ManifestHash = make([]byte, 32)
 			_, _ = r.Read(msg.ManifestHash)
 		}
-		if r.Intn(2) == 0 {
+		switch r.Intn(4) {
+		case 0, 1:
 			// Any offer the match prefers is at most this price, so the deposit still covers it.
 			msg.OfferId, msg.Class, msg.MaxPricePerGpuHour = 0, offer.Class, offer.PricePerGpuHour
 			if _, _, err := k.MatchOffer(ctx, tenant.AddressBech32, msg); err != nil {
 				reporter.Skip("no match within the candidate limit")
 				return nil, nil
 			}
+		case 2:
+			// A standing order bidding below the offer: it waits until an offer comes down to
+			// its bid or expires.
+			bid := offer.PricePerGpuHour.Amount.QuoRaw(2).AddRaw(1)
+			msg.OfferId, msg.Class, msg.MaxPricePerGpuHour = 0, offer.Class, sdk.NewCoin(offer.PricePerGpuHour.Denom, bid)
+			msg.OrderTtl = uint64(r.IntInRange(1, 200))
 		}
 		return []simsx.SimAccount{tenant}, msg
+	}
+}
+
+// MsgCancelOrderFactory cancels a random open standing order of a simulation account.
+func MsgCancelOrderFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCancelOrder] {
+	return func(ctx context.Context, testData *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCancelOrder) {
+		var open []uint64
+		err := k.OrdersByState.Walk(ctx, collections.NewPrefixedPairRange[int32, uint64](int32(types.ORDER_STATE_OPEN)),
+			func(key collections.Pair[int32, uint64]) (bool, error) {
+				open = append(open, key.K2())
+				return len(open) >= 100, nil
+			})
+		if err != nil || len(open) == 0 {
+			reporter.Skip("no open order")
+			return nil, nil
+		}
+		order, err := k.Orders.Get(ctx, open[testData.Rand().Intn(len(open))])
+		if err != nil {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
+		tenant := testData.GetAccount(reporter, order.Tenant)
+		if reporter.IsSkipped() {
+			return nil, nil
+		}
+		return []simsx.SimAccount{tenant}, &types.MsgCancelOrder{Tenant: tenant.AddressBech32, OrderId: order.Id}
 	}
 }
 

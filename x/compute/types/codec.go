@@ -27,6 +27,7 @@ func RegisterLegacyAminoCodec(cdc *codec.LegacyAmino) {
 	legacy.RegisterAminoMsg(cdc, &MsgWithdrawAllLeases{}, "thalamus/x/compute/MsgWithdrawAllLeases")
 	legacy.RegisterAminoMsg(cdc, &MsgSubmitWork{}, "thalamus/x/compute/MsgSubmitWork")
 	legacy.RegisterAminoMsg(cdc, &MsgConfirmLease{}, "thalamus/x/compute/MsgConfirmLease")
+	legacy.RegisterAminoMsg(cdc, &MsgCancelOrder{}, "thalamus/x/compute/MsgCancelOrder")
 	cdc.RegisterConcrete(&Params{}, "thalamus/x/compute/Params", nil)
 }
 
@@ -50,6 +51,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgWithdrawAllLeases{},
 		&MsgSubmitWork{},
 		&MsgConfirmLease{},
+		&MsgCancelOrder{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

@@ -41,4 +41,8 @@ var (
 	ErrInvalidManifest        = errorsmod.Register(ModuleName, 36, "invalid workload manifest")
 	ErrLeaseNotPending        = errorsmod.Register(ModuleName, 37, "lease is not waiting for confirmation")
 	ErrManifestMismatch       = errorsmod.Register(ModuleName, 38, "manifest hash does not match the lease")
+	ErrInvalidOrder           = errorsmod.Register(ModuleName, 39, "invalid standing order")
+	ErrOrderNotFound          = errorsmod.Register(ModuleName, 40, "order not found")
+	ErrOrderClosed            = errorsmod.Register(ModuleName, 41, "order is not open")
+	ErrNotOrderTenant         = errorsmod.Register(ModuleName, 42, "order belongs to another tenant")
 )

@@ -21,6 +21,8 @@ type BankKeeper interface {
 type RewardsKeeper interface {
 	AddComputeWork(ctx context.Context, provider sdk.AccAddress, gpuID uint64, hours math.LegacyDec, score uint32, leased bool) error
 	ForfeitComputeWork(ctx context.Context, provider sdk.AccAddress, gpuID uint64, reason string) error
+	// EpochNumber is the open reward epoch; the market counts leases and unmet orders per epoch.
+	EpochNumber(ctx context.Context) (uint64, error)
 }
 
 // DistributionKeeper receives the marketplace take and slashed collateral into the community pool.

@@ -13,7 +13,7 @@ import (
 
 // DefaultGenesisState returns the genesis state with default params and empty registries.
 func DefaultGenesisState() *GenesisState {
-	return &GenesisState{Params: DefaultParams(), NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1, NextChallengeId: 1}
+	return &GenesisState{Params: DefaultParams(), NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1, NextChallengeId: 1, NextOrderId: 1}
 }
 
 // Validate checks the genesis state for consistency: valid params, unique valid providers,
@@ -119,6 +119,9 @@ func (gs GenesisState) Validate() error {
 	if err := gs.validateLeases(gpus); err != nil {
 		return err
 	}
+	if err := gs.validateOrders(); err != nil {
+		return err
+	}
 	challengeIDs := make(map[uint64]struct{}, len(gs.Challenges))
 	for _, c := range gs.Challenges {
 		if c.Id == 0 || c.Id >= gs.NextChallengeId {
@@ -201,6 +204,49 @@ func (gs GenesisState) validateLeases(gpus map[uint64]GPU) error {
 	for id, g := range gpus {
 		if g.LeaseId != 0 && holders[id] != g.LeaseId {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "gpu %d: lease %d is not an open lease holding it", id, g.LeaseId)
+		}
+	}
+	return nil
+}
+
+// validateOrders checks standing orders and the market records. A genesis written before
+// orders existed has next_order_id 0, which counts as 1.
+func (gs GenesisState) validateOrders() error {
+	next := max(gs.NextOrderId, 1)
+	ids := make(map[uint64]struct{}, len(gs.Orders))
+	denom := gs.Params.MinProviderCollateral.Denom
+	for _, o := range gs.Orders {
+		if o.Id == 0 || o.Id >= next {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "order id %d must be in [1, next_order_id=%d)", o.Id, next)
+		}
+		if _, dup := ids[o.Id]; dup {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "order id %d listed twice", o.Id)
+		}
+		ids[o.Id] = struct{}{}
+		if _, _, err := bech32.DecodeAndConvert(o.Tenant); err != nil {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "order %d: tenant %q: %s", o.Id, o.Tenant, err)
+		}
+		if _, ok := OrderState_name[int32(o.State)]; !ok || o.State == ORDER_STATE_UNSPECIFIED {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "order %d: state %d", o.Id, o.State)
+		}
+		if !gs.Params.HasGpuClass(o.Class) {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "order %d: class %q is not in the catalogue", o.Id, o.Class)
+		}
+		if err := ValidateLeaseRequest(o.Gpus, o.Hours, o.MaxPricePerGpuHour, o.MinGpuScore, o.Deposit, denom); err != nil {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "order %d: %s", o.Id, err)
+		}
+		if err := ValidateManifestHash(o.ManifestHash, false); err != nil {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "order %d: %s", o.Id, err)
+		}
+	}
+	classes := make(map[string]struct{}, len(gs.Markets))
+	for _, m := range gs.Markets {
+		if _, dup := classes[m.Class]; dup {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "market of %s listed twice", m.Class)
+		}
+		classes[m.Class] = struct{}{}
+		if m.ClearingPrice.IsNil() || m.ClearingPrice.IsNegative() || len(m.RecentPrices) > 1_000 {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "market of %s: clearing price %s, %d recent prices", m.Class, m.ClearingPrice, len(m.RecentPrices))
 		}
 	}
 	return nil

@@ -19,26 +19,28 @@ var gpuClassPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,31}$`)
 // DefaultParams returns the parameters a new chain starts with.
 func DefaultParams() Params {
 	return Params{
-		MinProviderCollateral:  sdk.NewCoin(appconsts.BondDenom, math.NewInt(1_000_000_000)), // 1,000 THAL
-		UnbondingBlocks:        100_800,                                                      // ~7 days at 6 s blocks
-		MaxGpusPerProvider:     256,
-		GpuClasses:             []string{"H200-SXM-141G", "H100-SXM-80G", "A100-80G", "L40S-48G", "RTX4090-24G", "CPU-DEV"},
-		TakeRate:               math.LegacyNewDecWithPrec(2, 2), // 2 %
-		MinLeaseBlocks:         600,                             // ~1 hour
-		GraceBlocks:            600,
-		MaxSettlementsPerBlock: 200,
-		InitialGpuScore:        5_000,
-		BlocksPerHour:          600, // 6 s blocks
-		ChallengeInterval:      600, // hourly per GPU, staggered
-		ChallengeWindow:        5,   // ~30 s
-		MaxChallengesPerBlock:  50,
-		MaxWinners:             512,
-		MissedChallengesToDown: 3,
-		ScoreWindow:            8,
-		PowEpochBlocks:         14_400, // ~1 day: layer tables are rebuilt daily
-		ClassPow:               DefaultClassPoW(),
-		FraudSlashFraction:     math.LegacyNewDecWithPrec(5, 2),
-		StartTimeoutBlocks:     100, // ~10 min at 6 s blocks to pull an image and start
+		MinProviderCollateral:   sdk.NewCoin(appconsts.BondDenom, math.NewInt(1_000_000_000)), // 1,000 THAL
+		UnbondingBlocks:         100_800,                                                      // ~7 days at 6 s blocks
+		MaxGpusPerProvider:      256,
+		GpuClasses:              []string{"H200-SXM-141G", "H100-SXM-80G", "A100-80G", "L40S-48G", "RTX4090-24G", "CPU-DEV"},
+		TakeRate:                math.LegacyNewDecWithPrec(2, 2), // 2 %
+		MinLeaseBlocks:          600,                             // ~1 hour
+		GraceBlocks:             600,
+		MaxSettlementsPerBlock:  200,
+		InitialGpuScore:         5_000,
+		BlocksPerHour:           600, // 6 s blocks
+		ChallengeInterval:       600, // hourly per GPU, staggered
+		ChallengeWindow:         5,   // ~30 s
+		MaxChallengesPerBlock:   50,
+		MaxWinners:              512,
+		MissedChallengesToDown:  3,
+		ScoreWindow:             8,
+		PowEpochBlocks:          14_400, // ~1 day: layer tables are rebuilt daily
+		ClassPow:                DefaultClassPoW(),
+		FraudSlashFraction:      math.LegacyNewDecWithPrec(5, 2),
+		StartTimeoutBlocks:      100,     // ~10 min at 6 s blocks to pull an image and start
+		MaxOrderTtlBlocks:       100_800, // ~7 days
+		MaxOrderMatchesPerBlock: 20,
 	}
 }
 
@@ -85,6 +87,12 @@ func (p Params) Validate() error {
 	}
 	if p.StartTimeoutBlocks == 0 || p.StartTimeoutBlocks > 1_000_000 {
 		return errorsmod.Wrapf(ErrInvalidParams, "start_timeout_blocks must be in [1, 1000000], got %d", p.StartTimeoutBlocks)
+	}
+	if p.MaxOrderTtlBlocks == 0 || p.MaxOrderTtlBlocks > 10_000_000 {
+		return errorsmod.Wrapf(ErrInvalidParams, "max_order_ttl_blocks must be in [1, 10000000], got %d", p.MaxOrderTtlBlocks)
+	}
+	if p.MaxOrderMatchesPerBlock == 0 || p.MaxOrderMatchesPerBlock > 1_000 {
+		return errorsmod.Wrapf(ErrInvalidParams, "max_order_matches_per_block must be in [1, 1000], got %d", p.MaxOrderMatchesPerBlock)
 	}
 	if p.InitialGpuScore > appconsts.MaxScore {
 		return errorsmod.Wrapf(ErrInvalidParams, "initial_gpu_score must be at most %d, got %d", appconsts.MaxScore, p.InitialGpuScore)

@@ -1332,6 +1332,385 @@ func (m *QueryPowEpochResponse) GetEpoch() PowEpoch {
 	return PowEpoch{}
 }
 
+type QueryOrdersRequest struct {
+	// class, when set, keeps only orders of that class.
+	Class string `protobuf:"bytes,1,opt,name=class,proto3" json:"class,omitempty"`
+	// state, when set, keeps only orders in that state.
+	State      OrderState         `protobuf:"varint,2,opt,name=state,proto3,enum=thalamus.compute.v1.OrderState" json:"state,omitempty"`
+	Pagination *query.PageRequest `protobuf:"bytes,3,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryOrdersRequest) Reset()         { *m = QueryOrdersRequest{} }
+func (m *QueryOrdersRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryOrdersRequest) ProtoMessage()    {}
+func (*QueryOrdersRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{26}
+}
+func (m *QueryOrdersRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryOrdersRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryOrdersRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryOrdersRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryOrdersRequest.Merge(m, src)
+}
+func (m *QueryOrdersRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryOrdersRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryOrdersRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryOrdersRequest proto.InternalMessageInfo
+
+func (m *QueryOrdersRequest) GetClass() string {
+	if m != nil {
+		return m.Class
+	}
+	return ""
+}
+
+func (m *QueryOrdersRequest) GetState() OrderState {
+	if m != nil {
+		return m.State
+	}
+	return ORDER_STATE_UNSPECIFIED
+}
+
+func (m *QueryOrdersRequest) GetPagination() *query.PageRequest {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryOrdersResponse struct {
+	Orders     []Order             `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders"`
+	Pagination *query.PageResponse `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+}
+
+func (m *QueryOrdersResponse) Reset()         { *m = QueryOrdersResponse{} }
+func (m *QueryOrdersResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryOrdersResponse) ProtoMessage()    {}
+func (*QueryOrdersResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{27}
+}
+func (m *QueryOrdersResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryOrdersResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryOrdersResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryOrdersResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryOrdersResponse.Merge(m, src)
+}
+func (m *QueryOrdersResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryOrdersResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryOrdersResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryOrdersResponse proto.InternalMessageInfo
+
+func (m *QueryOrdersResponse) GetOrders() []Order {
+	if m != nil {
+		return m.Orders
+	}
+	return nil
+}
+
+func (m *QueryOrdersResponse) GetPagination() *query.PageResponse {
+	if m != nil {
+		return m.Pagination
+	}
+	return nil
+}
+
+type QueryOrderRequest struct {
+	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+}
+
+func (m *QueryOrderRequest) Reset()         { *m = QueryOrderRequest{} }
+func (m *QueryOrderRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryOrderRequest) ProtoMessage()    {}
+func (*QueryOrderRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{28}
+}
+func (m *QueryOrderRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryOrderRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryOrderRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryOrderRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryOrderRequest.Merge(m, src)
+}
+func (m *QueryOrderRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryOrderRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryOrderRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryOrderRequest proto.InternalMessageInfo
+
+func (m *QueryOrderRequest) GetId() uint64 {
+	if m != nil {
+		return m.Id
+	}
+	return 0
+}
+
+type QueryOrderResponse struct {
+	Order Order `protobuf:"bytes,1,opt,name=order,proto3" json:"order"`
+}
+
+func (m *QueryOrderResponse) Reset()         { *m = QueryOrderResponse{} }
+func (m *QueryOrderResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryOrderResponse) ProtoMessage()    {}
+func (*QueryOrderResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{29}
+}
+func (m *QueryOrderResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryOrderResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryOrderResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryOrderResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryOrderResponse.Merge(m, src)
+}
+func (m *QueryOrderResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryOrderResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryOrderResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryOrderResponse proto.InternalMessageInfo
+
+func (m *QueryOrderResponse) GetOrder() Order {
+	if m != nil {
+		return m.Order
+	}
+	return Order{}
+}
+
+type QueryMarketRequest struct {
+	// class names one class of the catalogue; empty for all of them.
+	Class string `protobuf:"bytes,1,opt,name=class,proto3" json:"class,omitempty"`
+}
+
+func (m *QueryMarketRequest) Reset()         { *m = QueryMarketRequest{} }
+func (m *QueryMarketRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryMarketRequest) ProtoMessage()    {}
+func (*QueryMarketRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{30}
+}
+func (m *QueryMarketRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryMarketRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryMarketRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryMarketRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryMarketRequest.Merge(m, src)
+}
+func (m *QueryMarketRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryMarketRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryMarketRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryMarketRequest proto.InternalMessageInfo
+
+func (m *QueryMarketRequest) GetClass() string {
+	if m != nil {
+		return m.Class
+	}
+	return ""
+}
+
+// MarketSummary is a class's market data with the figures derived from it.
+type MarketSummary struct {
+	Market ClassMarket `protobuf:"bytes,1,opt,name=market,proto3" json:"market"`
+	// utilization_bps is leased / (leased + available) GPUs in basis points (0-10000).
+	UtilizationBps uint32 `protobuf:"varint,2,opt,name=utilization_bps,json=utilizationBps,proto3" json:"utilization_bps,omitempty"`
+	// price_q1, price_median and price_q3 are the quartiles of the recent lease prices.
+	PriceQ1     uint64 `protobuf:"varint,3,opt,name=price_q1,json=priceQ1,proto3" json:"price_q1,omitempty"`
+	PriceMedian uint64 `protobuf:"varint,4,opt,name=price_median,json=priceMedian,proto3" json:"price_median,omitempty"`
+	PriceQ3     uint64 `protobuf:"varint,5,opt,name=price_q3,json=priceQ3,proto3" json:"price_q3,omitempty"`
+	// cheapest_offer_price is the lowest price per GPU-hour of an offer with a free GPU (0: none).
+	CheapestOfferPrice uint64 `protobuf:"varint,6,opt,name=cheapest_offer_price,json=cheapestOfferPrice,proto3" json:"cheapest_offer_price,omitempty"`
+}
+
+func (m *MarketSummary) Reset()         { *m = MarketSummary{} }
+func (m *MarketSummary) String() string { return proto.CompactTextString(m) }
+func (*MarketSummary) ProtoMessage()    {}
+func (*MarketSummary) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{31}
+}
+func (m *MarketSummary) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MarketSummary) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MarketSummary.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MarketSummary) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MarketSummary.Merge(m, src)
+}
+func (m *MarketSummary) XXX_Size() int {
+	return m.Size()
+}
+func (m *MarketSummary) XXX_DiscardUnknown() {
+	xxx_messageInfo_MarketSummary.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MarketSummary proto.InternalMessageInfo
+
+func (m *MarketSummary) GetMarket() ClassMarket {
+	if m != nil {
+		return m.Market
+	}
+	return ClassMarket{}
+}
+
+func (m *MarketSummary) GetUtilizationBps() uint32 {
+	if m != nil {
+		return m.UtilizationBps
+	}
+	return 0
+}
+
+func (m *MarketSummary) GetPriceQ1() uint64 {
+	if m != nil {
+		return m.PriceQ1
+	}
+	return 0
+}
+
+func (m *MarketSummary) GetPriceMedian() uint64 {
+	if m != nil {
+		return m.PriceMedian
+	}
+	return 0
+}
+
+func (m *MarketSummary) GetPriceQ3() uint64 {
+	if m != nil {
+		return m.PriceQ3
+	}
+	return 0
+}
+
+func (m *MarketSummary) GetCheapestOfferPrice() uint64 {
+	if m != nil {
+		return m.CheapestOfferPrice
+	}
+	return 0
+}
+
+type QueryMarketResponse struct {
+	Markets []MarketSummary `protobuf:"bytes,1,rep,name=markets,proto3" json:"markets"`
+}
+
+func (m *QueryMarketResponse) Reset()         { *m = QueryMarketResponse{} }
+func (m *QueryMarketResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryMarketResponse) ProtoMessage()    {}
+func (*QueryMarketResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_68958c81b8e9456f, []int{32}
+}
+func (m *QueryMarketResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryMarketResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryMarketResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryMarketResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryMarketResponse.Merge(m, src)
+}
+func (m *QueryMarketResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryMarketResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryMarketResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryMarketResponse proto.InternalMessageInfo
+
+func (m *QueryMarketResponse) GetMarkets() []MarketSummary {
+	if m != nil {
+		return m.Markets
+	}
+	return nil
+}
+
 func init() {
 	proto.RegisterType((*QueryParamsRequest)(nil), "thalamus.compute.v1.QueryParamsRequest")
 	proto.RegisterType((*QueryParamsResponse)(nil), "thalamus.compute.v1.QueryParamsResponse")
@@ -1359,100 +1738,126 @@ func init() {
 	proto.RegisterType((*QueryChallengesResponse)(nil), "thalamus.compute.v1.QueryChallengesResponse")
 	proto.RegisterType((*QueryPowEpochRequest)(nil), "thalamus.compute.v1.QueryPowEpochRequest")
 	proto.RegisterType((*QueryPowEpochResponse)(nil), "thalamus.compute.v1.QueryPowEpochResponse")
+	proto.RegisterType((*QueryOrdersRequest)(nil), "thalamus.compute.v1.QueryOrdersRequest")
+	proto.RegisterType((*QueryOrdersResponse)(nil), "thalamus.compute.v1.QueryOrdersResponse")
+	proto.RegisterType((*QueryOrderRequest)(nil), "thalamus.compute.v1.QueryOrderRequest")
+	proto.RegisterType((*QueryOrderResponse)(nil), "thalamus.compute.v1.QueryOrderResponse")
+	proto.RegisterType((*QueryMarketRequest)(nil), "thalamus.compute.v1.QueryMarketRequest")
+	proto.RegisterType((*MarketSummary)(nil), "thalamus.compute.v1.MarketSummary")
+	proto.RegisterType((*QueryMarketResponse)(nil), "thalamus.compute.v1.QueryMarketResponse")
 }
 
 func init() { proto.RegisterFile("thalamus/compute/v1/query.proto", fileDescriptor_68958c81b8e9456f) }
 
 var fileDescriptor_68958c81b8e9456f = []byte{
-	// 1407 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xc4, 0x98, 0x5f, 0x6f, 0xd3, 0x56,
-	0x14, 0xc0, 0x7b, 0x93, 0x26, 0x90, 0x83, 0xd6, 0xc1, 0x25, 0x40, 0x1a, 0x20, 0x0d, 0x06, 0xda,
-	0x50, 0x20, 0x26, 0x81, 0x0e, 0x4d, 0x68, 0x48, 0x94, 0x8d, 0x8a, 0x09, 0x6d, 0x25, 0xac, 0x9a,
-	0x34, 0x6d, 0x8a, 0xdc, 0xe4, 0xd6, 0xb1, 0x48, 0xec, 0x60, 0x3b, 0x2d, 0x5d, 0x55, 0x69, 0xe2,
-	0x6d, 0xd2, 0x1e, 0xa6, 0xa1, 0x3d, 0x4e, 0x9a, 0xb4, 0x3d, 0xb0, 0x87, 0x49, 0x7b, 0xd8, 0xc3,
-	0x3e, 0x02, 0x2f, 0x93, 0xd0, 0x78, 0x99, 0x34, 0x09, 0x4d, 0x74, 0xd2, 0xbe, 0xc6, 0xe4, 0xfb,
-	0xc7, 0xb1, 0x5d, 0xc7, 0x36, 0x5d, 0xa6, 0xbd, 0xb4, 0xf5, 0xf5, 0xf9, 0xf3, 0x3b, 0xe7, 0xdc,
-	0xe3, 0x7b, 0x6e, 0x61, 0xc6, 0xee, 0x28, 0x5d, 0xa5, 0x37, 0xb0, 0xe4, 0x96, 0xd1, 0xeb, 0x0f,
-	0x6c, 0x22, 0xaf, 0xd7, 0xe4, 0x07, 0x03, 0x62, 0x6e, 0x56, 0xfb, 0xa6, 0x61, 0x1b, 0xf8, 0xb0,
-	0x10, 0xa8, 0x72, 0x81, 0xea, 0x7a, 0xad, 0x78, 0x48, 0xe9, 0x69, 0xba, 0x21, 0xd3, 0x9f, 0x4c,
-	0xae, 0x38, 0xdf, 0x32, 0xac, 0x9e, 0x61, 0xc9, 0xab, 0x8a, 0x45, 0x98, 0x01, 0x79, 0xbd, 0xb6,
-	0x4a, 0x6c, 0xa5, 0x26, 0xf7, 0x15, 0x55, 0xd3, 0x15, 0x5b, 0x33, 0x74, 0x2e, 0x5b, 0xf2, 0xca,
-	0x0a, 0xa9, 0x96, 0xa1, 0x89, 0xf7, 0xd3, 0xec, 0x7d, 0x93, 0x3e, 0xc9, 0xec, 0x81, 0xbf, 0xca,
-	0xab, 0x86, 0x6a, 0xb0, 0x75, 0xe7, 0x2f, 0xbe, 0x7a, 0x42, 0x35, 0x0c, 0xb5, 0x4b, 0x64, 0xa5,
-	0xaf, 0xc9, 0x8a, 0xae, 0x1b, 0x36, 0xf5, 0x26, 0x74, 0x42, 0x63, 0xb4, 0x37, 0xfb, 0x84, 0x0b,
-	0x48, 0x79, 0xc0, 0x77, 0x1d, 0xe2, 0x65, 0xc5, 0x54, 0x7a, 0x56, 0x83, 0x3c, 0x18, 0x10, 0xcb,
-	0x96, 0x56, 0xe0, 0xb0, 0x6f, 0xd5, 0xea, 0x1b, 0xba, 0x45, 0xf0, 0x75, 0xc8, 0xf6, 0xe9, 0x4a,
-	0x01, 0x95, 0x51, 0xe5, 0x40, 0xfd, 0x78, 0x35, 0x24, 0x43, 0x55, 0xa6, 0xb4, 0x98, 0x7b, 0xfa,
-	0x62, 0x66, 0xe2, 0xc9, 0xdf, 0x3f, 0xcd, 0xa3, 0x06, 0xd7, 0x92, 0x9a, 0x70, 0x84, 0x99, 0x35,
-	0x8d, 0x75, 0xad, 0x4d, 0x4c, 0xe1, 0x0f, 0xdf, 0x02, 0x18, 0x66, 0x8a, 0x1b, 0x9f, 0xad, 0xf2,
-	0xe8, 0x9d, 0x54, 0x55, 0x59, 0x5d, 0x78, 0xc2, 0xaa, 0xcb, 0x8a, 0x4a, 0xb8, 0x6e, 0xc3, 0xa3,
-	0x29, 0xfd, 0x80, 0xe0, 0x68, 0xd0, 0x03, 0x67, 0xbf, 0x05, 0xb9, 0xbe, 0x58, 0x2c, 0xa0, 0x72,
-	0xba, 0x72, 0xa0, 0x7e, 0x32, 0x1c, 0x9f, 0x4b, 0x79, 0x03, 0x18, 0xaa, 0xe2, 0x25, 0x1f, 0x6a,
-	0x8a, 0xa2, 0xce, 0xc5, 0xa2, 0x32, 0x08, 0x1f, 0xeb, 0xbb, 0x90, 0xf7, 0xa1, 0x8a, 0x5c, 0xd4,
-	0x61, 0x9f, 0xd2, 0x6e, 0x9b, 0xc4, 0x62, 0x59, 0xce, 0x2d, 0x16, 0x7e, 0xfb, 0xf9, 0x62, 0x9e,
-	0x3b, 0xb8, 0xc1, 0xde, 0xdc, 0xb3, 0x4d, 0x4d, 0x57, 0x1b, 0x42, 0x50, 0xfa, 0x24, 0x90, 0x58,
-	0x37, 0xea, 0xb7, 0x61, 0xbf, 0x40, 0xe7, 0x69, 0x4d, 0x1e, 0xb4, 0xab, 0x29, 0xbd, 0x40, 0x70,
-	0x90, 0xda, 0x5f, 0x5a, 0x5e, 0x71, 0x6b, 0x76, 0x25, 0x60, 0x3a, 0x0a, 0xd4, 0x95, 0xc4, 0x79,
-	0xc8, 0xb4, 0xba, 0x8a, 0x65, 0xd1, 0xcc, 0xe5, 0x1a, 0xec, 0x01, 0xbf, 0x01, 0x59, 0xcb, 0x56,
-	0xec, 0x81, 0x55, 0x48, 0x97, 0x51, 0x65, 0xaa, 0x5e, 0x0a, 0x85, 0x5c, 0x5a, 0x5e, 0xb9, 0x47,
-	0xa5, 0x1a, 0x5c, 0x3a, 0xb0, 0x6f, 0x26, 0xf7, 0xbc, 0x6f, 0xbe, 0x46, 0x70, 0xc8, 0x13, 0x20,
-	0x4f, 0xde, 0x55, 0x98, 0x54, 0xfb, 0x03, 0xb1, 0x5b, 0x0a, 0xa3, 0x98, 0xbc, 0x39, 0xa3, 0x0a,
-	0xe3, 0xdb, 0x23, 0xa7, 0xe0, 0x75, 0x81, 0x25, 0xd2, 0x3e, 0x05, 0x29, 0xad, 0x4d, 0x13, 0x3e,
-	0xd9, 0x48, 0x69, 0x6d, 0xe9, 0xf6, 0xb0, 0x34, 0x2e, 0xf8, 0x02, 0xa4, 0xd5, 0xfe, 0x80, 0x17,
-	0x3c, 0x11, 0xb7, 0x23, 0x2f, 0x6d, 0xc2, 0x34, 0x35, 0xf5, 0xfe, 0xda, 0x1a, 0x31, 0xad, 0xc5,
-	0xcd, 0x9b, 0x4e, 0x6d, 0x84, 0x5f, 0xb7, 0x70, 0xc8, 0x5b, 0xb8, 0x5b, 0x21, 0x91, 0xee, 0xa5,
-	0x00, 0xdf, 0x23, 0x28, 0x86, 0xf9, 0xe6, 0x01, 0xbd, 0x05, 0x59, 0x83, 0xbe, 0xe0, 0xb5, 0x28,
-	0x86, 0xc6, 0x44, 0x75, 0x7d, 0xdf, 0x1d, 0xa6, 0x34, 0xbe, 0x7a, 0x9c, 0xe6, 0xdb, 0x84, 0x7a,
-	0x1a, 0x55, 0x91, 0xbb, 0xfc, 0x93, 0xca, 0x85, 0x78, 0x08, 0xd7, 0x20, 0x43, 0x69, 0x78, 0x55,
-	0x12, 0x46, 0xc0, 0x74, 0xa4, 0xc7, 0x88, 0xdb, 0xbc, 0x43, 0x14, 0x8b, 0xb8, 0x35, 0x59, 0x80,
-	0x8c, 0xd3, 0x08, 0x84, 0xda, 0x9c, 0xaa, 0xcf, 0x84, 0xda, 0xa4, 0x2a, 0x4e, 0xdf, 0x90, 0x06,
-	0x93, 0x1e, 0x5b, 0xd1, 0x7e, 0x15, 0x45, 0x63, 0x54, 0x8b, 0x9b, 0x1f, 0x10, 0x5d, 0xd1, 0x6d,
-	0x41, 0x77, 0x09, 0xb2, 0x36, 0x5d, 0x88, 0xfd, 0x3c, 0x70, 0xb9, 0x61, 0x3c, 0xa9, 0x7f, 0x11,
-	0x4f, 0x7a, 0xcf, 0xf1, 0x3c, 0x47, 0x70, 0xc2, 0x17, 0x4f, 0xf0, 0xd3, 0xbc, 0xb7, 0x4f, 0xde,
-	0xff, 0x1c, 0xd5, 0x37, 0x88, 0x1f, 0xe6, 0x62, 0xef, 0x0c, 0x7b, 0xaa, 0x4b, 0x57, 0x22, 0x7b,
-	0x8a, 0x2a, 0xf9, 0x7a, 0x8a, 0x29, 0x8d, 0xbf, 0xa7, 0xa8, 0xa7, 0x51, 0x3d, 0xf5, 0x24, 0xe5,
-	0x6d, 0x00, 0x6f, 0x53, 0x51, 0x9c, 0xc8, 0xa6, 0xda, 0x15, 0x02, 0xd3, 0xc1, 0x47, 0x21, 0xdb,
-	0x21, 0x9a, 0xda, 0xb1, 0x29, 0x7d, 0xba, 0xc1, 0x9f, 0xf0, 0x75, 0xd8, 0xa7, 0xb4, 0x5a, 0xe6,
-	0x80, 0xb4, 0x79, 0xd6, 0xa7, 0x7d, 0x61, 0x89, 0x80, 0x6e, 0x1a, 0x9a, 0xee, 0xb5, 0x2a, 0x94,
-	0xf0, 0xc7, 0x70, 0x8c, 0x58, 0x2d, 0xd3, 0xd8, 0x68, 0x2a, 0x6b, 0x36, 0x31, 0x9b, 0x16, 0xb1,
-	0xed, 0x2e, 0xe9, 0x11, 0xdd, 0xe6, 0x27, 0x54, 0x32, 0x7b, 0x47, 0x98, 0x91, 0x1b, 0x8e, 0x8d,
-	0x7b, 0xae, 0x09, 0x3c, 0x03, 0x07, 0x56, 0xbb, 0x46, 0xeb, 0xbe, 0xd5, 0xec, 0x92, 0x35, 0xbb,
-	0x90, 0xa1, 0x29, 0x02, 0xb6, 0x74, 0x87, 0xac, 0xd9, 0xd2, 0x1c, 0x9f, 0x05, 0x6e, 0x76, 0x94,
-	0x6e, 0x97, 0xe8, 0xea, 0xc8, 0x9c, 0x2a, 0x7c, 0x56, 0xf2, 0x08, 0xf2, 0xb4, 0x2e, 0x41, 0xae,
-	0x25, 0x16, 0x79, 0x6a, 0xc3, 0x4f, 0x64, 0x57, 0xd5, 0x37, 0x2c, 0xb9, 0xba, 0xd2, 0x1f, 0x08,
-	0xca, 0x7e, 0x1f, 0x63, 0xeb, 0xaa, 0x37, 0xfd, 0x5d, 0x75, 0x3a, 0x9a, 0xef, 0x3f, 0xe9, 0xac,
-	0x1f, 0x11, 0x1c, 0x0b, 0x44, 0xe7, 0xa6, 0xf0, 0x36, 0x80, 0x9b, 0x06, 0xd1, 0x61, 0xaf, 0x90,
-	0x43, 0x8f, 0xf2, 0xf8, 0x3a, 0xed, 0xa8, 0x98, 0x38, 0x8d, 0x8d, 0x77, 0xfa, 0x46, 0xab, 0x23,
-	0xa6, 0xfd, 0x0f, 0xc5, 0xf4, 0xe8, 0xae, 0xbb, 0xf3, 0x7e, 0x86, 0x38, 0x0b, 0xd1, 0xa3, 0x23,
-	0xd7, 0xf2, 0x75, 0x18, 0x55, 0xab, 0x3f, 0x3a, 0x08, 0x19, 0x6a, 0x19, 0x7f, 0x86, 0x20, 0xcb,
-	0xee, 0x05, 0x78, 0x2e, 0xd4, 0xca, 0xee, 0x4b, 0x48, 0xb1, 0x12, 0x2f, 0xc8, 0x38, 0xa5, 0xd3,
-	0x8f, 0x9e, 0xff, 0xf5, 0x38, 0x75, 0x12, 0x1f, 0x97, 0xc3, 0xae, 0x3b, 0xec, 0xf2, 0x81, 0xbf,
-	0x40, 0x90, 0x73, 0xaf, 0x05, 0x78, 0x3e, 0xc2, 0x78, 0xe0, 0x76, 0x52, 0x3c, 0x9f, 0x48, 0x96,
-	0xb3, 0xcc, 0x52, 0x96, 0x32, 0x2e, 0x85, 0xb3, 0xb8, 0x00, 0x8f, 0x11, 0xec, 0x17, 0xda, 0xf8,
-	0x5c, 0xbc, 0x07, 0x01, 0x33, 0x9f, 0x44, 0x94, 0xb3, 0x5c, 0xa2, 0x2c, 0xf3, 0xb8, 0x12, 0xcd,
-	0x22, 0x6f, 0xf1, 0x7b, 0xc4, 0x36, 0x7e, 0x08, 0x93, 0xce, 0x08, 0x8c, 0xcf, 0x8e, 0xf6, 0xe2,
-	0xb9, 0x03, 0x14, 0x67, 0xe3, 0xc4, 0x38, 0xc8, 0x29, 0x0a, 0x72, 0x1c, 0x4f, 0x87, 0x82, 0xd0,
-	0x99, 0xf9, 0x53, 0x48, 0x2f, 0x2d, 0xaf, 0xe0, 0x33, 0x91, 0x16, 0x85, 0xdf, 0xb3, 0x31, 0x52,
-	0x89, 0x6a, 0xe1, 0xb8, 0x95, 0xb7, 0xb4, 0xf6, 0x36, 0xfe, 0x0e, 0xc1, 0x6b, 0xbe, 0xc1, 0x13,
-	0x57, 0x47, 0x3b, 0x08, 0x9b, 0x8e, 0x8b, 0x72, 0x62, 0x79, 0x8e, 0x56, 0xa3, 0x68, 0xe7, 0xf1,
-	0xb9, 0x50, 0x34, 0x36, 0xb7, 0xca, 0x74, 0xc6, 0x96, 0xb7, 0xe8, 0xaf, 0x6d, 0xfc, 0x08, 0x41,
-	0x86, 0x1a, 0xc3, 0xb3, 0x31, 0xde, 0x04, 0xd5, 0x5c, 0xac, 0x1c, 0xa7, 0xa9, 0x50, 0x1a, 0x09,
-	0x97, 0xa3, 0x68, 0x68, 0xaa, 0x9c, 0x46, 0x66, 0x83, 0x44, 0x54, 0x23, 0xfb, 0xc6, 0xd4, 0xa8,
-	0x46, 0xf6, 0xcf, 0x24, 0x31, 0x8d, 0xcc, 0x27, 0x8f, 0x6f, 0x11, 0x4c, 0xf9, 0x27, 0x4e, 0x2c,
-	0xc7, 0x79, 0x08, 0xcc, 0xa6, 0xaf, 0x80, 0x74, 0x99, 0x22, 0x5d, 0xc4, 0xe7, 0x23, 0x90, 0x64,
-	0x36, 0xbf, 0xca, 0x5b, 0xec, 0xf7, 0x36, 0x7e, 0x82, 0xe0, 0x60, 0x70, 0x88, 0xc4, 0xb5, 0x78,
-	0xc8, 0x60, 0xb3, 0x27, 0xc7, 0xbc, 0x4a, 0x31, 0x6b, 0x58, 0x8e, 0xc2, 0x14, 0x1d, 0x2f, 0x6f,
-	0x89, 0xbf, 0xd8, 0xae, 0xa2, 0xb6, 0xa2, 0x76, 0x95, 0x77, 0x36, 0x2b, 0xce, 0xc5, 0xca, 0x25,
-	0xda, 0x55, 0x9c, 0x89, 0xee, 0xaa, 0xaf, 0x10, 0xe4, 0xdc, 0x73, 0x30, 0xea, 0xdb, 0x1c, 0x1c,
-	0x6a, 0xa2, 0xbe, 0xcd, 0xbb, 0xe6, 0x1a, 0xe9, 0x02, 0x05, 0x9a, 0xc5, 0x67, 0x42, 0x81, 0x86,
-	0x47, 0x2e, 0x83, 0xfa, 0x05, 0x41, 0x3e, 0x6c, 0x6e, 0xc1, 0x0b, 0x09, 0x7c, 0x86, 0x14, 0xf3,
-	0x42, 0x12, 0x35, 0x97, 0xf5, 0x1a, 0x65, 0x5d, 0xc0, 0x97, 0xe3, 0x58, 0xc3, 0x8a, 0xfa, 0xb9,
-	0x73, 0xb8, 0xf0, 0x73, 0x39, 0xf2, 0x70, 0xf1, 0x4f, 0x02, 0x91, 0x87, 0x4b, 0x60, 0x38, 0x88,
-	0x3b, 0xe8, 0x8c, 0x8d, 0x26, 0x1d, 0x02, 0x16, 0xdf, 0x7b, 0xfa, 0xb2, 0x84, 0x9e, 0xbd, 0x2c,
-	0xa1, 0x3f, 0x5f, 0x96, 0xd0, 0x97, 0x3b, 0xa5, 0x89, 0x67, 0x3b, 0xa5, 0x89, 0xdf, 0x77, 0x4a,
-	0x13, 0x1f, 0x5d, 0x51, 0x35, 0xbb, 0x33, 0x58, 0x75, 0x5c, 0xb9, 0x36, 0x2e, 0xea, 0xc4, 0xde,
-	0x30, 0xcc, 0xfb, 0x43, 0xa3, 0x0f, 0x5d, 0xb3, 0xf4, 0xff, 0x96, 0xab, 0x59, 0xfa, 0x8f, 0xcb,
-	0xcb, 0xff, 0x04, 0x00, 0x00, 0xff, 0xff, 0x6e, 0xde, 0xb5, 0x58, 0xbf, 0x15, 0x00, 0x00,
+	// 1699 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xc4, 0x59, 0xdf, 0x6f, 0x13, 0xc7,
+	0x13, 0xcf, 0xe6, 0x87, 0x83, 0x37, 0x5f, 0x02, 0x2c, 0x06, 0x1c, 0x03, 0x8e, 0xb9, 0x40, 0x1c,
+	0x02, 0xf8, 0x70, 0x42, 0xbe, 0xe8, 0x2b, 0xf4, 0x45, 0x22, 0xa1, 0x44, 0x20, 0x68, 0x83, 0xd3,
+	0xa8, 0x12, 0x6a, 0x6b, 0x5d, 0x7c, 0x1b, 0xfb, 0x84, 0xed, 0x3b, 0xee, 0xce, 0x09, 0x21, 0x8a,
+	0x54, 0xf1, 0xd4, 0x4a, 0x7d, 0xa8, 0x8a, 0xfa, 0x58, 0xa9, 0x52, 0x2b, 0x95, 0x3e, 0x54, 0xea,
+	0x03, 0x0f, 0xfd, 0x13, 0x78, 0xa9, 0x84, 0xca, 0x4b, 0xa5, 0x4a, 0xa8, 0x82, 0x4a, 0xfd, 0x37,
+	0xaa, 0x9b, 0xdd, 0x3d, 0xdf, 0x1d, 0xe7, 0xbb, 0x23, 0x0d, 0xea, 0x0b, 0xc9, 0xed, 0xce, 0xcc,
+	0x7e, 0x66, 0x66, 0x67, 0xf6, 0x33, 0x04, 0x8f, 0xdb, 0x0d, 0xa5, 0xa9, 0xb4, 0x3a, 0x96, 0x5c,
+	0xd3, 0x5b, 0x46, 0xc7, 0xa6, 0xf2, 0x7a, 0x59, 0xbe, 0xd7, 0xa1, 0xe6, 0x66, 0xc9, 0x30, 0x75,
+	0x5b, 0x27, 0x07, 0x85, 0x40, 0x89, 0x0b, 0x94, 0xd6, 0xcb, 0xb9, 0x03, 0x4a, 0x4b, 0x6b, 0xeb,
+	0x32, 0xfc, 0xcb, 0xe4, 0x72, 0xd3, 0x35, 0xdd, 0x6a, 0xe9, 0x96, 0xbc, 0xaa, 0x58, 0x94, 0x19,
+	0x90, 0xd7, 0xcb, 0xab, 0xd4, 0x56, 0xca, 0xb2, 0xa1, 0xd4, 0xb5, 0xb6, 0x62, 0x6b, 0x7a, 0x9b,
+	0xcb, 0xe6, 0xbd, 0xb2, 0x42, 0xaa, 0xa6, 0x6b, 0x62, 0x7f, 0x8c, 0xed, 0x57, 0xe1, 0x4b, 0x66,
+	0x1f, 0x7c, 0x2b, 0x53, 0xd7, 0xeb, 0x3a, 0x5b, 0x77, 0x7e, 0xe3, 0xab, 0xc7, 0xea, 0xba, 0x5e,
+	0x6f, 0x52, 0x59, 0x31, 0x34, 0x59, 0x69, 0xb7, 0x75, 0x1b, 0x4e, 0x13, 0x3a, 0xa1, 0x3e, 0xda,
+	0x9b, 0x06, 0xe5, 0x02, 0x52, 0x06, 0x93, 0xdb, 0x0e, 0xe2, 0x25, 0xc5, 0x54, 0x5a, 0x56, 0x85,
+	0xde, 0xeb, 0x50, 0xcb, 0x96, 0x56, 0xf0, 0x41, 0xdf, 0xaa, 0x65, 0xe8, 0x6d, 0x8b, 0x92, 0xcb,
+	0x38, 0x65, 0xc0, 0x4a, 0x16, 0x15, 0xd0, 0xd4, 0xc8, 0xcc, 0xd1, 0x52, 0x48, 0x84, 0x4a, 0x4c,
+	0x69, 0x3e, 0xfd, 0xf4, 0xc5, 0x78, 0xdf, 0xe3, 0xbf, 0x7e, 0x9a, 0x46, 0x15, 0xae, 0x25, 0x55,
+	0xf1, 0x21, 0x66, 0xd6, 0xd4, 0xd7, 0x35, 0x95, 0x9a, 0xe2, 0x3c, 0x72, 0x0d, 0xe3, 0x6e, 0xa4,
+	0xb8, 0xf1, 0xc9, 0x12, 0xf7, 0xde, 0x09, 0x55, 0x89, 0xe5, 0x85, 0x07, 0xac, 0xb4, 0xa4, 0xd4,
+	0x29, 0xd7, 0xad, 0x78, 0x34, 0xa5, 0x1f, 0x10, 0x3e, 0x1c, 0x3c, 0x81, 0x63, 0xbf, 0x86, 0xd3,
+	0x86, 0x58, 0xcc, 0xa2, 0xc2, 0xc0, 0xd4, 0xc8, 0xcc, 0xf1, 0x70, 0xf8, 0x5c, 0xca, 0xeb, 0x40,
+	0x57, 0x95, 0x2c, 0xfa, 0xa0, 0xf6, 0x03, 0xd4, 0x62, 0x2c, 0x54, 0x06, 0xc2, 0x87, 0xf5, 0x06,
+	0xce, 0xf8, 0xa0, 0x8a, 0x58, 0xcc, 0xe0, 0x61, 0x45, 0x55, 0x4d, 0x6a, 0xb1, 0x28, 0xa7, 0xe7,
+	0xb3, 0xbf, 0x3e, 0x39, 0x97, 0xe1, 0x07, 0x5c, 0x61, 0x3b, 0xcb, 0xb6, 0xa9, 0xb5, 0xeb, 0x15,
+	0x21, 0x28, 0x7d, 0x14, 0x08, 0xac, 0xeb, 0xf5, 0x55, 0xbc, 0x47, 0x40, 0xe7, 0x61, 0x4d, 0xee,
+	0xb4, 0xab, 0x29, 0xbd, 0x40, 0x78, 0x3f, 0xd8, 0x5f, 0x5c, 0x5a, 0x71, 0x73, 0x76, 0x21, 0x60,
+	0x3a, 0x0a, 0xa8, 0x2b, 0x49, 0x32, 0x78, 0xa8, 0xd6, 0x54, 0x2c, 0x0b, 0x22, 0x97, 0xae, 0xb0,
+	0x0f, 0xf2, 0x5f, 0x9c, 0xb2, 0x6c, 0xc5, 0xee, 0x58, 0xd9, 0x81, 0x02, 0x9a, 0x1a, 0x9d, 0xc9,
+	0x87, 0x82, 0x5c, 0x5c, 0x5a, 0x59, 0x06, 0xa9, 0x0a, 0x97, 0x0e, 0xdc, 0x9b, 0xc1, 0x1d, 0xdf,
+	0x9b, 0xaf, 0x10, 0x3e, 0xe0, 0x71, 0x90, 0x07, 0xef, 0x22, 0x1e, 0xac, 0x1b, 0x1d, 0x71, 0x5b,
+	0xb2, 0xbd, 0x30, 0x79, 0x63, 0x06, 0x0a, 0xbb, 0x77, 0x47, 0x4e, 0xe0, 0x7d, 0x02, 0x96, 0x08,
+	0xfb, 0x28, 0xee, 0xd7, 0x54, 0x08, 0xf8, 0x60, 0xa5, 0x5f, 0x53, 0xa5, 0xeb, 0xdd, 0xd4, 0xb8,
+	0xc0, 0xe7, 0xf0, 0x40, 0xdd, 0xe8, 0xf0, 0x84, 0x27, 0xc2, 0xed, 0xc8, 0x4b, 0x9b, 0x78, 0x0c,
+	0x4c, 0xbd, 0xb7, 0xb6, 0x46, 0x4d, 0x6b, 0x7e, 0x73, 0xc1, 0xc9, 0x8d, 0x38, 0xd7, 0x4d, 0x1c,
+	0xf2, 0x26, 0xee, 0x5a, 0x88, 0xa7, 0x3b, 0x49, 0xc0, 0x77, 0x08, 0xe7, 0xc2, 0xce, 0xe6, 0x0e,
+	0xfd, 0x1f, 0xa7, 0x74, 0xd8, 0xe0, 0xb9, 0xc8, 0x85, 0xfa, 0x04, 0xba, 0xbe, 0xbe, 0xc3, 0x94,
+	0x76, 0x2f, 0x1f, 0x13, 0xfc, 0x9a, 0xc0, 0x49, 0xbd, 0x32, 0x72, 0x9b, 0xb7, 0x54, 0x2e, 0xc4,
+	0x5d, 0xb8, 0x84, 0x87, 0x00, 0x0d, 0xcf, 0x4a, 0x42, 0x0f, 0x98, 0x8e, 0xf4, 0x08, 0x71, 0x9b,
+	0x37, 0xa9, 0x62, 0x51, 0x37, 0x27, 0x73, 0x78, 0xc8, 0x29, 0x04, 0x0a, 0x36, 0x47, 0x67, 0xc6,
+	0x43, 0x6d, 0x82, 0x8a, 0x53, 0x37, 0xb4, 0xc2, 0xa4, 0x77, 0x2d, 0x69, 0xbf, 0x88, 0xa4, 0x31,
+	0x54, 0xf3, 0x9b, 0xef, 0xd3, 0xb6, 0xd2, 0xb6, 0x05, 0xba, 0xf3, 0x38, 0x65, 0xc3, 0x42, 0x6c,
+	0x7b, 0xe0, 0x72, 0x5d, 0x7f, 0xfa, 0xff, 0x81, 0x3f, 0x03, 0x3b, 0xf6, 0xe7, 0x39, 0xc2, 0xc7,
+	0x7c, 0xfe, 0x04, 0x5b, 0xf3, 0xce, 0x5a, 0xde, 0xbf, 0xec, 0xd5, 0xd7, 0x88, 0x3f, 0xe6, 0xe2,
+	0xee, 0x74, 0x6b, 0xaa, 0x09, 0x2b, 0x91, 0x35, 0x05, 0x4a, 0xbe, 0x9a, 0x62, 0x4a, 0xbb, 0x5f,
+	0x53, 0x70, 0x52, 0xaf, 0x9a, 0x7a, 0xdc, 0xef, 0x2d, 0x00, 0x6f, 0x51, 0x01, 0x9c, 0xc8, 0xa2,
+	0x7a, 0xcd, 0x05, 0xa6, 0x43, 0x0e, 0xe3, 0x54, 0x83, 0x6a, 0xf5, 0x86, 0x0d, 0xe8, 0x07, 0x2a,
+	0xfc, 0x8b, 0x5c, 0xc6, 0xc3, 0x4a, 0xad, 0x66, 0x76, 0xa8, 0xca, 0xa3, 0x3e, 0xe6, 0x73, 0x4b,
+	0x38, 0xb4, 0xa0, 0x6b, 0x6d, 0xaf, 0x55, 0xa1, 0x44, 0x3e, 0xc4, 0x47, 0xa8, 0x55, 0x33, 0xf5,
+	0x8d, 0xaa, 0xb2, 0x66, 0x53, 0xb3, 0x6a, 0x51, 0xdb, 0x6e, 0xd2, 0x16, 0x6d, 0xdb, 0xfc, 0x85,
+	0x4a, 0x66, 0xef, 0x10, 0x33, 0x72, 0xc5, 0xb1, 0xb1, 0xec, 0x9a, 0x20, 0xe3, 0x78, 0x64, 0xb5,
+	0xa9, 0xd7, 0xee, 0x5a, 0xd5, 0x26, 0x5d, 0xb3, 0xb3, 0x43, 0x10, 0x22, 0xcc, 0x96, 0x6e, 0xd2,
+	0x35, 0x5b, 0x2a, 0x72, 0x2e, 0xb0, 0xd0, 0x50, 0x9a, 0x4d, 0xda, 0xae, 0xf7, 0x8c, 0xa9, 0xc2,
+	0xb9, 0x92, 0x47, 0x90, 0x87, 0x75, 0x11, 0xa7, 0x6b, 0x62, 0x91, 0x87, 0x36, 0xfc, 0x45, 0x76,
+	0x55, 0x7d, 0x64, 0xc9, 0xd5, 0x95, 0x7e, 0x47, 0xb8, 0xe0, 0x3f, 0x63, 0xd7, 0xaa, 0xea, 0x7f,
+	0xfe, 0xaa, 0x9a, 0x88, 0xc6, 0xf7, 0x56, 0x2a, 0xeb, 0x47, 0x84, 0x8f, 0x04, 0xbc, 0x73, 0x43,
+	0x78, 0x1d, 0x63, 0x37, 0x0c, 0xa2, 0xc2, 0xde, 0x20, 0x86, 0x1e, 0xe5, 0xdd, 0xab, 0xb4, 0xc3,
+	0x82, 0x71, 0xea, 0x1b, 0xef, 0x18, 0x7a, 0xad, 0x21, 0xd8, 0xfe, 0x07, 0x82, 0x3d, 0xba, 0xeb,
+	0x2e, 0xdf, 0x1f, 0xa2, 0xce, 0x42, 0x34, 0x75, 0xe4, 0x5a, 0xbe, 0x0a, 0x03, 0x35, 0x87, 0x8e,
+	0xf3, 0xa7, 0xd0, 0xf4, 0xb2, 0xfd, 0x70, 0x2a, 0x91, 0xa8, 0x4d, 0x82, 0xa1, 0xb7, 0xdb, 0x26,
+	0x05, 0x56, 0x0f, 0xf5, 0x30, 0xd5, 0x58, 0xea, 0x61, 0xaa, 0x41, 0xea, 0x61, 0xaa, 0x6f, 0x87,
+	0x7a, 0x98, 0x6a, 0x02, 0xea, 0x61, 0xaa, 0x01, 0xea, 0x61, 0xaa, 0x71, 0xd4, 0x23, 0xe8, 0x01,
+	0xd3, 0x91, 0xa6, 0xb9, 0xc9, 0x5b, 0x8a, 0x79, 0x97, 0xda, 0x91, 0x29, 0x94, 0x3e, 0xed, 0xc7,
+	0x7b, 0x99, 0xdc, 0x72, 0xa7, 0xd5, 0x52, 0xcc, 0x4d, 0xb2, 0x80, 0x53, 0x2d, 0x58, 0xe0, 0x67,
+	0x17, 0xc2, 0x4b, 0xc0, 0xd1, 0x66, 0x8a, 0xbe, 0x18, 0x32, 0x55, 0x52, 0xc4, 0xfb, 0x3a, 0xb6,
+	0xd6, 0xd4, 0x1e, 0x40, 0x24, 0xaa, 0xab, 0x06, 0x9b, 0x1e, 0xf6, 0x56, 0x46, 0x3d, 0xcb, 0xf3,
+	0x86, 0x45, 0xc6, 0x9c, 0x4e, 0xa2, 0xd5, 0x68, 0xf5, 0x5e, 0x19, 0x6e, 0xc2, 0x60, 0x65, 0x18,
+	0xbe, 0x6f, 0x97, 0xc9, 0x09, 0xfc, 0x1f, 0xb6, 0xd5, 0xa2, 0xaa, 0xa6, 0xb0, 0x59, 0x61, 0xb0,
+	0x32, 0x02, 0x6b, 0xb7, 0x60, 0xc9, 0xa3, 0x3d, 0xcb, 0xdb, 0x2a, 0xd7, 0x9e, 0x25, 0xe7, 0x71,
+	0xa6, 0xd6, 0xa0, 0x8a, 0x41, 0x2d, 0xbb, 0x0a, 0x8c, 0xac, 0x0a, 0x3b, 0xd9, 0x14, 0x88, 0x11,
+	0xb1, 0x07, 0xf4, 0x6d, 0xc9, 0xd9, 0x91, 0x3e, 0xe6, 0xb7, 0x49, 0x84, 0xcd, 0xed, 0xac, 0xc3,
+	0xcc, 0x29, 0x71, 0x9d, 0xa4, 0xd0, 0x80, 0xf8, 0x82, 0xe8, 0x7b, 0x64, 0xb8, 0xf6, 0xcc, 0x93,
+	0x83, 0x78, 0x08, 0x0e, 0x20, 0x9f, 0x20, 0x9c, 0x62, 0x23, 0x37, 0x29, 0x86, 0x1a, 0x7b, 0x7d,
+	0xbe, 0xcf, 0x4d, 0xc5, 0x0b, 0x32, 0xc0, 0xd2, 0xc4, 0xc3, 0xe7, 0x7f, 0x3e, 0xea, 0x3f, 0x4e,
+	0x8e, 0xca, 0x61, 0xff, 0x93, 0xc0, 0xe6, 0x7a, 0xf2, 0x39, 0xc2, 0x69, 0x77, 0xe2, 0x26, 0xd3,
+	0x11, 0xc6, 0x03, 0x83, 0x7f, 0xee, 0x4c, 0x22, 0x59, 0x8e, 0x65, 0x12, 0xb0, 0x14, 0x48, 0x3e,
+	0x1c, 0x8b, 0x0b, 0xe0, 0x11, 0xc2, 0x7b, 0x84, 0x36, 0x39, 0x1d, 0x7f, 0x82, 0x00, 0x33, 0x9d,
+	0x44, 0x94, 0x63, 0x39, 0x0f, 0x58, 0xa6, 0xc9, 0x54, 0x34, 0x16, 0x79, 0x8b, 0x8f, 0xe8, 0xdb,
+	0xe4, 0x3e, 0x1e, 0x74, 0xa6, 0x4b, 0x72, 0xaa, 0xf7, 0x29, 0x9e, 0xf1, 0x3a, 0x37, 0x19, 0x27,
+	0xc6, 0x81, 0x9c, 0x00, 0x20, 0x47, 0xc9, 0x58, 0x28, 0x10, 0x18, 0x47, 0x1f, 0xe0, 0x81, 0xc5,
+	0xa5, 0x15, 0x72, 0x32, 0xd2, 0xa2, 0x38, 0xf7, 0x54, 0x8c, 0x54, 0xa2, 0x5c, 0x38, 0xc7, 0xca,
+	0x5b, 0x9a, 0xba, 0x4d, 0xbe, 0x45, 0x78, 0xaf, 0x6f, 0xa6, 0x23, 0xa5, 0xde, 0x07, 0x84, 0x0d,
+	0x9e, 0x39, 0x39, 0xb1, 0x3c, 0x87, 0x56, 0x06, 0x68, 0x67, 0xc8, 0xe9, 0x50, 0x68, 0x6c, 0x24,
+	0x94, 0xa1, 0x61, 0xc9, 0x5b, 0xf0, 0x63, 0x9b, 0x3c, 0x44, 0x78, 0x08, 0x8c, 0x91, 0xc9, 0x98,
+	0xd3, 0x04, 0xaa, 0x62, 0xac, 0x1c, 0x47, 0x33, 0x05, 0x68, 0x24, 0x52, 0x88, 0x42, 0x03, 0xa1,
+	0x72, 0x0a, 0x99, 0x71, 0xf4, 0xa8, 0x42, 0xf6, 0x4d, 0x80, 0x51, 0x85, 0xec, 0xa7, 0xfb, 0x31,
+	0x85, 0xcc, 0x49, 0xfd, 0x37, 0x08, 0x8f, 0xfa, 0x87, 0x39, 0x22, 0xc7, 0x9d, 0x10, 0x18, 0xfb,
+	0xde, 0x00, 0xd2, 0x2c, 0x40, 0x3a, 0x47, 0xce, 0x44, 0x40, 0x92, 0xd9, 0x68, 0x28, 0x6f, 0xb1,
+	0x9f, 0xdb, 0xe4, 0x31, 0xc2, 0xfb, 0x83, 0xf3, 0x19, 0x29, 0xc7, 0x83, 0x0c, 0x16, 0x7b, 0x72,
+	0x98, 0x17, 0x01, 0x66, 0x99, 0xc8, 0x51, 0x30, 0x45, 0xc5, 0xcb, 0x5b, 0xe2, 0x37, 0x76, 0xab,
+	0xc0, 0x56, 0xd4, 0xad, 0xf2, 0x8e, 0x3d, 0xb9, 0x62, 0xac, 0x5c, 0xa2, 0x5b, 0xc5, 0x31, 0xc1,
+	0xad, 0xfa, 0x12, 0xe1, 0xb4, 0x4b, 0x31, 0xa3, 0x7a, 0x73, 0x70, 0x5e, 0x88, 0xea, 0xcd, 0xaf,
+	0x8d, 0x0c, 0xd2, 0x59, 0x00, 0x34, 0x49, 0x4e, 0x86, 0x02, 0xea, 0xb2, 0x59, 0x06, 0xea, 0x67,
+	0x84, 0x33, 0x61, 0x23, 0x01, 0x99, 0x4b, 0x70, 0x66, 0x48, 0x32, 0xcf, 0x26, 0x51, 0x73, 0xb1,
+	0x5e, 0x02, 0xac, 0x73, 0x64, 0x36, 0x0e, 0x6b, 0x58, 0x52, 0x3f, 0x73, 0x1e, 0x17, 0x4e, 0x79,
+	0x23, 0x1f, 0x17, 0x3f, 0xc9, 0x8e, 0x7c, 0x5c, 0x02, 0xbc, 0x3b, 0xee, 0xa1, 0xd3, 0x37, 0xaa,
+	0xc0, 0xaf, 0xa1, 0x63, 0x30, 0xba, 0x1a, 0xd5, 0x31, 0x7c, 0xe4, 0x3b, 0xea, 0xde, 0xfb, 0x99,
+	0x6f, 0x4c, 0xc7, 0xe0, 0xfc, 0x16, 0x3a, 0xa7, 0xf3, 0x6b, 0x64, 0xe7, 0xf4, 0x70, 0xd6, 0x5c,
+	0x31, 0x56, 0x2e, 0x59, 0xe7, 0x34, 0x55, 0xb7, 0x73, 0x7e, 0x8f, 0x70, 0xea, 0x16, 0xe7, 0x8a,
+	0xbd, 0xad, 0xfb, 0x18, 0x6c, 0x54, 0x1c, 0xfc, 0x9c, 0x4d, 0xba, 0x01, 0x38, 0xae, 0xf6, 0x88,
+	0x03, 0x23, 0x64, 0x77, 0x4e, 0x91, 0x89, 0x88, 0x6d, 0xf1, 0xd0, 0xcc, 0xbf, 0xfb, 0xf4, 0x65,
+	0x1e, 0x3d, 0x7b, 0x99, 0x47, 0x7f, 0xbc, 0xcc, 0xa3, 0x2f, 0x5e, 0xe5, 0xfb, 0x9e, 0xbd, 0xca,
+	0xf7, 0xfd, 0xf6, 0x2a, 0xdf, 0x77, 0xe7, 0x42, 0x5d, 0xb3, 0x1b, 0x9d, 0x55, 0x07, 0x8c, 0x6b,
+	0xe8, 0x5c, 0x9b, 0xda, 0x1b, 0xba, 0x79, 0xb7, 0x6b, 0xf9, 0xbe, 0x6b, 0x1b, 0xfe, 0x88, 0xb3,
+	0x9a, 0x82, 0xbf, 0xe2, 0xcc, 0xfe, 0x1d, 0x00, 0x00, 0xff, 0xff, 0x60, 0xa7, 0xb1, 0x28, 0xcc,
+	0x1a, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -1495,6 +1900,12 @@ type QueryClient interface {
 	ChallengesByProvider(ctx context.Context, in *QueryChallengesByProviderRequest, opts ...grpc.CallOption) (*QueryChallengesResponse, error)
 	// PowEpoch returns the current proof-of-work epoch.
 	PowEpoch(ctx context.Context, in *QueryPowEpochRequest, opts ...grpc.CallOption) (*QueryPowEpochResponse, error)
+	// Orders lists standing orders, optionally of one class and in one state.
+	Orders(ctx context.Context, in *QueryOrdersRequest, opts ...grpc.CallOption) (*QueryOrdersResponse, error)
+	// Order returns one standing order.
+	Order(ctx context.Context, in *QueryOrderRequest, opts ...grpc.CallOption) (*QueryOrderResponse, error)
+	// Market returns the market data of one class, or of every class when class is empty.
+	Market(ctx context.Context, in *QueryMarketRequest, opts ...grpc.CallOption) (*QueryMarketResponse, error)
 }
 
 type queryClient struct {
@@ -1631,6 +2042,33 @@ func (c *queryClient) PowEpoch(ctx context.Context, in *QueryPowEpochRequest, op
 	return out, nil
 }
 
+func (c *queryClient) Orders(ctx context.Context, in *QueryOrdersRequest, opts ...grpc.CallOption) (*QueryOrdersResponse, error) {
+	out := new(QueryOrdersResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Query/Orders", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Order(ctx context.Context, in *QueryOrderRequest, opts ...grpc.CallOption) (*QueryOrderResponse, error) {
+	out := new(QueryOrderResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Query/Order", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Market(ctx context.Context, in *QueryMarketRequest, opts ...grpc.CallOption) (*QueryMarketResponse, error) {
+	out := new(QueryMarketResponse)
+	err := c.cc.Invoke(ctx, "/thalamus.compute.v1.Query/Market", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // QueryServer is the server API for Query service.
 type QueryServer interface {
 	// Params returns the module parameters.
@@ -1661,6 +2099,12 @@ type QueryServer interface {
 	ChallengesByProvider(context.Context, *QueryChallengesByProviderRequest) (*QueryChallengesResponse, error)
 	// PowEpoch returns the current proof-of-work epoch.
 	PowEpoch(context.Context, *QueryPowEpochRequest) (*QueryPowEpochResponse, error)
+	// Orders lists standing orders, optionally of one class and in one state.
+	Orders(context.Context, *QueryOrdersRequest) (*QueryOrdersResponse, error)
+	// Order returns one standing order.
+	Order(context.Context, *QueryOrderRequest) (*QueryOrderResponse, error)
+	// Market returns the market data of one class, or of every class when class is empty.
+	Market(context.Context, *QueryMarketRequest) (*QueryMarketResponse, error)
 }
 
 // UnimplementedQueryServer can be embedded to have forward compatible implementations.
@@ -1708,6 +2152,15 @@ func (*UnimplementedQueryServer) ChallengesByProvider(ctx context.Context, req *
 }
 func (*UnimplementedQueryServer) PowEpoch(ctx context.Context, req *QueryPowEpochRequest) (*QueryPowEpochResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method PowEpoch not implemented")
+}
+func (*UnimplementedQueryServer) Orders(ctx context.Context, req *QueryOrdersRequest) (*QueryOrdersResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Orders not implemented")
+}
+func (*UnimplementedQueryServer) Order(ctx context.Context, req *QueryOrderRequest) (*QueryOrderResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Order not implemented")
+}
+func (*UnimplementedQueryServer) Market(ctx context.Context, req *QueryMarketRequest) (*QueryMarketResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Market not implemented")
 }
 
 func RegisterQueryServer(s grpc1.Server, srv QueryServer) {
@@ -1966,6 +2419,60 @@ func _Query_PowEpoch_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_Orders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Orders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Query/Orders",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Orders(ctx, req.(*QueryOrdersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Order_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Order(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Query/Order",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Order(ctx, req.(*QueryOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Market_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryMarketRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Market(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/thalamus.compute.v1.Query/Market",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Market(ctx, req.(*QueryMarketRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var Query_serviceDesc = _Query_serviceDesc
 var _Query_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "thalamus.compute.v1.Query",
@@ -2026,6 +2533,18 @@ var _Query_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PowEpoch",
 			Handler:    _Query_PowEpoch_Handler,
+		},
+		{
+			MethodName: "Orders",
+			Handler:    _Query_Orders_Handler,
+		},
+		{
+			MethodName: "Order",
+			Handler:    _Query_Order_Handler,
+		},
+		{
+			MethodName: "Market",
+			Handler:    _Query_Market_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -3038,6 +3557,288 @@ func (m *QueryPowEpochResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *QueryOrdersRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryOrdersRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryOrdersRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.State != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.State))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Class) > 0 {
+		i -= len(m.Class)
+		copy(dAtA[i:], m.Class)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Class)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryOrdersResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryOrdersResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryOrdersResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Orders) > 0 {
+		for iNdEx := len(m.Orders) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Orders[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryOrderRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryOrderRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryOrderRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Id != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Id))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryOrderResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryOrderResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryOrderResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Order.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryMarketRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryMarketRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryMarketRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Class) > 0 {
+		i -= len(m.Class)
+		copy(dAtA[i:], m.Class)
+		i = encodeVarintQuery(dAtA, i, uint64(len(m.Class)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MarketSummary) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MarketSummary) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MarketSummary) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.CheapestOfferPrice != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.CheapestOfferPrice))
+		i--
+		dAtA[i] = 0x30
+	}
+	if m.PriceQ3 != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.PriceQ3))
+		i--
+		dAtA[i] = 0x28
+	}
+	if m.PriceMedian != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.PriceMedian))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.PriceQ1 != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.PriceQ1))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.UtilizationBps != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.UtilizationBps))
+		i--
+		dAtA[i] = 0x10
+	}
+	{
+		size, err := m.Market.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryMarketResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryMarketResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryMarketResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Markets) > 0 {
+		for iNdEx := len(m.Markets) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Markets[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintQuery(dAtA []byte, offset int, v uint64) int {
 	offset -= sovQuery(v)
 	base := offset
@@ -3437,6 +4238,122 @@ func (m *QueryPowEpochResponse) Size() (n int) {
 	_ = l
 	l = m.Epoch.Size()
 	n += 1 + l + sovQuery(uint64(l))
+	return n
+}
+
+func (m *QueryOrdersRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Class)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	if m.State != 0 {
+		n += 1 + sovQuery(uint64(m.State))
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryOrdersResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Orders) > 0 {
+		for _, e := range m.Orders {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *QueryOrderRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Id != 0 {
+		n += 1 + sovQuery(uint64(m.Id))
+	}
+	return n
+}
+
+func (m *QueryOrderResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Order.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	return n
+}
+
+func (m *QueryMarketRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Class)
+	if l > 0 {
+		n += 1 + l + sovQuery(uint64(l))
+	}
+	return n
+}
+
+func (m *MarketSummary) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Market.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	if m.UtilizationBps != 0 {
+		n += 1 + sovQuery(uint64(m.UtilizationBps))
+	}
+	if m.PriceQ1 != 0 {
+		n += 1 + sovQuery(uint64(m.PriceQ1))
+	}
+	if m.PriceMedian != 0 {
+		n += 1 + sovQuery(uint64(m.PriceMedian))
+	}
+	if m.PriceQ3 != 0 {
+		n += 1 + sovQuery(uint64(m.PriceQ3))
+	}
+	if m.CheapestOfferPrice != 0 {
+		n += 1 + sovQuery(uint64(m.CheapestOfferPrice))
+	}
+	return n
+}
+
+func (m *QueryMarketResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Markets) > 0 {
+		for _, e := range m.Markets {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
 	return n
 }
 
@@ -6054,6 +6971,759 @@ func (m *QueryPowEpochResponse) Unmarshal(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			if err := m.Epoch.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryOrdersRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryOrdersRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryOrdersRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Class", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Class = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field State", wireType)
+			}
+			m.State = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.State |= OrderState(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageRequest{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryOrdersResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryOrdersResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryOrdersResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Orders", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Orders = append(m.Orders, Order{})
+			if err := m.Orders[len(m.Orders)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageResponse{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryOrderRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryOrderRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryOrderRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			m.Id = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Id |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryOrderResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryOrderResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryOrderResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Order", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Order.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryMarketRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryMarketRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryMarketRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Class", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Class = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MarketSummary) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MarketSummary: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MarketSummary: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Market", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Market.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field UtilizationBps", wireType)
+			}
+			m.UtilizationBps = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.UtilizationBps |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PriceQ1", wireType)
+			}
+			m.PriceQ1 = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.PriceQ1 |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PriceMedian", wireType)
+			}
+			m.PriceMedian = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.PriceMedian |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field PriceQ3", wireType)
+			}
+			m.PriceQ3 = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.PriceQ3 |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CheapestOfferPrice", wireType)
+			}
+			m.CheapestOfferPrice = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.CheapestOfferPrice |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryMarketResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryMarketResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryMarketResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Markets", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Markets = append(m.Markets, MarketSummary{})
+			if err := m.Markets[len(m.Markets)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
 			iNdEx = postIndex

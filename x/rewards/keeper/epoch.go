@@ -2,7 +2,9 @@ package keeper
 
 import (
 	"context"
+	"errors"
 
+	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -104,4 +106,13 @@ func addInt(ctx context.Context, get func(context.Context) (math.Int, error), se
 		return err
 	}
 	return set(ctx, v.Add(delta))
+}
+
+// EpochNumber is the open epoch's number; 0 before the first block opens epoch 0.
+func (k Keeper) EpochNumber(ctx context.Context) (uint64, error) {
+	epoch, err := k.CurrentEpoch.Get(ctx)
+	if errors.Is(err, collections.ErrNotFound) {
+		return 0, nil
+	}
+	return epoch.Number, err
 }
