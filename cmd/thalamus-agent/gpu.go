@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/thalamus-network/thalamus/internal/agent"
 	"github.com/thalamus-network/thalamus/internal/chainclient"
 	"github.com/thalamus-network/thalamus/internal/gpuinspect"
@@ -33,6 +35,9 @@ func gpuCmd(logger *slog.Logger) *cobra.Command {
 		portRange     string
 		execAllow     []string
 		registryAllow []string
+
+		minPrice, maxPrice string
+		targetUtilization  float64
 	)
 	home, _ := os.UserHomeDir()
 	cmd := &cobra.Command{
@@ -50,6 +55,13 @@ NVIDIA driver, the epoch's layer table kept in GPU memory, every GPU checked aga
 reference at start). Run "thalamus-agent gpu inspect" first to see what it finds. Optionally it registers the
 provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics are served on
 --metrics-addr; Ctrl-C stops it cleanly.
+
+With --offer-price auto --min-price P [--max-price Q] [--target-utilization U] the offer opens at
+the class's clearing price (within the bounds) and is repriced once per reward epoch from the
+chain's market data, at most one 5 % step: up when the provider's GPUs are leased at or above
+U and the class is too, or tenants' orders wait unmatched; down when its utilization is more
+than 10 points below U (its GPUs sit idle); never outside [P, Q]. Each decision is logged with
+its inputs, and the last priced epoch is kept in --state-dir, so a restart does not step twice.
 
 It also fulfils leases that carry a workload manifest. The provider endpoint on --api-listen
 (register it as the provider's --endpoint) takes the tenant-signed manifest
@@ -71,9 +83,15 @@ back-off, and it is stopped when the lease pauses or closes. The tenant, and onl
 reads its status and logs there with signed requests, each usable once within a minute,
 at a bounded rate.`,
 		Example: `thalamus-agent gpu --home ~/.thalamus-localnet --from provider --backend cpu --simulate-gpus 4 \
-  --collateral 1000000000uthal --offer-price 360000uthal`,
+  --collateral 1000000000uthal --offer-price 360000uthal
+thalamus-agent gpu --from provider --offer-price auto --min-price 200000uthal --max-price 900000uthal --target-utilization 0.8`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			pricing, err := autoPricing(gpuCfg.OfferPrice, minPrice, maxPrice, targetUtilization)
+			if err != nil {
+				return err
+			}
+			gpuCfg.Pricing = pricing
 			if gpuCfg.SimulateGPUs > 0 && backend == powcli.BackendCUDA {
 				return fmt.Errorf("simulated GPUs are worked on the CPU: use --backend cpu (or auto) with --simulate-gpus")
 			}
@@ -142,7 +160,10 @@ at a bounded rate.`,
 	f.StringVar(&gpuCfg.Moniker, "moniker", "Thalamus agent", "provider moniker (with --collateral)")
 	f.StringVar(&gpuCfg.Endpoint, "endpoint", "http://127.0.0.1:8080", "provider endpoint (with --collateral)")
 	f.StringVar(&gpuCfg.Region, "region", "local", "provider region (with --collateral)")
-	f.StringVar(&gpuCfg.OfferPrice, "offer-price", "", "open an offer for the GPUs at this price per GPU-hour if the provider has none")
+	f.StringVar(&gpuCfg.OfferPrice, "offer-price", "", "open an offer for the GPUs at this price per GPU-hour if the provider has none; auto: price it from the market (--min-price, --max-price, --target-utilization)")
+	f.StringVar(&minPrice, "min-price", "", "with --offer-price auto: the lowest price per GPU-hour, e.g. 200000uthal")
+	f.StringVar(&maxPrice, "max-price", "", "with --offer-price auto: the highest price per GPU-hour (default: 10 x --min-price)")
+	f.Float64Var(&targetUtilization, "target-utilization", 0.8, "with --offer-price auto: the share of the offered GPUs to keep leased (0-1]")
 	f.Uint32Var(&gpuCfg.OfferMaxHours, "offer-max-hours", 720, "longest lease the offer accepts")
 	f.Float64Var(&gpuCfg.WorkSeconds, "work-seconds", 4, "most seconds spent on one challenge")
 	addDevnetFlags(f)
@@ -223,4 +244,36 @@ func dialWhenUp(ctx context.Context, cfg chainclient.ChainConfig, logger *slog.L
 		case <-time.After(2 * time.Second):
 		}
 	}
+}
+
+// autoPricing builds the price controller for --offer-price auto, and checks that its flags
+// come only with it.
+func autoPricing(offerPrice, minPrice, maxPrice string, target float64) (*agent.Pricing, error) {
+	if offerPrice != "auto" {
+		if minPrice != "" || maxPrice != "" {
+			return nil, fmt.Errorf("--min-price and --max-price bound --offer-price auto")
+		}
+		return nil, nil
+	}
+	if minPrice == "" {
+		return nil, fmt.Errorf("--offer-price auto needs --min-price")
+	}
+	lo, err := sdk.ParseCoinNormalized(minPrice)
+	if err != nil {
+		return nil, fmt.Errorf("--min-price: %w", err)
+	}
+	hi := sdk.NewCoin(lo.Denom, lo.Amount.MulRaw(10))
+	if maxPrice != "" {
+		if hi, err = sdk.ParseCoinNormalized(maxPrice); err != nil {
+			return nil, fmt.Errorf("--max-price: %w", err)
+		}
+	}
+	if hi.Denom != lo.Denom || !lo.Amount.IsUint64() || !hi.Amount.IsUint64() {
+		return nil, fmt.Errorf("--min-price %s and --max-price %s must be amounts of one denom", lo, hi)
+	}
+	p := agent.DefaultPricing(lo.Amount.Uint64(), hi.Amount.Uint64(), uint32(target*10_000))
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
@@ -40,6 +41,9 @@ type GPUConfig struct {
 	// provider has none (empty: don't).
 	OfferPrice    string
 	OfferMaxHours uint32
+	// Pricing, when set, opens the offer at the market's price within its bounds and reprices
+	// it once per reward epoch (OfferPrice is then ignored).
+	Pricing *Pricing
 	// WorkSeconds caps the time spent on one challenge.
 	WorkSeconds float64
 	// Backends gives each GPU's proof-of-work backend (by NVML UUID); nil: one CPU core per
@@ -66,6 +70,7 @@ type GPUAgent struct {
 	source  gpu.Source      // NVML when real GPUs are worked, nil when simulated
 	index   map[string]int  // NVML index by UUID
 	params  types.Params
+	pricing pricingState
 
 	mu      sync.Mutex
 	xids    map[string]uint32      // XID critical errors seen per GPU
@@ -102,6 +107,9 @@ func (a *GPUAgent) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := a.loadPricingState(); err != nil {
+		return fmt.Errorf("read the pricing state: %w", err)
+	}
 	if err := a.ensureOffer(ctx, q); err != nil {
 		return err
 	}
@@ -115,6 +123,9 @@ func (a *GPUAgent) Run(ctx context.Context) error {
 	for {
 		if err := a.round(ctx, q, &solvers); err != nil && ctx.Err() == nil {
 			a.log.Warn("round failed; retrying", "err", err)
+		}
+		if err := a.reprice(ctx, q); err != nil && ctx.Err() == nil {
+			a.log.Warn("repricing failed; retrying", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -349,7 +360,7 @@ func (a *GPUAgent) ensureGPUs(ctx context.Context, q types.QueryClient, found []
 }
 
 func (a *GPUAgent) ensureOffer(ctx context.Context, q types.QueryClient) error {
-	if a.cfg.OfferPrice == "" {
+	if a.cfg.OfferPrice == "" && a.cfg.Pricing == nil {
 		return nil
 	}
 	offers, err := q.OffersByClass(ctx, &types.QueryOffersByClassRequest{Class: a.cfg.Class, Pagination: &query.PageRequest{Limit: 10_000}})
@@ -361,7 +372,7 @@ func (a *GPUAgent) ensureOffer(ctx context.Context, q types.QueryClient) error {
 			return nil
 		}
 	}
-	price, err := sdk.ParseCoinNormalized(a.cfg.OfferPrice)
+	price, err := a.offerPrice(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -378,6 +389,15 @@ func (a *GPUAgent) ensureOffer(ctx context.Context, q types.QueryClient) error {
 	}
 	a.log.Info("opened offer", "class", a.cfg.Class, "price_per_gpu_hour", price, "gpus", len(a.uuids), "height", h)
 	return nil
+}
+
+// offerPrice is the price a new offer opens at: --offer-price, or the market's under auto-pricing.
+func (a *GPUAgent) offerPrice(ctx context.Context, q types.QueryClient) (sdk.Coin, error) {
+	if a.cfg.Pricing == nil {
+		return sdk.ParseCoinNormalized(a.cfg.OfferPrice)
+	}
+	p, err := a.initialPrice(ctx, q)
+	return sdk.NewCoin(a.params.MinProviderCollateral.Denom, math.NewIntFromUint64(p)), err
 }
 
 // loadOrCreateUUIDs reads the simulated GPUs' UUIDs, adding fresh random ones up to n.

@@ -27,6 +27,8 @@ type Metrics struct {
 	ManifestsAccepted prometheus.Counter
 	ManifestsRefused  prometheus.Counter
 	LeasesConfirmed   prometheus.Counter
+	// OfferPrice is the auto-priced offer's price per GPU-hour.
+	OfferPrice prometheus.Gauge
 }
 
 // NewMetrics registers the agent's metrics in a fresh registry.
@@ -46,9 +48,10 @@ func NewMetrics() *Metrics {
 		ManifestsAccepted: prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_agent_manifests_accepted_total", Help: "Manifest deliveries accepted."}),
 		ManifestsRefused:  prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_agent_manifests_refused_total", Help: "Manifest deliveries refused (signature, hash, lease)."}),
 		LeasesConfirmed:   prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_agent_leases_confirmed_total", Help: "Leases confirmed running on chain."}),
+		OfferPrice:        prometheus.NewGauge(prometheus.GaugeOpts{Name: "thalamus_agent_offer_price", Help: "Price per GPU-hour the auto-priced offer asks."}),
 	}
 	m.registry.MustRegister(m.GPUs, m.Height, m.Answered, m.Failed, m.Winners, m.Nonces, m.SolveSeconds,
-		m.Workloads, m.ManifestsAccepted, m.ManifestsRefused, m.LeasesConfirmed,
+		m.Workloads, m.ManifestsAccepted, m.ManifestsRefused, m.LeasesConfirmed, m.OfferPrice,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -313,3 +313,42 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// startAgent runs `thalamus-agent gpu` for key with one simulated GPU on the CPU, registering
+// the key as a provider, and args. The returned function stops it. Its state stays in dir;
+// its log is appended to dir/agent.log and shown when the test fails.
+func startAgent(t *testing.T, c *chain, dir, key string, args ...string) func() {
+	t.Helper()
+	logPath := filepath.Join(dir, "agent.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600) //nolint:gosec // under the test's temp dir
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := exec.Command(filepath.Join(filepath.Dir(c.binary), "thalamus-agent"), append([]string{"gpu", "--home", c.home, "--from", key,
+		"--backend", "cpu", "--simulate-gpus", "1", "--collateral", "1000000000uthal", "--state-dir", filepath.Join(dir, "state")}, args...)...)
+	agent.Stdout, agent.Stderr = logFile, logFile
+	if err := agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _ := os.ReadFile(logPath) //nolint:gosec // our own log
+			t.Logf("%s agent log (tail):\n%s", key, tail(string(out), 60))
+		}
+	})
+	var once sync.Once
+	return func() { once.Do(func() { stop(agent, logFile) }) }
+}
+
+// stop interrupts the agent, kills it if it has not exited within 30 s, and closes its log.
+func stop(agent *exec.Cmd, logFile *os.File) {
+	_ = agent.Process.Signal(syscall.SIGINT)
+	done := make(chan struct{})
+	go func() { _ = agent.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = agent.Process.Kill()
+	}
+	_ = logFile.Close()
+}

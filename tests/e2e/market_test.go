@@ -4,6 +4,8 @@ package e2e_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +136,66 @@ func TestStandingOrderBecomesALease(t *testing.T) {
 	}{&cancelled})
 	if cancelled.State != "ORDER_STATE_CANCELLED" {
 		t.Fatalf("cancelled order over REST: %+v", cancelled)
+	}
+}
+
+// TestAgentPricesItsOfferFromTheMarket runs a provider agent with --offer-price auto on a
+// class of its own: its offer opens at the minimum (the class has no market yet) and, once a
+// tenant leases its only GPU, the next reward epoch raises the price by one 5 % step, with
+// the decision and its inputs in the agent's log.
+func TestAgentPricesItsOfferFromTheMarket(t *testing.T) {
+	c := startChain(t)
+	const class = "RTX4090-24G"
+	run := time.Now().UnixNano() % 1_000_000_000
+	providerKey, tenantKey := fmt.Sprintf("e2e-pricing-provider-%d", run), fmt.Sprintf("e2e-pricing-tenant-%d", run)
+	provider := c.newAccount(providerKey, "2000000000uthal")
+	c.newAccount(tenantKey, "100000000uthal")
+	dir := t.TempDir()
+	defer startAgent(t, c, dir, providerKey, "--class", class, "--offer-price", "auto", "--min-price", "100000uthal",
+		"--max-price", "200000uthal", "--target-utilization", "0.8", "--runtime", "none",
+		"--metrics-addr", "127.0.0.1:9467", "--api-listen", "127.0.0.1:8083", "--endpoint", "http://127.0.0.1:8083")()
+
+	var offerID string
+	waitFor(t, time.Minute, "the auto-priced offer", func() bool {
+		var offers struct {
+			Offers []struct {
+				ID       string `json:"id"`
+				Provider string `json:"provider"`
+				Price    coin   `json:"price_per_gpu_hour"`
+			} `json:"offers"`
+		}
+		c.query(&offers, "compute", "offers", class)
+		for _, o := range offers.Offers {
+			if o.Provider == provider {
+				if o.Price.Amount != "100000" {
+					t.Fatalf("the offer opened at %s, want the minimum 100000uthal", o.Price.Amount)
+				}
+				offerID = o.ID
+			}
+		}
+		return offerID != ""
+	})
+	leased := c.tx(tenantKey, "compute", "create-lease", "1", "2", "1000000uthal", "--class", class)
+	t.Logf("offer %s leased at height %d", offerID, leased)
+
+	price := func() string {
+		var one struct {
+			Offer struct {
+				Price coin `json:"price_per_gpu_hour"`
+			} `json:"offer"`
+		}
+		c.query(&one, "compute", "offer", offerID)
+		return one.Offer.Price.Amount
+	}
+	waitFor(t, 150*time.Second, "the next epoch's repricing", func() bool { return price() != "100000" })
+	if got := price(); got != "105000" {
+		t.Fatalf("after an epoch fully leased the price is %s, want one 5 %% step: 105000", got)
+	}
+	out, err := os.ReadFile(filepath.Join(dir, "agent.log")) //nolint:gosec // our own log
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `msg="offer priced"`) || !strings.Contains(string(out), "from=100000 to=105000") {
+		t.Fatalf("the agent log has no pricing decision to 105000:\n%s", tail(string(out), 20))
 	}
 }

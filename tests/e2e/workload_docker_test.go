@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -134,40 +132,9 @@ func TestLeaseRunsAnImageOnDocker(t *testing.T) {
 // Its state stays in dir; its log is appended to dir/agent.log.
 func startDockerAgent(t *testing.T, c *chain, dir string) func() {
 	t.Helper()
-	logPath := filepath.Join(dir, "agent.log")
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600) //nolint:gosec // under the test's temp dir
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := exec.Command(filepath.Join(filepath.Dir(c.binary), "thalamus-agent"), "gpu", "--home", c.home, "--from", "docker-provider",
-		"--backend", "cpu", "--simulate-gpus", "1", "--class", "CPU-DEV", "--collateral", "1000000000uthal", "--offer-price", "3600000uthal",
-		"--state-dir", filepath.Join(dir, "state"), "--metrics-addr", "127.0.0.1:9466", "--runtime", "docker",
+	return startAgent(t, c, dir, "docker-provider", "--class", "CPU-DEV", "--offer-price", "3600000uthal",
+		"--metrics-addr", "127.0.0.1:9466", "--runtime", "docker",
 		"--api-listen", "127.0.0.1:8082", "--endpoint", "http://127.0.0.1:8082", "--port-range", "33000-33099")
-	agent.Stdout, agent.Stderr = logFile, logFile
-	if err := agent.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			out, _ := os.ReadFile(logPath) //nolint:gosec // our own log
-			t.Logf("docker agent log (tail):\n%s", tail(string(out), 60))
-		}
-	})
-	var once sync.Once
-	return func() { once.Do(func() { stop(agent, logFile) }) }
-}
-
-// stop interrupts the agent, kills it if it has not exited within 30 s, and closes its log.
-func stop(agent *exec.Cmd, logFile *os.File) {
-	_ = agent.Process.Signal(syscall.SIGINT)
-	done := make(chan struct{})
-	go func() { _ = agent.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		_ = agent.Process.Kill()
-	}
-	_ = logFile.Close()
 }
 
 // container is what the test reads of `docker inspect`.
