@@ -21,6 +21,7 @@ type lease struct {
 	Tenant          string   `json:"tenant"`
 	Provider        string   `json:"provider"`
 	OfferID         string   `json:"offer_id"`
+	Class           string   `json:"class"`
 	GPUIDs          []string `json:"gpu_ids"`
 	State           string   `json:"state"`
 	Paid            coin     `json:"paid"`

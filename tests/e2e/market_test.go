@@ -137,6 +137,19 @@ func TestStandingOrderBecomesALease(t *testing.T) {
 	if cancelled.State != "ORDER_STATE_CANCELLED" {
 		t.Fatalf("cancelled order over REST: %+v", cancelled)
 	}
+
+	// --class any leases the best price per verified throughput among the classes on offer.
+	c.tx(tenantKey, "compute", "create-lease", "1", "1", "2000000uthal", "--class", "any")
+	var leases struct {
+		Leases []lease `json:"leases"`
+	}
+	c.query(&leases, "compute", "leases-by-tenant", tenant)
+	picked := leases.Leases[len(leases.Leases)-1]
+	if picked.ID == leased.Lease.ID || picked.State != "LEASE_STATE_ACTIVE" || picked.Class == "" {
+		t.Fatalf("create-lease --class any made no new lease: %+v", leases.Leases)
+	}
+	t.Logf("--class any picked lease %s: %s offer %s at %s%s per GPU-hour", picked.ID, picked.Class, picked.OfferID,
+		picked.PricePerGPUHour.Amount, picked.PricePerGPUHour.Denom)
 }
 
 // TestAgentPricesItsOfferFromTheMarket runs a provider agent with --offer-price auto on a

@@ -148,11 +148,13 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					Example: "thalamusd tx compute create-lease 2 24 5000000uthal --class H100-SXM-80G --max-price-per-gpu-hour 2500000uthal --from tenant\n" +
 						"thalamusd tx compute create-lease 1 1 2000000uthal --offer-id 3 --from tenant\n" +
 						"thalamusd tx compute create-lease 1 4 2000000uthal --class CPU-DEV --manifest-hash $(thalamusd workload manifest-hash app.json) --from tenant\n" +
-						"thalamusd tx compute create-lease 4 24 9000000uthal --class H100-SXM-80G --order-ttl 14400 --from tenant",
+						"thalamusd tx compute create-lease 4 24 9000000uthal --class H100-SXM-80G --order-ttl 14400 --from tenant\n" +
+						"thalamusd tx compute create-lease 1 8 2000000uthal --class any --min-gpu-score 7000 --from tenant",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "gpus"}, {ProtoField: "hours"}, {ProtoField: "deposit"}},
 					FlagOptions: map[string]*autocliv1.FlagOptions{
-						"offer_id":               {Usage: "lease from this offer (otherwise --class is matched)"},
-						"class":                  {Usage: "GPU class to match, e.g. H100-SXM-80G (see q compute params)"},
+						"offer_id": {Usage: "lease from this offer (otherwise --class is matched)"},
+						"class": {Usage: "GPU class to match, e.g. H100-SXM-80G (see q compute params), or any: " +
+							"the class and offer with the lowest price per verified throughput (score x the class's reference TOPS)"},
 						"max_price_per_gpu_hour": {Usage: "highest price per GPU-hour to accept, e.g. 2500000uthal"},
 						"min_gpu_score":          {Usage: "least score (0-10000) of every leased GPU"},
 						"manifest_hash": {Usage: "hex SHA-256 of a workload manifest (workload manifest-hash FILE): " +

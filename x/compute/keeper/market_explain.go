@@ -20,9 +20,7 @@ const nearestOffers = 3
 func (k Keeper) explainNoMatch(ctx context.Context, params types.Params, tenant string, req *types.MsgCreateLease) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "no offer of %s serves %d GPUs for %d hours at score >= %d", req.Class, req.Gpus, req.Hours, req.MinGpuScore)
-	if types.HasMaxPrice(req.MaxPricePerGpuHour) {
-		fmt.Fprintf(&b, " within %s per GPU-hour", req.MaxPricePerGpuHour)
-	}
+	b.WriteString(maxPriceText(req.MaxPricePerGpuHour))
 	offers, err := k.cheapestOffers(ctx, req.Class, nearestOffers)
 	if err != nil {
 		return "", err

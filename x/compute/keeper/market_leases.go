@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -49,6 +50,11 @@ func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (
 			return nil, errorsmod.Wrapf(types.ErrInvalidLease, "offer %d is for %s, not %s", offer.Id, offer.Class, msg.Class)
 		}
 		gpus, err = k.pickGPUs(ctx, offer, tenantStr, msg)
+	} else if msg.Class == types.AnyClass {
+		if msg.OrderTtl > 0 {
+			return nil, errorsmod.Wrap(types.ErrInvalidOrder, "a standing order waits for one class, not any")
+		}
+		offer, gpus, err = k.bestValueOffer(ctx, params, tenantStr, msg)
 	} else {
 		if !params.HasGpuClass(msg.Class) {
 			return nil, errorsmod.Wrapf(types.ErrUnknownGPUClass, "%q; the catalogue has %v", msg.Class, params.GpuClasses)
@@ -79,7 +85,59 @@ func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (
 	if err != nil {
 		return nil, err
 	}
-	return &types.MsgCreateLeaseResponse{LeaseId: lease.Id, OfferId: offer.Id, GpuIds: lease.GpuIds}, nil
+	return &types.MsgCreateLeaseResponse{LeaseId: lease.Id, OfferId: offer.Id, GpuIds: lease.GpuIds, Class: lease.Class}, nil
+}
+
+// bestValueOffer matches the request in every class with a reference throughput and keeps
+// the match with the lowest price per verified throughput, price / (mean score x
+// reference_tops); ties keep the earlier class of the catalogue. Each class's match is the
+// ordinary one (its cheapest price level, best scores), so the work is bounded by the
+// catalogue's size times MaxMatchCandidates.
+func (k Keeper) bestValueOffer(ctx context.Context, params types.Params, tenant string, msg *types.MsgCreateLease) (types.Offer, []types.GPU, error) {
+	var (
+		best      types.Offer
+		picked    []types.GPU
+		bestPrice math.Int
+		bestWork  math.Int // sum of picked scores x reference_tops
+	)
+	for _, c := range params.ClassPow {
+		if c.ReferenceTops == 0 {
+			continue
+		}
+		req := *msg
+		req.Class = c.Class
+		offer, gpus, err := k.MatchOffer(ctx, tenant, &req)
+		if errors.Is(err, types.ErrNoMatchingOffer) {
+			continue
+		} else if err != nil {
+			return best, nil, err
+		}
+		var scores uint64
+		for _, g := range gpus {
+			scores += uint64(g.Score)
+		}
+		work := math.NewIntFromUint64(scores).Mul(math.NewIntFromUint64(c.ReferenceTops))
+		if !work.IsPositive() {
+			continue // unverified throughput buys nothing
+		}
+		// price/work < bestPrice/bestWork, without division.
+		if picked == nil || offer.PricePerGpuHour.Amount.Mul(bestWork).LT(bestPrice.Mul(work)) {
+			best, picked, bestPrice, bestWork = offer, gpus, offer.PricePerGpuHour.Amount, work
+		}
+	}
+	if picked == nil {
+		return best, nil, errorsmod.Wrapf(types.ErrNoMatchingOffer, "no class serves %d GPUs for %d hours at score >= %d%s; see q compute market",
+			msg.Gpus, msg.Hours, msg.MinGpuScore, maxPriceText(msg.MaxPricePerGpuHour))
+	}
+	return best, picked, nil
+}
+
+// maxPriceText is " within P per GPU-hour" for a request with a max price.
+func maxPriceText(maxPrice sdk.Coin) string {
+	if !types.HasMaxPrice(maxPrice) {
+		return ""
+	}
+	return fmt.Sprintf(" within %s per GPU-hour", maxPrice)
 }
 
 // requireDeposit checks that a deposit pays for the blocks a lease of gpus GPUs at price

@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -558,4 +559,46 @@ func TestCreateLeasePicksTheBestAvailableGPUs(t *testing.T) {
 	require.Equal(t, []uint64{5}, resp.GpuIds)
 	_, err = m.ms.CreateLease(m.Ctx, picky(1, 10_001))
 	require.ErrorIs(t, err, types.ErrInvalidLease, "scores stop at 10000")
+}
+
+func TestCreateLeaseOfAnyClassPicksTheBestValue(t *testing.T) {
+	m := newMarket(t, 2, 100) // H100s: 1979 reference TOPS
+	_, a100 := m.registeredProvider(t, "a100s")
+	for i := 0; i < 2; i++ {
+		msg := gpuMsg(a100, fmt.Sprintf("GPU-a100a100-0000-0000-0000-%012x", i))
+		msg.Class, msg.Model = "A100-80G", "NVIDIA A100-SXM4-80GB"
+		_, err := m.ms.RegisterGPU(m.Ctx, msg)
+		require.NoError(t, err)
+	}
+	offer := offerMsg(a100, 40, 2)
+	offer.Class = "A100-80G"
+	a100Offer, err := m.ms.CreateOffer(m.Ctx, offer)
+	require.NoError(t, err)
+
+	anyClass := func(gpus uint32) *types.MsgCreateLease {
+		msg := classLeaseMsg(m.tenant, gpus, 0, 1_000)
+		msg.Class = types.AnyClass
+		return msg
+	}
+	// Same scores: 100 per 1979 TOPS beats 40 per 624.
+	resp, err := m.ms.CreateLease(m.Ctx, anyClass(1))
+	require.NoError(t, err)
+	require.Equal(t, "H100-SXM-80G", resp.Class)
+	require.Equal(t, m.offerID, resp.OfferId)
+
+	// At 30 the A100 is the better buy.
+	_, err = m.ms.UpdateOffer(m.Ctx, &types.MsgUpdateOffer{
+		Provider: a100, OfferId: a100Offer.OfferId, PricePerGpuHour: uthal(30), MinLeaseHours: 1, MaxLeaseHours: 720, Gpus: 2,
+	})
+	require.NoError(t, err)
+	resp, err = m.ms.CreateLease(m.Ctx, anyClass(1))
+	require.NoError(t, err)
+	require.Equal(t, "A100-80G", resp.Class)
+	require.Equal(t, "A100-80G", m.lease(t, resp.LeaseId).Class)
+
+	// One GPU is left in each offer: nothing serves two.
+	requireRejected(t, m.fixture, types.ErrNoMatchingOffer, func() error { _, err := m.ms.CreateLease(m.Ctx, anyClass(2)); return err })
+	ordered := anyClass(1)
+	ordered.OrderTtl = 10
+	requireRejected(t, m.fixture, types.ErrInvalidOrder, func() error { _, err := m.ms.CreateLease(m.Ctx, ordered); return err })
 }

@@ -12,6 +12,10 @@ import (
 	"github.com/thalamus-network/thalamus/pkg/appconsts"
 )
 
+// AnyClass asks create-lease to pick the class with the lowest price per verified
+// throughput; catalogue classes are upper case, so it names none of them.
+const AnyClass = "any"
+
 // MaxLeaseGPUs bounds one lease; providers cap at max_gpus_per_provider anyway.
 const MaxLeaseGPUs = 1_024
 
