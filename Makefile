@@ -14,7 +14,7 @@ FUZZTIME    ?= 60s
 # go-nvml (thalamus-agent only) is cgo; silence its deprecation warnings from NVIDIA's header.
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
-.PHONY: all build build-devnet install test test-all demo-image test-sim-short attack cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
+.PHONY: all build build-devnet install test test-all demo-image test-sim-short attack sim-market cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 
 all: build
 
@@ -80,6 +80,9 @@ chaos: ## 4 validators, sidecars and agents under load while nodes are killed, s
 
 attack: ## a fresh localnet attacked as a hostile account would: SSRF batch URIs, hanging gateways, replayed and expired tenant requests, over-limit manifests, forged readings, oversized bodies; prints attack | expected | observed (~5 min)
 	./scripts/attack.sh
+
+sim-market: ## the GPU market simulated on the real x/compute keeper: fixed, auto (thalamus-agent's controller) and omniscient prices on one moving demand curve; writes docs/market.md and its plots (~1 min)
+	$(GO) test -tags simmarket -count=1 -run TestMarketSimulation -v ./scripts/simmarket -args -out $(CURDIR)/docs
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 60s)
 	@for pkg in $$($(GO) list ./x/... ./pkg/... ./internal/...); do \

@@ -58,10 +58,12 @@ provider (--collateral) and opens an offer for the GPUs (--offer-price). Metrics
 
 With --offer-price auto --min-price P [--max-price Q] [--target-utilization U] the offer opens at
 the class's clearing price (within the bounds) and is repriced once per reward epoch from the
-chain's market data, at most one 5 % step: up when the provider's GPUs are leased at or above
-U and the class is too, or tenants' orders wait unmatched; down when its utilization is more
-than 10 points below U (its GPUs sit idle); never outside [P, Q]. Each decision is logged with
-its inputs, and the last priced epoch is kept in --state-dir, so a restart does not step twice.
+chain's market data averaged over the epoch, at most one 5 % step: up when the provider's GPUs
+and the class's are leased at or above U (orders waiting on a full class count there), but
+never more than a step above the class's clearing price; down when its utilization is more
+than 10 points below U (its GPUs sit idle); no step in the epoch after a move, whose effect
+shows only then; never outside [P, Q]. Each decision is logged with its inputs, and the last
+priced epoch is kept in --state-dir, so a restart does not step twice (docs/market.md).
 
 It also fulfils leases that carry a workload manifest. The provider endpoint on --api-listen
 (register it as the provider's --endpoint) takes the tenant-signed manifest

@@ -71,6 +71,7 @@ type GPUAgent struct {
 	index   map[string]int  // NVML index by UUID
 	params  types.Params
 	pricing pricingState
+	meter   Meter // the market sampled during this reward epoch
 
 	mu      sync.Mutex
 	xids    map[string]uint32      // XID critical errors seen per GPU

@@ -24,6 +24,8 @@ type pricingState struct {
 	OfferID uint64 `json:"offer_id"`
 	Epoch   uint64 `json:"epoch"`
 	Priced  bool   `json:"priced"`
+	// Moved says the last decision changed the price (the next one holds).
+	Moved bool `json:"moved"`
 }
 
 func (a *GPUAgent) pricingPath() string { return filepath.Join(a.cfg.StateDir, "pricing.json") }
@@ -98,7 +100,9 @@ func (a *GPUAgent) ownOffer(ctx context.Context, q types.QueryClient) (types.Off
 	return types.Offer{}, fmt.Errorf("the provider has no open offer of %s", a.cfg.Class)
 }
 
-// reprice takes at most one pricing step per reward epoch, logging each decision with its inputs.
+// reprice samples the market every round and takes at most one pricing step per reward
+// epoch, on the epoch's average (utilizations and orders averaged over the epoch's samples),
+// logging each decision with its inputs.
 func (a *GPUAgent) reprice(ctx context.Context, q types.QueryClient) error {
 	if a.cfg.Pricing == nil {
 		return nil
@@ -106,9 +110,6 @@ func (a *GPUAgent) reprice(ctx context.Context, q types.QueryClient) error {
 	epoch, err := rewardstypes.NewQueryClient(a.chain.Conn()).CurrentEpoch(ctx, &rewardstypes.QueryCurrentEpochRequest{})
 	if err != nil {
 		return err
-	}
-	if a.pricing.Priced && a.pricing.Epoch == epoch.Epoch.Number {
-		return nil
 	}
 	offer, err := a.ownOffer(ctx, q)
 	if err != nil {
@@ -119,11 +120,24 @@ func (a *GPUAgent) reprice(ctx context.Context, q types.QueryClient) error {
 		return err
 	}
 	s := market.Markets[0]
-	view := MarketView{
+	now := MarketView{
 		OwnOffered: offer.Gpus, OwnLeased: offer.LeasedGpus,
 		ClassUtilizationBps: s.UtilizationBps, OpenOrderGPUs: s.Market.OpenOrderGpus,
+		ClearingPrice: s.Market.ClearingPrice.TruncateInt().Uint64(),
 	}
-	d := a.cfg.Pricing.Next(offer.PricePerGpuHour.Amount.Uint64(), view)
+	switch {
+	case a.pricing.Priced && a.pricing.Epoch == epoch.Epoch.Number:
+		a.meter.Add(now)
+		return nil
+	case !a.pricing.Priced: // nothing measured yet: the first step comes after a whole epoch
+		a.log.Info("auto-pricing the offer once per reward epoch", "offer", offer.Id, "price", offer.PricePerGpuHour,
+			"epoch", epoch.Epoch.Number, "min", a.cfg.Pricing.Min, "max", a.cfg.Pricing.Max, "target_bps", a.cfg.Pricing.TargetBps)
+		a.pricing.Epoch, a.pricing.Priced = epoch.Epoch.Number, true
+		return a.savePricingState()
+	}
+	view := a.meter.View(now)
+	a.meter.Reset()
+	d := a.cfg.Pricing.Next(offer.PricePerGpuHour.Amount.Uint64(), view, a.pricing.Moved)
 	if d.To != d.From {
 		price := sdk.NewCoin(offer.PricePerGpuHour.Denom, math.NewIntFromUint64(d.To))
 		if _, _, err := a.chain.Send(ctx, &types.MsgUpdateOffer{
@@ -134,9 +148,9 @@ func (a *GPUAgent) reprice(ctx context.Context, q types.QueryClient) error {
 		}
 	}
 	a.log.Info("offer priced", "epoch", epoch.Epoch.Number, "offer", offer.Id, "from", d.From, "to", d.To, "reason", d.Reason,
-		"own_offered", view.OwnOffered, "own_leased", view.OwnLeased, "class_utilization_bps", view.ClassUtilizationBps,
-		"open_order_gpus", view.OpenOrderGPUs, "clearing_price", s.Market.ClearingPrice, "min", a.cfg.Pricing.Min, "max", a.cfg.Pricing.Max)
+		"own_utilization_bps", view.ownUtilizationBps(), "class_utilization_bps", view.ClassUtilizationBps,
+		"open_order_gpus", view.OpenOrderGPUs, "clearing_price", view.ClearingPrice, "min", a.cfg.Pricing.Min, "max", a.cfg.Pricing.Max)
 	a.metrics.OfferPrice.Set(float64(d.To))
-	a.pricing.Epoch, a.pricing.Priced = epoch.Epoch.Number, true
+	a.pricing.Epoch, a.pricing.Priced, a.pricing.Moved = epoch.Epoch.Number, true, d.To != d.From
 	return a.savePricingState()
 }

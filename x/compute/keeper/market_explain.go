@@ -30,7 +30,7 @@ func (k Keeper) explainNoMatch(ctx context.Context, params types.Params, tenant 
 		if err != nil && !errors.Is(err, collections.ErrNotFound) {
 			return "", err
 		}
-		fmt.Fprintf(&b, ": no offer of %s has a free GPU (%d GPUs registered, %d leased)", req.Class, m.GpusRegistered, m.GpusLeased)
+		fmt.Fprintf(&b, ": none has a free GPU (%d registered, %d leased)", m.GpusRegistered, m.GpusLeased)
 		return b.String(), nil
 	}
 	b.WriteString("; nearest:")

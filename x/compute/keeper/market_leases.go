@@ -42,7 +42,8 @@ func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (
 		offer types.Offer
 		gpus  []types.GPU
 	)
-	if msg.OfferId != 0 {
+	switch {
+	case msg.OfferId != 0:
 		if offer, err = load(ctx, k.Offers, msg.OfferId, types.ErrOfferNotFound); err != nil {
 			return nil, err
 		}
@@ -50,12 +51,12 @@ func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (
 			return nil, errorsmod.Wrapf(types.ErrInvalidLease, "offer %d is for %s, not %s", offer.Id, offer.Class, msg.Class)
 		}
 		gpus, err = k.pickGPUs(ctx, offer, tenantStr, msg)
-	} else if msg.Class == types.AnyClass {
+	case msg.Class == types.AnyClass:
 		if msg.OrderTtl > 0 {
 			return nil, errorsmod.Wrap(types.ErrInvalidOrder, "a standing order waits for one class, not any")
 		}
 		offer, gpus, err = k.bestValueOffer(ctx, params, tenantStr, msg)
-	} else {
+	default:
 		if !params.HasGpuClass(msg.Class) {
 			return nil, errorsmod.Wrapf(types.ErrUnknownGPUClass, "%q; the catalogue has %v", msg.Class, params.GpuClasses)
 		}

@@ -232,7 +232,7 @@ func TestCreateLeaseExplainsWhyNothingMatches(t *testing.T) {
 	msg = classLeaseMsg(m.tenant, 1, 0, 100)
 	msg.Class = "A100-80G"
 	_, err = m.ms.CreateLease(m.Ctx, msg)
-	require.ErrorContains(t, err, "no offer of A100-80G has a free GPU (0 GPUs registered, 0 leased)")
+	require.ErrorContains(t, err, "no offer of A100-80G serves 1 GPUs for 1 hours at score >= 0: none has a free GPU (0 registered, 0 leased)")
 }
 
 func TestMarketDataFollowsEveryEvent(t *testing.T) {
