@@ -35,6 +35,10 @@ func TestParamsValidate(t *testing.T) {
 		{"blocks per hour above 1000 per second", func(p *types.Params) { p.BlocksPerHour = 3_600_001 }},
 		{"zero settlements", func(p *types.Params) { p.MaxSettlementsPerBlock = 0 }},
 		{"score above scale", func(p *types.Params) { p.InitialGpuScore = appconsts.MaxScore + 1 }},
+		{"zero order ttl", func(p *types.Params) { p.MaxOrderTtlBlocks = 0 }},
+		{"order ttl above 10 million blocks", func(p *types.Params) { p.MaxOrderTtlBlocks = 10_000_001 }},
+		{"zero order matches", func(p *types.Params) { p.MaxOrderMatchesPerBlock = 0 }},
+		{"order matches above 1000", func(p *types.Params) { p.MaxOrderMatchesPerBlock = 1_001 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,4 +53,14 @@ func TestHasGpuClass(t *testing.T) {
 	p := types.DefaultParams()
 	require.True(t, p.HasGpuClass("H100-SXM-80G"))
 	require.False(t, p.HasGpuClass("h100-sxm-80g"))
+}
+
+func TestBidPrice(t *testing.T) {
+	p := types.DefaultParams()
+	p.BlocksPerHour, p.MinLeaseBlocks = 10, 5
+	// 50 uthal pay 5 blocks of one GPU at up to 101 per GPU-hour (floor(101 x 5 / 10) = 50).
+	require.Equal(t, uint64(101), types.BidPrice(p, 1, 1, sdk.Coin{}, sdk.NewInt64Coin("uthal", 50)))
+	require.Equal(t, uint64(80), types.BidPrice(p, 1, 1, sdk.NewInt64Coin("uthal", 80), sdk.NewInt64Coin("uthal", 50)))
+	// Two GPUs halve what the deposit covers.
+	require.Equal(t, uint64(50), types.BidPrice(p, 2, 1, sdk.Coin{}, sdk.NewInt64Coin("uthal", 50)))
 }
