@@ -142,8 +142,9 @@ func (k Keeper) requireAvailableGPUs(ctx context.Context, owner sdk.AccAddress, 
 }
 
 // setOffer writes an offer, moves its price-index entry and market counts from old (if
-// any) and, when it has a free GPU, queues its class's waiting orders for matching. Only
-// offers with a free GPU are in the price index, so matching never walks over full offers.
+// any) and, when it can serve more than before, queues its class's waiting orders for
+// matching. Only offers with a free GPU are in the price index, so matching never walks over
+// full offers.
 func (k Keeper) setOffer(ctx context.Context, old *types.Offer, offer types.Offer) error {
 	if old != nil && hasFreeGPUs(*old) {
 		if err := k.OffersByPrice.Remove(ctx, priceKey(*old)); err != nil {
@@ -162,7 +163,18 @@ func (k Keeper) setOffer(ctx context.Context, old *types.Offer, offer types.Offe
 	if err := k.OffersByPrice.Set(ctx, priceKey(offer)); err != nil {
 		return err
 	}
+	if old != nil && !servesMore(*old, offer) {
+		return nil
+	}
 	return k.queueMatching(ctx, offer.Class)
+}
+
+// servesMore says whether offer can serve a request that old could not: more free GPUs, a
+// lower price or wider lease bounds.
+func servesMore(old, offer types.Offer) bool {
+	return offer.Gpus-offer.LeasedGpus > old.Gpus-min(old.Gpus, old.LeasedGpus) ||
+		offer.PricePerGpuHour.Amount.LT(old.PricePerGpuHour.Amount) ||
+		offer.MinLeaseHours < old.MinLeaseHours || offer.MaxLeaseHours > old.MaxLeaseHours
 }
 
 func (k Keeper) removeOffer(ctx context.Context, offer types.Offer) error {

@@ -67,13 +67,26 @@ func TestOrderMatchesALaterCheaperOffer(t *testing.T) {
 
 	m.endBlock(t, 11) // nothing changed: the order waits
 	require.Equal(t, types.ORDER_STATE_OPEN, m.order(t, id).State)
+	queued := func() bool {
+		has, err := m.keeper.MatchCursors.Has(m.Ctx, "H100-SXM-80G")
+		require.NoError(t, err)
+		return has
+	}
+	require.False(t, queued(), "nothing to retry until the supply changes")
 
 	m.at(12)
 	_, err := m.ms.UpdateOffer(m.Ctx, &types.MsgUpdateOffer{
+		Provider: m.provider, OfferId: m.offerID, PricePerGpuHour: uthal(8), MinLeaseHours: 1, MaxLeaseHours: 720, Gpus: 2,
+	})
+	require.NoError(t, err)
+	require.False(t, queued(), "a dearer offer serves no waiting order")
+	_, err = m.ms.UpdateOffer(m.Ctx, &types.MsgUpdateOffer{
 		Provider: m.provider, OfferId: m.offerID, PricePerGpuHour: uthal(5), MinLeaseHours: 1, MaxLeaseHours: 720, Gpus: 2,
 	})
 	require.NoError(t, err)
+	require.True(t, queued())
 	m.endBlock(t, 12)
+	require.False(t, queued())
 
 	o = m.order(t, id)
 	require.Equal(t, types.ORDER_STATE_MATCHED, o.State)
