@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -91,15 +92,17 @@ func (k msgServer) CreateLease(ctx context.Context, msg *types.MsgCreateLease) (
 
 // bestValueOffer matches the request in every class with a reference throughput and keeps
 // the match with the lowest price per verified throughput, price / (mean score x
-// reference_tops); ties keep the earlier class of the catalogue. Each class's match is the
-// ordinary one (its cheapest price level, best scores), so the work is bounded by the
-// catalogue's size times MaxMatchCandidates.
+// reference_tops), among those the deposit pays for; ties keep the earlier class of the
+// catalogue. Each class's match is the ordinary one (its cheapest price level, best scores),
+// so the work is bounded by the catalogue's size times MaxMatchCandidates. When matches exist
+// but the deposit covers none, the first one's deposit error says what it needs.
 func (k Keeper) bestValueOffer(ctx context.Context, params types.Params, tenant string, msg *types.MsgCreateLease) (types.Offer, []types.GPU, error) {
 	var (
-		best      types.Offer
-		picked    []types.GPU
-		bestPrice math.Int
-		bestWork  math.Int // sum of picked scores x reference_tops
+		best         types.Offer
+		picked       []types.GPU
+		bestPrice    math.Int
+		bestWork     math.Int // sum of picked scores x reference_tops
+		unaffordable error
 	)
 	for _, c := range params.ClassPow {
 		if c.ReferenceTops == 0 {
@@ -121,10 +124,17 @@ func (k Keeper) bestValueOffer(ctx context.Context, params types.Params, tenant 
 		if !work.IsPositive() {
 			continue // unverified throughput buys nothing
 		}
+		if err := requireDeposit(params, offer.PricePerGpuHour, len(gpus), msg.Hours, msg.Deposit); err != nil {
+			unaffordable = cmp.Or(unaffordable, err)
+			continue
+		}
 		// price/work < bestPrice/bestWork, without division.
 		if picked == nil || offer.PricePerGpuHour.Amount.Mul(bestWork).LT(bestPrice.Mul(work)) {
 			best, picked, bestPrice, bestWork = offer, gpus, offer.PricePerGpuHour.Amount, work
 		}
+	}
+	if picked == nil && unaffordable != nil {
+		return best, nil, unaffordable
 	}
 	if picked == nil {
 		return best, nil, errorsmod.Wrapf(types.ErrNoMatchingOffer, "no class serves %d GPUs for %d hours at score >= %d%s; see q compute market",

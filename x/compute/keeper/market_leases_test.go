@@ -586,6 +586,15 @@ func TestCreateLeaseOfAnyClassPicksTheBestValue(t *testing.T) {
 	require.Equal(t, "H100-SXM-80G", resp.Class)
 	require.Equal(t, m.offerID, resp.OfferId)
 
+	// A deposit of 30 pays 5 blocks of the A100 at 40 (20) but not of the H100 at 100 (50).
+	poor := anyClass(1)
+	poor.Deposit = uthal(30)
+	resp, err = m.ms.CreateLease(m.Ctx, poor)
+	require.NoError(t, err)
+	require.Equal(t, "A100-80G", resp.Class)
+	poor.Deposit = uthal(10)
+	requireRejected(t, m.fixture, types.ErrInsufficientDeposit, func() error { _, err := m.ms.CreateLease(m.Ctx, poor); return err })
+
 	// At 30 the A100 is the better buy.
 	_, err = m.ms.UpdateOffer(m.Ctx, &types.MsgUpdateOffer{
 		Provider: a100, OfferId: a100Offer.OfferId, PricePerGpuHour: uthal(30), MinLeaseHours: 1, MaxLeaseHours: 720, Gpus: 2,
@@ -596,7 +605,7 @@ func TestCreateLeaseOfAnyClassPicksTheBestValue(t *testing.T) {
 	require.Equal(t, "A100-80G", resp.Class)
 	require.Equal(t, "A100-80G", m.lease(t, resp.LeaseId).Class)
 
-	// One GPU is left in each offer: nothing serves two.
+	// One H100 is left and no A100: nothing serves two.
 	requireRejected(t, m.fixture, types.ErrNoMatchingOffer, func() error { _, err := m.ms.CreateLease(m.Ctx, anyClass(2)); return err })
 	ordered := anyClass(1)
 	ordered.OrderTtl = 10
