@@ -25,7 +25,6 @@ import (
 	sdkmath "cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/thalamus-network/thalamus/internal/agent"
 	keepertest "github.com/thalamus-network/thalamus/testutil/keeper"
@@ -195,7 +194,7 @@ type market struct {
 	k        keeper.Keeper
 	ms       types.MsgServer
 	q        types.QueryServer
-	bank     *bank
+	bank     *keepertest.Bank
 	rewards  *epochs
 	provider []string
 	offer    []uint64
@@ -206,7 +205,7 @@ type market struct {
 
 func newMarket(t *testing.T) *market {
 	f := keepertest.NewFixture(t, types.StoreKey, compute.AppModule{})
-	b, r := &bank{balances: map[string]sdk.Coins{}}, &epochs{}
+	b, r := keepertest.NewBank(), &epochs{}
 	k := keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, b, b, oracle{}, r, f.Authority)
 	gs := types.DefaultGenesisState()
 	gs.Params.BlocksPerHour, gs.Params.MinLeaseBlocks = blocksPerHour, 5
@@ -243,7 +242,7 @@ func (m *market) account(name string, funds int64) string {
 	addr := sdk.AccAddress([]byte(fmt.Sprintf("%-20s", name))[:20])
 	s, err := m.f.AddressCodec.BytesToString(addr)
 	require.NoError(m.t, err)
-	m.bank.balances[s] = sdk.NewCoins(uthal(funds))
+	m.bank.Balances[string(addr)] = sdk.NewCoins(uthal(funds))
 	return s
 }
 
@@ -454,45 +453,8 @@ func byPhase(epochs []float64) []float64 {
 	return out
 }
 
-// The chain's other modules, as the market needs them: a bank with module accounts, an oracle
+// The chain's other modules, as the market needs them: a bank (keepertest.Bank), an oracle
 // that opens no work, and x/rewards' epoch counter.
-
-type bank struct{ balances map[string]sdk.Coins }
-
-func (b *bank) move(from, to string, amt sdk.Coins) error {
-	have := b.balances[from]
-	if !have.IsAllGTE(amt) {
-		return fmt.Errorf("%s has %s, needs %s", from, have, amt)
-	}
-	b.balances[from], b.balances[to] = have.Sub(amt...), b.balances[to].Add(amt...)
-	return nil
-}
-
-func moduleAddr(name string) string { return bech32(authtypes.NewModuleAddress(name)) }
-
-func (b *bank) SendCoinsFromAccountToModule(_ context.Context, from sdk.AccAddress, module string, amt sdk.Coins) error {
-	return b.move(bech32(from), moduleAddr(module), amt)
-}
-
-func (b *bank) SendCoinsFromModuleToAccount(_ context.Context, module string, to sdk.AccAddress, amt sdk.Coins) error {
-	return b.move(moduleAddr(module), bech32(to), amt)
-}
-
-func (b *bank) FundCommunityPool(_ context.Context, amt sdk.Coins, from sdk.AccAddress) error {
-	return b.move(bech32(from), "community-pool", amt)
-}
-
-func (b *bank) GetBalance(_ context.Context, addr sdk.AccAddress, denom string) sdk.Coin {
-	return sdk.NewCoin(denom, b.balances[bech32(addr)].AmountOf(denom))
-}
-
-func bech32(addr sdk.AccAddress) string {
-	s, err := sdk.Bech32ifyAddressBytes("thalamus", addr)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
 
 type oracle struct{}
 

@@ -78,13 +78,13 @@ func FuzzComputeMessages(f *testing.F) {
 	require.NoError(f, base.keeper.EndBlocker(base.Ctx))
 	base.Ctx = base.Ctx.WithBlockHeight(base.Ctx.BlockHeight() + 2)
 	base.Store.Commit()
-	baseBalances := copyBalances(base.bank.balances)
+	baseBalances := copyBalances(base.bank.Balances)
 
 	f.Fuzz(func(t *testing.T, kind uint8, bz []byte) {
 		fx := base
 		fx.Ctx, _ = base.Ctx.CacheContext()
 		fx.Ctx = fx.Ctx.WithEventManager(sdk.NewEventManager())
-		defer func() { base.bank.balances = copyBalances(baseBalances) }()
+		defer func() { base.bank.Balances = copyBalances(baseBalances) }()
 		ms := keeper.NewMsgServerImpl(fx.keeper)
 
 		var run func() error
@@ -195,12 +195,12 @@ func FuzzComputeMessages(f *testing.F) {
 
 		before, err := fx.keeper.ExportGenesis(fx.Ctx)
 		require.NoError(t, err)
-		balances := copyBalances(fx.bank.balances)
+		balances := copyBalances(fx.bank.Balances)
 		if run() != nil {
 			after, err := fx.keeper.ExportGenesis(fx.Ctx)
 			require.NoError(t, err)
 			require.Equal(t, before, after)
-			require.Equal(t, balances, fx.bank.balances)
+			require.Equal(t, balances, fx.bank.Balances)
 		}
 		require.NoError(t, fx.keeper.EscrowInvariant(fx.Ctx))
 		// The queue must still run cleanly over whatever the message left.

@@ -8,14 +8,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
 	"github.com/cosmos/cosmos-sdk/codec/address"
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
 
 	keepertest "github.com/thalamus-network/thalamus/testutil/keeper"
 	"github.com/thalamus-network/thalamus/x/compute"
@@ -27,15 +23,15 @@ import (
 type fixture struct {
 	keepertest.Fixture
 	keeper  keeper.Keeper
-	bank    *fakeBank
+	bank    *keepertest.Bank
 	oracle  *fakeOracle
 	rewards *recordingRewards
 }
 
 // newKeeper builds a keeper over f's store with fake bank, distribution, oracle and rewards
 // keepers; the oracle accepts every preset.
-func newKeeper(f keepertest.Fixture) (keeper.Keeper, *fakeBank, *fakeOracle, *recordingRewards) {
-	bank, oracle, rewards := &fakeBank{balances: map[string]sdk.Coins{}}, &fakeOracle{acceptAll: true}, &recordingRewards{}
+func newKeeper(f keepertest.Fixture) (keeper.Keeper, *keepertest.Bank, *fakeOracle, *recordingRewards) {
+	bank, oracle, rewards := keepertest.NewBank(), &fakeOracle{acceptAll: true}, &recordingRewards{}
 	return keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, bank, bank, oracle, rewards, f.Authority), bank, oracle, rewards
 }
 
@@ -51,7 +47,7 @@ func newFixture(tb testing.TB) fixture {
 func TestNewKeeperRejectsBadAuthority(t *testing.T) {
 	f := keepertest.NewFixture(t, types.StoreKey, compute.AppModule{})
 	require.Panics(t, func() {
-		keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, &fakeBank{}, &fakeBank{}, &fakeOracle{}, &recordingRewards{}, "cosmos1notours")
+		keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, keepertest.NewBank(), keepertest.NewBank(), &fakeOracle{}, &recordingRewards{}, "cosmos1notours")
 	})
 }
 
@@ -92,39 +88,6 @@ func (r *recordingRewards) ForfeitComputeWork(_ context.Context, provider sdk.Ac
 	return err
 }
 
-// fakeBank keeps balances in memory; module accounts use their derived addresses.
-type fakeBank struct {
-	balances map[string]sdk.Coins
-}
-
-func (b *fakeBank) send(from, to sdk.AccAddress, amt sdk.Coins) error {
-	have := b.balances[string(from)]
-	left, negative := have.SafeSub(amt...)
-	if negative {
-		return errorsmod.Wrapf(sdkerrors.ErrInsufficientFunds, "%s < %s", have, amt)
-	}
-	b.balances[string(from)] = left
-	b.balances[string(to)] = b.balances[string(to)].Add(amt...)
-	return nil
-}
-
-func (b *fakeBank) SendCoinsFromAccountToModule(_ context.Context, from sdk.AccAddress, module string, amt sdk.Coins) error {
-	return b.send(from, authtypes.NewModuleAddress(module), amt)
-}
-
-func (b *fakeBank) SendCoinsFromModuleToAccount(_ context.Context, module string, to sdk.AccAddress, amt sdk.Coins) error {
-	return b.send(authtypes.NewModuleAddress(module), to, amt)
-}
-
-// FundCommunityPool stands in for x/distribution: the pool is the distribution module account.
-func (b *fakeBank) FundCommunityPool(_ context.Context, amt sdk.Coins, from sdk.AccAddress) error {
-	return b.send(from, authtypes.NewModuleAddress(distrtypes.ModuleName), amt)
-}
-
-func (b *fakeBank) GetBalance(_ context.Context, addr sdk.AccAddress, denom string) sdk.Coin {
-	return sdk.NewCoin(denom, b.balances[string(addr)].AmountOf(denom))
-}
-
 // testAddress derives a 20-byte account address from a short name.
 func testAddress(name string) sdk.AccAddress {
 	return sdk.AccAddress(fmt.Sprintf("%-20s", name)[:20])
@@ -134,7 +97,7 @@ func testAddress(name string) sdk.AccAddress {
 func (f fixture) fund(t testing.TB, seed string, amt sdk.Coins) (sdk.AccAddress, string) {
 	t.Helper()
 	addr := testAddress(seed)
-	f.bank.balances[string(addr)] = f.bank.balances[string(addr)].Add(amt...)
+	f.bank.Balances[string(addr)] = f.bank.Balances[string(addr)].Add(amt...)
 	s, err := f.AddressCodec.BytesToString(addr)
 	require.NoError(t, err)
 	return addr, s

@@ -1,6 +1,7 @@
 package keeper
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -112,13 +113,7 @@ func (k Keeper) countGPU(ctx context.Context, old, gpu *types.GPU) error {
 	if before == after {
 		return nil
 	}
-	class := ""
-	if gpu != nil {
-		class = gpu.Class
-	} else {
-		class = old.Class
-	}
-	return k.updateMarket(ctx, class, func(m *types.ClassMarket) {
+	return k.updateMarket(ctx, cmp.Or(gpu, old).Class, func(m *types.ClassMarket) {
 		m.GpusRegistered += after.registered - before.registered
 		m.GpusVerified += after.verified - before.verified
 		m.GpusAvailable += after.available - before.available
@@ -138,13 +133,7 @@ func (k Keeper) countOffer(ctx context.Context, old, offer *types.Offer) error {
 	if before == after {
 		return nil
 	}
-	class := ""
-	if offer != nil {
-		class = offer.Class
-	} else {
-		class = old.Class
-	}
-	return k.updateMarket(ctx, class, func(m *types.ClassMarket) {
+	return k.updateMarket(ctx, cmp.Or(offer, old).Class, func(m *types.ClassMarket) {
 		m.OfferedGpus = m.OfferedGpus + after - before
 	})
 }
@@ -192,19 +181,11 @@ func (k Keeper) Summary(ctx context.Context, m types.ClassMarket) (types.MarketS
 		quartile := func(q int) uint64 { return sorted[(q*n+3)/4-1] } // nearest rank: ceil(q*n/4)
 		s.PriceQ1, s.PriceMedian, s.PriceQ3 = quartile(1), quartile(2), quartile(3)
 	}
-	iter, err := k.OffersByPrice.Iterate(ctx, collections.NewPrefixedPairRange[string, PriceID](m.Class))
-	if err != nil {
-		return s, err
+	cheapest, err := k.cheapestOffers(ctx, m.Class, 1)
+	if len(cheapest) > 0 {
+		s.CheapestOfferPrice = cheapest[0].PricePerGpuHour.Amount.Uint64()
 	}
-	defer func() { _ = iter.Close() }()
-	if iter.Valid() {
-		key, err := iter.Key()
-		if err != nil {
-			return s, err
-		}
-		s.CheapestOfferPrice = key.K2().K1()
-	}
-	return s, nil
+	return s, err
 }
 
 // tallyMarkets recounts every class's GPU, offered-GPU and open-order counts from the

@@ -100,7 +100,7 @@ func (k Keeper) describeOffer(ctx context.Context, params types.Params, tenant s
 	case best[req.Gpus-1].Score < req.MinGpuScore:
 		need = append(need, fmt.Sprintf("a min GPU score of at most %d", best[req.Gpus-1].Score))
 	}
-	if deposit := depositNeeded(params, offer.PricePerGpuHour, int(req.Gpus), req.Hours); req.Deposit.Amount.LT(deposit) {
+	if deposit, _ := depositNeeded(params, offer.PricePerGpuHour, int(req.Gpus), req.Hours); req.Deposit.Amount.LT(deposit) {
 		need = append(need, fmt.Sprintf("a deposit of at least %s%s", deposit, offer.PricePerGpuHour.Denom))
 	}
 	if len(need) == 0 {

@@ -154,18 +154,17 @@ func maxPriceText(maxPrice sdk.Coin) string {
 // requireDeposit checks that a deposit pays for the blocks a lease of gpus GPUs at price
 // must cover: min_lease_blocks, or the whole lease if shorter.
 func requireDeposit(params types.Params, price sdk.Coin, gpus int, hours uint32, deposit sdk.Coin) error {
-	required := min(params.MinLeaseBlocks, types.HourBlocks(hours, params.BlocksPerHour))
-	if need := depositNeeded(params, price, gpus, hours); deposit.Amount.LT(need) {
+	if need, blocks := depositNeeded(params, price, gpus, hours); deposit.Amount.LT(need) {
 		return errorsmod.Wrapf(types.ErrInsufficientDeposit, "%s pays for fewer than %d blocks of %d GPUs at %s per GPU-hour; deposit at least %s%s",
-			deposit, required, gpus, price, need, price.Denom)
+			deposit, blocks, gpus, price, need, price.Denom)
 	}
 	return nil
 }
 
-// depositNeeded is the least deposit requireDeposit accepts.
-func depositNeeded(params types.Params, price sdk.Coin, gpus int, hours uint32) math.Int {
-	required := min(params.MinLeaseBlocks, types.HourBlocks(hours, params.BlocksPerHour))
-	return types.OwedFor(price.Amount, gpus, required, params.BlocksPerHour)
+// depositNeeded is the least deposit requireDeposit accepts, and the blocks it pays for.
+func depositNeeded(params types.Params, price sdk.Coin, gpus int, hours uint32) (math.Int, uint64) {
+	blocks := params.DepositBlocks(hours)
+	return types.OwedFor(price.Amount, gpus, blocks, params.BlocksPerHour), blocks
 }
 
 // startLease makes the lease req asks for from offer's gpus; the deposit is already escrowed.

@@ -318,7 +318,7 @@ func TestGenesisRoundTripWithOpenOrders(t *testing.T) {
 	require.NoError(t, exported.Validate())
 
 	f := newFixture(t)
-	f.bank.balances = m.bank.balances
+	f.bank.Balances = m.bank.Balances
 	require.NoError(t, f.keeper.InitGenesis(f.Ctx, exported))
 	again, err := f.keeper.ExportGenesis(f.Ctx)
 	require.NoError(t, err)

@@ -54,8 +54,8 @@ func requireRejected(t *testing.T, f fixture, wantErr error, run func() error) {
 	t.Helper()
 	before, err := f.keeper.ExportGenesis(f.Ctx)
 	require.NoError(t, err)
-	balances := make(map[string]sdk.Coins, len(f.bank.balances))
-	for k, v := range f.bank.balances {
+	balances := make(map[string]sdk.Coins, len(f.bank.Balances))
+	for k, v := range f.bank.Balances {
 		balances[k] = v
 	}
 	events := len(f.Ctx.EventManager().Events())
@@ -65,7 +65,7 @@ func requireRejected(t *testing.T, f fixture, wantErr error, run func() error) {
 	after, err := f.keeper.ExportGenesis(f.Ctx)
 	require.NoError(t, err)
 	require.Equal(t, before, after, "a rejected message must not change state")
-	require.Equal(t, balances, f.bank.balances, "a rejected message must not move coins")
+	require.Equal(t, balances, f.bank.Balances, "a rejected message must not move coins")
 	require.Len(t, f.Ctx.EventManager().Events(), events, "a rejected message must not emit events")
 }
 
@@ -369,15 +369,15 @@ func TestEndBlockerRetriesFailedUnbonding(t *testing.T) {
 
 	// Drain the module account so returning the collateral fails.
 	moduleAddr := authtypes.NewModuleAddress(types.ModuleName)
-	held := f.bank.balances[string(moduleAddr)]
-	f.bank.balances[string(moduleAddr)] = nil
+	held := f.bank.Balances[string(moduleAddr)]
+	f.bank.Balances[string(moduleAddr)] = nil
 	f.Ctx = f.Ctx.WithBlockHeight(f.Ctx.BlockHeight() + 2)
 	require.NoError(t, f.keeper.EndBlocker(f.Ctx), "a failed unbonding must not fail the block")
 	p, err := f.keeper.Providers.Get(f.Ctx, addr)
 	require.NoError(t, err, "the failed unbonding is rolled back, not half-applied")
 	require.Equal(t, types.PROVIDER_STATUS_UNBONDING, p.Status)
 
-	f.bank.balances[string(moduleAddr)] = held
+	f.bank.Balances[string(moduleAddr)] = held
 	f.Ctx = f.Ctx.WithBlockHeight(f.Ctx.BlockHeight() + 1)
 	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
 	has, err := f.keeper.Providers.Has(f.Ctx, addr)

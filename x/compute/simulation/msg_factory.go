@@ -285,7 +285,7 @@ func MsgCreateLeaseFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgCrea
 		params := mustParams(ctx, k, reporter)
 		gpus := r.Uint32InRange(1, free+1)
 		hours := r.Uint32InRange(offer.MinLeaseHours, offer.MaxLeaseHours+1)
-		blocks := min(params.MinLeaseBlocks, types.HourBlocks(hours, params.BlocksPerHour))
+		blocks := params.DepositBlocks(hours)
 		need := types.OwedFor(offer.PricePerGpuHour.Amount, int(gpus), blocks, params.BlocksPerHour)
 		deposit := sdk.NewCoin(offer.PricePerGpuHour.Denom, need.AddRaw(1+int64(r.Intn(1_000_000))))
 		tenant := testData.AnyAccount(reporter, simsx.WithLiquidBalanceGTE(deposit), simsx.ExcludeAddresses(offer.Provider))

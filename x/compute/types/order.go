@@ -38,11 +38,16 @@ func AffordablePrice(gpus int, blocks uint64, funds math.Int, blocksPerHour uint
 	return p.Uint64()
 }
 
+// DepositBlocks is how many blocks a new lease's deposit must pay for: min_lease_blocks, or
+// the whole lease if shorter.
+func (p Params) DepositBlocks(hours uint32) uint64 {
+	return min(p.MinLeaseBlocks, HourBlocks(hours, p.BlocksPerHour))
+}
+
 // BidPrice is the most a request pays per GPU-hour: its max price, or less when its deposit
 // pays for fewer than the blocks a lease must cover at that price.
 func BidPrice(p Params, gpus, hours uint32, maxPrice, deposit sdk.Coin) uint64 {
-	required := min(p.MinLeaseBlocks, HourBlocks(hours, p.BlocksPerHour))
-	bid := AffordablePrice(int(gpus), required, deposit.Amount, p.BlocksPerHour)
+	bid := AffordablePrice(int(gpus), p.DepositBlocks(hours), deposit.Amount, p.BlocksPerHour)
 	if HasMaxPrice(maxPrice) && maxPrice.Amount.IsUint64() {
 		bid = min(bid, maxPrice.Amount.Uint64())
 	}
