@@ -177,16 +177,18 @@ func VerifyReading(p Proof, batch Commitment, devicePub ed25519.PublicKey) (read
 	return r, nil
 }
 
-// get reads a 200 answer of at most limit bytes; a longer body does not match what was
-// committed, and is not read past the limit.
-// vetted is client, or without one a client that connects only to public addresses.
+// vetted is client, or without one a client that connects only to public addresses that
+// are not this machine's own.
 func vetted(client *http.Client) *http.Client {
 	if client != nil {
 		return client
 	}
-	return egress.NewClient(egress.Policy{}, 30*time.Second)
+	local, _ := egress.LocalAddrs() // unlisted, the machine's loopback and private addresses are still refused
+	return egress.NewClient(egress.Policy{Local: local}, 30*time.Second)
 }
 
+// get reads a 200 answer of at most limit bytes; a longer body does not match what was
+// committed, and is not read past the limit.
 func get(client *http.Client, req *http.Request, limit int64) ([]byte, error) {
 	resp, err := client.Do(req)
 	if err != nil {
