@@ -20,7 +20,7 @@ type Metrics struct {
 func NewMetrics() *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
-		Seen:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "thalamus_sidecar_tasks_seen_total", Help: "Open oracle tasks seen."}, []string{"kind"}),
+		Seen:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "thalamus_sidecar_tasks_seen_total", Help: "Open oracle tasks this validator verifies, seen."}, []string{"kind"}),
 		Done: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "thalamus_sidecar_tasks_done_total", Help: "Tasks verified, by outcome."},
 			[]string{"kind", "outcome"}),
 		Failed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "thalamus_sidecar_tasks_failed_total", Help: "Tasks the sidecar could not verify (chain or internal errors)."},
@@ -28,7 +28,7 @@ func NewMetrics() *Metrics {
 		Latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "thalamus_sidecar_task_seconds", Help: "Time from seeing a task to having its result.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
 		}, []string{"kind"}),
-		Open:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "thalamus_sidecar_open_tasks", Help: "Open tasks on chain at the last poll."}),
+		Open:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "thalamus_sidecar_open_tasks", Help: "Open tasks this validator verifies (its committee seats and tasks without a committee) at the last poll."}),
 		Served: prometheus.NewCounter(prometheus.CounterOpts{Name: "thalamus_sidecar_results_served_total", Help: "Task results handed to the node for vote extensions."}),
 	}
 	m.Registry.MustRegister(m.Seen, m.Done, m.Failed, m.Latency, m.Open, m.Served,

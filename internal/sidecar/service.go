@@ -15,11 +15,14 @@ import (
 	"sync"
 	"time"
 
+	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
 	"google.golang.org/grpc"
 
 	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/types/bech32"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/pkg/egress"
 	"github.com/thalamus-network/thalamus/pkg/quality"
 	computetypes "github.com/thalamus-network/thalamus/x/compute/types"
@@ -64,6 +67,9 @@ type Service struct {
 	chain   client.Context
 	scorer  *DeviceScorer
 	model   quality.Model
+	// member is the node's consensus address (bech32): the sidecar verifies only the tasks
+	// whose committee seats it, or that have none.
+	member string
 
 	mu         sync.Mutex
 	open       map[uint64]oracletypes.Task // open tasks at the last poll
@@ -115,14 +121,17 @@ func New(cfg Config, chain client.Context, log *slog.Logger, metrics *Metrics) (
 // Run serves the node and verifies tasks until ctx ends, then stops the gRPC server and
 // lets the workers finish what they hold.
 func (s *Service) Run(ctx context.Context) error {
+	addr, err := s.nodeValidator(ctx)
+	if ctx.Err() != nil {
+		return nil // stopped while waiting for the node
+	} else if err != nil {
+		return err
+	}
+	if s.member, err = bech32.ConvertAndEncode(appconsts.AccountAddressPrefix+"valcons", addr); err != nil {
+		return err
+	}
 	if s.cfg.Validator == "" {
-		addr, err := s.nodeValidator(ctx)
-		if ctx.Err() != nil {
-			return nil // stopped while waiting for the node
-		} else if err != nil {
-			return err
-		}
-		s.cfg.Validator = addr
+		s.cfg.Validator = addr.String()
 	}
 	lis, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
@@ -135,7 +144,7 @@ func (s *Service) Run(ctx context.Context) error {
 			s.log.Error("gRPC server stopped", "err", err)
 		}
 	}()
-	s.log.Info("sidecar started", "grpc", s.cfg.Listen, "validator", s.cfg.Validator, "model", s.model.Params.Version,
+	s.log.Info("sidecar started", "grpc", s.cfg.Listen, "validator", s.cfg.Validator, "consensus_address", s.member, "model", s.model.Params.Version,
 		"model_hash", s.model.Hash, "samples", s.cfg.Samples, "workers", s.cfg.Workers, "fetch_workers", s.cfg.FetchWorkers,
 		"per_committer", s.cfg.PerCommitter, "allow_fetch", s.cfg.AllowFetch, "state", s.cfg.StateDir)
 
@@ -191,18 +200,18 @@ func (s *Service) Run(ctx context.Context) error {
 }
 
 // nodeValidator waits for the node (it may still be starting) and returns its consensus address.
-func (s *Service) nodeValidator(ctx context.Context) (string, error) {
+func (s *Service) nodeValidator(ctx context.Context) (cmtbytes.HexBytes, error) {
 	for attempt := 0; ; attempt++ {
 		st, err := s.chain.Client.Status(ctx)
 		if err == nil {
-			return st.ValidatorInfo.Address.String(), nil
+			return st.ValidatorInfo.Address, nil
 		}
 		if attempt%10 == 0 {
 			s.log.Info("waiting for the node to learn its validator address", "node", s.chain.NodeURI, "err", err)
 		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("node %s never answered: %w", s.chain.NodeURI, err)
+			return nil, fmt.Errorf("node %s never answered: %w", s.chain.NodeURI, err)
 		case <-time.After(time.Second):
 		}
 	}
@@ -306,7 +315,7 @@ func (s *Service) committer(ctx context.Context, t oracletypes.Task) string {
 	return res.Batch.Committer
 }
 
-// openTasks pages through the chain's open tasks.
+// openTasks pages through the chain's open tasks and keeps those this validator verifies.
 func (s *Service) openTasks(ctx context.Context) ([]oracletypes.Task, error) {
 	q := oracletypes.NewQueryClient(s.chain)
 	var out []oracletypes.Task
@@ -318,7 +327,11 @@ func (s *Service) openTasks(ctx context.Context) ([]oracletypes.Task, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, res.Tasks...)
+		for _, t := range res.Tasks {
+			if t.Verifies(s.member) {
+				out = append(out, t)
+			}
+		}
 		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
 			break
 		}

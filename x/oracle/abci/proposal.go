@@ -175,12 +175,22 @@ func PreBlocker(k keeper.Keeper, logger log.Logger, next sdk.PreBlocker) sdk.Pre
 		if err != nil {
 			return res, err
 		}
-		votes, totalPower, err := votesOf(ctx, k, req.Txs)
+		votes, set, err := votesOf(ctx, k, req.Txs)
 		if err != nil {
 			logger.Error("oracle: reading the injected votes failed", "height", req.Height, "err", err)
 		}
 		cacheCtx, write := ctx.CacheContext()
-		if err := k.ProcessVotes(cacheCtx, votes, totalPower); err != nil {
+		var totalPower int64
+		for _, m := range set {
+			totalPower += m.Power
+		}
+		if set != nil {
+			err = k.RecordValidatorSet(cacheCtx, set)
+		}
+		if err == nil {
+			err = k.ProcessVotes(cacheCtx, votes, totalPower)
+		}
+		if err != nil {
 			logger.Error("oracle aggregation failed; this block's oracle work is skipped", "height", req.Height, "err", err)
 			return res, nil
 		}
@@ -189,22 +199,26 @@ func PreBlocker(k keeper.Keeper, logger log.Logger, next sdk.PreBlocker) sdk.Pre
 	}
 }
 
-// votesOf turns the injected commit into the committing validators' votes and the power of
-// the whole validator set that was asked to vote. Absent validators are not votes (x/slashing
-// handles downtime); an extension that does not decode counts as empty.
-func votesOf(ctx sdk.Context, k keeper.Keeper, txs [][]byte) ([]keeper.Vote, int64, error) {
+// votesOf turns the injected commit into the committing validators' votes and the whole
+// validator set that was asked to vote (nil without a commit). Absent validators are not
+// votes (x/slashing handles downtime); an extension that does not decode counts as empty.
+func votesOf(ctx sdk.Context, k keeper.Keeper, txs [][]byte) ([]keeper.Vote, []types.Member, error) {
 	commit, ok := injectedCommit(txs)
 	if !ok || commit == nil {
-		return nil, 0, nil
+		return nil, nil, nil
 	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
-	var total int64
+	set := make([]types.Member, 0, len(commit.Votes))
 	votes := make([]keeper.Vote, 0, len(commit.Votes))
 	for _, v := range commit.Votes {
-		total += v.Validator.Power
+		addr, err := k.ConsensusAddressCodec().BytesToString(v.Validator.Address)
+		if err != nil {
+			return nil, nil, err
+		}
+		set = append(set, types.Member{ConsensusAddress: addr, Power: v.Validator.Power})
 		if v.BlockIdFlag != cmtproto.BlockIDFlagCommit {
 			continue
 		}
@@ -214,5 +228,5 @@ func votesOf(ctx sdk.Context, k keeper.Keeper, txs [][]byte) ([]keeper.Vote, int
 		}
 		votes = append(votes, keeper.Vote{ConsAddress: v.Validator.Address, Power: v.Validator.Power, Extension: ve})
 	}
-	return votes, total, nil
+	return votes, set, nil
 }

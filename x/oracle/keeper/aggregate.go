@@ -25,7 +25,8 @@ type WeightedReport struct {
 	ConsAddress []byte
 	Power       int64
 	Report      types.TaskReport
-	voter       int // index of the vote it came from
+	voter       int    // index of the vote it came from
+	address     string // ConsAddress in bech32
 }
 
 // Aggregate combines the reports on one task. It returns false while the reporting power is

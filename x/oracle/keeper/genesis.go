@@ -29,6 +29,9 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	if err := k.ValidatorSet.Set(ctx, gs.ValidatorSet); err != nil {
+		return err
+	}
 	for _, p := range gs.Performances {
 		addr, err := k.consCodec.StringToBytes(p.ConsensusAddress)
 		if err != nil {
@@ -51,7 +54,11 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	if err != nil {
 		return nil, err
 	}
-	gs := &types.GenesisState{Params: params, NextTaskId: next}
+	set, err := k.validatorSet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs := &types.GenesisState{Params: params, NextTaskId: next, ValidatorSet: set}
 	if err := k.Tasks.Walk(ctx, nil, func(_ uint64, t types.Task) (bool, error) {
 		gs.Tasks = append(gs.Tasks, t)
 		return false, nil

@@ -42,6 +42,8 @@ type Keeper struct {
 	Performance collections.Map[[]byte, types.ValidatorPerformance]
 	// TaskPruneQueue orders closed tasks by the height they are pruned at.
 	TaskPruneQueue collections.KeySet[collections.Pair[int64, uint64]]
+	// ValidatorSet is the last commit's validator set: what committees are drawn from.
+	ValidatorSet collections.Item[types.ValidatorSet]
 }
 
 // NewKeeper builds the keeper; it panics on a malformed authority or schema, which are wiring bugs.
@@ -79,6 +81,7 @@ func NewKeeper(
 			codec.CollValue[types.ValidatorPerformance](cdc)),
 		TaskPruneQueue: collections.NewKeySet(sb, types.TaskPruneKey, "task_prune_queue",
 			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
+		ValidatorSet: collections.NewItem(sb, types.ValidatorSetKey, "validator_set", codec.CollValue[types.ValidatorSet](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {
@@ -113,6 +116,9 @@ func (k Keeper) MissingHooks() []types.TaskKind {
 
 // StakingKeeper returns the staking keeper, which the ABCI handlers use to check vote-extension signatures.
 func (k Keeper) StakingKeeper() types.StakingKeeper { return k.staking }
+
+// ConsensusAddressCodec encodes validators' consensus addresses (bech32 valcons).
+func (k Keeper) ConsensusAddressCodec() address.Codec { return k.consCodec }
 
 // creditReports pays a validator for the reports of one block that agreed with the result.
 func (k Keeper) creditReports(ctx context.Context, v Vote, valid uint64) error {

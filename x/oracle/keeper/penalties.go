@@ -27,14 +27,14 @@ func (k Keeper) closeWindow(ctx context.Context, params types.Params, height int
 	}
 	for _, kv := range kvs {
 		p := kv.Value
-		tasks := p.WindowValid + p.WindowDeviated + p.WindowMissed
+		tasks := p.WindowValid + p.WindowDeviated + p.WindowMissed + p.WindowOverturned
 		if tasks > 0 {
 			fraction := math.LegacyNewDec(int64(p.WindowValid)).QuoInt64(int64(tasks))
 			if fraction.LT(params.MinValidFraction) && k.penalize(ctx, params, kv.Key, fraction) {
 				p.Penalties++
 			}
 		}
-		p.WindowStart, p.WindowValid, p.WindowDeviated, p.WindowMissed = height+1, 0, 0, 0
+		p.WindowStart, p.WindowValid, p.WindowDeviated, p.WindowMissed, p.WindowOverturned = height+1, 0, 0, 0, 0
 		if err := k.Performance.Set(ctx, kv.Key, p); err != nil {
 			return err
 		}

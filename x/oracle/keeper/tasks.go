@@ -38,10 +38,15 @@ func (k Keeper) OpenTask(ctx context.Context, kind types.TaskKind, module string
 	if err != nil {
 		return 0, err
 	}
+	committee, err := k.drawCommittee(ctx, params.CommitteeSize, id)
+	if err != nil {
+		return 0, err
+	}
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	t := types.Task{
 		Id: id, Kind: kind, Module: module, SubjectId: subjectID, SubjectSeq: subjectSeq, PayloadHash: payloadHash,
 		OpenedHeight: height, DeadlineHeight: height + int64(params.TaskDeadlineBlocks), Status: types.TASK_STATUS_OPEN,
+		Committee: committee,
 	}
 	if err := k.setOpen(ctx, t); err != nil {
 		return 0, err
@@ -146,8 +151,9 @@ func (k Keeper) finalize(ctx context.Context, t types.Task, result types.TaskRes
 	return events.Emit(ctx, &types.EventTaskFinalized{TaskId: t.Id, Kind: t.Kind, Result: result, HookError: hookErr})
 }
 
-// expireDue expires up to limit open tasks whose deadline is below height.
-func (k Keeper) expireDue(ctx context.Context, height int64, limit int) error {
+// expireDue handles up to limit open tasks whose deadline is below height: a committee task
+// is escalated to every validator, any other expires.
+func (k Keeper) expireDue(ctx context.Context, params types.Params, height int64, limit int) error {
 	due, err := queue.Due(ctx, k.TaskDeadlines, height-1, limit)
 	if err != nil {
 		return err
@@ -156,6 +162,12 @@ func (k Keeper) expireDue(ctx context.Context, height int64, limit int) error {
 		t, err := k.Tasks.Get(ctx, key.K2())
 		if err != nil {
 			return err
+		}
+		if t.HasCommittee() {
+			if err := k.escalateTask(ctx, t, params, EscalatedDeadline, nil, nil); err != nil {
+				return err
+			}
+			continue
 		}
 		t.Status = types.TASK_STATUS_EXPIRED
 		if err := k.close(ctx, t); err != nil {

@@ -25,6 +25,7 @@ func GenParams(r *rand.Rand) types.Params {
 	p.TaskDeadlineBlocks = uint64(1 + r.Intn(50))
 	p.MaxTasksFinalizedPerBlock = uint32(1 + r.Intn(500))
 	p.TaskRetentionBlocks = uint64(1 + r.Intn(10_000))
+	p.CommitteeSize = uint32(r.Intn(8))
 	return p
 }
 

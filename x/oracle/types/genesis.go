@@ -50,5 +50,18 @@ func (gs GenesisState) Validate() error {
 		}
 		perf[p.ConsensusAddress] = true
 	}
+	return gs.ValidatorSet.Validate()
+}
+
+// Validate checks that members are ordered by address, each once, with positive power.
+func (vs ValidatorSet) Validate() error {
+	for i, m := range vs.Members {
+		if m.ConsensusAddress == "" || m.Power <= 0 {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "validator set member %q needs an address and a positive power", m.ConsensusAddress)
+		}
+		if i > 0 && m.ConsensusAddress <= vs.Members[i-1].ConsensusAddress {
+			return errorsmod.Wrap(ErrInvalidGenesis, "validator set members must be in strictly increasing address order")
+		}
+	}
 	return nil
 }

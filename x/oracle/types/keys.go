@@ -19,4 +19,5 @@ var (
 	TaskBySubjectKey = collections.NewPrefix(5)
 	PerformanceKey   = collections.NewPrefix(6)
 	TaskPruneKey     = collections.NewPrefix(7)
+	ValidatorSetKey  = collections.NewPrefix(8)
 )

@@ -8,6 +8,10 @@ import (
 	"cosmossdk.io/math"
 )
 
+// MaxCommitteeSize bounds committee_size: a committee is stored with each task and walked
+// for each report.
+const MaxCommitteeSize = 256
+
 // hexHash matches a lowercase hex SHA-256 digest, the form model hashes are published in.
 var hexHash = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
@@ -30,6 +34,7 @@ func DefaultParams() Params {
 		TaskDeadlineBlocks:        20,
 		MaxTasksFinalizedPerBlock: 200,
 		TaskRetentionBlocks:       100_000, // about 5 days of 5 s blocks
+		CommitteeSize:             0,       // every validator verifies every task
 	}
 }
 
@@ -75,6 +80,9 @@ func (p Params) Validate() error {
 	}
 	if p.TaskDeadlineBlocks == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "task_deadline_blocks must be positive")
+	}
+	if p.CommitteeSize > MaxCommitteeSize {
+		return errorsmod.Wrapf(ErrInvalidParams, "committee_size must be at most %d, got %d", MaxCommitteeSize, p.CommitteeSize)
 	}
 	if p.MaxTasksFinalizedPerBlock == 0 {
 		return errorsmod.Wrap(ErrInvalidParams, "max_tasks_finalized_per_block must be positive")

@@ -37,6 +37,7 @@ func TestParamsValidate(t *testing.T) {
 		{"zero task deadline", func(p *types.Params) { p.TaskDeadlineBlocks = 0 }},
 		{"zero finalized per block", func(p *types.Params) { p.MaxTasksFinalizedPerBlock = 0 }},
 		{"zero task retention", func(p *types.Params) { p.TaskRetentionBlocks = 0 }},
+		{"committee above the cap", func(p *types.Params) { p.CommitteeSize = types.MaxCommitteeSize + 1 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

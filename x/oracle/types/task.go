@@ -116,8 +116,28 @@ func (t Task) Validate() error {
 		return errorsmod.Wrapf(ErrInvalidTask, "task %d: deadline %d before opening %d", t.Id, t.DeadlineHeight, t.OpenedHeight)
 	case len(t.PayloadHash) > 64:
 		return errorsmod.Wrapf(ErrInvalidTask, "task %d: payload hash of %d bytes", t.Id, len(t.PayloadHash))
+	case len(t.Committee) > MaxCommitteeSize:
+		return errorsmod.Wrapf(ErrInvalidTask, "task %d: committee of %d, at most %d", t.Id, len(t.Committee), MaxCommitteeSize)
+	}
+	seated := make(map[string]bool, len(t.Committee))
+	for _, m := range t.Committee {
+		if m == "" || seated[m] {
+			return errorsmod.Wrapf(ErrInvalidTask, "task %d: committee member %q empty or seated twice", t.Id, m)
+		}
+		seated[m] = true
 	}
 	return nil
+}
+
+// Verifies reports whether the validator with consensus address addr (bech32 valcons) must
+// verify the task: every validator does when it has no committee or was escalated.
+func (t Task) Verifies(addr string) bool {
+	return !t.HasCommittee() || slices.Contains(t.Committee, addr)
+}
+
+// HasCommittee reports whether the task is still decided by its committee alone.
+func (t Task) HasCommittee() bool {
+	return len(t.Committee) > 0 && !t.Escalated
 }
 
 // ClosedHeight is when a finalised or expired task closed: its finalisation height, or the

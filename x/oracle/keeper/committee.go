@@ -1,0 +1,173 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/thalamus-network/thalamus/x/internal/events"
+	"github.com/thalamus-network/thalamus/x/oracle/types"
+)
+
+// Reasons a committee task is escalated (EventTaskEscalated.reason).
+const (
+	EscalatedDissent   = "dissent"    // a member's report disagreed
+	EscalatedDeadline  = "deadline"   // the committee did not report completely in time
+	EscalatedNoMembers = "no_members" // no member is in the validator set any more
+)
+
+// RecordValidatorSet stores the validator set of the commit being processed (members in any
+// order, powers as CometBFT counts them), writing only when it changed.
+func (k Keeper) RecordValidatorSet(ctx context.Context, members []types.Member) error {
+	set := types.ValidatorSet{Members: slices.Clone(members)}
+	slices.SortFunc(set.Members, func(a, b types.Member) int { return strings.Compare(a.ConsensusAddress, b.ConsensusAddress) })
+	set.Members = slices.DeleteFunc(set.Members, func(m types.Member) bool { return m.Power <= 0 })
+	old, err := k.validatorSet(ctx)
+	if err != nil {
+		return err
+	}
+	if slices.Equal(old.Members, set.Members) {
+		return nil
+	}
+	return k.ValidatorSet.Set(ctx, set)
+}
+
+// validatorSet returns the stored validator set, empty before the first commit with votes.
+func (k Keeper) validatorSet(ctx context.Context) (types.ValidatorSet, error) {
+	set, err := k.ValidatorSet.Get(ctx)
+	if errors.Is(err, collections.ErrNotFound) {
+		return types.ValidatorSet{}, nil
+	}
+	return set, err
+}
+
+// drawCommittee seats committee_size validators of the stored set for a new task, or none
+// (every validator verifies) when the size is 0 or the set is no larger than it.
+func (k Keeper) drawCommittee(ctx context.Context, size uint32, taskID uint64) ([]string, error) {
+	if size == 0 {
+		return nil, nil
+	}
+	set, err := k.validatorSet(ctx)
+	if err != nil || len(set.Members) <= int(size) {
+		return nil, err
+	}
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	info := sdkCtx.HeaderInfo()
+	seed := types.CommitteeSeed(sdkCtx.ChainID(), info.Hash, info.AppHash, taskID)
+	drawn := types.DrawCommittee(seed, set.Members, int(size))
+	committee := make([]string, len(drawn))
+	for i, m := range drawn {
+		committee[i] = m.ConsensusAddress
+	}
+	return committee, nil
+}
+
+// judgement is what one block's reports decide for a committee task.
+type judgement struct {
+	decision   decision
+	result     types.TaskResult // when finalised
+	reason     string           // when escalated
+	dissenters []string         // members whose reports disagreed, when escalated for dissent
+}
+
+type decision int
+
+const (
+	wait     decision = iota // not every member reported yet, and none dissents
+	finalise                 // every seated member reported and they agree
+	escalate                 // a member dissents, or no member holds power any more
+)
+
+// judgeCommittee decides a committee task from its members' reports of one block. A GPU
+// challenge is finalised only when every seated member (a member still in the validator
+// set) reported PASS; any other verdict is a dissent, since fraud and underperformance lead
+// to slashing and refunds that a committee alone must not decide. A sensor batch is
+// finalised when every seated member reported within the deviation band of their median;
+// once reports hold quorum of the seated power, any report beyond the band is a dissent.
+// Requiring every seat means a committee's verdict cannot be captured without every seat,
+// and a proposer that leaves a member's extension out only delays it.
+func judgeCommittee(t types.Task, reports []WeightedReport, power map[string]int64, params types.Params) judgement {
+	var seated, reported int64
+	members := 0
+	for _, m := range t.Committee {
+		if p := power[m]; p > 0 {
+			seated += p
+			members++
+		}
+	}
+	if seated == 0 {
+		return judgement{decision: escalate, reason: EscalatedNoMembers}
+	}
+	for _, r := range reports {
+		reported += r.Power
+	}
+	var dissenters []string
+	switch t.Kind {
+	case types.TASK_KIND_GPU_CHALLENGE:
+		for _, r := range reports {
+			if r.Report.Verdict != types.VERDICT_PASS {
+				dissenters = append(dissenters, r.address)
+			}
+		}
+	case types.TASK_KIND_SENSOR_BATCH:
+		if reaches(reported, seated, params.Quorum) {
+			median := types.TaskResult{Score: WeightedMedian(reports)}
+			for _, r := range reports {
+				if !Agrees(t.Kind, r.Report, median, params.ScoreDeviationBand) {
+					dissenters = append(dissenters, r.address)
+				}
+			}
+		}
+	}
+	if len(dissenters) > 0 {
+		return judgement{decision: escalate, reason: EscalatedDissent, dissenters: dissenters}
+	}
+	if len(reports) < members {
+		return judgement{decision: wait}
+	}
+	result, ok := Aggregate(t.Kind, reports, seated, params.Quorum)
+	if !ok {
+		return judgement{decision: wait}
+	}
+	return judgement{decision: finalise, result: result}
+}
+
+// escalateTask reopens a committee task to every validator with a fresh deadline, keeping
+// the members' reports so the final result can hold those it overturns against their
+// reporters: whichever side of a split was wrong pays, not only the side that spoke last.
+func (k Keeper) escalateTask(ctx context.Context, t types.Task, params types.Params, reason string, reports []WeightedReport, dissenters []string) error {
+	if err := k.TaskDeadlines.Remove(ctx, collections.Join(t.DeadlineHeight, t.Id)); err != nil {
+		return err
+	}
+	t.Escalated = true
+	for _, r := range reports {
+		t.CommitteeReports = append(t.CommitteeReports, types.CommitteeReport{ConsensusAddress: r.address, Verdict: r.Report.Verdict, Score: r.Report.Score})
+	}
+	t.DeadlineHeight = sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(params.TaskDeadlineBlocks)
+	if err := k.Tasks.Set(ctx, t.Id, t); err != nil {
+		return err
+	}
+	if err := k.TaskDeadlines.Set(ctx, collections.Join(t.DeadlineHeight, t.Id)); err != nil {
+		return err
+	}
+	return events.Emit(ctx, &types.EventTaskEscalated{
+		TaskId: t.Id, Kind: t.Kind, Reason: reason, Dissenters: dissenters, DeadlineHeight: t.DeadlineHeight,
+	})
+}
+
+// overturned returns the addresses of the committee reports a task's final result disagrees with.
+func overturned(t types.Task, result types.TaskResult, band math.LegacyDec) []string {
+	var out []string
+	for _, d := range t.CommitteeReports {
+		if !Agrees(t.Kind, types.TaskReport{Verdict: d.Verdict, Score: d.Score}, result, band) {
+			out = append(out, d.ConsensusAddress)
+		}
+	}
+	return out
+}

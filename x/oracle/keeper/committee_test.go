@@ -1,0 +1,308 @@
+package keeper_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"cosmossdk.io/core/header"
+
+	"github.com/thalamus-network/thalamus/x/oracle/types"
+)
+
+// committeeFixture has four validators of power 10 in the stored validator set and
+// committee_size 2, with hooks for both task kinds.
+type committeeFixture struct {
+	fixture
+	vals  []validator
+	addrs []string // bech32, as committees hold them
+	hooks *recordingHooks
+}
+
+func newCommitteeFixture(t *testing.T) committeeFixture {
+	f := newFixture(t)
+	f.Ctx = f.Ctx.WithBlockHeight(10).WithHeaderInfo(header.Info{Height: 10, Hash: []byte("block ten"), AppHash: []byte("app")})
+	params := types.DefaultParams()
+	params.CommitteeSize = 2
+	require.NoError(t, f.keeper.Params.Set(f.Ctx, params))
+	c := committeeFixture{fixture: f, vals: validators(f, 4), hooks: &recordingHooks{}}
+	var set []types.Member
+	for _, v := range c.vals {
+		addr, err := consCodec.BytesToString(v.addr)
+		require.NoError(t, err)
+		c.addrs = append(c.addrs, addr)
+		set = append(set, types.Member{ConsensusAddress: addr, Power: v.power})
+	}
+	require.NoError(t, f.keeper.RecordValidatorSet(f.Ctx, set))
+	f.keeper.SetHooks(types.TASK_KIND_GPU_CHALLENGE, c.hooks)
+	f.keeper.SetHooks(types.TASK_KIND_SENSOR_BATCH, c.hooks)
+	return c
+}
+
+// open opens a task and returns it with the indexes of its committee members and of the
+// other validators.
+func (c committeeFixture) open(t *testing.T, kind types.TaskKind, seq uint64) (types.Task, []int, []int) {
+	t.Helper()
+	id, err := c.keeper.OpenTask(c.Ctx, kind, "m", 1, seq, nil)
+	require.NoError(t, err)
+	task := c.task(t, id)
+	require.Len(t, task.Committee, 2)
+	var members, others []int
+	for i, addr := range c.addrs {
+		if slices.Contains(task.Committee, addr) {
+			members = append(members, i)
+		} else {
+			others = append(others, i)
+		}
+	}
+	require.Len(t, members, 2, "the committee is drawn from the validator set")
+	return task, members, others
+}
+
+func (c committeeFixture) task(t *testing.T, id uint64) types.Task {
+	t.Helper()
+	task, err := c.keeper.Tasks.Get(c.Ctx, id)
+	require.NoError(t, err)
+	return task
+}
+
+// process runs one block's aggregation at height with the given reports by validator index.
+func (c committeeFixture) process(t *testing.T, height int64, reports map[int]*types.TaskReport) {
+	t.Helper()
+	votes := votesFor(c.vals, func(i int) []*types.TaskReport {
+		if r, ok := reports[i]; ok {
+			return []*types.TaskReport{r}
+		}
+		return nil
+	})
+	require.NoError(t, c.keeper.ProcessVotes(c.Ctx.WithBlockHeight(height), votes, 40))
+}
+
+func (c committeeFixture) perf(t *testing.T, i int) (types.ValidatorPerformance, bool) {
+	t.Helper()
+	p, err := c.keeper.Performance.Get(c.Ctx, c.vals[i].addr)
+	return p, err == nil
+}
+
+func pass(id uint64) *types.TaskReport { return &types.TaskReport{TaskId: id, Verdict: types.VERDICT_PASS} }
+
+func TestOpenTaskDrawsACommitteeOnlyWhenTheSetIsLarger(t *testing.T) {
+	c := newCommitteeFixture(t)
+	a, _, _ := c.open(t, types.TASK_KIND_GPU_CHALLENGE, 1)
+	b, _, _ := c.open(t, types.TASK_KIND_GPU_CHALLENGE, 2)
+	require.NotEqual(t, a.Id, b.Id)
+
+	params, err := c.keeper.Params.Get(c.Ctx)
+	require.NoError(t, err)
+	params.CommitteeSize = 4
+	require.NoError(t, c.keeper.Params.Set(c.Ctx, params))
+	id, err := c.keeper.OpenTask(c.Ctx, types.TASK_KIND_GPU_CHALLENGE, "m", 1, 3, nil)
+	require.NoError(t, err)
+	require.Empty(t, c.task(t, id).Committee, "a committee as large as the set is every validator")
+	require.True(t, c.task(t, id).Verifies(c.addrs[0]))
+}
+
+// A committee task is decided by its members alone: reports of other validators are ignored
+// and their silence is no miss; it finalises once every member reported PASS.
+func TestCommitteeFinalisesOnItsMembersAlone(t *testing.T) {
+	c := newCommitteeFixture(t)
+	task, members, others := c.open(t, types.TASK_KIND_GPU_CHALLENGE, 1)
+	fraud := &types.TaskReport{TaskId: task.Id, Verdict: types.VERDICT_FRAUD}
+
+	c.process(t, 11, map[int]*types.TaskReport{members[0]: pass(task.Id), others[0]: fraud})
+	require.Equal(t, types.TASK_STATUS_OPEN, c.task(t, task.Id).Status, "one member of two has reported")
+	require.False(t, c.task(t, task.Id).Escalated, "a non-member's report does not count")
+
+	c.process(t, 12, map[int]*types.TaskReport{members[0]: pass(task.Id), members[1]: pass(task.Id), others[0]: fraud})
+	got := c.task(t, task.Id)
+	require.Equal(t, types.TASK_STATUS_FINALIZED, got.Status)
+	require.Equal(t, types.VERDICT_PASS, got.Result.Verdict)
+	require.Equal(t, uint32(2), got.Result.Reporters)
+	require.Equal(t, int64(20), got.Result.TotalPower, "measured against the committee's power")
+	for _, i := range members {
+		p, ok := c.perf(t, i)
+		require.True(t, ok)
+		require.Equal(t, uint64(1), p.WindowValid)
+	}
+	for _, i := range others {
+		_, ok := c.perf(t, i)
+		require.False(t, ok, "validators off the committee are neither valid, deviating nor missing")
+	}
+}
+
+// A fraud report by one member escalates the task to every validator; when they find it
+// passes, the dissent is overturned and counts against its reporter.
+func TestCommitteeDissentEscalatesAndAnOverturnedDissentCosts(t *testing.T) {
+	c := newCommitteeFixture(t)
+	task, members, others := c.open(t, types.TASK_KIND_GPU_CHALLENGE, 1)
+	liar := members[0]
+	c.process(t, 11, map[int]*types.TaskReport{liar: {TaskId: task.Id, Verdict: types.VERDICT_FRAUD}, members[1]: pass(task.Id)})
+	got := c.task(t, task.Id)
+	require.Equal(t, types.TASK_STATUS_OPEN, got.Status)
+	require.True(t, got.Escalated)
+	require.ElementsMatch(t, []types.CommitteeReport{
+		{ConsensusAddress: c.addrs[liar], Verdict: types.VERDICT_FRAUD}, {ConsensusAddress: c.addrs[members[1]], Verdict: types.VERDICT_PASS},
+	}, got.CommitteeReports, "both members' reports are kept")
+	require.Equal(t, int64(11+20), got.DeadlineHeight, "a fresh deadline")
+	require.True(t, got.Verifies(c.addrs[others[0]]), "every validator verifies it now")
+	require.Contains(t, eventTypes(c.Ctx), "thalamus.oracle.v1.EventTaskEscalated")
+	require.Empty(t, c.hooks.finalized, "nothing is decided before the wider set reports")
+
+	all := map[int]*types.TaskReport{}
+	for i := range c.vals {
+		all[i] = pass(task.Id)
+	}
+	c.process(t, 12, all)
+	got = c.task(t, task.Id)
+	require.Equal(t, types.TASK_STATUS_FINALIZED, got.Status)
+	require.Equal(t, types.VERDICT_PASS, got.Result.Verdict)
+	require.Equal(t, uint32(4), got.Result.Reporters)
+	p, _ := c.perf(t, liar)
+	require.Equal(t, uint64(1), p.WindowOverturned, "the dissent was overturned")
+	require.Equal(t, uint64(1), p.WindowValid, "its final report agreed")
+	p, _ = c.perf(t, members[1])
+	require.Zero(t, p.WindowOverturned)
+}
+
+// Fraud is decided only by the wider set: a unanimous committee still escalates. When the
+// wider set confirms it, the member that reported it is not held to account and the one
+// that vouched for the fraudulent work is.
+func TestCommitteeFraudIsConfirmedByEveryValidator(t *testing.T) {
+	c := newCommitteeFixture(t)
+	task, members, _ := c.open(t, types.TASK_KIND_GPU_CHALLENGE, 1)
+	fraud := &types.TaskReport{TaskId: task.Id, Verdict: types.VERDICT_FRAUD}
+	unanimous, m, _ := c.open(t, types.TASK_KIND_GPU_CHALLENGE, 2)
+	c.process(t, 11, map[int]*types.TaskReport{m[0]: {TaskId: unanimous.Id, Verdict: types.VERDICT_FRAUD}, m[1]: {TaskId: unanimous.Id, Verdict: types.VERDICT_FRAUD}})
+	require.True(t, c.task(t, unanimous.Id).Escalated, "a unanimous fraud verdict still goes to every validator")
+
+	c.process(t, 12, map[int]*types.TaskReport{members[0]: fraud, members[1]: pass(task.Id)})
+	require.True(t, c.task(t, task.Id).Escalated)
+	others := map[int]*types.TaskReport{}
+	for i := range c.vals {
+		others[i] = fraud
+	}
+	others[members[1]] = pass(task.Id)
+	c.process(t, 13, others)
+	got := c.task(t, task.Id)
+	require.Equal(t, types.TASK_STATUS_FINALIZED, got.Status)
+	require.Equal(t, types.VERDICT_FRAUD, got.Result.Verdict)
+	p, _ := c.perf(t, members[0])
+	require.Zero(t, p.WindowOverturned, "its fraud report was right")
+	p, _ = c.perf(t, members[1])
+	require.Equal(t, uint64(1), p.WindowOverturned, "it vouched for fraudulent work")
+	require.Equal(t, uint64(1), p.WindowDeviated)
+}
+
+// A committee that does not report completely before the deadline escalates; an escalated
+// task that still gets no quorum expires at its second deadline.
+func TestCommitteeDeadlineEscalatesThenExpires(t *testing.T) {
+	c := newCommitteeFixture(t)
+	task, members, _ := c.open(t, types.TASK_KIND_GPU_CHALLENGE, 1)
+	c.process(t, 20, map[int]*types.TaskReport{members[0]: pass(task.Id)})
+	c.process(t, 31, nil) // deadline 30
+	got := c.task(t, task.Id)
+	require.True(t, got.Escalated)
+	require.Empty(t, got.CommitteeReports)
+	require.Equal(t, int64(51), got.DeadlineHeight)
+	require.Empty(t, c.hooks.expired)
+	c.process(t, 52, nil)
+	require.Equal(t, types.TASK_STATUS_EXPIRED, c.task(t, task.Id).Status)
+	require.Len(t, c.hooks.expired, 1)
+}
+
+// A sensor batch's committee finalises scores within the band of their median and
+// escalates a spread beyond it.
+func TestCommitteeSensorBatches(t *testing.T) {
+	c := newCommitteeFixture(t)
+	agree, m1, _ := c.open(t, types.TASK_KIND_SENSOR_BATCH, 1)
+	c.process(t, 11, map[int]*types.TaskReport{m1[0]: {TaskId: agree.Id, Score: 9000}, m1[1]: {TaskId: agree.Id, Score: 9100}})
+	require.Equal(t, types.TASK_STATUS_FINALIZED, c.task(t, agree.Id).Status)
+	require.Equal(t, uint32(9000), c.task(t, agree.Id).Result.Score)
+
+	split, m2, _ := c.open(t, types.TASK_KIND_SENSOR_BATCH, 2)
+	c.process(t, 12, map[int]*types.TaskReport{m2[0]: {TaskId: split.Id, Score: 9000}})
+	require.False(t, c.task(t, split.Id).Escalated, "one report of two is below quorum: no median to dissent from yet")
+	c.process(t, 13, map[int]*types.TaskReport{m2[0]: {TaskId: split.Id, Score: 9000}, m2[1]: {TaskId: split.Id, Score: 2000}})
+	got := c.task(t, split.Id)
+	require.True(t, got.Escalated, "9000 is beyond the band of their (lower) median, 2000")
+	require.Len(t, got.CommitteeReports, 2)
+
+	// The wider set finds 9000: the member that reported 2000 is overturned.
+	all := map[int]*types.TaskReport{}
+	for i := range c.vals {
+		all[i] = &types.TaskReport{TaskId: split.Id, Score: 9000}
+	}
+	all[m2[1]] = &types.TaskReport{TaskId: split.Id, Score: 2000}
+	c.process(t, 14, all)
+	require.Equal(t, uint32(9000), c.task(t, split.Id).Result.Score)
+	p, _ := c.perf(t, m2[1])
+	require.Equal(t, uint64(1), p.WindowOverturned)
+	p, _ = c.perf(t, m2[0])
+	require.Zero(t, p.WindowOverturned)
+}
+
+// A member that leaves the validator set no longer holds its seat's weight: the members
+// still in the set decide; when none is left the task escalates.
+func TestCommitteeMembersLeavingTheSet(t *testing.T) {
+	c := newCommitteeFixture(t)
+	task, members, _ := c.open(t, types.TASK_KIND_GPU_CHALLENGE, 1)
+	keep := func(idx ...int) {
+		var set []types.Member
+		for _, i := range idx {
+			set = append(set, types.Member{ConsensusAddress: c.addrs[i], Power: 10})
+		}
+		require.NoError(t, c.keeper.RecordValidatorSet(c.Ctx, set))
+	}
+	var rest []int
+	for i := range c.vals {
+		if i != members[0] {
+			rest = append(rest, i)
+		}
+	}
+	keep(rest...)
+	c.process(t, 11, map[int]*types.TaskReport{members[1]: pass(task.Id)})
+	got := c.task(t, task.Id)
+	require.Equal(t, types.TASK_STATUS_FINALIZED, got.Status, "the remaining member decides")
+	require.Equal(t, int64(10), got.Result.TotalPower)
+
+	other, members, others := c.open(t, types.TASK_KIND_GPU_CHALLENGE, 2)
+	keep(others...)
+	c.process(t, 12, map[int]*types.TaskReport{others[0]: pass(other.Id)})
+	require.True(t, c.task(t, other.Id).Escalated, "no member of %v is left", members)
+}
+
+// The stored set is ordered by address, without powerless members, whatever order it came in.
+func TestRecordValidatorSet(t *testing.T) {
+	f := newFixture(t)
+	require.NoError(t, f.keeper.RecordValidatorSet(f.Ctx, []types.Member{{ConsensusAddress: "b", Power: 2}, {ConsensusAddress: "c"}, {ConsensusAddress: "a", Power: 1}}))
+	set, err := f.keeper.ValidatorSet.Get(f.Ctx)
+	require.NoError(t, err)
+	require.Equal(t, []types.Member{{ConsensusAddress: "a", Power: 1}, {ConsensusAddress: "b", Power: 2}}, set.Members)
+	require.NoError(t, set.Validate())
+}
+
+// Committees, committee reports and the validator set survive export and import.
+func TestGenesisRoundTripWithCommittees(t *testing.T) {
+	c := newCommitteeFixture(t)
+	task, members, _ := c.open(t, types.TASK_KIND_GPU_CHALLENGE, 1)
+	c.process(t, 11, map[int]*types.TaskReport{members[0]: {TaskId: task.Id, Verdict: types.VERDICT_FRAUD}})
+	exported, err := c.keeper.ExportGenesis(c.Ctx)
+	require.NoError(t, err)
+	require.Len(t, exported.ValidatorSet.Members, 4)
+	require.Len(t, exported.Tasks[0].CommitteeReports, 1)
+
+	g := newFixture(t)
+	require.NoError(t, g.keeper.InitGenesis(g.Ctx, exported))
+	again, err := g.keeper.ExportGenesis(g.Ctx)
+	require.NoError(t, err)
+	require.Equal(t, exported, again)
+
+	bad := *exported
+	bad.ValidatorSet = types.ValidatorSet{Members: []types.Member{{ConsensusAddress: "b", Power: 1}, {ConsensusAddress: "a", Power: 1}}}
+	require.ErrorIs(t, bad.Validate(), types.ErrInvalidGenesis, "members out of order")
+	bad = *exported
+	bad.Tasks = append([]types.Task(nil), exported.Tasks...)
+	bad.Tasks[0].Committee = []string{"x", "x"}
+	require.ErrorIs(t, bad.Validate(), types.ErrInvalidGenesis, "a member seated twice")
+}
