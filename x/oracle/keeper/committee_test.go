@@ -85,7 +85,9 @@ func (c committeeFixture) perf(t *testing.T, i int) (types.ValidatorPerformance,
 	return p, err == nil
 }
 
-func pass(id uint64) *types.TaskReport { return &types.TaskReport{TaskId: id, Verdict: types.VERDICT_PASS} }
+func pass(id uint64) *types.TaskReport {
+	return &types.TaskReport{TaskId: id, Verdict: types.VERDICT_PASS}
+}
 
 func TestOpenTaskDrawsACommitteeOnlyWhenTheSetIsLarger(t *testing.T) {
 	c := newCommitteeFixture(t)
