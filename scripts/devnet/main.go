@@ -36,6 +36,7 @@ func main() {
 	testnetDir := fs.String("dir", filepath.Join(home, ".thalamus-testnet"), "testnet folder holding every node's home, logs and pid files")
 	agents := fs.Bool("agents", false, "testnet: also run a simulated GPU provider and a sensor gateway with 3 devices against node0")
 	liar := fs.Int("liar", -1, "testnet: start node N's sidecar with --wrong-results")
+	cheater := fs.Bool("cheater", false, "testnet: with -agents, also run the localnet's cheating GPU provider (1 GPU, --cheat-fraction 0.5)")
 	genesisHook := fs.String("genesis-hook", "", "testnet: shell command run with the genesis file's path appended, to edit it before the nodes start")
 	allowFetch := []string{gatewayAddr}
 	fs.Func("allow-fetch", "one more HOST:PORT the sidecars may fetch batches from at a private address, besides the devnet gateway "+gatewayAddr+" (repeatable; e.g. a load generator's gateway)",
@@ -64,7 +65,7 @@ func main() {
 		positional, rest = append(positional, fs.Arg(0)), fs.Args()[1:]
 	}
 
-	opts := testnetOptions{agents: *agents, liar: *liar, genesisHook: *genesisHook, allowFetch: allowFetch, runtime: *runtimeKind}
+	opts := testnetOptions{agents: *agents, cheater: *cheater, liar: *liar, genesisHook: *genesisHook, allowFetch: allowFetch, runtime: *runtimeKind}
 	verify := verifyOptions{since: *since, stallBlock: *stallBlocks, invariants: *invariants}
 	if err := run(command, positional, *configPath, *binary, *localHome, *testnetDir, opts, verify); err != nil {
 		fmt.Fprintln(os.Stderr, "devnet:", err)

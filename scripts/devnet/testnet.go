@@ -29,6 +29,7 @@ const (
 // testnetOptions are the testnet's optional extras.
 type testnetOptions struct {
 	agents      bool     // run a GPU provider agent and a sensor gateway against node0
+	cheater     bool     // with agents, also a provider whose agent forges winners
 	liar        int      // node whose sidecar reports wrong results (-1: none)
 	genesisHook string   // shell command that edits the genesis file (its path appended), e.g. for benchmark state
 	allowFetch  []string // HOST:PORT pairs the sidecars may fetch batches from: the devnet's own gateways
@@ -176,7 +177,7 @@ func testnet(cfg *Config, binary, dir string, n int, opts testnetOptions) error 
 		return err
 	}
 	if opts.agents {
-		if err := startTestnetAgents(binary, dir, genesisNode); err != nil {
+		if err := startTestnetAgents(binary, dir, genesisNode, opts.cheater); err != nil {
 			return err
 		}
 	}
@@ -197,8 +198,9 @@ func startBackground(dir string, p *process) error {
 }
 
 // startTestnetAgents runs, against node0, the localnet's simulated GPU provider (2 GPUs) and a
-// sensor gateway with 3 healthy simulated devices, so the validators have tasks to agree on.
-func startTestnetAgents(binary, dir string, node0 node) error {
+// sensor gateway with 3 healthy simulated devices, so the validators have tasks to agree on;
+// with cheater, also the localnet's cheating provider (1 GPU, half its winners forged).
+func startTestnetAgents(binary, dir string, node0 node, cheater bool) error {
 	agentBinary, err := siblingBinary(binary, "thalamus-agent")
 	if err != nil {
 		return err
@@ -206,6 +208,13 @@ func startTestnetAgents(binary, dir string, node0 node) error {
 	procs := []*process{
 		gpuAgent("agent", agentBinary, node0.home, "provider", 2, "360000uthal", agentMetrics, agentAPI, dir, dir, "--runtime", "exec", "--exec-allow", agentBinary),
 		sensorGateway(agentBinary, node0.home, 3, dir, dir),
+	}
+	if cheater {
+		if err := requireDevnetFlag(agentBinary, "cheat-fraction", "gpu"); err != nil {
+			return err
+		}
+		procs = append(procs, gpuAgent("cheater", agentBinary, node0.home, "cheater", 1, "300000uthal", cheaterMetrics, cheaterAPI, dir, dir,
+			"--cheat-fraction", "0.5", "--runtime", "exec", "--exec-allow", agentBinary, "--port-range", "32000-32999"))
 	}
 	for _, p := range procs {
 		if err := startBackground(dir, p); err != nil {

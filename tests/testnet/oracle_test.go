@@ -20,9 +20,11 @@ import (
 )
 
 type task struct {
-	ID        string `json:"id"`
-	Kind      string `json:"kind"`
-	SubjectID string `json:"subject_id"`
+	ID        string   `json:"id"`
+	Kind      string   `json:"kind"`
+	SubjectID string   `json:"subject_id"`
+	Committee []string `json:"committee"`
+	Escalated bool     `json:"escalated"`
 	Result    struct {
 		Verdict         string `json:"verdict"`
 		Score           int    `json:"score"`
@@ -98,11 +100,14 @@ func getJSON(t *testing.T, url string, v any) {
 }
 
 // finalised lists node0's finalised tasks, newest first.
-func finalised(t *testing.T) []task {
+func finalised(t *testing.T) []task { return tasks(t, 2) }
+
+// tasks lists node0's tasks of a status (1 open, 2 finalised, 3 expired).
+func tasks(t *testing.T, status int) []task {
 	var resp struct {
 		Tasks []task `json:"tasks"`
 	}
-	getJSON(t, "http://127.0.0.1:1317/thalamus/oracle/v1/tasks?status=2&pagination.limit=1000", &resp)
+	getJSON(t, fmt.Sprintf("http://127.0.0.1:1317/thalamus/oracle/v1/tasks?status=%d&pagination.limit=1000", status), &resp)
 	return resp.Tasks
 }
 
@@ -184,12 +189,9 @@ func (n testnet) validator(i int) (jailed bool, tokens string) {
 	return resp.Validator.Jailed, resp.Validator.Tokens
 }
 
-// TestFourValidatorOracle: node3's sidecar lies (inverted verdicts and scores): it is outvoted,
-// counted as deviating, and at the end of the first miss window slashed and jailed through
-// x/slashing. Then node1's sidecar is stopped: the chain goes on, tasks still finalise with
-// the two remaining reports (2/3 of the remaining power) and node1 is counted as missing
-// them; at the end every node has the same app hash.
-func TestFourValidatorOracle(t *testing.T) {
+// startTestnet starts `devnet testnet 4` with args, stopping it when the test ends and
+// printing the logs' tails when it failed.
+func startTestnet(t *testing.T, args ...string) *testnet {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +204,7 @@ func TestFourValidatorOracle(t *testing.T) {
 	n.writeConfig()
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, name := range []string{"node0.log", "sidecar1.log", "sidecar3.log", "agent.log", "sensors.log"} {
+			for _, name := range []string{"node0.log", "sidecar0.log", "sidecar1.log", "sidecar3.log", "agent.log", "cheater.log", "sensors.log"} {
 				if bz, err := os.ReadFile(filepath.Join(n.dir, name)); err == nil { //nolint:gosec // our testnet dir
 					lines := strings.Split(string(bz), "\n")
 					t.Logf("%s (tail):\n%s", name, strings.Join(lines[max(0, len(lines)-25):], "\n"))
@@ -211,7 +213,17 @@ func TestFourValidatorOracle(t *testing.T) {
 		}
 		n.stopAll()
 	})
-	n.devnet("testnet", "4", "-agents", "-liar", "3")
+	n.devnet(append([]string{"testnet", "4"}, args...)...)
+	return n
+}
+
+// TestFourValidatorOracle: node3's sidecar lies (inverted verdicts and scores): it is outvoted,
+// counted as deviating, and at the end of the first miss window slashed and jailed through
+// x/slashing. Then node1's sidecar is stopped: the chain goes on, tasks still finalise with
+// the two remaining reports (2/3 of the remaining power) and node1 is counted as missing
+// them; at the end every node has the same app hash.
+func TestFourValidatorOracle(t *testing.T) {
+	n := startTestnet(t, "-agents", "-liar", "3")
 
 	// Phase 1: node3 lies. Results are the honest ones, and node3 deviates.
 	deadline := time.Now().Add(4 * time.Minute)
