@@ -58,8 +58,7 @@ func (k Keeper) drawCommittee(ctx context.Context, size uint32, taskID uint64) (
 		return nil, err
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	info := sdkCtx.HeaderInfo()
-	seed := types.CommitteeSeed(sdkCtx.ChainID(), info.Hash, info.AppHash, taskID)
+	seed := types.CommitteeSeed(sdkCtx.ChainID(), sdkCtx.HeaderInfo().AppHash, taskID)
 	drawn := types.DrawCommittee(seed, set.Members, int(size))
 	committee := make([]string, len(drawn))
 	for i, m := range drawn {

@@ -10,13 +10,15 @@ import (
 // committeeDomain separates committee seeds from every other hash the chain takes.
 const committeeDomain = "thalamus/oracle/committee/v1"
 
-// CommitteeSeed is the randomness a task's committee is drawn from: the chain id, the hash
-// of the block that opens the task and the app hash it starts from, and the task id. The
-// block's proposer can grind its block hash (transaction order, time) and so try many
-// committees for the tasks its block opens; x/oracle's README bounds what that gains.
-func CommitteeSeed(chainID string, blockHash, appHash []byte, taskID uint64) []byte {
+// CommitteeSeed is the randomness a task's committee is drawn from: the chain id, the app
+// hash the block opening the task starts from (the state after the previous block), and the
+// task id. The block's own hash is left out on purpose: its proposer can regrind it for the
+// cost of a hash (transaction order, commit signatures), while changing the app hash takes
+// executing and committing the previous block again. x/oracle's README bounds what such
+// grinding gains.
+func CommitteeSeed(chainID string, appHash []byte, taskID uint64) []byte {
 	h := sha256.New()
-	for _, field := range [][]byte{[]byte(committeeDomain), []byte(chainID), blockHash, appHash} {
+	for _, field := range [][]byte{[]byte(committeeDomain), []byte(chainID), appHash} {
 		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(field)))) // length-prefixed: no two inputs collide
 		h.Write(field)
 	}
