@@ -188,7 +188,9 @@ func genesisWithValidator(t *testing.T, a *app.App) map[string]json.RawMessage {
 	genesis[computetypes.ModuleName] = cdc.MustMarshalJSON(&computeGenesis)
 	genesis[sensorstypes.ModuleName] = cdc.MustMarshalJSON(&sensorstypes.GenesisState{Params: sensorssim.GenParams(r)})
 	genesis[oracletypes.ModuleName] = cdc.MustMarshalJSON(&oracletypes.GenesisState{Params: oraclesim.GenParams(r), NextTaskId: 1})
-	genesis[rewardstypes.ModuleName] = cdc.MustMarshalJSON(&rewardstypes.GenesisState{Params: rewardssim.GenParams(r)})
+	rewardsParams := rewardssim.GenParams(r)
+	rewardsParams.EpochBlocks = 1_000 // the export falls inside the first epoch, whatever the draw
+	genesis[rewardstypes.ModuleName] = cdc.MustMarshalJSON(&rewardstypes.GenesisState{Params: rewardsParams})
 	return genesis
 }
 

@@ -67,7 +67,7 @@ func (k Keeper) drawCommittee(ctx context.Context, size uint32, taskID uint64) (
 	return committee, nil
 }
 
-// judgement is what one block's reports decide for a committee task.
+// judgement is what a committee's reports decide.
 type judgement struct {
 	decision   decision
 	result     types.TaskResult // when finalised
@@ -83,15 +83,39 @@ const (
 	escalate                 // a member dissents, or no member holds power any more
 )
 
-// judgeCommittee decides a committee task from its members' reports of one block. A GPU
-// challenge is finalised only when every seated member (a member still in the validator
-// set) reported PASS; any other verdict is a dissent, since fraud and underperformance lead
-// to slashing and refunds that a committee alone must not decide. A sensor batch is
-// finalised when every seated member reported within the deviation band of their median;
-// once reports hold quorum of the seated power, any report beyond the band is a dissent.
-// Requiring every seat means a committee's verdict cannot be captured without every seat,
-// and a proposer that leaves a member's extension out only delays it.
-func judgeCommittee(t types.Task, reports []WeightedReport, power map[string]int64, params types.Params) judgement {
+// mergeCommitteeReports records this block's reports of a committee's members on its task
+// (each member's latest report replaces its earlier one) and reports whether any changed.
+func mergeCommitteeReports(t *types.Task, reports []WeightedReport) bool {
+	changed := false
+	for _, r := range reports {
+		latest := types.CommitteeReport{ConsensusAddress: r.address, Verdict: r.Report.Verdict, Score: r.Report.Score, Flags: r.Report.Flags}
+		i := slices.IndexFunc(t.CommitteeReports, func(c types.CommitteeReport) bool { return c.ConsensusAddress == r.address })
+		switch {
+		case i < 0:
+			t.CommitteeReports = append(t.CommitteeReports, latest)
+		case !sameReport(latest, t.CommitteeReports[i]):
+			t.CommitteeReports[i] = latest
+		default:
+			continue
+		}
+		changed = true
+	}
+	return changed
+}
+
+func sameReport(a, b types.CommitteeReport) bool {
+	return a.Verdict == b.Verdict && a.Score == b.Score && slices.Equal(a.Flags, b.Flags)
+}
+
+// judgeCommittee decides a committee task from its members' latest reports, weighed by
+// their power in the current validator set (a member that left it no longer counts). A GPU
+// challenge is finalised only when every seated member reported PASS; any other verdict is
+// a dissent, since fraud and underperformance lead to slashing and refunds that a committee
+// alone must not decide. A sensor batch is finalised when every seated member reported
+// within the deviation band of their median; once reports hold quorum of the seated power,
+// any report beyond the band is a dissent. Requiring every seat means a committee's result
+// cannot be captured without every seat.
+func judgeCommittee(t types.Task, power map[string]int64, params types.Params) judgement {
 	var seated, reported int64
 	members := 0
 	for _, m := range t.Committee {
@@ -103,8 +127,13 @@ func judgeCommittee(t types.Task, reports []WeightedReport, power map[string]int
 	if seated == 0 {
 		return judgement{decision: escalate, reason: EscalatedNoMembers}
 	}
-	for _, r := range reports {
-		reported += r.Power
+	var reports []WeightedReport
+	for _, c := range t.CommitteeReports {
+		if p := power[c.ConsensusAddress]; p > 0 {
+			reports = append(reports, WeightedReport{ConsAddress: []byte(c.ConsensusAddress), Power: p, address: c.ConsensusAddress,
+				Report: types.TaskReport{TaskId: t.Id, Verdict: c.Verdict, Score: c.Score, Flags: c.Flags}})
+			reported += p
+		}
 	}
 	var dissenters []string
 	switch t.Kind {
@@ -137,17 +166,14 @@ func judgeCommittee(t types.Task, reports []WeightedReport, power map[string]int
 	return judgement{decision: finalise, result: result}
 }
 
-// escalateTask reopens a committee task to every validator with a fresh deadline, keeping
-// the members' reports so the final result can hold those it overturns against their
-// reporters: whichever side of a split was wrong pays, not only the side that spoke last.
-func (k Keeper) escalateTask(ctx context.Context, t types.Task, params types.Params, reason string, reports []WeightedReport, dissenters []string) error {
+// escalateTask reopens a committee task to every validator with a fresh deadline. The
+// members' reports stay with it so the final result can hold those it overturns against
+// their reporters: whichever side of a split was wrong pays, not only the side that spoke last.
+func (k Keeper) escalateTask(ctx context.Context, t types.Task, params types.Params, reason string, dissenters []string) error {
 	if err := k.TaskDeadlines.Remove(ctx, collections.Join(t.DeadlineHeight, t.Id)); err != nil {
 		return err
 	}
 	t.Escalated = true
-	for _, r := range reports {
-		t.CommitteeReports = append(t.CommitteeReports, types.CommitteeReport{ConsensusAddress: r.address, Verdict: r.Report.Verdict, Score: r.Report.Score})
-	}
 	t.DeadlineHeight = sdk.UnwrapSDKContext(ctx).BlockHeight() + int64(params.TaskDeadlineBlocks)
 	if err := k.Tasks.Set(ctx, t.Id, t); err != nil {
 		return err
@@ -158,6 +184,18 @@ func (k Keeper) escalateTask(ctx context.Context, t types.Task, params types.Par
 	return events.Emit(ctx, &types.EventTaskEscalated{
 		TaskId: t.Id, Kind: t.Kind, Reason: reason, Dissenters: dissenters, DeadlineHeight: t.DeadlineHeight,
 	})
+}
+
+// silentMembers lists the seated members of a committee task that never reported on it.
+func silentMembers(t types.Task, power map[string]int64) []string {
+	var out []string
+	for _, m := range t.Committee {
+		reported := slices.ContainsFunc(t.CommitteeReports, func(c types.CommitteeReport) bool { return c.ConsensusAddress == m })
+		if power[m] > 0 && !reported {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // overturned returns the addresses of the committee reports a task's final result disagrees with.

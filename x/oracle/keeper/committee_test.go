@@ -8,6 +8,7 @@ import (
 
 	"cosmossdk.io/core/header"
 
+	"github.com/thalamus-network/thalamus/x/oracle/keeper"
 	"github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
@@ -67,16 +68,26 @@ func (c committeeFixture) task(t *testing.T, id uint64) types.Task {
 	return task
 }
 
-// process runs one block's aggregation at height with the given reports by validator index.
+// process runs one block's aggregation at height with the given reports by validator index:
+// every validator of the stored set votes, as in a commit of that set.
 func (c committeeFixture) process(t *testing.T, height int64, reports map[int]*types.TaskReport) {
 	t.Helper()
-	votes := votesFor(c.vals, func(i int) []*types.TaskReport {
-		if r, ok := reports[i]; ok {
-			return []*types.TaskReport{r}
+	set, err := c.keeper.ValidatorSet.Get(c.Ctx)
+	require.NoError(t, err)
+	var votes []keeper.Vote
+	var total int64
+	for i, v := range c.vals {
+		if !slices.ContainsFunc(set.Members, func(m types.Member) bool { return m.ConsensusAddress == c.addrs[i] }) {
+			continue
 		}
-		return nil
-	})
-	require.NoError(t, c.keeper.ProcessVotes(c.Ctx.WithBlockHeight(height), votes, 40))
+		vote := keeper.Vote{ConsAddress: v.addr, Power: v.power}
+		if r, ok := reports[i]; ok {
+			vote.Extension.Reports = []*types.TaskReport{r}
+		}
+		votes = append(votes, vote)
+		total += v.power
+	}
+	require.NoError(t, c.keeper.ProcessVotes(c.Ctx.WithBlockHeight(height), votes, total))
 }
 
 func (c committeeFixture) perf(t *testing.T, i int) (types.ValidatorPerformance, bool) {
@@ -196,8 +207,27 @@ func TestCommitteeFraudIsConfirmedByEveryValidator(t *testing.T) {
 	require.Equal(t, uint64(1), p.WindowDeviated)
 }
 
-// A committee that does not report completely before the deadline escalates; an escalated
-// task that still gets no quorum expires at its second deadline.
+// Members may report in different blocks: the committee decides once it has every
+// member's report.
+func TestCommitteeReportsAddUpAcrossBlocks(t *testing.T) {
+	c := newCommitteeFixture(t)
+	task, members, _ := c.open(t, types.TASK_KIND_SENSOR_BATCH, 1)
+	c.process(t, 11, map[int]*types.TaskReport{members[0]: {TaskId: task.Id, Score: 9000, Flags: []uint32{3}}})
+	require.Len(t, c.task(t, task.Id).CommitteeReports, 1, "the first member's report is kept")
+	c.process(t, 12, map[int]*types.TaskReport{members[1]: {TaskId: task.Id, Score: 9100, Flags: []uint32{3}}})
+	got := c.task(t, task.Id)
+	require.Equal(t, types.TASK_STATUS_FINALIZED, got.Status)
+	require.Equal(t, uint32(9000), got.Result.Score)
+	require.Equal(t, []uint32{3}, got.Result.Flags)
+	for _, i := range members {
+		p, _ := c.perf(t, i)
+		require.Equal(t, uint64(1), p.WindowValid, "a member is valid whichever block its report came in")
+	}
+}
+
+// A committee that does not report completely before the deadline escalates, and its
+// members that never reported are counted as missing the task; an escalated task that
+// still gets no quorum expires at its second deadline.
 func TestCommitteeDeadlineEscalatesThenExpires(t *testing.T) {
 	c := newCommitteeFixture(t)
 	task, members, _ := c.open(t, types.TASK_KIND_GPU_CHALLENGE, 1)
@@ -205,8 +235,12 @@ func TestCommitteeDeadlineEscalatesThenExpires(t *testing.T) {
 	c.process(t, 31, nil) // deadline 30
 	got := c.task(t, task.Id)
 	require.True(t, got.Escalated)
-	require.Empty(t, got.CommitteeReports)
+	require.Len(t, got.CommitteeReports, 1)
 	require.Equal(t, int64(51), got.DeadlineHeight)
+	silent, _ := c.perf(t, members[1])
+	require.Equal(t, uint64(1), silent.WindowMissed, "a member that withholds its report is counted missing")
+	reported, _ := c.perf(t, members[0])
+	require.Zero(t, reported.WindowMissed)
 	require.Empty(t, c.hooks.expired)
 	c.process(t, 52, nil)
 	require.Equal(t, types.TASK_STATUS_EXPIRED, c.task(t, task.Id).Status)

@@ -1,7 +1,6 @@
 package keeper
 
 import (
-	"context"
 	"fmt"
 
 	"cosmossdk.io/collections"
@@ -119,11 +118,3 @@ func (k Keeper) StakingKeeper() types.StakingKeeper { return k.staking }
 
 // ConsensusAddressCodec encodes validators' consensus addresses (bech32 valcons).
 func (k Keeper) ConsensusAddressCodec() address.Codec { return k.consCodec }
-
-// creditReports pays a validator for the reports of one block that agreed with the result.
-func (k Keeper) creditReports(ctx context.Context, v Vote, valid uint64) error {
-	if valid == 0 {
-		return nil
-	}
-	return k.rewards.AddValidatorWork(ctx, v.ConsAddress, v.Power, valid)
-}

@@ -140,9 +140,10 @@ func (k Keeper) IsOpen(ctx context.Context, id uint64) (bool, error) {
 	return k.OpenTasks.Has(ctx, id)
 }
 
-// finalize records a task's result and hands it to the owning module in a cache context:
+// finalizeAt records a task's result at height and hands it to the owning module in a cache context:
 // a failing hook is reported in the event and its changes discarded, the task stays final.
-func (k Keeper) finalize(ctx context.Context, t types.Task, result types.TaskResult) error {
+func (k Keeper) finalizeAt(ctx context.Context, t types.Task, result types.TaskResult, height int64) error {
+	result.FinalizedHeight = height
 	t.Status, t.Result = types.TASK_STATUS_FINALIZED, result
 	if err := k.close(ctx, t); err != nil {
 		return err
@@ -152,8 +153,9 @@ func (k Keeper) finalize(ctx context.Context, t types.Task, result types.TaskRes
 }
 
 // expireDue handles up to limit open tasks whose deadline is below height: a committee task
-// is escalated to every validator, any other expires.
-func (k Keeper) expireDue(ctx context.Context, params types.Params, height int64, limit int) error {
+// is escalated to every validator, its seated members that never reported counted as
+// missing it; any other task expires.
+func (k Keeper) expireDue(ctx context.Context, params types.Params, power map[string]int64, height int64, limit int) error {
 	due, err := queue.Due(ctx, k.TaskDeadlines, height-1, limit)
 	if err != nil {
 		return err
@@ -164,8 +166,17 @@ func (k Keeper) expireDue(ctx context.Context, params types.Params, height int64
 			return err
 		}
 		if t.HasCommittee() {
-			if err := k.escalateTask(ctx, t, params, EscalatedDeadline, nil, nil); err != nil {
+			if err := k.escalateTask(ctx, t, params, EscalatedDeadline, nil); err != nil {
 				return err
+			}
+			for _, addr := range silentMembers(t, power) {
+				consAddr, err := k.consCodec.StringToBytes(addr)
+				if err != nil {
+					return err
+				}
+				if err := k.addTally(ctx, consAddr, height, tally{missed: 1}); err != nil {
+					return err
+				}
 			}
 			continue
 		}

@@ -13,12 +13,32 @@ import (
 // tally is what one block's aggregation adds to a validator's counts.
 type tally struct{ valid, deviated, missed, overturned uint64 }
 
+// tallies are one block's counts by consensus address (bech32).
+type tallies map[string]*tally
+
+func (ts tallies) of(addr string) *tally {
+	if ts[addr] == nil {
+		ts[addr] = &tally{}
+	}
+	return ts[addr]
+}
+
+// count adds a report that agreed with its task's result (valid) or did not (deviated).
+func (ts tallies) count(addr string, agreed bool) {
+	if agreed {
+		ts.of(addr).valid++
+	} else {
+		ts.of(addr).deviated++
+	}
+}
+
 // ProcessVotes is the oracle's PreBlocker work for one block: it judges the open tasks the
 // last commit's votes report on (at most max_tasks_finalized_per_block finalised or
-// escalated, in task id order), counts each voting validator's valid, deviating and missing
-// reports on the tasks it finalises and must verify, holds the committee reports the wider
-// set overturned against their reporters, escalates or expires tasks past their deadline, prunes closed tasks past their
-// retention (each bounded the same way), and closes the miss window when it ends.
+// escalated, in task id order), counts the valid, deviating and missing reports of the
+// validators that had to verify each task it finalises, holds the committee reports the
+// wider set overturned against their reporters, escalates or expires tasks past their
+// deadline, prunes closed tasks past their retention (each bounded the same way), and
+// closes the miss window when it ends.
 // totalPower is the power of the validator set that voted, absent validators included; votes
 // is nil when the proposal carried no extended commit. Committee power is measured against
 // the validator set RecordValidatorSet stored for this commit.
@@ -47,6 +67,7 @@ func (k Keeper) ProcessVotes(ctx context.Context, votes []Vote, totalPower int64
 		if voters[i], err = k.consCodec.BytesToString(v.ConsAddress); err != nil {
 			return err
 		}
+		power[voters[i]] = v.Power // the same commit's power; a set not yet recorded still pays voters
 		for _, r := range v.Extension.Reports {
 			byTask[r.TaskId] = append(byTask[r.TaskId], WeightedReport{ConsAddress: v.ConsAddress, Power: v.Power, Report: *r, voter: i, address: voters[i]})
 		}
@@ -57,8 +78,7 @@ func (k Keeper) ProcessVotes(ctx context.Context, votes []Vote, totalPower int64
 	}
 	slices.Sort(ids) // map order must not reach state
 
-	tallies := make([]tally, len(votes))
-	overturnedBy := map[string]uint64{}
+	counts := tallies{}
 	handled := 0
 	for _, id := range ids {
 		if handled == int(params.MaxTasksFinalizedPerBlock) {
@@ -80,68 +100,59 @@ func (k Keeper) ProcessVotes(ctx context.Context, votes []Vote, totalPower int64
 				reportBy[r.voter] = &r.Report
 			}
 		}
-		var result types.TaskResult
 		if t.HasCommittee() {
-			j := judgeCommittee(t, counted, power, params)
+			changed := mergeCommitteeReports(&t, counted)
+			j := judgeCommittee(t, power, params)
 			switch j.decision {
 			case wait:
+				if changed {
+					if err := k.Tasks.Set(ctx, t.Id, t); err != nil {
+						return err
+					}
+				}
 				continue
 			case escalate:
-				if err := k.escalateTask(ctx, t, params, j.reason, counted, j.dissenters); err != nil {
+				if err := k.escalateTask(ctx, t, params, j.reason, j.dissenters); err != nil {
 					return err
 				}
 				handled++
 				continue
 			}
-			result = j.result
-		} else {
-			res, ok := Aggregate(t.Kind, counted, totalPower, params.Quorum)
-			if !ok {
-				continue
+			if err := k.finalizeAt(ctx, t, j.result, height); err != nil {
+				return err
 			}
-			result = res
+			handled++
+			// Every seated member reported: each is valid or deviated against the result.
+			for _, c := range t.CommitteeReports {
+				if power[c.ConsensusAddress] > 0 {
+					counts.count(c.ConsensusAddress, Agrees(t.Kind, types.TaskReport{Verdict: c.Verdict, Score: c.Score}, j.result, params.ScoreDeviationBand))
+				}
+			}
+			continue
 		}
-		result.FinalizedHeight = height
-		if err := k.finalize(ctx, t, result); err != nil {
+		result, ok := Aggregate(t.Kind, counted, totalPower, params.Quorum)
+		if !ok {
+			continue
+		}
+		if err := k.finalizeAt(ctx, t, result, height); err != nil {
 			return err
 		}
 		handled++
 		for i, r := range reportBy {
-			switch {
-			case !t.Verifies(voters[i]):
-			case r == nil:
-				tallies[i].missed++
-			case Agrees(t.Kind, *r, result, params.ScoreDeviationBand):
-				tallies[i].valid++
-			default:
-				tallies[i].deviated++
+			if r == nil {
+				counts.of(voters[i]).missed++
+			} else {
+				counts.count(voters[i], Agrees(t.Kind, *r, result, params.ScoreDeviationBand))
 			}
 		}
 		for _, addr := range overturned(t, result, params.ScoreDeviationBand) {
-			overturnedBy[addr]++
+			counts.of(addr).overturned++
 		}
 	}
-	for i, v := range votes {
-		if tallies[i] != (tally{}) {
-			if err := k.addTally(ctx, v.ConsAddress, height, tallies[i]); err != nil {
-				return err
-			}
-			if err := k.creditReports(ctx, v, tallies[i].valid); err != nil {
-				return err
-			}
-		}
+	if err := k.applyTallies(ctx, counts, power, height); err != nil {
+		return err
 	}
-	dissenters := slices.Sorted(maps.Keys(overturnedBy)) // map order must not reach state
-	for _, addr := range dissenters {
-		consAddr, err := k.consCodec.StringToBytes(addr)
-		if err != nil {
-			return err
-		}
-		if err := k.addTally(ctx, consAddr, height, tally{overturned: overturnedBy[addr]}); err != nil {
-			return err
-		}
-	}
-	if err := k.expireDue(ctx, params, height, int(params.MaxTasksFinalizedPerBlock)); err != nil {
+	if err := k.expireDue(ctx, params, power, height, int(params.MaxTasksFinalizedPerBlock)); err != nil {
 		return err
 	}
 	if err := k.pruneDue(ctx, height, int(params.MaxTasksFinalizedPerBlock)); err != nil {
@@ -149,6 +160,26 @@ func (k Keeper) ProcessVotes(ctx context.Context, votes []Vote, totalPower int64
 	}
 	if height > 0 && uint64(height)%params.MissWindowBlocks == 0 {
 		return k.closeWindow(ctx, params, height)
+	}
+	return nil
+}
+
+// applyTallies adds a block's counts to the validators' records, in address order, and
+// credits each validator's valid reports in x/rewards by its power.
+func (k Keeper) applyTallies(ctx context.Context, ts tallies, power map[string]int64, height int64) error {
+	for _, addr := range slices.Sorted(maps.Keys(ts)) { // map order must not reach state
+		consAddr, err := k.consCodec.StringToBytes(addr)
+		if err != nil {
+			return err
+		}
+		if err := k.addTally(ctx, consAddr, height, *ts[addr]); err != nil {
+			return err
+		}
+		if ts[addr].valid > 0 {
+			if err := k.rewards.AddValidatorWork(ctx, consAddr, power[addr], ts[addr].valid); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
