@@ -10,7 +10,7 @@ import (
 )
 
 // committeeHook is the -genesis-hook that seats 2 of the 4 validators on each task.
-const committeeHook = `sed -i 's/"committee_size": 0/"committee_size": 2/'`
+const committeeHook = `sed -i 's/"committee_size": 32/"committee_size": 2/'`
 
 // TestCommitteeTestnet: 4 validators with committee_size 2, an honest provider, a cheating
 // one and 3 healthy stations. Honest challenges and batches finalise on the reports of their

@@ -163,8 +163,9 @@ type Params struct {
 	// task_retention_blocks is how long a finalised or expired task is kept before it is pruned.
 	TaskRetentionBlocks uint64 `protobuf:"varint,13,opt,name=task_retention_blocks,json=taskRetentionBlocks,proto3" json:"task_retention_blocks,omitempty"`
 	// committee_size is how many validators a task's committee seats, drawn by stake without
-	// replacement when the task opens; 0 seats every validator (small networks). Committees
-	// finalise only unanimous, complete reports and escalate everything else to every validator.
+	// replacement when the task opens; 0, or a validator set no larger, seats every validator.
+	// Committees finalise only complete, agreeing reports and escalate everything else to
+	// every validator.
 	CommitteeSize uint32 `protobuf:"varint,14,opt,name=committee_size,json=committeeSize,proto3" json:"committee_size,omitempty"`
 }
 
