@@ -278,7 +278,7 @@ type detectorState struct {
 // MarshalBinary saves the detector, deflated, so streaming can continue after a restart.
 func (d *Detector) MarshalBinary() ([]byte, error) {
 	var buf bytes.Buffer
-	zw, err := flate.NewWriter(&buf, flate.BestCompression)
+	zw, err := flate.NewWriter(&buf, flate.BestSpeed)
 	if err != nil {
 		return nil, err
 	}
