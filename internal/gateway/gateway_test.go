@@ -253,7 +253,7 @@ func TestBatchesAreCommittedAndServedVerifiably(t *testing.T) {
 	ctx := context.Background()
 	for k, b := range chain.batches {
 		pub := chain.devices[k[0]].PubKey
-		readings, err := batchverify.FetchBatch(ctx, http.DefaultClient, &b, pub)
+		readings, err := batchverify.FetchBatch(ctx, http.DefaultClient, &b, pub, reading.ZIP215Rules)
 		require.NoError(t, err, "batch %v", k)
 		require.Len(t, readings, int(b.Count))
 		for i := range readings {
@@ -265,22 +265,22 @@ func TestBatchesAreCommittedAndServedVerifiably(t *testing.T) {
 
 	// A tampered batch fails against the committed root; so does a proof for another batch.
 	b := chain.batches[[2]uint64{1, 1}]
-	readings, err := batchverify.FetchBatch(ctx, http.DefaultClient, &b, nil)
+	readings, err := batchverify.FetchBatch(ctx, http.DefaultClient, &b, nil, reading.ZIP215Rules)
 	require.NoError(t, err)
 	readings[3].Values[0]++
-	require.ErrorIs(t, batchverify.VerifyBatch(readings, &b, nil), batchverify.ErrRootMismatch)
+	require.ErrorIs(t, batchverify.VerifyBatch(readings, &b, nil, reading.ZIP215Rules), batchverify.ErrRootMismatch)
 	other := chain.batches[[2]uint64{1, 2}]
 	other.Uri = b.Uri
-	_, err = batchverify.FetchBatch(ctx, http.DefaultClient, &other, nil)
+	_, err = batchverify.FetchBatch(ctx, http.DefaultClient, &other, nil, reading.ZIP215Rules)
 	require.ErrorIs(t, err, batchverify.ErrRootMismatch)
 	resigned := readings[3]
 	reading.Sign(key("device1"), &resigned)
 	readings[3] = resigned
-	require.ErrorIs(t, batchverify.VerifyBatch(readings, &b, chain.devices[1].PubKey), batchverify.ErrRootMismatch,
+	require.ErrorIs(t, batchverify.VerifyBatch(readings, &b, chain.devices[1].PubKey, reading.ZIP215Rules), batchverify.ErrRootMismatch,
 		"even a correctly signed substitute does not match the root")
 	missing := b
 	missing.Uri = h.server.URL + "/v1/batches/1/99"
-	_, err = batchverify.FetchBatch(ctx, http.DefaultClient, &missing, nil)
+	_, err = batchverify.FetchBatch(ctx, http.DefaultClient, &missing, nil, reading.ZIP215Rules)
 	require.ErrorIs(t, err, batchverify.ErrUnavailable)
 }
 
@@ -326,7 +326,7 @@ func TestRefusedBatchIsSetAsideAndLaterOnesRenumbered(t *testing.T) {
 	// What the chain holds is what the gateway serves under the new numbers.
 	for seq := uint64(1); seq <= 2; seq++ {
 		b := chain.batches[[2]uint64{1, seq}]
-		_, err := batchverify.FetchBatch(context.Background(), http.DefaultClient, &b, chain.devices[1].PubKey)
+		_, err := batchverify.FetchBatch(context.Background(), http.DefaultClient, &b, chain.devices[1].PubKey, reading.ZIP215Rules)
 		require.NoError(t, err)
 	}
 	kept, err := filepath.Glob(filepath.Join(dir, "devices", "1", "rejected", "1-*.leaves"))
@@ -383,7 +383,7 @@ func FuzzGetBatches(f *testing.F) {
 		require.Less(t, rec.Code, 500, rec.Body.String())
 		if rec.Code == http.StatusOK && protobuf && strings.HasPrefix(u.Path, "/v1/batches/1/1") && !strings.Contains(u.Path, "/proof/") {
 			b := chain.batches[[2]uint64{1, 1}]
-			_, err := batchverify.DecodeBatch(rec.Body.Bytes(), &b, chain.devices[1].PubKey)
+			_, err := batchverify.DecodeBatch(rec.Body.Bytes(), &b, chain.devices[1].PubKey, reading.ZIP215Rules)
 			require.NoError(t, err, "a served batch verifies against the chain")
 		}
 	})

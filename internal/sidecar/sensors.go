@@ -77,10 +77,10 @@ func NewDeviceScorer(model quality.Model, dir string, policy egress.Policy, time
 }
 
 // ScoreBatch fetches a committed batch, checks its readings against the root and the device
-// key, and scores every channel; the batch scores as its worst channel. A batch that cannot
+// key (under rules: x/sensors' Params.SignatureRules for the batch), and scores every channel; the batch scores as its worst channel. A batch that cannot
 // be fetched or does not match scores 0 with the matching flag. Batches of one device must
 // come in sequence order; one scored before (also before a restart) returns its stored result.
-func (s *DeviceScorer) ScoreBatch(ctx context.Context, device sensorstypes.Device, batch sensorstypes.Batch) (Result, error) {
+func (s *DeviceScorer) ScoreBatch(ctx context.Context, device sensorstypes.Device, batch sensorstypes.Batch, rules reading.SignatureRules) (Result, error) {
 	unlock := s.lock(device.Id)
 	defer unlock()
 	st, err := s.load(device.Id)
@@ -93,7 +93,7 @@ func (s *DeviceScorer) ScoreBatch(ctx context.Context, device sensorstypes.Devic
 		}
 		return Result{}, fmt.Errorf("device %d batch %d is older than the last scored batch %d", device.Id, batch.Seq, st.LastSeq)
 	}
-	readings, err := s.fetch(ctx, batch, ed25519.PublicKey(device.PubKey))
+	readings, err := s.fetch(ctx, batch, ed25519.PublicKey(device.PubKey), rules)
 	if ctx.Err() != nil { // shutting down: the fetch was cut short, not the gateway's fault
 		return Result{}, ctx.Err()
 	}
@@ -126,14 +126,14 @@ func (s *DeviceScorer) ScoreBatch(ctx context.Context, device sensorstypes.Devic
 
 // fetch downloads and verifies a batch from its committed URI, if the egress policy allows
 // the URI at all; a gateway that is briefly unreachable is retried within the fetch timeout.
-func (s *DeviceScorer) fetch(ctx context.Context, batch sensorstypes.Batch, pub ed25519.PublicKey) ([]reading.Reading, error) {
+func (s *DeviceScorer) fetch(ctx context.Context, batch sensorstypes.Batch, pub ed25519.PublicKey, rules reading.SignatureRules) ([]reading.Reading, error) {
 	if err := s.policy.Check(batch.Uri); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
-		readings, err := batchverify.FetchBatch(ctx, s.client, &batch, pub)
+		readings, err := batchverify.FetchBatch(ctx, s.client, &batch, pub, rules)
 		if !errors.Is(err, batchverify.ErrUnavailable) || errors.Is(err, egress.ErrForbidden) || attempt == fetchAttempts {
 			return readings, err
 		}

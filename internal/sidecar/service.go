@@ -414,7 +414,11 @@ func (s *Service) verify(ctx context.Context, t oracletypes.Task) (*oracletypes.
 		if err != nil {
 			return nil, "", err
 		}
-		res, err := s.scorer.ScoreBatch(ctx, dev.Device, b.Batch)
+		params, err := q.Params(ctx, &sensorstypes.QueryParamsRequest{})
+		if err != nil {
+			return nil, "", err
+		}
+		res, err := s.scorer.ScoreBatch(ctx, dev.Device, b.Batch, params.Params.SignatureRules(b.Batch.CommittedHeight))
 		if err != nil {
 			return nil, "", err
 		}

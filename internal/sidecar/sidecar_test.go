@@ -153,12 +153,12 @@ func TestDeviceScorerScoresChecksAndResumes(t *testing.T) {
 	// Enough healthy batches to pass the model's warm-up, then a stuck batch.
 	var healthy []sidecar.Result
 	for seq := uint64(1); seq <= 5; seq++ {
-		res, err := scorer.ScoreBatch(ctx, d.record, d.batch(seq, int(seq-1)*100, 100, daily))
+		res, err := scorer.ScoreBatch(ctx, d.record, d.batch(seq, int(seq-1)*100, 100, daily), reading.ZIP215Rules)
 		require.NoError(t, err)
 		healthy = append(healthy, res)
 	}
 	require.GreaterOrEqual(t, healthy[4].Score, uint32(9000), "a healthy batch scores high: %+v", healthy[4])
-	stuck, err := scorer.ScoreBatch(ctx, d.record, d.batch(6, 500, 100, func(int) float64 { return 21.5 }))
+	stuck, err := scorer.ScoreBatch(ctx, d.record, d.batch(6, 500, 100, func(int) float64 { return 21.5 }), reading.ZIP215Rules)
 	require.NoError(t, err)
 	require.Less(t, stuck.Score, uint32(5000))
 	require.Contains(t, stuck.Flags, uint32(sensorstypes.BATCH_FLAG_STUCK))
@@ -167,34 +167,34 @@ func TestDeviceScorerScoresChecksAndResumes(t *testing.T) {
 	// as the uninterrupted one does.
 	again, err := sidecar.NewDeviceScorer(quality.Embedded(), dir, d.policy(), 10*time.Second)
 	require.NoError(t, err)
-	old, err := again.ScoreBatch(ctx, d.record, sensorstypes.Batch{DeviceId: d.record.Id, Seq: 6})
+	old, err := again.ScoreBatch(ctx, d.record, sensorstypes.Batch{DeviceId: d.record.Id, Seq: 6}, reading.ZIP215Rules)
 	require.NoError(t, err)
 	require.Equal(t, stuck, old)
 	next := d.batch(7, 600, 100, daily)
-	a, err := scorer.ScoreBatch(ctx, d.record, next)
+	a, err := scorer.ScoreBatch(ctx, d.record, next, reading.ZIP215Rules)
 	require.NoError(t, err)
-	b, err := again.ScoreBatch(ctx, d.record, next)
+	b, err := again.ScoreBatch(ctx, d.record, next, reading.ZIP215Rules)
 	require.NoError(t, err)
 	require.Equal(t, a, b)
 
 	// Served data that does not match the root, or is not signed by the device, scores 0.
 	tampered := d.batch(8, 700, 50, daily)
 	d.served[8][3].Values[0] += 1
-	res, err := scorer.ScoreBatch(ctx, d.record, tampered)
+	res, err := scorer.ScoreBatch(ctx, d.record, tampered, reading.ZIP215Rules)
 	require.NoError(t, err)
 	require.Equal(t, sidecar.Result{Score: 0, Flags: []uint32{uint32(sensorstypes.BATCH_FLAG_BAD_SIGNATURE)}}, res)
 	wrongRoot := d.batch(9, 750, 50, daily)
 	wrongRoot.Root[0] ^= 0xff
-	res, err = scorer.ScoreBatch(ctx, d.record, wrongRoot)
+	res, err = scorer.ScoreBatch(ctx, d.record, wrongRoot, reading.ZIP215Rules)
 	require.NoError(t, err)
 	require.Equal(t, []uint32{uint32(sensorstypes.BATCH_FLAG_ROOT_MISMATCH)}, res.Flags)
 	d.down.Store(true)
-	res, err = scorer.ScoreBatch(ctx, d.record, d.batch(10, 800, 50, daily))
+	res, err = scorer.ScoreBatch(ctx, d.record, d.batch(10, 800, 50, daily), reading.ZIP215Rules)
 	require.NoError(t, err)
 	require.Equal(t, sidecar.Result{Score: 0, Flags: []uint32{uint32(sensorstypes.BATCH_FLAG_UNAVAILABLE)}}, res)
 
 	// The restarted scorer still answers for the earlier batches it keeps.
-	early, err := again.ScoreBatch(ctx, d.record, sensorstypes.Batch{DeviceId: d.record.Id, Seq: 2})
+	early, err := again.ScoreBatch(ctx, d.record, sensorstypes.Batch{DeviceId: d.record.Id, Seq: 2}, reading.ZIP215Rules)
 	require.NoError(t, err)
 	require.Equal(t, healthy[1], early)
 }
@@ -228,7 +228,7 @@ func TestDeviceScorerRefusesForbiddenURIs(t *testing.T) {
 	} {
 		b := d.batch(uint64(seq+1), seq*10, 10, daily)
 		b.Uri = uri
-		res, err := scorer.ScoreBatch(context.Background(), d.record, b)
+		res, err := scorer.ScoreBatch(context.Background(), d.record, b, reading.ZIP215Rules)
 		require.NoError(t, err, uri)
 		require.Equal(t, forbidden, res, uri)
 	}
@@ -236,7 +236,7 @@ func TestDeviceScorerRefusesForbiddenURIs(t *testing.T) {
 
 	b := d.batch(7, 70, 10, daily)
 	b.Uri = hanging.URL + "/b/7"
-	res, err := scorer.ScoreBatch(context.Background(), d.record, b)
+	res, err := scorer.ScoreBatch(context.Background(), d.record, b, reading.ZIP215Rules)
 	require.NoError(t, err)
 	require.Equal(t, sidecar.Result{Score: 0, Flags: []uint32{uint32(sensorstypes.BATCH_FLAG_UNAVAILABLE)}}, res)
 }

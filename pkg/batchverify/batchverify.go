@@ -56,7 +56,7 @@ const (
 // FetchBatch downloads the batch at its committed URI and verifies it with VerifyBatch. The
 // URI is the committer's choice: client must vet where it connects, as egress.NewClient does
 // (nil: an egress client that allows public addresses only).
-func FetchBatch(ctx context.Context, client *http.Client, batch Commitment, devicePub ed25519.PublicKey) ([]reading.Reading, error) {
+func FetchBatch(ctx context.Context, client *http.Client, batch Commitment, devicePub ed25519.PublicKey, rules reading.SignatureRules) ([]reading.Reading, error) {
 	client = vetted(client)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, batch.GetUri(), nil)
 	if err != nil {
@@ -67,36 +67,33 @@ func FetchBatch(ctx context.Context, client *http.Client, batch Commitment, devi
 	if err != nil {
 		return nil, err
 	}
-	return DecodeBatch(body, batch, devicePub)
+	return DecodeBatch(body, batch, devicePub, rules)
 }
 
 // DecodeBatch decodes a served batch (a protobuf ReadingList) and verifies it with VerifyBatch.
-func DecodeBatch(body []byte, batch Commitment, devicePub ed25519.PublicKey) ([]reading.Reading, error) {
+func DecodeBatch(body []byte, batch Commitment, devicePub ed25519.PublicKey, rules reading.SignatureRules) ([]reading.Reading, error) {
 	var list reading.ReadingList
 	if err := list.Unmarshal(body); err != nil {
 		return nil, fmt.Errorf("%w: %s is not a protobuf ReadingList: %w", ErrUnavailable, batch.GetUri(), err)
 	}
-	return list.Readings, VerifyBatch(list.Readings, batch, devicePub)
+	return list.Readings, VerifyBatch(list.Readings, batch, devicePub, rules)
 }
 
 // VerifyBatch checks that readings are exactly the committed batch: same count, all of the
-// batch's device, the same Merkle root, and (when devicePub is given) each signed by the device.
-func VerifyBatch(readings []reading.Reading, batch Commitment, devicePub ed25519.PublicKey) error {
+// batch's device, the same Merkle root, and (when devicePub is given) each signed by the
+// device under rules (x/sensors' Params.SignatureRules for the batch's commit height).
+func VerifyBatch(readings []reading.Reading, batch Commitment, devicePub ed25519.PublicKey, rules reading.SignatureRules) error {
 	if len(readings) != int(batch.GetCount()) {
 		return fmt.Errorf("%w: %d readings served, %d committed", ErrRootMismatch, len(readings), batch.GetCount())
 	}
-	var buf []byte
 	for i := range readings {
-		r := &readings[i]
-		if r.DeviceId != batch.GetDeviceId() {
-			return fmt.Errorf("%w: reading %d belongs to device %d, not %d", ErrRootMismatch, i, r.DeviceId, batch.GetDeviceId())
+		if readings[i].DeviceId != batch.GetDeviceId() {
+			return fmt.Errorf("%w: reading %d belongs to device %d, not %d", ErrRootMismatch, i, readings[i].DeviceId, batch.GetDeviceId())
 		}
-		if devicePub == nil {
-			continue
-		}
-		var err error
-		if buf, err = reading.Verify(devicePub, r, buf); err != nil {
-			return fmt.Errorf("%w: reading %d (sequence %d): %w", ErrBadSignature, i, r.Sequence, err)
+	}
+	if devicePub != nil {
+		if i, err := reading.VerifyAll(devicePub, readings, rules); err != nil {
+			return fmt.Errorf("%w: reading %d (sequence %d): %w", ErrBadSignature, i, readings[i].Sequence, err)
 		}
 	}
 	root := reading.NewBatch(readings).Root

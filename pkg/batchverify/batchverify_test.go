@@ -69,20 +69,20 @@ func proofBody(t testing.TB, readings []reading.Reading, index int) []byte {
 
 func TestDecodeBatch(t *testing.T) {
 	readings, batch := committed(t)
-	got, err := batchverify.DecodeBatch(body(t, readings), batch, deviceKey.Public().(ed25519.PublicKey))
+	got, err := batchverify.DecodeBatch(body(t, readings), batch, deviceKey.Public().(ed25519.PublicKey), reading.ZIP215Rules)
 	require.NoError(t, err)
 	require.Equal(t, readings, got)
 
-	_, err = batchverify.DecodeBatch([]byte("not protobuf \xff"), batch, nil)
+	_, err = batchverify.DecodeBatch([]byte("not protobuf \xff"), batch, nil, reading.ZIP215Rules)
 	require.ErrorIs(t, err, batchverify.ErrUnavailable)
-	_, err = batchverify.DecodeBatch(body(t, readings[:2]), batch, nil)
+	_, err = batchverify.DecodeBatch(body(t, readings[:2]), batch, nil, reading.ZIP215Rules)
 	require.ErrorIs(t, err, batchverify.ErrRootMismatch, "a missing reading")
 	forged := append([]reading.Reading(nil), readings...)
 	forged[1].Values = []float64{99}
-	_, err = batchverify.DecodeBatch(body(t, forged), batch, nil)
+	_, err = batchverify.DecodeBatch(body(t, forged), batch, nil, reading.ZIP215Rules)
 	require.ErrorIs(t, err, batchverify.ErrRootMismatch, "a changed value moves the root")
 	other := ed25519.NewKeyFromSeed(append(make([]byte, ed25519.SeedSize-1), 1))
-	_, err = batchverify.DecodeBatch(body(t, readings), batch, other.Public().(ed25519.PublicKey))
+	_, err = batchverify.DecodeBatch(body(t, readings), batch, other.Public().(ed25519.PublicKey), reading.ZIP215Rules)
 	require.ErrorIs(t, err, batchverify.ErrBadSignature)
 }
 
@@ -109,7 +109,7 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Add(body(f, readings[:2]))
 	f.Add([]byte{0x0a, 0x00})
 	f.Fuzz(func(t *testing.T, served []byte) {
-		got, err := batchverify.DecodeBatch(served, batch, pub)
+		got, err := batchverify.DecodeBatch(served, batch, pub, reading.ZIP215Rules)
 		if err != nil {
 			require.True(t, errors.Is(err, batchverify.ErrUnavailable) || errors.Is(err, batchverify.ErrRootMismatch) ||
 				errors.Is(err, batchverify.ErrBadSignature), "unclassified error: %v", err)
@@ -159,11 +159,11 @@ func TestFetchBatchCapsTheBody(t *testing.T) {
 	defer srv.Close()
 	c := batch.(commitment)
 	c.uri = srv.URL + "/batch"
-	got, err := batchverify.FetchBatch(context.Background(), srv.Client(), c, deviceKey.Public().(ed25519.PublicKey))
+	got, err := batchverify.FetchBatch(context.Background(), srv.Client(), c, deviceKey.Public().(ed25519.PublicKey), reading.ZIP215Rules)
 	require.NoError(t, err)
 	require.Equal(t, readings, got)
 	c.uri = srv.URL + "/huge"
-	_, err = batchverify.FetchBatch(context.Background(), srv.Client(), c, nil)
+	_, err = batchverify.FetchBatch(context.Background(), srv.Client(), c, nil, reading.ZIP215Rules)
 	require.ErrorIs(t, err, batchverify.ErrRootMismatch)
 	require.Less(t, pad.Load(), int64(8<<20), "the client stopped reading long before the padding ended")
 }
@@ -177,7 +177,7 @@ func TestFetchWithoutAClientIsVetted(t *testing.T) {
 	defer srv.Close()
 	c := batch.(commitment)
 	c.uri = srv.URL + "/batch"
-	_, err := batchverify.FetchBatch(context.Background(), nil, c, nil)
+	_, err := batchverify.FetchBatch(context.Background(), nil, c, nil, reading.ZIP215Rules)
 	require.ErrorIs(t, err, egress.ErrForbidden)
 	_, err = batchverify.FetchProof(context.Background(), nil, c, 0, nil)
 	require.ErrorIs(t, err, egress.ErrForbidden)

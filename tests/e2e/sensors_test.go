@@ -76,7 +76,7 @@ func TestGatewayCommitsVerifiableBatches(t *testing.T) {
 			t.Fatalf("device %d: want 6+ batches newest first, got %d", d.Id, len(batches.Batches))
 		}
 		for _, b := range batches.Batches {
-			readings, err := batchverify.FetchBatch(ctx, http.DefaultClient, &b, d.PubKey)
+			readings, err := batchverify.FetchBatch(ctx, http.DefaultClient, &b, d.PubKey, reading.ZIP215Rules)
 			if err != nil {
 				t.Fatalf("device %d batch %d: %v", d.Id, b.Seq, err)
 			}
@@ -93,7 +93,7 @@ func TestGatewayCommitsVerifiableBatches(t *testing.T) {
 	d := devices.Devices[0]
 	var first types.QueryBatchResponse
 	c.queryProto(&first, "sensors", "batch", fmt.Sprint(d.Id), "1")
-	readings, err := batchverify.FetchBatch(ctx, http.DefaultClient, &first.Batch, d.PubKey)
+	readings, err := batchverify.FetchBatch(ctx, http.DefaultClient, &first.Batch, d.PubKey, reading.ZIP215Rules)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,11 +109,11 @@ func TestGatewayCommitsVerifiableBatches(t *testing.T) {
 		t.Fatalf("a reading with a forged sequence got %d %s (%v), want 401", status, body, err)
 	}
 	readings[len(readings)/2].Values[0] += 0.5
-	if err := batchverify.VerifyBatch(readings, &first.Batch, d.PubKey); !errors.Is(err, batchverify.ErrBadSignature) {
+	if err := batchverify.VerifyBatch(readings, &first.Batch, d.PubKey, reading.ZIP215Rules); !errors.Is(err, batchverify.ErrBadSignature) {
 		t.Fatalf("a tampered batch verified: %v", err)
 	}
 	reading.Sign(ed25519.NewKeyFromSeed(make([]byte, 32)), &readings[len(readings)/2])
-	if err := batchverify.VerifyBatch(readings, &first.Batch, nil); !errors.Is(err, batchverify.ErrRootMismatch) {
+	if err := batchverify.VerifyBatch(readings, &first.Batch, nil, reading.ZIP215Rules); !errors.Is(err, batchverify.ErrRootMismatch) {
 		t.Fatalf("a batch with a substituted reading matched the root: %v", err)
 	}
 

@@ -23,6 +23,7 @@ func GenParams(r *rand.Rand) types.Params {
 		BatchRetentionBlocks: int64(1 + r.Intn(1000)),
 		MaxPrunesPerBlock:    uint32(1 + r.Intn(500)),
 		QualityWindow:        uint32(1 + r.Intn(100)),
+		Zip215Height:         int64(r.Intn(50)),
 	}
 }
 

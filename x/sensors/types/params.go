@@ -4,6 +4,8 @@ import (
 	"time"
 
 	errorsmod "cosmossdk.io/errors"
+
+	"github.com/thalamus-network/thalamus/pkg/reading"
 )
 
 // DefaultParams returns the parameters a new chain starts with.
@@ -20,7 +22,16 @@ func DefaultParams() Params {
 		BatchRetentionBlocks: 1_209_600, // about 14 days at 1 s blocks
 		MaxPrunesPerBlock:    200,
 		QualityWindow:        20,
+		Zip215Height:         1, // a new chain batch-verifies from its first block
 	}
+}
+
+// SignatureRules are the ed25519 rules a batch committed at height is verified under.
+func (p Params) SignatureRules(height int64) reading.SignatureRules {
+	if p.Zip215Height > 0 && height >= p.Zip215Height {
+		return reading.ZIP215Rules
+	}
+	return reading.StdLibRules
 }
 
 // Validate checks every parameter and names the first one that is out of range.
@@ -48,6 +59,8 @@ func (p Params) Validate() error {
 		return errorsmod.Wrap(ErrInvalidParams, "max_prunes_per_block must be positive: records would never be pruned")
 	case p.QualityWindow == 0:
 		return errorsmod.Wrap(ErrInvalidParams, "quality_window must be positive")
+	case p.Zip215Height < 0:
+		return errorsmod.Wrapf(ErrInvalidParams, "zip215_height must not be negative, got %d", p.Zip215Height)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/thalamus-network/thalamus/pkg/reading"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
@@ -23,6 +24,7 @@ func TestParamsValidate(t *testing.T) {
 		{"too many channels", func(p *types.Params) { p.MaxChannelsPerDevice = 257 }},
 		{"zero devices per owner", func(p *types.Params) { p.MaxDevicesPerOwner = 0 }},
 		{"zero batch bytes", func(p *types.Params) { p.MaxBatchBytes = 0 }},
+		{"negative zip215 height", func(p *types.Params) { p.Zip215Height = -1 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -31,4 +33,14 @@ func TestParamsValidate(t *testing.T) {
 			require.ErrorIs(t, p.Validate(), types.ErrInvalidParams)
 		})
 	}
+}
+
+// Batches switch to ZIP-215 at zip215_height, by their commit height; 0 never switches.
+func TestSignatureRules(t *testing.T) {
+	p := types.DefaultParams()
+	p.Zip215Height = 100
+	require.Equal(t, reading.StdLibRules, p.SignatureRules(99))
+	require.Equal(t, reading.ZIP215Rules, p.SignatureRules(100))
+	p.Zip215Height = 0
+	require.Equal(t, reading.StdLibRules, p.SignatureRules(1_000_000))
 }
