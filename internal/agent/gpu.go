@@ -223,7 +223,14 @@ func (a *GPUAgent) solve(ctx context.Context, c types.Challenge, budget time.Dur
 		a.log.Error("no proof-of-work backend for the GPU", "challenge", c.Id, "gpu", c.GpuUuid, "err", err)
 		return
 	}
-	res, err := pow.Solve(ctx, backend, task, budget, nil)
+	// A submission lists at most max_winners: once found, searching on earns nothing.
+	solveCtx, enough := context.WithCancel(ctx)
+	defer enough()
+	res, err := pow.Solve(solveCtx, backend, task, budget, func(_ uint64, winners int, _ time.Duration) {
+		if a.params.MaxWinners > 0 && winners >= int(a.params.MaxWinners) {
+			enough()
+		}
+	})
 	telemetry := sampling()
 	if err != nil {
 		a.log.Error("solve failed", "challenge", c.Id, "err", err)

@@ -149,7 +149,7 @@ func (s *scanner) batch(b uint64, found []Winner) []Winner {
 		p.fillStart(s.k, nonce, s.x)
 		x, next := s.x, s.next
 		for st := 0; st < p.Steps; st++ {
-			step(x, s.layers[st], s.y, next)
+			stepFast(x, s.layers[st], s.y, next)
 			x, next = next, x
 		}
 		if d := digestOf(x, s.v); p.Wins(d) {
