@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -341,4 +342,103 @@ func TestGenesisRoundTripWithCommittees(t *testing.T) {
 	bad.Tasks = append([]types.Task(nil), exported.Tasks...)
 	bad.Tasks[0].Committee = []string{"x", "x"}
 	require.ErrorIs(t, bad.Validate(), types.ErrInvalidGenesis, "a member seated twice")
+}
+
+// network is an in-process validator set with committee_size k, whose sidecars report on
+// exactly the tasks their validator sits on.
+type network struct {
+	committeeFixture
+	byAddr map[string]int
+}
+
+func newNetwork(tb testing.TB, validators int, k uint32) network {
+	f := newFixture(tb)
+	f.Ctx = f.Ctx.WithBlockHeight(10).WithHeaderInfo(header.Info{Height: 10, AppHash: []byte("app")})
+	params := types.DefaultParams()
+	params.CommitteeSize = k
+	params.MaxTasksFinalizedPerBlock = 10_000
+	params.MaxTasksPerVoteExtension = 4096
+	require.NoError(tb, f.keeper.Params.Set(f.Ctx, params))
+	c := committeeFixture{fixture: f, hooks: &recordingHooks{}}
+	n := network{byAddr: map[string]int{}}
+	var set []types.Member
+	for i := range validators {
+		v := validator{addr: []byte(fmt.Sprintf("validator-address-%04d", i)), power: int64(10 + i%7)} // unequal stakes
+		addr, err := consCodec.BytesToString(v.addr)
+		require.NoError(tb, err)
+		c.vals, c.addrs = append(c.vals, v), append(c.addrs, addr)
+		n.byAddr[addr] = i
+		set = append(set, types.Member{ConsensusAddress: addr, Power: v.power})
+	}
+	require.NoError(tb, f.keeper.RecordValidatorSet(f.Ctx, set))
+	f.keeper.SetHooks(types.TASK_KIND_GPU_CHALLENGE, c.hooks)
+	f.keeper.SetHooks(types.TASK_KIND_SENSOR_BATCH, c.hooks)
+	n.committeeFixture = c
+	return n
+}
+
+// round opens `tasks` sensor batch tasks, lets every validator report a score on its seats in one
+// block's votes, aggregates it, and returns how many tasks each validator verified.
+func (n network) round(tb testing.TB, first uint64, tasks int) []int {
+	perValidator := make([][]*types.TaskReport, len(n.vals))
+	load := make([]int, len(n.vals))
+	for i := range tasks {
+		id, err := n.keeper.OpenTask(n.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", first+uint64(i), 1, nil)
+		require.NoError(tb, err)
+		task, err := n.keeper.Tasks.Get(n.Ctx, id)
+		require.NoError(tb, err)
+		for _, m := range task.Committee {
+			v := n.byAddr[m]
+			perValidator[v] = append(perValidator[v], &types.TaskReport{TaskId: id, Score: 9000})
+			load[v]++
+		}
+	}
+	var votes []keeper.Vote
+	var total int64
+	for i, v := range n.vals {
+		votes = append(votes, keeper.Vote{ConsAddress: v.addr, Power: v.power, Extension: types.OracleVoteExtension{Reports: perValidator[i]}})
+		total += v.power
+	}
+	require.NoError(tb, n.keeper.ProcessVotes(n.Ctx.WithBlockHeight(11), votes, total))
+	return load
+}
+
+// An in-process network of 16 and 64 validators with 8-seat committees: every task is
+// finalised in the block its members report in, by exactly 8 reporters, and each validator
+// verifies about 8/N of the tasks (its share grows with its stake), so the network verifies
+// N/8 times what one validator can.
+func TestCommitteeNetwork(t *testing.T) {
+	for _, validators := range []int{16, 64} {
+		const k, tasks = 8, 2_000
+		n := newNetwork(t, validators, k)
+		load := n.round(t, 1, tasks)
+		finalised := 0
+		for _, task := range n.hooks.finalized {
+			require.Equal(t, uint32(k), task.Result.Reporters)
+			finalised++
+		}
+		require.Equal(t, tasks, finalised, "%d validators", validators)
+		mean := float64(tasks*k) / float64(validators)
+		for i, l := range load {
+			require.InDelta(t, mean, float64(l), mean*0.5, "validator %d of %d verified %d tasks", i, validators, l)
+		}
+		t.Logf("%d validators, committees of %d: %d tasks finalised; each validator verified %.0f on average (%.1f%% of all tasks)",
+			validators, k, finalised, mean, 100*mean/float64(tasks))
+	}
+}
+
+// BenchmarkCommitteeAggregation: what the PreBlocker pays per task for opening it with a
+// committee draw and aggregating its committee's reports, at 16 and 64 validators.
+func BenchmarkCommitteeAggregation(b *testing.B) {
+	for _, validators := range []int{16, 64} {
+		b.Run(fmt.Sprintf("validators=%d", validators), func(b *testing.B) {
+			const tasks = 500
+			n := newNetwork(b, validators, 8)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				n.round(b, uint64(i*tasks+1), tasks)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*tasks), "µs/task")
+		})
+	}
 }

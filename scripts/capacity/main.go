@@ -1,0 +1,255 @@
+// Command capacity turns measured verification costs into the network's capacity model and
+// writes docs/capacity.md (run by scripts/bench-capacity.sh, `make bench-capacity`): how many
+// GPUs and sensor devices a network of N validators with C-core sidecars verifies with
+// committees, and the transaction load that puts on a node, against its measured throughput.
+//
+//	capacity -bench BENCH.txt -node docs/benchmarks.md -network NETWORK.txt [-out docs/capacity.md]
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Assumptions of the model, named in the document.
+const (
+	challengesPerGPUHour = 1.0  // each GPU is challenged hourly
+	samplesPerChallenge  = 8.0  // winners a validator recomputes per challenge (sidecar --samples)
+	readingsPerMinute    = 1.0  // each device reads once a minute (the 10-reading batch benchmark)
+	batchMinutes         = 10.0 // and commits a batch every 10 minutes
+	batchesPerCommitTx   = 20.0 // a gateway puts 20 batch commitments in one transaction
+	committeeSize        = 32   // x/oracle's default committee_size
+	blockSeconds         = 1.0  // block time the oracle limits are counted in
+	maxFinalizedPerBlock = 200  // x/oracle max_tasks_finalized_per_block (default)
+	maxReportsPerVE      = 64   // x/oracle max_tasks_per_vote_extension (default)
+	targetGPUs           = 100_000
+	targetDevices        = 1_000_000
+	targetChainShare     = 0.25
+)
+
+func main() {
+	benchPath := flag.String("bench", "", "go test -bench output with BenchmarkVerifyWinner/h100, BenchmarkScoreBatchesInParallel/zip215 and BenchmarkCommitteeAggregation")
+	nodePath := flag.String("node", "docs/benchmarks.md", "make bench-node's document, for the running node's measured tx/s")
+	networkPath := flag.String("network", "", "go test -v output of TestCommitteeNetwork")
+	out := flag.String("out", "", "write here (default stdout)")
+	commit := flag.String("commit", "", "commit the figures were measured at")
+	flag.Parse()
+	if err := run(*benchPath, *nodePath, *networkPath, *out, *commit); err != nil {
+		fmt.Fprintln(os.Stderr, "capacity:", err)
+		os.Exit(1)
+	}
+}
+
+type figures struct {
+	winnerMs      float64 // one h100 winner recomputed, one core
+	readingsPerS  float64 // readings/s of a sidecar in 1,000-reading batches, devices in parallel
+	smallBatchesS float64 // batches/s of 10 readings, the model's device batch
+	sidecarCores  float64 // cores of those measurements
+	aggregateUs   map[string]float64
+	submitTPS     float64 // running node, sustained
+	commitTPS     float64
+	network       []string
+	machine, date string
+}
+
+func run(benchPath, nodePath, networkPath, out, commit string) error {
+	f := figures{aggregateUs: map[string]float64{}, sidecarCores: 2}
+	bench, err := os.ReadFile(benchPath) //nolint:gosec // a file the script wrote
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(bench), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 3 {
+			continue
+		}
+		name := fields[0]
+		switch {
+		case strings.HasPrefix(name, "BenchmarkVerifyWinner/h100"):
+			f.winnerMs = metric(fields, "ns/op") / 1e6
+		case strings.HasPrefix(name, "BenchmarkScoreBatchesInParallel/zip215/readings=1000"):
+			f.readingsPerS = metric(fields, "readings/s")
+		case strings.HasPrefix(name, "BenchmarkScoreBatchesInParallel/zip215/readings=10-"):
+			f.smallBatchesS = metric(fields, "batches/s")
+			f.sidecarCores, _ = strconv.ParseFloat(name[strings.LastIndex(name, "-")+1:], 64)
+		case strings.HasPrefix(name, "BenchmarkCommitteeAggregation/"):
+			key := strings.TrimPrefix(name[:strings.LastIndex(name, "-")], "BenchmarkCommitteeAggregation/")
+			f.aggregateUs[key] = metric(fields, "µs/task")
+		}
+	}
+	if f.winnerMs == 0 || f.readingsPerS == 0 || f.smallBatchesS == 0 || len(f.aggregateUs) == 0 {
+		return fmt.Errorf("%s lacks a benchmark the model needs", benchPath)
+	}
+	if f.submitTPS, f.commitTPS, err = nodeThroughput(nodePath); err != nil {
+		return err
+	}
+	if networkPath != "" {
+		bz, err := os.ReadFile(networkPath) //nolint:gosec // a file the script wrote
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(string(bz), "\n") {
+			if strings.Contains(line, "validators, committees of") {
+				f.network = append(f.network, strings.TrimSpace(line[strings.Index(line, ": ")+2:]))
+			}
+		}
+	}
+	f.machine = fmt.Sprintf("%s/%s, %d cores, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	f.date = time.Now().UTC().Format("2006-01-02")
+	w := io.Writer(os.Stdout)
+	if out != "" {
+		file, err := os.Create(out) //nolint:gosec // the document path the script names
+		if err != nil {
+			return err
+		}
+		defer func() { _ = file.Close() }()
+		w = file
+	}
+	return write(w, f, commit)
+}
+
+// metric returns the value before unit in a benchmark line's fields.
+func metric(fields []string, unit string) float64 {
+	for i := 1; i < len(fields); i++ {
+		if fields[i] == unit {
+			v, _ := strconv.ParseFloat(fields[i-1], 64)
+			return v
+		}
+	}
+	return 0
+}
+
+// nodeThroughput reads the running node's sustained tx/s of MsgSubmitWork and MsgCommitBatch
+// from the second table of make bench-node's document.
+func nodeThroughput(path string) (submit, commit float64, err error) {
+	file, err := os.Open(path) //nolint:gosec // the benchmarks document
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() { _ = file.Close() }()
+	row := regexp.MustCompile(`^\| (MsgSubmitWork|MsgCommitBatch) \| (\d+) \|`)
+	inNode := false
+	scanner := bufio.NewScanner(file)
+	for scanner.Scan() {
+		line := scanner.Text()
+		if strings.HasPrefix(line, "## A running node") {
+			inNode = true
+		}
+		if m := row.FindStringSubmatch(line); inNode && m != nil {
+			v, _ := strconv.ParseFloat(m[2], 64)
+			if m[1] == "MsgSubmitWork" {
+				submit = v
+			} else {
+				commit = v
+			}
+		}
+	}
+	if submit == 0 || commit == 0 {
+		return 0, 0, fmt.Errorf("%s has no running-node figures for MsgSubmitWork and MsgCommitBatch", path)
+	}
+	return submit, commit, scanner.Err()
+}
+
+// seats is how many validators verify each task: the committee, or all of a smaller set.
+func seats(validators int) float64 { return float64(min(validators, committeeSize)) }
+
+func write(w io.Writer, f figures, commit string) error {
+	gpuCoreS := samplesPerChallenge * f.winnerMs / 1000         // core-seconds per challenge, per validator
+	batchCoreS := f.sidecarCores / f.smallBatchesS              // core-seconds per 10-reading batch, per validator
+	gpuTasksPerS := func(gpus float64) float64 { return gpus * challengesPerGPUHour / 3600 }
+	batchesPerS := func(devices float64) float64 { return devices / (batchMinutes * 60) }
+
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("# Capacity\n\n")
+	p("Written by `make bench-capacity` (`scripts/bench-capacity.sh`, `scripts/capacity`); rerun it to refresh.\n")
+	p("Measured at commit `%s` on %s (%s); the running node's figures come from\n[docs/benchmarks.md](benchmarks.md) (`make bench-node`).\n\n", commit, f.date, f.machine)
+	p("## Measured costs\n\n| cost | value | source |\n|---|---:|---|\n")
+	p("| recompute one h100 winner, one core (AVX2 step) | %.1f ms | `BenchmarkVerifyWinner/h100` (`pkg/pow`) |\n", f.winnerMs)
+	p("| verify one h100 challenge: %.0f sampled winners | %.2f core-s | the line above x %.0f |\n", samplesPerChallenge, gpuCoreS, samplesPerChallenge)
+	p("| a batch of %.0f readings (a device's 10 minutes): fetched, signatures batch-verified (ZIP-215), Merkle-checked, scored, state saved | %.2f core-ms (%.0f batches/s on %.0f cores) | `BenchmarkScoreBatchesInParallel/zip215/readings=10` (`internal/sidecar`) |\n",
+		readingsPerMinute*batchMinutes, batchCoreS*1e3, f.smallBatchesS, f.sidecarCores)
+	p("| the same in batches of 1,000 readings | %.0f readings/s on %.0f cores | `BenchmarkScoreBatchesInParallel/zip215/readings=1000` |\n", f.readingsPerS, f.sidecarCores)
+	for _, key := range []string{"validators=16", "validators=64"} {
+		p("| x/oracle: open a task with an 8-seat committee draw and aggregate its reports, %s validators | %.0f µs | `BenchmarkCommitteeAggregation` (`x/oracle/keeper`) |\n", strings.TrimPrefix(key, "validators="), f.aggregateUs[key])
+	}
+	p("| running node, sustained: MsgSubmitWork | %.0f tx/s | docs/benchmarks.md |\n", f.submitTPS)
+	p("| running node, sustained: MsgCommitBatch (one batch a transaction) | %.0f tx/s | docs/benchmarks.md |\n\n", f.commitTPS)
+
+	if len(f.network) > 0 {
+		p("## In-process networks\n\n`TestCommitteeNetwork` (`x/oracle/keeper`) runs 16 and 64 validators of unequal stake through\nthe oracle's aggregation, each reporting only on its seats:\n\n")
+		for _, line := range f.network {
+			p("- %s\n", line)
+		}
+		p("\nEvery task finalised on its 8 members' reports: a validator's share of the work is seats / validators.\n\n")
+	}
+
+	p("## What the network verifies\n\n")
+	p("Each GPU is challenged hourly and each challenge's %.0f winners are recomputed; each device reads once a minute\n", samplesPerChallenge)
+	p("and commits a batch every %.0f minutes (a batch's fetch and state save outweigh its %.0f readings).\n", batchMinutes, readingsPerMinute*batchMinutes)
+	p("Committees of %d (x/oracle's default; every validator while the set has %d or fewer), so a validator\n", committeeSize, committeeSize)
+	p("verifies seats / validators of all tasks. Each column uses all sidecar cores for one kind of work; 16-core\n")
+	p("figures scale the %.0f-core measurements linearly (batches and challenges are independent jobs).\n\n", f.sidecarCores)
+	p("| validators | sidecar cores | seats per task | GPUs | devices |\n|---:|---:|---:|---:|---:|\n")
+	for _, n := range []int{4, 20, 100, 150} {
+		for _, cores := range []float64{2, 16} {
+			share := seats(n) / float64(n)
+			gpus := cores / (gpuCoreS * share) * 3600 / challengesPerGPUHour
+			devices := cores / (batchCoreS * share) * batchMinutes * 60
+			p("| %d | %.0f | %.0f | %s | %s |\n", n, cores, seats(n), count(gpus), count(devices))
+		}
+	}
+	n, cores := 100, 16.0
+	share := seats(n) / float64(n)
+	load := (gpuTasksPerS(targetGPUs)*gpuCoreS + batchesPerS(targetDevices)*batchCoreS) * share
+	p("\nBoth at once, the target (%s GPUs and %s devices) on %d validators with %.0f-core sidecars needs\n%.1f cores per sidecar: %s.\n\n",
+		count(targetGPUs), count(targetDevices), n, cores, load, verdict(load <= cores))
+
+	p("## Chain load at the target\n\n")
+	p("A SubmitWork transaction per challenge; a batch commitment per device every %.0f minutes, %.0f to a\ntransaction; one oracle task per challenge and per batch; %.0f s blocks.\n\n", batchMinutes, batchesPerCommitTx, blockSeconds)
+	p("| load | needed | limit | share |\n|---|---:|---:|---:|\n")
+	submit := gpuTasksPerS(targetGPUs)
+	p("| SubmitWork transactions | %.1f/s | %.0f/s (running node) | %.0f%% |\n", submit, f.submitTPS, 100*submit/f.submitTPS)
+	commitTx := batchesPerS(targetDevices) / batchesPerCommitTx
+	commitMsgs := batchesPerS(targetDevices)
+	p("| batch-commit transactions (%.0f batches each) | %.1f/s | - | - |\n", batchesPerCommitTx, commitTx)
+	p("| batch commitments executed | %.0f/s | %.0f/s (one a transaction, running node) | %.0f%% |\n", commitMsgs, f.commitTPS, 100*commitMsgs/f.commitTPS)
+	tasks := submit + commitMsgs
+	p("| oracle tasks finalised | %.0f/s | %d/s (`max_tasks_finalized_per_block`) | %.0f%% |\n", tasks, maxFinalizedPerBlock, 100*tasks/maxFinalizedPerBlock)
+	reports := tasks * blockSeconds * share
+	p("| reports in one validator's vote extension | %.0f a block | %d (`max_tasks_per_vote_extension`) | %.0f%% |\n\n", reports, maxReportsPerVE, 100*reports/maxReportsPerVE)
+	chainOK := submit/f.submitTPS+commitMsgs/f.commitTPS <= targetChainShare
+	p("Verification scales with validators: each added validator adds its sidecar's cores, and every row above\n")
+	p("grows linearly with N once N exceeds the committee. The chain does not yet carry the target's load\n")
+	p("(%s: transactions at most %.0f%% of a node's throughput). One commitment and one oracle task per\n", verdict(chainOK), 100*targetChainShare)
+	p("device batch is the limit: a million devices commit %.0f batches a second, more than a node executes and\n", commitMsgs)
+	p("far more tasks than a block finalises. Reaching the target needs a batch commitment that covers many\n")
+	p("devices (a gateway's Merkle root over its devices' batch roots, one oracle task per gateway commitment)\n")
+	p("and vote extensions that carry results for many batches per report.\n")
+	return nil
+}
+
+func count(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.1f M", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.0f k", math.Round(v/1e3))
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**not met**"
+}
