@@ -100,8 +100,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 }
 
 // initOrders writes the standing orders, then the market data: the history (prices, epoch
-// counts) from genesis, the counts recounted from the records. Classes with open orders are
-// queued for matching.
+// counts) from genesis, the counts recounted from the records; then the matching queue.
 func (k Keeper) initOrders(ctx context.Context, gs *types.GenesisState) error {
 	for _, o := range gs.Orders {
 		if err := k.indexOrder(ctx, o); err != nil {
@@ -130,10 +129,10 @@ func (k Keeper) initOrders(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.Markets.Set(ctx, class, m); err != nil {
 			return err
 		}
-		if m.OpenOrders > 0 {
-			if err := k.MatchCursors.Set(ctx, class, collections.Join(uint64(0), uint64(0))); err != nil {
-				return err
-			}
+	}
+	for _, c := range gs.MatchCursors {
+		if err := k.MatchCursors.Set(ctx, c.Class, collections.Join(c.InvertedBid, c.OrderId)); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -182,6 +181,12 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if gs.Markets, err = store.AllValues(ctx, k.Markets); err != nil {
+		return nil, err
+	}
+	if err := k.MatchCursors.Walk(ctx, nil, func(class string, from BidID) (bool, error) {
+		gs.MatchCursors = append(gs.MatchCursors, types.MatchCursor{Class: class, InvertedBid: from.K1(), OrderId: from.K2()})
+		return false, nil
+	}); err != nil {
 		return nil, err
 	}
 	gs.NextGpuId, err = k.NextGPUID.Peek(ctx)

@@ -33,3 +33,18 @@ func TestInitGenesisRejectsInvalidState(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, has, "rejected genesis must not be written")
 }
+
+// The matching queue survives export and import exactly: a class queued mid-book resumes
+// where it stopped, and a class with waiting orders but no new supply stays unqueued.
+func TestGenesisKeepsTheMatchingQueue(t *testing.T) {
+	gs := &types.GenesisState{Params: types.DefaultParams(), NextGpuId: 1, NextOfferId: 1, NextLeaseId: 1, NextChallengeId: 1, NextOrderId: 1,
+		MatchCursors: []types.MatchCursor{{Class: "A100-80G", InvertedBid: 1 << 40, OrderId: 7}, {Class: "H100-SXM-80G"}}}
+	f := newFixture(t)
+	require.NoError(t, f.keeper.InitGenesis(f.Ctx, gs))
+	exported, err := f.keeper.ExportGenesis(f.Ctx)
+	require.NoError(t, err)
+	require.Equal(t, gs.MatchCursors, exported.MatchCursors)
+
+	gs.MatchCursors = append(gs.MatchCursors, types.MatchCursor{Class: "A100-80G"})
+	require.ErrorIs(t, gs.Validate(), types.ErrInvalidGenesis, "a class queued twice")
+}

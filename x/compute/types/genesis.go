@@ -249,5 +249,12 @@ func (gs GenesisState) validateOrders() error {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "market of %s: clearing price %s, %d recent prices", m.Class, m.ClearingPrice, len(m.RecentPrices))
 		}
 	}
+	queued := make(map[string]bool, len(gs.MatchCursors))
+	for _, c := range gs.MatchCursors {
+		if c.Class == "" || queued[c.Class] {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "match cursor class %q empty or listed twice", c.Class)
+		}
+		queued[c.Class] = true
+	}
 	return nil
 }
