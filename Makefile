@@ -75,7 +75,7 @@ bench: ## every Go benchmark (lease matching with 1k/10k/100k offers takes ~2 mi
 bench-node: ## throughput of each message (block execution and a running node), state per reading, sidecar rates: writes docs/benchmarks.md (~9 min)
 	./scripts/bench.sh
 
-bench-capacity: ## per-task verification costs, 16- and 64-validator committee networks and the capacity model of 4-150 validators: writes docs/capacity.md (~3 min)
+bench-capacity: ## per-task verification costs, 16- and 64-validator committee networks and the capacity model of 4-150 validators: writes docs/capacity.md (~30 s)
 	./scripts/bench-capacity.sh
 
 chaos: ## 4 validators, sidecars and agents under load while nodes are killed, stopped and restarted; verifies liveness, app hashes, every tx and the invariants (~6 min)

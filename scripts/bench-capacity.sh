@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Capacity model (make bench-capacity, ~3 min on 2 cores); writes docs/capacity.md (or
+# Capacity model (make bench-capacity, ~30 s on 2 cores); writes docs/capacity.md (or
 # $CAPACITY_OUT): measures the per-task verification costs (an h100 winner recomputed, a
 # sensor batch through the sidecar's path on 2 cores, a task's committee draw and aggregation at
 # 16 and 64 validators), runs the in-process committee networks of 16 and 64 validators, and
