@@ -3,6 +3,7 @@
 package testnet_test
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,60 +14,98 @@ import (
 const committeeHook = `sed -i 's/"committee_size": 32/"committee_size": 2/'`
 
 // TestCommitteeTestnet: 4 validators with committee_size 2, an honest provider, a cheating
-// one and 3 healthy stations. Honest challenges and batches finalise on the reports of their
-// 2 committee members alone and none expires; the cheater's forged work is reported by its
-// committee, escalated to every validator and finalised FRAUD by them; every node keeps the same app hash.
+// one and 3 healthy stations. Honest challenges finalise on the reports of their 2 committee
+// members alone, batches on every validator's, and none expires; the cheater's forged work is reported by its
+// committee, escalated to every validator and finalised FRAUD by them. Then a sidecar stops:
+// the challenges it sits on still finalise (escalated at their deadline: the liveness path),
+// it is counted missing, nothing expires, and every node keeps the same app hash.
 func TestCommitteeTestnet(t *testing.T) {
 	n := startTestnet(t, "-agents", "-cheater", "-genesis-hook", committeeHook)
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		var gpu, batches, fraud, escalated int
 		for _, tk := range finalised(t) {
+			if tk.Kind == "TASK_KIND_SENSOR_BATCH" {
+				// Every validator scores every batch: the quality model's state runs per device.
+				if len(tk.Committee) != 0 || tk.Result.Score < 5000 {
+					t.Fatalf("a healthy batch finalised at %d with committee %v", tk.Result.Score, tk.Committee)
+				}
+				batches++
+				continue
+			}
 			if len(tk.Committee) == 0 {
 				continue // opened before the first commit with vote extensions recorded the validator set
 			}
 			if len(tk.Committee) != 2 {
 				t.Fatalf("a committee of %d: %+v", len(tk.Committee), tk)
 			}
-			if tk.Escalated {
+			switch {
+			case tk.Escalated:
 				escalated++
 				if tk.Result.Reporters < 3 {
 					t.Fatalf("an escalated task finalised on %d reports: %+v", tk.Result.Reporters, tk)
 				}
-			} else if tk.Result.Reporters > 2 {
-				t.Fatalf("a committee task finalised on %d reports: %+v", tk.Result.Reporters, tk)
-			}
-			switch tk.Kind {
-			case "TASK_KIND_GPU_CHALLENGE":
 				if tk.Result.Verdict == "VERDICT_FRAUD" {
-					if !tk.Escalated {
-						t.Fatalf("fraud decided by a committee alone: %+v", tk)
-					}
 					fraud++
-				} else if !tk.Escalated {
-					gpu++
 				}
-			case "TASK_KIND_SENSOR_BATCH":
-				if tk.Result.Score < 5000 {
-					t.Fatalf("a healthy batch finalised at %d: %+v", tk.Result.Score, tk)
-				}
-				if !tk.Escalated {
-					batches++
-				}
+			case tk.Result.Verdict == "VERDICT_FRAUD":
+				t.Fatalf("fraud decided by a committee alone: %+v", tk)
+			case tk.Result.Reporters > 2:
+				t.Fatalf("a committee task finalised on %d reports: %+v", tk.Result.Reporters, tk)
+			default:
+				gpu++
 			}
 		}
 		if expired := tasks(t, 3); len(expired) > 0 {
 			t.Fatalf("%d tasks expired, e.g. %+v", len(expired), expired[0])
 		}
 		if gpu >= 2 && batches >= 6 && fraud >= 1 {
-			t.Logf("%d challenges and %d batches finalised by their committees of 2; %d escalated tasks, %d of them the cheater's fraud",
+			t.Logf("%d challenges finalised by their committees of 2 and %d batches by every validator; %d escalated challenges, %d of them the cheater's fraud",
 				gpu, batches, escalated, fraud)
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("within 5 minutes: %d committee challenges, %d committee batches, %d frauds (%d escalated)", gpu, batches, fraud, escalated)
+			t.Fatalf("within 5 minutes: %d committee challenges, %d batches, %d frauds (%d escalated)", gpu, batches, fraud, escalated)
 		}
 		time.Sleep(3 * time.Second)
+	}
+
+	// Phase 2: node1's sidecar stops. Every challenge opened afterwards still finalises: one
+	// node1 sits on reaches its deadline incomplete and escalates to every validator (or, once
+	// node1 is jailed for missing its batches, its other member decides alone); none expires.
+	n.stopSidecar(1)
+	from := height(t)
+	missedBefore := n.performance(1).TotalMissed
+	node1 := n.consensusAddress(1)
+	deadline = time.Now().Add(4 * time.Minute)
+	for {
+		var done, seated, escalated int
+		for _, tk := range finalised(t) {
+			if opened, _ := strconv.ParseInt(tk.Opened, 10, 64); tk.Kind != "TASK_KIND_GPU_CHALLENGE" || opened <= from {
+				continue
+			}
+			done++
+			if slices.Contains(tk.Committee, node1) {
+				seated++
+			}
+			if tk.Escalated {
+				escalated++
+			}
+		}
+		if expired := tasks(t, 3); len(expired) > 0 {
+			t.Fatalf("with node1's sidecar down %d tasks expired, e.g. %+v", len(expired), expired[0])
+		}
+		if seated >= 1 && done >= 3 {
+			t.Logf("phase 2: %d challenges finalised with node1's sidecar down, %d of them with node1 seated, %d escalated", done, seated, escalated)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with node1's sidecar down (from height %d) %d challenges finalised, %d with node1 seated, within 4 minutes", from, done, seated)
+		}
+		time.Sleep(3 * time.Second)
+	}
+	if missed := n.performance(1).TotalMissed; missed == missedBefore {
+		t.Fatalf("node1's sidecar is down but its missed count stayed %s", missed)
 	}
 	out := n.devnet("wait", strconv.FormatInt(height(t), 10))
 	if !strings.Contains(out, "all 4 nodes agree on the app hash") {

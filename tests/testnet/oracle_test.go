@@ -25,6 +25,7 @@ type task struct {
 	SubjectID string   `json:"subject_id"`
 	Committee []string `json:"committee"`
 	Escalated bool     `json:"escalated"`
+	Opened    string   `json:"opened_height"`
 	Result    struct {
 		Verdict         string `json:"verdict"`
 		Score           int    `json:"score"`
@@ -128,6 +129,15 @@ func height(t *testing.T) int64 {
 func (n testnet) valoper(i int) string {
 	out, err := exec.Command(n.bin("thalamusd"), "keys", "show", "validator", "--bech", "val", "--address",
 		"--keyring-backend", "test", "--home", filepath.Join(n.dir, fmt.Sprintf("node%d", i))).Output()
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// consensusAddress is node i's validator consensus address (bech32 valcons).
+func (n testnet) consensusAddress(i int) string {
+	out, err := exec.Command(n.bin("thalamusd"), "comet", "show-address", "--home", filepath.Join(n.dir, fmt.Sprintf("node%d", i))).Output()
 	if err != nil {
 		n.t.Fatal(err)
 	}

@@ -212,18 +212,27 @@ func TestCommitteeFraudIsConfirmedByEveryValidator(t *testing.T) {
 // member's report.
 func TestCommitteeReportsAddUpAcrossBlocks(t *testing.T) {
 	c := newCommitteeFixture(t)
-	task, members, _ := c.open(t, types.TASK_KIND_SENSOR_BATCH, 1)
-	c.process(t, 11, map[int]*types.TaskReport{members[0]: {TaskId: task.Id, Score: 9000, Flags: []uint32{3}}})
+	task, members, _ := c.open(t, types.TASK_KIND_GPU_CHALLENGE, 1)
+	c.process(t, 11, map[int]*types.TaskReport{members[0]: pass(task.Id)})
 	require.Len(t, c.task(t, task.Id).CommitteeReports, 1, "the first member's report is kept")
-	c.process(t, 12, map[int]*types.TaskReport{members[1]: {TaskId: task.Id, Score: 9100, Flags: []uint32{3}}})
+	require.Equal(t, types.TASK_STATUS_OPEN, c.task(t, task.Id).Status)
+	c.process(t, 12, map[int]*types.TaskReport{members[1]: pass(task.Id)})
 	got := c.task(t, task.Id)
 	require.Equal(t, types.TASK_STATUS_FINALIZED, got.Status)
-	require.Equal(t, uint32(9000), got.Result.Score)
-	require.Equal(t, []uint32{3}, got.Result.Flags)
+	require.Equal(t, uint32(2), got.Result.Reporters)
 	for _, i := range members {
 		p, _ := c.perf(t, i)
 		require.Equal(t, uint64(1), p.WindowValid, "a member is valid whichever block its report came in")
 	}
+}
+
+// Sensor batches are scored by every validator whatever committee_size says: the quality
+// model's per-device state needs every batch of a device.
+func TestSensorBatchesHaveNoCommittee(t *testing.T) {
+	c := newCommitteeFixture(t)
+	id, err := c.keeper.OpenTask(c.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", 1, 1, nil)
+	require.NoError(t, err)
+	require.Empty(t, c.task(t, id).Committee)
 }
 
 // A committee that does not report completely before the deadline escalates, and its
@@ -246,37 +255,6 @@ func TestCommitteeDeadlineEscalatesThenExpires(t *testing.T) {
 	c.process(t, 52, nil)
 	require.Equal(t, types.TASK_STATUS_EXPIRED, c.task(t, task.Id).Status)
 	require.Len(t, c.hooks.expired, 1)
-}
-
-// A sensor batch's committee finalises scores within the band of their median and
-// escalates a spread beyond it.
-func TestCommitteeSensorBatches(t *testing.T) {
-	c := newCommitteeFixture(t)
-	agree, m1, _ := c.open(t, types.TASK_KIND_SENSOR_BATCH, 1)
-	c.process(t, 11, map[int]*types.TaskReport{m1[0]: {TaskId: agree.Id, Score: 9000}, m1[1]: {TaskId: agree.Id, Score: 9100}})
-	require.Equal(t, types.TASK_STATUS_FINALIZED, c.task(t, agree.Id).Status)
-	require.Equal(t, uint32(9000), c.task(t, agree.Id).Result.Score)
-
-	split, m2, _ := c.open(t, types.TASK_KIND_SENSOR_BATCH, 2)
-	c.process(t, 12, map[int]*types.TaskReport{m2[0]: {TaskId: split.Id, Score: 9000}})
-	require.False(t, c.task(t, split.Id).Escalated, "one report of two is below quorum: no median to dissent from yet")
-	c.process(t, 13, map[int]*types.TaskReport{m2[0]: {TaskId: split.Id, Score: 9000}, m2[1]: {TaskId: split.Id, Score: 2000}})
-	got := c.task(t, split.Id)
-	require.True(t, got.Escalated, "9000 is beyond the band of their (lower) median, 2000")
-	require.Len(t, got.CommitteeReports, 2)
-
-	// The wider set finds 9000: the member that reported 2000 is overturned.
-	all := map[int]*types.TaskReport{}
-	for i := range c.vals {
-		all[i] = &types.TaskReport{TaskId: split.Id, Score: 9000}
-	}
-	all[m2[1]] = &types.TaskReport{TaskId: split.Id, Score: 2000}
-	c.process(t, 14, all)
-	require.Equal(t, uint32(9000), c.task(t, split.Id).Result.Score)
-	p, _ := c.perf(t, m2[1])
-	require.Equal(t, uint64(1), p.WindowOverturned)
-	p, _ = c.perf(t, m2[0])
-	require.Zero(t, p.WindowOverturned)
 }
 
 // A member that leaves the validator set no longer holds its seat's weight: the members
@@ -377,19 +355,19 @@ func newNetwork(tb testing.TB, validators int, k uint32) network {
 	return n
 }
 
-// round opens `tasks` sensor batch tasks, lets every validator report a score on its seats in one
-// block's votes, aggregates it, and returns how many tasks each validator verified.
+// round opens `tasks` GPU challenge tasks, lets every validator report PASS on its seats in
+// one block's votes, aggregates it, and returns how many tasks each validator verified.
 func (n network) round(tb testing.TB, first uint64, tasks int) []int {
 	perValidator := make([][]*types.TaskReport, len(n.vals))
 	load := make([]int, len(n.vals))
 	for i := range tasks {
-		id, err := n.keeper.OpenTask(n.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", first+uint64(i), 1, nil)
+		id, err := n.keeper.OpenTask(n.Ctx, types.TASK_KIND_GPU_CHALLENGE, "compute", first+uint64(i), 0, nil)
 		require.NoError(tb, err)
 		task, err := n.keeper.Tasks.Get(n.Ctx, id)
 		require.NoError(tb, err)
 		for _, m := range task.Committee {
 			v := n.byAddr[m]
-			perValidator[v] = append(perValidator[v], &types.TaskReport{TaskId: id, Score: 9000})
+			perValidator[v] = append(perValidator[v], pass(id))
 			load[v]++
 		}
 	}

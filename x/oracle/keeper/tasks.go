@@ -38,7 +38,7 @@ func (k Keeper) OpenTask(ctx context.Context, kind types.TaskKind, module string
 	if err != nil {
 		return 0, err
 	}
-	committee, err := k.drawCommittee(ctx, params.CommitteeSize, id)
+	committee, err := k.drawCommittee(ctx, kind, params.CommitteeSize, id)
 	if err != nil {
 		return 0, err
 	}

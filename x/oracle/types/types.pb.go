@@ -162,10 +162,11 @@ type Params struct {
 	MaxTasksFinalizedPerBlock uint32 `protobuf:"varint,12,opt,name=max_tasks_finalized_per_block,json=maxTasksFinalizedPerBlock,proto3" json:"max_tasks_finalized_per_block,omitempty"`
 	// task_retention_blocks is how long a finalised or expired task is kept before it is pruned.
 	TaskRetentionBlocks uint64 `protobuf:"varint,13,opt,name=task_retention_blocks,json=taskRetentionBlocks,proto3" json:"task_retention_blocks,omitempty"`
-	// committee_size is how many validators a task's committee seats, drawn by stake without
-	// replacement when the task opens; 0, or a validator set no larger, seats every validator.
-	// Committees finalise only complete, agreeing reports and escalate everything else to
-	// every validator.
+	// committee_size is how many validators a GPU challenge's committee seats, drawn by stake
+	// without replacement when its task opens; 0, or a validator set no larger, seats every
+	// validator. Committees finalise only complete, agreeing reports and escalate everything
+	// else to every validator. Sensor batches are scored by every validator (the quality
+	// model's state runs per device).
 	CommitteeSize uint32 `protobuf:"varint,14,opt,name=committee_size,json=committeeSize,proto3" json:"committee_size,omitempty"`
 }
 
