@@ -116,7 +116,7 @@ func word(key, i uint64) uint64 {
 // fill writes len(dst) int8s (a multiple of 8) from the stream, starting at word offset:
 // word w's bytes, least significant first, are dst[8w..8w+7].
 func fill(dst []int8, key, offset uint64) {
-	bytes := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst)) // int8 and byte share a layout
+	bytes := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), len(dst)) //nolint:gosec // int8 and byte share a layout; the view ends with the call
 	for w := 0; w < len(bytes)/8; w++ {
 		binary.LittleEndian.PutUint64(bytes[8*w:], word(key, offset+uint64(w)))
 	}

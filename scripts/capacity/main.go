@@ -63,7 +63,7 @@ type figures struct {
 
 func run(benchPath, nodePath, networkPath, out, commit string) error {
 	f := figures{aggregateUs: map[string]float64{}, sidecarCores: 2}
-	bench, err := os.ReadFile(benchPath) //nolint:gosec // a file the script wrote
+	bench, err := os.ReadFile(benchPath)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func run(benchPath, nodePath, networkPath, out, commit string) error {
 		return err
 	}
 	if networkPath != "" {
-		bz, err := os.ReadFile(networkPath) //nolint:gosec // a file the script wrote
+		bz, err := os.ReadFile(networkPath)
 		if err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ func run(benchPath, nodePath, networkPath, out, commit string) error {
 	f.date = time.Now().UTC().Format("2006-01-02")
 	w := io.Writer(os.Stdout)
 	if out != "" {
-		file, err := os.Create(out) //nolint:gosec // the document path the script names
+		file, err := os.Create(out)
 		if err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func metric(fields []string, unit string) float64 {
 // nodeThroughput reads the running node's sustained tx/s of MsgSubmitWork and MsgCommitBatch
 // from the second table of make bench-node's document.
 func nodeThroughput(path string) (submit, commit float64, err error) {
-	file, err := os.Open(path) //nolint:gosec // the benchmarks document
+	file, err := os.Open(path)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -168,7 +168,7 @@ func write(w io.Writer, f figures, commit string) error {
 	gpuTasksPerS := func(gpus float64) float64 { return gpus * challengesPerGPUHour / 3600 }
 	batchesPerS := func(devices float64) float64 { return devices / (batchMinutes * 60) }
 
-	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p := func(format string, args ...any) { _, _ = fmt.Fprintf(w, format, args...) }
 	p("# Capacity\n\n")
 	p("Written by `make bench-capacity` (`scripts/bench-capacity.sh`, `scripts/capacity`); rerun it to refresh.\n")
 	p("Measured at commit `%s` on %s (%s); the running node's figures come from\n[docs/benchmarks.md](benchmarks.md) (`make bench-node`).\n\n", commit, f.date, f.machine)
