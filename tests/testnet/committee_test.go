@@ -5,7 +5,6 @@ package testnet_test
 import (
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -107,8 +106,5 @@ func TestCommitteeTestnet(t *testing.T) {
 	if missed := n.performance(1).TotalMissed; missed == missedBefore {
 		t.Fatalf("node1's sidecar is down but its missed count stayed %s", missed)
 	}
-	out := n.devnet("wait", strconv.FormatInt(height(t), 10))
-	if !strings.Contains(out, "all 4 nodes agree on the app hash") {
-		t.Fatalf("app hashes differ:\n%s", out)
-	}
+	n.requireSameAppHash()
 }

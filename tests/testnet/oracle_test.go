@@ -135,6 +135,15 @@ func (n testnet) valoper(i int) string {
 	return strings.TrimSpace(string(out))
 }
 
+// requireSameAppHash waits for every node to pass the current height and checks that they
+// agree on the app hash.
+func (n testnet) requireSameAppHash() {
+	out := n.devnet("wait", strconv.FormatInt(height(n.t), 10))
+	if !strings.Contains(out, "all 4 nodes agree on the app hash") {
+		n.t.Fatalf("app hashes differ:\n%s", out)
+	}
+}
+
 // consensusAddress is node i's validator consensus address (bech32 valcons).
 func (n testnet) consensusAddress(i int) string {
 	out, err := exec.Command(n.bin("thalamusd"), "comet", "show-address", "--home", filepath.Join(n.dir, fmt.Sprintf("node%d", i))).Output()
@@ -316,8 +325,5 @@ func TestFourValidatorOracle(t *testing.T) {
 	if missed := n.performance(1).TotalMissed; missed == missedBefore {
 		t.Fatalf("node1's sidecar is down but its missed count stayed %s", missed)
 	}
-	out := n.devnet("wait", strconv.FormatInt(height(t), 10))
-	if !strings.Contains(out, "all 4 nodes agree on the app hash") {
-		t.Fatalf("app hashes differ:\n%s", out)
-	}
+	n.requireSameAppHash()
 }
