@@ -47,13 +47,11 @@ func (k Keeper) validatorSet(ctx context.Context) (types.ValidatorSet, error) {
 	return set, err
 }
 
-// drawCommittee seats committee_size validators of the stored set for a new GPU challenge,
-// or none (every validator verifies) when the size is 0 or the set is no larger than it.
-// Sensor batches get no committee: the quality model carries each device's state from one
-// batch to the next, so a validator can only score a device whose every batch it has seen
-// (device-long committees with a history catch-up would lift this; see the README).
-func (k Keeper) drawCommittee(ctx context.Context, kind types.TaskKind, size uint32, taskID uint64) ([]string, error) {
-	if size == 0 || kind != types.TASK_KIND_GPU_CHALLENGE {
+// drawCommittee seats committee_size validators of the stored set, seeded by the task that
+// asks for the draw, or none (every validator verifies) when the size is 0 or the set is no
+// larger than it.
+func (k Keeper) drawCommittee(ctx context.Context, size uint32, taskID uint64) ([]string, error) {
+	if size == 0 {
 		return nil, nil
 	}
 	set, err := k.validatorSet(ctx)
@@ -110,14 +108,16 @@ func sameReport(a, b types.CommitteeReport) bool {
 	return a.Verdict == b.Verdict && a.Score == b.Score && slices.Equal(a.Flags, b.Flags)
 }
 
-// judgeCommittee decides a committee task (a GPU challenge) from its members' latest
-// reports, weighed by their power in the current validator set (a member that left it no
-// longer counts). It finalises only when every seated member reported PASS; any other
-// verdict is a dissent, since fraud and underperformance lead to slashing and refunds that a
-// committee alone must not decide. Requiring every seat means a committee's verdict cannot
-// be captured without every seat.
+// judgeCommittee decides a committee task from its members' latest reports, weighed by their
+// power in the current validator set (a member that left it no longer counts). It finalises
+// only when every seated member reported and they agree: on a GPU challenge every one
+// reported PASS (any other verdict is a dissent, since fraud and underperformance lead to
+// slashing and refunds that a committee alone must not decide); on a sensor batch every
+// score lies within the deviation band of their weighted median, judged once the reports
+// hold quorum of the seated power. Requiring every seat means a committee's result cannot be
+// captured without every seat.
 func judgeCommittee(t types.Task, power map[string]int64, params types.Params) judgement {
-	var seated int64
+	var seated, reported int64
 	members := 0
 	for _, m := range t.Committee {
 		if p := power[m]; p > 0 {
@@ -134,8 +134,23 @@ func judgeCommittee(t types.Task, power map[string]int64, params types.Params) j
 		if p := power[c.ConsensusAddress]; p > 0 {
 			reports = append(reports, WeightedReport{ConsAddress: []byte(c.ConsensusAddress), Power: p, address: c.ConsensusAddress,
 				Report: types.TaskReport{TaskId: t.Id, Verdict: c.Verdict, Score: c.Score, Flags: c.Flags}})
-			if c.Verdict != types.VERDICT_PASS {
-				dissenters = append(dissenters, c.ConsensusAddress)
+			reported += p
+		}
+	}
+	switch t.Kind {
+	case types.TASK_KIND_GPU_CHALLENGE:
+		for _, r := range reports {
+			if r.Report.Verdict != types.VERDICT_PASS {
+				dissenters = append(dissenters, r.address)
+			}
+		}
+	case types.TASK_KIND_SENSOR_BATCH:
+		if reaches(reported, seated, params.Quorum) {
+			median := types.TaskResult{Score: WeightedMedian(reports)}
+			for _, r := range reports {
+				if !Agrees(t.Kind, r.Report, median, params.ScoreDeviationBand) {
+					dissenters = append(dissenters, r.address)
+				}
 			}
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"cosmossdk.io/collections"
+
 	"github.com/stretchr/testify/require"
 
 	"cosmossdk.io/core/header"
@@ -42,11 +44,17 @@ func newCommitteeFixture(t *testing.T) committeeFixture {
 	return c
 }
 
-// open opens a task and returns it with the indexes of its committee members and of the
-// other validators.
+// open opens a task (a sensor batch as device 1's series task in epoch seq) and returns it
+// with the indexes of its committee members and of the other validators.
 func (c committeeFixture) open(t *testing.T, kind types.TaskKind, seq uint64) (types.Task, []int, []int) {
 	t.Helper()
-	id, err := c.keeper.OpenTask(c.Ctx, kind, "m", 1, seq, nil)
+	var id uint64
+	var err error
+	if kind == types.TASK_KIND_SENSOR_BATCH {
+		id, err = c.keeper.OpenSeriesTask(c.Ctx, kind, "m", 1, seq, seq, nil)
+	} else {
+		id, err = c.keeper.OpenTask(c.Ctx, kind, "m", 1, seq, nil)
+	}
 	require.NoError(t, err)
 	task := c.task(t, id)
 	require.Len(t, task.Committee, 2)
@@ -226,13 +234,71 @@ func TestCommitteeReportsAddUpAcrossBlocks(t *testing.T) {
 	}
 }
 
-// Sensor batches are scored by every validator whatever committee_size says: the quality
-// model's per-device state needs every batch of a device.
-func TestSensorBatchesHaveNoCommittee(t *testing.T) {
+// A device's batches in one scoring epoch share the committee drawn with the epoch's first
+// batch, so its members follow the device's history; the next epoch draws afresh, and every
+// device has its own.
+func TestSeriesCommitteeIsDrawnOncePerEpoch(t *testing.T) {
 	c := newCommitteeFixture(t)
-	id, err := c.keeper.OpenTask(c.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", 1, 1, nil)
+	openBatch := func(device, seq, epoch uint64) types.Task {
+		id, err := c.keeper.OpenSeriesTask(c.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", device, seq, epoch, nil)
+		require.NoError(t, err)
+		return c.task(t, id)
+	}
+	first := openBatch(1, 1, 0)
+	require.Len(t, first.Committee, 2)
+	for seq := uint64(2); seq <= 4; seq++ {
+		require.Equal(t, first.Committee, openBatch(1, seq, 0).Committee, "batch %d is in the same epoch", seq)
+	}
+	stored, err := c.keeper.SeriesCommittees.Get(c.Ctx, collections.Join(int32(types.TASK_KIND_SENSOR_BATCH), uint64(1)))
 	require.NoError(t, err)
-	require.Empty(t, c.task(t, id).Committee)
+	require.Equal(t, types.SeriesCommittee{Kind: types.TASK_KIND_SENSOR_BATCH, SubjectId: 1, Epoch: 0, Members: first.Committee}, stored)
+
+	// Each new epoch is drawn from its first task's seed: over a few epochs the seats move.
+	moved := false
+	for epoch := uint64(1); epoch <= 8; epoch++ {
+		next := openBatch(1, 4+epoch, epoch)
+		require.Len(t, next.Committee, 2)
+		seed := types.CommitteeSeed(c.Ctx.ChainID(), c.Ctx.HeaderInfo().AppHash, next.Id)
+		set, err := c.keeper.ValidatorSet.Get(c.Ctx)
+		require.NoError(t, err)
+		drawn := types.DrawCommittee(seed, set.Members, 2)
+		require.Equal(t, []string{drawn[0].ConsensusAddress, drawn[1].ConsensusAddress}, next.Committee)
+		moved = moved || !slices.Equal(next.Committee, first.Committee)
+	}
+	require.True(t, moved, "eight epochs of 2 seats among 4 validators all drew the first committee")
+	other := openBatch(2, 1, 0)
+	require.Len(t, other.Committee, 2, "another device gets its own committee")
+}
+
+// A sensor batch's committee finalises scores within the band of their median and
+// escalates a spread beyond it; the member the wider set overturns pays.
+func TestCommitteeSensorBatches(t *testing.T) {
+	c := newCommitteeFixture(t)
+	agree, m1, _ := c.open(t, types.TASK_KIND_SENSOR_BATCH, 1)
+	c.process(t, 11, map[int]*types.TaskReport{m1[0]: {TaskId: agree.Id, Score: 9000}, m1[1]: {TaskId: agree.Id, Score: 9100}})
+	require.Equal(t, types.TASK_STATUS_FINALIZED, c.task(t, agree.Id).Status)
+	require.Equal(t, uint32(9000), c.task(t, agree.Id).Result.Score)
+
+	split, m2, _ := c.open(t, types.TASK_KIND_SENSOR_BATCH, 2)
+	c.process(t, 12, map[int]*types.TaskReport{m2[0]: {TaskId: split.Id, Score: 9000}})
+	require.False(t, c.task(t, split.Id).Escalated, "one report of two is below quorum: no median to dissent from yet")
+	c.process(t, 13, map[int]*types.TaskReport{m2[0]: {TaskId: split.Id, Score: 9000}, m2[1]: {TaskId: split.Id, Score: 2000}})
+	got := c.task(t, split.Id)
+	require.True(t, got.Escalated, "9000 is beyond the band of their (lower) median, 2000")
+	require.Len(t, got.CommitteeReports, 2)
+
+	// The wider set finds 9000: the member that reported 2000 is overturned.
+	all := map[int]*types.TaskReport{}
+	for i := range c.vals {
+		all[i] = &types.TaskReport{TaskId: split.Id, Score: 9000}
+	}
+	all[m2[1]] = &types.TaskReport{TaskId: split.Id, Score: 2000}
+	c.process(t, 14, all)
+	require.Equal(t, uint32(9000), c.task(t, split.Id).Result.Score)
+	p, _ := c.perf(t, m2[1])
+	require.Equal(t, uint64(1), p.WindowOverturned)
+	p, _ = c.perf(t, m2[0])
+	require.Zero(t, p.WindowOverturned)
 }
 
 // A committee that does not report completely before the deadline escalates, and its
@@ -302,9 +368,11 @@ func TestGenesisRoundTripWithCommittees(t *testing.T) {
 	c := newCommitteeFixture(t)
 	task, members, _ := c.open(t, types.TASK_KIND_GPU_CHALLENGE, 1)
 	c.process(t, 11, map[int]*types.TaskReport{members[0]: {TaskId: task.Id, Verdict: types.VERDICT_FRAUD}})
+	c.open(t, types.TASK_KIND_SENSOR_BATCH, 1)
 	exported, err := c.keeper.ExportGenesis(c.Ctx)
 	require.NoError(t, err)
 	require.Len(t, exported.ValidatorSet.Members, 4)
+	require.Len(t, exported.SeriesCommittees, 1)
 	require.Len(t, exported.Tasks[0].CommitteeReports, 1)
 
 	g := newFixture(t)
@@ -320,6 +388,11 @@ func TestGenesisRoundTripWithCommittees(t *testing.T) {
 	bad.Tasks = append([]types.Task(nil), exported.Tasks...)
 	bad.Tasks[0].Committee = []string{"x", "x"}
 	require.ErrorIs(t, bad.Validate(), types.ErrInvalidGenesis, "a member seated twice")
+	bad = *exported
+	bad.SeriesCommittees = append(slices.Clone(exported.SeriesCommittees), exported.SeriesCommittees[0])
+	require.ErrorIs(t, bad.Validate(), types.ErrInvalidGenesis, "a device with two committees")
+	bad.SeriesCommittees = []types.SeriesCommittee{{Kind: types.TASK_KIND_SENSOR_BATCH, SubjectId: 1, Members: []string{"x", "x"}}}
+	require.ErrorIs(t, bad.Validate(), types.ErrInvalidGenesis, "a member seated twice in a series committee")
 }
 
 // network is an in-process validator set with committee_size k, whose sidecars report on

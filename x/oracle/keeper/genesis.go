@@ -3,6 +3,8 @@ package keeper
 import (
 	"context"
 
+	"cosmossdk.io/collections"
+
 	"github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
@@ -31,6 +33,11 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 	}
 	if err := k.ValidatorSet.Set(ctx, gs.ValidatorSet); err != nil {
 		return err
+	}
+	for _, c := range gs.SeriesCommittees {
+		if err := k.SeriesCommittees.Set(ctx, collections.Join(int32(c.Kind), c.SubjectId), c); err != nil {
+			return err
+		}
 	}
 	for _, p := range gs.Performances {
 		addr, err := k.consCodec.StringToBytes(p.ConsensusAddress)
@@ -67,6 +74,12 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	}
 	if err := k.Performance.Walk(ctx, nil, func(_ []byte, p types.ValidatorPerformance) (bool, error) {
 		gs.Performances = append(gs.Performances, p)
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.SeriesCommittees.Walk(ctx, nil, func(_ collections.Pair[int32, uint64], c types.SeriesCommittee) (bool, error) {
+		gs.SeriesCommittees = append(gs.SeriesCommittees, c)
 		return false, nil
 	}); err != nil {
 		return nil, err

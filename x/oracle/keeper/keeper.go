@@ -43,6 +43,8 @@ type Keeper struct {
 	TaskPruneQueue collections.KeySet[collections.Pair[int64, uint64]]
 	// ValidatorSet is the last commit's validator set: what committees are drawn from.
 	ValidatorSet collections.Item[types.ValidatorSet]
+	// SeriesCommittees hold each series subject's (device's) committee of its current epoch.
+	SeriesCommittees collections.Map[collections.Pair[int32, uint64], types.SeriesCommittee]
 }
 
 // NewKeeper builds the keeper; it panics on a malformed authority or schema, which are wiring bugs.
@@ -81,6 +83,8 @@ func NewKeeper(
 		TaskPruneQueue: collections.NewKeySet(sb, types.TaskPruneKey, "task_prune_queue",
 			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
 		ValidatorSet: collections.NewItem(sb, types.ValidatorSetKey, "validator_set", codec.CollValue[types.ValidatorSet](cdc)),
+		SeriesCommittees: collections.NewMap(sb, types.SeriesCommitteesKey, "series_committees",
+			collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key), codec.CollValue[types.SeriesCommittee](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -16,8 +16,40 @@ import (
 )
 
 // OpenTask opens a verification task for a subject of the calling module and returns its id.
-// A subject has at most one open task; it stays open for task_deadline_blocks.
+// A subject has at most one open task; it stays open for task_deadline_blocks. The task gets
+// a committee of its own (GPU challenges: each is verified on its own).
 func (k Keeper) OpenTask(ctx context.Context, kind types.TaskKind, module string, subjectID, subjectSeq uint64, payloadHash []byte) (uint64, error) {
+	return k.createTask(ctx, kind, module, subjectID, subjectSeq, payloadHash, func(id uint64, size uint32) ([]string, error) {
+		return k.drawCommittee(ctx, size, id)
+	})
+}
+
+// OpenSeriesTask opens a task of a series subject: a device whose batches are scored in order
+// by validators that follow its history. The task gets the subject's committee for epoch,
+// drawn with the epoch's first task and shared by the rest, so a member scores a whole epoch
+// of the device's batches and catches up on history once per epoch at most.
+func (k Keeper) OpenSeriesTask(ctx context.Context, kind types.TaskKind, module string, subjectID, subjectSeq, epoch uint64, payloadHash []byte) (uint64, error) {
+	return k.createTask(ctx, kind, module, subjectID, subjectSeq, payloadHash, func(id uint64, size uint32) ([]string, error) {
+		key := collections.Join(int32(kind), subjectID)
+		c, err := k.SeriesCommittees.Get(ctx, key)
+		switch {
+		case err == nil && c.Epoch == epoch:
+			return c.Members, nil
+		case err != nil && !errors.Is(err, collections.ErrNotFound):
+			return nil, err
+		}
+		members, err := k.drawCommittee(ctx, size, id)
+		if err != nil {
+			return nil, err
+		}
+		return members, k.SeriesCommittees.Set(ctx, key, types.SeriesCommittee{Kind: kind, SubjectId: subjectID, Epoch: epoch, Members: members})
+	})
+}
+
+// createTask validates and stores a new task with the committee seat returns.
+func (k Keeper) createTask(ctx context.Context, kind types.TaskKind, module string, subjectID, subjectSeq uint64, payloadHash []byte,
+	seat func(id uint64, size uint32) ([]string, error),
+) (uint64, error) {
 	if !types.ValidKind(kind) {
 		return 0, errorsmod.Wrapf(types.ErrInvalidTask, "kind %s", kind)
 	}
@@ -38,7 +70,7 @@ func (k Keeper) OpenTask(ctx context.Context, kind types.TaskKind, module string
 	if err != nil {
 		return 0, err
 	}
-	committee, err := k.drawCommittee(ctx, kind, params.CommitteeSize, id)
+	committee, err := seat(id, params.CommitteeSize)
 	if err != nil {
 		return 0, err
 	}

@@ -50,7 +50,33 @@ func (gs GenesisState) Validate() error {
 		}
 		perf[p.ConsensusAddress] = true
 	}
+	series := map[[2]uint64]bool{}
+	for _, c := range gs.SeriesCommittees {
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		key := [2]uint64{uint64(c.Kind), c.SubjectId}
+		if series[key] {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "two series committees for %s %d", c.Kind, c.SubjectId)
+		}
+		series[key] = true
+	}
 	return gs.ValidatorSet.Validate()
+}
+
+// Validate checks a series committee's kind and that no member sits twice.
+func (c SeriesCommittee) Validate() error {
+	if !ValidKind(c.Kind) {
+		return errorsmod.Wrapf(ErrInvalidGenesis, "series committee of unknown kind %s", c.Kind)
+	}
+	seen := map[string]bool{}
+	for _, m := range c.Members {
+		if m == "" || seen[m] {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "series committee of %s %d: member %q empty or listed twice", c.Kind, c.SubjectId, m)
+		}
+		seen[m] = true
+	}
+	return nil
 }
 
 // Validate checks that members are ordered by address, each once, with positive power.

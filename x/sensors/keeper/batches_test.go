@@ -95,6 +95,8 @@ func TestCommitBatch(t *testing.T) {
 	stats, err := q.DeviceStats(f.Ctx, &types.QueryDeviceStatsRequest{DeviceId: id})
 	require.NoError(t, err)
 	require.Equal(t, types.DeviceStats{Batches: 2, Readings: 120}, stats.Stats)
+	// Each batch goes to the oracle as the device's series task of its scoring epoch.
+	require.Equal(t, []string{fmt.Sprintf("TASK_KIND_SENSOR_BATCH:%d:1@0", id), fmt.Sprintf("TASK_KIND_SENSOR_BATCH:%d:2@0", id)}, f.oracle.opened)
 }
 
 func TestCommitBatchRejections(t *testing.T) {

@@ -48,8 +48,8 @@ func TestNewKeeperRejectsBadAuthority(t *testing.T) {
 // fakeOracle stands in for x/oracle: it records the batches handed over for scoring.
 type fakeOracle struct{ opened []string }
 
-func (o *fakeOracle) OpenTask(_ context.Context, kind oracletypes.TaskKind, _ string, subject, seq uint64, _ []byte) (uint64, error) {
-	o.opened = append(o.opened, fmt.Sprintf("%s:%d:%d", kind, subject, seq))
+func (o *fakeOracle) OpenSeriesTask(_ context.Context, kind oracletypes.TaskKind, _ string, subject, seq, epoch uint64, _ []byte) (uint64, error) {
+	o.opened = append(o.opened, fmt.Sprintf("%s:%d:%d@%d", kind, subject, seq, epoch))
 	return uint64(len(o.opened)), nil
 }
 

@@ -266,7 +266,7 @@ func (k msgServer) CommitBatch(ctx context.Context, msg *types.MsgCommitBatch) (
 	if err := k.BatchesByRoot.Set(ctx, msg.Root, key); err != nil {
 		return nil, err
 	}
-	if err := k.openScoring(ctx, batch); err != nil {
+	if err := k.openScoring(ctx, batch, params); err != nil {
 		return nil, err
 	}
 	pruneAt := sdkCtx.BlockHeight() + params.BatchRetentionBlocks

@@ -26,9 +26,10 @@ func (k Keeper) creditReadings(ctx context.Context, b types.Batch) error {
 	return k.rewards.AddSensorWork(ctx, owner, b.DeviceId, uint64(b.Count), b.Score)
 }
 
-// openScoring asks the validators to fetch, check and score a committed batch.
-func (k Keeper) openScoring(ctx context.Context, b types.Batch) error {
-	_, err := k.oracle.OpenTask(ctx, oracletypes.TASK_KIND_SENSOR_BATCH, types.ModuleName, b.DeviceId, b.Seq, b.Root)
+// openScoring asks the device's committee of the batch's scoring epoch to fetch, check and
+// score a committed batch.
+func (k Keeper) openScoring(ctx context.Context, b types.Batch, params types.Params) error {
+	_, err := k.oracle.OpenSeriesTask(ctx, oracletypes.TASK_KIND_SENSOR_BATCH, types.ModuleName, b.DeviceId, b.Seq, params.ScoringEpoch(b.Seq), b.Root)
 	return err
 }
 

@@ -24,6 +24,7 @@ func GenParams(r *rand.Rand) types.Params {
 		MaxPrunesPerBlock:    uint32(1 + r.Intn(500)),
 		QualityWindow:        uint32(1 + r.Intn(100)),
 		Zip215Height:         int64(r.Intn(50)),
+		ScoringEpochBatches:  uint32(1 + r.Intn(200)),
 	}
 }
 

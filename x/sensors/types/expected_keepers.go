@@ -13,7 +13,8 @@ type RewardsKeeper interface {
 	AddSensorWork(ctx context.Context, owner sdk.AccAddress, deviceID, readings uint64, score uint32) error
 }
 
-// OracleKeeper opens the scoring tasks whose results come back through the hooks.
+// OracleKeeper opens the scoring tasks whose results come back through the hooks: a device's
+// batches are a series, scored by the device's committee of the batch's scoring epoch.
 type OracleKeeper interface {
-	OpenTask(ctx context.Context, kind oracletypes.TaskKind, module string, subjectID, subjectSeq uint64, payloadHash []byte) (uint64, error)
+	OpenSeriesTask(ctx context.Context, kind oracletypes.TaskKind, module string, subjectID, subjectSeq, epoch uint64, payloadHash []byte) (uint64, error)
 }

@@ -8,6 +8,10 @@ import (
 	"github.com/thalamus-network/thalamus/pkg/reading"
 )
 
+// MaxScoringEpochBatches bounds the history a validator may have to replay to score one batch
+// (two epochs).
+const MaxScoringEpochBatches = 10_000
+
 // DefaultParams returns the parameters a new chain starts with.
 func DefaultParams() Params {
 	return Params{
@@ -22,7 +26,8 @@ func DefaultParams() Params {
 		BatchRetentionBlocks: 1_209_600, // about 14 days at 1 s blocks
 		MaxPrunesPerBlock:    200,
 		QualityWindow:        20,
-		Zip215Height:         1, // a new chain batch-verifies from its first block
+		Zip215Height:         1,   // a new chain batch-verifies from its first block
+		ScoringEpochBatches:  144, // a day of 10-minute batches
 	}
 }
 
@@ -32,6 +37,22 @@ func (p Params) SignatureRules(height int64) reading.SignatureRules {
 		return reading.ZIP215Rules
 	}
 	return reading.StdLibRules
+}
+
+// ScoringEpoch is the scoring epoch of a device's batch seq (seqs start at 1).
+func (p Params) ScoringEpoch(seq uint64) uint64 {
+	return (max(seq, 1) - 1) / uint64(p.ScoringEpochBatches)
+}
+
+// ScoringAnchor is the first batch the quality model is fed to score batch seq: the first of
+// the epoch before seq's, or batch 1 in the first epoch. Scoring seq replays at most two
+// epochs of history, so a validator new to the device scores it exactly as its committee.
+func (p Params) ScoringAnchor(seq uint64) uint64 {
+	e := p.ScoringEpoch(seq)
+	if e == 0 {
+		return 1
+	}
+	return (e-1)*uint64(p.ScoringEpochBatches) + 1
 }
 
 // Validate checks every parameter and names the first one that is out of range.
@@ -61,6 +82,8 @@ func (p Params) Validate() error {
 		return errorsmod.Wrap(ErrInvalidParams, "quality_window must be positive")
 	case p.Zip215Height < 0:
 		return errorsmod.Wrapf(ErrInvalidParams, "zip215_height must not be negative, got %d", p.Zip215Height)
+	case p.ScoringEpochBatches == 0 || p.ScoringEpochBatches > MaxScoringEpochBatches:
+		return errorsmod.Wrapf(ErrInvalidParams, "scoring_epoch_batches must be in [1, %d], got %d", MaxScoringEpochBatches, p.ScoringEpochBatches)
 	}
 	return nil
 }

@@ -25,6 +25,8 @@ func TestParamsValidate(t *testing.T) {
 		{"zero devices per owner", func(p *types.Params) { p.MaxDevicesPerOwner = 0 }},
 		{"zero batch bytes", func(p *types.Params) { p.MaxBatchBytes = 0 }},
 		{"negative zip215 height", func(p *types.Params) { p.Zip215Height = -1 }},
+		{"zero scoring epoch", func(p *types.Params) { p.ScoringEpochBatches = 0 }},
+		{"scoring epoch too long", func(p *types.Params) { p.ScoringEpochBatches = types.MaxScoringEpochBatches + 1 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -43,4 +45,18 @@ func TestSignatureRules(t *testing.T) {
 	require.Equal(t, reading.ZIP215Rules, p.SignatureRules(100))
 	p.Zip215Height = 0
 	require.Equal(t, reading.StdLibRules, p.SignatureRules(1_000_000))
+}
+
+// A batch is scored from the first batch of the epoch before its own: one to two epochs of history.
+func TestScoringAnchor(t *testing.T) {
+	p := types.DefaultParams()
+	p.ScoringEpochBatches = 4
+	for _, tc := range []struct{ seq, epoch, anchor uint64 }{
+		{1, 0, 1}, {4, 0, 1}, {5, 1, 1}, {8, 1, 1}, {9, 2, 5}, {12, 2, 5}, {13, 3, 9}, {0, 0, 1},
+	} {
+		require.Equal(t, tc.epoch, p.ScoringEpoch(tc.seq), "epoch of %d", tc.seq)
+		require.Equal(t, tc.anchor, p.ScoringAnchor(tc.seq), "anchor of %d", tc.seq)
+	}
+	p.ScoringEpochBatches = 1 // each batch scored after the one before it alone
+	require.Equal(t, uint64(6), p.ScoringAnchor(7))
 }
