@@ -45,7 +45,7 @@ func benchmarkScoreBatch(b *testing.B, rules reading.SignatureRules) {
 	ctx := context.Background()
 	const n = 1000
 	for seq := uint64(1); seq <= 4; seq++ { // past the model's warm-up
-		_, err := scorer.ScoreBatch(ctx, d.record, d.batch(seq, int(seq-1)*n, n, daily), rules)
+		_, err := scorer.ScoreBatch(ctx, d.job(d.batch(seq, int(seq-1)*n, n, daily), rules))
 		require.NoError(b, err)
 	}
 	b.ResetTimer()
@@ -55,7 +55,7 @@ func benchmarkScoreBatch(b *testing.B, rules reading.SignatureRules) {
 		batch := d.batch(seq, (4+i)*n, n, daily)
 		batch.Seq = uint64(5 + i)
 		b.StartTimer()
-		if _, err := scorer.ScoreBatch(ctx, d.record, batch, rules); err != nil {
+		if _, err := scorer.ScoreBatch(ctx, d.job(batch, rules)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -102,7 +102,7 @@ func benchmarkScoreInParallel(b *testing.B, rules reading.SignatureRules, n int)
 			for i := 0; i < b.N; i++ {
 				batch := j.batches[i%len(j.batches)]
 				batch.Seq = uint64(1 + i) // state moves on regardless of the data served
-				if _, err := j.scorer.ScoreBatch(context.Background(), j.d.record, batch, rules); err != nil {
+				if _, err := j.scorer.ScoreBatch(context.Background(), j.d.job(batch, rules)); err != nil {
 					b.Error(err)
 					return
 				}

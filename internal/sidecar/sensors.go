@@ -29,12 +29,22 @@ import (
 // sidecar can report a batch it scored before the restart without scoring it twice.
 const keptResults = 32
 
-// deviceState is what the sidecar keeps per device on disk: the quality model's streams (one
-// per channel) and the last results, so scoring continues exactly where it stopped.
+// deviceState is what the sidecar keeps per device on disk: the quality model's windows fed
+// through LastSeq and the last results, so scoring continues exactly where it stopped.
 type deviceState struct {
 	LastSeq uint64
-	Streams [][]byte
+	Windows []window
 	Results map[uint64]Result
+}
+
+// window is the quality model (a stream per channel) started fresh at batch Anchor and fed
+// every batch since. A batch is scored on the window anchored at x/sensors' ScoringAnchor,
+// so every validator scores it alike whatever part of the device's history it followed;
+// at most two windows are live: the one scoring this epoch and the one the next epoch's
+// batches will be scored on.
+type window struct {
+	Anchor  uint64
+	Streams [][]byte
 }
 
 // Result is a sensor batch's score and flags (x/sensors BatchFlag values, increasing).
@@ -43,8 +53,23 @@ type Result struct {
 	Flags []uint32
 }
 
-// DeviceScorer scores a device's batches in sequence with the embedded quality model,
-// persisting each device's state in dir. It fetches only where its egress policy allows.
+// BatchJob is a batch to score with what scoring it needs from the chain.
+type BatchJob struct {
+	Device sensorstypes.Device
+	Batch  sensorstypes.Batch
+	// Params are x/sensors' params: the scoring epoch and each batch's signature rules.
+	Params sensorstypes.Params
+	// History returns the device's committed batch seq, for replaying the batches before this
+	// one that the scorer did not follow (a validator new to the device's committee, or one
+	// the batch was escalated to); an error wrapping ErrNoHistory skips that batch.
+	History func(ctx context.Context, seq uint64) (sensorstypes.Batch, error)
+}
+
+// ErrNoHistory is what a History returns for a batch the chain no longer holds.
+var ErrNoHistory = errors.New("batch record not found")
+
+// DeviceScorer scores a device's batches with the embedded quality model, persisting each
+// device's state in dir. It fetches only where its egress policy allows.
 type DeviceScorer struct {
 	model   quality.Model
 	dir     string
@@ -77,51 +102,110 @@ func NewDeviceScorer(model quality.Model, dir string, policy egress.Policy, time
 }
 
 // ScoreBatch fetches a committed batch, checks its readings against the root and the device
-// key (under rules: x/sensors' Params.SignatureRules for the batch), and scores every channel; the batch scores as its worst channel. A batch that cannot
-// be fetched or does not match scores 0 with the matching flag. Batches of one device must
-// come in sequence order; one scored before (also before a restart) returns its stored result.
-func (s *DeviceScorer) ScoreBatch(ctx context.Context, device sensorstypes.Device, batch sensorstypes.Batch, rules reading.SignatureRules) (Result, error) {
-	unlock := s.lock(device.Id)
+// key (under the signature rules of its commit height), and scores every channel on the
+// window anchored at the batch's scoring anchor; the batch scores as its worst channel. A
+// batch that cannot be fetched or does not match scores 0 with the matching flag. Following
+// a device batch by batch costs one fetch a batch; a batch whose predecessors this scorer did
+// not follow first replays them from the anchor (at most two scoring epochs). A batch scored
+// before (also before a restart) returns its stored result.
+func (s *DeviceScorer) ScoreBatch(ctx context.Context, job BatchJob) (Result, error) {
+	unlock := s.lock(job.Device.Id)
 	defer unlock()
-	st, err := s.load(device.Id)
+	st, err := s.load(job.Device.Id)
 	if err != nil {
 		return Result{}, err
 	}
-	if batch.Seq <= st.LastSeq {
-		if r, ok := st.Results[batch.Seq]; ok {
-			return r, nil
-		}
-		return Result{}, fmt.Errorf("device %d batch %d is older than the last scored batch %d", device.Id, batch.Seq, st.LastSeq)
+	seq := job.Batch.Seq
+	if r, ok := st.Results[seq]; ok {
+		return r, nil
 	}
-	readings, err := s.fetch(ctx, batch, ed25519.PublicKey(device.PubKey), rules)
-	if ctx.Err() != nil { // shutting down: the fetch was cut short, not the gateway's fault
-		return Result{}, ctx.Err()
-	}
-	var res Result
-	switch {
-	case errors.Is(err, egress.ErrForbidden):
-		res.Flags = []uint32{uint32(sensorstypes.BATCH_FLAG_FORBIDDEN_URI)}
-	case errors.Is(err, batchverify.ErrBadSignature):
-		res.Flags = []uint32{uint32(sensorstypes.BATCH_FLAG_BAD_SIGNATURE)}
-	case errors.Is(err, batchverify.ErrRootMismatch):
-		res.Flags = []uint32{uint32(sensorstypes.BATCH_FLAG_ROOT_MISMATCH)}
-	case errors.Is(err, batchverify.ErrUnavailable):
-		res.Flags = []uint32{uint32(sensorstypes.BATCH_FLAG_UNAVAILABLE)}
-	case err != nil:
-		return Result{}, err
-	default:
-		if res, err = s.scoreReadings(device, st, readings); err != nil {
+	anchor, nextAnchor := job.Params.ScoringAnchor(seq), job.Params.ScoringEpoch(seq)*uint64(job.Params.ScoringEpochBatches)+1
+	windows := st.Windows
+	if st.LastSeq+1 != seq || !hasWindow(windows, anchor) {
+		if windows, err = s.replay(ctx, job, anchor, nextAnchor); err != nil {
 			return Result{}, err
 		}
 	}
-	st.LastSeq = batch.Seq
-	st.Results[batch.Seq] = res
-	for seq := range st.Results {
-		if seq+keptResults <= batch.Seq {
-			delete(st.Results, seq)
+	readings, res, err := s.fetchChecked(ctx, job.Device, job.Batch, job.Params)
+	if err != nil {
+		return Result{}, err
+	}
+	if readings != nil {
+		if windows, res, err = s.feed(job.Device, windows, anchor, nextAnchor, readings); err != nil {
+			return Result{}, err
 		}
 	}
-	return res, s.save(device.Id, st)
+	if seq > st.LastSeq { // an older batch (escalated after this scorer moved on) leaves the state as it is
+		keep := job.Params.ScoringAnchor(seq + 1)
+		st.LastSeq = seq
+		st.Windows = slices.DeleteFunc(windows, func(w window) bool { return w.Anchor < keep })
+	}
+	st.Results[seq] = res
+	for old := range st.Results {
+		if old+keptResults <= st.LastSeq {
+			delete(st.Results, old)
+		}
+	}
+	return res, s.save(job.Device.Id, st)
+}
+
+func hasWindow(windows []window, anchor uint64) bool {
+	return slices.ContainsFunc(windows, func(w window) bool { return w.Anchor == anchor })
+}
+
+// replay builds the windows for scoring job's batch from scratch: the batches from anchor to
+// the one before job's, fetched and fed in order. A batch the chain no longer holds, or whose
+// data cannot be fetched or fails its checks, is skipped, as it was when it was scored.
+func (s *DeviceScorer) replay(ctx context.Context, job BatchJob, anchor, nextAnchor uint64) ([]window, error) {
+	var windows []window
+	for seq := anchor; seq < job.Batch.Seq; seq++ {
+		b, err := job.History(ctx, seq)
+		if errors.Is(err, ErrNoHistory) {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("device %d: history batch %d: %w", job.Device.Id, seq, err)
+		}
+		readings, _, err := s.fetchChecked(ctx, job.Device, b, job.Params)
+		if err != nil {
+			return nil, err
+		}
+		if readings == nil {
+			continue
+		}
+		next := nextAnchor
+		if seq < nextAnchor { // the epoch before: only the scoring window has started
+			next = anchor
+		}
+		if windows, _, err = s.feed(job.Device, windows, anchor, next, readings); err != nil {
+			return nil, err
+		}
+	}
+	return windows, nil
+}
+
+// fetchChecked fetches and checks a batch: its readings, or nil and the result a batch
+// that cannot be fetched or fails its checks scores. An error is the scorer's, not the batch's.
+func (s *DeviceScorer) fetchChecked(ctx context.Context, device sensorstypes.Device, batch sensorstypes.Batch, params sensorstypes.Params) ([]reading.Reading, Result, error) {
+	readings, err := s.fetch(ctx, batch, ed25519.PublicKey(device.PubKey), params.SignatureRules(batch.CommittedHeight))
+	if ctx.Err() != nil { // shutting down: the fetch was cut short, not the gateway's fault
+		return nil, Result{}, ctx.Err()
+	}
+	flag := sensorstypes.BATCH_FLAG_UNSPECIFIED
+	switch {
+	case errors.Is(err, egress.ErrForbidden):
+		flag = sensorstypes.BATCH_FLAG_FORBIDDEN_URI
+	case errors.Is(err, batchverify.ErrBadSignature):
+		flag = sensorstypes.BATCH_FLAG_BAD_SIGNATURE
+	case errors.Is(err, batchverify.ErrRootMismatch):
+		flag = sensorstypes.BATCH_FLAG_ROOT_MISMATCH
+	case errors.Is(err, batchverify.ErrUnavailable):
+		flag = sensorstypes.BATCH_FLAG_UNAVAILABLE
+	case err != nil:
+		return nil, Result{}, err
+	default:
+		return readings, Result{}, nil
+	}
+	return nil, Result{Flags: []uint32{uint32(flag)}}, nil
 }
 
 // fetch downloads and verifies a batch from its committed URI, if the egress policy allows
@@ -145,17 +229,48 @@ func (s *DeviceScorer) fetch(ctx context.Context, batch sensorstypes.Batch, pub 
 	}
 }
 
-// scoreReadings runs each channel's stream over the readings and advances the state.
-func (s *DeviceScorer) scoreReadings(device sensorstypes.Device, st *deviceState, readings []reading.Reading) (Result, error) {
+// feed runs a batch's readings through the window anchored at anchor (started fresh if
+// missing), returning its result, and through the one anchored at nextAnchor, if that is
+// another, for the next epoch's batches. The windows come back updated in a copy: the
+// caller's stay as they were until the state is saved.
+func (s *DeviceScorer) feed(device sensorstypes.Device, windows []window, anchor, nextAnchor uint64, readings []reading.Reading) ([]window, Result, error) {
+	windows = slices.Clone(windows)
+	anchors := []uint64{anchor}
+	if nextAnchor != anchor {
+		anchors = append(anchors, nextAnchor)
+	}
+	var res Result
+	for _, a := range anchors {
+		i := slices.IndexFunc(windows, func(w window) bool { return w.Anchor == a })
+		if i < 0 {
+			windows = append(windows, window{Anchor: a})
+			i = len(windows) - 1
+		}
+		out, streams, err := s.scoreReadings(device, windows[i].Streams, readings)
+		if err != nil {
+			return nil, Result{}, err
+		}
+		windows[i].Streams = streams
+		if a == anchor {
+			res = out
+		}
+	}
+	return windows, res, nil
+}
+
+// scoreReadings runs each channel's stream (restored from streams, or new) over the readings
+// and returns the result with the advanced streams.
+func (s *DeviceScorer) scoreReadings(device sensorstypes.Device, streams [][]byte, readings []reading.Reading) (Result, [][]byte, error) {
 	interval := device.SamplingInterval.Milliseconds()
 	res := Result{Score: appconsts.MaxScore}
 	var flags []uint32
+	next := make([][]byte, len(device.Channels))
 	for ch, c := range device.Channels {
 		var stream *quality.Stream
-		if ch < len(st.Streams) && st.Streams[ch] != nil {
+		if ch < len(streams) && streams[ch] != nil {
 			var err error
-			if stream, err = quality.RestoreStream(s.model, st.Streams[ch]); err != nil {
-				return Result{}, fmt.Errorf("device %d channel %s: restore state: %w", device.Id, c.Name, err)
+			if stream, err = quality.RestoreStream(s.model, streams[ch]); err != nil {
+				return Result{}, nil, fmt.Errorf("device %d channel %s: restore state: %w", device.Id, c.Name, err)
 			}
 		} else {
 			lo, hi := channelRange(c)
@@ -175,16 +290,13 @@ func (s *DeviceScorer) scoreReadings(device sensorstypes.Device, st *deviceState
 		flags = append(flags, batchFlags(out.Flags)...)
 		bz, err := stream.MarshalBinary()
 		if err != nil {
-			return Result{}, err
+			return Result{}, nil, err
 		}
-		for len(st.Streams) <= ch {
-			st.Streams = append(st.Streams, nil)
-		}
-		st.Streams[ch] = bz
+		next[ch] = bz
 	}
 	slices.Sort(flags)
 	res.Flags = slices.Compact(flags)
-	return res, nil
+	return res, next, nil
 }
 
 // batchFlagOf names each reading flag of the quality model as a batch flag on chain.

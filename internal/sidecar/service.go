@@ -15,6 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
 	"google.golang.org/grpc"
 
@@ -418,13 +421,26 @@ func (s *Service) verify(ctx context.Context, t oracletypes.Task) (*oracletypes.
 		if err != nil {
 			return nil, "", err
 		}
-		res, err := s.scorer.ScoreBatch(ctx, dev.Device, b.Batch, params.Params.SignatureRules(b.Batch.CommittedHeight))
+		res, err := s.scorer.ScoreBatch(ctx, BatchJob{Device: dev.Device, Batch: b.Batch, Params: params.Params, History: s.history(t.SubjectId)})
 		if err != nil {
 			return nil, "", err
 		}
 		return res.Report(t.Id), "scored", nil
 	}
 	return nil, "", fmt.Errorf("task %d: unknown kind %s (upgrade the sidecar)", t.Id, t.Kind)
+}
+
+// history reads a device's earlier batches from the chain for a scorer that replays them.
+func (s *Service) history(deviceID uint64) func(context.Context, uint64) (sensorstypes.Batch, error) {
+	return func(ctx context.Context, seq uint64) (sensorstypes.Batch, error) {
+		res, err := sensorstypes.NewQueryClient(s.chain).Batch(ctx, &sensorstypes.QueryBatchRequest{DeviceId: deviceID, Seq: seq})
+		if status.Code(err) == codes.NotFound {
+			return sensorstypes.Batch{}, fmt.Errorf("%w: %w", ErrNoHistory, err)
+		} else if err != nil {
+			return sensorstypes.Batch{}, err
+		}
+		return res.Batch, nil
+	}
 }
 
 // Results returns the results for tasks that are still open, in increasing task id.

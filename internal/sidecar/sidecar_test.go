@@ -3,9 +3,11 @@ package sidecar_test
 import (
 	"context"
 	"crypto/ed25519"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -78,17 +80,20 @@ func TestSampleSeedDiffersPerValidator(t *testing.T) {
 
 // device is a simulated device with a key, and a gateway serving its batches.
 type device struct {
-	key    ed25519.PrivateKey
-	record sensorstypes.Device
-	served map[uint64][]reading.Reading // by batch uri path
-	srv    *httptest.Server
-	down   atomic.Bool
+	key       ed25519.PrivateKey
+	record    sensorstypes.Device
+	served    map[uint64][]reading.Reading  // by batch uri path
+	committed map[uint64]sensorstypes.Batch // the chain's batch records, by seq
+	epoch     uint32                        // scoring_epoch_batches
+	srv       *httptest.Server
+	down      atomic.Bool
 }
 
 func newDevice(t testing.TB) *device {
 	_, key, err := ed25519.GenerateKey(nil)
 	require.NoError(t, err)
-	d := &device{key: key, served: map[uint64][]reading.Reading{}}
+	d := &device{key: key, served: map[uint64][]reading.Reading{}, committed: map[uint64]sensorstypes.Batch{},
+		epoch: sensorstypes.DefaultParams().ScoringEpochBatches}
 	d.record = sensorstypes.Device{
 		Id: 7, PubKey: key.Public().(ed25519.PublicKey), Kind: sensorstypes.KindWeather,
 		Channels:         []sensorstypes.Channel{{Name: "temperature_c", Unit: "C", Min: "-40", Max: "60"}},
@@ -99,12 +104,7 @@ func newDevice(t testing.TB) *device {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
-		var seq uint64
-		for s := range d.served {
-			if r.URL.Path == "/b/"+string(rune('0'+s)) {
-				seq = s
-			}
-		}
+		seq, _ := strconv.ParseUint(strings.TrimPrefix(r.URL.Path, "/b/"), 10, 64)
 		bz, err := (&reading.ReadingList{Readings: d.served[seq]}).Marshal()
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -128,10 +128,29 @@ func (d *device) batch(seq uint64, first, n int, value func(i int) float64) sens
 	}
 	d.served[seq] = readings
 	b := reading.NewBatch(readings)
-	return sensorstypes.Batch{
+	d.committed[seq] = sensorstypes.Batch{
 		DeviceId: d.record.Id, Seq: seq, Root: b.Root[:], Count: uint32(n), SizeBytes: b.SizeBytes,
-		Uri: d.srv.URL + "/b/" + string(rune('0'+seq)),
+		Uri: fmt.Sprintf("%s/b/%d", d.srv.URL, seq), CommittedHeight: 1,
 	}
+	return d.committed[seq]
+}
+
+// job asks for batch b's score under the signature rules given, with the device's committed
+// batches as the chain's history.
+func (d *device) job(b sensorstypes.Batch, rules reading.SignatureRules) sidecar.BatchJob {
+	params := sensorstypes.DefaultParams()
+	params.ScoringEpochBatches = d.epoch
+	params.Zip215Height = 0
+	if rules == reading.ZIP215Rules {
+		params.Zip215Height = 1
+	}
+	return sidecar.BatchJob{Device: d.record, Batch: b, Params: params, History: func(_ context.Context, seq uint64) (sensorstypes.Batch, error) {
+		b, ok := d.committed[seq]
+		if !ok {
+			return b, sidecar.ErrNoHistory
+		}
+		return b, nil
+	}}
 }
 
 // policy lets the scorer fetch from the device's loopback gateway, as a devnet's
@@ -153,12 +172,12 @@ func TestDeviceScorerScoresChecksAndResumes(t *testing.T) {
 	// Enough healthy batches to pass the model's warm-up, then a stuck batch.
 	var healthy []sidecar.Result
 	for seq := uint64(1); seq <= 5; seq++ {
-		res, err := scorer.ScoreBatch(ctx, d.record, d.batch(seq, int(seq-1)*100, 100, daily), reading.ZIP215Rules)
+		res, err := scorer.ScoreBatch(ctx, d.job(d.batch(seq, int(seq-1)*100, 100, daily), reading.ZIP215Rules))
 		require.NoError(t, err)
 		healthy = append(healthy, res)
 	}
 	require.GreaterOrEqual(t, healthy[4].Score, uint32(9000), "a healthy batch scores high: %+v", healthy[4])
-	stuck, err := scorer.ScoreBatch(ctx, d.record, d.batch(6, 500, 100, func(int) float64 { return 21.5 }), reading.ZIP215Rules)
+	stuck, err := scorer.ScoreBatch(ctx, d.job(d.batch(6, 500, 100, func(int) float64 { return 21.5 }), reading.ZIP215Rules))
 	require.NoError(t, err)
 	require.Less(t, stuck.Score, uint32(5000))
 	require.Contains(t, stuck.Flags, uint32(sensorstypes.BATCH_FLAG_STUCK))
@@ -167,36 +186,97 @@ func TestDeviceScorerScoresChecksAndResumes(t *testing.T) {
 	// as the uninterrupted one does.
 	again, err := sidecar.NewDeviceScorer(quality.Embedded(), dir, d.policy(), 10*time.Second)
 	require.NoError(t, err)
-	old, err := again.ScoreBatch(ctx, d.record, sensorstypes.Batch{DeviceId: d.record.Id, Seq: 6}, reading.ZIP215Rules)
+	old, err := again.ScoreBatch(ctx, d.job(sensorstypes.Batch{DeviceId: d.record.Id, Seq: 6}, reading.ZIP215Rules))
 	require.NoError(t, err)
 	require.Equal(t, stuck, old)
 	next := d.batch(7, 600, 100, daily)
-	a, err := scorer.ScoreBatch(ctx, d.record, next, reading.ZIP215Rules)
+	a, err := scorer.ScoreBatch(ctx, d.job(next, reading.ZIP215Rules))
 	require.NoError(t, err)
-	b, err := again.ScoreBatch(ctx, d.record, next, reading.ZIP215Rules)
+	b, err := again.ScoreBatch(ctx, d.job(next, reading.ZIP215Rules))
 	require.NoError(t, err)
 	require.Equal(t, a, b)
 
 	// Served data that does not match the root, or is not signed by the device, scores 0.
 	tampered := d.batch(8, 700, 50, daily)
 	d.served[8][3].Values[0] += 1
-	res, err := scorer.ScoreBatch(ctx, d.record, tampered, reading.ZIP215Rules)
+	res, err := scorer.ScoreBatch(ctx, d.job(tampered, reading.ZIP215Rules))
 	require.NoError(t, err)
 	require.Equal(t, sidecar.Result{Score: 0, Flags: []uint32{uint32(sensorstypes.BATCH_FLAG_BAD_SIGNATURE)}}, res)
 	wrongRoot := d.batch(9, 750, 50, daily)
 	wrongRoot.Root[0] ^= 0xff
-	res, err = scorer.ScoreBatch(ctx, d.record, wrongRoot, reading.ZIP215Rules)
+	res, err = scorer.ScoreBatch(ctx, d.job(wrongRoot, reading.ZIP215Rules))
 	require.NoError(t, err)
 	require.Equal(t, []uint32{uint32(sensorstypes.BATCH_FLAG_ROOT_MISMATCH)}, res.Flags)
 	d.down.Store(true)
-	res, err = scorer.ScoreBatch(ctx, d.record, d.batch(10, 800, 50, daily), reading.ZIP215Rules)
+	res, err = scorer.ScoreBatch(ctx, d.job(d.batch(10, 800, 50, daily), reading.ZIP215Rules))
 	require.NoError(t, err)
 	require.Equal(t, sidecar.Result{Score: 0, Flags: []uint32{uint32(sensorstypes.BATCH_FLAG_UNAVAILABLE)}}, res)
 
 	// The restarted scorer still answers for the earlier batches it keeps.
-	early, err := again.ScoreBatch(ctx, d.record, sensorstypes.Batch{DeviceId: d.record.Id, Seq: 2}, reading.ZIP215Rules)
+	early, err := again.ScoreBatch(ctx, d.job(sensorstypes.Batch{DeviceId: d.record.Id, Seq: 2}, reading.ZIP215Rules))
 	require.NoError(t, err)
 	require.Equal(t, healthy[1], early)
+}
+
+// A batch scores the same whatever part of the device's history its scorer followed: one
+// that followed every batch, one new to the device (a committee seat of a later epoch, or
+// an escalation) and one that skipped an epoch all score on the window anchored at the
+// batch's scoring anchor. Epochs of 3 batches here.
+func TestScoringIsTheSameWhateverHistoryAScorerFollowed(t *testing.T) {
+	d := newDevice(t)
+	d.epoch = 3
+	ctx := context.Background()
+	newScorer := func() *sidecar.DeviceScorer {
+		s, err := sidecar.NewDeviceScorer(quality.Embedded(), t.TempDir(), d.policy(), 10*time.Second)
+		require.NoError(t, err)
+		return s
+	}
+	// A series with bursts of noise and spikes: scores depend on how much history the model has seen.
+	value := func(i int) float64 {
+		v := daily(i) + float64(i%97)/10
+		if i%53 == 0 || i%71 == 0 {
+			v += 12
+		}
+		return v
+	}
+	follower := newScorer()
+	var followed []sidecar.Result
+	for seq := uint64(1); seq <= 12; seq++ {
+		value := value
+		if seq == 8 {
+			value = func(int) float64 { return 21.5 } // stuck: flags carried into later windows
+		}
+		res, err := follower.ScoreBatch(ctx, d.job(d.batch(seq, int(seq-1)*100, 100, value), reading.ZIP215Rules))
+		require.NoError(t, err)
+		followed = append(followed, res)
+	}
+	for _, seq := range []uint64{1, 3, 4, 6, 7, 8, 9, 10, 12} {
+		res, err := newScorer().ScoreBatch(ctx, d.job(d.committed[seq], reading.ZIP215Rules))
+		require.NoError(t, err)
+		require.Equal(t, followed[seq-1], res, "batch %d scored by a scorer new to the device", seq)
+	}
+	skipper := newScorer()
+	for _, seq := range []uint64{1, 2, 3, 10, 11, 12} {
+		res, err := skipper.ScoreBatch(ctx, d.job(d.committed[seq], reading.ZIP215Rules))
+		require.NoError(t, err)
+		require.Equal(t, followed[seq-1], res, "batch %d after skipping batches 4-9", seq)
+	}
+	// A scorer that has moved on still scores an older batch it never saw (an escalation)
+	// and carries on where it was.
+	res, err := skipper.ScoreBatch(ctx, d.job(d.committed[5], reading.ZIP215Rules))
+	require.NoError(t, err)
+	require.Equal(t, followed[4], res)
+	next := d.batch(13, 12*100, 100, value)
+	a, err := follower.ScoreBatch(ctx, d.job(next, reading.ZIP215Rules))
+	require.NoError(t, err)
+	b, err := skipper.ScoreBatch(ctx, d.job(next, reading.ZIP215Rules))
+	require.NoError(t, err)
+	require.Equal(t, a, b)
+
+	// History the chain has pruned is skipped; the batch is still scored.
+	delete(d.committed, 11)
+	_, err = newScorer().ScoreBatch(ctx, d.job(d.committed[12], reading.ZIP215Rules))
+	require.NoError(t, err)
 }
 
 // A batch URI aimed at the validator's own machine scores 0 with forbidden_uri and is never
@@ -228,7 +308,7 @@ func TestDeviceScorerRefusesForbiddenURIs(t *testing.T) {
 	} {
 		b := d.batch(uint64(seq+1), seq*10, 10, daily)
 		b.Uri = uri
-		res, err := scorer.ScoreBatch(context.Background(), d.record, b, reading.ZIP215Rules)
+		res, err := scorer.ScoreBatch(context.Background(), d.job(b, reading.ZIP215Rules))
 		require.NoError(t, err, uri)
 		require.Equal(t, forbidden, res, uri)
 	}
@@ -236,7 +316,7 @@ func TestDeviceScorerRefusesForbiddenURIs(t *testing.T) {
 
 	b := d.batch(7, 70, 10, daily)
 	b.Uri = hanging.URL + "/b/7"
-	res, err := scorer.ScoreBatch(context.Background(), d.record, b, reading.ZIP215Rules)
+	res, err := scorer.ScoreBatch(context.Background(), d.job(b, reading.ZIP215Rules))
 	require.NoError(t, err)
 	require.Equal(t, sidecar.Result{Score: 0, Flags: []uint32{uint32(sensorstypes.BATCH_FLAG_UNAVAILABLE)}}, res)
 }
