@@ -159,6 +159,11 @@ func nodeThroughput(path string) (submit, commit float64, err error) {
 	return submit, commit, scanner.Err()
 }
 
+// deviceWork is a validator's work per device batch, in batches scored: its share of the
+// seats, each scoring the batch and, when new to the device this epoch (probability
+// 1 - share with equal stakes), replaying one batch of the epoch before.
+func deviceWork(share float64) float64 { return share * (2 - share) }
+
 // seats is how many validators verify each task: the committee, or all of a smaller set.
 func seats(validators int) float64 { return float64(min(validators, committeeSize)) }
 
@@ -195,23 +200,25 @@ func write(w io.Writer, f figures, commit string) error {
 	p("## What the network verifies\n\n")
 	p("Each GPU is challenged hourly and each challenge's %.0f winners are recomputed; each device reads once a minute\n", samplesPerChallenge)
 	p("and commits a batch every %.0f minutes (a batch's fetch and state save outweigh its %.0f readings).\n", batchMinutes, readingsPerMinute*batchMinutes)
-	p("GPU challenges go to committees of %d (x/oracle's default; every validator while the set has %d or fewer), so\n", committeeSize, committeeSize)
-	p("a validator verifies seats / validators of them; every validator scores every sensor batch (the quality model's\n")
-	p("state runs per device), so the devices column does not grow with validators. Each column uses all sidecar\n")
-	p("cores for one kind of work; 16-core ")
+	p("GPU challenges and devices go to committees of %d (x/oracle's default; every validator while the set has %d or\n", committeeSize, committeeSize)
+	p("fewer), so a validator verifies seats / validators of them. A device's committee changes every scoring epoch;\n")
+	p("a member new to the device replays the epoch before (one batch replayed per batch of the epoch), and with\n")
+	p("equal stakes a seat is new with probability 1 - seats / validators: a seat costs (2 - seats / validators)\n")
+	p("batches' work per batch. The batch cost is measured in steady state (two scoring windows fed per batch).\n")
+	p("Each column uses all sidecar cores for one kind of work; 16-core ")
 	p("figures scale the %.0f-core measurements linearly (batches and challenges are independent jobs).\n\n", f.sidecarCores)
 	p("| validators | sidecar cores | seats per task | GPUs | devices |\n|---:|---:|---:|---:|---:|\n")
 	for _, n := range []int{4, 20, 100, 150} {
 		for _, cores := range []float64{2, 16} {
 			share := seats(n) / float64(n)
 			gpus := cores / (gpuCoreS * share) * 3600 / challengesPerGPUHour
-			devices := cores / batchCoreS * batchMinutes * 60 // every validator scores every batch
+			devices := cores / (batchCoreS * deviceWork(share)) * batchMinutes * 60
 			p("| %d | %.0f | %.0f | %s | %s |\n", n, cores, seats(n), count(gpus), count(devices))
 		}
 	}
 	n, cores := 100, 16.0
 	share := seats(n) / float64(n)
-	load := gpuTasksPerS(targetGPUs)*gpuCoreS*share + batchesPerS(targetDevices)*batchCoreS
+	load := gpuTasksPerS(targetGPUs)*gpuCoreS*share + batchesPerS(targetDevices)*batchCoreS*deviceWork(share)
 	p("\nBoth at once, the target (%s GPUs and %s devices) on %d validators with %.0f-core sidecars needs\n%.1f cores per sidecar: %s.\n\n",
 		count(targetGPUs), count(targetDevices), n, cores, load, verdict(load <= cores))
 
@@ -229,9 +236,8 @@ func write(w io.Writer, f figures, commit string) error {
 	reports := (submit*share + commitMsgs) * blockSeconds
 	p("| reports in one validator's vote extension | %.0f a block | %d (`max_tasks_per_vote_extension`) | %.0f%% |\n\n", reports, maxReportsPerVE, 100*reports/maxReportsPerVE)
 	chainOK := submit/f.submitTPS+commitMsgs/f.commitTPS <= targetChainShare
-	p("GPU verification scales with validators: each added validator adds its sidecar's cores, and the GPU column\n")
-	p("grows linearly with N once N exceeds the committee; sensor batches do not, until committees can follow a\n")
-	p("device's whole batch sequence. The chain does not yet carry the target's load\n")
+	p("Verification scales with validators: each added validator adds its sidecar's cores, and both columns grow\n")
+	p("linearly with N once N exceeds the committee. The chain does not yet carry the target's load\n")
 	p("(%s: transactions at most %.0f%% of a node's throughput). One commitment and one oracle task per\n", verdict(chainOK), 100*targetChainShare)
 	p("device batch is the limit: a million devices commit %.0f batches a second, more than a node executes and\n", commitMsgs)
 	p("far more tasks than a block finalises. Reaching the target needs a batch commitment that covers many\n")

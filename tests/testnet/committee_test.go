@@ -9,29 +9,40 @@ import (
 	"time"
 )
 
-// committeeHook is the -genesis-hook that seats 2 of the 4 validators on each task, with a
+// committeeHook is the -genesis-hook that seats 2 of the 4 validators on each task, rotates
+// each device's committee every 4 batches (40 s of the stations' 10 s batches), and keeps a
 // miss window long enough that the validator whose sidecar stops is still in the set (not
 // yet jailed for its misses) when its seats come up.
-const committeeHook = `sed -i -e 's/"committee_size": 32/"committee_size": 2/' -e 's/"miss_window_blocks": "40"/"miss_window_blocks": "1000"/'`
+const committeeHook = `sed -i -e 's/"committee_size": 32/"committee_size": 2/' -e 's/"scoring_epoch_batches": 144/"scoring_epoch_batches": 4/' -e 's/"miss_window_blocks": "40"/"miss_window_blocks": "1000"/'`
 
 // TestCommitteeTestnet: 4 validators with committee_size 2, an honest provider, a cheating
 // one and 3 healthy stations. Honest challenges finalise on the reports of their 2 committee
-// members alone, batches on every validator's, and none expires; the cheater's forged work is reported by its
-// committee, escalated to every validator and finalised FRAUD by them. Then a sidecar stops:
-// the challenges it sits on still finalise (escalated at their deadline: the liveness path),
-// it is counted missing, nothing expires, and every node keeps the same app hash.
+// members alone, and so do batches, across several of each device's committee epochs (a
+// member new to a device replays its history from the scoring anchor); none expires. The
+// cheater's forged work is reported by its committee, escalated to every validator and
+// finalised FRAUD by them. Then a sidecar stops: the challenges and batches it sits on still
+// finalise (escalated at their deadline to every validator, who replay the devices' history:
+// the liveness path), it is counted missing, nothing expires, and every node keeps the same
+// app hash.
 func TestCommitteeTestnet(t *testing.T) {
 	n := startTestnet(t, "-agents", "-cheater", "-genesis-hook", committeeHook)
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
-		var gpu, batches, fraud, escalated int
+		var gpu, batches, lateBatches, fraud, escalated int
 		for _, tk := range finalised(t) {
-			if tk.Kind == "TASK_KIND_SENSOR_BATCH" {
-				// Every validator scores every batch: the quality model's state runs per device.
-				if len(tk.Committee) != 0 || tk.Result.Score < 5000 {
-					t.Fatalf("a healthy batch finalised at %d with committee %v", tk.Result.Score, tk.Committee)
+			if tk.Kind == "TASK_KIND_SENSOR_BATCH" && len(tk.Committee) > 0 {
+				switch {
+				case tk.Result.Score < 5000:
+					t.Fatalf("a healthy batch finalised at %d: %+v", tk.Result.Score, tk)
+				case len(tk.Committee) != 2:
+					t.Fatalf("a committee of %d: %+v", len(tk.Committee), tk)
+				case !tk.Escalated && tk.Result.Reporters > 2:
+					t.Fatalf("a committee batch finalised on %d reports: %+v", tk.Result.Reporters, tk)
 				}
 				batches++
+				if seq, _ := strconv.Atoi(tk.Seq); seq > 8 {
+					lateBatches++ // scored on a window anchored at batch 5 or later
+				}
 				continue
 			}
 			if len(tk.Committee) == 0 {
@@ -60,37 +71,43 @@ func TestCommitteeTestnet(t *testing.T) {
 		if expired := tasks(t, 3); len(expired) > 0 {
 			t.Fatalf("%d tasks expired, e.g. %+v", len(expired), expired[0])
 		}
-		if gpu >= 2 && batches >= 6 && fraud >= 1 {
-			t.Logf("%d challenges finalised by their committees of 2 and %d batches by every validator; %d escalated challenges, %d of them the cheater's fraud",
-				gpu, batches, escalated, fraud)
+		if gpu >= 2 && batches >= 6 && lateBatches >= 3 && fraud >= 1 {
+			t.Logf("%d challenges finalised by their committees of 2 and %d batches (%d past a device's second epoch); %d escalated challenges, %d of them the cheater's fraud",
+				gpu, batches, lateBatches, escalated, fraud)
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("within 5 minutes: %d committee challenges, %d batches, %d frauds (%d escalated)", gpu, batches, fraud, escalated)
+			t.Fatalf("within 5 minutes: %d committee challenges, %d batches (%d late), %d frauds (%d escalated)", gpu, batches, lateBatches, fraud, escalated)
 		}
 		time.Sleep(3 * time.Second)
 	}
 
-	// Phase 2: node1's sidecar stops. Every challenge opened afterwards still finalises: one
-	// node1 sits on reaches its deadline incomplete and escalates to every validator; none
-	// expires.
+	// Phase 2: node1's sidecar stops. Every challenge and batch opened afterwards still
+	// finalises: one node1 sits on reaches its deadline incomplete and escalates to every
+	// validator; none expires.
 	n.stopSidecar(1)
 	from := height(t)
 	missedBefore := n.performance(1).TotalMissed
 	node1 := n.consensusAddress(1)
 	deadline = time.Now().Add(6 * time.Minute) // a challenge every ~15 s, each seating node1 with p = 1/2
 	for {
-		var done, seated, escalated int
+		var done, seated, escalated, seatedBatches int
 		for _, tk := range finalised(t) {
-			if opened, _ := strconv.ParseInt(tk.Opened, 10, 64); tk.Kind != "TASK_KIND_GPU_CHALLENGE" || opened <= from {
+			if opened, _ := strconv.ParseInt(tk.Opened, 10, 64); opened <= from {
+				continue
+			}
+			if slices.Contains(tk.Committee, node1) && !tk.Escalated {
+				t.Fatalf("a task node1 sits on finalised without it and without escalating: %+v", tk)
+			}
+			if tk.Kind == "TASK_KIND_SENSOR_BATCH" {
+				if slices.Contains(tk.Committee, node1) {
+					seatedBatches++
+				}
 				continue
 			}
 			done++
 			if slices.Contains(tk.Committee, node1) {
 				seated++
-				if !tk.Escalated {
-					t.Fatalf("a challenge node1 sits on finalised without it and without escalating: %+v", tk)
-				}
 			}
 			if tk.Escalated {
 				escalated++
@@ -99,12 +116,14 @@ func TestCommitteeTestnet(t *testing.T) {
 		if expired := tasks(t, 3); len(expired) > 0 {
 			t.Fatalf("with node1's sidecar down %d tasks expired, e.g. %+v", len(expired), expired[0])
 		}
-		if seated >= 1 && done >= 3 {
-			t.Logf("phase 2: %d challenges finalised with node1's sidecar down, %d of them with node1 seated, %d escalated", done, seated, escalated)
+		if seated >= 1 && done >= 3 && seatedBatches >= 2 {
+			t.Logf("phase 2: %d challenges finalised with node1's sidecar down, %d of them with node1 seated, %d escalated; %d batches node1 sat on finalised after escalating",
+				done, seated, escalated, seatedBatches)
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("with node1's sidecar down (from height %d) %d challenges finalised, %d with node1 seated, within 6 minutes", from, done, seated)
+			t.Fatalf("with node1's sidecar down (from height %d) %d challenges finalised, %d with node1 seated, %d batches with node1 seated, within 6 minutes",
+				from, done, seated, seatedBatches)
 		}
 		time.Sleep(3 * time.Second)
 	}

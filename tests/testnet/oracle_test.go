@@ -23,6 +23,7 @@ type task struct {
 	ID        string   `json:"id"`
 	Kind      string   `json:"kind"`
 	SubjectID string   `json:"subject_id"`
+	Seq       string   `json:"subject_seq"`
 	Committee []string `json:"committee"`
 	Escalated bool     `json:"escalated"`
 	Opened    string   `json:"opened_height"`
