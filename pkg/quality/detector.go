@@ -8,8 +8,10 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/gob"
+	"io"
 	"math"
 	"slices"
+	"sync"
 )
 
 // Detector is a streaming anomaly detector for one series; scores are in [0, 1]. It is
@@ -275,14 +277,23 @@ type detectorState struct {
 	Warmup                   []float64
 }
 
+// deflaters are reused: a flate writer allocates about 1 MB, more than a detector's work on
+// a 10-reading batch costs (sidecars save every device's detectors after every batch).
+var deflaters = sync.Pool{New: func() any {
+	zw, _ := flate.NewWriter(nil, flate.BestSpeed) // only an invalid level errors
+	return zw
+}}
+
+// inflaters are reused for the same reason.
+var inflaters = sync.Pool{New: func() any { return flate.NewReader(nil) }}
+
 // MarshalBinary saves the detector, deflated, so streaming can continue after a restart.
 func (d *Detector) MarshalBinary() ([]byte, error) {
 	var buf bytes.Buffer
-	zw, err := flate.NewWriter(&buf, flate.BestSpeed)
-	if err != nil {
-		return nil, err
-	}
-	err = gob.NewEncoder(zw).Encode(detectorState{
+	zw := deflaters.Get().(*flate.Writer)
+	defer deflaters.Put(zw)
+	zw.Reset(&buf)
+	err := gob.NewEncoder(zw).Encode(detectorState{
 		P: d.p, Lo: d.lo, Step: d.step, Ranged: d.ranged, Memory: d.memory.state(), Left: d.left,
 		SinceTrigger: d.sinceTrigger, Rest: d.restPeriod, Seen: d.seen, RunLo: d.runLo, RunHi: d.runHi, Warmup: d.warmup,
 	})
@@ -298,8 +309,11 @@ func (d *Detector) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary restores a detector saved by MarshalBinary.
 func (d *Detector) UnmarshalBinary(bz []byte) error {
 	var s detectorState
-	zr := flate.NewReader(bytes.NewReader(bz))
-	defer func() { _ = zr.Close() }()
+	zr := inflaters.Get().(io.ReadCloser)
+	defer inflaters.Put(zr)
+	if err := zr.(flate.Resetter).Reset(bytes.NewReader(bz), nil); err != nil {
+		return err
+	}
 	if err := gob.NewDecoder(zr).Decode(&s); err != nil {
 		return err
 	}
