@@ -233,7 +233,7 @@ func write(w io.Writer, f figures, commit string) error {
 	p("| batch commitments executed | %.0f/s | %.0f/s (one a transaction, running node) | %.0f%% |\n", commitMsgs, f.commitTPS, 100*commitMsgs/f.commitTPS)
 	tasks := submit + commitMsgs
 	p("| oracle tasks finalised | %.0f/s | %d/s (`max_tasks_finalized_per_block`) | %.0f%% |\n", tasks, maxFinalizedPerBlock, 100*tasks/maxFinalizedPerBlock)
-	reports := (submit*share + commitMsgs) * blockSeconds
+	reports := (submit + commitMsgs) * share * blockSeconds
 	p("| reports in one validator's vote extension | %.0f a block | %d (`max_tasks_per_vote_extension`) | %.0f%% |\n\n", reports, maxReportsPerVE, 100*reports/maxReportsPerVE)
 	chainOK := submit/f.submitTPS+commitMsgs/f.commitTPS <= targetChainShare
 	p("Verification scales with validators: each added validator adds its sidecar's cores, and both columns grow\n")
