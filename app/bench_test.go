@@ -34,14 +34,15 @@ import (
 const blockTxs = 200
 
 // throughputCase is one message type of BenchmarkBlockThroughput: its genesis additions,
-// its setup transactions (delivered in block 2, untimed) and the message signer i sends in
-// benchmarked block n (n from 0).
+// its setup transactions (signer i's messages, delivered in block 2, untimed) and the
+// messages of the transaction signer i sends in benchmarked block n (n from 0); gas is per
+// message.
 type throughputCase struct {
 	name    string
 	gas     uint64
 	genesis func(b *testing.B, a *app.App, g map[string]json.RawMessage, signers []simtypes.Account, blocks int) []banktypes.Balance
-	setup   func(signers []simtypes.Account) []sdk.Msg
-	msg     func(signers []simtypes.Account, i, n, blocks int, blockTime time.Time) sdk.Msg
+	setup   func(signers []simtypes.Account) [][]sdk.Msg
+	msgs    func(signers []simtypes.Account, i, n, blocks int, blockTime time.Time) []sdk.Msg
 }
 
 // BenchmarkBlockThroughput delivers blocks of 200 signed transactions, each from its own
@@ -51,7 +52,7 @@ type throughputCase struct {
 // transaction carries, so the ratio of each message's tx/s to bank MsgSend's is the
 // message's cost on a node. Run by scripts/bench.sh; every transaction must succeed.
 func BenchmarkBlockThroughput(b *testing.B) {
-	for _, c := range []throughputCase{sendCase(), commitBatchCase(), createLeaseCase(), submitWorkCase()} {
+	for _, c := range []throughputCase{sendCase(), commitBatchCase(1, 600), commitBatchCase(20, 10), createLeaseCase(), submitWorkCase()} {
 		b.Run(c.name, func(b *testing.B) { runThroughput(b, c) })
 	}
 }
@@ -73,7 +74,14 @@ func runThroughput(b *testing.B, c throughputCase) {
 			genesis[banktypes.ModuleName] = a.AppCodec().MustMarshalJSON(&bank)
 		}
 	}
-	initChain(b, a, genesis)
+	stateBytes, err := json.Marshal(genesis)
+	require.NoError(b, err)
+	params := *simtestutil.DefaultConsensusParams
+	block := *params.Block
+	block.MaxGas = -1 // as in a genesis from thalamusd init: the sims' 100M would cap the 20-batch blocks
+	params.Block = &block
+	_, err = a.InitChain(&abci.RequestInitChain{ChainId: chainID, AppStateBytes: stateBytes, ConsensusParams: &params})
+	require.NoError(b, err)
 
 	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	blockTime := func(h int64) time.Time { return t0.Add(time.Duration(h) * time.Second) }
@@ -110,24 +118,28 @@ func runThroughput(b *testing.B, c throughputCase) {
 	var setup [][]byte
 	if c.setup != nil {
 		for i, msgs := range c.setup(signers) {
-			setup = append(setup, signed(i, []sdk.Msg{msgs}))
+			setup = append(setup, signed(i, msgs))
 		}
 	}
 	deliver(2, setup)
 
 	b.ResetTimer()
+	msgs := 0
 	for n := 0; n < b.N; n++ {
 		b.StopTimer()
 		h := int64(n + 3)
 		txs := make([][]byte, len(signers))
 		for i := range signers {
-			txs[i] = signed(i, []sdk.Msg{c.msg(signers, i, n, b.N, blockTime(h))})
+			m := c.msgs(signers, i, n, b.N, blockTime(h))
+			txs[i] = signed(i, m)
+			msgs += len(m)
 		}
 		b.StartTimer()
 		deliver(h, txs)
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N*blockTxs)/b.Elapsed().Seconds(), "tx/s")
+	b.ReportMetric(float64(msgs)/b.Elapsed().Seconds(), "msg/s")
 	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/block")
 }
 
@@ -141,9 +153,9 @@ func mustLevelDB(b *testing.B) dbm.DB {
 // sendCase: bank MsgSend of 1 uthal to the next signer, the baseline.
 func sendCase() throughputCase {
 	return throughputCase{name: "MsgSend", gas: 200_000,
-		msg: func(signers []simtypes.Account, i, _, _ int, _ time.Time) sdk.Msg {
+		msgs: func(signers []simtypes.Account, i, _, _ int, _ time.Time) []sdk.Msg {
 			to := signers[(i+1)%len(signers)].Address
-			return banktypes.NewMsgSend(signers[i].Address, to, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1)))
+			return []sdk.Msg{banktypes.NewMsgSend(signers[i].Address, to, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1)))}
 		}}
 }
 
@@ -153,34 +165,46 @@ func deviceKey(i int) ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(seed[:])
 }
 
-// commitBatchCase: each signer registers a weather station in block 2, then commits its next
-// batch of 600 readings (10 minutes at 1 Hz) in every block, which also opens its oracle task.
-func commitBatchCase() throughputCase {
-	const readings = 600
-	return throughputCase{name: "MsgCommitBatch", gas: 400_000,
-		setup: func(signers []simtypes.Account) []sdk.Msg {
-			msgs := make([]sdk.Msg, len(signers))
+// commitBatchCase: each signer registers perTx weather stations in block 2 (a gateway for
+// perTx devices), then commits each station's next batch of `readings` readings in every
+// block, perTx batches in its one transaction; each batch also opens its oracle task.
+// (1, 600): a station committing 10 minutes at 1 Hz itself; (20, 10): a gateway committing
+// 20 devices' 10 minutes at one reading a minute, the capacity model's device.
+func commitBatchCase(perTx int, readings uint32) throughputCase {
+	name := "MsgCommitBatch"
+	if perTx > 1 {
+		name = fmt.Sprintf("MsgCommitBatch_x%d", perTx)
+	}
+	return throughputCase{name: name, gas: 400_000,
+		setup: func(signers []simtypes.Account) [][]sdk.Msg {
+			msgs := make([][]sdk.Msg, len(signers))
 			for i, s := range signers {
-				key := deviceKey(i)
-				msgs[i] = &sensorstypes.MsgRegisterDevice{
-					Owner: s.Address.String(), PubKey: key.Public().(ed25519.PublicKey),
-					PossessionSig: ed25519.Sign(key, sensorstypes.PossessionSignBytes(chainID, s.Address.String())),
-					Kind:          sensorstypes.KindWeather, SamplingInterval: time.Second,
-					Channels: []sensorstypes.Channel{{Name: "temperature_c", Unit: "C", Min: "-60", Max: "70"}},
+				for j := range perTx {
+					key := deviceKey(i*perTx + j)
+					msgs[i] = append(msgs[i], &sensorstypes.MsgRegisterDevice{
+						Owner: s.Address.String(), PubKey: key.Public().(ed25519.PublicKey),
+						PossessionSig: ed25519.Sign(key, sensorstypes.PossessionSignBytes(chainID, s.Address.String())),
+						Kind:          sensorstypes.KindWeather, SamplingInterval: time.Second,
+						Channels: []sensorstypes.Channel{{Name: "temperature_c", Unit: "C", Min: "-60", Max: "70"}},
+					})
 				}
 			}
 			return msgs
 		},
-		msg: func(signers []simtypes.Account, i, n, blocks int, blockTime time.Time) sdk.Msg {
+		msgs: func(signers []simtypes.Account, i, n, blocks int, blockTime time.Time) []sdk.Msg {
 			s := signers[i]
-			id, seq := uint64(i+1), uint64(n+1)
-			root := sha256.Sum256(binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, id), seq))
-			last := blockTime.Add(-time.Duration(blocks-n) * time.Hour).UnixMilli() // each batch an hour after the last
-			return &sensorstypes.MsgCommitBatch{
-				Committer: s.Address.String(), DeviceId: id, Seq: seq, Root: root[:], Count: readings,
-				FirstReadingMs: last - (readings-1)*1000, LastReadingMs: last, SizeBytes: readings * 120,
-				Uri: fmt.Sprintf("http://gateway.example.org/v1/batches/%d/%d", id, seq),
+			msgs := make([]sdk.Msg, perTx)
+			for j := range msgs {
+				id, seq := uint64(i*perTx+j+1), uint64(n+1) // devices registered in signer, then message order
+				root := sha256.Sum256(binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, id), seq))
+				last := blockTime.Add(-time.Duration(blocks-n) * time.Hour).UnixMilli() // each batch an hour after the last
+				msgs[j] = &sensorstypes.MsgCommitBatch{
+					Committer: s.Address.String(), DeviceId: id, Seq: seq, Root: root[:], Count: readings,
+					FirstReadingMs: last - int64(readings-1)*1000, LastReadingMs: last, SizeBytes: uint64(readings) * 120,
+					Uri: fmt.Sprintf("http://gateway.example.org/v1/batches/%d/%d", id, seq),
+				}
 			}
+			return msgs
 		}}
 }
 
@@ -207,9 +231,9 @@ func createLeaseCase() throughputCase {
 		genesis: func(b *testing.B, a *app.App, g map[string]json.RawMessage, _ []simtypes.Account, blocks int) []banktypes.Balance {
 			return benchProviders(a, g, providers, blocks, false)
 		},
-		msg: func(signers []simtypes.Account, i, _, _ int, _ time.Time) sdk.Msg {
-			return &computetypes.MsgCreateLease{Tenant: signers[i].Address.String(), Class: computetypes.DefaultParams().GpuClasses[0], Gpus: 1, Hours: 1,
-				Deposit: sdk.NewInt64Coin(app.BondDenom, 400_000)}
+		msgs: func(signers []simtypes.Account, i, _, _ int, _ time.Time) []sdk.Msg {
+			return []sdk.Msg{&computetypes.MsgCreateLease{Tenant: signers[i].Address.String(), Class: computetypes.DefaultParams().GpuClasses[0], Gpus: 1, Hours: 1,
+				Deposit: sdk.NewInt64Coin(app.BondDenom, 400_000)}}
 		}}
 }
 
@@ -224,13 +248,13 @@ func submitWorkCase() throughputCase {
 			}
 			return benchProviders(a, g, providers, blocks, true)
 		},
-		msg: func(signers []simtypes.Account, i, n, blocks int, _ time.Time) sdk.Msg {
+		msgs: func(signers []simtypes.Account, i, n, blocks int, _ time.Time) []sdk.Msg {
 			winners := make([]computetypes.PowWinner, 4)
 			for w := range winners {
 				winners[w] = computetypes.PowWinner{Nonce: uint64(w * 1000)}
 			}
-			return &computetypes.MsgSubmitWork{Provider: signers[i].Address.String(), ChallengeId: uint64(i*blocks + n + 1), // signer i's challenges follow signer i-1's
+			return []sdk.Msg{&computetypes.MsgSubmitWork{Provider: signers[i].Address.String(), ChallengeId: uint64(i*blocks + n + 1), // signer i's challenges follow signer i-1's
 				NoncesTried: 1 << 20, Winners: winners,
-				Telemetry: computetypes.Telemetry{GpuUtilizationPct: 98, MaxTemperatureC: 71}}
+				Telemetry: computetypes.Telemetry{GpuUtilizationPct: 98, MaxTemperatureC: 71}}}
 		}}
 }

@@ -81,6 +81,9 @@ dirty=$(git diff --quiet HEAD -- . ':!*.md' || echo ' (with uncommitted changes)
   echo "the GPU, escrows the deposit and writes the lease and its indexes. MsgSubmitWork answers one of"
   echo "the signer's open proof-of-work challenges (4 winners) and opens its verification task."
   echo
+  echo "A gateway's transaction of 20 MsgCommitBatch (20 devices' 10-reading batches, the capacity model's"
+  echo "device): $(metric "$WORK/abci.txt" '/MsgCommitBatch_x20-' 'msg/s') batch commitments/s, $(metric "$WORK/abci.txt" '/MsgCommitBatch_x20-' 'ms/block') ms per block of 200 such transactions."
+  echo
   echo "## A running node under load"
   echo
   echo "One validator with its sidecar (\`devnet testnet 1\`, 1 s timeout_commit); 100 accounts each"
