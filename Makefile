@@ -14,7 +14,7 @@ FUZZTIME    ?= 60s
 # go-nvml (thalamus-agent only) is cgo; silence its deprecation warnings from NVIDIA's header.
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
-.PHONY: all build build-devnet install test test-all demo-image test-sim-short attack sim-market cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node bench-capacity chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
+.PHONY: all build build-devnet install test test-all demo-image test-sim-short attack sim-market cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node bench-capacity bench-growth chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 
 all: build
 
@@ -75,8 +75,11 @@ bench: ## every Go benchmark (lease matching with 1k/10k/100k offers takes ~2 mi
 bench-node: ## throughput of each message (block execution and a running node), state per reading, sidecar rates: writes docs/benchmarks.md (~9 min)
 	./scripts/bench.sh
 
-bench-capacity: ## per-task verification costs, 16- and 64-validator committee networks and the capacity model of 4-150 validators: writes docs/capacity.md (~30 s)
+bench-capacity: ## per-task verification costs, 16- and 64-validator committee networks, gateway commit blocks and the capacity model of 4-150 validators: writes docs/capacity.md (~1 min)
 	./scripts/bench-capacity.sh
+
+bench-growth: ## every message against 1k-1M records of the state it touches: writes docs/state-growth.md (~30 min, ~6 GB)
+	./scripts/bench-growth.sh
 
 chaos: ## 4 validators, sidecars and agents under load while nodes are killed, stopped and restarted; verifies liveness, app hashes, every tx and the invariants (~6 min)
 	./scripts/chaos.sh

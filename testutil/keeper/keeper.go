@@ -4,15 +4,21 @@ package keeper
 
 import (
 	"testing"
+	"time"
+
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	dbm "github.com/cosmos/cosmos-db"
 
 	"cosmossdk.io/core/address"
 	"cosmossdk.io/core/store"
+	"cosmossdk.io/log"
+	cosmosstore "cosmossdk.io/store"
+	"cosmossdk.io/store/metrics"
 	storetypes "cosmossdk.io/store/types"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
 	"github.com/cosmos/cosmos-sdk/runtime"
-	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
 	moduletestutil "github.com/cosmos/cosmos-sdk/types/module/testutil"
@@ -38,8 +44,33 @@ type Fixture struct {
 // NewFixture creates a fixture for the module with the given store key and module basic.
 func NewFixture(tb testing.TB, storeKey string, basic module.AppModuleBasic) Fixture {
 	tb.Helper()
+	return NewFixtureWithDB(tb, storeKey, basic, dbm.NewMemDB())
+}
+
+// NewFixtureOnDisk is NewFixture over a goleveldb database in a temporary directory, as a
+// node keeps its state: for benchmarks whose state would not fit in memory twice (IAVL's
+// nodes and an in-memory database's copy of them).
+func NewFixtureOnDisk(tb testing.TB, storeKey string, basic module.AppModuleBasic) Fixture {
+	tb.Helper()
+	db, err := dbm.NewGoLevelDB("state", tb.TempDir(), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	return NewFixtureWithDB(tb, storeKey, basic, db)
+}
+
+// NewFixtureWithDB creates a fixture whose committing store keeps its state in db.
+func NewFixtureWithDB(tb testing.TB, storeKey string, basic module.AppModuleBasic, db dbm.DB) Fixture {
+	tb.Helper()
 	key := storetypes.NewKVStoreKey(storeKey)
-	testCtx := testutil.DefaultContextWithDB(tb, key, storetypes.NewTransientStoreKey("transient_"+storeKey))
+	cms := cosmosstore.NewCommitMultiStore(db, log.NewNopLogger(), metrics.NewNoOpMetrics())
+	cms.MountStoreWithDB(key, storetypes.StoreTypeIAVL, db)
+	cms.MountStoreWithDB(storetypes.NewTransientStoreKey("transient_"+storeKey), storetypes.StoreTypeTransient, db)
+	if err := cms.LoadLatestVersion(); err != nil {
+		tb.Fatal(err)
+	}
+	ctx := sdk.NewContext(cms, cmtproto.Header{Time: time.Now()}, false, log.NewNopLogger())
 	encCfg := moduletestutil.MakeTestEncodingConfig(basic)
 	addrCodec := addresscodec.NewBech32Codec(appconsts.AccountAddressPrefix)
 	authority, err := addrCodec.BytesToString(authtypes.NewModuleAddress(govtypes.ModuleName))
@@ -47,11 +78,11 @@ func NewFixture(tb testing.TB, storeKey string, basic module.AppModuleBasic) Fix
 		tb.Fatal(err)
 	}
 	return Fixture{
-		Ctx:          testCtx.Ctx,
+		Ctx:          ctx,
 		StoreService: runtime.NewKVStoreService(key),
 		Codec:        encCfg.Codec,
 		AddressCodec: addrCodec,
 		Authority:    authority,
-		Store:        testCtx.CMS,
+		Store:        cms,
 	}
 }

@@ -37,7 +37,12 @@ func newKeeper(f keepertest.Fixture) (keeper.Keeper, *fakeStaking, *fakeSlashing
 // newFixture returns a keeper over a fresh store, initialised with the default genesis.
 func newFixture(tb testing.TB) fixture {
 	tb.Helper()
-	f := keepertest.NewFixture(tb, types.StoreKey, oracle.AppModule{})
+	return fixtureOn(tb, keepertest.NewFixture(tb, types.StoreKey, oracle.AppModule{}))
+}
+
+// fixtureOn builds the keeper and its fakes over f's store, initialised with the default genesis.
+func fixtureOn(tb testing.TB, f keepertest.Fixture) fixture {
+	tb.Helper()
 	k, st, sl, rw := newKeeper(f)
 	require.NoError(tb, k.InitGenesis(f.Ctx, types.DefaultGenesisState()))
 	return fixture{Fixture: f, keeper: k, staking: st, slashing: sl, rewards: rw}

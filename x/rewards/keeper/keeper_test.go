@@ -40,7 +40,12 @@ var valCodec = address.NewBech32Codec(appconsts.AccountAddressPrefix + "valoper"
 // genesis except for 10-block epochs, with 1,000,000,000 uthal already in circulation.
 func newFixture(tb testing.TB) fixture {
 	tb.Helper()
-	f := keepertest.NewFixture(tb, types.StoreKey, rewards.AppModule{})
+	return fixtureOn(tb, keepertest.NewFixture(tb, types.StoreKey, rewards.AppModule{}))
+}
+
+// fixtureOn builds the keeper and its fakes over f's store, initialised with the default genesis.
+func fixtureOn(tb testing.TB, f keepertest.Fixture) fixture {
+	tb.Helper()
 	f.Ctx = f.Ctx.WithBlockHeight(1)
 	bank := &fakeBank{balances: map[string]sdk.Coins{}, supply: math.NewInt(1_000_000_000)}
 	staking := &fakeStaking{validators: map[string]stakingtypes.Validator{}}

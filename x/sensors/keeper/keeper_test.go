@@ -32,7 +32,12 @@ func newKeeper(f keepertest.Fixture) (keeper.Keeper, *fakeOracle, *recordingRewa
 // newFixture returns a keeper over a fresh store, initialised with the default genesis.
 func newFixture(tb testing.TB) fixture {
 	tb.Helper()
-	f := keepertest.NewFixture(tb, types.StoreKey, sensors.AppModule{})
+	return fixtureOn(tb, keepertest.NewFixture(tb, types.StoreKey, sensors.AppModule{}))
+}
+
+// fixtureOn builds the keeper and its fakes over f's store, initialised with the default genesis.
+func fixtureOn(tb testing.TB, f keepertest.Fixture) fixture {
+	tb.Helper()
 	k, oracle, rewards := newKeeper(f)
 	require.NoError(tb, k.InitGenesis(f.Ctx, types.DefaultGenesisState()))
 	return fixture{Fixture: f, keeper: k, oracle: oracle, rewards: rewards}
