@@ -54,7 +54,7 @@ func gpuOf(p int) uint64 { return uint64(2*p - 1) }
 // actedProvider is the provider of iteration i, the j-th of actedOn spread over the ids
 // (j = i mod actedOn); those with j = 1 mod 4 have a pending lease (pendingProvider), those
 // with j = 3 mod 4 none (freeProvider), the rest a confirmed one (confirmedProvider).
-func (s computeState) actedProvider(i int) int { return s.nth(i % actedOn) }
+func (s computeState) actedProvider(i int) int     { return s.nth(i % actedOn) }
 func (s computeState) confirmedProvider(i int) int { return s.nth(2 * (i % (actedOn / 2))) }
 func (s computeState) pendingProvider(i int) int   { return s.nth(4*(i%(actedOn/4)) + 1) }
 func (s computeState) freeProvider(i int) int      { return s.nth(4*(i%(actedOn/4)) + 3) }
