@@ -5,11 +5,13 @@ import (
 	"slices"
 	"testing"
 
-	"cosmossdk.io/collections"
-
+	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/stretchr/testify/require"
 
+	"cosmossdk.io/collections"
 	"cosmossdk.io/core/header"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/thalamus-network/thalamus/x/oracle/keeper"
 	"github.com/thalamus-network/thalamus/x/oracle/types"
@@ -492,4 +494,60 @@ func BenchmarkCommitteeAggregation(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*tasks), "µs/task")
 		})
 	}
+}
+
+// Dissent the wider set keeps overturning is spam: a member whose committee reports are
+// overturned on more than max_overturned_fraction of its tasks in a miss window is slashed
+// and jailed, even though its reports on the escalated tasks agree (its valid fraction stays
+// at one half, far above min_valid_fraction); the members it forced to re-verify are not.
+func TestDissentSpamIsPenalized(t *testing.T) {
+	c := newCommitteeFixture(t)
+	params, err := c.keeper.Params.Get(c.Ctx)
+	require.NoError(t, err)
+	params.MissWindowBlocks = 100
+	require.NoError(t, c.keeper.Params.Set(c.Ctx, params))
+	spammer, spams, height := -1, 0, int64(11)
+	for seq := uint64(1); spams < 4; seq++ {
+		task, members, _ := c.open(t, types.TASK_KIND_GPU_CHALLENGE, seq)
+		if spammer < 0 {
+			spammer = members[0]
+		}
+		reports := map[int]*types.TaskReport{}
+		for _, m := range members {
+			reports[m] = pass(task.Id)
+		}
+		if slices.Contains(members, spammer) {
+			reports[spammer] = &types.TaskReport{TaskId: task.Id, Verdict: types.VERDICT_FRAUD}
+			spams++
+		}
+		c.process(t, height, reports)
+		height++
+		if c.task(t, task.Id).Escalated {
+			all := map[int]*types.TaskReport{}
+			for i := range c.vals {
+				all[i] = pass(task.Id)
+			}
+			c.process(t, height, all)
+			height++
+		}
+		require.Equal(t, types.TASK_STATUS_FINALIZED, c.task(t, task.Id).Status)
+	}
+	p, _ := c.perf(t, spammer)
+	require.Equal(t, uint64(spams), p.WindowOverturned)
+	require.Equal(t, p.WindowValid, p.WindowOverturned, "its reports on the escalated tasks were valid")
+
+	c.process(t, 100, nil) // the window closes
+	require.Equal(t, []string{string(c.vals[spammer].addr)}, c.slashing.slashed)
+	var penalized *types.EventValidatorPenalized
+	for _, e := range c.Ctx.EventManager().Events() {
+		if e.Type == "thalamus.oracle.v1.EventValidatorPenalized" {
+			msg, err := sdk.ParseTypedEvent(abci.Event(e))
+			require.NoError(t, err)
+			penalized = msg.(*types.EventValidatorPenalized)
+		}
+	}
+	require.NotNil(t, penalized)
+	require.Equal(t, keeper.PenaltyOverturned, penalized.Reason)
+	require.Equal(t, "0.500000000000000000", penalized.OverturnedFraction.String())
+	require.Equal(t, "0.500000000000000000", penalized.ValidFraction.String())
 }

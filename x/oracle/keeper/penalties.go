@@ -11,11 +11,18 @@ import (
 	"github.com/thalamus-network/thalamus/x/oracle/types"
 )
 
+// Reasons a validator is penalized (EventValidatorPenalized.reason).
+const (
+	PenaltyValidFraction = "valid_fraction" // too few valid reports: missing, deviating or overturned
+	PenaltyOverturned    = "overturned"     // too many committee reports overturned: dissent spam
+)
+
 // closeWindow ends a miss window: every validator that had tasks to report in it and whose
-// valid fraction is below min_valid_fraction is slashed slash_fraction and jailed for
-// jail_duration (each in a cache context: a validator that cannot be slashed, say already
-// jailed or unbonded, is skipped); then every record starts a new window. The loop is bounded
-// by the validators that ever reported, which the validator set bounds.
+// valid fraction is below min_valid_fraction, or whose overturned fraction is above
+// max_overturned_fraction, is slashed slash_fraction and jailed for jail_duration (each in a
+// cache context: a validator that cannot be slashed, say already jailed or unbonded, is
+// skipped); then every record starts a new window. The loop is bounded by the validators that
+// ever reported, which the validator set bounds.
 func (k Keeper) closeWindow(ctx context.Context, params types.Params, height int64) error {
 	iter, err := k.Performance.Iterate(ctx, nil)
 	if err != nil {
@@ -29,8 +36,16 @@ func (k Keeper) closeWindow(ctx context.Context, params types.Params, height int
 		p := kv.Value
 		tasks := p.WindowValid + p.WindowDeviated + p.WindowMissed + p.WindowOverturned
 		if tasks > 0 {
-			fraction := math.LegacyNewDec(int64(p.WindowValid)).QuoInt64(int64(tasks))
-			if fraction.LT(params.MinValidFraction) && k.penalize(ctx, params, kv.Key, fraction) {
+			valid := math.LegacyNewDec(int64(p.WindowValid)).QuoInt64(int64(tasks))
+			overturned := math.LegacyNewDec(int64(p.WindowOverturned)).QuoInt64(int64(tasks))
+			reason := ""
+			switch {
+			case valid.LT(params.MinValidFraction):
+				reason = PenaltyValidFraction
+			case overturned.GT(params.MaxOverturnedFraction):
+				reason = PenaltyOverturned
+			}
+			if reason != "" && k.penalize(ctx, params, kv.Key, reason, valid, overturned) {
 				p.Penalties++
 			}
 		}
@@ -43,7 +58,7 @@ func (k Keeper) closeWindow(ctx context.Context, params types.Params, height int
 }
 
 // penalize slashes and jails a bonded, unjailed validator and reports whether it did.
-func (k Keeper) penalize(ctx context.Context, params types.Params, consAddr []byte, fraction math.LegacyDec) bool {
+func (k Keeper) penalize(ctx context.Context, params types.Params, consAddr []byte, reason string, valid, overturned math.LegacyDec) bool {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	cacheCtx, write := sdkCtx.CacheContext()
 	val, err := k.staking.GetValidatorByConsAddr(cacheCtx, consAddr)
@@ -71,7 +86,8 @@ func (k Keeper) penalize(ctx context.Context, params types.Params, consAddr []by
 		return false
 	}
 	if err := events.Emit(cacheCtx, &types.EventValidatorPenalized{
-		ConsensusAddress: addr, ValidFraction: fraction, SlashFraction: params.SlashFraction, JailedUntil: until.Unix(),
+		ConsensusAddress: addr, ValidFraction: valid, SlashFraction: params.SlashFraction, JailedUntil: until.Unix(),
+		Reason: reason, OverturnedFraction: overturned,
 	}); err != nil {
 		return false
 	}

@@ -26,6 +26,7 @@ func GenParams(r *rand.Rand) types.Params {
 	p.MaxTasksFinalizedPerBlock = uint32(1 + r.Intn(500))
 	p.TaskRetentionBlocks = uint64(1 + r.Intn(10_000))
 	p.CommitteeSize = uint32(r.Intn(8))
+	p.MaxOverturnedFraction = math.LegacyNewDecWithPrec(int64(5+r.Intn(96)), 2)
 	return p
 }
 

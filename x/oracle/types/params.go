@@ -37,6 +37,9 @@ func DefaultParams() Params {
 		// Every validator verifies every task while the set has at most 32 validators; past
 		// that, a 32-seat committee (x/oracle README: the security argument).
 		CommitteeSize: 32,
+		// An honest validator's committee reports are overturned only when its own fetches
+		// fail or its software is wrong; one in ten of its tasks is spam.
+		MaxOverturnedFraction: math.LegacyNewDecWithPrec(10, 2),
 	}
 }
 
@@ -62,6 +65,9 @@ func (p Params) Validate() error {
 		return err
 	}
 	if err := decInRange("slash_fraction", p.SlashFraction, math.LegacyZeroDec(), true); err != nil {
+		return err
+	}
+	if err := decInRange("max_overturned_fraction", p.MaxOverturnedFraction, math.LegacyZeroDec(), true); err != nil {
 		return err
 	}
 	if p.JailDuration <= 0 {

@@ -29,6 +29,8 @@ func TestParamsValidate(t *testing.T) {
 		{"zero miss window", func(p *types.Params) { p.MissWindowBlocks = 0 }},
 		{"valid fraction above one", func(p *types.Params) { p.MinValidFraction = math.LegacyNewDec(2) }},
 		{"negative slash", func(p *types.Params) { p.SlashFraction = math.LegacyNewDecWithPrec(-1, 2) }},
+		{"overturned fraction above one", func(p *types.Params) { p.MaxOverturnedFraction = math.LegacyNewDec(2) }},
+		{"nil overturned fraction", func(p *types.Params) { p.MaxOverturnedFraction = math.LegacyDec{} }},
 		{"zero jail", func(p *types.Params) { p.JailDuration = 0 }},
 		{"model hash not hex", func(p *types.Params) { p.AcceptedModelHashes = []string{strings.Repeat("zz", 32)} }},
 		{"model hash uppercase", func(p *types.Params) { p.AcceptedModelHashes = []string{strings.Repeat("AB", 32)} }},
