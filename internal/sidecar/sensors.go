@@ -154,8 +154,10 @@ func hasWindow(windows []window, anchor uint64) bool {
 }
 
 // replay builds the windows for scoring job's batch from scratch: the batches from anchor to
-// the one before job's, fetched and fed in order. A batch the chain no longer holds, or whose
-// data cannot be fetched or fails its checks, is skipped, as it was when it was scored.
+// the one before job's, fetched and fed in order. A batch the chain no longer holds, scored
+// as unusable, or whose data cannot be fetched or fails its checks, is skipped, as it was
+// when it was scored: a gateway that serves a batch only after its committee gave up on it
+// cannot make late scorers see a history the committee did not.
 func (s *DeviceScorer) replay(ctx context.Context, job BatchJob, anchor, nextAnchor uint64) ([]window, error) {
 	var windows []window
 	for seq := anchor; seq < job.Batch.Seq; seq++ {
@@ -164,6 +166,9 @@ func (s *DeviceScorer) replay(ctx context.Context, job BatchJob, anchor, nextAnc
 			continue
 		} else if err != nil {
 			return nil, fmt.Errorf("device %d: history batch %d: %w", job.Device.Id, seq, err)
+		}
+		if unusable(b) { // its committee could not use it either: skipped without a fetch
+			continue
 		}
 		readings, _, err := s.fetchChecked(ctx, job.Device, b, job.Params)
 		if err != nil {
@@ -181,6 +186,18 @@ func (s *DeviceScorer) replay(ctx context.Context, job BatchJob, anchor, nextAnc
 		}
 	}
 	return windows, nil
+}
+
+// unusable reports whether the chain scored a batch as data nobody could use: unfetchable,
+// forbidden, or not matching its root or the device key. Its scorers fed nothing from it.
+func unusable(b sensorstypes.Batch) bool {
+	return b.Status == sensorstypes.BATCH_STATUS_SCORED && slices.ContainsFunc(b.Flags, func(f sensorstypes.BatchFlag) bool {
+		switch f {
+		case sensorstypes.BATCH_FLAG_UNAVAILABLE, sensorstypes.BATCH_FLAG_FORBIDDEN_URI, sensorstypes.BATCH_FLAG_ROOT_MISMATCH, sensorstypes.BATCH_FLAG_BAD_SIGNATURE:
+			return true
+		}
+		return false
+	})
 }
 
 // fetchChecked fetches and checks a batch: its readings, or nil and the result a batch

@@ -273,6 +273,23 @@ func TestScoringIsTheSameWhateverHistoryAScorerFollowed(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, a, b)
 
+	// A batch its scorers could not fetch, and the chain scored unavailable, is left out of a
+	// replay even when its gateway serves it later.
+	d.down.Store(true)
+	missing, err := follower.ScoreBatch(ctx, d.job(d.batch(14, 13*100, 100, value), reading.ZIP215Rules))
+	require.NoError(t, err)
+	require.Equal(t, []uint32{uint32(sensorstypes.BATCH_FLAG_UNAVAILABLE)}, missing.Flags)
+	d.down.Store(false)
+	scored := d.committed[14]
+	scored.Status, scored.Flags = sensorstypes.BATCH_STATUS_SCORED, []sensorstypes.BatchFlag{sensorstypes.BATCH_FLAG_UNAVAILABLE}
+	d.committed[14] = scored
+	after := d.batch(15, 14*100, 100, value)
+	a, err = follower.ScoreBatch(ctx, d.job(after, reading.ZIP215Rules))
+	require.NoError(t, err)
+	b, err = newScorer().ScoreBatch(ctx, d.job(after, reading.ZIP215Rules))
+	require.NoError(t, err)
+	require.Equal(t, a, b, "the late scorer skipped batch 14 as the follower did")
+
 	// History the chain has pruned is skipped; the batch is still scored.
 	delete(d.committed, 11)
 	_, err = newScorer().ScoreBatch(ctx, d.job(d.committed[12], reading.ZIP215Rules))
