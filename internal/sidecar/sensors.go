@@ -207,7 +207,7 @@ func (s *DeviceScorer) fetchChecked(ctx context.Context, device sensorstypes.Dev
 	if ctx.Err() != nil { // shutting down: the fetch was cut short, not the gateway's fault
 		return nil, Result{}, ctx.Err()
 	}
-	flag := sensorstypes.BATCH_FLAG_UNSPECIFIED
+	var flag sensorstypes.BatchFlag
 	switch {
 	case errors.Is(err, egress.ErrForbidden):
 		flag = sensorstypes.BATCH_FLAG_FORBIDDEN_URI
