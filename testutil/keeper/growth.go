@@ -35,4 +35,4 @@ func Touched(i, of, n int) uint64 {
 
 // SeedChunk is how many records a state-growth benchmark writes between commits, so IAVL
 // keeps a bounded tree of unsaved nodes in memory while it seeds a million.
-const SeedChunk = 20_000
+const SeedChunk = 100_000
