@@ -5,6 +5,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	storetypes "cosmossdk.io/store/types"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
 // GrowthSizes are the state sizes (records of what a message touches) the state-growth
@@ -36,3 +40,21 @@ func Touched(i, of, n int) uint64 {
 // SeedChunk is how many records a state-growth benchmark writes between commits, so IAVL
 // keeps a bounded tree of unsaved nodes in memory while it seeds a million.
 const SeedChunk = 100_000
+
+// MeasureEach runs run b.N times, each in a discarded cache context of ctx (so every run sees
+// the same committed state) with an infinite gas meter, fails on the first error, and reports
+// the store gas per run (gas/op): the store work, which must not grow with the state.
+func MeasureEach(b *testing.B, ctx sdk.Context, run func(ctx sdk.Context, i int) error) {
+	b.Helper()
+	b.ReportAllocs()
+	var gas uint64
+	for i := 0; i < b.N; i++ {
+		cache, _ := ctx.CacheContext()
+		cache = cache.WithGasMeter(storetypes.NewInfiniteGasMeter())
+		if err := run(cache, i); err != nil {
+			b.Fatalf("run %d: %v", i, err)
+		}
+		gas += cache.GasMeter().GasConsumed()
+	}
+	b.ReportMetric(float64(gas)/float64(b.N), "gas/op")
+}

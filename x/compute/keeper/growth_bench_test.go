@@ -235,15 +235,7 @@ func BenchmarkStateGrowth(b *testing.B) {
 			}},
 		}
 		for _, m := range messages {
-			b.Run(fmt.Sprintf("%s/records=%d", m.name, n), func(b *testing.B) {
-				b.ReportAllocs()
-				for i := 0; i < b.N; i++ {
-					ctx, _ := s.Ctx.CacheContext()
-					if err := m.run(ctx, i); err != nil {
-						b.Fatalf("%s on provider %d: %v", m.name, acted(i), err)
-					}
-				}
-			})
+			b.Run(fmt.Sprintf("%s/records=%d", m.name, n), func(b *testing.B) { keepertest.MeasureEach(b, s.Ctx, m.run) })
 		}
 	}
 }

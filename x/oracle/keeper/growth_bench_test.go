@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	keepertest "github.com/thalamus-network/thalamus/testutil/keeper"
 	"github.com/thalamus-network/thalamus/x/oracle"
 	"github.com/thalamus-network/thalamus/x/oracle/types"
@@ -46,18 +48,17 @@ func BenchmarkStateGrowth(b *testing.B) {
 		require.NoError(b, f.keeper.InitGenesis(f.Ctx, gs))
 		f.Store.Commit()
 		b.Run(fmt.Sprintf("ProcessVotes/records=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				ctx, _ := f.Ctx.CacheContext()
+			keepertest.MeasureEach(b, f.Ctx, func(ctx sdk.Context, i int) error {
 				id := keepertest.Touched(i, 64, n)
 				votes := votesFor(vals, func(int) []*types.TaskReport { return []*types.TaskReport{{TaskId: id, Score: 9000}} })
 				if err := f.keeper.ProcessVotes(ctx, votes, 40); err != nil {
-					b.Fatal(err)
+					return err
 				}
 				if t, err := f.keeper.Tasks.Get(ctx, id); err != nil || t.Status != types.TASK_STATUS_FINALIZED {
-					b.Fatalf("task %d not finalised: %v %v", id, t.Status, err)
+					return fmt.Errorf("task %d not finalised: %v %v", id, t.Status, err)
 				}
-			}
+				return nil
+			})
 		})
 	}
 }

@@ -130,15 +130,7 @@ func BenchmarkStateGrowth(b *testing.B) {
 			}},
 		}
 		for _, m := range messages {
-			b.Run(fmt.Sprintf("%s/records=%d", m.name, n), func(b *testing.B) {
-				b.ReportAllocs()
-				for i := 0; i < b.N; i++ {
-					ctx, _ := f.Ctx.CacheContext()
-					if err := m.run(ctx, i); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			b.Run(fmt.Sprintf("%s/records=%d", m.name, n), func(b *testing.B) { keepertest.MeasureEach(b, f.Ctx, m.run) })
 		}
 	}
 }
