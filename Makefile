@@ -78,7 +78,7 @@ bench-node: ## throughput of each message (block execution and a running node), 
 bench-capacity: ## per-task verification costs, 16- and 64-validator committee networks, gateway commit blocks and the capacity model of 4-150 validators: writes docs/capacity.md (~1 min)
 	./scripts/bench-capacity.sh
 
-bench-growth: ## every message against 1k-1M records of the state it touches: writes docs/state-growth.md (~30 min, ~6 GB)
+bench-growth: ## every message against 1k-1M records of the state it touches: writes docs/state-growth.md (over an hour on 2 cores, ~5 GB)
 	./scripts/bench-growth.sh
 
 chaos: ## 4 validators, sidecars and agents under load while nodes are killed, stopped and restarted; verifies liveness, app hashes, every tx and the invariants (~6 min)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# State-growth benchmarks (make bench-growth, ~30 min and ~6 GB of memory on 2 cores):
+# State-growth benchmarks (make bench-growth; on 2 cores the 1M states take 1-15 min each to
+# seed, x/compute's over 35 min, with up to ~5 GB of memory):
 # every message of x/compute, x/sensors and x/rewards, and x/oracle's per-block vote
 # aggregation, against 1k, 10k, 100k and 1M records of what each touches
 # (BenchmarkStateGrowth in each module's keeper package; THALAMUS_GROWTH_SIZES=1000,10000
