@@ -54,8 +54,12 @@ func BenchmarkStateGrowth(b *testing.B) {
 				if err := f.keeper.ProcessVotes(ctx, votes, 40); err != nil {
 					return err
 				}
-				if t, err := f.keeper.Tasks.Get(ctx, id); err != nil || t.Status != types.TASK_STATUS_FINALIZED {
-					return fmt.Errorf("task %d not finalised: %v %v", id, t.Status, err)
+				t, err := f.keeper.Tasks.Get(ctx, id)
+				if err != nil {
+					return err
+				}
+				if t.Status != types.TASK_STATUS_FINALIZED {
+					return fmt.Errorf("task %d is %s, not finalised", id, t.Status)
 				}
 				return nil
 			})
