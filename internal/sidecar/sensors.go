@@ -119,9 +119,9 @@ func (s *DeviceScorer) ScoreBatch(ctx context.Context, job BatchJob) (Result, er
 	if r, ok := st.Results[seq]; ok {
 		return r, nil
 	}
-	anchor, nextAnchor := job.Params.ScoringAnchor(seq), job.Params.ScoringEpoch(seq)*uint64(job.Params.ScoringEpochBatches)+1
+	anchor, nextAnchor := job.Params.ScoringAnchor(seq), job.Params.EpochStart(seq)
 	windows := st.Windows
-	if st.LastSeq+1 != seq || !hasWindow(windows, anchor) {
+	if st.LastSeq+1 != seq || windowIndex(windows, anchor) < 0 {
 		if windows, err = s.replay(ctx, job, anchor, nextAnchor); err != nil {
 			return Result{}, err
 		}
@@ -149,8 +149,9 @@ func (s *DeviceScorer) ScoreBatch(ctx context.Context, job BatchJob) (Result, er
 	return res, s.save(job.Device.Id, st)
 }
 
-func hasWindow(windows []window, anchor uint64) bool {
-	return slices.ContainsFunc(windows, func(w window) bool { return w.Anchor == anchor })
+// windowIndex is the index of the window anchored at anchor, or -1.
+func windowIndex(windows []window, anchor uint64) int {
+	return slices.IndexFunc(windows, func(w window) bool { return w.Anchor == anchor })
 }
 
 // replay builds the windows for scoring job's batch from scratch: the batches from anchor to
@@ -258,7 +259,7 @@ func (s *DeviceScorer) feed(device sensorstypes.Device, windows []window, anchor
 	}
 	var res Result
 	for _, a := range anchors {
-		i := slices.IndexFunc(windows, func(w window) bool { return w.Anchor == a })
+		i := windowIndex(windows, a)
 		if i < 0 {
 			windows = append(windows, window{Anchor: a})
 			i = len(windows) - 1

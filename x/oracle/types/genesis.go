@@ -69,12 +69,8 @@ func (c SeriesCommittee) Validate() error {
 	if !ValidKind(c.Kind) {
 		return errorsmod.Wrapf(ErrInvalidGenesis, "series committee of unknown kind %s", c.Kind)
 	}
-	seen := map[string]bool{}
-	for _, m := range c.Members {
-		if m == "" || seen[m] {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "series committee of %s %d: member %q empty or listed twice", c.Kind, c.SubjectId, m)
-		}
-		seen[m] = true
+	if m, ok := misSeated(c.Members); ok {
+		return errorsmod.Wrapf(ErrInvalidGenesis, "series committee of %s %d: member %q empty or seated twice", c.Kind, c.SubjectId, m)
 	}
 	return nil
 }

@@ -119,14 +119,22 @@ func (t Task) Validate() error {
 	case len(t.Committee) > MaxCommitteeSize:
 		return errorsmod.Wrapf(ErrInvalidTask, "task %d: committee of %d, at most %d", t.Id, len(t.Committee), MaxCommitteeSize)
 	}
-	seated := make(map[string]bool, len(t.Committee))
-	for _, m := range t.Committee {
+	if m, ok := misSeated(t.Committee); ok {
+		return errorsmod.Wrapf(ErrInvalidTask, "task %d: committee member %q empty or seated twice", t.Id, m)
+	}
+	return nil
+}
+
+// misSeated returns the first committee member that is empty or seated twice.
+func misSeated(members []string) (string, bool) {
+	seated := make(map[string]bool, len(members))
+	for _, m := range members {
 		if m == "" || seated[m] {
-			return errorsmod.Wrapf(ErrInvalidTask, "task %d: committee member %q empty or seated twice", t.Id, m)
+			return m, true
 		}
 		seated[m] = true
 	}
-	return nil
+	return "", false
 }
 
 // Verifies reports whether the validator with consensus address addr (bech32 valcons) must

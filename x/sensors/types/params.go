@@ -44,15 +44,20 @@ func (p Params) ScoringEpoch(seq uint64) uint64 {
 	return (max(seq, 1) - 1) / uint64(p.ScoringEpochBatches)
 }
 
+// EpochStart is the first batch of seq's scoring epoch.
+func (p Params) EpochStart(seq uint64) uint64 {
+	return p.ScoringEpoch(seq)*uint64(p.ScoringEpochBatches) + 1
+}
+
 // ScoringAnchor is the first batch the quality model is fed to score batch seq: the first of
 // the epoch before seq's, or batch 1 in the first epoch. Scoring seq replays at most two
 // epochs of history, so a validator new to the device scores it exactly as its committee.
 func (p Params) ScoringAnchor(seq uint64) uint64 {
-	e := p.ScoringEpoch(seq)
-	if e == 0 {
+	start := p.EpochStart(seq)
+	if start == 1 {
 		return 1
 	}
-	return (e-1)*uint64(p.ScoringEpochBatches) + 1
+	return start - uint64(p.ScoringEpochBatches)
 }
 
 // Validate checks every parameter and names the first one that is out of range.

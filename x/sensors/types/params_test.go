@@ -56,6 +56,7 @@ func TestScoringAnchor(t *testing.T) {
 	} {
 		require.Equal(t, tc.epoch, p.ScoringEpoch(tc.seq), "epoch of %d", tc.seq)
 		require.Equal(t, tc.anchor, p.ScoringAnchor(tc.seq), "anchor of %d", tc.seq)
+		require.Equal(t, tc.epoch*4+1, p.EpochStart(tc.seq), "start of %d's epoch", tc.seq)
 	}
 	p.ScoringEpochBatches = 1 // each batch scored after the one before it alone
 	require.Equal(t, uint64(6), p.ScoringAnchor(7))
