@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,7 +28,7 @@ func Command() *cobra.Command {
 		Use:   "quality",
 		Short: "The embedded data-quality model: score series, evaluate on NAB, measure fault detection",
 	}
-	cmd.AddCommand(scoreCmd(), evalCmd(), faultsCmd())
+	cmd.AddCommand(scoreCmd(), batchesCmd(), evalCmd(), faultsCmd())
 	return cmd
 }
 
@@ -37,27 +38,27 @@ func modelLine(w io.Writer, m quality.Model) {
 
 func scoreCmd() *cobra.Command {
 	var (
-		nabMode bool
-		kind    string
+		nabMode, full bool
+		kind          string
+		interval      time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "score FILE.csv",
 		Short: "Score a timestamp,value series; prints timestamp,value,anomaly_score per row",
 		Long: `score reads a series in NAB format (header timestamp,value; timestamps YYYY-MM-DD HH:MM:SS)
-and prints CSV timestamp,value,anomaly_score, one row per input row, scores in [0, 1].
-By default scoring is causal, as in production: each score uses only the rows up to it
-(and the range of --kind, if it declares one). --nab gives the detector what NAB's harness
-gives every detector: the file's min, max and length up front. A model line starting with #
-goes to stderr.`,
+and prints CSV timestamp,value,anomaly_score, one row per input row in file order, scores
+in [0, 1]. By default it prints the detector's score, causal as in production: each score
+uses only the rows up to it (and the range of --kind, if it declares one). --nab gives the
+detector what NAB's harness gives every detector: the file's min, max and length up front.
+--full prints the production score instead: 1 for a reading a hard check rejects (out of
+range, stuck, jump, out of order, duplicate, broken pattern), else the detector's score,
+with the readings --interval apart (default: the file's median spacing). Rows whose
+timestamps go back are scored where they stand (--full flags them out of order); stderr
+names the first of them. A model line starting with # goes to stderr.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m := quality.Embedded()
-			f, err := os.Open(args[0])
-			if err != nil {
-				return err
-			}
-			defer func() { _ = f.Close() }()
-			s, err := nab.ReadSeries(bufio.NewReader(f), filepath.Base(args[0]))
+			s, err := readSeriesFile(args[0], cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -65,7 +66,15 @@ goes to stderr.`,
 			if err != nil {
 				return err
 			}
-			scores := scoreSeries(m, s, nabMode, lo, hi)
+			var scores []float64
+			switch {
+			case full && nabMode:
+				return fmt.Errorf("--full scores as production does, causally: it does not take --nab")
+			case full:
+				scores = fullScores(m, s, lo, hi, intervalOr(s, interval))
+			default:
+				scores = scoreSeries(m, s, nabMode, lo, hi)
+			}
 			modelLine(cmd.ErrOrStderr(), m)
 			w := csv.NewWriter(cmd.OutOrStdout())
 			_ = w.Write([]string{"timestamp", "value", "anomaly_score"})
@@ -78,8 +87,72 @@ goes to stderr.`,
 		},
 	}
 	cmd.Flags().BoolVar(&nabMode, "nab", false, "NAB mode: use the file's min, max and length up front")
+	cmd.Flags().BoolVar(&full, "full", false, "the production per-reading score: hard checks, then the detector")
 	cmd.Flags().StringVar(&kind, "kind", "", "sensor kind whose declared range applies in causal mode (weather, air, energy, traffic, gpu-telemetry)")
+	cmd.Flags().DurationVar(&interval, "interval", 0, "nominal sampling interval for --full (default: the file's median spacing)")
 	return cmd
+}
+
+// readSeriesFile reads a timestamp,value CSV and names on w the first rows whose timestamp
+// goes back: they are scored in file order, as a device sent them.
+func readSeriesFile(path string, w io.Writer) (nab.Series, error) {
+	f, err := os.Open(path) //nolint:gosec // the file the operator named
+	if err != nil {
+		return nab.Series{}, err
+	}
+	defer func() { _ = f.Close() }()
+	s, err := nab.ReadSeries(bufio.NewReader(f), filepath.Base(path))
+	if err != nil {
+		return s, err
+	}
+	if n := len(s.Backwards); n > 0 {
+		first := s.Backwards[:min(n, 5)]
+		_, _ = fmt.Fprintf(w, "# %s: %d rows go back in time (first at lines %s); scored in file order\n",
+			path, n, strings.Trim(fmt.Sprint(first), "[]"))
+	}
+	return s, nil
+}
+
+// intervalOr is d, or the series' median spacing when d is 0.
+func intervalOr(s nab.Series, d time.Duration) int64 {
+	if d > 0 {
+		return d.Milliseconds()
+	}
+	return medianIntervalMs(s)
+}
+
+// medianIntervalMs is the median spacing of the series' rows (rows that go back excluded).
+func medianIntervalMs(s nab.Series) int64 {
+	intervals := make([]int64, 0, len(s.Timestamps))
+	for i := 1; i < len(s.Timestamps); i++ {
+		if d := s.Timestamps[i].Sub(s.Timestamps[i-1]).Milliseconds(); d >= 0 {
+			intervals = append(intervals, d)
+		}
+	}
+	if len(intervals) == 0 {
+		return 0
+	}
+	slices.Sort(intervals)
+	return intervals[len(intervals)/2]
+}
+
+// streamReadings runs values, at the series' timestamps, through one production Stream.
+func streamReadings(m quality.Model, s nab.Series, values []float64, lo, hi float64, intervalMs int64) []quality.ReadingResult {
+	readings := make([]quality.Reading, len(values))
+	for i, v := range values {
+		readings[i] = quality.Reading{TimestampMs: s.Timestamps[i].UnixMilli(), Value: v}
+	}
+	return quality.NewStream(m, lo, hi, intervalMs).ScoreBatch(readings).Readings
+}
+
+// fullScores is the production score of each reading: hard checks, then the detector.
+func fullScores(m quality.Model, s nab.Series, lo, hi float64, intervalMs int64) []float64 {
+	res := streamReadings(m, s, s.Values, lo, hi, intervalMs)
+	out := make([]float64, len(res))
+	for i, r := range res {
+		out[i] = r.Score()
+	}
+	return out
 }
 
 func kindRange(m quality.Model, kind string) (float64, float64, error) {
@@ -191,21 +264,25 @@ func faultsCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "faults DIR",
-		Short: "Inject faults into the clean series under DIR and print each fault type's detection ROC AUC",
-		Long: `faults reads every *.csv under DIR (timestamp,value; use series without anomalies, e.g. a NAB
-checkout's data/artificialNoAnomaly), injects each fault type (spike, stuck, drift,
-noise, level_shift, replay) --per-series times at seeded random places in the second half,
-scores the clean and the faulty series causally through the full model (hard checks and
-detector), and prints the ROC AUC of each fault type: positives are the faulty segments
-(the one reading a spike changes; otherwise --length readings from the fault's start),
-negatives the same segments of the clean series; a segment scores the share of its
-readings that are flagged. A fault's size is max(a quarter of the series' span, 8 robust
-noise deviations of the readings around it). An injection that changes no value (a stuck value on a stretch
-that is flat anyway, a replay of an identical stretch) is skipped and counted.`,
+		Short: "Inject faults into the series under DIR and print each fault type's detection ROC AUC, overall and per category",
+		Long: `faults reads the series under DIR: a NAB checkout (data/<category>/*.csv with
+labels/combined_windows.json), whose real series it uses outside their labelled anomaly
+windows, or any directory of *.csv series without anomalies (e.g. a NAB checkout's
+data/artificialNoAnomaly). It injects each fault type (spike, stuck, drift, noise,
+level_shift, replay) --per-series times at seeded random places in the second half of each
+series, never into a stretch that touches a labelled window, scores the clean and the faulty
+series causally through the full model (hard checks and detector), and prints the ROC AUC of
+each fault type over all series and per category (the directory a file sits in): positives
+are the faulty segments (the one reading a spike changes; otherwise --length readings from
+the fault's start), negatives the same segments of the clean series; a segment scores the
+share of its readings that are flagged. A fault's size is max(a quarter of the series' span,
+8 robust noise deviations of the readings around it). An injection that changes no value (a
+stuck value on a stretch that is flat anyway, a replay of an identical stretch), or that finds
+no room outside the labelled windows, is skipped and counted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m := quality.Embedded()
-			series, err := readDir(args[0])
+			series, err := readFaultSeries(args[0])
 			if err != nil {
 				return err
 			}
@@ -215,9 +292,9 @@ that is flat anyway, a replay of an identical stretch) is skipped and counted.`,
 			}
 			out := cmd.OutOrStdout()
 			modelLine(out, m)
-			_, _ = fmt.Fprintln(out, "fault,auc,positives,negatives,skipped")
+			_, _ = fmt.Fprintln(out, "fault,category,auc,positives,negatives,skipped")
 			for _, r := range results {
-				_, _ = fmt.Fprintf(out, "%s,%.4f,%d,%d,%d\n", r.Kind, r.AUC, r.Positives, r.Negatives, r.Skipped)
+				_, _ = fmt.Fprintf(out, "%s,%s,%.4f,%d,%d,%d\n", r.Kind, r.Category, r.AUC, r.Positives, r.Negatives, r.Skipped)
 			}
 			return nil
 		},
@@ -228,71 +305,115 @@ that is flat anyway, a replay of an identical stretch) is skipped and counted.`,
 	return cmd
 }
 
-// FaultResult is one fault type's detection over a corpus.
+// readFaultSeries reads a NAB checkout with its labelled windows, or any directory of series
+// (no windows); a series' category is the directory its file is in.
+func readFaultSeries(dir string) ([]nab.Series, error) {
+	if _, err := os.Stat(filepath.Join(dir, "labels", "combined_windows.json")); err == nil {
+		c, err := nab.Load(dir)
+		if err != nil {
+			return nil, err
+		}
+		return c.Series, nil
+	}
+	return readDir(dir)
+}
+
+// allCategories names the row of a fault type over every series.
+const allCategories = "all"
+
+// FaultResult is one fault type's detection over a corpus (Category "all") or one category.
 type FaultResult struct {
-	Kind                          string
+	Kind, Category                string
 	AUC                           float64
 	Positives, Negatives, Skipped int
 }
 
 // EvaluateFaults injects each fault type perSeries times into each series of at least 4 x
-// length values, at seeded places in its second half, scores the clean and the faulty series
-// causally, and returns each type's ROC AUC: a positive is the share of flagged readings in
-// the fault's span (quality.FaultSpan) of the faulty series, its negative the same span of
-// the clean one.
+// length values, at seeded places in its second half whose stretch (with length readings on
+// each side, which the fault's size is measured on) touches no labelled window, scores the
+// clean and the faulty series causally, and returns each type's ROC AUC over all series and
+// then per category: a positive is the share of flagged readings in the fault's span
+// (quality.FaultSpan) of the faulty series, its negative the same span of the clean one.
 func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int, seed int64) ([]FaultResult, error) {
 	rng := rand.New(rand.NewSource(seed)) //nolint:gosec // reproducible fault placement
+	var categories []string
+	for _, s := range series {
+		if !slices.Contains(categories, s.Category) {
+			categories = append(categories, s.Category)
+		}
+	}
 	var results []FaultResult
 	for _, kind := range quality.FaultKinds {
-		r := FaultResult{Kind: kind}
-		var pos, neg []float64
+		type segment struct{ pos, neg float64 }
+		byCategory := map[string][]segment{}
+		skipped := map[string]int{}
 		for _, s := range series {
 			if len(s.Values) < 4*length {
 				continue
 			}
 			clean := flaggedReadings(m, s, s.Values)
 			for k := 0; k < perSeries; k++ {
-				start := len(s.Values)/2 + rng.Intn(len(s.Values)/2-2*length)
+				start, ok := faultStart(s, length, rng)
+				if !ok {
+					skipped[s.Category]++ // the second half is all labelled windows
+					continue
+				}
 				faulty, err := quality.InjectFault(s.Values, kind, start, length, rng)
 				if err != nil {
 					return nil, err
 				}
 				if slices.Equal(faulty, s.Values) {
-					r.Skipped++ // e.g. a stuck value on a stretch that is flat anyway: no fault at all
+					skipped[s.Category]++ // e.g. a stuck value on a stretch that is flat anyway: no fault at all
 					continue
 				}
 				bad := flaggedReadings(m, s, faulty)
 				end := start + quality.FaultSpan(kind, length)
-				pos = append(pos, mean(bad[start:end]))
-				neg = append(neg, mean(clean[start:end]))
+				byCategory[s.Category] = append(byCategory[s.Category], segment{mean(bad[start:end]), mean(clean[start:end])})
 			}
 		}
-		r.AUC, r.Positives, r.Negatives = quality.AUC(pos, neg), len(pos), len(neg)
-		results = append(results, r)
+		result := func(category string, segs []segment, skip int) FaultResult {
+			pos, neg := make([]float64, len(segs)), make([]float64, len(segs))
+			for i, sg := range segs {
+				pos[i], neg[i] = sg.pos, sg.neg
+			}
+			return FaultResult{Kind: kind, Category: category, AUC: quality.AUC(pos, neg), Positives: len(pos), Negatives: len(neg), Skipped: skip}
+		}
+		var all []segment
+		total := 0
+		for _, c := range categories {
+			all, total = append(all, byCategory[c]...), total+skipped[c]
+		}
+		results = append(results, result(allCategories, all, total))
+		if len(categories) > 1 {
+			for _, c := range categories {
+				results = append(results, result(c, byCategory[c], skipped[c]))
+			}
+		}
 	}
 	return results, nil
+}
+
+// faultStart draws a fault's start in the second half of s whose stretch, from length
+// readings before it to 2 x length after it, touches no labelled window; false when there is
+// none (tries at most 100 places).
+func faultStart(s nab.Series, length int, rng *rand.Rand) (int, bool) {
+	n := len(s.Values)
+	for try := 0; try < 100; try++ {
+		start := n/2 + rng.Intn(n/2-2*length)
+		lo, hi := start-length, start+2*length-1
+		if !slices.ContainsFunc(s.Windows, func(w [2]int) bool { return w[0] <= hi && lo <= w[1] }) {
+			return start, true
+		}
+	}
+	return 0, false
 }
 
 // flaggedReadings scores values causally through a Stream with the series' timestamps and
 // median interval, and returns 1 for each flagged reading, else 0.
 func flaggedReadings(m quality.Model, s nab.Series, values []float64) []float64 {
-	intervals := make([]int64, 0, len(s.Timestamps))
-	for i := 1; i < len(s.Timestamps); i++ {
-		intervals = append(intervals, s.Timestamps[i].Sub(s.Timestamps[i-1]).Milliseconds())
-	}
-	sort.Slice(intervals, func(a, b int) bool { return intervals[a] < intervals[b] })
-	interval := int64(0)
-	if len(intervals) > 0 {
-		interval = intervals[len(intervals)/2]
-	}
-	stream := quality.NewStream(m, 0, 0, interval)
-	readings := make([]quality.Reading, len(values))
-	for i, v := range values {
-		readings[i] = quality.Reading{TimestampMs: s.Timestamps[i].UnixMilli(), Value: v}
-	}
-	res := stream.ScoreBatch(readings)
+	res := streamReadings(m, s, values, 0, 0, medianIntervalMs(s))
 	out := make([]float64, len(values))
-	for i, r := range res.Readings {
+	for i, r := range res {
 		if quality.Flagged(r) {
 			out[i] = 1
 		}
@@ -334,6 +455,7 @@ func readDir(dir string) ([]nab.Series, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.Category = filepath.Base(filepath.Dir(path))
 		out = append(out, s)
 	}
 	return out, nil

@@ -2,10 +2,13 @@ package qualitycli
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"math"
+	"math/rand"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,24 +20,46 @@ import (
 
 func run(t *testing.T, args ...string) (string, error) {
 	t.Helper()
+	out, _, err := runWithStderr(t, args...)
+	return out, err
+}
+
+func runWithStderr(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
 	cmd := Command()
 	var out, errOut bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)
 	cmd.SetArgs(args)
 	err := cmd.Execute()
-	return out.String(), err
+	return out.String(), errOut.String(), err
+}
+
+// csvRows parses a command's CSV output, header first.
+func csvRows(t *testing.T, out string) [][]string {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	require.NoError(t, err)
+	return rows
 }
 
 func writeSeries(t *testing.T, n int) string {
+	t.Helper()
+	return writeSeriesWith(t, t.TempDir(), n, func(i int, ts time.Time, v float64) (time.Time, float64) { return ts, v })
+}
+
+// writeSeriesWith writes dir/series.csv: n readings of a smooth cycle five minutes apart,
+// each passed through edit first.
+func writeSeriesWith(t *testing.T, dir string, n int, edit func(i int, ts time.Time, v float64) (time.Time, float64)) string {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("timestamp,value\n")
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "%s,%.3f\n", t0.Add(time.Duration(i)*5*time.Minute).Format("2006-01-02 15:04:05"), 20+5*math.Sin(float64(i)/20))
+		ts, v := edit(i, t0.Add(time.Duration(i)*5*time.Minute), 20+5*math.Sin(float64(i)/20))
+		fmt.Fprintf(&b, "%s,%.3f\n", ts.Format("2006-01-02 15:04:05"), v)
 	}
-	path := filepath.Join(t.TempDir(), "series.csv")
+	path := filepath.Join(dir, "series.csv")
 	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o600))
 	return path
 }
@@ -55,16 +80,123 @@ func TestScoreOneRowPerInput(t *testing.T) {
 func TestScoreNamesTheBadLine(t *testing.T) {
 	dir := t.TempDir()
 	for name, body := range map[string]string{
-		"header":   "time,val\n2026-01-01 00:00:00,1\n",
-		"value":    "timestamp,value\n2026-01-01 00:00:00,1\n2026-01-01 00:05:00,warm\n",
-		"time":     "timestamp,value\n2026-01-01 00:00:00,1\n01/01/2026,2\n",
-		"unsorted": "timestamp,value\n2026-01-01 00:05:00,1\n2026-01-01 00:00:00,2\n",
+		"header": "time,val\n2026-01-01 00:00:00,1\n",
+		"value":  "timestamp,value\n2026-01-01 00:00:00,1\n2026-01-01 00:05:00,warm\n",
+		"time":   "timestamp,value\n2026-01-01 00:00:00,1\n01/01/2026,2\n",
 	} {
 		path := filepath.Join(dir, name+".csv")
 		require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
 		_, err := run(t, "score", path)
 		require.ErrorContains(t, err, "line ", name)
 	}
+}
+
+// Rows whose timestamps go back (NAB's machine_temperature_system_failure.csv has 12) are
+// scored where they stand by every command; the production path flags them out of order.
+func TestRowsGoingBackAreScoredInFileOrder(t *testing.T) {
+	const back = 700 // row 700 (file line 702) goes back an hour
+	path := writeSeriesWith(t, t.TempDir(), 1000, func(i int, ts time.Time, v float64) (time.Time, float64) {
+		if i == back {
+			ts = ts.Add(-time.Hour)
+		}
+		return ts, v
+	})
+	for _, args := range [][]string{{"score", path}, {"score", "--nab", path}, {"score", "--full", path}, {"batches", path}} {
+		out, stderr, err := runWithStderr(t, args...)
+		require.NoError(t, err, args)
+		require.Contains(t, stderr, "1 rows go back in time (first at lines 702)", args)
+		rows := csvRows(t, out)
+		if args[0] == "batches" {
+			require.Len(t, rows, 11)
+			require.Equal(t, "out_of_order", rows[8][4], "the batch holding row 700")
+			continue
+		}
+		require.Len(t, rows, 1001, args)
+		if args[1] == "--full" {
+			require.Equal(t, "1", rows[back+1][2], "a reading out of order is rejected")
+		}
+	}
+	_, err := run(t, "score", "--full", "--nab", path)
+	require.ErrorContains(t, err, "--nab")
+}
+
+// `quality batches` prints one row per batch; a stuck stretch costs its batch the score the
+// healthy batches keep.
+func TestBatchesScoreAsValidatorsDo(t *testing.T) {
+	path := writeSeriesWith(t, t.TempDir(), 1050, func(i int, ts time.Time, v float64) (time.Time, float64) {
+		if i >= 800 && i < 900 {
+			v = 21.5
+		}
+		return ts, v
+	})
+	out, err := run(t, "batches", "--kind", "weather", path)
+	require.NoError(t, err)
+	rows := csvRows(t, out)
+	require.Equal(t, []string{"first_timestamp", "last_timestamp", "readings", "score", "flags"}, rows[0])
+	require.Len(t, rows, 12)
+	require.Equal(t, []string{"2026-01-01 00:00:00", "2026-01-01 08:15:00", "100", "10000", ""}, rows[1])
+	require.Equal(t, "50", rows[11][2], "the last batch holds what is left")
+	scores := make([]int, len(rows)-1)
+	for i, r := range rows[1:] {
+		scores[i], err = strconv.Atoi(r[3])
+		require.NoError(t, err)
+	}
+	require.Contains(t, rows[9][4], "stuck")
+	for i, score := range scores {
+		if i != 8 {
+			require.Greater(t, score, 2*scores[8], "healthy batch %d against the stuck one", i+1)
+		}
+	}
+
+	// A device that declared a reading every 10 s but sent one every 5 minutes is scored
+	// for the readings it did not send.
+	out, err = run(t, "batches", "--batch", "500", "--interval", "10s", path)
+	require.NoError(t, err)
+	rows = csvRows(t, out)
+	require.Len(t, rows, 4)
+	require.Equal(t, []string{"500", "gap"}, []string{rows[1][2], rows[1][4]})
+	first, err := strconv.Atoi(rows[1][3])
+	require.NoError(t, err)
+	require.LessOrEqual(t, first, 334, "availability: 500 readings of the 14,971 a 10 s device owes over 41.6 hours")
+	_, err = run(t, "batches", "--batch", "0", path)
+	require.ErrorContains(t, err, "--batch")
+	_, err = run(t, "batches", "--epoch-batches", "0", path)
+	require.ErrorContains(t, err, "--epoch-batches")
+}
+
+// On a NAB layout, faults land outside the labelled windows and every category gets a row.
+func TestFaultsOnLabelledSeries(t *testing.T) {
+	root := t.TempDir()
+	for _, cat := range []string{"realA", "realB"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(root, "data", cat), 0o700))
+		writeSeriesWith(t, filepath.Join(root, "data", cat), 2000, func(i int, ts time.Time, v float64) (time.Time, float64) { return ts, v })
+	}
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "labels"), 0o700))
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "config"), 0o700))
+	window := `[["2026-01-04 11:20:00.000000", "2026-01-06 00:00:00.000000"]]` // rows 1000-1440
+	require.NoError(t, os.WriteFile(filepath.Join(root, "labels", "combined_windows.json"),
+		[]byte(`{"realA/series.csv": `+window+`, "realB/series.csv": []}`), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "config", "profiles.json"),
+		[]byte(`{"standard": {"CostMatrix": {"tpWeight": 1.0, "fpWeight": 0.11, "fnWeight": 1.0}},
+			"reward_low_FP_rate": {"CostMatrix": {"tpWeight": 1.0, "fpWeight": 0.22, "fnWeight": 1.0}},
+			"reward_low_FN_rate": {"CostMatrix": {"tpWeight": 1.0, "fpWeight": 0.11, "fnWeight": 2.0}}}`), 0o600))
+	series, err := readFaultSeries(root)
+	require.NoError(t, err)
+	require.Equal(t, [][2]int{{1000, 1440}}, series[0].Windows)
+	rng := rand.New(rand.NewSource(1))
+	for range 200 {
+		start, ok := faultStart(series[0], 50, rng)
+		require.True(t, ok)
+		require.True(t, start+99 < 1000 || start-50 > 1440, "fault at %d touches the window", start)
+	}
+	out, err := run(t, "faults", root, "--per-series", "2")
+	require.NoError(t, err)
+	rows := csvRows(t, strings.SplitN(out, "\n", 2)[1]) // after the model line
+	require.Equal(t, []string{"fault", "category", "auc", "positives", "negatives", "skipped"}, rows[0])
+	require.Len(t, rows, 1+3*len(quality.FaultKinds))
+	require.Equal(t, []string{"spike", "all"}, rows[1][:2])
+	require.Equal(t, []string{"spike", "realA"}, rows[2][:2])
+	require.Equal(t, []string{"spike", "realB"}, rows[3][:2])
 }
 
 func TestFaultsAndEvalCommands(t *testing.T) {

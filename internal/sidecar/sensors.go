@@ -136,9 +136,7 @@ func (s *DeviceScorer) ScoreBatch(ctx context.Context, job BatchJob) (Result, er
 		}
 	}
 	if seq > st.LastSeq { // an older batch (escalated after this scorer moved on) leaves the state as it is
-		keep := job.Params.ScoringAnchor(seq + 1)
-		st.LastSeq = seq
-		st.Windows = slices.DeleteFunc(windows, func(w window) bool { return w.Anchor < keep })
+		st.LastSeq, st.Windows = seq, liveWindows(windows, job.Params, seq)
 	}
 	st.Results[seq] = res
 	for old := range st.Results {
@@ -147,6 +145,30 @@ func (s *DeviceScorer) ScoreBatch(ctx context.Context, job BatchJob) (Result, er
 		}
 	}
 	return res, s.save(job.Device.Id, st)
+}
+
+// ScoreSeries scores a device's batches 1..n, given their readings, as a validator that
+// followed the device from its first batch scores them (ScoreBatch without the fetch): each
+// on the window anchored at its scoring anchor. `quality batches` scores a file with it.
+func ScoreSeries(model quality.Model, device sensorstypes.Device, params sensorstypes.Params, batches [][]reading.Reading) ([]Result, error) {
+	s := &DeviceScorer{model: model}
+	var windows []window
+	out := make([]Result, len(batches))
+	for i, readings := range batches {
+		seq := uint64(i) + 1
+		var err error
+		if windows, out[i], err = s.feed(device, windows, params.ScoringAnchor(seq), params.EpochStart(seq), readings); err != nil {
+			return nil, err
+		}
+		windows = liveWindows(windows, params, seq)
+	}
+	return out, nil
+}
+
+// liveWindows drops the windows no batch after seq is scored on.
+func liveWindows(windows []window, params sensorstypes.Params, seq uint64) []window {
+	keep := params.ScoringAnchor(seq + 1)
+	return slices.DeleteFunc(windows, func(w window) bool { return w.Anchor < keep })
 }
 
 // windowIndex is the index of the window anchored at anchor, or -1.

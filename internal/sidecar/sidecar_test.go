@@ -250,6 +250,14 @@ func TestScoringIsTheSameWhateverHistoryAScorerFollowed(t *testing.T) {
 		require.NoError(t, err)
 		followed = append(followed, res)
 	}
+	// `quality batches` scores a file's batches as the follower did.
+	series := make([][]reading.Reading, 12)
+	for i := range series {
+		series[i] = d.served[uint64(i)+1]
+	}
+	offline, err := sidecar.ScoreSeries(quality.Embedded(), d.record, d.job(sensorstypes.Batch{}, reading.ZIP215Rules).Params, series)
+	require.NoError(t, err)
+	require.Equal(t, followed, offline)
 	for _, seq := range []uint64{1, 3, 4, 6, 7, 8, 9, 10, 12} {
 		res, err := newScorer().ScoreBatch(ctx, d.job(d.committed[seq], reading.ZIP215Rules))
 		require.NoError(t, err)

@@ -30,6 +30,9 @@ type Series struct {
 	Values     []float64
 	// Windows are the labelled anomaly windows as inclusive row ranges, in order.
 	Windows [][2]int
+	// Backwards are the file lines (the header is line 1) whose timestamp is before the
+	// previous row's. Rows stay in file order: that is the order a sensor sent them in.
+	Backwards []int
 }
 
 // Profile is a NAB cost matrix.
@@ -44,7 +47,9 @@ type Corpus struct {
 	Profiles []Profile
 }
 
-// ReadSeries reads a `timestamp,value` CSV; errors name the line.
+// ReadSeries reads a `timestamp,value` CSV in file order; errors name the line. Rows whose
+// timestamp goes back are kept and listed in Backwards (NAB's own
+// machine_temperature_system_failure.csv has twelve).
 func ReadSeries(r io.Reader, name string) (Series, error) {
 	s := Series{Name: name, Category: filepath.Dir(name)}
 	cr := csv.NewReader(r)
@@ -75,9 +80,8 @@ func ReadSeries(r io.Reader, name string) (Series, error) {
 		if err != nil {
 			return s, fmt.Errorf("%s line %d: value %q is not a number", name, line, rec[1])
 		}
-		// Equal timestamps occur (a daylight-saving hour in NAB's own data); going back does not.
 		if n := len(s.Timestamps); n > 0 && ts.Before(s.Timestamps[n-1]) {
-			return s, fmt.Errorf("%s line %d: timestamp %s is before the previous row's %s", name, line, rec[0], s.Timestamps[n-1].Format(TimeLayout))
+			s.Backwards = append(s.Backwards, line)
 		}
 		s.Timestamps = append(s.Timestamps, ts)
 		s.Values = append(s.Values, v)

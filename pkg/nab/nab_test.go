@@ -2,6 +2,7 @@ package nab_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -62,4 +63,16 @@ func TestRelativeEntropyBaseline(t *testing.T) {
 	// The published relativeEntropy outputs score 56.25 (standard) on this copy of the corpus.
 	require.InDelta(t, 56.25, results[0].Score, 0.005)
 	t.Logf("relative entropy: %+v", results)
+}
+
+// Rows whose timestamp goes back stay in file order and are listed by line; rows that do not
+// parse still fail with their line.
+func TestReadSeriesKeepsRowsGoingBack(t *testing.T) {
+	s, err := nab.ReadSeries(strings.NewReader("timestamp,value\n"+
+		"2014-01-01 00:05:00,1\n2014-01-01 00:00:00,2\n2014-01-01 00:10:00,3\n2014-01-01 00:10:00,4\n2014-01-01 00:01:00,5\n"), "x.csv")
+	require.NoError(t, err)
+	require.Equal(t, []float64{1, 2, 3, 4, 5}, s.Values)
+	require.Equal(t, []int{3, 6}, s.Backwards, "equal timestamps are not going back")
+	_, err = nab.ReadSeries(strings.NewReader("timestamp,value\n2014-01-01 00:05:00,1\n2014-01-01 00:00:00,x\n"), "x.csv")
+	require.ErrorContains(t, err, "x.csv line 3")
 }

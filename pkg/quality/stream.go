@@ -97,6 +97,15 @@ type ReadingResult struct {
 	Anomaly float64
 }
 
+// Score is the reading's production score in [0, 1]: 1 when a hard check rejected it, else
+// the detector's anomaly score.
+func (r ReadingResult) Score() float64 {
+	if r.Flags&hardFlags != 0 {
+		return 1
+	}
+	return r.Anomaly
+}
+
 // BatchResult is the verdict on a batch.
 type BatchResult struct {
 	Readings []ReadingResult
