@@ -261,6 +261,7 @@ func faultsCmd() *cobra.Command {
 	var (
 		length, perSeries int
 		seed              int64
+		size              float64
 	)
 	cmd := &cobra.Command{
 		Use:   "faults DIR",
@@ -275,8 +276,8 @@ series causally through the full model (hard checks and detector), and prints th
 each fault type over all series and per category (the directory a file sits in): positives
 are the faulty segments (the one reading a spike changes; otherwise --length readings from
 the fault's start), negatives the same segments of the clean series; a segment scores the
-share of its readings that are flagged. A fault's size is max(a quarter of the series' span,
-8 robust noise deviations of the readings around it). An injection that changes no value (a
+share of its readings that are flagged. A fault's size is --size x max(a quarter of the
+series' span, 8 robust noise deviations of the readings around it). An injection that changes no value (a
 stuck value on a stretch that is flat anyway, a replay of an identical stretch), or that finds
 no room outside the labelled windows, is skipped and counted.`,
 		Args: cobra.ExactArgs(1),
@@ -286,7 +287,10 @@ no room outside the labelled windows, is skipped and counted.`,
 			if err != nil {
 				return err
 			}
-			results, err := EvaluateFaults(m, series, length, perSeries, seed)
+			if size <= 0 {
+				return fmt.Errorf("--size must be above 0, got %g", size)
+			}
+			results, err := EvaluateFaults(m, series, length, perSeries, size, seed)
 			if err != nil {
 				return err
 			}
@@ -302,6 +306,7 @@ no room outside the labelled windows, is skipped and counted.`,
 	cmd.Flags().IntVar(&length, "length", 50, "readings per injected fault")
 	cmd.Flags().IntVar(&perSeries, "per-series", 10, "faults of each type injected per series")
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the fault placement and noise")
+	cmd.Flags().Float64Var(&size, "size", 1, "fault size against the standard one (0.5: half)")
 	return cmd
 }
 
@@ -328,13 +333,13 @@ type FaultResult struct {
 	Positives, Negatives, Skipped int
 }
 
-// EvaluateFaults injects each fault type perSeries times into each series of at least 4 x
-// length values, at seeded places in its second half whose stretch (with length readings on
+// EvaluateFaults injects each fault type (at size times the standard size) perSeries times
+// into each series of at least 4 x length values, at seeded places in its second half whose stretch (with length readings on
 // each side, which the fault's size is measured on) touches no labelled window, scores the
 // clean and the faulty series causally, and returns each type's ROC AUC over all series and
 // then per category: a positive is the share of flagged readings in the fault's span
 // (quality.FaultSpan) of the faulty series, its negative the same span of the clean one.
-func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int, seed int64) ([]FaultResult, error) {
+func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int, size float64, seed int64) ([]FaultResult, error) {
 	rng := rand.New(rand.NewSource(seed)) //nolint:gosec // reproducible fault placement
 	var categories []string
 	for _, s := range series {
@@ -358,7 +363,7 @@ func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int,
 					skipped[s.Category]++ // the second half is all labelled windows
 					continue
 				}
-				faulty, err := quality.InjectFault(s.Values, kind, start, length, rng)
+				faulty, err := quality.InjectFault(s.Values, kind, start, length, size, rng)
 				if err != nil {
 					return nil, err
 				}

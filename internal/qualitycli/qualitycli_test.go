@@ -205,6 +205,11 @@ func TestFaultsAndEvalCommands(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, out, "spike,")
 	require.Contains(t, out, "replay,")
+	half, err := run(t, "faults", dir, "--per-series", "2", "--size", "0.5")
+	require.NoError(t, err)
+	require.Contains(t, half, "level_shift,")
+	_, err = run(t, "faults", dir, "--size", "0")
+	require.ErrorContains(t, err, "--size")
 	_, err = run(t, "eval", dir)
 	require.Error(t, err, "not a NAB layout")
 }
@@ -219,7 +224,7 @@ func TestFaultAUCOnTheCorpus(t *testing.T) {
 	series, err := readDir(dir)
 	require.NoError(t, err)
 	for seed := int64(1); seed <= 3; seed++ {
-		results, err := EvaluateFaults(quality.Embedded(), series, 50, 10, seed)
+		results, err := EvaluateFaults(quality.Embedded(), series, 50, 10, 1, seed)
 		require.NoError(t, err)
 		require.Len(t, results, len(quality.FaultKinds))
 		for _, r := range results {

@@ -11,7 +11,8 @@ import (
 var FaultKinds = []string{"spike", "stuck", "drift", "noise", "level_shift", "replay"}
 
 // InjectFault returns a copy of values with a fault of the given kind in [start, start+length).
-// The fault size m is max(span / 4, 8 noise deviations), so a fault stands out on smooth and
+// The fault size m is scale x max(span / 4, 8 noise deviations) (scale 1 is the evaluation's
+// standard size, 0.5 half of it), so a fault stands out on smooth and
 // on noisy series: a spike of m on one reading; a drift growing to m over the segment;
 // Gaussian noise of m / 2; a level shift of m that lasts to the end; a stuck value over the
 // segment; a replay of the segment just before. The noise deviation is estimated robustly
@@ -20,7 +21,7 @@ var FaultKinds = []string{"spike", "stuck", "drift", "noise", "level_shift", "re
 // night, a noisy day) a whole-series estimate is the quiet regime's, and a "spike" sized by
 // it can land inside the noisy regime's normal spread, a fault no detector could tell from
 // a healthy reading.
-func InjectFault(values []float64, kind string, start, length int, rng *rand.Rand) ([]float64, error) {
+func InjectFault(values []float64, kind string, start, length int, scale float64, rng *rand.Rand) ([]float64, error) {
 	if start < length || start+length > len(values) {
 		return nil, fmt.Errorf("fault at %d+%d does not fit in %d values", start, length, len(values))
 	}
@@ -34,7 +35,7 @@ func InjectFault(values []float64, kind string, start, length int, rng *rand.Ran
 		diffs[i] = around[i+1] - around[i]
 	}
 	noise := 1.4826 * mad(diffs, median(diffs)) / math.Sqrt2
-	m := math.Max(math.Max((hi-lo)/4, 8*noise), 1e-9)
+	m := scale * math.Max(math.Max((hi-lo)/4, 8*noise), 1e-9)
 	out := append([]float64(nil), values...)
 	switch kind {
 	case "spike":
