@@ -86,7 +86,7 @@ and flagged out_of_order; stderr names the first of them.`,
 // spacing): sidecar.ScoreSeries under params.
 func ScoreBatches(m quality.Model, s nab.Series, channel sensorstypes.Channel, interval time.Duration, size int, params sensorstypes.Params) ([]sidecar.Result, error) {
 	device := sensorstypes.Device{
-		SamplingInterval: time.Duration(intervalOr(s, interval)) * time.Millisecond,
+		SamplingInterval: intervalOr(s, interval),
 		Channels:         []sensorstypes.Channel{channel},
 	}
 	var batches [][]reading.Reading

@@ -114,40 +114,40 @@ func readSeriesFile(path string, w io.Writer) (nab.Series, error) {
 }
 
 // intervalOr is d, or the series' median spacing when d is 0.
-func intervalOr(s nab.Series, d time.Duration) int64 {
+func intervalOr(s nab.Series, d time.Duration) time.Duration {
 	if d > 0 {
-		return d.Milliseconds()
+		return d
 	}
-	return medianIntervalMs(s)
+	return medianSpacing(s)
 }
 
-// medianIntervalMs is the median spacing of the series' rows (rows that go back excluded).
-func medianIntervalMs(s nab.Series) int64 {
-	intervals := make([]int64, 0, len(s.Timestamps))
+// medianSpacing is the median time between the series' rows (rows that go back excluded).
+func medianSpacing(s nab.Series) time.Duration {
+	var spacing []time.Duration
 	for i := 1; i < len(s.Timestamps); i++ {
-		if d := s.Timestamps[i].Sub(s.Timestamps[i-1]).Milliseconds(); d >= 0 {
-			intervals = append(intervals, d)
+		if d := s.Timestamps[i].Sub(s.Timestamps[i-1]); d >= 0 {
+			spacing = append(spacing, d)
 		}
 	}
-	if len(intervals) == 0 {
+	if len(spacing) == 0 {
 		return 0
 	}
-	slices.Sort(intervals)
-	return intervals[len(intervals)/2]
+	slices.Sort(spacing)
+	return spacing[len(spacing)/2]
 }
 
 // streamReadings runs values, at the series' timestamps, through one production Stream.
-func streamReadings(m quality.Model, s nab.Series, values []float64, lo, hi float64, intervalMs int64) []quality.ReadingResult {
+func streamReadings(m quality.Model, s nab.Series, values []float64, lo, hi float64, interval time.Duration) []quality.ReadingResult {
 	readings := make([]quality.Reading, len(values))
 	for i, v := range values {
 		readings[i] = quality.Reading{TimestampMs: s.Timestamps[i].UnixMilli(), Value: v}
 	}
-	return quality.NewStream(m, lo, hi, intervalMs).ScoreBatch(readings).Readings
+	return quality.NewStream(m, lo, hi, interval.Milliseconds()).ScoreBatch(readings).Readings
 }
 
 // fullScores is the production score of each reading: hard checks, then the detector.
-func fullScores(m quality.Model, s nab.Series, lo, hi float64, intervalMs int64) []float64 {
-	res := streamReadings(m, s, s.Values, lo, hi, intervalMs)
+func fullScores(m quality.Model, s nab.Series, lo, hi float64, interval time.Duration) []float64 {
+	res := streamReadings(m, s, s.Values, lo, hi, interval)
 	out := make([]float64, len(res))
 	for i, r := range res {
 		out[i] = r.Score()
@@ -277,18 +277,18 @@ each fault type over all series and per category (the directory a file sits in):
 are the faulty segments (the one reading a spike changes; otherwise --length readings from
 the fault's start), negatives the same segments of the clean series; a segment scores the
 share of its readings that are flagged. A fault's size is --size x max(a quarter of the
-series' span, 8 robust noise deviations of the readings around it). An injection that changes no value (a
-stuck value on a stretch that is flat anyway, a replay of an identical stretch), or that finds
-no room outside the labelled windows, is skipped and counted.`,
+series' span, 8 robust noise deviations of the readings around it). An injection that
+changes no value (a stuck value on a stretch that is flat anyway, a replay of an identical
+stretch), or that finds no room outside the labelled windows, is skipped and counted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if size <= 0 {
+				return fmt.Errorf("--size must be above 0, got %g", size)
+			}
 			m := quality.Embedded()
 			series, err := readFaultSeries(args[0])
 			if err != nil {
 				return err
-			}
-			if size <= 0 {
-				return fmt.Errorf("--size must be above 0, got %g", size)
 			}
 			results, err := EvaluateFaults(m, series, length, perSeries, size, seed)
 			if err != nil {
@@ -334,11 +334,12 @@ type FaultResult struct {
 }
 
 // EvaluateFaults injects each fault type (at size times the standard size) perSeries times
-// into each series of at least 4 x length values, at seeded places in its second half whose stretch (with length readings on
-// each side, which the fault's size is measured on) touches no labelled window, scores the
-// clean and the faulty series causally, and returns each type's ROC AUC over all series and
-// then per category: a positive is the share of flagged readings in the fault's span
-// (quality.FaultSpan) of the faulty series, its negative the same span of the clean one.
+// into each series of at least 4 x length values, at seeded places in its second half whose
+// stretch (length readings before the start to 2 x length after it: the readings the fault's
+// size is measured on) touches no labelled window, scores the clean and the faulty series
+// causally, and returns each type's ROC AUC over all series and then per category: a
+// positive is the share of flagged readings in the fault's span (quality.FaultSpan) of the
+// faulty series, its negative the same span of the clean one.
 func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int, size float64, seed int64) ([]FaultResult, error) {
 	rng := rand.New(rand.NewSource(seed)) //nolint:gosec // reproducible fault placement
 	var categories []string
@@ -349,18 +350,30 @@ func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int,
 	}
 	var results []FaultResult
 	for _, kind := range quality.FaultKinds {
-		type segment struct{ pos, neg float64 }
-		byCategory := map[string][]segment{}
-		skipped := map[string]int{}
+		// Every segment counts for its category and for "all".
+		tallies := map[string]*FaultResult{}
+		pos, neg := map[string][]float64{}, map[string][]float64{}
+		for _, c := range append([]string{allCategories}, categories...) {
+			tallies[c] = &FaultResult{Kind: kind, Category: c}
+		}
 		for _, s := range series {
 			if len(s.Values) < 4*length {
 				continue
+			}
+			into := []string{allCategories}
+			if s.Category != allCategories {
+				into = append(into, s.Category)
+			}
+			skip := func() {
+				for _, c := range into {
+					tallies[c].Skipped++
+				}
 			}
 			clean := flaggedReadings(m, s, s.Values)
 			for k := 0; k < perSeries; k++ {
 				start, ok := faultStart(s, length, rng)
 				if !ok {
-					skipped[s.Category]++ // the second half is all labelled windows
+					skip() // the second half is all labelled windows
 					continue
 				}
 				faulty, err := quality.InjectFault(s.Values, kind, start, length, size, rng)
@@ -368,31 +381,24 @@ func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int,
 					return nil, err
 				}
 				if slices.Equal(faulty, s.Values) {
-					skipped[s.Category]++ // e.g. a stuck value on a stretch that is flat anyway: no fault at all
+					skip() // e.g. a stuck value on a stretch that is flat anyway: no fault at all
 					continue
 				}
 				bad := flaggedReadings(m, s, faulty)
 				end := start + quality.FaultSpan(kind, length)
-				byCategory[s.Category] = append(byCategory[s.Category], segment{mean(bad[start:end]), mean(clean[start:end])})
+				for _, c := range into {
+					pos[c], neg[c] = append(pos[c], mean(bad[start:end])), append(neg[c], mean(clean[start:end]))
+				}
 			}
 		}
-		result := func(category string, segs []segment, skip int) FaultResult {
-			pos, neg := make([]float64, len(segs)), make([]float64, len(segs))
-			for i, sg := range segs {
-				pos[i], neg[i] = sg.pos, sg.neg
-			}
-			return FaultResult{Kind: kind, Category: category, AUC: quality.AUC(pos, neg), Positives: len(pos), Negatives: len(neg), Skipped: skip}
-		}
-		var all []segment
-		total := 0
-		for _, c := range categories {
-			all, total = append(all, byCategory[c]...), total+skipped[c]
-		}
-		results = append(results, result(allCategories, all, total))
+		rows := []string{allCategories}
 		if len(categories) > 1 {
-			for _, c := range categories {
-				results = append(results, result(c, byCategory[c], skipped[c]))
-			}
+			rows = append(rows, categories...)
+		}
+		for _, c := range rows {
+			r := tallies[c]
+			r.AUC, r.Positives, r.Negatives = quality.AUC(pos[c], neg[c]), len(pos[c]), len(neg[c])
+			results = append(results, *r)
 		}
 	}
 	return results, nil
@@ -405,8 +411,7 @@ func faultStart(s nab.Series, length int, rng *rand.Rand) (int, bool) {
 	n := len(s.Values)
 	for try := 0; try < 100; try++ {
 		start := n/2 + rng.Intn(n/2-2*length)
-		lo, hi := start-length, start+2*length-1
-		if !slices.ContainsFunc(s.Windows, func(w [2]int) bool { return w[0] <= hi && lo <= w[1] }) {
+		if !s.TouchesWindow(start-length, start+2*length-1) {
 			return start, true
 		}
 	}
@@ -416,7 +421,7 @@ func faultStart(s nab.Series, length int, rng *rand.Rand) (int, bool) {
 // flaggedReadings scores values causally through a Stream with the series' timestamps and
 // median interval, and returns 1 for each flagged reading, else 0.
 func flaggedReadings(m quality.Model, s nab.Series, values []float64) []float64 {
-	res := streamReadings(m, s, values, 0, 0, medianIntervalMs(s))
+	res := streamReadings(m, s, values, 0, 0, medianSpacing(s))
 	out := make([]float64, len(values))
 	for i, r := range res {
 		if quality.Flagged(r) {

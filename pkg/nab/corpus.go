@@ -35,6 +35,16 @@ type Series struct {
 	Backwards []int
 }
 
+// TouchesWindow reports whether rows first..last (inclusive) meet a labelled window.
+func (s Series) TouchesWindow(first, last int) bool {
+	for _, w := range s.Windows {
+		if w[0] <= last && first <= w[1] {
+			return true
+		}
+	}
+	return false
+}
+
 // Profile is a NAB cost matrix.
 type Profile struct {
 	Name                         string

@@ -73,6 +73,11 @@ func TestReadSeriesKeepsRowsGoingBack(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []float64{1, 2, 3, 4, 5}, s.Values)
 	require.Equal(t, []int{3, 6}, s.Backwards, "equal timestamps are not going back")
+	s.Windows = [][2]int{{2, 3}}
+	require.True(t, s.TouchesWindow(0, 2))
+	require.True(t, s.TouchesWindow(3, 4))
+	require.False(t, s.TouchesWindow(0, 1))
+	require.False(t, s.TouchesWindow(4, 4))
 	_, err = nab.ReadSeries(strings.NewReader("timestamp,value\n2014-01-01 00:05:00,1\n2014-01-01 00:00:00,x\n"), "x.csv")
 	require.ErrorContains(t, err, "x.csv line 3")
 }

@@ -62,7 +62,7 @@ func honestScores(m quality.Model, s nab.Series, size int) ([]float64, error) {
 	var out []float64
 	for i, r := range results {
 		first, last := qualitycli.BatchRows(i, size, len(s.Values))
-		if !slices.ContainsFunc(s.Windows, func(w [2]int) bool { return w[0] <= last && first <= w[1] }) {
+		if !s.TouchesWindow(first, last) {
 			out = append(out, float64(r.Score))
 		}
 	}
