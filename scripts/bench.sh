@@ -76,7 +76,7 @@ dirty=$(git diff --quiet HEAD -- . ':!*.md' || echo ' (with uncommitted changes)
   done
   echo
   echo "What each does: MsgSend moves 1 uthal to another signer. MsgCommitBatch commits the next"
-  echo "600-reading batch of the signer's station (batch, root index, device, stats, prune queue) and"
+  echo "600-reading batch of the signer's station (batch, device, stats, prune queue) and"
   echo "opens its oracle scoring task. MsgCreateLease matches the cheapest of 200 offers by class, picks"
   echo "the GPU, escrows the deposit and writes the lease and its indexes. MsgSubmitWork answers one of"
   echo "the signer's open proof-of-work challenges (4 winners) and opens its verification task."

@@ -47,7 +47,7 @@ func (s SensorChain) Batch(ctx context.Context, id, seq uint64) (types.Batch, er
 // its device) is wrong for the chain.
 var permanentCommitErrors = []*errorsmod.Error{
 	types.ErrDeviceNotFound, types.ErrDeviceInactive, types.ErrUnauthorizedCommit, types.ErrInvalidBatch,
-	types.ErrBatchTooLarge, types.ErrBatchTime, types.ErrDuplicateRoot,
+	types.ErrBatchTooLarge, types.ErrBatchTime,
 }
 
 // commitError marks permanent refusals for the gateway (Permanent).

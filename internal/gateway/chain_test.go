@@ -17,7 +17,7 @@ func TestCommitErrorsThatNoRetryCures(t *testing.T) {
 	}
 	tooOld := &chainclient.TxError{Codespace: types.ModuleName, Code: types.ErrBatchTime.ABCICode(), Height: 9}
 	require.True(t, permanent(tooOld))
-	require.True(t, permanent(&chainclient.TxError{Codespace: types.ModuleName, Code: types.ErrDuplicateRoot.ABCICode()}))
+	require.True(t, permanent(&chainclient.TxError{Codespace: types.ModuleName, Code: types.ErrInvalidBatch.ABCICode()}))
 	require.False(t, permanent(&chainclient.TxError{Codespace: types.ModuleName, Code: types.ErrBadBatchSequence.ABCICode()}),
 		"a sequence race heals once the gateway learns the chain's sequence")
 	require.False(t, permanent(&chainclient.TxError{Codespace: "sdk", Code: types.ErrBatchTime.ABCICode()}), "same code, other module")

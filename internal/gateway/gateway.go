@@ -110,7 +110,7 @@ type device struct {
 	info         types.Device
 	limit        *rate.Limiter // readings at (a multiple of) the registered sampling rate; nil: none
 	lastSeq      uint64        // highest accepted reading sequence
-	sealedLastMs int64         // newest timestamp of any sealed batch: readings may not go back past it
+	sealedLastMs int64         // newest timestamp of any sealed batch: later readings must be stamped after it
 	pending      []reading.Reading
 	pendingSince time.Time
 	log          *os.File
@@ -366,8 +366,8 @@ func (g *Gateway) accept(d *device, r *reading.Reading, now time.Time) error {
 		return reject(http.StatusConflict, "reading %d of device %d: sequence must increase, last accepted is %d",
 			r.Sequence, r.DeviceId, d.lastSeq)
 	}
-	if r.TimestampMs < d.sealedLastMs {
-		return reject(http.StatusConflict, "reading %d of device %d is stamped before the device's last batch (%d ms)",
+	if r.TimestampMs <= d.sealedLastMs {
+		return reject(http.StatusConflict, "reading %d of device %d is not stamped after the device's last batch (%d ms)",
 			r.Sequence, r.DeviceId, d.sealedLastMs)
 	}
 	if err := appendLeaf(d.logBuf, reading.Leaf(r)); err != nil {

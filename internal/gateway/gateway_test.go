@@ -238,7 +238,7 @@ func TestBatchesAreCommittedAndServedVerifiably(t *testing.T) {
 	chain := newChain(1, 2)
 	h := newHarness(t, chain, t.TempDir())
 	for seq := uint64(1); seq <= 25; seq++ {
-		body := protoBody(t, signedReading(1, seq, t0.Add(time.Duration(seq)*time.Second), float64(seq)), signedReading(2, seq, t0, float64(seq)))
+		body := protoBody(t, signedReading(1, seq, t0.Add(time.Duration(seq)*time.Second), float64(seq)), signedReading(2, seq, t0.Add(time.Duration(seq)*time.Millisecond), float64(seq)))
 		status, resp := h.post(t, gateway.ContentTypeProtobuf, body)
 		require.Equal(t, http.StatusOK, status, resp)
 	}
@@ -315,7 +315,7 @@ func TestRefusedBatchIsSetAsideAndLaterOnesRenumbered(t *testing.T) {
 	// Device 1 seals batches 1-3; the chain refuses batch 1 for good (too old).
 	for seq := uint64(1); seq <= 30; seq++ {
 		status, body := h.post(t, gateway.ContentTypeProtobuf, protoBody(t,
-			signedReading(1, seq, t0.Add(time.Duration(seq)*time.Second), 1), signedReading(2, seq, t0.Add(20*time.Second), 1)))
+			signedReading(1, seq, t0.Add(time.Duration(seq)*time.Second), 1), signedReading(2, seq, t0.Add(20*time.Second+time.Duration(seq)*time.Millisecond), 1)))
 		require.Equal(t, http.StatusOK, status, body)
 	}
 	chain.refuseBefore = t0.Add(5 * time.Second).UnixMilli()
@@ -408,7 +408,7 @@ func BenchmarkIngest(b *testing.B) {
 		readings := make([]reading.Reading, perRequest)
 		for j := range readings {
 			seq[c]++
-			readings[j] = signedReading(ids[c], seq[c], t0, float64(j))
+			readings[j] = signedReading(ids[c], seq[c], t0.Add(time.Duration(seq[c])*time.Millisecond), float64(j))
 		}
 		work[c] = append(work[c], protoBody(b, readings...))
 	}

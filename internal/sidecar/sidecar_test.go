@@ -129,7 +129,7 @@ func (d *device) batch(seq uint64, first, n int, value func(i int) float64) sens
 	d.served[seq] = readings
 	b := reading.NewBatch(readings)
 	d.committed[seq] = sensorstypes.Batch{
-		DeviceId: d.record.Id, Seq: seq, Root: b.Root[:], Count: uint32(n), SizeBytes: b.SizeBytes,
+		DeviceId: d.record.Id, Seq: seq, Root: b.Root[:], Count: uint32(n), SizeBytes: b.SizeBytes, FirstReadingMs: b.FirstMs, LastReadingMs: b.LastMs,
 		Uri: fmt.Sprintf("%s/b/%d", d.srv.URL, seq), CommittedHeight: 1,
 	}
 	return d.committed[seq]
@@ -207,8 +207,18 @@ func TestDeviceScorerScoresChecksAndResumes(t *testing.T) {
 	res, err = scorer.ScoreBatch(ctx, d.job(wrongRoot, reading.ZIP215Rules))
 	require.NoError(t, err)
 	require.Equal(t, []uint32{uint32(sensorstypes.BATCH_FLAG_ROOT_MISMATCH)}, res.Flags)
+	// A healthy batch committed again (its root, a later sequence and, as the chain requires,
+	// later time bounds) earns nothing: its readings are stamped before the bounds.
+	replayed := d.committed[7]
+	replayed.Seq = 10
+	replayed.FirstReadingMs, replayed.LastReadingMs = replayed.LastReadingMs+1, replayed.LastReadingMs+100_000
+	d.served[10] = d.served[7]
+	replayed.Uri = fmt.Sprintf("%s/b/10", d.srv.URL)
+	res, err = scorer.ScoreBatch(ctx, d.job(replayed, reading.ZIP215Rules))
+	require.NoError(t, err)
+	require.Equal(t, sidecar.Result{Score: 0, Flags: []uint32{uint32(sensorstypes.BATCH_FLAG_ROOT_MISMATCH)}}, res)
 	d.down.Store(true)
-	res, err = scorer.ScoreBatch(ctx, d.job(d.batch(10, 800, 50, daily), reading.ZIP215Rules))
+	res, err = scorer.ScoreBatch(ctx, d.job(d.batch(11, 800, 50, daily), reading.ZIP215Rules))
 	require.NoError(t, err)
 	require.Equal(t, sidecar.Result{Score: 0, Flags: []uint32{uint32(sensorstypes.BATCH_FLAG_UNAVAILABLE)}}, res)
 

@@ -26,6 +26,11 @@ type Commitment interface {
 	GetCount() uint32
 	GetRoot() []byte
 	GetUri() string
+	// GetFirstReadingMs and GetLastReadingMs bound the readings' timestamps. The chain makes
+	// a device's batches follow each other in time, so a batch's readings served again under
+	// a later commitment fall outside its bounds: checking them is the replay protection.
+	GetFirstReadingMs() int64
+	GetLastReadingMs() int64
 	// GetSizeBytes is the committed size of the readings' leaves; a served batch may exceed
 	// it only by its protobuf framing (see MaxServedBytes).
 	GetSizeBytes() uint64
@@ -80,15 +85,16 @@ func DecodeBatch(body []byte, batch Commitment, devicePub ed25519.PublicKey, rul
 }
 
 // VerifyBatch checks that readings are exactly the committed batch: same count, all of the
-// batch's device, the same Merkle root, and (when devicePub is given) each signed by the
-// device under rules (x/sensors' Params.SignatureRules for the batch's commit height).
+// batch's device and stamped within its committed time bounds, the same Merkle root, and
+// (when devicePub is given) each signed by the device under rules (x/sensors'
+// Params.SignatureRules for the batch's commit height).
 func VerifyBatch(readings []reading.Reading, batch Commitment, devicePub ed25519.PublicKey, rules reading.SignatureRules) error {
 	if len(readings) != int(batch.GetCount()) {
 		return fmt.Errorf("%w: %d readings served, %d committed", ErrRootMismatch, len(readings), batch.GetCount())
 	}
 	for i := range readings {
-		if readings[i].DeviceId != batch.GetDeviceId() {
-			return fmt.Errorf("%w: reading %d belongs to device %d, not %d", ErrRootMismatch, i, readings[i].DeviceId, batch.GetDeviceId())
+		if err := belongs(&readings[i], batch); err != nil {
+			return fmt.Errorf("%w: reading %d %w", ErrRootMismatch, i, err)
 		}
 	}
 	if devicePub != nil {
@@ -163,8 +169,8 @@ func VerifyReading(p Proof, batch Commitment, devicePub ed25519.PublicKey) (read
 	if err != nil {
 		return r, fmt.Errorf("%w: %w", ErrRootMismatch, err)
 	}
-	if r.DeviceId != batch.GetDeviceId() {
-		return r, fmt.Errorf("%w: reading of device %d in a batch of device %d", ErrRootMismatch, r.DeviceId, batch.GetDeviceId())
+	if err := belongs(&r, batch); err != nil {
+		return r, fmt.Errorf("%w: reading %d %w", ErrRootMismatch, p.Index, err)
 	}
 	if devicePub != nil {
 		if _, err := reading.Verify(devicePub, &r, nil); err != nil {
@@ -172,6 +178,17 @@ func VerifyReading(p Proof, batch Commitment, devicePub ed25519.PublicKey) (read
 		}
 	}
 	return r, nil
+}
+
+// belongs checks that a reading is of the batch's device and stamped within its bounds.
+func belongs(r *reading.Reading, batch Commitment) error {
+	if r.DeviceId != batch.GetDeviceId() {
+		return fmt.Errorf("belongs to device %d, not %d", r.DeviceId, batch.GetDeviceId())
+	}
+	if r.TimestampMs < batch.GetFirstReadingMs() || r.TimestampMs > batch.GetLastReadingMs() {
+		return fmt.Errorf("is stamped %d ms, outside the committed %d..%d ms", r.TimestampMs, batch.GetFirstReadingMs(), batch.GetLastReadingMs())
+	}
+	return nil
 }
 
 // vetted is client, or without one a client that connects only to public addresses that

@@ -27,13 +27,17 @@ type commitment struct {
 	count    uint32
 	uri      string
 	size     uint64
+	firstMs  int64
+	lastMs   int64
 }
 
-func (c commitment) GetDeviceId() uint64  { return c.deviceID }
-func (c commitment) GetRoot() []byte      { return c.root }
-func (c commitment) GetCount() uint32     { return c.count }
-func (c commitment) GetUri() string       { return c.uri }
-func (c commitment) GetSizeBytes() uint64 { return c.size }
+func (c commitment) GetDeviceId() uint64      { return c.deviceID }
+func (c commitment) GetRoot() []byte          { return c.root }
+func (c commitment) GetCount() uint32         { return c.count }
+func (c commitment) GetUri() string           { return c.uri }
+func (c commitment) GetSizeBytes() uint64     { return c.size }
+func (c commitment) GetFirstReadingMs() int64 { return c.firstMs }
+func (c commitment) GetLastReadingMs() int64  { return c.lastMs }
 
 // committed returns three signed readings of device 7 and their batch as the chain holds it.
 func committed(t testing.TB) ([]reading.Reading, batchverify.Commitment) {
@@ -44,7 +48,8 @@ func committed(t testing.TB) ([]reading.Reading, batchverify.Commitment) {
 		reading.Sign(deviceKey, &readings[i])
 	}
 	b := reading.NewBatch(readings)
-	return readings, commitment{deviceID: 7, root: b.Root[:], count: 3, uri: "http://gateway.example/v1/batches/7/1", size: b.SizeBytes}
+	return readings, commitment{deviceID: 7, root: b.Root[:], count: 3, uri: "http://gateway.example/v1/batches/7/1", size: b.SizeBytes,
+		firstMs: b.FirstMs, lastMs: b.LastMs}
 }
 
 func body(t testing.TB, readings []reading.Reading) []byte {
@@ -84,6 +89,25 @@ func TestDecodeBatch(t *testing.T) {
 	other := ed25519.NewKeyFromSeed(append(make([]byte, ed25519.SeedSize-1), 1))
 	_, err = batchverify.DecodeBatch(body(t, readings), batch, other.Public().(ed25519.PublicKey), reading.ZIP215Rules)
 	require.ErrorIs(t, err, batchverify.ErrBadSignature)
+}
+
+// A batch committed again later (the same root, the next sequence, later time bounds, as the
+// chain requires) is refused: its readings are stamped before the new bounds.
+func TestReplayedBatchIsRefused(t *testing.T) {
+	readings, batch := committed(t)
+	replayed := batch.(commitment)
+	replayed.firstMs, replayed.lastMs = replayed.lastMs+1, replayed.lastMs+60_000
+	pub := deviceKey.Public().(ed25519.PublicKey)
+	_, err := batchverify.DecodeBatch(body(t, readings), replayed, pub, reading.ZIP215Rules)
+	require.ErrorIs(t, err, batchverify.ErrRootMismatch)
+	require.ErrorContains(t, err, "outside the committed")
+	_, err = batchverify.DecodeProof(proofBody(t, readings, 2), replayed, 2, pub)
+	require.ErrorIs(t, err, batchverify.ErrRootMismatch, "a replayed reading's proof")
+
+	narrow := batch.(commitment)
+	narrow.lastMs--
+	_, err = batchverify.DecodeBatch(body(t, readings), narrow, pub, reading.ZIP215Rules)
+	require.ErrorIs(t, err, batchverify.ErrRootMismatch, "bounds that leave out the last reading")
 }
 
 func TestDecodeProof(t *testing.T) {

@@ -114,8 +114,11 @@ func DecodeLeaf(leaf []byte) (Reading, error) {
 
 // Batch is the commitment to an ordered list of signed readings of one device.
 type Batch struct {
-	Root      merkle.Hash
-	Count     uint32
+	Root  merkle.Hash
+	Count uint32
+	// FirstMs and LastMs bound the readings' timestamps (the earliest and the latest, which
+	// need not be the first and last readings): validators refuse a batch holding a reading
+	// stamped outside them, which is what makes a replayed batch worthless.
 	FirstMs   int64
 	LastMs    int64
 	SizeBytes uint64
@@ -129,8 +132,11 @@ func NewBatch(readings []Reading) Batch {
 		b.leaves[i] = Leaf(&readings[i])
 		b.SizeBytes += uint64(len(b.leaves[i]))
 	}
-	if len(readings) > 0 {
-		b.FirstMs, b.LastMs = readings[0].TimestampMs, readings[len(readings)-1].TimestampMs
+	for i := range readings {
+		if i == 0 || readings[i].TimestampMs < b.FirstMs {
+			b.FirstMs = readings[i].TimestampMs
+		}
+		b.LastMs = max(b.LastMs, readings[i].TimestampMs)
 	}
 	b.Root = merkle.Root(b.leaves)
 	return b

@@ -75,6 +75,11 @@ func TestBatchProofs(t *testing.T) {
 	require.Equal(t, uint32(13), b.Count)
 	require.Equal(t, readings[0].TimestampMs, b.FirstMs)
 	require.Equal(t, readings[12].TimestampMs, b.LastMs)
+	// Out of order, the bounds are still the earliest and latest stamps.
+	readings[0].TimestampMs, readings[5].TimestampMs = readings[5].TimestampMs+100_000, readings[0].TimestampMs-100_000
+	b = reading.NewBatch(readings)
+	require.Equal(t, readings[5].TimestampMs, b.FirstMs)
+	require.Equal(t, readings[0].TimestampMs, b.LastMs)
 	for i := range readings {
 		leaf, proof, err := b.Proof(i)
 		require.NoError(t, err)

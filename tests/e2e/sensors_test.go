@@ -162,10 +162,21 @@ func TestDeviceLifecycleThroughCLI(t *testing.T) {
 	c.tx("sensor-owner", "sensors", "commit-batch", fmt.Sprint(d.Id), "1", root, "10",
 		"--first-reading-ms", fmt.Sprint(now-60_000), "--last-reading-ms", fmt.Sprint(now-1000),
 		"--size-bytes", "1060", "--uri", "https://gateway.example/v1/batches/x/1")
-	var byRoot types.QueryBatchResponse
-	c.queryProto(&byRoot, "sensors", "batch-by-root", root)
-	if byRoot.Batch.DeviceId != d.Id || byRoot.Batch.Count != 10 {
-		t.Fatalf("batch by root: %+v", byRoot.Batch)
+	// The chain does not index roots; the node's transaction index finds a root's commitment
+	// (typed event attributes are JSON values, so the hex string is quoted).
+	var found struct {
+		Txs []struct {
+			Height string `json:"height"`
+		} `json:"txs"`
+	}
+	c.query(&found, "txs", "--query", fmt.Sprintf(`thalamus.sensors.v1.EventBatchCommitted.root='"%s"'`, root))
+	if len(found.Txs) != 1 {
+		t.Fatalf("the search for root %s found %d transactions", root, len(found.Txs))
+	}
+	var committed types.QueryBatchResponse
+	c.queryProto(&committed, "sensors", "batch", fmt.Sprint(d.Id), "1")
+	if committed.Batch.Count != 10 || hex.EncodeToString(committed.Batch.Root) != root {
+		t.Fatalf("batch 1: %+v", committed.Batch)
 	}
 	if _, err := c.run("tx", "sensors", "commit-batch", fmt.Sprint(d.Id), "1", strings.Repeat("cd", 32), "10",
 		"--first-reading-ms", fmt.Sprint(now), "--last-reading-ms", fmt.Sprint(now), "--size-bytes", "1060",

@@ -31,10 +31,6 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					RpcMethod: "Batch", Use: "batch [device-id] [seq]", Short: "Show one batch commitment",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "device_id"}, {ProtoField: "seq"}},
 				},
-				{
-					RpcMethod: "BatchByRoot", Use: "batch-by-root [root]", Short: "Find the batch committed with a Merkle root (hex or base64)",
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "root"}},
-				},
 			},
 		},
 		Tx: &autocliv1.ServiceCommandDescriptor{

@@ -46,17 +46,9 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	return nil
 }
 
-// pruneBatch deletes one batch record and its root index entry.
+// pruneBatch deletes one batch record.
 func (k Keeper) pruneBatch(ctx context.Context, deviceID, seq uint64) error {
-	key := collections.Join(deviceID, seq)
-	batch, err := k.Batches.Get(ctx, key)
-	if err != nil {
-		return err
-	}
-	if err := k.BatchesByRoot.Remove(ctx, batch.Root); err != nil {
-		return err
-	}
-	if err := k.Batches.Remove(ctx, key); err != nil {
+	if err := k.Batches.Remove(ctx, collections.Join(deviceID, seq)); err != nil {
 		return err
 	}
 	return events.Emit(ctx, &types.EventBatchPruned{DeviceId: deviceID, Seq: seq})

@@ -3,15 +3,14 @@ package keeper_test
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"cosmossdk.io/collections"
 	storetypes "cosmossdk.io/store/types"
 
 	"github.com/cosmos/cosmos-sdk/codec/address"
@@ -71,7 +70,7 @@ func TestCommitBatch(t *testing.T) {
 	d, _ := f.keeper.GetDevice(f.Ctx, id)
 	require.Equal(t, uint64(1), d.LastBatchSeq)
 
-	// The owner may commit too; batches come back newest first and by root.
+	// The owner may commit too; batches come back newest first.
 	f.Ctx = f.Ctx.WithBlockTime(testBlockTime.Add(time.Minute))
 	next := f.batchMsg(id, 2)
 	next.Committer = f.owner
@@ -84,14 +83,9 @@ func TestCommitBatch(t *testing.T) {
 	oldest, err := q.Batches(f.Ctx, &types.QueryBatchesRequest{DeviceId: id, Pagination: &query.PageRequest{Limit: 1, Reverse: true}})
 	require.NoError(t, err)
 	require.Equal(t, uint64(1), oldest.Batches[0].Seq)
-	byRoot, err := q.BatchByRoot(f.Ctx, &types.QueryBatchByRootRequest{Root: hex.EncodeToString(next.Root)})
+	one, err := q.Batch(f.Ctx, &types.QueryBatchRequest{DeviceId: id, Seq: 2})
 	require.NoError(t, err)
-	require.Equal(t, uint64(2), byRoot.Batch.Seq)
-	byRoot, err = q.BatchByRoot(f.Ctx, &types.QueryBatchByRootRequest{Root: base64.StdEncoding.EncodeToString(next.Root)})
-	require.NoError(t, err)
-	require.Equal(t, uint64(2), byRoot.Batch.Seq)
-	_, err = q.BatchByRoot(f.Ctx, &types.QueryBatchByRootRequest{Root: "abcd"})
-	require.ErrorContains(t, err, "32 bytes")
+	require.Equal(t, next.Root, one.Batch.Root)
 	stats, err := q.DeviceStats(f.Ctx, &types.QueryDeviceStatsRequest{DeviceId: id})
 	require.NoError(t, err)
 	require.Equal(t, types.DeviceStats{Batches: 2, Readings: 120}, stats.Stats)
@@ -123,7 +117,9 @@ func TestCommitBatchRejections(t *testing.T) {
 			m.FirstReadingMs = f.Ctx.BlockTime().Add(-5 * time.Minute).UnixMilli()
 		}, types.ErrBatchTime},
 		{"first after last", func(_ deviceFixture, m *types.MsgCommitBatch) { m.FirstReadingMs = m.LastReadingMs + 1 }, types.ErrBatchTime},
-		{"replayed root", func(f deviceFixture, m *types.MsgCommitBatch) { m.Root = f.batchMsg(m.DeviceId, 1).Root }, types.ErrDuplicateRoot},
+		{"starts at the previous batch's last reading", func(f deviceFixture, m *types.MsgCommitBatch) {
+			m.FirstReadingMs = f.batchMsg(m.DeviceId, 1).LastReadingMs - 4*60_000
+		}, types.ErrBatchTime},
 		{"short root", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Root = m.Root[:31] }, types.ErrInvalidBatch},
 		{"empty batch", func(_ deviceFixture, m *types.MsgCommitBatch) { m.Count = 0 }, types.ErrInvalidBatch},
 		{"size below count", func(_ deviceFixture, m *types.MsgCommitBatch) { m.SizeBytes = 10 }, types.ErrInvalidBatch},
@@ -212,9 +208,6 @@ func TestPruneBatches(t *testing.T) {
 	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
 	_, err = f.keeper.GetBatch(f.Ctx, id, 3)
 	require.ErrorIs(t, err, types.ErrBatchNotFound)
-	has, err := f.keeper.BatchesByRoot.Has(f.Ctx, f.batchMsg(id, 3).Root)
-	require.NoError(t, err)
-	require.False(t, has)
 	stats, _ := f.keeper.Stats.Get(f.Ctx, id)
 	require.Equal(t, uint64(3), stats.Batches, "totals outlive the records")
 }
@@ -233,14 +226,15 @@ func TestSensorsGenesisRoundTrip(t *testing.T) {
 	g := newDeviceFixture(t)
 	require.NoError(t, g.keeper.InitGenesis(g.Ctx, exported))
 	require.Equal(t, exported, g.exported(t))
-	// Indexes were rebuilt: the key stays taken, the next id continues, the root is known.
+	// Indexes were rebuilt: the key stays taken, the next id continues, the batch is queued for pruning.
 	_, err = g.msgs.RegisterDevice(g.Ctx, g.registerMsg(g.key, g.owner))
 	require.ErrorIs(t, err, types.ErrDuplicateDeviceKey)
 	resp, err := g.msgs.RegisterDevice(g.Ctx, g.registerMsg(deviceKey("new"), g.owner))
 	require.NoError(t, err)
 	require.Equal(t, uint64(2), resp.DeviceId)
-	_, err = keeper.NewQueryServerImpl(g.keeper).BatchByRoot(g.Ctx, &types.QueryBatchByRootRequest{Root: hex.EncodeToString(g.batchMsg(id, 1).Root)})
+	queued, err := g.keeper.PruneQueue.Has(g.Ctx, collections.Join3(exported.Batches[0].CommittedHeight+exported.Params.BatchRetentionBlocks, id, uint64(1)))
 	require.NoError(t, err)
+	require.True(t, queued)
 }
 
 // recordingRewards records the sensor work it is credited, owners in bech32.

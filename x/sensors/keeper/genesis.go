@@ -41,11 +41,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, b := range gs.Batches {
-		key := collections.Join(b.DeviceId, b.Seq)
-		if err := k.Batches.Set(ctx, key, b); err != nil {
-			return err
-		}
-		if err := k.BatchesByRoot.Set(ctx, b.Root, key); err != nil {
+		if err := k.Batches.Set(ctx, collections.Join(b.DeviceId, b.Seq), b); err != nil {
 			return err
 		}
 		if err := k.PruneQueue.Set(ctx, collections.Join3(b.CommittedHeight+gs.Params.BatchRetentionBlocks, b.DeviceId, b.Seq)); err != nil {

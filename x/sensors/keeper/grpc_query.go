@@ -2,8 +2,6 @@ package keeper
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 
 	"cosmossdk.io/collections"
 
@@ -139,29 +137,4 @@ func (q queryServer) Batch(ctx context.Context, req *types.QueryBatchRequest) (*
 		return nil, status.Error(codes.NotFound, err.Error())
 	}
 	return &types.QueryBatchResponse{Batch: batch}, nil
-}
-
-// BatchByRoot returns the batch committed with a Merkle root.
-func (q queryServer) BatchByRoot(ctx context.Context, req *types.QueryBatchByRootRequest) (*types.QueryBatchResponse, error) {
-	if req == nil {
-		return nil, status.Error(codes.InvalidArgument, "empty request")
-	}
-	// Hex as in events and gateway answers, or base64 as in JSON query output.
-	var (
-		root []byte
-		err  error
-	)
-	if len(req.Root) == 64 {
-		root, err = hex.DecodeString(req.Root)
-	} else {
-		root, err = base64.StdEncoding.DecodeString(req.Root)
-	}
-	if err != nil || len(root) != 32 {
-		return nil, status.Errorf(codes.InvalidArgument, "root must be 32 bytes in hex or base64, got %q", req.Root)
-	}
-	key, err := q.k.BatchesByRoot.Get(ctx, root)
-	if err != nil {
-		return nil, status.Errorf(codes.NotFound, "no retained batch has root %s", req.Root)
-	}
-	return q.Batch(ctx, &types.QueryBatchRequest{DeviceId: key.K1(), Seq: key.K2()})
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"cosmossdk.io/collections"
-	collcodec "cosmossdk.io/collections/codec"
 	"cosmossdk.io/core/address"
 	storetypes "cosmossdk.io/core/store"
 	errorsmod "cosmossdk.io/errors"
@@ -43,8 +42,6 @@ type Keeper struct {
 	NextDeviceID      collections.Sequence
 	Stats             collections.Map[uint64, types.DeviceStats]
 	Batches           collections.Map[BatchKey, types.Batch]
-	// BatchesByRoot makes a root committable once, so a batch cannot be replayed.
-	BatchesByRoot collections.Map[[]byte, BatchKey]
 	// PruneQueue orders batch records by the height their retention ends.
 	PruneQueue collections.KeySet[collections.Triple[int64, uint64, uint64]]
 }
@@ -78,8 +75,7 @@ func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService s
 		NextDeviceID: collections.NewSequence(sb, types.NextDeviceIDKey, "next_device_id"),
 		Stats: collections.NewMap(sb, types.DeviceStatsKey, "device_stats", collections.Uint64Key,
 			codec.CollValue[types.DeviceStats](cdc)),
-		Batches:       collections.NewMap(sb, types.BatchesKey, "batches", batchKey, codec.CollValue[types.Batch](cdc)),
-		BatchesByRoot: collections.NewMap(sb, types.BatchesByRootKey, "batches_by_root", collections.BytesKey, collcodec.KeyToValueCodec(batchKey)),
+		Batches: collections.NewMap(sb, types.BatchesKey, "batches", batchKey, codec.CollValue[types.Batch](cdc)),
 		PruneQueue: collections.NewKeySet(sb, types.BatchPruneQueueKey, "batch_prune_queue",
 			collections.TripleKeyCodec(collections.Int64Key, collections.Uint64Key, collections.Uint64Key)),
 	}

@@ -208,7 +208,9 @@ func (k msgServer) DeactivateDevice(ctx context.Context, msg *types.MsgDeactivat
 }
 
 // CommitBatch records a batch root after checking the committer, the sequence, the size limits
-// and the time span against the block time, and charges gas for every reading it covers.
+// and the time span against the block time and the device's previous batch, and charges gas
+// for every reading it covers. Roots are not indexed: a batch committed again under a later
+// sequence has later time bounds than its readings, and validators score it 0.
 func (k msgServer) CommitBatch(ctx context.Context, msg *types.MsgCommitBatch) (*types.MsgCommitBatchResponse, error) {
 	if _, err := k.address(msg.Committer, "committer"); err != nil {
 		return nil, err
@@ -244,14 +246,11 @@ func (k msgServer) CommitBatch(ctx context.Context, msg *types.MsgCommitBatch) (
 	case msg.FirstReadingMs < blockMs-params.MaxBatchAge.Milliseconds():
 		return nil, errorsmod.Wrapf(types.ErrBatchTime, "first reading at %d ms is more than %s before the block time %d ms",
 			msg.FirstReadingMs, params.MaxBatchAge, blockMs)
-	case device.LastBatchSeq > 0 && msg.FirstReadingMs < device.LastReadingMs:
-		return nil, errorsmod.Wrapf(types.ErrBatchTime, "first reading at %d ms precedes the previous batch's last reading at %d ms",
+	case device.LastBatchSeq > 0 && msg.FirstReadingMs <= device.LastReadingMs:
+		// Strictly after: validators refuse readings stamped outside their batch's bounds, so
+		// no reading of an earlier batch can be committed again.
+		return nil, errorsmod.Wrapf(types.ErrBatchTime, "first reading at %d ms is not after the previous batch's last reading at %d ms",
 			msg.FirstReadingMs, device.LastReadingMs)
-	}
-	if taken, err := k.BatchesByRoot.Has(ctx, msg.Root); err != nil {
-		return nil, err
-	} else if taken {
-		return nil, errorsmod.Wrapf(types.ErrDuplicateRoot, "%X", msg.Root)
 	}
 
 	key := collections.Join(msg.DeviceId, msg.Seq)
@@ -261,9 +260,6 @@ func (k msgServer) CommitBatch(ctx context.Context, msg *types.MsgCommitBatch) (
 		Uri: msg.Uri, Committer: msg.Committer, CommittedHeight: sdkCtx.BlockHeight(), Status: types.BATCH_STATUS_PENDING,
 	}
 	if err := k.Batches.Set(ctx, key, batch); err != nil {
-		return nil, err
-	}
-	if err := k.BatchesByRoot.Set(ctx, msg.Root, key); err != nil {
 		return nil, err
 	}
 	if err := k.openScoring(ctx, batch, params); err != nil {

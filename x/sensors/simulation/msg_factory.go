@@ -147,7 +147,7 @@ func MsgCommitBatchFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgComm
 		}
 		r := testData.Rand()
 		blockMs := sdk.UnwrapSDKContext(ctx).BlockTime().UnixMilli()
-		first := max(device.LastReadingMs, blockMs-60_000)
+		first := max(device.LastReadingMs+1, blockMs-60_000) // strictly after the previous batch
 		if first > blockMs {
 			reporter.Skip("device readings are ahead of the block time")
 			return nil, nil

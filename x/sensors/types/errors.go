@@ -20,7 +20,8 @@ var (
 	ErrInvalidBatch       = errorsmod.Register(ModuleName, 15, "invalid batch commitment")
 	ErrBatchTooLarge      = errorsmod.Register(ModuleName, 16, "batch exceeds the size limits")
 	ErrBatchTime          = errorsmod.Register(ModuleName, 17, "batch timestamps out of bounds")
-	ErrDuplicateRoot      = errorsmod.Register(ModuleName, 18, "batch root already committed")
+	// 18 was ErrDuplicateRoot: roots are no longer indexed (validators refuse replayed
+	// readings by their time bounds); the code stays retired.
 	ErrBatchNotFound      = errorsmod.Register(ModuleName, 19, "batch not found")
 	ErrBatchAlreadyScored = errorsmod.Register(ModuleName, 20, "batch already scored")
 	ErrInvalidScore       = errorsmod.Register(ModuleName, 21, "invalid quality score")

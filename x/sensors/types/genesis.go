@@ -44,7 +44,7 @@ func (gs GenesisState) Validate() error {
 			return fmt.Errorf("stats for unknown device %d", e.DeviceId)
 		}
 	}
-	roots := make(map[string]bool, len(gs.Batches))
+	batches := make(map[[2]uint64]bool, len(gs.Batches))
 	for _, b := range gs.Batches {
 		d, ok := devices[b.DeviceId]
 		if !ok {
@@ -53,13 +53,16 @@ func (gs GenesisState) Validate() error {
 		if b.Seq == 0 || b.Seq > d.LastBatchSeq {
 			return fmt.Errorf("batch %d/%d: sequence must be in [1, %d]", b.DeviceId, b.Seq, d.LastBatchSeq)
 		}
-		if len(b.Root) != 32 || roots[string(b.Root)] {
-			return fmt.Errorf("batch %d/%d: root must be 32 unique bytes", b.DeviceId, b.Seq)
+		if batches[[2]uint64{b.DeviceId, b.Seq}] {
+			return fmt.Errorf("batch %d/%d appears twice", b.DeviceId, b.Seq)
+		}
+		if len(b.Root) != 32 {
+			return fmt.Errorf("batch %d/%d: root must be 32 bytes", b.DeviceId, b.Seq)
 		}
 		if b.Status != BATCH_STATUS_PENDING && b.Status != BATCH_STATUS_SCORED {
 			return fmt.Errorf("batch %d/%d: invalid status %s", b.DeviceId, b.Seq, b.Status)
 		}
-		roots[string(b.Root)] = true
+		batches[[2]uint64{b.DeviceId, b.Seq}] = true
 	}
 	return nil
 }

@@ -11,15 +11,15 @@ const (
 
 // Store prefixes; never reuse a retired prefix.
 var (
-	ParamsKey          = collections.NewPrefix(0)
-	DevicesKey         = collections.NewPrefix(1)
-	DevicesByKeyKey    = collections.NewPrefix(2)
-	DevicesByOwnerKey  = collections.NewPrefix(3)
-	DevicesByKindKey   = collections.NewPrefix(4)
-	NextDeviceIDKey    = collections.NewPrefix(5)
-	OwnerDeviceCounts  = collections.NewPrefix(6)
-	DeviceStatsKey     = collections.NewPrefix(7)
-	BatchesKey         = collections.NewPrefix(8)
-	BatchesByRootKey   = collections.NewPrefix(9)
+	ParamsKey         = collections.NewPrefix(0)
+	DevicesKey        = collections.NewPrefix(1)
+	DevicesByKeyKey   = collections.NewPrefix(2)
+	DevicesByOwnerKey = collections.NewPrefix(3)
+	DevicesByKindKey  = collections.NewPrefix(4)
+	NextDeviceIDKey   = collections.NewPrefix(5)
+	OwnerDeviceCounts = collections.NewPrefix(6)
+	DeviceStatsKey    = collections.NewPrefix(7)
+	BatchesKey        = collections.NewPrefix(8)
+	// 9 held the batches-by-root index, dropped with replay protection moving to validators.
 	BatchPruneQueueKey = collections.NewPrefix(10)
 )
