@@ -35,8 +35,6 @@ type Keeper struct {
 	OpenTasks collections.KeySet[uint64]
 	// TaskDeadlines orders open tasks by deadline height for expiry.
 	TaskDeadlines collections.KeySet[collections.Pair[int64, uint64]]
-	// TaskBySubject maps (kind, subject id, subject seq) to its open task, so a subject has one.
-	TaskBySubject collections.Map[collections.Triple[int32, uint64, uint64], uint64]
 	// Performance counts each validator's reports, by consensus address.
 	Performance collections.Map[[]byte, types.ValidatorPerformance]
 	// TaskPruneQueue orders closed tasks by the height they are pruned at.
@@ -76,8 +74,6 @@ func NewKeeper(
 		OpenTasks:    collections.NewKeySet(sb, types.OpenTasksKey, "open_tasks", collections.Uint64Key),
 		TaskDeadlines: collections.NewKeySet(sb, types.TaskDeadlinesKey, "task_deadlines",
 			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
-		TaskBySubject: collections.NewMap(sb, types.TaskBySubjectKey, "task_by_subject",
-			collections.TripleKeyCodec(collections.Int32Key, collections.Uint64Key, collections.Uint64Key), collections.Uint64Value),
 		Performance: collections.NewMap(sb, types.PerformanceKey, "performance", collections.BytesKey,
 			codec.CollValue[types.ValidatorPerformance](cdc)),
 		TaskPruneQueue: collections.NewKeySet(sb, types.TaskPruneKey, "task_prune_queue",

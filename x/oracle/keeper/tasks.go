@@ -16,7 +16,8 @@ import (
 )
 
 // OpenTask opens a verification task for a subject of the calling module and returns its id.
-// A subject has at most one open task; it stays open for task_deadline_blocks. The task gets
+// The calling module opens a subject's task once (its own ids and sequences make subjects
+// unique, so no index is kept for it); it stays open for task_deadline_blocks. The task gets
 // a committee of its own (GPU challenges: each is verified on its own).
 func (k Keeper) OpenTask(ctx context.Context, kind types.TaskKind, module string, subjectID, subjectSeq uint64, payloadHash []byte) (uint64, error) {
 	return k.createTask(ctx, kind, module, subjectID, subjectSeq, payloadHash, func(id uint64, size uint32) ([]string, error) {
@@ -55,12 +56,6 @@ func (k Keeper) createTask(ctx context.Context, kind types.TaskKind, module stri
 	}
 	if module == "" || len(payloadHash) > 64 {
 		return 0, errorsmod.Wrap(types.ErrInvalidTask, "a task needs its module and a payload hash of at most 64 bytes")
-	}
-	subject := collections.Join3(int32(kind), subjectID, subjectSeq)
-	if open, err := k.TaskBySubject.Has(ctx, subject); err != nil {
-		return 0, err
-	} else if open {
-		return 0, errorsmod.Wrapf(types.ErrDuplicateTask, "%s %d/%d", kind, subjectID, subjectSeq)
 	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
@@ -106,10 +101,7 @@ func (k Keeper) setOpen(ctx context.Context, t types.Task) error {
 	if err := k.OpenTasks.Set(ctx, t.Id); err != nil {
 		return err
 	}
-	if err := k.TaskDeadlines.Set(ctx, collections.Join(t.DeadlineHeight, t.Id)); err != nil {
-		return err
-	}
-	return k.TaskBySubject.Set(ctx, collections.Join3(t.SubjectKey()), t.Id)
+	return k.TaskDeadlines.Set(ctx, collections.Join(t.DeadlineHeight, t.Id))
 }
 
 // close stores a task that is no longer open, drops it from the open indexes and queues it
@@ -124,10 +116,7 @@ func (k Keeper) close(ctx context.Context, t types.Task) error {
 	if err := k.OpenTasks.Remove(ctx, t.Id); err != nil {
 		return err
 	}
-	if err := k.TaskDeadlines.Remove(ctx, collections.Join(t.DeadlineHeight, t.Id)); err != nil {
-		return err
-	}
-	return k.TaskBySubject.Remove(ctx, collections.Join3(t.SubjectKey()))
+	return k.TaskDeadlines.Remove(ctx, collections.Join(t.DeadlineHeight, t.Id))
 }
 
 // queuePrune schedules a closed task's removal.

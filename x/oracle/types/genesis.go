@@ -15,11 +15,6 @@ func (gs GenesisState) Validate() error {
 		return err
 	}
 	seen := make(map[uint64]bool, len(gs.Tasks))
-	type subject struct {
-		kind    int32
-		id, seq uint64
-	}
-	open := map[subject]bool{}
 	for _, t := range gs.Tasks {
 		if err := t.Validate(); err != nil {
 			return errorsmod.Wrap(ErrInvalidGenesis, err.Error())
@@ -30,14 +25,6 @@ func (gs GenesisState) Validate() error {
 		seen[t.Id] = true
 		if t.Id >= gs.NextTaskId {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "task %d is not below next_task_id %d", t.Id, gs.NextTaskId)
-		}
-		if t.Status == TASK_STATUS_OPEN {
-			k, id, seq := t.SubjectKey()
-			s := subject{k, id, seq}
-			if open[s] {
-				return errorsmod.Wrapf(ErrInvalidGenesis, "two open tasks for %s %d/%d", t.Kind, id, seq)
-			}
-			open[s] = true
 		}
 	}
 	if gs.NextTaskId == 0 {

@@ -157,11 +157,6 @@ func (t Task) ClosedHeight() int64 {
 	return t.DeadlineHeight + 1
 }
 
-// SubjectKey is the (kind, subject id, subject seq) a task verifies; one open task each.
-func (t Task) SubjectKey() (int32, uint64, uint64) {
-	return int32(t.Kind), t.SubjectId, t.SubjectSeq
-}
-
 // Label names the task for logs.
 func (t Task) Label() string {
 	return fmt.Sprintf("task %d (%s %d/%d)", t.Id, t.Kind, t.SubjectId, t.SubjectSeq)
