@@ -28,8 +28,8 @@ func devnetFaults(v *viper.Viper, cfg *sidecar.Config, logger *slog.Logger) {
 	}
 }
 
-// lie inverts a report: a pass becomes fraud, fraud and underperformance a pass, a score
-// 10000 - score.
+// lie inverts a report: a pass becomes fraud, fraud and underperformance a pass, each item's
+// score 10000 - score.
 func lie(r *oracletypes.TaskReport) *oracletypes.TaskReport {
 	out := *r
 	switch r.Verdict {
@@ -38,7 +38,10 @@ func lie(r *oracletypes.TaskReport) *oracletypes.TaskReport {
 	case oracletypes.VERDICT_FRAUD, oracletypes.VERDICT_UNDERPERFORM:
 		out.Verdict = oracletypes.VERDICT_PASS
 	default:
-		out.Score = appconsts.MaxScore - r.Score
+		out.Items = make([]oracletypes.ItemScore, len(r.Items))
+		for i, item := range r.Items {
+			out.Items[i] = oracletypes.ItemScore{Score: appconsts.MaxScore - item.Score, Flags: item.Flags}
+		}
 	}
 	return &out
 }

@@ -422,7 +422,7 @@ func (s *DeviceScorer) save(id uint64, st *deviceState) error {
 	return atomicfile.Write(s.path(id), buf.Bytes(), 0o600)
 }
 
-// Report turns a result into the vote-extension report for a task.
-func (r Result) Report(taskID uint64) *oracletypes.TaskReport {
-	return &oracletypes.TaskReport{TaskId: taskID, Score: r.Score, Flags: slices.Clone(r.Flags)}
+// Item turns a result into its item of a vote-extension report.
+func (r Result) Item() oracletypes.ItemScore {
+	return oracletypes.ItemScore{Score: r.Score, Flags: slices.Clone(r.Flags)}
 }

@@ -78,7 +78,6 @@ type Service struct {
 	seen       map[uint64]time.Time        // open tasks, with when they were first seen
 	inflight   map[uint64]bool             // tasks handed to a worker
 	busy       map[uint64]bool             // devices with batches in a worker: one job per device at a time
-	committers map[uint64]string           // the account committing each device's open batches
 	results    map[uint64]*oracletypes.TaskReport
 	challenges chan []oracletypes.Task        // GPU challenges, one task a job
 	batches    *fairQueue[[]oracletypes.Task] // a device's batches in sequence, by committer
@@ -114,7 +113,7 @@ func New(cfg Config, chain client.Context, log *slog.Logger, metrics *Metrics) (
 	return &Service{
 		cfg: cfg, log: log, metrics: metrics, chain: chain, scorer: scorer, model: model,
 		open: map[uint64]oracletypes.Task{}, seen: map[uint64]time.Time{}, inflight: map[uint64]bool{}, busy: map[uint64]bool{},
-		committers: map[uint64]string{}, results: map[uint64]*oracletypes.TaskReport{},
+		results:    map[uint64]*oracletypes.TaskReport{},
 		challenges: make(chan []oracletypes.Task, 1024),
 		batches:    newFairQueue[[]oracletypes.Task](cfg.PerCommitter),
 	}, nil
@@ -220,8 +219,9 @@ func (s *Service) nodeValidator(ctx context.Context) (cmtbytes.HexBytes, error) 
 }
 
 // poll lists the open tasks, forgets results of closed ones and hands new ones to the
-// workers: a GPU challenge alone, a device's batches together in sequence order, queued
-// under the account that committed them.
+// workers: a GPU challenge alone, a committer's sensor tasks together in task order, queued
+// under the committer. A device's batches are scored in order, so a sensor task waits while
+// any of its devices is in a worker or in a task that waits.
 func (s *Service) poll(ctx context.Context) error {
 	tasks, err := s.openTasks(ctx)
 	if err != nil {
@@ -243,18 +243,11 @@ func (s *Service) poll(ctx context.Context) error {
 			delete(s.seen, id)
 		}
 	}
-	pendingDevices := map[uint64]bool{}
-	for _, t := range tasks {
-		pendingDevices[t.SubjectId] = pendingDevices[t.SubjectId] || t.Kind == oracletypes.TASK_KIND_SENSOR_BATCH
-	}
-	for device := range s.committers {
-		if !pendingDevices[device] {
-			delete(s.committers, device)
-		}
-	}
 	s.metrics.Open.Set(float64(len(tasks)))
-	byDevice := map[uint64][]oracletypes.Task{}
-	var devices []uint64
+	bySeries := map[string][]oracletypes.Task{}
+	var series []string
+	blocked := map[uint64]bool{}   // devices of tasks that wait this round
+	claimed := map[uint64]string{} // devices of the tasks handed out this round, by series
 	now := time.Now()
 	for _, t := range tasks { // ascending id
 		if _, known := s.seen[t.Id]; !known {
@@ -264,28 +257,37 @@ func (s *Service) poll(ctx context.Context) error {
 		if _, done := s.results[t.Id]; done || s.inflight[t.Id] {
 			continue
 		}
-		if t.Kind == oracletypes.TASK_KIND_SENSOR_BATCH && s.busy[t.SubjectId] {
-			continue // its earlier batches are being scored; this one waits for the next poll
+		if t.Kind == oracletypes.TASK_KIND_SENSOR_BATCH {
+			if slices.ContainsFunc(t.Items, func(i oracletypes.TaskItem) bool {
+				d := i.SubjectId
+				return s.busy[d] || blocked[d] || (claimed[d] != "" && claimed[d] != t.Series)
+			}) {
+				for _, i := range t.Items {
+					blocked[i.SubjectId] = true // its earlier batches are being scored: wait for the next poll
+				}
+				continue
+			}
+			for _, i := range t.Items {
+				claimed[i.SubjectId] = t.Series
+			}
 		}
 		s.inflight[t.Id] = true
 		switch t.Kind {
 		case oracletypes.TASK_KIND_GPU_CHALLENGE:
 			challenges = append(challenges, []oracletypes.Task{t})
 		case oracletypes.TASK_KIND_SENSOR_BATCH:
-			if _, ok := byDevice[t.SubjectId]; !ok {
-				devices = append(devices, t.SubjectId)
+			if _, ok := bySeries[t.Series]; !ok {
+				series = append(series, t.Series)
 			}
-			byDevice[t.SubjectId] = append(byDevice[t.SubjectId], t)
+			bySeries[t.Series] = append(bySeries[t.Series], t)
 		}
 	}
-	for _, d := range devices {
+	for d := range claimed {
 		s.busy[d] = true
 	}
 	s.mu.Unlock()
-	for _, d := range devices {
-		job := byDevice[d]
-		slices.SortFunc(job, func(a, b oracletypes.Task) int { return cmp.Compare(a.SubjectSeq, b.SubjectSeq) })
-		s.batches.push(s.committer(ctx, job[0]), job)
+	for _, committer := range series {
+		s.batches.push(committer, bySeries[committer])
 	}
 	// Sent without the lock: workers take it to record results.
 	for _, job := range challenges {
@@ -296,25 +298,6 @@ func (s *Service) poll(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// committer returns the account that committed a batch task (remembered per device), the
-// key its fetches are scheduled under; "" when the chain cannot say (those share a key).
-func (s *Service) committer(ctx context.Context, t oracletypes.Task) string {
-	s.mu.Lock()
-	c, ok := s.committers[t.SubjectId]
-	s.mu.Unlock()
-	if ok {
-		return c
-	}
-	res, err := sensorstypes.NewQueryClient(s.chain).Batch(ctx, &sensorstypes.QueryBatchRequest{DeviceId: t.SubjectId, Seq: t.SubjectSeq})
-	if err != nil {
-		return ""
-	}
-	s.mu.Lock()
-	s.committers[t.SubjectId] = res.Batch.Committer
-	s.mu.Unlock()
-	return res.Batch.Committer
 }
 
 // openTasks pages through the chain's open tasks and keeps those this validator verifies.
@@ -351,8 +334,8 @@ func (s *Service) work(ctx context.Context, job []oracletypes.Task) {
 		s.mu.Lock()
 		for _, t := range job {
 			delete(s.inflight, t.Id)
-			if t.Kind == oracletypes.TASK_KIND_SENSOR_BATCH {
-				delete(s.busy, t.SubjectId)
+			for _, i := range t.Items {
+				delete(s.busy, i.SubjectId)
 			}
 		}
 		s.mu.Unlock()
@@ -385,8 +368,8 @@ func (s *Service) work(ctx context.Context, job []oracletypes.Task) {
 		}
 		s.metrics.Done.WithLabelValues(kind, outcome).Inc()
 		s.metrics.Latency.WithLabelValues(kind).Observe(time.Since(seen).Seconds())
-		s.log.Info("task verified", "task", t.Id, "kind", kind, "subject", t.SubjectId, "seq", t.SubjectSeq, "outcome", outcome,
-			"score", report.Score, "flags", report.Flags, "seconds", fmt.Sprintf("%.3f", time.Since(seen).Seconds()))
+		s.log.Info("task verified", "task", t.Label(), "kind", kind, "outcome", outcome, "verdict", report.Verdict,
+			"scores", itemScores(report.Items), "seconds", fmt.Sprintf("%.3f", time.Since(seen).Seconds()))
 	}
 }
 
@@ -408,23 +391,27 @@ func (s *Service) verify(ctx context.Context, t oracletypes.Task) (*oracletypes.
 		return &oracletypes.TaskReport{TaskId: t.Id, Verdict: verdict}, verdictLabel(verdict), nil
 	case oracletypes.TASK_KIND_SENSOR_BATCH:
 		q := sensorstypes.NewQueryClient(s.chain)
-		dev, err := q.Device(ctx, &sensorstypes.QueryDeviceRequest{DeviceId: t.SubjectId})
-		if err != nil {
-			return nil, "", err
-		}
-		b, err := q.Batch(ctx, &sensorstypes.QueryBatchRequest{DeviceId: t.SubjectId, Seq: t.SubjectSeq})
-		if err != nil {
-			return nil, "", err
-		}
 		params, err := q.Params(ctx, &sensorstypes.QueryParamsRequest{})
 		if err != nil {
 			return nil, "", err
 		}
-		res, err := s.scorer.ScoreBatch(ctx, BatchJob{Device: dev.Device, Batch: b.Batch, Params: params.Params, History: s.history(t.SubjectId)})
-		if err != nil {
-			return nil, "", err
+		report := &oracletypes.TaskReport{TaskId: t.Id, Items: make([]oracletypes.ItemScore, len(t.Items))}
+		for i, item := range t.Items {
+			dev, err := q.Device(ctx, &sensorstypes.QueryDeviceRequest{DeviceId: item.SubjectId})
+			if err != nil {
+				return nil, "", err
+			}
+			b, err := q.Batch(ctx, &sensorstypes.QueryBatchRequest{DeviceId: item.SubjectId, Seq: item.SubjectSeq})
+			if err != nil {
+				return nil, "", err
+			}
+			res, err := s.scorer.ScoreBatch(ctx, BatchJob{Device: dev.Device, Batch: b.Batch, Params: params.Params, History: s.history(item.SubjectId)})
+			if err != nil {
+				return nil, "", err
+			}
+			report.Items[i] = res.Item()
 		}
-		return res.Report(t.Id), "scored", nil
+		return report, "scored", nil
 	}
 	return nil, "", fmt.Errorf("task %d: unknown kind %s (upgrade the sidecar)", t.Id, t.Kind)
 }
@@ -471,4 +458,13 @@ func kindLabel(k oracletypes.TaskKind) string {
 
 func verdictLabel(v oracletypes.Verdict) string {
 	return strings.ToLower(strings.TrimPrefix(v.String(), "VERDICT_"))
+}
+
+// itemScores lists a report's item scores for logs.
+func itemScores(items []oracletypes.ItemScore) []uint32 {
+	out := make([]uint32, len(items))
+	for i, item := range items {
+		out[i] = item.Score
+	}
+	return out
 }

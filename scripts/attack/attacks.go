@@ -276,14 +276,10 @@ func (a *attacker) hangingBatches(ctx context.Context) ([]result, error) {
 		finalized > 0 && expired == 0)}, nil
 }
 
-// honestTasks counts the sensor tasks of the localnet's own stations (devices the attacker
-// did not register) opened between two heights, waiting until each has closed.
+// honestTasks counts the batches of the localnet's own stations (in sensor tasks the attacker
+// did not commit) opened between two heights, waiting until each task has closed.
 func (a *attacker) honestTasks(ctx context.Context, from, to int64, hostile int) (finalized, expired, open int, err error) {
 	q := oracletypes.NewQueryClient(a.chain.Conn())
-	mine, err := a.ownDevices(ctx)
-	if err != nil {
-		return 0, 0, 0, err
-	}
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		finalized, expired, open = 0, 0, 0
@@ -294,16 +290,16 @@ func (a *attacker) honestTasks(ctx context.Context, from, to int64, hostile int)
 				return 0, 0, 0, err
 			}
 			for _, t := range res.Tasks {
-				if t.OpenedHeight <= from || t.OpenedHeight > to || mine[t.SubjectId] {
+				if t.OpenedHeight <= from || t.OpenedHeight > to || t.Series == a.chain.Address {
 					continue
 				}
 				switch t.Status {
 				case oracletypes.TASK_STATUS_FINALIZED:
-					finalized++
+					finalized += len(t.Items)
 				case oracletypes.TASK_STATUS_EXPIRED:
-					expired++
+					expired += len(t.Items)
 				default:
-					open++
+					open += len(t.Items)
 				}
 			}
 			if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {

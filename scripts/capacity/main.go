@@ -163,9 +163,11 @@ func nodeThroughput(path string) (submit, commit float64, err error) {
 }
 
 // deviceWork is a validator's work per device batch, in batches scored: its share of the
-// seats, each scoring the batch and, when new to the device this epoch (probability
-// 1 - share with equal stakes), replaying one batch of the epoch before.
-func deviceWork(share float64) float64 { return share * (2 - share) }
+// seats, each scoring the batch and, when new to the gateway this committee epoch
+// (probability 1 - share with equal stakes), replaying the device's history from its
+// scoring anchor: 1 to 2 scoring epochs, 1.5 on average, for the committee epoch's batches
+// when the two epochs are as long (a day each by default).
+func deviceWork(share float64) float64 { return share * (1 + 1.5*(1-share)) }
 
 // seats is how many validators verify each task: the committee, or all of a smaller set.
 func seats(validators int) float64 { return float64(min(validators, committeeSize)) }
@@ -205,10 +207,11 @@ func write(w io.Writer, f figures, commit string) error {
 	p("Each GPU is challenged hourly and each challenge's %.0f winners are recomputed; each device reads once a minute\n", samplesPerChallenge)
 	p("and commits a batch every %.0f minutes (a batch's fetch and state save outweigh its %.0f readings).\n", batchMinutes, readingsPerMinute*batchMinutes)
 	p("GPU challenges and devices go to committees of %d (x/oracle's default; every validator while the set has %d or\n", committeeSize, committeeSize)
-	p("fewer), so a validator verifies seats / validators of them. A device's committee changes every scoring epoch;\n")
-	p("a member new to the device replays the epoch before (one batch replayed per batch of the epoch), and with\n")
-	p("equal stakes a seat is new with probability 1 - seats / validators: a seat costs (2 - seats / validators)\n")
-	p("batches' work per batch. The batch cost is measured in steady state (two scoring windows fed per batch).\n")
+	p("fewer), so a validator verifies seats / validators of them. A gateway's committee changes every committee\n")
+	p("epoch (a day by default); a member new to the gateway replays each device's history from the batch's\n")
+	p("scoring anchor, 1 to 2 scoring epochs (a day each), 1.5 on average, and with equal stakes a seat is new with\n")
+	p("probability 1 - seats / validators: a seat costs (1 + 1.5 x (1 - seats / validators)) batches' work per\n")
+	p("batch. The batch cost is measured in steady state (two scoring windows fed per batch).\n")
 	p("Each column uses all sidecar cores for one kind of work; 16-core ")
 	p("figures scale the %.0f-core measurements linearly (batches and challenges are independent jobs).\n\n", f.sidecarCores)
 	p("| validators | sidecar cores | seats per task | GPUs | devices |\n|---:|---:|---:|---:|---:|\n")
@@ -227,7 +230,7 @@ func write(w io.Writer, f figures, commit string) error {
 		count(targetGPUs), count(targetDevices), n, cores, load, verdict(load <= cores))
 
 	p("## Chain load at the target\n\n")
-	p("A SubmitWork transaction per challenge; a batch commitment per device every %.0f minutes, %.0f to a\ntransaction; one oracle task per challenge and per batch; %.0f s blocks.\n\n", batchMinutes, batchesPerCommitTx, blockSeconds)
+	p("A SubmitWork transaction per challenge; a batch commitment per device every %.0f minutes, %.0f to a\ntransaction; one oracle task per challenge, and per gateway and block for its batches (at most one per\nbatch-commit transaction: each from another gateway, the worst case); %.0f s blocks.\n\n", batchMinutes, batchesPerCommitTx, blockSeconds)
 	p("| load | needed | limit | share |\n|---|---:|---:|---:|\n")
 	submit := gpuTasksPerS(targetGPUs)
 	p("| SubmitWork transactions | %.1f/s | %.0f/s (running node) | %.0f%% |\n", submit, f.submitTPS, 100*submit/f.submitTPS)
@@ -235,19 +238,16 @@ func write(w io.Writer, f figures, commit string) error {
 	commitMsgs := batchesPerS(targetDevices)
 	p("| batch-commit transactions (%.0f batches each) | %.1f/s | - | - |\n", batchesPerCommitTx, commitTx)
 	p("| batch commitments executed | %.0f/s | %.0f/s (%.0f a transaction, block execution alone) | %.0f%% |\n", commitMsgs, f.gatewayMsgsS, batchesPerCommitTx, 100*commitMsgs/f.gatewayMsgsS)
-	tasks := submit + commitMsgs
+	tasks := submit + commitTx
 	p("| oracle tasks finalised | %.0f/s | %d/s (`max_tasks_finalized_per_block`) | %.0f%% |\n", tasks, maxFinalizedPerBlock, 100*tasks/maxFinalizedPerBlock)
-	reports := (submit + commitMsgs) * share * blockSeconds
+	reports := tasks * share * blockSeconds
 	p("| reports in one validator's vote extension | %.0f a block | %d (`max_tasks_per_vote_extension`) | %.0f%% |\n\n", reports, maxReportsPerVE, 100*reports/maxReportsPerVE)
 	chainOK := submit/f.submitTPS+commitMsgs/f.gatewayMsgsS <= targetChainShare
 	p("Verification scales with validators: each added validator adds its sidecar's cores, and both columns grow\n")
-	p("linearly with N once N exceeds the committee. The chain does not yet carry the target's load\n")
-	p("(%s: transactions at most %.0f%% of a node's throughput). One commitment and one oracle task per\n", verdict(chainOK), 100*targetChainShare)
-	p("device batch is the limit: a million devices commit %.0f batches a second, %.0f%% of what a node's block\n", commitMsgs, 100*commitMsgs/f.gatewayMsgsS)
-	p("execution alone carries even with 20 batches a transaction (each batch still writes its record, indexes,\n")
-	p("prune entry and oracle task), and far more tasks than a block finalises. Reaching the target needs a batch commitment that covers many\n")
-	p("devices (a gateway's Merkle root over its devices' batch roots, one oracle task per gateway commitment)\n")
-	p("and vote extensions that carry results for many batches per report.\n")
+	p("linearly with N once N exceeds the committee. The chain's transactions at the target take %.0f%% of a node's\n", 100*(submit/f.submitTPS+commitMsgs/f.gatewayMsgsS))
+	p("throughput (%s: at most %.0f%%). A gateway's batches of a block are one oracle task with a score per batch, so\n", verdict(chainOK), 100*targetChainShare)
+	p("tasks and vote-extension reports grow with gateways, not devices; what remains per batch is its record,\n")
+	p("its prune entry, the device's progress and totals, and its event.\n")
 	return nil
 }
 

@@ -16,13 +16,42 @@ type oracleTask struct {
 	Kind      string `json:"kind"`
 	SubjectID string `json:"subject_id"`
 	Status    string `json:"status"`
-	Result    struct {
+	// Items are the batches of a sensor task, as (device id, batch seq).
+	Items []struct {
+		SubjectID  string `json:"subject_id"`
+		SubjectSeq string `json:"subject_seq"`
+	} `json:"items"`
+	Result struct {
 		Verdict         string `json:"verdict"`
-		Score           int    `json:"score"`
 		FinalizedHeight string `json:"finalized_height"`
 		Reporters       int    `json:"reporters"`
-		Flags           []int  `json:"flags"` // x/sensors BatchFlag values
+		Items           []struct {
+			Score int   `json:"score"`
+			Flags []int `json:"flags"` // x/sensors BatchFlag values
+		} `json:"items"`
 	} `json:"result"`
+}
+
+// scoredBatch is one batch of a finalised sensor task with its result.
+type scoredBatch struct {
+	device, seq string
+	score       int
+	flags       []int
+}
+
+// finalisedBatches lists the batches of the finalised sensor tasks over REST.
+func finalisedBatches(t *testing.T) []scoredBatch {
+	t.Helper()
+	var out []scoredBatch
+	for _, task := range finalisedTasks(t, 2) {
+		if len(task.Items) != len(task.Result.Items) {
+			t.Fatalf("task %s has %d batches and %d scores", task.ID, len(task.Items), len(task.Result.Items))
+		}
+		for i, item := range task.Items {
+			out = append(out, scoredBatch{item.SubjectID, item.SubjectSeq, task.Result.Items[i].Score, task.Result.Items[i].Flags})
+		}
+	}
+	return out
 }
 
 // x/sensors BatchFlag values that sensor-batch results carry.
@@ -152,18 +181,18 @@ func TestOracleSettlesWorkAndScoresBatches(t *testing.T) {
 	for {
 		found := map[string]int{} // device -> lowest score of a batch with its fault's flag
 		healthyMin := 10_000
-		for _, task := range finalisedTasks(t, 2) {
-			if task.SubjectID == "1" || task.SubjectID == "2" {
-				for _, f := range task.Result.Flags {
+		for _, b := range finalisedBatches(t) {
+			if b.device == "1" || b.device == "2" {
+				for _, f := range b.flags {
 					if f != flagAnomaly && f != flagGap {
-						t.Fatalf("healthy device %s batch flagged %d: %+v", task.SubjectID, f, task)
+						t.Fatalf("healthy device %s batch %s flagged %d: %+v", b.device, b.seq, f, b)
 					}
 				}
-				healthyMin = min(healthyMin, task.Result.Score)
+				healthyMin = min(healthyMin, b.score)
 			}
-			if flag, ok := want[task.SubjectID]; ok && contains(task.Result.Flags, flag) {
-				if s, seen := found[task.SubjectID]; !seen || task.Result.Score < s {
-					found[task.SubjectID] = task.Result.Score
+			if flag, ok := want[b.device]; ok && contains(b.flags, flag) {
+				if s, seen := found[b.device]; !seen || b.score < s {
+					found[b.device] = b.score
 				}
 			}
 		}

@@ -33,9 +33,11 @@ import (
 type Fixture struct {
 	Ctx          sdk.Context
 	StoreService store.KVStoreService
-	Codec        codec.Codec
-	AddressCodec address.Codec
-	Authority    string
+	// TransientService is the module's transient store, emptied at every commit.
+	TransientService store.TransientStoreService
+	Codec            codec.Codec
+	AddressCodec     address.Codec
+	Authority        string
 	// Store is the committing store under Ctx; Commit it to measure reads as a node does
 	// after a block, rather than through IAVL's unsaved-write overlay.
 	Store storetypes.CommitMultiStore
@@ -66,7 +68,8 @@ func NewFixtureWithDB(tb testing.TB, storeKey string, basic module.AppModuleBasi
 	key := storetypes.NewKVStoreKey(storeKey)
 	cms := cosmosstore.NewCommitMultiStore(db, log.NewNopLogger(), metrics.NewNoOpMetrics())
 	cms.MountStoreWithDB(key, storetypes.StoreTypeIAVL, db)
-	cms.MountStoreWithDB(storetypes.NewTransientStoreKey("transient_"+storeKey), storetypes.StoreTypeTransient, db)
+	transient := storetypes.NewTransientStoreKey("transient_" + storeKey)
+	cms.MountStoreWithDB(transient, storetypes.StoreTypeTransient, db)
 	if err := cms.LoadLatestVersion(); err != nil {
 		tb.Fatal(err)
 	}
@@ -78,11 +81,12 @@ func NewFixtureWithDB(tb testing.TB, storeKey string, basic module.AppModuleBasi
 		tb.Fatal(err)
 	}
 	return Fixture{
-		Ctx:          ctx,
-		StoreService: runtime.NewKVStoreService(key),
-		Codec:        encCfg.Codec,
-		AddressCodec: addrCodec,
-		Authority:    authority,
-		Store:        cms,
+		Ctx:              ctx,
+		StoreService:     runtime.NewKVStoreService(key),
+		TransientService: runtime.NewTransientStoreService(transient),
+		Codec:            encCfg.Codec,
+		AddressCodec:     addrCodec,
+		Authority:        authority,
+		Store:            cms,
 	}
 }

@@ -27,7 +27,9 @@ type ModuleInputs struct {
 	Config       *modulev1.Module
 	Codec        codec.Codec
 	StoreService store.KVStoreService
-	AddressCodec address.Codec
+	// TransientService holds the block's batches until EndBlock opens their oracle tasks.
+	TransientService store.TransientStoreService
+	AddressCodec     address.Codec
 	// OracleKeeper scores committed batches; RewardsKeeper pays for scored readings.
 	OracleKeeper  types.OracleKeeper
 	RewardsKeeper types.RewardsKeeper
@@ -45,7 +47,7 @@ type ModuleOutputs struct {
 
 // ProvideModule builds the keeper and module; the authority defaults to the gov module account.
 func ProvideModule(in ModuleInputs) ModuleOutputs {
-	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.StoreService, in.OracleKeeper, in.RewardsKeeper,
+	k := keeper.NewKeeper(in.Codec, in.AddressCodec, in.StoreService, in.TransientService, in.OracleKeeper, in.RewardsKeeper,
 		authority.Resolve(in.Config.Authority, in.AddressCodec))
 	return ModuleOutputs{
 		Keeper:    k,

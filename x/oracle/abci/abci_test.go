@@ -54,7 +54,7 @@ func newKeeper(t *testing.T) (sdk.Context, keeper.Keeper) {
 	k := keeper.NewKeeper(f.Codec, f.AddressCodec, addresscodec.NewBech32Codec("thalamusvalcons"), f.StoreService, nil, nil, noRewards{}, f.Authority)
 	require.NoError(t, k.InitGenesis(f.Ctx, types.DefaultGenesisState()))
 	for seq := uint64(1); seq <= 3; seq++ {
-		_, err := k.OpenTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", 1, seq, nil)
+		_, err := k.OpenSeriesTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", "gateway", 0, []types.TaskItem{{SubjectId: 1, SubjectSeq: seq, PayloadHash: nil}})
 		require.NoError(t, err)
 	}
 	return f.Ctx, k
@@ -109,10 +109,10 @@ func metricValue(t *testing.T, m prometheus.Metric) *dto.Metric {
 func TestExtendVoteKeepsOpenTasksInOrder(t *testing.T) {
 	ctx, k := newKeeper(t)
 	ve := extend(t, ctx, k, fakeSidecar{ve: types.OracleVoteExtension{ModelHash: "ab", Reports: []*types.TaskReport{
-		{TaskId: 3, Score: 30}, {TaskId: 1, Score: 10}, {TaskId: 9, Score: 90}, {TaskId: 1, Score: 11}, nil,
+		{TaskId: 3, Items: []types.ItemScore{{Score: 30}}}, {TaskId: 1, Items: []types.ItemScore{{Score: 10}}}, {TaskId: 9, Items: []types.ItemScore{{Score: 90}}}, {TaskId: 1, Items: []types.ItemScore{{Score: 11}}}, nil,
 	}}})
 	require.Equal(t, "ab", ve.ModelHash)
-	require.Equal(t, []*types.TaskReport{{TaskId: 1, Score: 10}, {TaskId: 3, Score: 30}}, ve.Reports,
+	require.Equal(t, []*types.TaskReport{{TaskId: 1, Items: []types.ItemScore{{Score: 10}}}, {TaskId: 3, Items: []types.ItemScore{{Score: 30}}}}, ve.Reports,
 		"sorted, deduplicated, only open tasks")
 
 	params := types.DefaultParams()
@@ -132,7 +132,7 @@ func TestExtendVoteIsEmptyOnAnyFailure(t *testing.T) {
 		"no sidecar":  nil,
 		"error":       fakeSidecar{err: errors.New("connection refused")},
 		"panic":       fakeSidecar{panic: true},
-		"bad results": fakeSidecar{ve: types.OracleVoteExtension{Reports: []*types.TaskReport{{TaskId: 1, Score: 99_999}}}},
+		"bad results": fakeSidecar{ve: types.OracleVoteExtension{Reports: []*types.TaskReport{{TaskId: 1, Items: []types.ItemScore{{Score: 99_999}}}}}},
 		"bad hash":    fakeSidecar{ve: types.OracleVoteExtension{ModelHash: "NOT HEX"}},
 	} {
 		resp, err := oracleabci.ExtendVoteHandler(k, sc, log.NewNopLogger(), newMetrics())(ctx, &abci.RequestExtendVote{Height: 5})

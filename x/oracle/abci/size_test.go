@@ -13,7 +13,8 @@ import (
 )
 
 // fullExtension is the largest extension the default params allow in practice: 64 reports,
-// half GPU verdicts, half sensor scores with two flags, and a model hash.
+// half GPU verdicts, half sensor tasks of 20 batches (a gateway's transaction) scored with two
+// flags each, and a model hash.
 func fullExtension(firstTask uint64) []byte {
 	ve := types.OracleVoteExtension{ModelHash: fmt.Sprintf("%064x", 7)}
 	for i := uint64(0); i < uint64(types.DefaultParams().MaxTasksPerVoteExtension); i++ {
@@ -21,7 +22,9 @@ func fullExtension(firstTask uint64) []byte {
 		if i%2 == 0 {
 			r.Verdict = types.VERDICT_PASS
 		} else {
-			r.Score, r.Flags = 8_731, []uint32{2, 7}
+			for range 20 {
+				r.Items = append(r.Items, types.ItemScore{Score: 8_731, Flags: []uint32{2, 7}})
+			}
 		}
 		ve.Reports = append(ve.Reports, r)
 	}

@@ -29,11 +29,12 @@ type WeightedReport struct {
 	address     string // ConsAddress in bech32
 }
 
-// Aggregate combines the reports on one task. It returns false while the reporting power is
-// below quorum of totalPower or, for a GPU challenge, while no verdict holds quorum of
-// totalPower; otherwise the result: the verdict with quorum, or the stake-weighted median
+// Aggregate combines the reports on one task of items items (0 for a GPU challenge; every
+// report fits the task, see fitsKind). It returns false while the reporting power is below
+// quorum of totalPower or, for a GPU challenge, while no verdict holds quorum of totalPower;
+// otherwise the result: the verdict with quorum, or for each item the stake-weighted median
 // score and the flags reported by more than half of the reporting power.
-func Aggregate(kind types.TaskKind, reports []WeightedReport, totalPower int64, quorum math.LegacyDec) (types.TaskResult, bool) {
+func Aggregate(kind types.TaskKind, items int, reports []WeightedReport, totalPower int64, quorum math.LegacyDec) (types.TaskResult, bool) {
 	var reported int64
 	for _, r := range reports {
 		reported += r.Power
@@ -60,8 +61,10 @@ func Aggregate(kind types.TaskKind, reports []WeightedReport, totalPower int64, 
 		}
 		return res, false
 	case types.TASK_KIND_SENSOR_BATCH:
-		res.Score = WeightedMedian(reports)
-		res.Flags = majorityFlags(reports, reported)
+		res.Items = make([]types.ItemScore, items)
+		for i := range res.Items {
+			res.Items[i] = types.ItemScore{Score: WeightedMedian(reports, i), Flags: majorityFlags(reports, i, reported)}
+		}
 		return res, true
 	}
 	return res, false
@@ -72,16 +75,16 @@ func reaches(power, total int64, fraction math.LegacyDec) bool {
 	return math.LegacyNewDec(power).GTE(fraction.MulInt64(total))
 }
 
-// WeightedMedian is the lower stake-weighted median of the reported scores: the smallest
-// score at which the reports at or below it hold at least half of the reporting power.
-// Ties in score are ordered by consensus address so the order never depends on the input.
-func WeightedMedian(reports []WeightedReport) uint32 {
+// WeightedMedian is the lower stake-weighted median of the reported scores of item: the
+// smallest score at which the reports at or below it hold at least half of the reporting
+// power. Ties in score are ordered by consensus address so the order never depends on the input.
+func WeightedMedian(reports []WeightedReport, item int) uint32 {
 	if len(reports) == 0 {
 		return 0
 	}
 	sorted := slices.Clone(reports)
 	slices.SortFunc(sorted, func(a, b WeightedReport) int {
-		return cmp.Or(cmp.Compare(a.Report.Score, b.Report.Score), bytes.Compare(a.ConsAddress, b.ConsAddress))
+		return cmp.Or(cmp.Compare(a.Report.Items[item].Score, b.Report.Items[item].Score), bytes.Compare(a.ConsAddress, b.ConsAddress))
 	})
 	var total, cum int64
 	for _, r := range sorted {
@@ -90,17 +93,17 @@ func WeightedMedian(reports []WeightedReport) uint32 {
 	for _, r := range sorted {
 		cum += r.Power
 		if 2*cum >= total {
-			return r.Report.Score
+			return r.Report.Items[item].Score
 		}
 	}
-	return sorted[len(sorted)-1].Report.Score
+	return sorted[len(sorted)-1].Report.Items[item].Score
 }
 
-// majorityFlags returns, in increasing order, the flags reported by more than half of the power.
-func majorityFlags(reports []WeightedReport, reported int64) []uint32 {
+// majorityFlags returns, in increasing order, the flags of item reported by more than half of the power.
+func majorityFlags(reports []WeightedReport, item int, reported int64) []uint32 {
 	power := map[uint32]int64{}
 	for _, r := range reports {
-		for _, f := range r.Report.Flags {
+		for _, f := range r.Report.Items[item].Flags {
 			power[f] += r.Power
 		}
 	}
@@ -115,23 +118,32 @@ func majorityFlags(reports []WeightedReport, reported int64) []uint32 {
 }
 
 // Agrees reports whether a validator's report agrees with the result: the same verdict, or
-// a score within band x 10000 of the median.
+// every item's score within band x 10000 of the item's median.
 func Agrees(kind types.TaskKind, r types.TaskReport, res types.TaskResult, band math.LegacyDec) bool {
 	if kind == types.TASK_KIND_GPU_CHALLENGE {
 		return r.Verdict == res.Verdict
 	}
-	diff := int64(r.Score) - int64(res.Score)
-	if diff < 0 {
-		diff = -diff
+	if len(r.Items) != len(res.Items) {
+		return false
 	}
-	return math.LegacyNewDec(diff).LTE(band.MulInt64(appconsts.MaxScore))
+	limit := band.MulInt64(appconsts.MaxScore)
+	for i, item := range r.Items {
+		diff := int64(item.Score) - int64(res.Items[i].Score)
+		if diff < 0 {
+			diff = -diff
+		}
+		if math.LegacyNewDec(diff).GT(limit) {
+			return false
+		}
+	}
+	return true
 }
 
-// fitsKind reports whether a report has the shape its task's kind needs: a verdict for a
-// GPU challenge, none for a sensor batch.
-func fitsKind(kind types.TaskKind, r types.TaskReport) bool {
-	if kind == types.TASK_KIND_GPU_CHALLENGE {
-		return r.Verdict != types.VERDICT_UNSPECIFIED
+// fitsKind reports whether a report has the shape its task needs: a verdict and no items
+// for a GPU challenge, no verdict and a score for each of its items for a sensor task.
+func fitsKind(t types.Task, r types.TaskReport) bool {
+	if t.Kind == types.TASK_KIND_GPU_CHALLENGE {
+		return r.Verdict != types.VERDICT_UNSPECIFIED && len(r.Items) == 0
 	}
-	return r.Verdict == types.VERDICT_UNSPECIFIED
+	return r.Verdict == types.VERDICT_UNSPECIFIED && len(r.Items) == len(t.Items)
 }

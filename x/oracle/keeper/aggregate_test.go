@@ -41,7 +41,7 @@ func votesFor(vals []validator, reports func(i int) []*types.TaskReport) []keepe
 }
 
 func wr(addr string, power int64, score uint32) keeper.WeightedReport {
-	return keeper.WeightedReport{ConsAddress: []byte(addr), Power: power, Report: types.TaskReport{TaskId: 1, Score: score}}
+	return keeper.WeightedReport{ConsAddress: []byte(addr), Power: power, Report: types.TaskReport{TaskId: 1, Items: one(score)}}
 }
 
 func TestWeightedMedian(t *testing.T) {
@@ -60,11 +60,11 @@ func TestWeightedMedian(t *testing.T) {
 	}
 	r := rand.New(rand.NewSource(1))
 	for _, c := range cases {
-		require.Equal(t, c.want, keeper.WeightedMedian(c.reports), c.name)
+		require.Equal(t, c.want, keeper.WeightedMedian(c.reports, 0), c.name)
 		for range 10 { // the input order never matters
 			shuffled := append([]keeper.WeightedReport(nil), c.reports...)
 			r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-			require.Equal(t, c.want, keeper.WeightedMedian(shuffled), c.name)
+			require.Equal(t, c.want, keeper.WeightedMedian(shuffled, 0), c.name)
 		}
 	}
 }
@@ -75,30 +75,30 @@ func TestAggregateQuorum(t *testing.T) {
 		return keeper.WeightedReport{ConsAddress: []byte(fmt.Sprint(power, v)), Power: power, Report: types.TaskReport{TaskId: 1, Verdict: v}}
 	}
 	// Sensor batch: the reports must hold 2/3 of the total power.
-	_, ok := keeper.Aggregate(types.TASK_KIND_SENSOR_BATCH, []keeper.WeightedReport{wr("a", 10, 1), wr("b", 9, 1)}, 30, twoThirds)
+	_, ok := keeper.Aggregate(types.TASK_KIND_SENSOR_BATCH, 1, []keeper.WeightedReport{wr("a", 10, 1), wr("b", 9, 1)}, 30, twoThirds)
 	require.False(t, ok, "19 of 30 is below quorum")
-	res, ok := keeper.Aggregate(types.TASK_KIND_SENSOR_BATCH, []keeper.WeightedReport{wr("a", 10, 1), wr("b", 10, 3)}, 30, twoThirds)
+	res, ok := keeper.Aggregate(types.TASK_KIND_SENSOR_BATCH, 1, []keeper.WeightedReport{wr("a", 10, 1), wr("b", 10, 3)}, 30, twoThirds)
 	require.True(t, ok, "20 of 30 is exactly quorum")
-	require.Equal(t, types.TaskResult{Score: 1, ReportedPower: 20, TotalPower: 30, Reporters: 2}, res)
+	require.Equal(t, types.TaskResult{Items: one(1), ReportedPower: 20, TotalPower: 30, Reporters: 2}, res)
 	// GPU challenge: a verdict itself needs quorum of the total.
-	res, ok = keeper.Aggregate(types.TASK_KIND_GPU_CHALLENGE, []keeper.WeightedReport{gpu(10, types.VERDICT_FRAUD), gpu(10, types.VERDICT_FRAUD), gpu(10, types.VERDICT_PASS)}, 30, twoThirds)
+	res, ok = keeper.Aggregate(types.TASK_KIND_GPU_CHALLENGE, 0, []keeper.WeightedReport{gpu(10, types.VERDICT_FRAUD), gpu(10, types.VERDICT_FRAUD), gpu(10, types.VERDICT_PASS)}, 30, twoThirds)
 	require.True(t, ok)
 	require.Equal(t, types.VERDICT_FRAUD, res.Verdict)
-	_, ok = keeper.Aggregate(types.TASK_KIND_GPU_CHALLENGE, []keeper.WeightedReport{gpu(10, types.VERDICT_FRAUD), gpu(10, types.VERDICT_PASS), gpu(10, types.VERDICT_UNDERPERFORM)}, 30, twoThirds)
+	_, ok = keeper.Aggregate(types.TASK_KIND_GPU_CHALLENGE, 0, []keeper.WeightedReport{gpu(10, types.VERDICT_FRAUD), gpu(10, types.VERDICT_PASS), gpu(10, types.VERDICT_UNDERPERFORM)}, 30, twoThirds)
 	require.False(t, ok, "three-way split: no verdict has quorum")
-	_, ok = keeper.Aggregate(types.TASK_KIND_SENSOR_BATCH, nil, 0, twoThirds)
+	_, ok = keeper.Aggregate(types.TASK_KIND_SENSOR_BATCH, 1, nil, 0, twoThirds)
 	require.False(t, ok, "no validator set")
 }
 
 func TestMajorityFlags(t *testing.T) {
 	reports := []keeper.WeightedReport{
-		{ConsAddress: []byte("a"), Power: 10, Report: types.TaskReport{Score: 0, Flags: []uint32{2, 7}}},
-		{ConsAddress: []byte("b"), Power: 10, Report: types.TaskReport{Score: 0, Flags: []uint32{2}}},
-		{ConsAddress: []byte("c"), Power: 10, Report: types.TaskReport{Score: 0, Flags: []uint32{2, 3}}},
+		{ConsAddress: []byte("a"), Power: 10, Report: types.TaskReport{Items: one(0, 2, 7)}},
+		{ConsAddress: []byte("b"), Power: 10, Report: types.TaskReport{Items: one(0, 2)}},
+		{ConsAddress: []byte("c"), Power: 10, Report: types.TaskReport{Items: one(0, 2, 3)}},
 	}
-	res, ok := keeper.Aggregate(types.TASK_KIND_SENSOR_BATCH, reports, 30, math.LegacyNewDec(2).QuoInt64(3))
+	res, ok := keeper.Aggregate(types.TASK_KIND_SENSOR_BATCH, 1, reports, 30, math.LegacyNewDec(2).QuoInt64(3))
 	require.True(t, ok)
-	require.Equal(t, []uint32{2}, res.Flags, "only flags with more than half of the reporting power")
+	require.Equal(t, []uint32{2}, res.Items[0].Flags, "only flags with more than half of the reporting power")
 }
 
 // A sensor batch reported by three of four validators (one absent) finalises with the median;
@@ -109,7 +109,7 @@ func TestProcessVotesCountsDeviationsAndMisses(t *testing.T) {
 	hooks := &recordingHooks{}
 	f.keeper.SetHooks(types.TASK_KIND_SENSOR_BATCH, hooks)
 	rewards := f.rewards
-	id, err := f.keeper.OpenTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", 4, 1, []byte("root"))
+	id, err := f.keeper.OpenSeriesTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", "gateway", 0, []types.TaskItem{{SubjectId: 4, SubjectSeq: 1, PayloadHash: []byte("root")}})
 	require.NoError(t, err)
 	vals := validators(f, 5)
 	scores := []uint32{9000, 9100, 2000, 9050}
@@ -117,7 +117,7 @@ func TestProcessVotesCountsDeviationsAndMisses(t *testing.T) {
 		if i == 3 {
 			return nil // voted, but its sidecar had no result
 		}
-		return []*types.TaskReport{{TaskId: id, Score: scores[i]}}
+		return []*types.TaskReport{{TaskId: id, Items: one(scores[i])}}
 	})
 	// Three reports of 10 each out of 50 (the fifth validator is absent): below 2/3.
 	require.NoError(t, f.keeper.ProcessVotes(f.Ctx, votes, 50))
@@ -125,12 +125,12 @@ func TestProcessVotesCountsDeviationsAndMisses(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, types.TASK_STATUS_OPEN, task.Status)
 
-	votes[3].Extension.Reports = []*types.TaskReport{{TaskId: id, Score: scores[3]}}
+	votes[3].Extension.Reports = []*types.TaskReport{{TaskId: id, Items: one(scores[3])}}
 	require.NoError(t, f.keeper.ProcessVotes(f.Ctx, votes[:3], 40)) // 30 of 40: quorum
 	task, err = f.keeper.Tasks.Get(f.Ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, types.TASK_STATUS_FINALIZED, task.Status)
-	require.Equal(t, uint32(2000+7000), task.Result.Score, "lower median of 2000, 9000, 9100")
+	require.Equal(t, uint32(2000+7000), task.Result.Items[0].Score, "lower median of 2000, 9000, 9100")
 	require.Len(t, hooks.finalized, 1)
 	require.Equal(t, task, hooks.finalized[0])
 
@@ -180,10 +180,10 @@ func TestProcessVotesIgnoresUnacceptedModel(t *testing.T) {
 	params := types.DefaultParams()
 	params.AcceptedModelHashes = []string{fmt.Sprintf("%064x", 1)}
 	require.NoError(t, f.keeper.Params.Set(f.Ctx, params))
-	id, err := f.keeper.OpenTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", 1, 1, nil)
+	id, err := f.keeper.OpenSeriesTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", "gateway", 0, []types.TaskItem{{SubjectId: 1, SubjectSeq: 1}})
 	require.NoError(t, err)
 	vals := validators(f, 3)
-	votes := votesFor(vals, func(int) []*types.TaskReport { return []*types.TaskReport{{TaskId: id, Score: 5000}} })
+	votes := votesFor(vals, func(int) []*types.TaskReport { return []*types.TaskReport{{TaskId: id, Items: one(5000)}} })
 	votes[0].Extension.ModelHash = params.AcceptedModelHashes[0]
 	votes[1].Extension.ModelHash = params.AcceptedModelHashes[0]
 	votes[2].Extension.ModelHash = fmt.Sprintf("%064x", 2) // an unreviewed model
@@ -203,11 +203,11 @@ func TestProcessVotesHookFailure(t *testing.T) {
 	f := newFixture(t)
 	hooks := &recordingHooks{fail: errors.New("batch pruned")}
 	f.keeper.SetHooks(types.TASK_KIND_SENSOR_BATCH, hooks)
-	id, err := f.keeper.OpenTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", 1, 1, nil)
+	id, err := f.keeper.OpenSeriesTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", "gateway", 0, []types.TaskItem{{SubjectId: 1, SubjectSeq: 1}})
 	require.NoError(t, err)
 	vals := validators(f, 3)
 	require.NoError(t, f.keeper.ProcessVotes(f.Ctx, votesFor(vals, func(int) []*types.TaskReport {
-		return []*types.TaskReport{{TaskId: id, Score: 1}}
+		return []*types.TaskReport{{TaskId: id, Items: one(1)}}
 	}), 30))
 	task, err := f.keeper.Tasks.Get(f.Ctx, id)
 	require.NoError(t, err)
@@ -231,9 +231,9 @@ func TestProcessVotesBoundsFinalisations(t *testing.T) {
 	require.NoError(t, f.keeper.Params.Set(f.Ctx, params))
 	var reports []*types.TaskReport
 	for seq := uint64(1); seq <= 5; seq++ {
-		id, err := f.keeper.OpenTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", 1, seq, nil)
+		id, err := f.keeper.OpenSeriesTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", "gateway", 0, []types.TaskItem{{SubjectId: 1, SubjectSeq: seq}})
 		require.NoError(t, err)
-		reports = append(reports, &types.TaskReport{TaskId: id, Score: 10})
+		reports = append(reports, &types.TaskReport{TaskId: id, Items: one(10)})
 	}
 	vals := validators(f, 3)
 	votes := votesFor(vals, func(int) []*types.TaskReport { return reports })
@@ -305,13 +305,13 @@ func TestClosedTasksArePruned(t *testing.T) {
 	params.TaskRetentionBlocks, params.TaskDeadlineBlocks = 5, 2
 	require.NoError(t, f.keeper.Params.Set(f.Ctx, params))
 	at := func(h int64) sdk.Context { return f.Ctx.WithBlockHeight(h) }
-	finalised, err := f.keeper.OpenTask(at(10), types.TASK_KIND_SENSOR_BATCH, "sensors", 1, 1, nil)
+	finalised, err := f.keeper.OpenSeriesTask(at(10), types.TASK_KIND_SENSOR_BATCH, "sensors", "gateway", 0, []types.TaskItem{{SubjectId: 1, SubjectSeq: 1}})
 	require.NoError(t, err)
-	expired, err := f.keeper.OpenTask(at(10), types.TASK_KIND_SENSOR_BATCH, "sensors", 1, 2, nil)
+	expired, err := f.keeper.OpenSeriesTask(at(10), types.TASK_KIND_SENSOR_BATCH, "sensors", "gateway", 0, []types.TaskItem{{SubjectId: 1, SubjectSeq: 2}})
 	require.NoError(t, err)
 	vals := validators(f, 3)
 	require.NoError(t, f.keeper.ProcessVotes(at(11), votesFor(vals, func(int) []*types.TaskReport {
-		return []*types.TaskReport{{TaskId: finalised, Score: 1}}
+		return []*types.TaskReport{{TaskId: finalised, Items: one(1)}}
 	}), 30))
 	require.NoError(t, f.keeper.ProcessVotes(at(13), nil, 0)) // the other expires: deadline 12
 	has := func(id uint64) bool {
@@ -326,4 +326,39 @@ func TestClosedTasksArePruned(t *testing.T) {
 	require.True(t, has(expired))
 	require.NoError(t, f.keeper.ProcessVotes(at(18), nil, 0))
 	require.False(t, has(expired), "closed at 13, pruned at 18")
+}
+
+// A sensor task of several batches is aggregated batch by batch: each item gets its own
+// median and majority flags, a report without a score for every item is not counted, and a
+// report far from the median on any one item deviates.
+func TestSensorTaskAggregatesEachItem(t *testing.T) {
+	f := newFixture(t)
+	f.keeper.SetHooks(types.TASK_KIND_SENSOR_BATCH, &recordingHooks{})
+	items := []types.TaskItem{{SubjectId: 4, SubjectSeq: 1}, {SubjectId: 5, SubjectSeq: 9}, {SubjectId: 4, SubjectSeq: 2}}
+	id, err := f.keeper.OpenSeriesTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", "gateway", 0, items)
+	require.NoError(t, err)
+	vals := validators(f, 4)
+	reports := [][]types.ItemScore{
+		{{Score: 9000}, {Score: 0, Flags: []uint32{8}}, {Score: 8000, Flags: []uint32{3}}},
+		{{Score: 9100}, {Score: 0, Flags: []uint32{8}}, {Score: 8100}},
+		{{Score: 9050}, {Score: 9000}, {Score: 8050, Flags: []uint32{3}}}, // far off on the second batch only
+		{{Score: 9000}, {Score: 0}}, // one batch short: not counted
+	}
+	votes := votesFor(vals, func(i int) []*types.TaskReport { return []*types.TaskReport{{TaskId: id, Items: reports[i]}} })
+	require.NoError(t, f.keeper.ProcessVotes(f.Ctx, votes, 50))
+	task, err := f.keeper.Tasks.Get(f.Ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, types.TASK_STATUS_OPEN, task.Status, "three counted reports of 10 out of 50 are below 2/3")
+
+	require.NoError(t, f.keeper.ProcessVotes(f.Ctx, votes[:3], 40))
+	task, err = f.keeper.Tasks.Get(f.Ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, types.TASK_STATUS_FINALIZED, task.Status)
+	require.Equal(t, []types.ItemScore{{Score: 9050}, {Score: 0, Flags: []uint32{8}}, {Score: 8050, Flags: []uint32{3}}}, task.Result.Items)
+	for i, want := range []struct{ valid, deviated uint64 }{{1, 0}, {1, 0}, {0, 1}} {
+		p, err := f.keeper.Performance.Get(f.Ctx, vals[i].addr)
+		require.NoError(t, err)
+		require.Equal(t, want.valid, p.WindowValid, "validator %d", i)
+		require.Equal(t, want.deviated, p.WindowDeviated, "validator %d", i)
+	}
 }

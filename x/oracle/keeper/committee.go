@@ -89,7 +89,7 @@ const (
 func mergeCommitteeReports(t *types.Task, reports []WeightedReport) bool {
 	changed := false
 	for _, r := range reports {
-		latest := types.CommitteeReport{ConsensusAddress: r.address, Verdict: r.Report.Verdict, Score: r.Report.Score, Flags: r.Report.Flags}
+		latest := types.CommitteeReport{ConsensusAddress: r.address, Verdict: r.Report.Verdict, Items: r.Report.Items}
 		i := slices.IndexFunc(t.CommitteeReports, func(c types.CommitteeReport) bool { return c.ConsensusAddress == r.address })
 		switch {
 		case i < 0:
@@ -105,7 +105,9 @@ func mergeCommitteeReports(t *types.Task, reports []WeightedReport) bool {
 }
 
 func sameReport(a, b types.CommitteeReport) bool {
-	return a.Verdict == b.Verdict && a.Score == b.Score && slices.Equal(a.Flags, b.Flags)
+	return a.Verdict == b.Verdict && slices.EqualFunc(a.Items, b.Items, func(x, y types.ItemScore) bool {
+		return x.Score == y.Score && slices.Equal(x.Flags, y.Flags)
+	})
 }
 
 // judgeCommittee decides a committee task from its members' latest reports, weighed by their
@@ -133,7 +135,7 @@ func judgeCommittee(t types.Task, power map[string]int64, params types.Params) j
 	for _, c := range t.CommitteeReports {
 		if p := power[c.ConsensusAddress]; p > 0 {
 			reports = append(reports, WeightedReport{ConsAddress: []byte(c.ConsensusAddress), Power: p, address: c.ConsensusAddress,
-				Report: types.TaskReport{TaskId: t.Id, Verdict: c.Verdict, Score: c.Score, Flags: c.Flags}})
+				Report: types.TaskReport{TaskId: t.Id, Verdict: c.Verdict, Items: c.Items}})
 			reported += p
 		}
 	}
@@ -146,7 +148,10 @@ func judgeCommittee(t types.Task, power map[string]int64, params types.Params) j
 		}
 	case types.TASK_KIND_SENSOR_BATCH:
 		if reaches(reported, seated, params.Quorum) {
-			median := types.TaskResult{Score: WeightedMedian(reports)}
+			median := types.TaskResult{Items: make([]types.ItemScore, len(t.Items))}
+			for i := range median.Items {
+				median.Items[i].Score = WeightedMedian(reports, i)
+			}
 			for _, r := range reports {
 				if !Agrees(t.Kind, r.Report, median, params.ScoreDeviationBand) {
 					dissenters = append(dissenters, r.address)
@@ -160,7 +165,7 @@ func judgeCommittee(t types.Task, power map[string]int64, params types.Params) j
 	if len(reports) < members {
 		return judgement{decision: wait}
 	}
-	result, ok := Aggregate(t.Kind, reports, seated, params.Quorum)
+	result, ok := Aggregate(t.Kind, len(t.Items), reports, seated, params.Quorum)
 	if !ok {
 		return judgement{decision: wait}
 	}
@@ -203,7 +208,7 @@ func silentMembers(t types.Task, power map[string]int64) []string {
 func overturned(t types.Task, result types.TaskResult, band math.LegacyDec) []string {
 	var out []string
 	for _, d := range t.CommitteeReports {
-		if !Agrees(t.Kind, types.TaskReport{Verdict: d.Verdict, Score: d.Score}, result, band) {
+		if !Agrees(t.Kind, types.TaskReport{Verdict: d.Verdict, Items: d.Items}, result, band) {
 			out = append(out, d.ConsensusAddress)
 		}
 	}

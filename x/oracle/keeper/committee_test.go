@@ -46,14 +46,14 @@ func newCommitteeFixture(t *testing.T) committeeFixture {
 	return c
 }
 
-// open opens a task (a sensor batch as device 1's series task in epoch seq) and returns it
+// open opens a task (a sensor task of device 1's batch seq, series "gw" in epoch seq) and returns it
 // with the indexes of its committee members and of the other validators.
 func (c committeeFixture) open(t *testing.T, kind types.TaskKind, seq uint64) (types.Task, []int, []int) {
 	t.Helper()
 	var id uint64
 	var err error
 	if kind == types.TASK_KIND_SENSOR_BATCH {
-		id, err = c.keeper.OpenSeriesTask(c.Ctx, kind, "m", 1, seq, seq, nil)
+		id, err = c.keeper.OpenSeriesTask(c.Ctx, kind, "m", "gw", seq, []types.TaskItem{{SubjectId: 1, SubjectSeq: seq}})
 	} else {
 		id, err = c.keeper.OpenTask(c.Ctx, kind, "m", 1, seq, nil)
 	}
@@ -236,13 +236,14 @@ func TestCommitteeReportsAddUpAcrossBlocks(t *testing.T) {
 	}
 }
 
-// A device's batches in one scoring epoch share the committee drawn with the epoch's first
-// batch, so its members follow the device's history; the next epoch draws afresh, and every
-// device has its own.
+// A committer's sensor tasks in one committee epoch share the committee drawn with the
+// epoch's first task, so its members follow the committer's devices; the next epoch draws
+// afresh, and every committer has its own.
 func TestSeriesCommitteeIsDrawnOncePerEpoch(t *testing.T) {
 	c := newCommitteeFixture(t)
-	openBatch := func(device, seq, epoch uint64) types.Task {
-		id, err := c.keeper.OpenSeriesTask(c.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", device, seq, epoch, nil)
+	openBatch := func(committer, seq, epoch uint64) types.Task {
+		id, err := c.keeper.OpenSeriesTask(c.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", fmt.Sprint("gateway", committer), epoch,
+			[]types.TaskItem{{SubjectId: 7, SubjectSeq: seq}, {SubjectId: 8, SubjectSeq: seq}})
 		require.NoError(t, err)
 		return c.task(t, id)
 	}
@@ -251,9 +252,9 @@ func TestSeriesCommitteeIsDrawnOncePerEpoch(t *testing.T) {
 	for seq := uint64(2); seq <= 4; seq++ {
 		require.Equal(t, first.Committee, openBatch(1, seq, 0).Committee, "batch %d is in the same epoch", seq)
 	}
-	stored, err := c.keeper.SeriesCommittees.Get(c.Ctx, collections.Join(int32(types.TASK_KIND_SENSOR_BATCH), uint64(1)))
+	stored, err := c.keeper.SeriesCommittees.Get(c.Ctx, collections.Join(int32(types.TASK_KIND_SENSOR_BATCH), "gateway1"))
 	require.NoError(t, err)
-	require.Equal(t, types.SeriesCommittee{Kind: types.TASK_KIND_SENSOR_BATCH, SubjectId: 1, Epoch: 0, Members: first.Committee}, stored)
+	require.Equal(t, types.SeriesCommittee{Kind: types.TASK_KIND_SENSOR_BATCH, Series: "gateway1", Epoch: 0, Members: first.Committee}, stored)
 
 	// Each new epoch is drawn from its first task's seed: over a few epochs the seats move.
 	moved := false
@@ -269,7 +270,7 @@ func TestSeriesCommitteeIsDrawnOncePerEpoch(t *testing.T) {
 	}
 	require.True(t, moved, "eight epochs of 2 seats among 4 validators all drew the first committee")
 	other := openBatch(2, 1, 0)
-	require.Len(t, other.Committee, 2, "another device gets its own committee")
+	require.Len(t, other.Committee, 2, "another committer gets its own committee")
 }
 
 // A sensor batch's committee finalises scores within the band of their median and
@@ -277,14 +278,14 @@ func TestSeriesCommitteeIsDrawnOncePerEpoch(t *testing.T) {
 func TestCommitteeSensorBatches(t *testing.T) {
 	c := newCommitteeFixture(t)
 	agree, m1, _ := c.open(t, types.TASK_KIND_SENSOR_BATCH, 1)
-	c.process(t, 11, map[int]*types.TaskReport{m1[0]: {TaskId: agree.Id, Score: 9000}, m1[1]: {TaskId: agree.Id, Score: 9100}})
+	c.process(t, 11, map[int]*types.TaskReport{m1[0]: {TaskId: agree.Id, Items: one(9000)}, m1[1]: {TaskId: agree.Id, Items: one(9100)}})
 	require.Equal(t, types.TASK_STATUS_FINALIZED, c.task(t, agree.Id).Status)
-	require.Equal(t, uint32(9000), c.task(t, agree.Id).Result.Score)
+	require.Equal(t, uint32(9000), c.task(t, agree.Id).Result.Items[0].Score)
 
 	split, m2, _ := c.open(t, types.TASK_KIND_SENSOR_BATCH, 2)
-	c.process(t, 12, map[int]*types.TaskReport{m2[0]: {TaskId: split.Id, Score: 9000}})
+	c.process(t, 12, map[int]*types.TaskReport{m2[0]: {TaskId: split.Id, Items: one(9000)}})
 	require.False(t, c.task(t, split.Id).Escalated, "one report of two is below quorum: no median to dissent from yet")
-	c.process(t, 13, map[int]*types.TaskReport{m2[0]: {TaskId: split.Id, Score: 9000}, m2[1]: {TaskId: split.Id, Score: 2000}})
+	c.process(t, 13, map[int]*types.TaskReport{m2[0]: {TaskId: split.Id, Items: one(9000)}, m2[1]: {TaskId: split.Id, Items: one(2000)}})
 	got := c.task(t, split.Id)
 	require.True(t, got.Escalated, "9000 is beyond the band of their (lower) median, 2000")
 	require.Len(t, got.CommitteeReports, 2)
@@ -292,11 +293,11 @@ func TestCommitteeSensorBatches(t *testing.T) {
 	// The wider set finds 9000: the member that reported 2000 is overturned.
 	all := map[int]*types.TaskReport{}
 	for i := range c.vals {
-		all[i] = &types.TaskReport{TaskId: split.Id, Score: 9000}
+		all[i] = &types.TaskReport{TaskId: split.Id, Items: one(9000)}
 	}
-	all[m2[1]] = &types.TaskReport{TaskId: split.Id, Score: 2000}
+	all[m2[1]] = &types.TaskReport{TaskId: split.Id, Items: one(2000)}
 	c.process(t, 14, all)
-	require.Equal(t, uint32(9000), c.task(t, split.Id).Result.Score)
+	require.Equal(t, uint32(9000), c.task(t, split.Id).Result.Items[0].Score)
 	p, _ := c.perf(t, m2[1])
 	require.Equal(t, uint64(1), p.WindowOverturned)
 	p, _ = c.perf(t, m2[0])
@@ -392,8 +393,8 @@ func TestGenesisRoundTripWithCommittees(t *testing.T) {
 	require.ErrorIs(t, bad.Validate(), types.ErrInvalidGenesis, "a member seated twice")
 	bad = *exported
 	bad.SeriesCommittees = append(slices.Clone(exported.SeriesCommittees), exported.SeriesCommittees[0])
-	require.ErrorIs(t, bad.Validate(), types.ErrInvalidGenesis, "a device with two committees")
-	bad.SeriesCommittees = []types.SeriesCommittee{{Kind: types.TASK_KIND_SENSOR_BATCH, SubjectId: 1, Members: []string{"x", "x"}}}
+	require.ErrorIs(t, bad.Validate(), types.ErrInvalidGenesis, "a committer with two committees")
+	bad.SeriesCommittees = []types.SeriesCommittee{{Kind: types.TASK_KIND_SENSOR_BATCH, Series: "gw", Members: []string{"x", "x"}}}
 	require.ErrorIs(t, bad.Validate(), types.ErrInvalidGenesis, "a member seated twice in a series committee")
 }
 

@@ -90,3 +90,8 @@ func (r *recordingRewards) AddValidatorWork(_ context.Context, addr sdk.ConsAddr
 	r.credits = append(r.credits, fmt.Sprintf("%x:%d:%d", []byte(addr), power, valid))
 	return nil
 }
+
+// one is the items of a report or result on a sensor task of one batch.
+func one(score uint32, flags ...uint32) []types.ItemScore {
+	return []types.ItemScore{{Score: score, Flags: flags}}
+}

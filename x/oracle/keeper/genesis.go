@@ -35,7 +35,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		return err
 	}
 	for _, c := range gs.SeriesCommittees {
-		if err := k.SeriesCommittees.Set(ctx, collections.Join(int32(c.Kind), c.SubjectId), c); err != nil {
+		if err := k.SeriesCommittees.Set(ctx, collections.Join(int32(c.Kind), c.Series), c); err != nil {
 			return err
 		}
 	}
@@ -78,7 +78,7 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	}); err != nil {
 		return nil, err
 	}
-	if err := k.SeriesCommittees.Walk(ctx, nil, func(_ collections.Pair[int32, uint64], c types.SeriesCommittee) (bool, error) {
+	if err := k.SeriesCommittees.Walk(ctx, nil, func(_ collections.Pair[int32, string], c types.SeriesCommittee) (bool, error) {
 		gs.SeriesCommittees = append(gs.SeriesCommittees, c)
 		return false, nil
 	}); err != nil {

@@ -31,7 +31,7 @@ func TestGenesisRoundTripWithTasks(t *testing.T) {
 	hooks := &recordingHooks{}
 	f.keeper.SetHooks(types.TASK_KIND_SENSOR_BATCH, hooks)
 	f.keeper.SetHooks(types.TASK_KIND_GPU_CHALLENGE, hooks)
-	open, err := f.keeper.OpenTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", 7, 3, []byte("root"))
+	open, err := f.keeper.OpenSeriesTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", "gateway", 0, []types.TaskItem{{SubjectId: 7, SubjectSeq: 3, PayloadHash: []byte("root")}})
 	require.NoError(t, err)
 	done, err := f.keeper.OpenTask(f.Ctx, types.TASK_KIND_GPU_CHALLENGE, "compute", 9, 0, []byte("work"))
 	require.NoError(t, err)
@@ -53,7 +53,7 @@ func TestGenesisRoundTripWithTasks(t *testing.T) {
 	isOpen, err := g.keeper.IsOpen(g.Ctx, open)
 	require.NoError(t, err)
 	require.True(t, isOpen)
-	next, err := g.keeper.OpenTask(g.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", 7, 4, nil)
+	next, err := g.keeper.OpenSeriesTask(g.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", "gateway", 0, []types.TaskItem{{SubjectId: 7, SubjectSeq: 4, PayloadHash: nil}})
 	require.NoError(t, err)
 	require.Equal(t, exported.NextTaskId, next, "task ids continue")
 	past := g.Ctx.WithBlockHeight(g.Ctx.BlockHeight() + int64(types.DefaultParams().TaskDeadlineBlocks) + 1)

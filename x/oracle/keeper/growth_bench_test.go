@@ -39,7 +39,7 @@ func BenchmarkStateGrowth(b *testing.B) {
 			}
 			t := types.Task{Id: id, Kind: types.TASK_KIND_SENSOR_BATCH, Module: "sensors", SubjectId: id, SubjectSeq: 1,
 				PayloadHash: make([]byte, 32), OpenedHeight: 90, DeadlineHeight: 200, Status: types.TASK_STATUS_FINALIZED,
-				Result: types.TaskResult{Score: 9000, FinalizedHeight: 95, Reporters: 4}}
+				Result: types.TaskResult{Items: one(9000), FinalizedHeight: 95, Reporters: 4}}
 			if open[id] {
 				t.Status, t.Result = types.TASK_STATUS_OPEN, types.TaskResult{}
 			}
@@ -50,7 +50,7 @@ func BenchmarkStateGrowth(b *testing.B) {
 		b.Run(fmt.Sprintf("ProcessVotes/records=%d", n), func(b *testing.B) {
 			keepertest.MeasureEach(b, f.Ctx, func(ctx sdk.Context, i int) error {
 				id := keepertest.Touched(i, 64, n)
-				votes := votesFor(vals, func(int) []*types.TaskReport { return []*types.TaskReport{{TaskId: id, Score: 9000}} })
+				votes := votesFor(vals, func(int) []*types.TaskReport { return []*types.TaskReport{{TaskId: id, Items: one(9000)}} })
 				if err := f.keeper.ProcessVotes(ctx, votes, 40); err != nil {
 					return err
 				}

@@ -30,7 +30,7 @@ func TestQueryParams(t *testing.T) {
 func TestQueryTasksPagesNewestFirst(t *testing.T) {
 	f := newFixture(t)
 	for seq := uint64(1); seq <= 5; seq++ {
-		_, err := f.keeper.OpenTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", 1, seq, nil)
+		_, err := f.keeper.OpenSeriesTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", "gateway", 0, []types.TaskItem{{SubjectId: 1, SubjectSeq: seq, PayloadHash: nil}})
 		require.NoError(t, err)
 	}
 	q := keeper.NewQueryServerImpl(f.keeper)

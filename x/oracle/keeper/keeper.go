@@ -41,8 +41,8 @@ type Keeper struct {
 	TaskPruneQueue collections.KeySet[collections.Pair[int64, uint64]]
 	// ValidatorSet is the last commit's validator set: what committees are drawn from.
 	ValidatorSet collections.Item[types.ValidatorSet]
-	// SeriesCommittees hold each series subject's (device's) committee of its current epoch.
-	SeriesCommittees collections.Map[collections.Pair[int32, uint64], types.SeriesCommittee]
+	// SeriesCommittees hold each series' (committer's) committee of its current epoch.
+	SeriesCommittees collections.Map[collections.Pair[int32, string], types.SeriesCommittee]
 }
 
 // NewKeeper builds the keeper; it panics on a malformed authority or schema, which are wiring bugs.
@@ -80,7 +80,7 @@ func NewKeeper(
 			collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)),
 		ValidatorSet: collections.NewItem(sb, types.ValidatorSetKey, "validator_set", codec.CollValue[types.ValidatorSet](cdc)),
 		SeriesCommittees: collections.NewMap(sb, types.SeriesCommitteesKey, "series_committees",
-			collections.PairKeyCodec(collections.Int32Key, collections.Uint64Key), codec.CollValue[types.SeriesCommittee](cdc)),
+			collections.PairKeyCodec(collections.Int32Key, collections.StringKey), codec.CollValue[types.SeriesCommittee](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

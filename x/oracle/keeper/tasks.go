@@ -20,18 +20,24 @@ import (
 // unique, so no index is kept for it); it stays open for task_deadline_blocks. The task gets
 // a committee of its own (GPU challenges: each is verified on its own).
 func (k Keeper) OpenTask(ctx context.Context, kind types.TaskKind, module string, subjectID, subjectSeq uint64, payloadHash []byte) (uint64, error) {
-	return k.createTask(ctx, kind, module, subjectID, subjectSeq, payloadHash, func(id uint64, size uint32) ([]string, error) {
+	t := types.Task{Kind: kind, Module: module, SubjectId: subjectID, SubjectSeq: subjectSeq, PayloadHash: payloadHash}
+	return k.createTask(ctx, t, func(id uint64, size uint32) ([]string, error) {
 		return k.drawCommittee(ctx, size, id)
 	})
 }
 
-// OpenSeriesTask opens a task of a series subject: a device whose batches are scored in order
-// by validators that follow its history. The task gets the subject's committee for epoch,
-// drawn with the epoch's first task and shared by the rest, so a member scores a whole epoch
-// of the device's batches and catches up on history once per epoch at most.
-func (k Keeper) OpenSeriesTask(ctx context.Context, kind types.TaskKind, module string, subjectID, subjectSeq, epoch uint64, payloadHash []byte) (uint64, error) {
-	return k.createTask(ctx, kind, module, subjectID, subjectSeq, payloadHash, func(id uint64, size uint32) ([]string, error) {
-		key := collections.Join(int32(kind), subjectID)
+// OpenSeriesTask opens a task scoring items together (the batches a committer committed in
+// one block) for a series (the committer) and returns its id. The task gets the series'
+// committee for epoch, drawn with the epoch's first task and shared by the rest, so a member
+// follows the series' devices for a whole epoch and catches up on their history at most
+// once per epoch.
+func (k Keeper) OpenSeriesTask(ctx context.Context, kind types.TaskKind, module, series string, epoch uint64, items []types.TaskItem) (uint64, error) {
+	if series == "" || len(series) > types.MaxSeriesLength || len(items) == 0 || len(items) > types.MaxTaskItems {
+		return 0, errorsmod.Wrapf(types.ErrInvalidTask, "a series task needs a series of 1-%d characters and 1-%d items", types.MaxSeriesLength, types.MaxTaskItems)
+	}
+	t := types.Task{Kind: kind, Module: module, Series: series, Items: items}
+	return k.createTask(ctx, t, func(id uint64, size uint32) ([]string, error) {
+		key := collections.Join(int32(kind), series)
 		c, err := k.SeriesCommittees.Get(ctx, key)
 		switch {
 		case err == nil && c.Epoch == epoch:
@@ -43,43 +49,40 @@ func (k Keeper) OpenSeriesTask(ctx context.Context, kind types.TaskKind, module 
 		if err != nil {
 			return nil, err
 		}
-		return members, k.SeriesCommittees.Set(ctx, key, types.SeriesCommittee{Kind: kind, SubjectId: subjectID, Epoch: epoch, Members: members})
+		return members, k.SeriesCommittees.Set(ctx, key, types.SeriesCommittee{Kind: kind, Series: series, Epoch: epoch, Members: members})
 	})
 }
 
-// createTask validates and stores a new task with the committee seat returns.
-func (k Keeper) createTask(ctx context.Context, kind types.TaskKind, module string, subjectID, subjectSeq uint64, payloadHash []byte,
-	seat func(id uint64, size uint32) ([]string, error),
-) (uint64, error) {
-	if !types.ValidKind(kind) {
-		return 0, errorsmod.Wrapf(types.ErrInvalidTask, "kind %s", kind)
+// createTask completes and stores a new task (kind, module, subject, items and series set)
+// with the committee seat returns.
+func (k Keeper) createTask(ctx context.Context, t types.Task, seat func(id uint64, size uint32) ([]string, error)) (uint64, error) {
+	if !types.ValidKind(t.Kind) {
+		return 0, errorsmod.Wrapf(types.ErrInvalidTask, "kind %s", t.Kind)
 	}
-	if module == "" || len(payloadHash) > 64 {
+	if t.Module == "" || len(t.PayloadHash) > 64 {
 		return 0, errorsmod.Wrap(types.ErrInvalidTask, "a task needs its module and a payload hash of at most 64 bytes")
 	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return 0, err
 	}
-	id, err := k.NextTaskID.Next(ctx)
-	if err != nil {
+	if t.Id, err = k.NextTaskID.Next(ctx); err != nil {
 		return 0, err
 	}
-	committee, err := seat(id, params.CommitteeSize)
-	if err != nil {
+	if t.Committee, err = seat(t.Id, params.CommitteeSize); err != nil {
 		return 0, err
 	}
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	t := types.Task{
-		Id: id, Kind: kind, Module: module, SubjectId: subjectID, SubjectSeq: subjectSeq, PayloadHash: payloadHash,
-		OpenedHeight: height, DeadlineHeight: height + int64(params.TaskDeadlineBlocks), Status: types.TASK_STATUS_OPEN,
-		Committee: committee,
+	t.OpenedHeight, t.DeadlineHeight, t.Status = height, height+int64(params.TaskDeadlineBlocks), types.TASK_STATUS_OPEN
+	if err := t.Validate(); err != nil {
+		return 0, err
 	}
 	if err := k.setOpen(ctx, t); err != nil {
 		return 0, err
 	}
-	return id, events.Emit(ctx, &types.EventTaskOpened{
-		TaskId: id, Kind: kind, Module: module, SubjectId: subjectID, SubjectSeq: subjectSeq, DeadlineHeight: t.DeadlineHeight,
+	return t.Id, events.Emit(ctx, &types.EventTaskOpened{
+		TaskId: t.Id, Kind: t.Kind, Module: t.Module, SubjectId: t.SubjectId, SubjectSeq: t.SubjectSeq, DeadlineHeight: t.DeadlineHeight,
+		Items: uint32(len(t.Items)), Series: t.Series,
 	})
 }
 

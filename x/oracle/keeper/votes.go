@@ -94,7 +94,7 @@ func (k Keeper) ProcessVotes(ctx context.Context, votes []Vote, totalPower int64
 		var counted []WeightedReport
 		reportBy := make([]*types.TaskReport, len(votes))
 		for _, r := range byTask[id] {
-			if t.Verifies(r.address) && fitsKind(t.Kind, r.Report) &&
+			if t.Verifies(r.address) && fitsKind(t, r.Report) &&
 				(t.Kind != types.TASK_KIND_SENSOR_BATCH || accepted(votes[r.voter].Extension.ModelHash)) {
 				counted = append(counted, r)
 				reportBy[r.voter] = &r.Report
@@ -125,12 +125,12 @@ func (k Keeper) ProcessVotes(ctx context.Context, votes []Vote, totalPower int64
 			// Every seated member reported: each is valid or deviated against the result.
 			for _, c := range t.CommitteeReports {
 				if power[c.ConsensusAddress] > 0 {
-					counts.count(c.ConsensusAddress, Agrees(t.Kind, types.TaskReport{Verdict: c.Verdict, Score: c.Score}, j.result, params.ScoreDeviationBand))
+					counts.count(c.ConsensusAddress, Agrees(t.Kind, types.TaskReport{Verdict: c.Verdict, Items: c.Items}, j.result, params.ScoreDeviationBand))
 				}
 			}
 			continue
 		}
-		result, ok := Aggregate(t.Kind, counted, totalPower, params.Quorum)
+		result, ok := Aggregate(t.Kind, len(t.Items), counted, totalPower, params.Quorum)
 		if !ok {
 			continue
 		}

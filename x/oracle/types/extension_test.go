@@ -11,7 +11,7 @@ import (
 
 func TestDecodeExtensionBounds(t *testing.T) {
 	ok := types.OracleVoteExtension{ModelHash: "ab12", Reports: []*types.TaskReport{
-		{TaskId: 1, Verdict: types.VERDICT_PASS}, {TaskId: 4, Score: 10_000, Flags: []uint32{2, 7}},
+		{TaskId: 1, Verdict: types.VERDICT_PASS}, {TaskId: 4, Items: []types.ItemScore{{Score: 10_000, Flags: []uint32{2, 7}}}},
 	}}
 	bz, err := proto.Marshal(&ok)
 	require.NoError(t, err)
@@ -28,10 +28,11 @@ func TestDecodeExtensionBounds(t *testing.T) {
 		{Reports: []*types.TaskReport{{TaskId: 2}, {TaskId: 2}}},
 		{Reports: []*types.TaskReport{{TaskId: 3}, {TaskId: 2}}},
 		{Reports: []*types.TaskReport{{TaskId: 0}}},
-		{Reports: []*types.TaskReport{{TaskId: 1, Score: 10_001}}},
+		{Reports: []*types.TaskReport{{TaskId: 1, Items: []types.ItemScore{{Score: 10_001}}}}},
 		{Reports: []*types.TaskReport{{TaskId: 1, Verdict: 9}}},
-		{Reports: []*types.TaskReport{{TaskId: 1, Flags: []uint32{3, 2}}}},
-		{Reports: []*types.TaskReport{{TaskId: 1, Flags: []uint32{0}}}},
+		{Reports: []*types.TaskReport{{TaskId: 1, Items: []types.ItemScore{{Flags: []uint32{3, 2}}}}}},
+		{Reports: []*types.TaskReport{{TaskId: 1, Items: []types.ItemScore{{Flags: []uint32{0}}}}}},
+		{Reports: []*types.TaskReport{{TaskId: 1, Items: make([]types.ItemScore, types.MaxTaskItems+1)}}},
 		{ModelHash: "NOT-HEX"},
 	}
 	for i, ve := range bad {
@@ -46,7 +47,7 @@ func TestDecodeExtensionBounds(t *testing.T) {
 
 // FuzzDecodeExtension: no input panics; whatever decodes is valid and survives a round trip.
 func FuzzDecodeExtension(f *testing.F) {
-	seed := types.OracleVoteExtension{ModelHash: "00ff", Reports: []*types.TaskReport{{TaskId: 1, Verdict: types.VERDICT_FRAUD}, {TaskId: 9, Score: 77, Flags: []uint32{1}}}}
+	seed := types.OracleVoteExtension{ModelHash: "00ff", Reports: []*types.TaskReport{{TaskId: 1, Verdict: types.VERDICT_FRAUD}, {TaskId: 9, Items: []types.ItemScore{{Score: 77, Flags: []uint32{1}}}}}}
 	bz, _ := proto.Marshal(&seed)
 	f.Add(bz)
 	f.Add([]byte{})

@@ -37,27 +37,34 @@ func (gs GenesisState) Validate() error {
 		}
 		perf[p.ConsensusAddress] = true
 	}
-	series := map[[2]uint64]bool{}
+	type seriesKey struct {
+		kind   TaskKind
+		series string
+	}
+	series := map[seriesKey]bool{}
 	for _, c := range gs.SeriesCommittees {
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		key := [2]uint64{uint64(c.Kind), c.SubjectId}
+		key := seriesKey{c.Kind, c.Series}
 		if series[key] {
-			return errorsmod.Wrapf(ErrInvalidGenesis, "two series committees for %s %d", c.Kind, c.SubjectId)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "two series committees for %s %q", c.Kind, c.Series)
 		}
 		series[key] = true
 	}
 	return gs.ValidatorSet.Validate()
 }
 
-// Validate checks a series committee's kind and that no member sits twice.
+// Validate checks a series committee's kind and series and that no member sits twice.
 func (c SeriesCommittee) Validate() error {
 	if !ValidKind(c.Kind) {
 		return errorsmod.Wrapf(ErrInvalidGenesis, "series committee of unknown kind %s", c.Kind)
 	}
+	if c.Series == "" || len(c.Series) > MaxSeriesLength {
+		return errorsmod.Wrapf(ErrInvalidGenesis, "series committee of %s: series must be 1-%d characters", c.Kind, MaxSeriesLength)
+	}
 	if m, ok := misSeated(c.Members); ok {
-		return errorsmod.Wrapf(ErrInvalidGenesis, "series committee of %s %d: member %q empty or seated twice", c.Kind, c.SubjectId, m)
+		return errorsmod.Wrapf(ErrInvalidGenesis, "series committee of %s %q: member %q empty or seated twice", c.Kind, c.Series, m)
 	}
 	return nil
 }

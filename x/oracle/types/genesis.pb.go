@@ -37,7 +37,7 @@ type GenesisState struct {
 	// validator_set is the set committees are drawn from (empty until the first commit with
 	// vote extensions).
 	ValidatorSet ValidatorSet `protobuf:"bytes,5,opt,name=validator_set,json=validatorSet,proto3" json:"validator_set"`
-	// series_committees are the devices' committees of their current epochs.
+	// series_committees are the committers' committees of their current epochs.
 	SeriesCommittees []SeriesCommittee `protobuf:"bytes,6,rep,name=series_committees,json=seriesCommittees,proto3" json:"series_committees"`
 }
 

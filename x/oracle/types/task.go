@@ -13,6 +13,12 @@ import (
 // maxFlag bounds a reported flag value; x/sensors' BatchFlag values are far below it.
 const maxFlag = 64
 
+// MaxTaskItems bounds the items of one sensor task, and so the scores of one report.
+const MaxTaskItems = 100
+
+// MaxSeriesLength bounds a series name (a bech32 account address).
+const MaxSeriesLength = 128
+
 // maxModelHashLen is the length of a hex SHA-256.
 const maxModelHashLen = 64
 
@@ -38,15 +44,28 @@ func (r TaskReport) Validate() error {
 	if _, ok := Verdict_name[int32(r.Verdict)]; !ok {
 		return errorsmod.Wrapf(ErrInvalidExtension, "task %d: unknown verdict %d", r.TaskId, r.Verdict)
 	}
-	if r.Score > appconsts.MaxScore {
-		return errorsmod.Wrapf(ErrInvalidExtension, "task %d: score %d above %d", r.TaskId, r.Score, appconsts.MaxScore)
+	if len(r.Items) > MaxTaskItems {
+		return errorsmod.Wrapf(ErrInvalidExtension, "task %d: %d items, at most %d", r.TaskId, len(r.Items), MaxTaskItems)
 	}
-	if len(r.Flags) > maxFlag {
-		return errorsmod.Wrapf(ErrInvalidExtension, "task %d: %d flags", r.TaskId, len(r.Flags))
+	for i, item := range r.Items {
+		if err := item.Validate(); err != nil {
+			return errorsmod.Wrapf(ErrInvalidExtension, "task %d, item %d: %s", r.TaskId, i, err)
+		}
 	}
-	for i, f := range r.Flags {
-		if f == 0 || f >= maxFlag || (i > 0 && f <= r.Flags[i-1]) {
-			return errorsmod.Wrapf(ErrInvalidExtension, "task %d: flags must be increasing values in [1, %d)", r.TaskId, maxFlag)
+	return nil
+}
+
+// Validate checks a score's range and that its flags are increasing values in [1, maxFlag).
+func (s ItemScore) Validate() error {
+	if s.Score > appconsts.MaxScore {
+		return fmt.Errorf("score %d above %d", s.Score, appconsts.MaxScore)
+	}
+	if len(s.Flags) > maxFlag {
+		return fmt.Errorf("%d flags", len(s.Flags))
+	}
+	for i, f := range s.Flags {
+		if f == 0 || f >= maxFlag || (i > 0 && f <= s.Flags[i-1]) {
+			return fmt.Errorf("flags must be increasing values in [1, %d)", maxFlag)
 		}
 	}
 	return nil
@@ -82,8 +101,8 @@ func DecodeExtension(bz []byte, maxReports uint32) (OracleVoteExtension, error) 
 	if len(bz) == 0 {
 		return ve, nil
 	}
-	// One report needs at least ~4 bytes; reject oversized input before decoding it.
-	if uint64(len(bz)) > uint64(maxReports)*(16+maxFlag*2)+maxModelHashLen+16 {
+	// Reject oversized input before decoding it: a report is at most 16 bytes and its items.
+	if uint64(len(bz)) > uint64(maxReports)*(16+MaxTaskItems*(8+maxFlag*2))+maxModelHashLen+16 {
 		return ve, errorsmod.Wrapf(ErrInvalidExtension, "%d bytes is too large for %d reports", len(bz), maxReports)
 	}
 	if err := proto.Unmarshal(bz, &ve); err != nil {
@@ -118,6 +137,15 @@ func (t Task) Validate() error {
 		return errorsmod.Wrapf(ErrInvalidTask, "task %d: payload hash of %d bytes", t.Id, len(t.PayloadHash))
 	case len(t.Committee) > MaxCommitteeSize:
 		return errorsmod.Wrapf(ErrInvalidTask, "task %d: committee of %d, at most %d", t.Id, len(t.Committee), MaxCommitteeSize)
+	case (t.Kind == TASK_KIND_SENSOR_BATCH) != (len(t.Items) > 0) || len(t.Items) > MaxTaskItems:
+		return errorsmod.Wrapf(ErrInvalidTask, "task %d: %d items (a sensor task has 1-%d, a GPU challenge none)", t.Id, len(t.Items), MaxTaskItems)
+	case len(t.Series) > MaxSeriesLength:
+		return errorsmod.Wrapf(ErrInvalidTask, "task %d: series of %d characters", t.Id, len(t.Series))
+	}
+	for i, item := range t.Items {
+		if len(item.PayloadHash) > 64 {
+			return errorsmod.Wrapf(ErrInvalidTask, "task %d, item %d: payload hash of %d bytes", t.Id, i, len(item.PayloadHash))
+		}
 	}
 	if m, ok := misSeated(t.Committee); ok {
 		return errorsmod.Wrapf(ErrInvalidTask, "task %d: committee member %q empty or seated twice", t.Id, m)
@@ -159,5 +187,8 @@ func (t Task) ClosedHeight() int64 {
 
 // Label names the task for logs.
 func (t Task) Label() string {
+	if len(t.Items) > 0 {
+		return fmt.Sprintf("task %d (%s, %d items of %s)", t.Id, t.Kind, len(t.Items), t.Series)
+	}
 	return fmt.Sprintf("task %d (%s %d/%d)", t.Id, t.Kind, t.SubjectId, t.SubjectSeq)
 }

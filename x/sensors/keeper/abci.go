@@ -11,11 +11,15 @@ import (
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
-// EndBlocker deletes batch records whose retention has ended, at most max_prunes_per_block;
-// the rest wait for later blocks. Device totals are kept.
+// EndBlocker opens the oracle tasks scoring the block's batches and deletes batch records
+// whose retention has ended, at most max_prunes_per_block; the rest wait for later blocks.
+// Device totals are kept.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
+		return err
+	}
+	if err := k.openScoring(ctx, params); err != nil {
 		return err
 	}
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 	"github.com/thalamus-network/thalamus/x/sensors/keeper"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
@@ -89,8 +91,16 @@ func TestCommitBatch(t *testing.T) {
 	stats, err := q.DeviceStats(f.Ctx, &types.QueryDeviceStatsRequest{DeviceId: id})
 	require.NoError(t, err)
 	require.Equal(t, types.DeviceStats{Batches: 2, Readings: 120}, stats.Stats)
-	// Each batch goes to the oracle as the device's series task of its scoring epoch.
-	require.Equal(t, []string{fmt.Sprintf("TASK_KIND_SENSOR_BATCH:%d:1@0", id), fmt.Sprintf("TASK_KIND_SENSOR_BATCH:%d:2@0", id)}, f.oracle.opened)
+	// At the end of the block each committer's batches go to the oracle as one task of its
+	// series, in the block's committee epoch.
+	require.Empty(t, f.oracle.opened)
+	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
+	require.ElementsMatch(t, []string{
+		fmt.Sprintf("TASK_KIND_SENSOR_BATCH %s@0 %d/1", f.gateway, id), fmt.Sprintf("TASK_KIND_SENSOR_BATCH %s@0 %d/2", f.owner, id),
+	}, f.oracle.opened)
+	f.oracle.opened = nil
+	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
+	require.Empty(t, f.oracle.opened, "the queue lives in the transient store and is emptied as the tasks open")
 }
 
 func TestCommitBatchRejections(t *testing.T) {
@@ -181,6 +191,55 @@ func TestScoreBatch(t *testing.T) {
 	require.ErrorIs(t, f.keeper.ScoreBatch(f.Ctx, id, 9, 5000, nil), types.ErrBatchNotFound)
 	require.ErrorIs(t, f.keeper.ScoreBatch(f.Ctx, id, 3, 10_001, nil), types.ErrInvalidScore)
 	require.ErrorIs(t, f.keeper.ScoreBatch(f.Ctx, id, 3, 10, []types.BatchFlag{99}), types.ErrInvalidScore)
+}
+
+// A committer's batches of one block go to the oracle in tasks of at most
+// oracletypes.MaxTaskItems, in the order they were committed.
+func TestBlockBatchesAreSplitIntoTasks(t *testing.T) {
+	f := newDeviceFixture(t)
+	id := f.register(t)
+	blockMs := f.Ctx.BlockTime().UnixMilli()
+	n := oracletypes.MaxTaskItems + 1
+	for seq := 1; seq <= n; seq++ {
+		msg := f.batchMsg(id, uint64(seq))
+		msg.FirstReadingMs, msg.LastReadingMs = blockMs-int64(n-seq+1)*1000, blockMs-int64(n-seq+1)*1000+500
+		_, err := f.msgs.CommitBatch(f.Ctx, msg)
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
+	require.Len(t, f.oracle.opened, 2)
+	require.True(t, strings.HasSuffix(f.oracle.opened[0], fmt.Sprintf(",%d/99,%d/100", id, id)), f.oracle.opened[0])
+	require.Equal(t, fmt.Sprintf("TASK_KIND_SENSOR_BATCH %s@0 %d/101", f.gateway, id), f.oracle.opened[1])
+}
+
+// The oracle's result of a task scores each of its batches; a batch that cannot take its
+// score does not keep the others from theirs.
+func TestTaskResultScoresEachBatch(t *testing.T) {
+	f := newDeviceFixture(t)
+	id := f.register(t)
+	for seq := uint64(1); seq <= 2; seq++ {
+		f.Ctx = f.Ctx.WithBlockTime(testBlockTime.Add(time.Duration(seq) * time.Minute))
+		_, err := f.msgs.CommitBatch(f.Ctx, f.batchMsg(id, seq))
+		require.NoError(t, err)
+	}
+	task := oracletypes.Task{
+		Id: 7, Kind: oracletypes.TASK_KIND_SENSOR_BATCH,
+		Items: []oracletypes.TaskItem{{SubjectId: id, SubjectSeq: 1}, {SubjectId: id, SubjectSeq: 9}, {SubjectId: id, SubjectSeq: 2}},
+		Result: oracletypes.TaskResult{Items: []oracletypes.ItemScore{
+			{Score: 9000}, {Score: 5000}, {Score: 0, Flags: []uint32{uint32(types.BATCH_FLAG_ROOT_MISMATCH)}},
+		}},
+	}
+	require.NoError(t, f.keeper.TaskHooks().OnTaskFinalized(f.Ctx, task))
+	first, err := f.keeper.GetBatch(f.Ctx, id, 1)
+	require.NoError(t, err)
+	require.Equal(t, uint32(9000), first.Score)
+	second, err := f.keeper.GetBatch(f.Ctx, id, 2)
+	require.NoError(t, err)
+	require.Equal(t, types.BATCH_STATUS_SCORED, second.Status)
+	require.Equal(t, []types.BatchFlag{types.BATCH_FLAG_ROOT_MISMATCH}, second.Flags)
+
+	task.Result.Items = task.Result.Items[:2]
+	require.ErrorIs(t, f.keeper.TaskHooks().OnTaskFinalized(f.Ctx, task), types.ErrInvalidScore, "a score for each batch")
 }
 
 func TestPruneBatches(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/codec"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
@@ -44,11 +45,16 @@ type Keeper struct {
 	Batches           collections.Map[BatchKey, types.Batch]
 	// PruneQueue orders batch records by the height their retention ends.
 	PruneQueue collections.KeySet[collections.Triple[int64, uint64, uint64]]
+	// Unscored holds, in the transient store, the batches committed in this block by
+	// (committer, order of commitment): EndBlock opens one oracle task per committer for them.
+	Unscored collections.Map[collections.Pair[string, uint64], oracletypes.TaskItem]
+	// unscoredOrder numbers the block's commitments (transient).
+	unscoredOrder collections.Sequence
 }
 
 // NewKeeper builds the keeper; it panics on a malformed authority or schema, which are wiring bugs.
 func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService storetypes.KVStoreService,
-	oracle types.OracleKeeper, rewards types.RewardsKeeper, authority string,
+	transientService storetypes.TransientStoreService, oracle types.OracleKeeper, rewards types.RewardsKeeper, authority string,
 ) Keeper {
 	if _, err := addressCodec.StringToBytes(authority); err != nil {
 		panic(fmt.Errorf("invalid %s authority address %q: %w", types.ModuleName, authority, err))
@@ -84,6 +90,13 @@ func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService s
 		panic(err)
 	}
 	k.Schema = schema
+	tb := collections.NewSchemaBuilderFromAccessor(transientService.OpenTransientStore)
+	k.Unscored = collections.NewMap(tb, types.UnscoredKey, "unscored",
+		collections.PairKeyCodec(collections.StringKey, collections.Uint64Key), codec.CollValue[oracletypes.TaskItem](cdc))
+	k.unscoredOrder = collections.NewSequence(tb, types.UnscoredOrderKey, "unscored_order")
+	if _, err := tb.Build(); err != nil {
+		panic(err)
+	}
 	return k
 }
 

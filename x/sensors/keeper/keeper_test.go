@@ -3,6 +3,7 @@ package keeper_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -26,7 +27,7 @@ type fixture struct {
 // newKeeper builds a keeper over f's store with a fake oracle and rewards module.
 func newKeeper(f keepertest.Fixture) (keeper.Keeper, *fakeOracle, *recordingRewards) {
 	oracle, rewards := &fakeOracle{}, &recordingRewards{}
-	return keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, oracle, rewards, f.Authority), oracle, rewards
+	return keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, f.TransientService, oracle, rewards, f.Authority), oracle, rewards
 }
 
 // newFixture returns a keeper over a fresh store, initialised with the default genesis.
@@ -46,15 +47,20 @@ func fixtureOn(tb testing.TB, f keepertest.Fixture) fixture {
 func TestNewKeeperRejectsBadAuthority(t *testing.T) {
 	f := keepertest.NewFixture(t, types.StoreKey, sensors.AppModule{})
 	require.Panics(t, func() {
-		keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, &fakeOracle{}, &recordingRewards{}, "cosmos1notours")
+		keeper.NewKeeper(f.Codec, f.AddressCodec, f.StoreService, f.TransientService, &fakeOracle{}, &recordingRewards{}, "cosmos1notours")
 	})
 }
 
-// fakeOracle stands in for x/oracle: it records the batches handed over for scoring.
+// fakeOracle stands in for x/oracle: it records the tasks opened, as
+// "kind series@epoch device/seq,device/seq".
 type fakeOracle struct{ opened []string }
 
-func (o *fakeOracle) OpenSeriesTask(_ context.Context, kind oracletypes.TaskKind, _ string, subject, seq, epoch uint64, _ []byte) (uint64, error) {
-	o.opened = append(o.opened, fmt.Sprintf("%s:%d:%d@%d", kind, subject, seq, epoch))
+func (o *fakeOracle) OpenSeriesTask(_ context.Context, kind oracletypes.TaskKind, _, series string, epoch uint64, items []oracletypes.TaskItem) (uint64, error) {
+	batches := make([]string, len(items))
+	for i, item := range items {
+		batches[i] = fmt.Sprintf("%d/%d", item.SubjectId, item.SubjectSeq)
+	}
+	o.opened = append(o.opened, fmt.Sprintf("%s %s@%d %s", kind, series, epoch, strings.Join(batches, ",")))
 	return uint64(len(o.opened)), nil
 }
 

@@ -262,7 +262,7 @@ func (k msgServer) CommitBatch(ctx context.Context, msg *types.MsgCommitBatch) (
 	if err := k.Batches.Set(ctx, key, batch); err != nil {
 		return nil, err
 	}
-	if err := k.openScoring(ctx, batch, params); err != nil {
+	if err := k.queueScoring(ctx, batch); err != nil {
 		return nil, err
 	}
 	pruneAt := sdkCtx.BlockHeight() + params.BatchRetentionBlocks

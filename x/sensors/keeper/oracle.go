@@ -7,6 +7,8 @@ import (
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/x/internal/events"
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
@@ -26,11 +28,61 @@ func (k Keeper) creditReadings(ctx context.Context, b types.Batch) error {
 	return k.rewards.AddSensorWork(ctx, owner, b.DeviceId, uint64(b.Count), b.Score)
 }
 
-// openScoring asks the device's committee of the batch's scoring epoch to fetch, check and
-// score a committed batch.
-func (k Keeper) openScoring(ctx context.Context, b types.Batch, params types.Params) error {
-	_, err := k.oracle.OpenSeriesTask(ctx, oracletypes.TASK_KIND_SENSOR_BATCH, types.ModuleName, b.DeviceId, b.Seq, params.ScoringEpoch(b.Seq), b.Root)
-	return err
+// queueScoring holds a committed batch until EndBlock hands the block's batches of its
+// committer to the oracle as one task; numbered in order of commitment, a device's batches
+// stay in sequence within the task.
+func (k Keeper) queueScoring(ctx context.Context, b types.Batch) error {
+	order, err := k.unscoredOrder.Next(ctx)
+	if err != nil {
+		return err
+	}
+	return k.Unscored.Set(ctx, collections.Join(b.Committer, order), oracletypes.TaskItem{SubjectId: b.DeviceId, SubjectSeq: b.Seq, PayloadHash: b.Root})
+}
+
+// openScoring asks each committer's committee of the block's committee epoch to fetch, check
+// and score the batches it committed in this block: one oracle task per committer and up to
+// oracletypes.MaxTaskItems batches. Its work is the block's commitments, each paid for.
+func (k Keeper) openScoring(ctx context.Context, params types.Params) error {
+	epoch := params.CommitteeEpoch(sdk.UnwrapSDKContext(ctx).BlockHeight())
+	iter, err := k.Unscored.Iterate(ctx, nil)
+	if err != nil {
+		return err
+	}
+	var (
+		committer string
+		items     []oracletypes.TaskItem
+	)
+	open := func() error {
+		if len(items) == 0 {
+			return nil
+		}
+		_, err := k.oracle.OpenSeriesTask(ctx, oracletypes.TASK_KIND_SENSOR_BATCH, types.ModuleName, committer, epoch, items)
+		items = nil
+		return err
+	}
+	for ; iter.Valid(); iter.Next() {
+		kv, err := iter.KeyValue()
+		if err != nil {
+			_ = iter.Close()
+			return err
+		}
+		if kv.Key.K1() != committer || len(items) == oracletypes.MaxTaskItems {
+			if err := open(); err != nil {
+				_ = iter.Close()
+				return err
+			}
+			committer = kv.Key.K1()
+		}
+		items = append(items, kv.Value)
+	}
+	if err := iter.Close(); err != nil {
+		return err
+	}
+	if err := open(); err != nil {
+		return err
+	}
+	// The commit empties the transient store; emptied here too, a second call opens nothing.
+	return k.Unscored.Clear(ctx, nil)
 }
 
 // TaskHooks receive the validators' scores of committed batches; x/oracle collects them
@@ -39,13 +91,27 @@ func (k Keeper) TaskHooks() oracletypes.TaskHooks { return oracleHooks{k} }
 
 type oracleHooks struct{ k Keeper }
 
-// OnTaskFinalized records the aggregated score and flags on the batch.
+// OnTaskFinalized records each item's aggregated score and flags on its batch. A batch that
+// cannot take its score (pruned, or scored already) is logged and left as it is; the
+// others are scored all the same.
 func (h oracleHooks) OnTaskFinalized(ctx context.Context, t oracletypes.Task) error {
-	flags := make([]types.BatchFlag, len(t.Result.Flags))
-	for i, f := range t.Result.Flags {
-		flags[i] = types.BatchFlag(f)
+	if len(t.Result.Items) != len(t.Items) {
+		return errorsmod.Wrapf(types.ErrInvalidScore, "%d scores for %d batches", len(t.Result.Items), len(t.Items))
 	}
-	return h.k.scoreBatch(ctx, t.SubjectId, t.SubjectSeq, t.Result.Score, flags)
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	for i, item := range t.Items {
+		flags := make([]types.BatchFlag, len(t.Result.Items[i].Flags))
+		for j, f := range t.Result.Items[i].Flags {
+			flags[j] = types.BatchFlag(f)
+		}
+		itemCtx, write := sdkCtx.CacheContext()
+		if err := h.k.scoreBatch(itemCtx, item.SubjectId, item.SubjectSeq, t.Result.Items[i].Score, flags); err != nil {
+			sdkCtx.Logger().Error("batch score not recorded", "task", t.Id, "device", item.SubjectId, "seq", item.SubjectSeq, "err", err)
+			continue
+		}
+		write()
+	}
+	return nil
 }
 
 // OnTaskExpired leaves the batch pending: unscored data earns nothing.

@@ -25,6 +25,7 @@ func GenParams(r *rand.Rand) types.Params {
 		QualityWindow:        uint32(1 + r.Intn(100)),
 		Zip215Height:         int64(r.Intn(50)),
 		ScoringEpochBatches:  uint32(1 + r.Intn(200)),
+		CommitteeEpochBlocks: uint64(1 + r.Intn(500)),
 	}
 }
 

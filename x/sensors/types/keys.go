@@ -22,4 +22,8 @@ var (
 	BatchesKey        = collections.NewPrefix(8)
 	// 9 held the batches-by-root index, dropped with replay protection moving to validators.
 	BatchPruneQueueKey = collections.NewPrefix(10)
+
+	// In the transient store: the block's batches waiting for their oracle task.
+	UnscoredKey      = collections.NewPrefix(0)
+	UnscoredOrderKey = collections.NewPrefix(1)
 )

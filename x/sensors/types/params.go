@@ -26,8 +26,9 @@ func DefaultParams() Params {
 		BatchRetentionBlocks: 1_209_600, // about 14 days at 1 s blocks
 		MaxPrunesPerBlock:    200,
 		QualityWindow:        20,
-		Zip215Height:         1,   // a new chain batch-verifies from its first block
-		ScoringEpochBatches:  144, // a day of 10-minute batches
+		Zip215Height:         1,      // a new chain batch-verifies from its first block
+		ScoringEpochBatches:  144,    // a day of 10-minute batches
+		CommitteeEpochBlocks: 14_400, // a day of 6-second blocks
 	}
 }
 
@@ -42,6 +43,11 @@ func (p Params) SignatureRules(height int64) reading.SignatureRules {
 // ScoringEpoch is the scoring epoch of a device's batch seq (seqs start at 1).
 func (p Params) ScoringEpoch(seq uint64) uint64 {
 	return (max(seq, 1) - 1) / uint64(p.ScoringEpochBatches)
+}
+
+// CommitteeEpoch is the committee epoch of a block: committers' tasks opened in it share a committee.
+func (p Params) CommitteeEpoch(height int64) uint64 {
+	return uint64(max(height, 0)) / p.CommitteeEpochBlocks
 }
 
 // EpochStart is the first batch of seq's scoring epoch.
@@ -89,6 +95,8 @@ func (p Params) Validate() error {
 		return errorsmod.Wrapf(ErrInvalidParams, "zip215_height must not be negative, got %d", p.Zip215Height)
 	case p.ScoringEpochBatches == 0 || p.ScoringEpochBatches > MaxScoringEpochBatches:
 		return errorsmod.Wrapf(ErrInvalidParams, "scoring_epoch_batches must be in [1, %d], got %d", MaxScoringEpochBatches, p.ScoringEpochBatches)
+	case p.CommitteeEpochBlocks == 0:
+		return errorsmod.Wrap(ErrInvalidParams, "committee_epoch_blocks must be at least 1")
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ func TestParamsValidate(t *testing.T) {
 		{"negative zip215 height", func(p *types.Params) { p.Zip215Height = -1 }},
 		{"zero scoring epoch", func(p *types.Params) { p.ScoringEpochBatches = 0 }},
 		{"scoring epoch too long", func(p *types.Params) { p.ScoringEpochBatches = types.MaxScoringEpochBatches + 1 }},
+		{"zero committee epoch", func(p *types.Params) { p.CommitteeEpochBlocks = 0 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
