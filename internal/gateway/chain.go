@@ -26,12 +26,12 @@ func NewSensorChain(chain *chainclient.Chain) SensorChain {
 }
 
 // Device implements Registry.
-func (s SensorChain) Device(ctx context.Context, id uint64) (types.Device, error) {
+func (s SensorChain) Device(ctx context.Context, id uint64) (types.Device, types.DeviceStats, error) {
 	resp, err := s.q.Device(ctx, &types.QueryDeviceRequest{DeviceId: id})
 	if err != nil {
-		return types.Device{}, err
+		return types.Device{}, types.DeviceStats{}, err
 	}
-	return resp.Device, nil
+	return resp.Device, resp.Stats, nil
 }
 
 // Batch implements Registry.

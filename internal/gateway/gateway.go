@@ -25,7 +25,8 @@ import (
 
 // Registry answers what the chain knows about a device.
 type Registry interface {
-	Device(ctx context.Context, id uint64) (types.Device, error)
+	// Device returns the device and its stats (batch progress: last sequence and reading time).
+	Device(ctx context.Context, id uint64) (types.Device, types.DeviceStats, error)
 	// Batch returns the committed batch (device, seq), or an error if there is none.
 	Batch(ctx context.Context, id, seq uint64) (types.Batch, error)
 }
@@ -193,7 +194,7 @@ func (g *Gateway) device(ctx context.Context, id uint64) (*device, error) {
 	if refused && g.now().Sub(refusedAt) < 10*time.Second {
 		return nil, reject(http.StatusNotFound, "device %d is not registered for this gateway", id)
 	}
-	info, err := g.registry.Device(ctx, id)
+	info, progress, err := g.registry.Device(ctx, id)
 	if err != nil || info.Status != types.DEVICE_STATUS_ACTIVE || !info.CanCommit(g.cfg.Address) {
 		g.mu.Lock()
 		g.unknown[id] = g.now()
@@ -208,7 +209,7 @@ func (g *Gateway) device(ctx context.Context, id uint64) (*device, error) {
 	if d, ok := g.devices[id]; ok {
 		return d, nil
 	}
-	d, err = g.load(info)
+	d, err = g.load(info, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -220,8 +221,8 @@ func (g *Gateway) device(ctx context.Context, id uint64) (*device, error) {
 // load rebuilds a device's state from disk and the chain: batches on disk above the chain's
 // last sequence are still to be committed; pending readings already sealed (a crash between
 // sealing and truncating the log) are dropped.
-func (g *Gateway) load(info types.Device) (*device, error) {
-	d := &device{info: info, nextBatch: info.LastBatchSeq + 1, sealedLastMs: info.LastReadingMs}
+func (g *Gateway) load(info types.Device, progress types.DeviceStats) (*device, error) {
+	d := &device{info: info, nextBatch: progress.Batches + 1, sealedLastMs: progress.LastReadingMs}
 	seqs, err := storedBatchSeqs(g.cfg.StateDir, info.Id)
 	if err != nil {
 		return nil, err
@@ -245,7 +246,7 @@ func (g *Gateway) load(info types.Device) (*device, error) {
 		d.lastSeq = max(d.lastSeq, readings[len(readings)-1].Sequence)
 		b := reading.NewBatch(readings)
 		d.sealedLastMs = max(d.sealedLastMs, b.LastMs)
-		if seq > info.LastBatchSeq {
+		if seq > progress.Batches {
 			d.unsent = append(d.unsent, sealed{seq: seq, batch: b})
 			d.nextBatch = seq + 1
 		}

@@ -57,11 +57,11 @@ func TestGatewayCommitsVerifiableBatches(t *testing.T) {
 		for {
 			var dev types.QueryDeviceResponse
 			c.queryProto(&dev, "sensors", "device", fmt.Sprint(d.Id))
-			if dev.Device.LastBatchSeq >= 6 {
+			if dev.Stats.Batches >= 6 {
 				break
 			}
 			if time.Now().After(deadline.Add(2 * time.Minute)) {
-				t.Fatalf("device %d has %d batches after 4 minutes, want 6", d.Id, dev.Device.LastBatchSeq)
+				t.Fatalf("device %d has %d batches after 4 minutes, want 6", d.Id, dev.Stats.Batches)
 			}
 			time.Sleep(2 * time.Second)
 		}

@@ -69,8 +69,9 @@ func TestCommitBatch(t *testing.T) {
 	require.Equal(t, types.BATCH_STATUS_PENDING, b.Status)
 	require.Equal(t, f.gateway, b.Committer)
 	require.Equal(t, int64(10), b.CommittedHeight)
-	d, _ := f.keeper.GetDevice(f.Ctx, id)
-	require.Equal(t, uint64(1), d.LastBatchSeq)
+	progress, err := f.keeper.Stats.Get(f.Ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, types.DeviceStats{Batches: 1, Readings: 60, LastReadingMs: f.batchMsg(id, 1).LastReadingMs}, progress)
 
 	// The owner may commit too; batches come back newest first.
 	f.Ctx = f.Ctx.WithBlockTime(testBlockTime.Add(time.Minute))
@@ -90,7 +91,7 @@ func TestCommitBatch(t *testing.T) {
 	require.Equal(t, next.Root, one.Batch.Root)
 	stats, err := q.DeviceStats(f.Ctx, &types.QueryDeviceStatsRequest{DeviceId: id})
 	require.NoError(t, err)
-	require.Equal(t, types.DeviceStats{Batches: 2, Readings: 120}, stats.Stats)
+	require.Equal(t, types.DeviceStats{Batches: 2, Readings: 120, LastReadingMs: next.LastReadingMs}, stats.Stats)
 	// At the end of the block each committer's batches go to the oracle as one task of its
 	// series, in the block's committee epoch.
 	require.Empty(t, f.oracle.opened)
@@ -182,7 +183,8 @@ func TestScoreBatch(t *testing.T) {
 	require.Equal(t, []types.BatchFlag{types.BATCH_FLAG_STUCK, types.BATCH_FLAG_JUMP}, b.Flags, "flags sorted and deduplicated")
 	stats, err := f.keeper.Stats.Get(f.Ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, types.DeviceStats{Batches: 3, Readings: 180, ScoredBatches: 2, QualityScore: 8600, LastScore: 1000, LastScoredSeq: 2}, stats)
+	require.Equal(t, types.DeviceStats{Batches: 3, Readings: 180, ScoredBatches: 2, QualityScore: 8600, LastScore: 1000, LastScoredSeq: 2,
+		LastReadingMs: f.batchMsg(id, 3).LastReadingMs}, stats)
 
 	// Each scored batch pays the device's owner for its readings at the batch score.
 	require.Equal(t, []string{fmt.Sprintf("%s:%d:60:9000", f.owner, id), fmt.Sprintf("%s:%d:60:1000", f.owner, id)}, rewards.credits)

@@ -41,7 +41,7 @@ func seededSensors(b *testing.B, n int) (fixture, map[uint64]ed25519.PrivateKey)
 		if len(gs.Devices) == keepertest.SeedChunk {
 			require.NoError(b, f.keeper.InitGenesis(f.Ctx, gs))
 			f.Store.Commit()
-			gs.Devices, gs.Batches = nil, nil
+			gs.Devices, gs.DeviceStats, gs.Batches = nil, nil, nil
 		}
 		pub := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("growth-key"), id))
 		if key, ok := keys[id]; ok {
@@ -50,8 +50,9 @@ func seededSensors(b *testing.B, n int) (fixture, map[uint64]ed25519.PrivateKey)
 		root := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("growth-root"), id))
 		gs.Devices = append(gs.Devices, types.Device{
 			Id: id, Owner: f.addr(fmt.Sprint("owner-", id)), PubKey: pub[:], Kind: types.KindWeather, Channels: weatherChannels(),
-			SamplingInterval: time.Minute, Status: types.DEVICE_STATUS_ACTIVE, RegisteredHeight: 1, LastBatchSeq: 1, LastReadingMs: last,
+			SamplingInterval: time.Minute, Status: types.DEVICE_STATUS_ACTIVE, RegisteredHeight: 1,
 		})
+		gs.DeviceStats = append(gs.DeviceStats, types.DeviceStatsEntry{DeviceId: id, Stats: types.DeviceStats{Batches: 1, Readings: 10, LastReadingMs: last}})
 		gs.Batches = append(gs.Batches, types.Batch{
 			DeviceId: id, Seq: 1, Root: root[:], Count: 10, FirstReadingMs: last - 9*60_000, LastReadingMs: last, SizeBytes: 1200,
 			Uri: "https://gateway.example.org/v1/batches/1", Committer: f.addr(fmt.Sprint("owner-", id)), CommittedHeight: 9,

@@ -235,8 +235,12 @@ func (k msgServer) CommitBatch(ctx context.Context, msg *types.MsgCommitBatch) (
 	if !device.CanCommit(msg.Committer) {
 		return nil, errorsmod.Wrapf(types.ErrUnauthorizedCommit, "%s for device %d", msg.Committer, device.Id)
 	}
-	if msg.Seq != device.LastBatchSeq+1 {
-		return nil, errorsmod.Wrapf(types.ErrBadBatchSequence, "device %d expects batch %d, got %d", device.Id, device.LastBatchSeq+1, msg.Seq)
+	stats, err := k.stats(ctx, device.Id)
+	if err != nil {
+		return nil, err
+	}
+	if msg.Seq != stats.Batches+1 {
+		return nil, errorsmod.Wrapf(types.ErrBadBatchSequence, "device %d expects batch %d, got %d", device.Id, stats.Batches+1, msg.Seq)
 	}
 	blockMs := sdkCtx.BlockTime().UnixMilli()
 	switch {
@@ -246,11 +250,11 @@ func (k msgServer) CommitBatch(ctx context.Context, msg *types.MsgCommitBatch) (
 	case msg.FirstReadingMs < blockMs-params.MaxBatchAge.Milliseconds():
 		return nil, errorsmod.Wrapf(types.ErrBatchTime, "first reading at %d ms is more than %s before the block time %d ms",
 			msg.FirstReadingMs, params.MaxBatchAge, blockMs)
-	case device.LastBatchSeq > 0 && msg.FirstReadingMs <= device.LastReadingMs:
+	case stats.Batches > 0 && msg.FirstReadingMs <= stats.LastReadingMs:
 		// Strictly after: validators refuse readings stamped outside their batch's bounds, so
 		// no reading of an earlier batch can be committed again.
 		return nil, errorsmod.Wrapf(types.ErrBatchTime, "first reading at %d ms is not after the previous batch's last reading at %d ms",
-			msg.FirstReadingMs, device.LastReadingMs)
+			msg.FirstReadingMs, stats.LastReadingMs)
 	}
 
 	key := collections.Join(msg.DeviceId, msg.Seq)
@@ -269,16 +273,8 @@ func (k msgServer) CommitBatch(ctx context.Context, msg *types.MsgCommitBatch) (
 	if err := k.PruneQueue.Set(ctx, collections.Join3(pruneAt, msg.DeviceId, msg.Seq)); err != nil {
 		return nil, err
 	}
-	prev := device
-	device.LastBatchSeq, device.LastReadingMs = msg.Seq, msg.LastReadingMs
-	if err := k.setDevice(ctx, &prev, device); err != nil {
-		return nil, err
-	}
-	stats, err := k.stats(ctx, device.Id)
-	if err != nil {
-		return nil, err
-	}
-	stats.Batches++
+	// The device's progress lives in its small stats record: the device itself is not rewritten.
+	stats.Batches, stats.LastReadingMs = msg.Seq, msg.LastReadingMs
 	stats.Readings += uint64(msg.Count)
 	if err := k.Stats.Set(ctx, device.Id, stats); err != nil {
 		return nil, err

@@ -3,10 +3,13 @@ package simulation
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"math/rand"
 	"sync"
 	"time"
+
+	"cosmossdk.io/collections"
 
 	"github.com/cosmos/cosmos-sdk/testutil/simsx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -145,9 +148,14 @@ func MsgCommitBatchFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgComm
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
+		stats, err := k.Stats.Get(ctx, device.Id)
+		if err != nil && !errors.Is(err, collections.ErrNotFound) {
+			reporter.Skip(err.Error())
+			return nil, nil
+		}
 		r := testData.Rand()
 		blockMs := sdk.UnwrapSDKContext(ctx).BlockTime().UnixMilli()
-		first := max(device.LastReadingMs+1, blockMs-60_000) // strictly after the previous batch
+		first := max(stats.LastReadingMs+1, blockMs-60_000) // strictly after the previous batch
 		if first > blockMs {
 			reporter.Skip("device readings are ahead of the block time")
 			return nil, nil
@@ -156,9 +164,9 @@ func MsgCommitBatchFactory(k keeper.Keeper) simsx.SimMsgFactoryFn[*types.MsgComm
 		root := make([]byte, 32)
 		_, _ = r.Read(root)
 		return []simsx.SimAccount{owner}, &types.MsgCommitBatch{
-			Committer: owner.AddressBech32, DeviceId: device.Id, Seq: device.LastBatchSeq + 1, Root: root, Count: count,
+			Committer: owner.AddressBech32, DeviceId: device.Id, Seq: stats.Batches + 1, Root: root, Count: count,
 			FirstReadingMs: first, LastReadingMs: first + int64(r.Intn(int(blockMs-first)+1)),
-			SizeBytes: min(uint64(count)*64, params.MaxBatchBytes), Uri: fmt.Sprintf("https://gw.sim.example/v1/batches/%d/%d", device.Id, device.LastBatchSeq+1),
+			SizeBytes: min(uint64(count)*64, params.MaxBatchBytes), Uri: fmt.Sprintf("https://gw.sim.example/v1/batches/%d/%d", device.Id, stats.Batches+1),
 		}
 	}
 }

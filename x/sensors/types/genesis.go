@@ -39,19 +39,23 @@ func (gs GenesisState) Validate() error {
 		devices[d.Id] = d
 		keys[string(d.PubKey)] = true
 	}
+	committed := make(map[uint64]uint64, len(gs.DeviceStats)) // device id -> its last batch
 	for _, e := range gs.DeviceStats {
 		if _, ok := devices[e.DeviceId]; !ok {
 			return fmt.Errorf("stats for unknown device %d", e.DeviceId)
 		}
+		if _, dup := committed[e.DeviceId]; dup {
+			return fmt.Errorf("stats for device %d listed twice", e.DeviceId)
+		}
+		committed[e.DeviceId] = e.Stats.Batches
 	}
 	batches := make(map[[2]uint64]bool, len(gs.Batches))
 	for _, b := range gs.Batches {
-		d, ok := devices[b.DeviceId]
-		if !ok {
+		if _, ok := devices[b.DeviceId]; !ok {
 			return fmt.Errorf("batch %d/%d of unknown device", b.DeviceId, b.Seq)
 		}
-		if b.Seq == 0 || b.Seq > d.LastBatchSeq {
-			return fmt.Errorf("batch %d/%d: sequence must be in [1, %d]", b.DeviceId, b.Seq, d.LastBatchSeq)
+		if last := committed[b.DeviceId]; b.Seq == 0 || b.Seq > last {
+			return fmt.Errorf("batch %d/%d: sequence must be in [1, %d]", b.DeviceId, b.Seq, last)
 		}
 		if batches[[2]uint64{b.DeviceId, b.Seq}] {
 			return fmt.Errorf("batch %d/%d appears twice", b.DeviceId, b.Seq)
