@@ -367,6 +367,7 @@ func (s *Service) work(ctx context.Context, job []oracletypes.Task) {
 			return
 		}
 		s.metrics.Done.WithLabelValues(kind, outcome).Inc()
+		s.metrics.Batches.Add(float64(len(report.Items)))
 		s.metrics.Latency.WithLabelValues(kind).Observe(time.Since(seen).Seconds())
 		s.log.Info("task verified", "task", t.Label(), "kind", kind, "outcome", outcome, "verdict", report.Verdict,
 			"scores", itemScores(report.Items), "seconds", fmt.Sprintf("%.3f", time.Since(seen).Seconds()))

@@ -272,13 +272,13 @@ func supervise(procs []*process, ready func(context.Context) error) error {
 					m["thalamus_agent_pow_winners_total"], m["thalamus_agent_challenges_failed_total"])
 			}
 			if m, err := scrapeMetrics(ctx, "http://"+sidecarMetrics+"/metrics"); err == nil {
-				step("sidecar: %.0f open tasks; verified %.0f challenges (%.0f pass, %.0f fraud) and %.0f sensor batches; %.0f failed",
+				step("sidecar: %.0f open tasks; verified %.0f challenges (%.0f pass, %.0f fraud) and %.0f sensor tasks (%.0f batches); %.0f failed",
 					m["thalamus_sidecar_open_tasks"],
 					m[`thalamus_sidecar_tasks_done_total{kind="gpu_challenge",outcome="pass"}`]+m[`thalamus_sidecar_tasks_done_total{kind="gpu_challenge",outcome="fraud"}`]+
 						m[`thalamus_sidecar_tasks_done_total{kind="gpu_challenge",outcome="underperform"}`],
 					m[`thalamus_sidecar_tasks_done_total{kind="gpu_challenge",outcome="pass"}`],
 					m[`thalamus_sidecar_tasks_done_total{kind="gpu_challenge",outcome="fraud"}`],
-					m[`thalamus_sidecar_tasks_done_total{kind="sensor_batch",outcome="scored"}`],
+					m[`thalamus_sidecar_tasks_done_total{kind="sensor_batch",outcome="scored"}`], m["thalamus_sidecar_batches_scored_total"],
 					m[`thalamus_sidecar_tasks_failed_total{kind="gpu_challenge"}`]+m[`thalamus_sidecar_tasks_failed_total{kind="sensor_batch"}`])
 			}
 			if m, err := scrapeMetrics(ctx, "http://"+gatewayAddr+"/metrics"); err == nil {
