@@ -244,56 +244,31 @@ func TestTaskResultScoresEachBatch(t *testing.T) {
 	require.ErrorIs(t, f.keeper.TaskHooks().OnTaskFinalized(f.Ctx, task), types.ErrInvalidScore, "a score for each batch")
 }
 
-// Batch records are deleted when their retention ends, a committer's batches of a block
-// together, whole queue entries up to max_prunes_per_block batches and at least one a block.
 func TestPruneBatches(t *testing.T) {
 	f := newDeviceFixture(t)
 	params := types.DefaultParams()
-	params.BatchRetentionBlocks, params.MaxPrunesPerBlock = 5, 1
+	params.BatchRetentionBlocks, params.MaxPrunesPerBlock = 5, 2
 	require.NoError(t, f.keeper.Params.Set(f.Ctx, params))
 	id := f.register(t)
-	// Block 10: the gateway commits batches 1 and 2, the owner batch 3.
-	blockMs := f.Ctx.BlockTime().UnixMilli()
 	for seq := uint64(1); seq <= 3; seq++ {
-		msg := f.batchMsg(id, seq)
-		msg.FirstReadingMs, msg.LastReadingMs = blockMs-int64(4-seq)*10_000, blockMs-int64(4-seq)*10_000+5_000
-		if seq == 3 {
-			msg.Committer = f.owner
-		}
-		_, err := f.msgs.CommitBatch(f.Ctx, msg)
+		f.Ctx = f.Ctx.WithBlockTime(testBlockTime.Add(time.Duration(seq) * time.Minute))
+		_, err := f.msgs.CommitBatch(f.Ctx, f.batchMsg(id, seq))
 		require.NoError(t, err)
 	}
-	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
-	queued := func() int {
-		n := 0
-		require.NoError(t, f.keeper.PruneQueue.Walk(f.Ctx, nil, func(collections.Triple[int64, string, uint64], types.BatchRefs) (bool, error) {
-			n++
-			return false, nil
-		}))
-		return n
-	}
-	remaining := func() int {
-		n := 0
-		for seq := uint64(1); seq <= 3; seq++ {
-			if _, err := f.keeper.GetBatch(f.Ctx, id, seq); err == nil {
-				n++
-			}
-		}
-		return n
-	}
-	require.Equal(t, 2, queued(), "one entry per committer of the block")
-
 	f.Ctx = f.Ctx.WithBlockHeight(14)
 	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
-	require.Equal(t, 3, remaining(), "retention not over yet")
+	_, err := f.keeper.GetBatch(f.Ctx, id, 1)
+	require.NoError(t, err, "retention not over yet")
 
 	f.Ctx = f.Ctx.WithBlockHeight(15)
 	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
-	require.Equal(t, 1, queued(), "one whole entry per block when max_prunes_per_block is below it")
-	require.Contains(t, []int{1, 2}, remaining())
+	_, err = f.keeper.GetBatch(f.Ctx, id, 1)
+	require.ErrorIs(t, err, types.ErrBatchNotFound)
+	_, err = f.keeper.GetBatch(f.Ctx, id, 3)
+	require.NoError(t, err, "at most max_prunes_per_block per block")
 	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
-	require.Zero(t, queued())
-	require.Zero(t, remaining())
+	_, err = f.keeper.GetBatch(f.Ctx, id, 3)
+	require.ErrorIs(t, err, types.ErrBatchNotFound)
 	stats, _ := f.keeper.Stats.Get(f.Ctx, id)
 	require.Equal(t, uint64(3), stats.Batches, "totals outlive the records")
 }
@@ -318,7 +293,7 @@ func TestSensorsGenesisRoundTrip(t *testing.T) {
 	resp, err := g.msgs.RegisterDevice(g.Ctx, g.registerMsg(deviceKey("new"), g.owner))
 	require.NoError(t, err)
 	require.Equal(t, uint64(2), resp.DeviceId)
-	queued, err := g.keeper.PruneQueue.Has(g.Ctx, collections.Join3(exported.Batches[0].CommittedHeight+exported.Params.BatchRetentionBlocks, exported.Batches[0].Committer, uint64(0)))
+	queued, err := g.keeper.PruneQueue.Has(g.Ctx, collections.Join3(exported.Batches[0].CommittedHeight+exported.Params.BatchRetentionBlocks, id, uint64(1)))
 	require.NoError(t, err)
 	require.True(t, queued)
 }

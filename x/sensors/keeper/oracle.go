@@ -41,8 +41,7 @@ func (k Keeper) queueScoring(ctx context.Context, b types.Batch) error {
 
 // openScoring asks each committer's committee of the block's committee epoch to fetch, check
 // and score the batches it committed in this block: one oracle task per committer and up to
-// oracletypes.MaxTaskItems batches, queued for pruning together. Its work is the block's
-// commitments, each paid for.
+// oracletypes.MaxTaskItems batches. Its work is the block's commitments, each paid for.
 func (k Keeper) openScoring(ctx context.Context, params types.Params) error {
 	epoch := params.CommitteeEpoch(sdk.UnwrapSDKContext(ctx).BlockHeight())
 	iter, err := k.Unscored.Iterate(ctx, nil)
@@ -51,23 +50,15 @@ func (k Keeper) openScoring(ctx context.Context, params types.Params) error {
 	}
 	var (
 		committer string
-		part      uint64 // of the committer's batches in this block
 		items     []oracletypes.TaskItem
 	)
-	// open hands the items to the oracle and queues their records for pruning, one entry for all.
 	open := func() error {
 		if len(items) == 0 {
 			return nil
 		}
-		if _, err := k.oracle.OpenSeriesTask(ctx, oracletypes.TASK_KIND_SENSOR_BATCH, types.ModuleName, committer, epoch, items); err != nil {
-			return err
-		}
-		refs := make([]types.BatchRef, len(items))
-		for i, item := range items {
-			refs[i] = types.BatchRef{DeviceId: item.SubjectId, Seq: item.SubjectSeq}
-		}
-		items, part = nil, part+1
-		return k.queuePrune(ctx, params, committer, part-1, refs)
+		_, err := k.oracle.OpenSeriesTask(ctx, oracletypes.TASK_KIND_SENSOR_BATCH, types.ModuleName, committer, epoch, items)
+		items = nil
+		return err
 	}
 	for ; iter.Valid(); iter.Next() {
 		kv, err := iter.KeyValue()
@@ -80,9 +71,7 @@ func (k Keeper) openScoring(ctx context.Context, params types.Params) error {
 				_ = iter.Close()
 				return err
 			}
-			if kv.Key.K1() != committer {
-				committer, part = kv.Key.K1(), 0
-			}
+			committer = kv.Key.K1()
 		}
 		items = append(items, kv.Value)
 	}
