@@ -61,9 +61,9 @@ func Aggregate(kind types.TaskKind, items int, reports []WeightedReport, totalPo
 		}
 		return res, false
 	case types.TASK_KIND_SENSOR_BATCH:
-		res.Items = make([]types.ItemScore, items)
+		res.Items = medianScores(reports, items)
 		for i := range res.Items {
-			res.Items[i] = types.ItemScore{Score: WeightedMedian(reports, i), Flags: majorityFlags(reports, i, reported)}
+			res.Items[i].Flags = majorityFlags(reports, i, reported)
 		}
 		return res, true
 	}
@@ -97,6 +97,15 @@ func WeightedMedian(reports []WeightedReport, item int) uint32 {
 		}
 	}
 	return sorted[len(sorted)-1].Report.Items[item].Score
+}
+
+// medianScores is, for each of a sensor task's items, the WeightedMedian of its reported scores.
+func medianScores(reports []WeightedReport, items int) []types.ItemScore {
+	out := make([]types.ItemScore, items)
+	for i := range out {
+		out[i].Score = WeightedMedian(reports, i)
+	}
+	return out
 }
 
 // majorityFlags returns, in increasing order, the flags of item reported by more than half of the power.

@@ -148,10 +148,7 @@ func judgeCommittee(t types.Task, power map[string]int64, params types.Params) j
 		}
 	case types.TASK_KIND_SENSOR_BATCH:
 		if reaches(reported, seated, params.Quorum) {
-			median := types.TaskResult{Items: make([]types.ItemScore, len(t.Items))}
-			for i := range median.Items {
-				median.Items[i].Score = WeightedMedian(reports, i)
-			}
+			median := types.TaskResult{Items: medianScores(reports, len(t.Items))}
 			for _, r := range reports {
 				if !Agrees(t.Kind, r.Report, median, params.ScoreDeviationBand) {
 					dissenters = append(dissenters, r.address)
