@@ -80,7 +80,7 @@ type Service struct {
 	busy       map[uint64]bool             // devices with batches in a worker: one job per device at a time
 	results    map[uint64]*oracletypes.TaskReport
 	challenges chan []oracletypes.Task        // GPU challenges, one task a job
-	batches    *fairQueue[[]oracletypes.Task] // a device's batches in sequence, by committer
+	batches    *fairQueue[[]oracletypes.Task] // a committer's sensor tasks in task order, by committer
 }
 
 // New prepares a sidecar that reads the chain through chain (a query-only client context).
