@@ -126,13 +126,14 @@ func reportSensors(ctx context.Context, gw *Gateway, stats []sensorsim.Stats, lo
 			return
 		case <-t.C:
 		}
-		var sent, rejected uint64
+		var sent, rejected, dropped uint64
 		for i := range stats {
 			sent += stats[i].Sent.Load()
 			rejected += stats[i].Rejected.Load()
+			dropped += stats[i].Dropped.Load()
 		}
 		devices, pending, uncommitted := gw.Totals()
 		logger.Info("gateway stats", "devices", devices, "pending_readings", pending, "uncommitted_batches", uncommitted,
-			"simulated_sent", sent, "simulated_rejected", rejected)
+			"simulated_sent", sent, "simulated_rejected", rejected, "simulated_dropped", dropped)
 	}
 }

@@ -51,14 +51,23 @@ func (d *Device) Reading(seq uint64, ts time.Time) (reading.Reading, bool) {
 	return r, true
 }
 
-// Stats counts what a device's feeder did.
+// Stats counts a device's readings: accepted or refused by the gateway, or dropped from a
+// full backlog while it was unreachable.
 type Stats struct {
-	Sent, Rejected, Failed atomic.Uint64
+	Sent, Rejected, Dropped atomic.Uint64
 }
 
-// Feed posts a reading every interval to the gateway until ctx ends. It resumes after the
-// last sequence the gateway accepted, so restarts never replay. gatewayURL is the operator's
-// own gateway, given on its command line, never an address read from the chain.
+// maxBacklog bounds the readings a feeder keeps while the gateway is unreachable (about
+// 17 minutes at the devnet's 100 ms); older ones are dropped first, as a station's ring
+// buffer would.
+const maxBacklog = 10_000
+
+// Feed samples a reading every interval and posts what is due to the gateway until ctx
+// ends. Like a station with a buffer, it stamps each reading at its sampling time and
+// sends a backlog (after a slow gateway or a starved host) at once, so a late delivery is
+// not a hole in the series. It resumes after the last sequence the gateway accepted, so
+// restarts never replay. gatewayURL is the operator's own gateway, given on its command
+// line, never an address read from the chain.
 func (d *Device) Feed(ctx context.Context, client *http.Client, gatewayURL string, interval time.Duration, log *slog.Logger, stats *Stats) {
 	seq, err := d.lastSequence(ctx, client, gatewayURL)
 	for err != nil {
@@ -70,31 +79,53 @@ func (d *Device) Feed(ctx context.Context, client *http.Client, gatewayURL strin
 		}
 		seq, err = d.lastSequence(ctx, client, gatewayURL)
 	}
+	next := time.Now().Add(interval) // the sampling time of reading seq+1
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var backlog []reading.Reading
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			seq++
-			r, send := d.Reading(seq, now)
-			if !send {
-				continue
+			for ; !next.After(now); next = next.Add(interval) {
+				seq++
+				if r, send := d.Reading(seq, next); send {
+					backlog = append(backlog, r)
+				}
 			}
-			status, body, err := Post(ctx, client, gatewayURL, r)
-			switch {
-			case err != nil:
-				stats.Failed.Add(1)
-				log.Warn("post failed", "device", d.ID, "err", err)
-			case status != http.StatusOK:
-				stats.Rejected.Add(1)
-				log.Warn("reading rejected", "device", d.ID, "status", status, "body", string(body))
-			default:
-				stats.Sent.Add(1)
+			if dropped := len(backlog) - maxBacklog; dropped > 0 {
+				stats.Dropped.Add(uint64(dropped))
+				backlog = backlog[dropped:]
 			}
+			backlog = d.deliver(ctx, client, gatewayURL, backlog, log, stats)
 		}
 	}
+}
+
+// deliver posts the backlog and returns what is left to retry: nothing unless the gateway
+// could not be reached. Readings the gateway answered for (accepted or refused) are done.
+func (d *Device) deliver(ctx context.Context, client *http.Client, gatewayURL string, backlog []reading.Reading, log *slog.Logger, stats *Stats) []reading.Reading {
+	if len(backlog) == 0 {
+		return backlog
+	}
+	status, body, err := Post(ctx, client, gatewayURL, backlog...)
+	if err != nil {
+		log.Warn("post failed; keeping the readings to send again", "device", d.ID, "readings", len(backlog), "err", err)
+		return backlog
+	}
+	var resp struct {
+		Accepted int `json:"accepted"`
+	}
+	if status != http.StatusOK {
+		_ = json.Unmarshal(body, &resp)
+		log.Warn("readings rejected", "device", d.ID, "status", status, "body", string(body))
+	} else {
+		resp.Accepted = len(backlog)
+	}
+	stats.Sent.Add(uint64(resp.Accepted))
+	stats.Rejected.Add(uint64(len(backlog) - resp.Accepted))
+	return backlog[:0]
 }
 
 // lastSequence asks the gateway for the device's last accepted sequence.

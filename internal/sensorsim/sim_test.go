@@ -1,8 +1,15 @@
 package sensorsim
 
 import (
+	"context"
 	"crypto/ed25519"
+	"io"
+	"log/slog"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,4 +78,72 @@ func TestLoadCSV(t *testing.T) {
 	require.Greater(t, hi, rep.Value(0))
 	_, err = ParseFault("melted")
 	require.ErrorContains(t, err, "stuck")
+}
+
+// TestFeedSendsItsBacklog: a gateway that drops the first post and stalls the second still
+// gets every reading, in sequence and stamped at its sampling time, so a slow gateway or a
+// starved host leaves no hole in the series.
+func TestFeedSendsItsBacklog(t *testing.T) {
+	const interval = 10 * time.Millisecond
+	var mu sync.Mutex
+	var got []reading.Reading
+	posts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodGet {
+			_, _ = w.Write([]byte(`{"last_sequence": 4}`))
+			return
+		}
+		mu.Lock()
+		posts++
+		n := posts
+		mu.Unlock()
+		switch n {
+		case 1: // the connection drops: the feeder must send these again
+			conn, _, err := w.(http.Hijacker).Hijack()
+			require.NoError(t, err)
+			_ = conn.Close()
+			return
+		case 2:
+			time.Sleep(20 * interval)
+		}
+		body, err := io.ReadAll(req.Body)
+		require.NoError(t, err)
+		var list reading.ReadingList
+		require.NoError(t, list.Unmarshal(body))
+		mu.Lock()
+		got = append(got, list.Readings...)
+		mu.Unlock()
+		_, _ = w.Write([]byte(`{"accepted": ` + strconv.Itoa(len(list.Readings)) + `}`))
+	}))
+	defer srv.Close()
+
+	_, key, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	d := NewDevice("dev", key, types.Channel{Name: "temperature_c"}, NewDailyCycle(15, 8, 0.2, 600, 1), FaultNone, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	var stats Stats
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Feed(ctx, srv.Client(), srv.URL, interval, slog.New(slog.DiscardHandler), &stats)
+	}()
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) >= 60
+	}, 10*time.Second, interval)
+	cancel()
+	<-done
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.GreaterOrEqual(t, posts, 3)
+	for i, r := range got {
+		require.Equal(t, uint64(5+i), r.Sequence, "every sequence once, in order")
+		if i > 0 {
+			require.Equal(t, interval.Milliseconds(), r.TimestampMs-got[i-1].TimestampMs, "stamped at its sampling time")
+		}
+	}
+	require.Equal(t, uint64(len(got)), stats.Sent.Load())
+	require.Zero(t, stats.Rejected.Load()+stats.Dropped.Load())
 }
