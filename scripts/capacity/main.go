@@ -246,8 +246,8 @@ func write(w io.Writer, f figures, commit string) error {
 	p("Verification scales with validators: each added validator adds its sidecar's cores, and both columns grow\n")
 	p("linearly with N once N exceeds the committee. The chain's transactions at the target take %.0f%% of a node's\n", 100*(submit/f.submitTPS+commitMsgs/f.gatewayMsgsS))
 	p("throughput (%s: at most %.0f%%). A gateway's batches of a block are one oracle task with a score per batch, so\n", verdict(chainOK), 100*targetChainShare)
-	p("tasks and vote-extension reports grow with gateways, not devices; what remains per batch is its record,\n")
-	p("its prune entry, the device's progress and totals, and its event.\n")
+	p("tasks, retention-queue entries and vote-extension reports grow with gateways, not devices; what remains\n")
+	p("per batch is its record, the device's progress and totals, and its event.\n")
 	return nil
 }
 

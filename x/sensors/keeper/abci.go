@@ -12,8 +12,9 @@ import (
 )
 
 // EndBlocker opens the oracle tasks scoring the block's batches and deletes batch records
-// whose retention has ended, at most max_prunes_per_block; the rest wait for later blocks.
-// Device totals are kept.
+// whose retention has ended: whole queue entries (a committer's batches of one block, at
+// most oracletypes.MaxTaskItems) until max_prunes_per_block batches are deleted, at least one
+// entry a block; the rest wait for later blocks. Device totals are kept.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	params, err := k.Params.Get(ctx)
 	if err != nil {
@@ -23,27 +24,30 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 		return err
 	}
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
-	iter, err := k.PruneQueue.Iterate(ctx, collections.NewPrefixUntilTripleRange[int64, uint64, uint64](height))
+	iter, err := k.PruneQueue.Iterate(ctx, collections.NewPrefixUntilTripleRange[int64, string, uint64](height))
 	if err != nil {
 		return err
 	}
-	var keys []collections.Triple[int64, uint64, uint64]
-	for ; iter.Valid() && len(keys) < int(params.MaxPrunesPerBlock); iter.Next() {
-		key, err := iter.Key()
+	var due []collections.KeyValue[collections.Triple[int64, string, uint64], types.BatchRefs]
+	for batches := 0; iter.Valid() && (len(due) == 0 || batches < int(params.MaxPrunesPerBlock)); iter.Next() {
+		kv, err := iter.KeyValue()
 		if err != nil {
 			_ = iter.Close()
 			return err
 		}
-		keys = append(keys, key)
+		due = append(due, kv)
+		batches += len(kv.Value.Batches)
 	}
 	if err := iter.Close(); err != nil {
 		return err
 	}
-	for _, key := range keys {
-		if err := k.pruneBatch(ctx, key.K2(), key.K3()); err != nil {
-			return err
+	for _, kv := range due {
+		for _, b := range kv.Value.Batches {
+			if err := k.pruneBatch(ctx, b.DeviceId, b.Seq); err != nil {
+				return err
+			}
 		}
-		if err := k.PruneQueue.Remove(ctx, key); err != nil {
+		if err := k.PruneQueue.Remove(ctx, kv.Key); err != nil {
 			return err
 		}
 	}
@@ -56,4 +60,21 @@ func (k Keeper) pruneBatch(ctx context.Context, deviceID, seq uint64) error {
 		return err
 	}
 	return events.Emit(ctx, &types.EventBatchPruned{DeviceId: deviceID, Seq: seq})
+}
+
+// queuePrune schedules some of a committer's batches of this block for deletion when their
+// retention ends, in the first free part of the committer's entries at that height (a
+// retention shortened by governance can aim two blocks at one height).
+func (k Keeper) queuePrune(ctx context.Context, params types.Params, committer string, batches []types.BatchRef) error {
+	at := sdk.UnwrapSDKContext(ctx).BlockHeight() + params.BatchRetentionBlocks
+	for part := uint64(0); ; part++ {
+		key := collections.Join3(at, committer, part)
+		taken, err := k.PruneQueue.Has(ctx, key)
+		if err != nil {
+			return err
+		}
+		if !taken {
+			return k.PruneQueue.Set(ctx, key, types.BatchRefs{Batches: batches})
+		}
+	}
 }

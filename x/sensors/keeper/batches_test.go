@@ -244,33 +244,71 @@ func TestTaskResultScoresEachBatch(t *testing.T) {
 	require.ErrorIs(t, f.keeper.TaskHooks().OnTaskFinalized(f.Ctx, task), types.ErrInvalidScore, "a score for each batch")
 }
 
+// Batch records are deleted when their retention ends, a committer's batches of a block
+// together, whole queue entries up to max_prunes_per_block batches and at least one a block.
 func TestPruneBatches(t *testing.T) {
 	f := newDeviceFixture(t)
 	params := types.DefaultParams()
-	params.BatchRetentionBlocks, params.MaxPrunesPerBlock = 5, 2
+	params.BatchRetentionBlocks, params.MaxPrunesPerBlock = 5, 1
 	require.NoError(t, f.keeper.Params.Set(f.Ctx, params))
 	id := f.register(t)
-	for seq := uint64(1); seq <= 3; seq++ {
-		f.Ctx = f.Ctx.WithBlockTime(testBlockTime.Add(time.Duration(seq) * time.Minute))
-		_, err := f.msgs.CommitBatch(f.Ctx, f.batchMsg(id, seq))
+	blockMs := f.Ctx.BlockTime().UnixMilli()
+	commit := func(seq uint64, committer string) {
+		msg := f.batchMsg(id, seq)
+		msg.FirstReadingMs, msg.LastReadingMs = blockMs-int64(5-seq)*10_000, blockMs-int64(5-seq)*10_000+5_000
+		if committer != "" {
+			msg.Committer = committer
+		}
+		_, err := f.msgs.CommitBatch(f.Ctx, msg)
 		require.NoError(t, err)
 	}
+	// Block 10: the gateway commits batches 1 and 2, the owner batch 3.
+	commit(1, "")
+	commit(2, "")
+	commit(3, f.owner)
+	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
+	queued := func() int {
+		n := 0
+		require.NoError(t, f.keeper.PruneQueue.Walk(f.Ctx, nil, func(collections.Triple[int64, string, uint64], types.BatchRefs) (bool, error) {
+			n++
+			return false, nil
+		}))
+		return n
+	}
+	remaining := func() int {
+		n := 0
+		for seq := uint64(1); seq <= 4; seq++ {
+			if _, err := f.keeper.GetBatch(f.Ctx, id, seq); err == nil {
+				n++
+			}
+		}
+		return n
+	}
+	require.Equal(t, 2, queued(), "one entry per committer of the block")
+
+	// Block 11: governance shortened the retention to 4 blocks, so the gateway's batch 4 is
+	// due at height 15 too: queued beside batches 1 and 2, not over them.
+	params.BatchRetentionBlocks = 4
+	require.NoError(t, f.keeper.Params.Set(f.Ctx, params))
+	f.Ctx = f.Ctx.WithBlockHeight(11)
+	commit(4, "")
+	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
+	require.Equal(t, 3, queued())
+
 	f.Ctx = f.Ctx.WithBlockHeight(14)
 	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
-	_, err := f.keeper.GetBatch(f.Ctx, id, 1)
-	require.NoError(t, err, "retention not over yet")
+	require.Equal(t, 4, remaining(), "retention not over yet")
 
 	f.Ctx = f.Ctx.WithBlockHeight(15)
 	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
-	_, err = f.keeper.GetBatch(f.Ctx, id, 1)
-	require.ErrorIs(t, err, types.ErrBatchNotFound)
-	_, err = f.keeper.GetBatch(f.Ctx, id, 3)
-	require.NoError(t, err, "at most max_prunes_per_block per block")
+	require.Equal(t, 2, queued(), "one whole entry per block when max_prunes_per_block is below it")
+	require.Contains(t, []int{2, 3}, remaining())
 	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
-	_, err = f.keeper.GetBatch(f.Ctx, id, 3)
-	require.ErrorIs(t, err, types.ErrBatchNotFound)
+	require.NoError(t, f.keeper.EndBlocker(f.Ctx))
+	require.Zero(t, queued())
+	require.Zero(t, remaining())
 	stats, _ := f.keeper.Stats.Get(f.Ctx, id)
-	require.Equal(t, uint64(3), stats.Batches, "totals outlive the records")
+	require.Equal(t, uint64(4), stats.Batches, "totals outlive the records")
 }
 
 func TestSensorsGenesisRoundTrip(t *testing.T) {
@@ -293,7 +331,7 @@ func TestSensorsGenesisRoundTrip(t *testing.T) {
 	resp, err := g.msgs.RegisterDevice(g.Ctx, g.registerMsg(deviceKey("new"), g.owner))
 	require.NoError(t, err)
 	require.Equal(t, uint64(2), resp.DeviceId)
-	queued, err := g.keeper.PruneQueue.Has(g.Ctx, collections.Join3(exported.Batches[0].CommittedHeight+exported.Params.BatchRetentionBlocks, id, uint64(1)))
+	queued, err := g.keeper.PruneQueue.Has(g.Ctx, collections.Join3(exported.Batches[0].CommittedHeight+exported.Params.BatchRetentionBlocks, exported.Batches[0].Committer, uint64(0)))
 	require.NoError(t, err)
 	require.True(t, queued)
 }

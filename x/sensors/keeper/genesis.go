@@ -2,9 +2,11 @@ package keeper
 
 import (
 	"context"
+	"slices"
 
 	"cosmossdk.io/collections"
 
+	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
@@ -40,12 +42,29 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	// The retention queue is rebuilt as the chain builds it: a committer's batches of one
+	// block in entries of at most oracletypes.MaxTaskItems, in genesis order.
+	type block struct {
+		height    int64
+		committer string
+	}
+	queued := map[block][]types.BatchRef{}
+	var blocks []block
 	for _, b := range gs.Batches {
 		if err := k.Batches.Set(ctx, collections.Join(b.DeviceId, b.Seq), b); err != nil {
 			return err
 		}
-		if err := k.PruneQueue.Set(ctx, collections.Join3(b.CommittedHeight+gs.Params.BatchRetentionBlocks, b.DeviceId, b.Seq)); err != nil {
-			return err
+		at := block{b.CommittedHeight + gs.Params.BatchRetentionBlocks, b.Committer}
+		if _, ok := queued[at]; !ok {
+			blocks = append(blocks, at)
+		}
+		queued[at] = append(queued[at], types.BatchRef{DeviceId: b.DeviceId, Seq: b.Seq})
+	}
+	for _, at := range blocks {
+		for part, refs := range slices.Collect(slices.Chunk(queued[at], oracletypes.MaxTaskItems)) {
+			if err := k.PruneQueue.Set(ctx, collections.Join3(at.height, at.committer, uint64(part)), types.BatchRefs{Batches: refs}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -43,8 +43,9 @@ type Keeper struct {
 	NextDeviceID      collections.Sequence
 	Stats             collections.Map[uint64, types.DeviceStats]
 	Batches           collections.Map[BatchKey, types.Batch]
-	// PruneQueue orders batch records by the height their retention ends.
-	PruneQueue collections.KeySet[collections.Triple[int64, uint64, uint64]]
+	// PruneQueue orders batch records by the height their retention ends, a committer's
+	// batches of one block (up to oracletypes.MaxTaskItems) in one entry: (height, committer, part).
+	PruneQueue collections.Map[collections.Triple[int64, string, uint64], types.BatchRefs]
 	// Unscored holds, in the transient store, the batches committed in this block by
 	// (committer, order of commitment): EndBlock opens one oracle task per committer for them.
 	Unscored collections.Map[collections.Pair[string, uint64], oracletypes.TaskItem]
@@ -82,8 +83,8 @@ func NewKeeper(cdc codec.BinaryCodec, addressCodec address.Codec, storeService s
 		Stats: collections.NewMap(sb, types.DeviceStatsKey, "device_stats", collections.Uint64Key,
 			codec.CollValue[types.DeviceStats](cdc)),
 		Batches: collections.NewMap(sb, types.BatchesKey, "batches", batchKey, codec.CollValue[types.Batch](cdc)),
-		PruneQueue: collections.NewKeySet(sb, types.BatchPruneQueueKey, "batch_prune_queue",
-			collections.TripleKeyCodec(collections.Int64Key, collections.Uint64Key, collections.Uint64Key)),
+		PruneQueue: collections.NewMap(sb, types.BatchPruneQueueKey, "batch_prune_queue",
+			collections.TripleKeyCodec(collections.Int64Key, collections.StringKey, collections.Uint64Key), codec.CollValue[types.BatchRefs](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -269,10 +269,6 @@ func (k msgServer) CommitBatch(ctx context.Context, msg *types.MsgCommitBatch) (
 	if err := k.queueScoring(ctx, batch); err != nil {
 		return nil, err
 	}
-	pruneAt := sdkCtx.BlockHeight() + params.BatchRetentionBlocks
-	if err := k.PruneQueue.Set(ctx, collections.Join3(pruneAt, msg.DeviceId, msg.Seq)); err != nil {
-		return nil, err
-	}
 	// The device's progress lives in its small stats record: the device itself is not rewritten.
 	stats.Batches, stats.LastReadingMs = msg.Seq, msg.LastReadingMs
 	stats.Readings += uint64(msg.Count)

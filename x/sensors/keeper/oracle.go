@@ -41,7 +41,8 @@ func (k Keeper) queueScoring(ctx context.Context, b types.Batch) error {
 
 // openScoring asks each committer's committee of the block's committee epoch to fetch, check
 // and score the batches it committed in this block: one oracle task per committer and up to
-// oracletypes.MaxTaskItems batches. Its work is the block's commitments, each paid for.
+// oracletypes.MaxTaskItems batches, queued for pruning together. Its work is the block's
+// commitments, each paid for.
 func (k Keeper) openScoring(ctx context.Context, params types.Params) error {
 	epoch := params.CommitteeEpoch(sdk.UnwrapSDKContext(ctx).BlockHeight())
 	iter, err := k.Unscored.Iterate(ctx, nil)
@@ -52,13 +53,20 @@ func (k Keeper) openScoring(ctx context.Context, params types.Params) error {
 		committer string
 		items     []oracletypes.TaskItem
 	)
+	// open hands the items to the oracle and queues their records for pruning, one entry for all.
 	open := func() error {
 		if len(items) == 0 {
 			return nil
 		}
-		_, err := k.oracle.OpenSeriesTask(ctx, oracletypes.TASK_KIND_SENSOR_BATCH, types.ModuleName, committer, epoch, items)
+		if _, err := k.oracle.OpenSeriesTask(ctx, oracletypes.TASK_KIND_SENSOR_BATCH, types.ModuleName, committer, epoch, items); err != nil {
+			return err
+		}
+		refs := make([]types.BatchRef, len(items))
+		for i, item := range items {
+			refs[i] = types.BatchRef{DeviceId: item.SubjectId, Seq: item.SubjectSeq}
+		}
 		items = nil
-		return err
+		return k.queuePrune(ctx, params, committer, refs)
 	}
 	for ; iter.Valid(); iter.Next() {
 		kv, err := iter.KeyValue()

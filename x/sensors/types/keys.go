@@ -21,7 +21,8 @@ var (
 	DeviceStatsKey    = collections.NewPrefix(7)
 	BatchesKey        = collections.NewPrefix(8)
 	// 9 held the batches-by-root index, dropped with replay protection moving to validators.
-	BatchPruneQueueKey = collections.NewPrefix(10)
+	// 10 held one retention-queue entry per batch; 11 holds one per committer and block.
+	BatchPruneQueueKey = collections.NewPrefix(11)
 
 	// In the transient store: the block's batches waiting for their oracle task.
 	UnscoredKey      = collections.NewPrefix(0)
