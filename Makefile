@@ -72,7 +72,7 @@ test-race: ## run every test under the race detector (slow: ~4 min on 2 cores)
 bench: ## every Go benchmark (lease matching with 1k/10k/100k offers takes ~2 min)
 	$(GO) test -run '^$$' -bench . -benchmem ./app ./x/... ./pkg/... ./internal/...
 
-bench-node: ## throughput of each message (block execution and a running node), state per reading, sidecar rates: writes docs/benchmarks.md (~9 min)
+bench-node: ## throughput of each message (block execution and a running node), state per reading, sidecar rates: writes docs/benchmarks.md (~14 min)
 	./scripts/bench.sh
 
 bench-capacity: ## per-task verification costs, 16- and 64-validator committee networks, gateway commit blocks and the capacity model of 4-150 validators: writes docs/capacity.md (~1 min)

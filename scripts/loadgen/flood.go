@@ -35,7 +35,7 @@ import (
 // floodConfig is a throughput run: accounts accounts each broadcast txs pre-signed
 // transactions of one kind as fast as the node takes them.
 type floodConfig struct {
-	kind     string // send, commit-batch, create-lease or submit-work
+	kind     string // send, commit-batch, gateway-batches, create-lease or submit-work
 	accounts int
 	txs      int
 	round    int // each round uses fresh accounts (and devices), so runs can repeat
@@ -47,7 +47,7 @@ type floodAccount struct {
 	addr   sdk.AccAddress
 	number uint64
 	seq    uint64
-	device uint64 // commit-batch: the account's device
+	devices []uint64 // commit-batch: the account's device; gateway-batches: its gatewayDevices
 }
 
 // floodKey is the key of account i of a kind's flood in a round: the same on every run, so
@@ -57,7 +57,12 @@ func floodKey(kind string, round, i int) *secp256k1.PrivKey {
 	return &secp256k1.PrivKey{Key: seed[:]}
 }
 
-// flood funds the accounts, prepares them (commit-batch: one device each), pre-signs
+// gatewayDevices is how many stations a gateway-batches account commits for, one batch each
+// per transaction: the capacity model's gateway transaction.
+const gatewayDevices = 20
+
+// flood funds the accounts, prepares them (commit-batch: one device each; gateway-batches:
+// gatewayDevices each), pre-signs
 // accounts × txs transactions, broadcasts them and reports committed transactions per
 // second and the block times while they were committed.
 func flood(ctx context.Context, cfg config, fc floodConfig, logger *slog.Logger) error {
@@ -87,8 +92,8 @@ func flood(ctx context.Context, cfg config, fc floodConfig, logger *slog.Logger)
 		}
 	}
 	r := rand.New(rand.NewSource(1))
-	sign := func(a *floodAccount, msg sdk.Msg, gas uint64) ([]byte, error) {
-		tx, err := simtestutil.GenSignedMockTx(r, cctx.TxConfig, []sdk.Msg{msg}, sdk.NewCoins(), gas, funder.ChainID(),
+	sign := func(a *floodAccount, msgs []sdk.Msg, gas uint64) ([]byte, error) {
+		tx, err := simtestutil.GenSignedMockTx(r, cctx.TxConfig, msgs, sdk.NewCoins(), gas, funder.ChainID(),
 			[]uint64{a.number}, []uint64{a.seq}, a.key)
 		if err != nil {
 			return nil, err
@@ -97,33 +102,47 @@ func flood(ctx context.Context, cfg config, fc floodConfig, logger *slog.Logger)
 		return cctx.TxConfig.TxEncoder()(tx)
 	}
 
-	var build func(a *floodAccount, j int) sdk.Msg
+	var build func(a *floodAccount, j int) []sdk.Msg
 	gas := uint64(200_000)
+	// Batches of 10 minutes, back to back, the newest ending now.
+	start := time.Now().Add(-time.Duration(fc.txs) * 10 * time.Minute)
+	batch := func(a *floodAccount, device uint64, j int, readings uint32) sdk.Msg {
+		seq := uint64(j + 1)
+		root := sha256.Sum256(binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, device), seq))
+		last := start.Add(time.Duration(j+1) * 10 * time.Minute).UnixMilli()
+		return &sensorstypes.MsgCommitBatch{Committer: a.addr.String(), DeviceId: device, Seq: seq, Root: root[:],
+			Count: readings, FirstReadingMs: last - int64(readings-1)*int64(10*time.Minute/time.Millisecond)/int64(readings),
+			LastReadingMs: last, SizeBytes: uint64(readings) * 120,
+			Uri: fmt.Sprintf("http://127.0.0.1:1/v1/batches/%d/%d", device, seq)} // nothing serves it: throughput only
+	}
 	switch fc.kind {
 	case "send":
-		build = func(a *floodAccount, _ int) sdk.Msg {
-			return banktypes.NewMsgSend(a.addr, accounts[0].addr, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1)))
+		build = func(a *floodAccount, _ int) []sdk.Msg {
+			return []sdk.Msg{banktypes.NewMsgSend(a.addr, accounts[0].addr, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1)))}
 		}
-	case "commit-batch":
-		if err := registerFloodDevices(ctx, cctx, funder.ChainID(), accounts, sign, logger); err != nil {
+	case "commit-batch": // a station committing its 10 minutes at 1 Hz itself
+		if err := registerFloodDevices(ctx, cctx, funder.ChainID(), accounts, 1, sign, logger); err != nil {
 			return err
 		}
 		gas = 400_000
-		// Batches of 10 minutes at 1 Hz, back to back, the newest ending now.
-		start := time.Now().Add(-time.Duration(fc.txs) * 10 * time.Minute)
-		build = func(a *floodAccount, j int) sdk.Msg {
-			seq := uint64(j + 1)
-			root := sha256.Sum256(binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, a.device), seq))
-			last := start.Add(time.Duration(j+1) * 10 * time.Minute).UnixMilli()
-			return &sensorstypes.MsgCommitBatch{Committer: a.addr.String(), DeviceId: a.device, Seq: seq, Root: root[:],
-				Count: 600, FirstReadingMs: last - 599_000, LastReadingMs: last, SizeBytes: 600 * 120,
-				Uri: fmt.Sprintf("http://127.0.0.1:1/v1/batches/%d/%d", a.device, seq)} // nothing serves it: throughput only
+		build = func(a *floodAccount, j int) []sdk.Msg { return []sdk.Msg{batch(a, a.devices[0], j, 600)} }
+	case "gateway-batches": // a gateway committing its stations' 10 minutes at a reading a minute
+		if err := registerFloodDevices(ctx, cctx, funder.ChainID(), accounts, gatewayDevices, sign, logger); err != nil {
+			return err
+		}
+		gas = 600_000
+		build = func(a *floodAccount, j int) []sdk.Msg {
+			msgs := make([]sdk.Msg, len(a.devices))
+			for i, device := range a.devices {
+				msgs[i] = batch(a, device, j, 10)
+			}
+			return msgs
 		}
 	case "create-lease":
 		gas = 1_000_000
-		build = func(a *floodAccount, _ int) sdk.Msg {
-			return &computetypes.MsgCreateLease{Tenant: a.addr.String(), Class: cfg.class, Gpus: 1, Hours: 1,
-				Deposit: sdk.NewInt64Coin(app.BondDenom, benchgenesis.BasePrice+createLeaseProviders)}
+		build = func(a *floodAccount, _ int) []sdk.Msg {
+			return []sdk.Msg{&computetypes.MsgCreateLease{Tenant: a.addr.String(), Class: cfg.class, Gpus: 1, Hours: 1,
+				Deposit: sdk.NewInt64Coin(app.BondDenom, benchgenesis.BasePrice+createLeaseProviders)}}
 		}
 	case "submit-work":
 		challenges, err := openChallenges(ctx, cctx, accounts, fc.txs)
@@ -134,13 +153,13 @@ func flood(ctx context.Context, cfg config, fc floodConfig, logger *slog.Logger)
 		if err != nil {
 			return err
 		}
-		build = func(a *floodAccount, j int) sdk.Msg {
+		build = func(a *floodAccount, j int) []sdk.Msg {
 			msg := *work
 			msg.Provider, msg.ChallengeId = a.addr.String(), challenges[a.addr.String()][j]
-			return &msg
+			return []sdk.Msg{&msg}
 		}
 	default:
-		return fmt.Errorf("--flood %q: want send, commit-batch, create-lease or submit-work", fc.kind)
+		return fmt.Errorf("--flood %q: want send, commit-batch, gateway-batches, create-lease or submit-work", fc.kind)
 	}
 
 	txs := make([][][]byte, len(accounts))
@@ -161,20 +180,25 @@ func flood(ctx context.Context, cfg config, fc floodConfig, logger *slog.Logger)
 	return reportFlood(ctx, cctx, fc.kind, hashes, logger)
 }
 
-// registerFloodDevices registers one weather station per account and waits for them.
-func registerFloodDevices(ctx context.Context, cctx client.Context, chainID string, accounts []*floodAccount,
-	sign func(*floodAccount, sdk.Msg, uint64) ([]byte, error), logger *slog.Logger,
+// registerFloodDevices registers n weather stations per account, in one transaction, and
+// waits for them.
+func registerFloodDevices(ctx context.Context, cctx client.Context, chainID string, accounts []*floodAccount, n int,
+	sign func(*floodAccount, []sdk.Msg, uint64) ([]byte, error), logger *slog.Logger,
 ) error {
 	txs := make([][][]byte, len(accounts))
 	for i, a := range accounts {
-		seed := sha256.Sum256(a.addr)
-		key := ed25519.NewKeyFromSeed(seed[:])
-		bz, err := sign(a, &sensorstypes.MsgRegisterDevice{
-			Owner: a.addr.String(), PubKey: key.Public().(ed25519.PublicKey),
-			PossessionSig: ed25519.Sign(key, sensorstypes.PossessionSignBytes(chainID, a.addr.String())),
-			Kind:          sensorstypes.KindWeather, SamplingInterval: time.Second,
-			Channels: []sensorstypes.Channel{{Name: "temperature_c", Unit: "C", Min: "-60", Max: "70"}},
-		}, 300_000)
+		msgs := make([]sdk.Msg, n)
+		for j := range msgs {
+			seed := sha256.Sum256(binary.BigEndian.AppendUint64(a.addr.Bytes(), uint64(j)))
+			key := ed25519.NewKeyFromSeed(seed[:])
+			msgs[j] = &sensorstypes.MsgRegisterDevice{
+				Owner: a.addr.String(), PubKey: key.Public().(ed25519.PublicKey),
+				PossessionSig: ed25519.Sign(key, sensorstypes.PossessionSignBytes(chainID, a.addr.String())),
+				Kind:          sensorstypes.KindWeather, SamplingInterval: time.Second,
+				Channels: []sensorstypes.Channel{{Name: "temperature_c", Unit: "C", Min: "-60", Max: "70"}},
+			}
+		}
+		bz, err := sign(a, msgs, uint64(n)*300_000)
 		if err != nil {
 			return err
 		}
@@ -190,14 +214,16 @@ func registerFloodDevices(ctx context.Context, cctx client.Context, chainID stri
 	}
 	q := sensorstypes.NewQueryClient(cctx)
 	for _, a := range accounts {
-		resp, err := q.Devices(ctx, &sensorstypes.QueryDevicesRequest{Owner: a.addr.String(), Pagination: &query.PageRequest{Limit: 1}})
+		resp, err := q.Devices(ctx, &sensorstypes.QueryDevicesRequest{Owner: a.addr.String(), Pagination: &query.PageRequest{Limit: uint64(n)}})
 		if err != nil {
-			return fmt.Errorf("device of %s: %w", a.addr, err)
+			return fmt.Errorf("devices of %s: %w", a.addr, err)
 		}
-		if len(resp.Devices) != 1 {
-			return fmt.Errorf("device of %s not found", a.addr)
+		if len(resp.Devices) != n {
+			return fmt.Errorf("%s has %d devices, want %d", a.addr, len(resp.Devices), n)
 		}
-		a.device = resp.Devices[0].Id
+		for _, d := range resp.Devices {
+			a.devices = append(a.devices, d.Id)
+		}
 	}
 	return nil
 }

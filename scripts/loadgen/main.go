@@ -10,7 +10,7 @@
 //     --class or closes the lease it holds.
 //
 // With --flood it instead measures throughput: --flood-accounts fresh accounts each broadcast
-// --flood-txs pre-signed send, commit-batch, create-lease or submit-work transactions at once,
+// --flood-txs pre-signed send, commit-batch, gateway-batches, create-lease or submit-work transactions at once,
 // and it prints the committed transactions per second and the block time under that load.
 // create-lease and submit-work need GPUs with offers and open challenges, which
 // --bench-genesis GENESIS adds to a genesis file before the chain starts (devnet testnet
@@ -78,7 +78,7 @@ func main() {
 	flag.DurationVar(&cfg.leaseInterval, "lease-interval", 3*time.Second, "create or close a lease this often")
 	flag.DurationVar(&cfg.duration, "duration", 0, "stop after this long (0: on SIGINT or SIGTERM)")
 	var fc floodConfig
-	flag.StringVar(&fc.kind, "flood", "", "instead: a throughput run of send, commit-batch, create-lease or submit-work transactions (scripts/bench.sh)")
+	flag.StringVar(&fc.kind, "flood", "", "instead: a throughput run of send, commit-batch, gateway-batches (20 batches a transaction), create-lease or submit-work transactions (scripts/bench.sh)")
 	benchGenesis := flag.String("bench-genesis", "", "instead: add to this genesis file the GPUs, offers and challenges the create-lease and submit-work floods need")
 	rounds := flag.Int("flood-rounds", 3, "bench-genesis: how many rounds of each flood to prepare for")
 	flag.IntVar(&fc.accounts, "flood-accounts", 100, "flood: sending accounts")
