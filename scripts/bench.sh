@@ -76,8 +76,8 @@ dirty=$(git diff --quiet HEAD -- . ':!*.md' || echo ' (with uncommitted changes)
   done
   echo
   echo "What each does: MsgSend moves 1 uthal to another signer. MsgCommitBatch commits the next"
-  echo "600-reading batch of the signer's station (batch, device, stats, prune queue) and"
-  echo "opens its oracle scoring task. MsgCreateLease matches the cheapest of 200 offers by class, picks"
+  echo "600-reading batch of the signer's station (its record and the device's stats; EndBlock opens"
+  echo "the committer's oracle task and queues its retention). MsgCreateLease matches the cheapest of 200 offers by class, picks"
   echo "the GPU, escrows the deposit and writes the lease and its indexes. MsgSubmitWork answers one of"
   echo "the signer's open proof-of-work challenges (4 winners) and opens its verification task."
   echo
