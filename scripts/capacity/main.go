@@ -57,6 +57,7 @@ type figures struct {
 	aggregateUs   map[string]float64
 	submitExecTPS float64 // MsgSubmitWork transactions/s executed in blocks of 200
 	gatewayMsgsS  float64 // batch commitments/s executed in blocks of 20-batch transactions
+	scoredMsgsS   float64 // the same, each block also finalising the last block's batches' scores
 	submitTPS     float64 // a running node, sustained: MsgSubmitWork transactions/s
 	gatewayTPS    float64 // the same: 20-batch gateway transactions/s
 	network       []string
@@ -86,13 +87,15 @@ func run(benchPath, nodePath, networkPath, out, commit string) error {
 		case strings.HasPrefix(name, "BenchmarkCommitteeAggregation/"):
 			key := strings.TrimPrefix(name[:strings.LastIndex(name, "-")], "BenchmarkCommitteeAggregation/")
 			f.aggregateUs[key] = metric(fields, "µs/task")
-		case strings.HasPrefix(name, "BenchmarkBlockThroughput/MsgCommitBatch_x20"):
+		case strings.HasPrefix(name, "BenchmarkBlockThroughput/MsgCommitBatch_x20-"):
 			f.gatewayMsgsS = metric(fields, "msg/s")
+		case strings.HasPrefix(name, "BenchmarkBlockThroughput/MsgCommitBatch_x20_scored-"):
+			f.scoredMsgsS = metric(fields, "msg/s")
 		case strings.HasPrefix(name, "BenchmarkBlockThroughput/MsgSubmitWork-"):
 			f.submitExecTPS = metric(fields, "tx/s")
 		}
 	}
-	if f.winnerMs == 0 || f.readingsPerS == 0 || f.smallBatchesS == 0 || len(f.aggregateUs) == 0 || f.gatewayMsgsS == 0 || f.submitExecTPS == 0 {
+	if f.winnerMs == 0 || f.readingsPerS == 0 || f.smallBatchesS == 0 || len(f.aggregateUs) == 0 || f.gatewayMsgsS == 0 || f.scoredMsgsS == 0 || f.submitExecTPS == 0 {
 		return fmt.Errorf("%s lacks a benchmark the model needs", benchPath)
 	}
 	if f.submitTPS, f.gatewayTPS, err = nodeThroughput(nodePath); err != nil {
@@ -196,6 +199,7 @@ func write(w io.Writer, f figures, commit string) error {
 	}
 	p("| block execution: MsgSubmitWork, 20 blocks of 200 transactions on goleveldb | %.0f tx/s | `BenchmarkBlockThroughput/MsgSubmitWork` (`app`) |\n", f.submitExecTPS)
 	p("| block execution: batch commitments in gateway transactions of 20 (10 readings each), 20 blocks of 200 transactions (80,000 batches) on goleveldb | %.0f/s | `BenchmarkBlockThroughput/MsgCommitBatch_x20` (`app`) |\n", f.gatewayMsgsS)
+	p("| block execution: the same, each block also finalising the tasks of the block before on the validator's reports (every batch's score, device quality and reward recorded) | %.0f/s | `BenchmarkBlockThroughput/MsgCommitBatch_x20_scored` (`app`) |\n", f.scoredMsgsS)
 	p("| a running node with its sidecar, sustained: MsgSubmitWork | %.0f tx/s | docs/benchmarks.md |\n", f.submitTPS)
 	p("| a running node with its sidecar, sustained: gateway transactions of 20 batch commitments | %.0f tx/s (%.0f batches/s) | docs/benchmarks.md (MsgCommitBatch x20) |\n\n", f.gatewayTPS, f.gatewayTPS*batchesPerCommitTx)
 
@@ -238,23 +242,26 @@ func write(w io.Writer, f figures, commit string) error {
 	p("| load | needed | block execution | share | running node | share |\n|---|---:|---:|---:|---:|---:|\n")
 	submit := gpuTasksPerS(targetGPUs)
 	commitTx := batchesPerS(targetDevices) / batchesPerCommitTx
-	execShare := submit/f.submitExecTPS + commitTx*batchesPerCommitTx/f.gatewayMsgsS
+	batches := commitTx * batchesPerCommitTx
+	execShare := submit/f.submitExecTPS + batches/f.scoredMsgsS
 	nodeShare := submit/f.submitTPS + commitTx/f.gatewayTPS
 	p("| SubmitWork transactions | %.1f/s | %.0f/s | %.1f%% | %.0f/s | %.1f%% |\n", submit, f.submitExecTPS, 100*submit/f.submitExecTPS, f.submitTPS, 100*submit/f.submitTPS)
 	p("| gateway transactions (%.0f batch commitments each) | %.1f/s | %.0f/s | %.1f%% | %.0f/s | %.1f%% |\n", batchesPerCommitTx, commitTx,
 		f.gatewayMsgsS/batchesPerCommitTx, 100*commitTx*batchesPerCommitTx/f.gatewayMsgsS, f.gatewayTPS, 100*commitTx/f.gatewayTPS)
-	p("| both | | | **%.1f%%** | | **%.1f%%** |\n\n", 100*execShare, 100*nodeShare)
+	p("| the same batches scored: commitment and the validators' verdict | %.0f/s | %.0f/s | %.1f%% | - | - |\n", batches, f.scoredMsgsS, 100*batches/f.scoredMsgsS)
+	p("| SubmitWork and batches, committed and scored | | | **%.1f%%** | | **%.1f%%** (commitments only) |\n\n", 100*execShare, 100*nodeShare)
 	tasks := submit + commitTx
 	reports := tasks * share * blockSeconds
 	p("| oracle load | needed | limit | share |\n|---|---:|---:|---:|\n")
 	p("| oracle tasks finalised | %.0f/s | %d/s (`max_tasks_finalized_per_block`) | %.0f%% |\n", tasks, maxFinalizedPerBlock, 100*tasks/maxFinalizedPerBlock)
 	p("| reports in one validator's vote extension | %.0f a block | %d (`max_tasks_per_vote_extension`) | %.0f%% |\n\n", reports, maxReportsPerVE, 100*reports/maxReportsPerVE)
 	p("Verification scales with validators: each added validator adds its sidecar's cores, and both columns grow\n")
-	p("linearly with N once N exceeds the committee. The chain's transactions at the target take %.0f%% of a node's\n", 100*execShare)
-	p("block-execution throughput (%s: at most %.0f%%), both kinds measured alike: signed transactions through\n", verdict(execShare <= targetChainShare), 100*targetChainShare)
-	p("FinalizeBlock and Commit. On a running node (CheckTx, mempool, consensus, and its sidecar verifying\n")
-	p("every SubmitWork on the same %d cores, where a validator at the target gives its sidecar cores of its own)\n", runtime.NumCPU())
-	p("they take %.0f%%; those floods fill 3-7 blocks and vary by tens of percent between rounds.\n", 100*nodeShare)
+	p("linearly with N once N exceeds the committee. The chain's work at the target, SubmitWork and every batch\n")
+	p("committed and scored, takes %.0f%% of a node's block-execution throughput (%s: at most %.0f%%), all measured\n", 100*execShare, verdict(execShare <= targetChainShare), 100*targetChainShare)
+	p("alike: signed transactions and injected reports through FinalizeBlock and Commit. On a running node\n")
+	p("(CheckTx, mempool, consensus, and its sidecar verifying every SubmitWork on the same %d cores, where a\n", runtime.NumCPU())
+	p("validator at the target gives its sidecar cores of its own) the transactions alone take %.0f%%; those floods\n", 100*nodeShare)
+	p("fill 3-7 blocks and vary by tens of percent between rounds. GPU challenge verdicts (28/s) are not counted.\n")
 	p("A gateway's batches of a block are one oracle task with a score per batch, so tasks, retention-queue\n")
 	p("entries and vote-extension reports grow with gateways, not devices; what remains per batch is its record,\n")
 	p("the device's progress and totals, and its event.\n")
