@@ -3,6 +3,8 @@ package events
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cosmos/gogoproto/proto"
@@ -28,3 +30,12 @@ func Emit(ctx context.Context, event proto.Message) error {
 	}
 	return em.EmitTypedEvent(event)
 }
+
+// JSONString is s as a JSON string, escaped as encoding/json (and so jsonpb) escapes it.
+func JSONString(s string) string {
+	bz, _ := json.Marshal(s) // a string always marshals
+	return string(bz)
+}
+
+// JSONUint64 is v as jsonpb writes a 64-bit integer: a quoted decimal.
+func JSONUint64(v uint64) string { return strconv.Quote(strconv.FormatUint(v, 10)) }

@@ -101,23 +101,31 @@ type oracleHooks struct{ k Keeper }
 
 // OnTaskFinalized records each item's aggregated score and flags on its batch. A batch that
 // cannot take its score (pruned, or scored already) is logged and left as it is; the
-// others are scored all the same.
+// others are scored all the same. Items are checked before anything is written, so no
+// cache context per item is needed: a write that fails fails the task, whose changes
+// x/oracle then discards.
 func (h oracleHooks) OnTaskFinalized(ctx context.Context, t oracletypes.Task) error {
 	if len(t.Result.Items) != len(t.Items) {
 		return errorsmod.Wrapf(types.ErrInvalidScore, "%d scores for %d batches", len(t.Result.Items), len(t.Items))
 	}
-	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	params, err := h.k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
 	for i, item := range t.Items {
+		score := t.Result.Items[i].Score
 		flags := make([]types.BatchFlag, len(t.Result.Items[i].Flags))
 		for j, f := range t.Result.Items[i].Flags {
 			flags[j] = types.BatchFlag(f)
 		}
-		itemCtx, write := sdkCtx.CacheContext()
-		if err := h.k.scoreBatch(itemCtx, item.SubjectId, item.SubjectSeq, t.Result.Items[i].Score, flags); err != nil {
-			sdkCtx.Logger().Error("batch score not recorded", "task", t.Id, "device", item.SubjectId, "seq", item.SubjectSeq, "err", err)
+		batch, err := h.k.scorableBatch(ctx, item.SubjectId, item.SubjectSeq, score, flags)
+		if err != nil {
+			sdk.UnwrapSDKContext(ctx).Logger().Error("batch score not recorded", "task", t.Id, "device", item.SubjectId, "seq", item.SubjectSeq, "err", err)
 			continue
 		}
-		write()
+		if err := h.k.recordScore(ctx, params, batch, score, flags); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -126,46 +134,61 @@ func (h oracleHooks) OnTaskFinalized(ctx context.Context, t oracletypes.Task) er
 func (oracleHooks) OnTaskExpired(context.Context, oracletypes.Task) error { return nil }
 
 // scoreBatch records the oracle's aggregated quality score (0-10000) and flags for a pending
-// batch, marks it scored and folds the score into the device's quality average. x/oracle
-// calls it once per finalised sensor_batch task.
+// batch, marks it scored and folds the score into the device's quality average.
 func (k Keeper) scoreBatch(ctx context.Context, deviceID, seq uint64, score uint32, flags []types.BatchFlag) error {
-	if score > appconsts.MaxScore {
-		return errorsmod.Wrapf(types.ErrInvalidScore, "%d is above %d", score, appconsts.MaxScore)
-	}
-	for _, f := range flags {
-		if _, known := types.BatchFlag_name[int32(f)]; !known || f == types.BATCH_FLAG_UNSPECIFIED {
-			return errorsmod.Wrapf(types.ErrInvalidScore, "unknown flag %d", f)
-		}
-	}
-	batch, err := k.GetBatch(ctx, deviceID, seq)
+	batch, err := k.scorableBatch(ctx, deviceID, seq, score, flags)
 	if err != nil {
 		return err
-	}
-	if batch.Status == types.BATCH_STATUS_SCORED {
-		return errorsmod.Wrapf(types.ErrBatchAlreadyScored, "batch %d of device %d", seq, deviceID)
 	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
 		return err
 	}
+	return k.recordScore(ctx, params, batch, score, flags)
+}
+
+// scorableBatch checks, writing nothing, that a score and flags are valid and that the batch
+// exists and awaits its score, and returns the batch.
+func (k Keeper) scorableBatch(ctx context.Context, deviceID, seq uint64, score uint32, flags []types.BatchFlag) (types.Batch, error) {
+	if score > appconsts.MaxScore {
+		return types.Batch{}, errorsmod.Wrapf(types.ErrInvalidScore, "%d is above %d", score, appconsts.MaxScore)
+	}
+	for _, f := range flags {
+		if _, known := types.BatchFlag_name[int32(f)]; !known || f == types.BATCH_FLAG_UNSPECIFIED {
+			return types.Batch{}, errorsmod.Wrapf(types.ErrInvalidScore, "unknown flag %d", f)
+		}
+	}
+	batch, err := k.GetBatch(ctx, deviceID, seq)
+	if err != nil {
+		return types.Batch{}, err
+	}
+	if batch.Status == types.BATCH_STATUS_SCORED {
+		return types.Batch{}, errorsmod.Wrapf(types.ErrBatchAlreadyScored, "batch %d of device %d", seq, deviceID)
+	}
+	return batch, nil
+}
+
+// recordScore marks a batch scorableBatch accepted as scored, folds the score into its
+// device's quality average and credits its owner.
+func (k Keeper) recordScore(ctx context.Context, params types.Params, batch types.Batch, score uint32, flags []types.BatchFlag) error {
 	flags = slices.Clone(flags)
 	slices.Sort(flags)
 	batch.Status, batch.Score, batch.Flags = types.BATCH_STATUS_SCORED, score, slices.Compact(flags)
-	if err := k.Batches.Set(ctx, collections.Join(deviceID, seq), batch); err != nil {
+	if err := k.Batches.Set(ctx, collections.Join(batch.DeviceId, batch.Seq), batch); err != nil {
 		return err
 	}
-	stats, err := k.stats(ctx, deviceID)
+	stats, err := k.stats(ctx, batch.DeviceId)
 	if err != nil {
 		return err
 	}
-	stats.UpdateQuality(seq, score, params.QualityWindow)
-	if err := k.Stats.Set(ctx, deviceID, stats); err != nil {
+	stats.UpdateQuality(batch.Seq, score, params.QualityWindow)
+	if err := k.Stats.Set(ctx, batch.DeviceId, stats); err != nil {
 		return err
 	}
 	if err := k.creditReadings(ctx, batch); err != nil {
 		return err
 	}
 	return events.Emit(ctx, &types.EventBatchScored{
-		DeviceId: deviceID, Seq: seq, Score: score, Flags: batch.Flags, QualityScore: stats.QualityScore,
+		DeviceId: batch.DeviceId, Seq: batch.Seq, Score: score, Flags: batch.Flags, QualityScore: stats.QualityScore,
 	})
 }

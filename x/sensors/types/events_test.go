@@ -23,3 +23,19 @@ func FuzzEventBatchCommittedAttributes(f *testing.F) {
 		require.Equal(t, want.Attributes, e.EventAttributes())
 	})
 }
+
+// FuzzEventBatchScoredAttributes: the same for EventBatchScored, whatever its flags.
+func FuzzEventBatchScoredAttributes(f *testing.F) {
+	f.Add(uint64(1), uint64(7), uint32(9000), uint32(8800), []byte{1, 3})
+	f.Add(uint64(1<<63), uint64(0), uint32(0), uint32(0), []byte{})
+	f.Add(uint64(2), uint64(2), uint32(10000), uint32(1), []byte{0, 200})
+	f.Fuzz(func(t *testing.T, device, seq uint64, score, quality uint32, flags []byte) {
+		e := &types.EventBatchScored{DeviceId: device, Seq: seq, Score: score, QualityScore: quality}
+		for _, b := range flags {
+			e.Flags = append(e.Flags, types.BatchFlag(b))
+		}
+		want, err := sdk.TypedEventToEvent(e)
+		require.NoError(t, err)
+		require.Equal(t, want.Attributes, e.EventAttributes())
+	})
+}
