@@ -103,15 +103,16 @@ func (d *Device) Feed(ctx context.Context, client *http.Client, gatewayURL strin
 	}
 }
 
-// deliver posts the backlog and returns what is left to retry: nothing unless the gateway
-// could not be reached. Readings the gateway answered for (accepted or refused) are done.
+// deliver posts the backlog and returns what is left to retry: everything when the gateway
+// could not be reached or asked to come back later (429, 5xx), else nothing: readings it
+// answered for one by one (accepted or refused) are done.
 func (d *Device) deliver(ctx context.Context, client *http.Client, gatewayURL string, backlog []reading.Reading, log *slog.Logger, stats *Stats) []reading.Reading {
 	if len(backlog) == 0 {
 		return backlog
 	}
 	status, body, err := Post(ctx, client, gatewayURL, backlog...)
-	if err != nil {
-		log.Warn("post failed; keeping the readings to send again", "device", d.ID, "readings", len(backlog), "err", err)
+	if err != nil || status == http.StatusTooManyRequests || status >= 500 {
+		log.Warn("post failed; keeping the readings to send again", "device", d.ID, "readings", len(backlog), "status", status, "err", err)
 		return backlog
 	}
 	var resp struct {

@@ -80,9 +80,9 @@ func TestLoadCSV(t *testing.T) {
 	require.ErrorContains(t, err, "stuck")
 }
 
-// TestFeedSendsItsBacklog: a gateway that drops the first post and stalls the second still
-// gets every reading, in sequence and stamped at its sampling time, so a slow gateway or a
-// starved host leaves no hole in the series.
+// TestFeedSendsItsBacklog: a gateway that drops the first post and answers the second late
+// and busy still gets every reading, in sequence and stamped at its sampling time, so a slow
+// gateway or a starved host leaves no hole in the series.
 func TestFeedSendsItsBacklog(t *testing.T) {
 	const interval = 10 * time.Millisecond
 	var mu sync.Mutex
@@ -103,8 +103,10 @@ func TestFeedSendsItsBacklog(t *testing.T) {
 			require.NoError(t, err)
 			_ = conn.Close()
 			return
-		case 2:
+		case 2: // slow, then busy: these too are sent again
 			time.Sleep(20 * interval)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
 		}
 		body, err := io.ReadAll(req.Body)
 		require.NoError(t, err)
