@@ -82,7 +82,9 @@ dirty=$(git diff --quiet HEAD -- . ':!*.md' || echo ' (with uncommitted changes)
   echo "the signer's open proof-of-work challenges (4 winners) and opens its verification task."
   echo
   echo "A gateway's transaction of 20 MsgCommitBatch (20 devices' 10-reading batches, the capacity model's"
-  echo "device): $(metric "$WORK/abci.txt" '/MsgCommitBatch_x20-' 'msg/s') batch commitments/s, $(metric "$WORK/abci.txt" '/MsgCommitBatch_x20-' 'ms/block') ms per block of 200 such transactions."
+  echo "device): $(metric "$WORK/abci.txt" '/MsgCommitBatch_x20-' 'msg/s') batch commitments/s, $(metric "$WORK/abci.txt" '/MsgCommitBatch_x20-' 'ms/block') ms per block of 200 such transactions;"
+  echo "$(metric "$WORK/abci.txt" '/MsgCommitBatch_x20_scored-' 'msg/s') batches/s when each block also finalises the scores of the block before (the validator's"
+  echo "extended commit injected: each batch's record, its device's stats and its owner's reward written again)."
   echo
   echo "## A running node under load"
   echo
