@@ -46,9 +46,9 @@ type throughputCase struct {
 	genesis func(b *testing.B, a *app.App, g map[string]json.RawMessage, signers []simtypes.Account, blocks int) []banktypes.Balance
 	setup   func(signers []simtypes.Account) [][]sdk.Msg
 	msgs    func(signers []simtypes.Account, i, n, blocks int, blockTime time.Time) []sdk.Msg
-	// inject, if set, returns what the proposer puts first in the next block (the extended
+	// inject, if set, returns what the proposer puts first in benchmarked block n (the extended
 	// commit carrying the validators' oracle reports), read from the committed state; nil: nothing.
-	inject func(b *testing.B, a *app.App) []byte
+	inject func(b *testing.B, a *app.App, n int) []byte
 }
 
 // BenchmarkBlockThroughput delivers blocks of 200 signed transactions, each from its own
@@ -141,7 +141,7 @@ func runThroughput(b *testing.B, c throughputCase) {
 			msgs += len(m)
 		}
 		if c.inject != nil {
-			if commit := c.inject(b, a); commit != nil {
+			if commit := c.inject(b, a, n); commit != nil {
 				txs = append([][]byte{commit}, txs...)
 			}
 		}
@@ -235,11 +235,9 @@ func scoredCommitBatchCase() throughputCase {
 		return nil
 	}
 	reported := map[uint64]oracletypes.TaskItem{} // a task reported on in the last block: its first batch
-	var run *app.App                              // the run the reports belong to
-	c.inject = func(b *testing.B, a *app.App) []byte {
-		if a != run {
+	c.inject = func(b *testing.B, a *app.App, n int) []byte {
+		if n == 0 { // a new run: nothing reported yet
 			clear(reported)
-			run = a
 		}
 		ctx := a.NewContextLegacy(true, cmtproto.Header{Height: a.LastBlockHeight(), ChainID: chainID})
 		for id, item := range reported { // the last block's reports must have scored their batches

@@ -43,10 +43,10 @@ type floodConfig struct {
 
 // floodAccount is one sender with its own key, account number and next sequence.
 type floodAccount struct {
-	key    *secp256k1.PrivKey
-	addr   sdk.AccAddress
-	number uint64
-	seq    uint64
+	key     *secp256k1.PrivKey
+	addr    sdk.AccAddress
+	number  uint64
+	seq     uint64
 	devices []uint64 // commit-batch: the account's device; gateway-batches: its gatewayDevices
 }
 
@@ -109,10 +109,10 @@ func flood(ctx context.Context, cfg config, fc floodConfig, logger *slog.Logger)
 	batch := func(a *floodAccount, device uint64, j int, readings uint32) sdk.Msg {
 		seq := uint64(j + 1)
 		root := sha256.Sum256(binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, device), seq))
-		last := start.Add(time.Duration(j+1) * 10 * time.Minute).UnixMilli()
+		last := start.Add(time.Duration(j+1) * 10 * time.Minute)
+		first := last.Add(-time.Duration(readings-1) * (10 * time.Minute / time.Duration(readings))) // evenly over the 10 minutes
 		return &sensorstypes.MsgCommitBatch{Committer: a.addr.String(), DeviceId: device, Seq: seq, Root: root[:],
-			Count: readings, FirstReadingMs: last - int64(readings-1)*int64(10*time.Minute/time.Millisecond)/int64(readings),
-			LastReadingMs: last, SizeBytes: uint64(readings) * 120,
+			Count: readings, FirstReadingMs: first.UnixMilli(), LastReadingMs: last.UnixMilli(), SizeBytes: uint64(readings) * 120,
 			Uri: fmt.Sprintf("http://127.0.0.1:1/v1/batches/%d/%d", device, seq)} // nothing serves it: throughput only
 	}
 	switch fc.kind {

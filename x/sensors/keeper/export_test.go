@@ -6,7 +6,16 @@ import (
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
-// ScoreBatch is reached on chain only through x/oracle's hooks; the tests drive it directly.
+// ScoreBatch scores one batch as OnTaskFinalized scores each item of a task, but returns the
+// error the hook logs: on chain it is reached only through x/oracle's hooks.
 func (k Keeper) ScoreBatch(ctx context.Context, deviceID, seq uint64, score uint32, flags []types.BatchFlag) error {
-	return k.scoreBatch(ctx, deviceID, seq, score, flags)
+	batch, err := k.scorableBatch(ctx, deviceID, seq, score, flags)
+	if err != nil {
+		return err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	return k.recordScore(ctx, params, batch, score, flags)
 }

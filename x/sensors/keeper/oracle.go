@@ -133,20 +133,6 @@ func (h oracleHooks) OnTaskFinalized(ctx context.Context, t oracletypes.Task) er
 // OnTaskExpired leaves the batch pending: unscored data earns nothing.
 func (oracleHooks) OnTaskExpired(context.Context, oracletypes.Task) error { return nil }
 
-// scoreBatch records the oracle's aggregated quality score (0-10000) and flags for a pending
-// batch, marks it scored and folds the score into the device's quality average.
-func (k Keeper) scoreBatch(ctx context.Context, deviceID, seq uint64, score uint32, flags []types.BatchFlag) error {
-	batch, err := k.scorableBatch(ctx, deviceID, seq, score, flags)
-	if err != nil {
-		return err
-	}
-	params, err := k.Params.Get(ctx)
-	if err != nil {
-		return err
-	}
-	return k.recordScore(ctx, params, batch, score, flags)
-}
-
 // scorableBatch checks, writing nothing, that a score and flags are valid and that the batch
 // exists and awaits its score, and returns the batch.
 func (k Keeper) scorableBatch(ctx context.Context, deviceID, seq uint64, score uint32, flags []types.BatchFlag) (types.Batch, error) {
