@@ -114,8 +114,9 @@ proto-tools: ## install protoc (Debian) and the pinned Go protoc plugins
 	$(GO) install github.com/cosmos/gogoproto/protoc-gen-gocosmos@v1.7.2
 	$(GO) install github.com/grpc-ecosystem/grpc-gateway/protoc-gen-grpc-gateway@v1.16.0
 
-proto-gen: proto-tools ## regenerate all generated Go code from proto/
+proto-gen: proto-tools ## regenerate all generated code from proto/: Go, and the TypeScript client's types (clients/ts/src/gen)
 	PATH="$$($(GO) env GOPATH)/bin:$$PATH" ./scripts/protocgen.sh
+	./scripts/protocgen-ts.sh
 
 localnet: ## one validator from config.yml in ~/.thalamus-localnet; Ctrl-C stops it (RUNTIME=docker: workloads in Docker)
 	./scripts/localnet.sh $(if $(RUNTIME),-runtime $(RUNTIME))

@@ -1,0 +1,3 @@
+export * from "./client.js";
+export * from "./rest.js";
+export * from "./batchverify.js";
