@@ -279,6 +279,14 @@ func TestBatchesAreCommittedAndServedVerifiably(t *testing.T) {
 	readings[3] = resigned
 	require.ErrorIs(t, batchverify.VerifyBatch(readings, &b, chain.devices[1].PubKey, reading.ZIP215Rules), batchverify.ErrRootMismatch,
 		"even a correctly signed substitute does not match the root")
+	// Web pages of any origin may read batches and proofs (the console verifies them in the
+	// browser).
+	for _, url := range []string{b.Uri, b.Uri + "/proof/0"} {
+		resp, err := http.Get(url)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		require.Equal(t, "*", resp.Header.Get("Access-Control-Allow-Origin"), url)
+	}
 	missing := b
 	missing.Uri = h.server.URL + "/v1/batches/1/99"
 	_, err = batchverify.FetchBatch(ctx, http.DefaultClient, &missing, nil, reading.ZIP215Rules)

@@ -47,14 +47,25 @@ func jsonReading(r reading.Reading) JSONReading {
 //	GET  /v1/batches/{device}/{seq}/proof/{i}  the Merkle inclusion proof of reading i
 //	GET  /v1/devices/{device}                  the device's last accepted sequence, to resume after a restart
 //	GET  /v1/health                            liveness and totals
+//
+// Sealed batches and proofs are public data whose URIs the chain publishes: any web page may
+// read them (CORS), so a browser can verify readings against their on-chain root.
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/readings", g.limitClients(g.postReadings))
-	mux.HandleFunc("GET /v1/batches/{device}/{seq}", g.getBatch)
-	mux.HandleFunc("GET /v1/batches/{device}/{seq}/proof/{index}", g.getProof)
+	mux.HandleFunc("GET /v1/batches/{device}/{seq}", publicRead(g.getBatch))
+	mux.HandleFunc("GET /v1/batches/{device}/{seq}/proof/{index}", publicRead(g.getProof))
 	mux.HandleFunc("GET /v1/devices/{device}", g.getDevice)
 	mux.HandleFunc("GET /v1/health", g.getHealth)
 	return mux
+}
+
+// publicRead lets pages of any origin read the answer; the requests carry no credentials.
+func publicRead(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		next(w, r)
+	}
 }
 
 // limitClients refuses a client that posts faster than MaxRequestsPerClient allows, before
