@@ -1,3 +1,5 @@
-export * from "./client.js";
+export * from "./queries.js";
+export * from "./messages.js";
+export * from "./signing.js";
 export * from "./rest.js";
 export * from "./batchverify.js";

@@ -64,11 +64,12 @@ async function call(method: DescMethod, request: object, opts: RestOptions, init
 /**
  * The URL of a query: the request's fields fill the path template (the binding whose path
  * fields are all set, the one with most of them), the rest go in the query string as
- * grpc-gateway reads them (nested fields dotted, repeated fields repeated).
+ * grpc-gateway reads them (nested fields dotted, repeated fields repeated, enums as numbers:
+ * the gateway parses only numbers for gogoproto enums).
  */
 export function requestUrl(method: DescMethod, request: object, baseUrl: string): string {
   const rule = getOption(method, http);
-  const json = toJson(method.input, create(method.input, request as never), { useProtoFieldName: true }) as Record<string, unknown>;
+  const json = toJson(method.input, create(method.input, request as never), { useProtoFieldName: true, enumAsInteger: true }) as Record<string, unknown>;
   const templates = [rule.pattern, ...rule.additionalBindings.map((b) => b.pattern)]
     .filter((p) => p.case === "get")
     .map((p) => p.value as string);

@@ -1,6 +1,6 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { msg, msgTypes, queryClient, thalamusRegistry } from "../src/client.js";
+import { msg, msgTypes, queryClient, thalamusRegistry } from "../src/index.js";
 import { requestUrl, RestError } from "../src/rest.js";
 import { MsgCreateLeaseSchema } from "../src/gen/thalamus/compute/v1/tx_pb.js";
 import { Query as SensorsQuery } from "../src/gen/thalamus/sensors/v1/query_pb.js";
@@ -61,5 +61,14 @@ describe("REST queries from the protos' http rules", () => {
     expect(batch?.root).toEqual(new Uint8Array([0, 1, 2]));
     await expect(q.sensors.device({ deviceId: 9n })).rejects.toMatchObject({ status: 404, code: 5 });
     await expect(q.sensors.device({ deviceId: 9n })).rejects.toBeInstanceOf(RestError);
+  });
+});
+
+describe("enum filters", () => {
+  it("go in the query string as numbers, which the gateway parses for gogoproto enums", async () => {
+    const { Query: OracleQuery } = await import("../src/gen/thalamus/oracle/v1/query_pb.js");
+    const { TaskStatus } = await import("../src/gen/thalamus/oracle/v1/types_pb.js");
+    const m = OracleQuery.methods.find((x) => x.name === "Tasks")!;
+    expect(requestUrl(m, { status: TaskStatus.OPEN }, "http://n")).toBe("http://n/thalamus/oracle/v1/tasks?status=1");
   });
 });
