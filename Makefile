@@ -14,7 +14,7 @@ FUZZTIME    ?= 60s
 # go-nvml (thalamus-agent only) is cgo; silence its deprecation warnings from NVIDIA's header.
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
-.PHONY: all build build-devnet install test test-all demo-image test-sim-short attack sim-market cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node bench-capacity bench-growth chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
+.PHONY: web test-web all build build-devnet install test test-all demo-image test-sim-short attack sim-market cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node bench-capacity bench-growth chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 
 all: build
 
@@ -43,13 +43,14 @@ E2E_FLAGS   ?= -tags e2e -count=1 -p 1 -timeout 15m
 SIM_TESTS   := 'TestFullAppSimulation|TestAppStateDeterminism|TestAppImportExport|TestAppSimulationAfterImport'
 SIM_FLAGS   ?= -Enabled=true -BlockSize=50 -Commit=true
 
-test: build build-devnet ## run every test, the short simulations, then the end-to-end tests on a fresh localnet and a 4-validator testnet, with a Docker engine (started, and installed, if missing) for the Docker runtime (CI runs exactly this)
+test: build build-devnet ## run every test, the short simulations, the end-to-end tests on a fresh localnet and a 4-validator testnet, then the web console in a browser (test-web), with a Docker engine (started, and installed, if missing) for the Docker runtime (CI runs exactly this)
 	./scripts/with-docker.sh $(MAKE) --no-print-directory test-all
 
 test-all: ## the tests of make test, with whatever engine is there (make test provides one)
 	$(GO) test $(TEST_FLAGS) ./...
 	$(MAKE) --no-print-directory test-sim-short
 	$(GO) test $(E2E_FLAGS) ./tests/...
+	$(MAKE) --no-print-directory test-web
 
 test-sim-short: ## full-app simulation, determinism (3 runs a seed) and export/import for seeds 1, 7, 42 at 50 blocks (~2 min)
 	$(GO) test -tags sims -count=1 -timeout 20m -run $(SIM_TESTS) ./app $(SIM_FLAGS) -NumBlocks=50
@@ -62,6 +63,13 @@ test-e2e: build build-devnet ## only the end-to-end tests: a localnet driven thr
 
 demo-image: build build-devnet ## build the demo workload image thalamus-demo-workload:dev (FROM scratch, the static demo-workload) in the local Docker engine, for leases on the Docker runtime
 	$(BUILD_DIR)/devnet demo-image
+
+test-web: build build-devnet ## the TypeScript client and the web console: unit tests, web/dist equal to a fresh build, then Debian's Chromium (installed if missing) against a fresh localnet; screenshots in build/web-screenshots (~2 min)
+	./scripts/test-web.sh
+
+web: ## rebuild the web console into web/dist (committed) from web/ and clients/ts, with the committed npm lockfiles
+	cd clients/ts && npm ci --no-audit --no-fund --loglevel=error
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
 test-unit: ## run the tests that need no in-process network
 	$(GO) test $(TEST_FLAGS) -short ./...

@@ -96,6 +96,10 @@ func localnet(cfg *Config, binary, home string, opts testnetOptions) error {
 		defer removeWorkloads(addresses["provider"], addresses["cheater"])
 	}
 	return supervise(procs, func(ctx context.Context) error {
+		console := consoleConfig{REST: localREST, RPC: localRPC, ChainID: chainID, DevKeys: devKeys(cfg.Accounts)}
+		if err := serveConsole(ctx, opts.consoleDir, consoleAddr, console); err != nil {
+			return err
+		}
 		step("waiting for the first block")
 		if _, err := waitForHeight(ctx, localRPC, 1, 2*time.Minute, nil); err != nil {
 			return err
@@ -314,8 +318,9 @@ Thalamus localnet is running (chain %s).
   RPC   %s
   REST  %s   (e.g. %s/thalamus/compute/v1/params)
   gRPC  127.0.0.1:9090
+  web   http://%s   (the console: /gpus, /leases/1, /devices/1; sign with a dev key)
   home  %s   (deleted on the next run)
-`, chainID, localRPC, localREST, localREST, home)
+`, chainID, localRPC, localREST, localREST, consoleAddr, home)
 	for _, p := range procs {
 		fmt.Printf("  log   %-10s %s\n", p.name, p.log)
 	}

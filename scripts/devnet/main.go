@@ -42,6 +42,7 @@ func main() {
 	fs.Func("allow-fetch", "one more HOST:PORT the sidecars may fetch batches from at a private address, besides the devnet gateway "+gatewayAddr+" (repeatable; e.g. a load generator's gateway)",
 		func(v string) error { allowFetch = append(allowFetch, v); return nil })
 	runtimeKind := fs.String("runtime", "exec", "localnet: the providers' workload runtime, exec (no engine needed) or docker (a running Docker engine; the demo image "+demoImage+" is built in it)")
+	consoleDir := fs.String("console", "web/dist", "localnet: the built web console, served on http://"+consoleAddr)
 	since := fs.Int64("since", 1, "verify: first height whose block intervals are checked")
 	stallBlocks := fs.Int("stall-blocks", 10, "verify: longest allowed block interval, in median block intervals")
 	invariants := fs.Bool("invariants", false, "verify: then stop the testnet and run check-invariants on every node")
@@ -65,7 +66,7 @@ func main() {
 		positional, rest = append(positional, fs.Arg(0)), fs.Args()[1:]
 	}
 
-	opts := testnetOptions{agents: *agents, cheater: *cheater, liar: *liar, genesisHook: *genesisHook, allowFetch: allowFetch, runtime: *runtimeKind}
+	opts := testnetOptions{agents: *agents, cheater: *cheater, liar: *liar, genesisHook: *genesisHook, allowFetch: allowFetch, runtime: *runtimeKind, consoleDir: *consoleDir}
 	verify := verifyOptions{since: *since, stallBlock: *stallBlocks, invariants: *invariants}
 	if err := run(command, positional, *configPath, *binary, *localHome, *testnetDir, opts, verify); err != nil {
 		fmt.Fprintln(os.Stderr, "devnet:", err)

@@ -34,6 +34,7 @@ type testnetOptions struct {
 	genesisHook string   // shell command that edits the genesis file (its path appended), e.g. for benchmark state
 	allowFetch  []string // HOST:PORT pairs the sidecars may fetch batches from: the devnet's own gateways
 	runtime     string   // localnet: the providers' workload runtime, exec or docker
+	consoleDir  string   // localnet: the built web console to serve on consoleAddr
 }
 
 // sidecarArgs are the command-line arguments of node i's sidecar, its state in dir/sidecarI.
