@@ -9,11 +9,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-if ! command -v chromium >/dev/null; then
-  echo "test-web: installing Debian's chromium for the browser tests" >&2
-  [ "$(id -u)" = 0 ] || { echo "test-web: not root: install chromium (Debian package) and run again" >&2; exit 1; }
+# Debian's Node.js and npm for the TypeScript builds, its Chromium for the browser tests.
+missing=()
+for cmd in node npm chromium; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  pkgs=$(printf '%s\n' "${missing[@]}" | sed 's/^node$/nodejs/' | tr '\n' ' ')
+  echo "test-web: installing Debian's $pkgs" >&2
+  [ "$(id -u)" = 0 ] || { echo "test-web: not root: apt-get install $pkgs, then run again" >&2; exit 1; }
   apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs >/dev/null
 fi
 
 (cd clients/ts && npm ci --no-audit --no-fund --loglevel=error && npm test)
