@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test-web: the TypeScript client's and the web console's tests.
-#   1. npm ci (committed lockfiles), the client's and the console's unit tests (vitest);
+#   1. npm ci (committed lockfiles), the client's and the console's unit tests (vitest), and the
+#      client built as a dApp imports it (dist/);
 #   2. the console rebuilt from source must equal the committed web/dist;
 #   3. the browser tests (e2e/console.e2e.ts) in Debian's Chromium, installed if missing,
 #      against a fresh localnet (the localnet's ports must be free), screenshots of every page
@@ -21,7 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs >/dev/null
 fi
 
-(cd clients/ts && npm ci --no-audit --no-fund --loglevel=error && npm test)
+(cd clients/ts && npm ci --no-audit --no-fund --loglevel=error && npm test && npm run build)
 (cd web && npm ci --no-audit --no-fund --loglevel=error && npm test && npm run build)
 # against the index, so a build staged for the next commit counts
 if ! git diff --quiet -- web/dist || [ -n "$(git ls-files --others --exclude-standard -- web/dist)" ]; then

@@ -4,6 +4,7 @@
 // Screenshots of every page go to $SCREENSHOTS (default build/web-screenshots).
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -180,6 +181,57 @@ describe("a tenant rents GPUs from the console", () => {
     const after = BigInt((await rest(`/cosmos/bank/v1beta1/balances/${p.address}`)).balances[0].amount);
     expect(after).toBeGreaterThan(before);
     expect((await rest(`/thalamus/rewards/v1/rewards/${p.address}/pending`)).unclaimed_epochs).toBe(0);
+  });
+
+  it("signs through Keplr's suggest-chain flow (a stand-in extension that signs with the tenant's key)", async () => {
+    const cfg = await (await fetch(`${CONSOLE}/config.json`)).json();
+    const tenant = cfg.devKeys.find((k: any) => k.name === "tenant");
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(tenant.mnemonic, { prefix: "thalamus" });
+    const [account] = await wallet.getAccounts();
+    const keplrPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Keplr's API as the console uses it; signing is done here, in Node, with the real key.
+    await keplrPage.exposeFunction("keplrAccount", () => ({ address: account.address, pubkey: Array.from(account.pubkey) }));
+    await keplrPage.exposeFunction("keplrSign", async (doc: { bodyBytes: number[]; authInfoBytes: number[]; chainId: string; accountNumber: string }) => {
+      const { signature } = await wallet.signDirect(account.address, {
+        bodyBytes: Uint8Array.from(doc.bodyBytes), authInfoBytes: Uint8Array.from(doc.authInfoBytes), chainId: doc.chainId, accountNumber: BigInt(doc.accountNumber),
+      });
+      return signature;
+    });
+    await keplrPage.addInitScript(() => {
+      const w = window as any;
+      w.keplr = {
+        experimentalSuggestChain: async (info: unknown) => { w.suggested = info; },
+        enable: async (chainId: string) => { w.enabled = chainId; },
+        getOfflineSigner: () => ({
+          getAccounts: async () => {
+            const a = await w.keplrAccount();
+            return [{ address: a.address, algo: "secp256k1", pubkey: Uint8Array.from(a.pubkey) }];
+          },
+          signDirect: async (_address: string, doc: any) => ({
+            signed: doc,
+            signature: await w.keplrSign({ bodyBytes: Array.from(doc.bodyBytes), authInfoBytes: Array.from(doc.authInfoBytes), chainId: doc.chainId, accountNumber: doc.accountNumber.toString() }),
+          }),
+        }),
+      };
+    });
+    const { leases } = await rest(`/thalamus/compute/v1/leases/tenant/${account.address}?state=1`);
+    const lease = leases[0];
+    await keplrPage.goto(`${CONSOLE}/leases/${lease.id}`);
+    await keplrPage.click("#wallet button:text('Connect Keplr')");
+    await keplrPage.waitForSelector("[data-testid=top-up]");
+    const suggested = await keplrPage.evaluate(() => (window as any).suggested);
+    expect(suggested.chainId).toBe(cfg.chainId);
+    expect(suggested.rpc).toBe(cfg.rpc);
+    expect(suggested.rest).toBe(cfg.rest);
+    expect(suggested.bech32Config.bech32PrefixAccAddr).toBe("thalamus");
+    expect(suggested.currencies[0].coinMinimalDenom).toBe("uthal");
+    expect(await keplrPage.evaluate(() => (window as any).enabled)).toBe(cfg.chainId);
+    const before = BigInt((await rest(`/thalamus/compute/v1/leases/${lease.id}`)).lease.escrow.amount);
+    await keplrPage.fill("[data-testid=top-up] input[name=amount]", "1");
+    await keplrPage.click("[data-testid=top-up] button[type=submit]");
+    await keplrPage.waitForSelector("[data-testid=tx-ok]", { timeout: 60_000 });
+    expect(BigInt((await rest(`/thalamus/compute/v1/leases/${lease.id}`)).lease.escrow.amount)).toBeGreaterThan(before);
+    await keplrPage.close();
   });
 
   it("is readable on a phone", async () => {

@@ -5,6 +5,12 @@ import { TaskKind, TaskKindSchema, TaskStatus } from "@client/gen/thalamus/oracl
 import { block, latestBlock, q, validators } from "../api";
 import { addrLink, facts, h, label, link, section, table, thal } from "../ui";
 
+/** amount x a cosmos LegacyDec (18 decimals), rounded down, exactly. */
+function decTimes(amount: string, dec: string): bigint {
+  const [whole, frac = ""] = dec.split(".");
+  return (BigInt(amount) * BigInt(whole + frac.padEnd(18, "0").slice(0, 18))) / 10n ** 18n;
+}
+
 export async function networkPage(): Promise<HTMLElement> {
   const latest = await latestBlock();
   const [earlier, vals, open, finalised, epoch] = await Promise.all([
@@ -43,7 +49,8 @@ export async function networkPage(): Promise<HTMLElement> {
     ep && section(`Reward epoch ${ep.number}`,
       facts([["Emission", thal(ep.emission)], ["Community", thal(ep.community)], ["Started at", String(ep.startHeight)],
         ["GPU hours", Number(ep.gpuHours).toFixed(2)], ["Utilisation", `${(Number(ep.utilization) * 100).toFixed(1)}%`]]),
-      table(["pool", "share", "amount", "units so far"], ep.pools.map((p) => [label(PoolSchema, p.pool), `${(Number(p.share) * 100).toFixed(0)}%`, thal(p.amount || String(BigInt(ep.emission) * BigInt(Math.round(Number(p.share) * 1e6)) / 1_000_000n)), Number(p.units).toFixed(2)]), { testid: "pools" })),
+      table(["pool", "share", "of the emission", "units so far"], ep.pools.map((p) => [label(PoolSchema, p.pool), `${(Number(p.share) * 100).toFixed(1)}%`,
+        thal(decTimes(ep.emission, p.share)), Number(p.units).toFixed(2)]), { testid: "pools" })),
     section("Open tasks", table(taskHeaders, open.tasks.map(taskRow), { testid: "open-tasks", empty: "No open task." })),
     section("Recently finalised", table(taskHeaders, finalised.tasks.map(taskRow), { testid: "finalised-tasks" })),
     h("p", {}, link("/gpus", "GPUs"), " · ", link("/devices", "Devices"), " · ", link("/leases", "Leases")),
