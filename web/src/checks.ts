@@ -1,38 +1,43 @@
-// The hard checks of pkg/quality that need no learned state, run in the browser to mark the
-// readings a validator's sidecar rejects: out of the declared range, out of order, duplicate
-// (the same sequence or timestamp again) and a gap of more than gap_factor nominal intervals
-// before the reading. Stuck, jump and replay checks depend on what the model learned while
-// warming up, so the page shows them through the batch flags the chain stored instead.
-export type ReadingFlag = "out_of_range" | "out_of_order" | "duplicate" | "gap";
+// The hard checks of pkg/quality (Stream.check) that need no learned state, run in the browser
+// to mark the readings a validator's sidecar rejects, with the same rules, channel by channel:
+// out of the declared range; duplicate (the same timestamp and value as the last reading);
+// out of order (not after the latest timestamp so far); a gap of more than gap_factor nominal
+// intervals. Stuck, jump, replay and pattern checks depend on what the model learned while
+// warming up (and an undeclared range on the kind's prior), so the page shows those through
+// the batch flags the chain stored.
+export type ReadingFlag = "out_of_range" | "duplicate" | "out_of_order" | "gap";
 
 export interface CheckedReading {
-  sequence: bigint;
   timestampMs: bigint;
   values: number[];
 }
 
 export interface Declaration {
-  /** Per channel [min, max]; NaN when a bound is not declared. */
+  /** Per channel [min, max]; a channel with min >= max (or NaN) has no range check. */
   ranges: [number, number][];
   /** The nominal interval between readings, ms (0: no gap check). */
   intervalMs: number;
 }
 
-/** model.json's gap_factor: a gap is more than this many nominal intervals. */
+/** model.json's gap_factor. */
 export const GAP_FACTOR = 3;
 
+/** Flags each reading; previous is the reading before the first (the last batch's last). */
 export function hardChecks(readings: CheckedReading[], d: Declaration, previous?: CheckedReading): ReadingFlag[][] {
-  let last = previous;
-  const seen = new Set<string>();
+  let lastTs = previous?.timestampMs;
+  let lastValues = previous?.values;
   return readings.map((r) => {
-    const flags: ReadingFlag[] = [];
-    if (r.values.some((v, i) => { const [lo, hi] = d.ranges[i] ?? [NaN, NaN]; return v < lo || v > hi; })) flags.push("out_of_range");
-    const key = `${r.sequence}`;
-    if (seen.has(key) || (last && (r.sequence === last.sequence || r.timestampMs === last.timestampMs))) flags.push("duplicate");
-    else if (last && (r.timestampMs < last.timestampMs || r.sequence < last.sequence)) flags.push("out_of_order");
-    else if (last && d.intervalMs > 0 && Number(r.timestampMs - last.timestampMs) > GAP_FACTOR * d.intervalMs) flags.push("gap");
-    seen.add(key);
-    if (!last || r.timestampMs >= last.timestampMs) last = r;
-    return flags;
+    const flags = new Set<ReadingFlag>();
+    r.values.forEach((v, ch) => {
+      const [lo, hi] = d.ranges[ch] ?? [NaN, NaN];
+      if (lo < hi && (v < lo || v > hi)) flags.add("out_of_range");
+      if (lastTs === undefined) return;
+      if (r.timestampMs === lastTs && v === lastValues?.[ch]) flags.add("duplicate");
+      else if (r.timestampMs <= lastTs) flags.add("out_of_order");
+      else if (d.intervalMs > 0 && Number(r.timestampMs - lastTs) > GAP_FACTOR * d.intervalMs) flags.add("gap");
+    });
+    lastTs = lastTs === undefined || r.timestampMs > lastTs ? r.timestampMs : lastTs;
+    lastValues = r.values;
+    return [...flags];
   });
 }
