@@ -54,6 +54,8 @@ type CheckParams struct {
 	AnomalyThreshold float64 `json:"anomaly_threshold"` // detector scores at or above it flag ANOMALY
 	RawThreshold     float64 `json:"raw_threshold"`     // ... and so do raw scores at or above it, in a rest period too
 	AnomalyWeight    float64 `json:"anomaly_weight"`    // how much a fully anomalous reading costs, against 1 for a hard failure
+	AnomalyFloor     float64 `json:"anomaly_floor"`     // detector scores up to it cost nothing: a series' everyday surprise is no fault
+	ReplayDistinct   int     `json:"replay_distinct"`   // the fewest different values in a window the replay check compares (at least 2: 0 and 1 mean 2, as in 1.0.0)
 }
 
 // Model is the embedded model: parameters, version and content hash.
@@ -82,7 +84,8 @@ func Parse(bz []byte) (Model, error) {
 	}
 	d, c := p.Detector, p.Checks
 	if p.Version == "" || d.ValueBits < 1 || d.ValueBits > 8 || d.MaxActive < 1 || d.MaxContexts < 1 || d.MaxContexts > 60_000 || d.RestFraction <= 0 ||
-		d.MaxRest < 1 || d.CausalWarmup < 2 || c.StuckRun < 2 || c.JumpWindow < replayWindow || c.GapFactor <= 1 || c.AnomalyWeight < 0 || c.AnomalyWeight > 1 {
+		d.MaxRest < 1 || d.CausalWarmup < 2 || c.StuckRun < 2 || c.JumpWindow < replayWindow || c.GapFactor <= 1 || c.AnomalyWeight < 0 || c.AnomalyWeight > 1 ||
+		c.AnomalyFloor < 0 || c.AnomalyFloor >= 1 || c.ReplayDistinct < 0 || c.ReplayDistinct > replayWindow {
 		return Model{}, fmt.Errorf("model parameters out of range: %+v", p)
 	}
 	sum := sha256.Sum256(bz)

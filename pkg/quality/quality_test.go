@@ -3,6 +3,8 @@ package quality_test
 import (
 	"math"
 	"math/rand"
+	"os"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,7 +14,7 @@ import (
 
 func TestEmbeddedModel(t *testing.T) {
 	m := quality.Embedded()
-	require.Equal(t, "thalamus-quality/1.0.0", m.Params.Version)
+	require.Equal(t, "thalamus-quality/1.1.0", m.Params.Version)
 	require.Len(t, m.Hash, 64)
 	require.Equal(t, m.Hash, quality.Embedded().Hash, "the hash is a pure function of the embedded file")
 	_, err := quality.Parse([]byte(`{"version": "x", "detector": {}, "unknown": 1}`))
@@ -222,4 +224,48 @@ func TestExactPeriodCheck(t *testing.T) {
 	for _, r := range noisy.ScoreBatch(readings).Readings {
 		require.Zero(t, r.Flags&quality.FlagPattern, "a noisy series has no exact period")
 	}
+}
+
+// Model 1.1.0 no longer charges a reading for the detector's everyday surprise (anomaly_floor)
+// and no longer takes chance repeats of a few small values for replays (replay_distinct). The
+// 1.0.0 file, as validators ran it, still parses to the same hash and its old behaviour: the
+// new fields are absent, so the floor is 0 and windows need 2 distinct values.
+func TestModelRollout(t *testing.T) {
+	oldFile, err := os.ReadFile("testdata/model-1.0.0.json")
+	require.NoError(t, err)
+	old, err := quality.Parse(oldFile)
+	require.NoError(t, err)
+	require.Equal(t, "thalamus-quality/1.0.0", old.Params.Version)
+	require.Equal(t, "2b53ce4ddbf02c9567f8c137088e52545bb3d8c701b97568b356da9bcc120f49", old.Hash, "the hash 1.0.0 validators reported")
+	require.Zero(t, old.Params.Checks.AnomalyFloor)
+	cur := quality.Embedded()
+	require.NotEqual(t, old.Hash, cur.Hash)
+
+	values := cycle(3000, 7) // an honest noisy cycle
+	score := func(m quality.Model, values []float64) (scores []uint32) {
+		s := quality.NewStream(m, -40, 60, 60_000)
+		for b := 0; b < len(values)/100; b++ {
+			rs := make([]quality.Reading, 100)
+			for i := range rs {
+				rs[i] = quality.Reading{TimestampMs: int64(b*100+i) * 60_000, Value: values[b*100+i]}
+			}
+			scores = append(scores, s.ScoreBatch(rs).Score)
+		}
+		return scores
+	}
+	oldScores, newScores := score(old, values), score(cur, values)
+	var oldSum, newSum int
+	for i := 8; i < len(oldScores); i++ { // after the 400-reading warm-up
+		require.GreaterOrEqual(t, newScores[i], oldScores[i], "batch %d", i)
+		oldSum, newSum = oldSum+int(oldScores[i]), newSum+int(newScores[i])
+	}
+	require.Greater(t, newSum, oldSum, "1.1.0 pays honest noise more than 1.0.0 did")
+
+	// A spike lowers its batch's score under 1.1.0. Under 1.0.0 it could raise it: the
+	// detector rests after the spike, and the readings it would have charged for their
+	// everyday surprise went free (9,517 -> 9,662 here).
+	spiked := slices.Clone(values)
+	spiked[2550] += 30 // far beyond the noise, in batch 25
+	require.Less(t, score(cur, spiked)[25], score(cur, values)[25])
+	require.Greater(t, score(old, spiked)[25], score(old, values)[25])
 }

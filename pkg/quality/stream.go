@@ -110,7 +110,7 @@ func (r ReadingResult) Score() float64 {
 type BatchResult struct {
 	Readings []ReadingResult
 	// Score is in 0-10000: availability (readings against the nominal interval) times the
-	// mean reading quality (0 with a hard flag, else 1 - anomaly_weight x anomaly score).
+	// mean reading quality (0 with a hard flag, else 1 less the anomaly cost: see anomalyCost).
 	Score uint32
 	// Flags is the union of the readings' flags.
 	Flags uint16
@@ -128,12 +128,22 @@ func (s *Stream) ScoreBatch(readings []Reading) BatchResult {
 		res.Readings[i] = rr
 		res.Flags |= rr.Flags
 		if rr.Flags&hardFlags == 0 {
-			quality += 1 - s.model.Params.Checks.AnomalyWeight*rr.Anomaly
+			quality += 1 - s.anomalyCost(rr.Anomaly)
 		}
 	}
 	quality /= float64(len(readings))
 	res.Score = uint32(math.Round(float64(appconsts.MaxScore) * s.availability(readings) * quality))
 	return res
+}
+
+// anomalyCost is what a reading that passed the hard checks loses for its anomaly score a:
+// nothing up to anomaly_floor, then rising linearly to anomaly_weight at a score of 1.
+func (s *Stream) anomalyCost(a float64) float64 {
+	c := s.model.Params.Checks
+	if a <= c.AnomalyFloor {
+		return 0
+	}
+	return c.AnomalyWeight * (a - c.AnomalyFloor) / (1 - c.AnomalyFloor)
 }
 
 // availability is the share of the expected readings (by the nominal interval over the
@@ -294,7 +304,10 @@ func (s *Stream) replayLag() int {
 		return 0
 	}
 	window := st.Recent[len(st.Recent)-replayWindow:]
-	if slices.Min(window) == slices.Max(window) { // a flat window is the stuck check's business
+	// A window of few different values (a flat one, or a few small counts such as tweets a
+	// minute) recurs by chance: only windows of replay_distinct values or more (and never a
+	// flat one) are segments.
+	if distinct(window) < max(2, s.model.Params.Checks.ReplayDistinct) {
 		return 0
 	}
 	sum := uint64(14695981039346656037) // FNV-1a over the values' bits
@@ -318,6 +331,17 @@ func (s *Stream) replayLag() int {
 		st.SegPos = (st.SegPos + 1) % replayMemory
 	}
 	return lag
+}
+
+// distinct counts the different values of a short window.
+func distinct(window []float64) int {
+	n := 0
+	for i, v := range window {
+		if !slices.Contains(window[:i], v) {
+			n++
+		}
+	}
+	return n
 }
 
 func median(values []float64) float64 {
