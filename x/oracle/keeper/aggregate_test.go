@@ -362,3 +362,49 @@ func TestSensorTaskAggregatesEachItem(t *testing.T) {
 		require.Equal(t, want.deviated, p.WindowDeviated, "validator %d", i)
 	}
 }
+
+// A quality model rollout: governance accepts the new model's hash beside the old one, and
+// while validators upgrade their sidecars one by one both models' scores of a batch count and
+// the batch is finalised on all of them. The models may disagree by more than the deviation
+// band (1.0.0 charged honest noise that 1.1.0 does not): with the default band the side away
+// from the median counts as deviated, so the rollout also widens the band until the old hash
+// is removed (x/oracle README, "Quality model rollouts").
+func TestProcessVotesDuringAModelRollout(t *testing.T) {
+	oldModel, newModel := fmt.Sprintf("%064x", 100), fmt.Sprintf("%064x", 110)
+	scores := []uint32{8_700, 8_750, 10_000, 10_000} // validators 0-1 on the old model, 2-3 on the new
+	for _, tc := range []struct {
+		band     math.LegacyDec
+		deviated []uint64
+	}{
+		{math.LegacyNewDecWithPrec(10, 2), []uint64{0, 0, 1, 1}}, // the default 10 %: the median is 8,750
+		{math.LegacyNewDecWithPrec(15, 2), []uint64{0, 0, 0, 0}}, // widened for the rollout
+	} {
+		f := newFixture(t)
+		f.keeper.SetHooks(types.TASK_KIND_SENSOR_BATCH, &recordingHooks{})
+		params := types.DefaultParams()
+		params.AcceptedModelHashes = []string{oldModel, newModel}
+		params.ScoreDeviationBand = tc.band
+		require.NoError(t, f.keeper.Params.Set(f.Ctx, params))
+		id, err := f.keeper.OpenSeriesTask(f.Ctx, types.TASK_KIND_SENSOR_BATCH, "sensors", "gateway", 0, []types.TaskItem{{SubjectId: 1, SubjectSeq: 1}})
+		require.NoError(t, err)
+		vals := validators(f, 4)
+		votes := votesFor(vals, func(i int) []*types.TaskReport { return []*types.TaskReport{{TaskId: id, Items: one(scores[i])}} })
+		for i := range votes {
+			votes[i].Extension.ModelHash = oldModel
+			if i >= 2 {
+				votes[i].Extension.ModelHash = newModel
+			}
+		}
+		require.NoError(t, f.keeper.ProcessVotes(f.Ctx, votes, 40))
+		task, err := f.keeper.Tasks.Get(f.Ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, types.TASK_STATUS_FINALIZED, task.Status)
+		require.Equal(t, uint32(4), task.Result.Reporters, "both models' reports count")
+		for i, v := range vals {
+			p, err := f.keeper.Performance.Get(f.Ctx, v.addr)
+			require.NoError(t, err)
+			require.Zero(t, p.WindowMissed)
+			require.Equal(t, tc.deviated[i], p.WindowDeviated, "band %s, validator %d", tc.band, i)
+		}
+	}
+}
