@@ -25,11 +25,13 @@ export async function networkPage(): Promise<HTMLElement> {
   const perf = await Promise.all(vals.map((v) => q.oracle.validatorPerformance({ address: v.operator_address }).then((r) => r.performance).catch(() => undefined)));
   const ep = epoch.epoch;
   const taskRow = (t: (typeof open.tasks)[number]) => [
-    String(t.id), label(TaskKindSchema, t.kind), t.module, t.series || `${t.subjectId}/${t.subjectSeq}`, String(t.items.length || 1),
+    String(t.id), label(TaskKindSchema, t.kind), t.module,
+    t.kind === TaskKind.GPU_CHALLENGE ? `challenge ${t.subjectId}` : addrLink(t.series),
+    String(t.items.length || 1),
     String(t.openedHeight), t.result ? `${t.result.reporters} reporters at ${t.result.finalizedHeight}` : `deadline ${t.deadlineHeight}`,
     t.committee.length ? `${t.committee.length}${t.escalated ? " (escalated)" : ""}` : "all",
   ];
-  const taskHeaders = ["id", "kind", "module", "subject", "items", "opened", "state", "committee"];
+  const taskHeaders = ["id", "kind", "module", "subject (challenge or committer)", "items", "opened", "state", "committee"];
   return h("div", {},
     h("h1", {}, "Network"),
     facts([
