@@ -63,8 +63,8 @@ export const short = (addr: string) => (addr.length > 20 ? `${addr.slice(0, 12)}
 export const addrLink = (addr: string, base = "/address/") => (addr ? link(base + addr, short(addr)) : "-");
 export const time = (ms: bigint | number) => new Date(Number(ms)).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 
-/** A line chart; series are [label, values] over x (Unix seconds unless xLabel says otherwise). */
-export function chart(x: number[], series: { label: string; values: (number | null)[]; color: string; points?: boolean }[], opts: { height?: number; time?: boolean; testid?: string; marks?: number[] } = {}): HTMLElement {
+/** A line chart of series over x (Unix seconds, or plain numbers with time: false). */
+export function chart(x: number[], series: { label: string; values: (number | null)[]; color: string; points?: boolean }[], opts: { height?: number; time?: boolean; testid?: string } = {}): HTMLElement {
   const box = h("div", { class: "chart", "data-testid": opts.testid });
   const width = () => Math.max(280, Math.min(box.clientWidth || 900, 1100));
   const plot = new uPlot({

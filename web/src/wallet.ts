@@ -98,7 +98,7 @@ export function renderWallet(): void {
   pick.addEventListener("change", () => pick.value && void useDevKey(pick.value));
   box.replaceChildren(
     ...(config.devKeys.length ? [pick] : []),
-    h("button", { type: "button", onclick: () => void useKeplr().catch((e) => alert(e.message)) }, "Connect Keplr"),
+    h("button", { type: "button", onclick: () => void useKeplr().catch((e) => notify(errorBox(e))) }, "Connect Keplr"),
   );
 }
 
@@ -107,17 +107,21 @@ export function renderWallet(): void {
  * so they outlive its refresh), and the page refreshes to show the new state.
  */
 export async function act(form: HTMLElement, run: () => Promise<string>): Promise<void> {
-  const notice = document.getElementById("notice")!;
   form.setAttribute("data-busy", "");
-  notice.replaceChildren(h("p", { class: "pending" }, "Signing and broadcasting…"));
+  notify(h("p", { class: "pending" }, "Signing and broadcasting…"));
+  let done = false;
   try {
-    const text = await run();
-    notice.replaceChildren(h("p", { class: "ok", role: "status", "data-testid": "tx-ok" }, text));
-    form.removeAttribute("data-busy");
-    window.dispatchEvent(new Event("thalamus:refresh"));
+    notify(h("p", { class: "ok", role: "status", "data-testid": "tx-ok" }, await run()));
+    done = true;
   } catch (e) {
-    notice.replaceChildren(errorBox(e));
+    notify(errorBox(e));
   } finally {
     form.removeAttribute("data-busy");
   }
+  if (done) window.dispatchEvent(new Event("thalamus:refresh"));
+}
+
+/** Shows a message in the notice bar above the page. */
+function notify(message: HTMLElement): void {
+  document.getElementById("notice")?.replaceChildren(message);
 }
