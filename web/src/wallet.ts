@@ -76,14 +76,25 @@ export async function restoreWallet(): Promise<void> {
   renderWallet();
 }
 
-/** Signs and broadcasts msgs with the connected wallet; throws with the chain's log on failure. */
+/**
+ * Signs and broadcasts msgs with the connected wallet; throws with the chain's log on failure.
+ * An account that also signs elsewhere (an agent, the CLI) can race it for the sequence: a
+ * sequence mismatch is signed again with a fresh sequence, up to 3 tries.
+ */
 export async function broadcast(msgs: EncodeObject[], memo = ""): Promise<DeliverTxResponse> {
   if (!signer) throw new Error("connect a wallet first");
   const { connectSigner } = await import("@client/signing");
   const client = await connectSigner(config.rpc, signer);
-  const res = await client.signAndBroadcast(address, msgs, "auto", memo);
-  if (res.code !== 0) throw new Error(`transaction failed (code ${res.code}): ${res.rawLog}`);
-  return res;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await client.signAndBroadcast(address, msgs, "auto", memo);
+      if (res.code !== 0) throw new Error(`transaction failed (code ${res.code}): ${res.rawLog}`);
+      return res;
+    } catch (e) {
+      if (attempt >= 3 || !/account sequence mismatch/.test((e as Error).message)) throw e;
+      await new Promise((r) => setTimeout(r, 1500)); // a block later
+    }
+  }
 }
 
 export function renderWallet(): void {
