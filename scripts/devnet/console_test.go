@@ -25,7 +25,7 @@ func TestConsoleServesPagesFilesAndConfig(t *testing.T) {
 	get := func(path string) (int, string, http.Header) {
 		resp, err := http.Get(srv.URL + path)
 		require.NoError(t, err)
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		body, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)
 		return resp.StatusCode, string(body), resp.Header
