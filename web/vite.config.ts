@@ -9,6 +9,6 @@ export default defineConfig({
     dedupe: ["@bufbuild/protobuf", "@cosmjs/proto-signing", "@cosmjs/stargate", "@noble/curves", "@noble/hashes"],
   },
   build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 2000 },
-  server: { port: 8088, host: "127.0.0.1" },
+  server: { port: 8089, host: "127.0.0.1" }, // beside a localnet, which serves the build on 8088
   test: { include: ["test/**/*.test.ts"] },
 });

@@ -17,13 +17,16 @@ import (
 const consoleAddr = "127.0.0.1:8088"
 
 // consoleConfig is the console's /config.json: where the node answers, and the localnet's
-// public development keys (config.yml's mnemonics) for its dev-key signing mode. Only this
-// devnet server hands them out; a console served elsewhere has none.
+// public development keys (config.yml's mnemonics) for its dev-key signing mode and its
+// permission to fetch batches from a loopback gateway. Only this devnet server hands them
+// out; a console served elsewhere has neither.
 type consoleConfig struct {
 	REST    string   `json:"rest"`
 	RPC     string   `json:"rpc"`
 	ChainID string   `json:"chainId"`
 	DevKeys []devKey `json:"devKeys"`
+	// AllowPrivateBatchHosts lets the console fetch batches from the devnet's loopback gateway.
+	AllowPrivateBatchHosts bool `json:"allowPrivateBatchHosts"`
 }
 
 type devKey struct {

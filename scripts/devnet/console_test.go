@@ -18,7 +18,7 @@ func TestConsoleServesPagesFilesAndConfig(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte("<html>app</html>"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "assets", "index.js"), []byte("console.log(1)"), 0o644))
 	cfg := consoleConfig{REST: localREST, RPC: localRPC, ChainID: "thalamus-local-1",
-		DevKeys: devKeys([]Account{{Name: "alice", Mnemonic: "m1"}, {Name: "nokey"}})}
+		DevKeys: devKeys([]Account{{Name: "alice", Mnemonic: "m1"}, {Name: "nokey"}}), AllowPrivateBatchHosts: true}
 	srv := httptest.NewServer(consoleHandler(dir, cfg))
 	defer srv.Close()
 
@@ -49,6 +49,7 @@ func TestConsoleServesPagesFilesAndConfig(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(body), &got))
 	require.Equal(t, []devKey{{Name: "alice", Mnemonic: "m1"}}, got.DevKeys, "accounts without a mnemonic have no dev key")
 	require.Equal(t, "thalamus-local-1", got.ChainID)
+	require.True(t, got.AllowPrivateBatchHosts)
 
 	resp, err := http.Post(srv.URL+"/config.json", "application/json", nil)
 	require.NoError(t, err)

@@ -96,7 +96,7 @@ func localnet(cfg *Config, binary, home string, opts testnetOptions) error {
 		defer removeWorkloads(addresses["provider"], addresses["cheater"])
 	}
 	return supervise(procs, func(ctx context.Context) error {
-		console := consoleConfig{REST: localREST, RPC: localRPC, ChainID: chainID, DevKeys: devKeys(cfg.Accounts)}
+		console := consoleConfig{REST: localREST, RPC: localRPC, ChainID: chainID, DevKeys: devKeys(cfg.Accounts), AllowPrivateBatchHosts: true}
 		if err := serveConsole(ctx, opts.consoleDir, consoleAddr, console); err != nil {
 			return err
 		}

@@ -14,9 +14,11 @@ export interface Config {
   chainId: string;
   /** Public development keys, served only by a localnet (config.yml accounts). */
   devKeys: DevKey[];
+  /** Fetch batches from loopback and private addresses: a devnet's explicit choice. */
+  allowPrivateBatchHosts: boolean;
 }
 
-const defaults = { rest: "http://127.0.0.1:1317", rpc: "http://127.0.0.1:26657", chainId: "", devKeys: [] as DevKey[] };
+const defaults: Config = { rest: "http://127.0.0.1:1317", rpc: "http://127.0.0.1:26657", chainId: "", devKeys: [], allowPrivateBatchHosts: false };
 
 export let config: Config = defaults;
 export let q: ThalamusQueries = queryClient({ baseUrl: defaults.rest });

@@ -183,11 +183,37 @@ export function decodeBatch(body: Uint8Array, c: Commitment, devicePub?: Uint8Ar
 }
 
 /**
- * Downloads a batch from the URI its commitment names (a gateway answers with the protobuf
- * ReadingList) and verifies it. The URI is the committer's choice: a browser confines it to
- * what the page's origin policy allows; servers should vet it as pkg/egress does.
+ * Refuses a batch URI that is not http(s) or that names a loopback, private, link-local or
+ * unspecified address (IP literals and localhost) unless allowPrivate, a devnet's explicit
+ * choice: the URI is the committer's, and must not aim the reader at its own network. A host
+ * name is not resolved here; servers should vet every resolved address, as pkg/egress does.
  */
-export async function fetchBatch(c: Commitment, devicePub?: Uint8Array, rules: SignatureRules = "stdlib", fetchFn = globalThis.fetch): Promise<Reading[]> {
+export function vetBatchUri(uri: string, allowPrivate = false): URL {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    throw new VerifyError("unavailable", `${uri} is not a URL`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new VerifyError("unavailable", `${uri}: only http and https batch URIs are fetched`);
+  const host = u.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const v4 = host.match(/^(\d+)\.(\d+)\.(\d+)\.(\d+)$/)?.slice(1).map(Number);
+  const local =
+    host === "localhost" || host.endsWith(".localhost") ||
+    (v4 !== undefined && (v4[0] === 0 || v4[0] === 10 || v4[0] === 127 || (v4[0] === 169 && v4[1] === 254) ||
+      (v4[0] === 172 && v4[1] >= 16 && v4[1] <= 31) || (v4[0] === 192 && v4[1] === 168) || (v4[0] === 100 && v4[1] >= 64 && v4[1] <= 127))) ||
+    (host.includes(":") && (host === "::" || host === "::1" || /^f[cd]/.test(host) || /^fe[89ab]/.test(host) || host.startsWith("::ffff:")));
+  if (local && !allowPrivate) throw new VerifyError("unavailable", `${uri}: a loopback or private address is not fetched`);
+  return u;
+}
+
+/**
+ * Downloads a batch from the URI its commitment names (a gateway answers with the protobuf
+ * ReadingList) and verifies it. The URI is vetted first (vetBatchUri; allowPrivate for
+ * devnets whose gateways serve on loopback).
+ */
+export async function fetchBatch(c: Commitment, devicePub?: Uint8Array, rules: SignatureRules = "stdlib", fetchFn = globalThis.fetch, allowPrivate = false): Promise<Reading[]> {
+  vetBatchUri(c.uri, allowPrivate);
   let res: Response;
   try {
     res = await fetchFn(c.uri, { headers: { Accept: "application/x-protobuf" } });

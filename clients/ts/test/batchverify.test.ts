@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { VerifyError, decodeBatch, decodeLeaf, leaf, merkleRoot, unhex, hex, verifyProof, verifyReading } from "../src/batchverify.js";
+import { VerifyError, decodeBatch, decodeLeaf, fetchBatch, leaf, merkleRoot, unhex, hex, verifyProof, verifyReading, vetBatchUri } from "../src/batchverify.js";
 import type { Commitment, Proof, SignatureRules } from "../src/batchverify.js";
 
 // Written by the Go code: go test ./pkg/batchverify -run TestTypeScriptVectors -update-vectors
@@ -67,5 +67,21 @@ describe("inclusion proofs as gateways serve them", () => {
     const last: Proof = v.proofs[10]; // the size decides the path of the last leaf
     expect(verifyProof(c.root, b64(last.leaf), 10n, 11n, last.proof.map(unhex))).toBe(true);
     expect(verifyProof(c.root, b64(last.leaf), 10n, 12n, last.proof.map(unhex))).toBe(false);
+  });
+});
+
+describe("batch URIs are the committer's choice", () => {
+  it("fetches only public http(s) addresses unless private ones are allowed", async () => {
+    for (const uri of ["http://127.0.0.1:8090/v1/batches/1/1", "http://localhost/x", "http://10.0.0.1/x", "http://192.168.1.2/x",
+      "http://172.20.0.1/x", "http://169.254.169.254/latest", "http://[::1]:8090/x", "http://[fd00::1]/x", "http://0.0.0.0/x", "file:///etc/passwd", "nonsense"]) {
+      expect(() => vetBatchUri(uri), uri).toThrow(VerifyError);
+    }
+    expect(vetBatchUri("https://gateway.example.org/v1/batches/1/1").hostname).toBe("gateway.example.org");
+    expect(vetBatchUri("http://8.8.8.8/x").hostname).toBe("8.8.8.8");
+    expect(vetBatchUri("http://127.0.0.1:8090/x", true).port).toBe("8090");
+    let fetched = false;
+    const c = { ...commitment(v.batches[0]), uri: "http://127.0.0.1:8090/v1/batches/7/1" };
+    await expect(fetchBatch(c, pub, "stdlib", (async () => { fetched = true; return new Response(); }) as typeof fetch)).rejects.toThrow(/private address/);
+    expect(fetched).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import type { Batch, Device } from "@client/gen/thalamus/sensors/v1/types_pb.js"
 import type { Reading } from "@client/gen/thalamus/reading/v1/reading_pb.js";
 import { fetchBatch, hex } from "@client/batchverify";
 import type { SignatureRules } from "@client/batchverify";
-import { q } from "../api";
+import { config, q } from "../api";
 import { hardChecks } from "../checks";
 import type { ReadingFlag } from "../checks";
 import { addrLink, chart, facts, h, label, link, score, section, table, time } from "../ui";
@@ -46,7 +46,7 @@ export async function devicePage(id: string): Promise<HTMLElement> {
   const rules = (b: Batch): SignatureRules => (params && params.zip215Height > 0n && b.committedHeight >= params.zip215Height ? "zip215" : "stdlib");
   const verified: Verified[] = await Promise.all([...batches].reverse().map(async (b) => {
     try {
-      return { batch: b, readings: await fetchBatch(b, d.pubKey, rules(b)) };
+      return { batch: b, readings: await fetchBatch(b, d.pubKey, rules(b), globalThis.fetch, config.allowPrivateBatchHosts) };
     } catch (e) {
       return { batch: b, error: (e as Error).message };
     }
