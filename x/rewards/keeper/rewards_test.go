@@ -256,3 +256,43 @@ func TestForfeitVoidsTheGPUsEpoch(t *testing.T) {
 	require.Equal(t, h, c, "the cheat is paid for its honest GPU only")
 	require.NoError(t, f.keeper.Invariants(f.Ctx))
 }
+
+// A task's batches credited at once leave the state and events that crediting them one by
+// one leaves: an owner with several devices, a device credited twice, another owner.
+func TestAddSensorWorksEqualsOneByOne(t *testing.T) {
+	a, b := testAddress("gateway-a"), testAddress("gateway-b")
+	works := []types.SensorWork{
+		{Owner: a, DeviceID: 1, Readings: 10, Score: 9000},
+		{Owner: b, DeviceID: 7, Readings: 600, Score: 10000},
+		{Owner: a, DeviceID: 2, Readings: 10, Score: 0},
+		{Owner: a, DeviceID: 1, Readings: 12, Score: 7777},
+	}
+	together, single := newFixture(t), newFixture(t)
+	require.NoError(t, together.keeper.AddSensorWorks(together.Ctx, works))
+	for _, w := range works {
+		require.NoError(t, single.keeper.AddSensorWork(single.Ctx, w.Owner, w.DeviceID, w.Readings, w.Score))
+	}
+	want, err := single.keeper.ExportGenesis(single.Ctx)
+	require.NoError(t, err)
+	got, err := together.keeper.ExportGenesis(together.Ctx)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	require.Equal(t, single.Ctx.EventManager().Events(), together.Ctx.EventManager().Events())
+	require.Len(t, got.WorkItems, 3)
+}
+
+// One invalid score refuses the whole task's credits: nothing is written, no event emitted.
+func TestAddSensorWorksRejectsABadScoreWritingNothing(t *testing.T) {
+	f := newFixture(t)
+	before, err := f.keeper.ExportGenesis(f.Ctx)
+	require.NoError(t, err)
+	err = f.keeper.AddSensorWorks(f.Ctx, []types.SensorWork{
+		{Owner: testAddress("op"), DeviceID: 1, Readings: 10, Score: 9000},
+		{Owner: testAddress("op"), DeviceID: 2, Readings: 10, Score: 10001},
+	})
+	require.ErrorIs(t, err, types.ErrInvalidWork)
+	after, err := f.keeper.ExportGenesis(f.Ctx)
+	require.NoError(t, err)
+	require.Equal(t, before, after)
+	require.Empty(t, f.Ctx.EventManager().Events())
+}

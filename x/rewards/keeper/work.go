@@ -35,11 +35,30 @@ func (k Keeper) AddComputeWork(ctx context.Context, provider sdk.AccAddress, gpu
 
 // AddSensorWork credits a device's owner with a scored batch: its readings at the batch score (0-10000).
 func (k Keeper) AddSensorWork(ctx context.Context, owner sdk.AccAddress, deviceID, readings uint64, score uint32) error {
-	if err := checkScore(score); err != nil {
+	return k.AddSensorWorks(ctx, []types.SensorWork{{Owner: owner, DeviceID: deviceID, Readings: readings, Score: score}})
+}
+
+// AddSensorWorks credits the scored batches of one oracle task, in order, as AddSensorWork
+// would one by one; the epoch and each owner's accrual are read and written once, since a
+// gateway's task holds many batches of the same owners. Nothing is written if any is invalid.
+func (k Keeper) AddSensorWorks(ctx context.Context, works []types.SensorWork) error {
+	for _, w := range works {
+		if err := checkScore(w.Score); err != nil {
+			return err
+		}
+	}
+	l, err := k.newLedger(ctx)
+	if err != nil {
 		return err
 	}
-	return k.addWork(ctx, types.POOL_SENSORS, owner, fmt.Sprintf("device/%d", deviceID),
-		math.LegacyNewDecFromInt(math.NewIntFromUint64(readings)), scoreMultiplier(score), nil)
+	for _, w := range works {
+		err := l.add(ctx, types.POOL_SENSORS, w.Owner, fmt.Sprintf("device/%d", w.DeviceID),
+			math.LegacyNewDecFromInt(math.NewIntFromUint64(w.Readings)), scoreMultiplier(w.Score))
+		if err != nil {
+			return err
+		}
+	}
+	return l.save(ctx)
 }
 
 // AddValidatorWork credits a validator's operator with the oracle reports it got right in one
@@ -74,90 +93,132 @@ func scoreMultiplier(score uint32) math.LegacyDec {
 	return math.LegacyNewDec(int64(score)).QuoInt64(appconsts.MaxScore)
 }
 
-// workState is what one record of work changes: the current epoch, the recipient's accrual
-// in it and the source's work item.
-type workState struct {
-	epoch   types.Epoch
-	accrual types.Accrual
-	item    types.WorkItem
-	key     collections.Pair[sdk.AccAddress, uint64]
+// ledger gathers the work records of one call: the current epoch, and each recipient's
+// accrual and each source's work item in it, each read once and written back once by save.
+type ledger struct {
+	k        Keeper
+	epoch    types.Epoch
+	accruals map[string]*types.Accrual  // by recipient address bytes
+	items    map[string]*types.WorkItem // by recipient address bytes and source
+	touched  []workKey                  // what save writes, in first-touch order
 }
 
-// load reads (or starts) the recipient's accrual and the source's work item in the current epoch.
-func (k Keeper) load(ctx context.Context, pool types.Pool, recipient sdk.AccAddress, source string) (workState, error) {
-	var w workState
-	addr, err := k.addressCodec.BytesToString(recipient)
+type workKey struct {
+	recipient sdk.AccAddress
+	source    string
+}
+
+func (k Keeper) newLedger(ctx context.Context) (*ledger, error) {
+	epoch, err := k.CurrentEpoch.Get(ctx)
 	if err != nil {
-		return w, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
+		return nil, err
 	}
-	if w.epoch, err = k.CurrentEpoch.Get(ctx); err != nil {
-		return w, err
+	return &ledger{k: k, epoch: epoch, accruals: map[string]*types.Accrual{}, items: map[string]*types.WorkItem{}}, nil
+}
+
+// work reads (or starts) the recipient's accrual and the source's work item in the epoch.
+func (l *ledger) work(ctx context.Context, pool types.Pool, recipient sdk.AccAddress, source string) (*types.Accrual, *types.WorkItem, error) {
+	itemKey := string(recipient) + "\x00" + source
+	if item, ok := l.items[itemKey]; ok {
+		return l.accruals[string(recipient)], item, nil
 	}
-	w.key = collections.Join(recipient, w.epoch.Number)
-	w.accrual, err = k.Accruals.Get(ctx, w.key)
+	accrual, ok := l.accruals[string(recipient)]
+	if !ok {
+		addr, err := l.k.addressCodec.BytesToString(recipient)
+		if err != nil {
+			return nil, nil, errorsmod.Wrap(types.ErrInvalidAddress, err.Error())
+		}
+		a, err := l.k.Accruals.Get(ctx, collections.Join(recipient, l.epoch.Number))
+		if errors.Is(err, collections.ErrNotFound) {
+			a, err = types.Accrual{Address: addr, Epoch: l.epoch.Number, Units: types.ZeroUnits(), ClaimedAmount: math.ZeroInt()}, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		accrual = &a
+		l.accruals[string(recipient)] = accrual
+	}
+	item, err := l.k.WorkItems.Get(ctx, collections.Join3(recipient, l.epoch.Number, source))
 	if errors.Is(err, collections.ErrNotFound) {
-		w.accrual, err = types.Accrual{Address: addr, Epoch: w.epoch.Number, Units: types.ZeroUnits(), ClaimedAmount: math.ZeroInt()}, nil
-	}
-	if err != nil {
-		return w, err
-	}
-	w.item, err = k.WorkItems.Get(ctx, collections.Join3(recipient, w.epoch.Number, source))
-	if errors.Is(err, collections.ErrNotFound) {
-		w.item, err = types.WorkItem{Address: addr, Epoch: w.epoch.Number, Pool: pool, Source: source,
+		item, err = types.WorkItem{Address: accrual.Address, Epoch: l.epoch.Number, Pool: pool, Source: source,
 			Quantity: math.LegacyZeroDec(), Units: math.LegacyZeroDec(), Multiplier: math.LegacyZeroDec()}, nil
 	}
-	return w, err
+	if err != nil {
+		return nil, nil, err
+	}
+	l.items[itemKey] = &item
+	l.touched = append(l.touched, workKey{recipient, source})
+	return accrual, &item, nil
 }
 
-// save writes the epoch, the accrual (indexing it as unclaimed) and the work item back.
-func (k Keeper) save(ctx context.Context, w workState) error {
-	if err := k.CurrentEpoch.Set(ctx, w.epoch); err != nil {
-		return err
-	}
-	if err := k.Accruals.Set(ctx, w.key, w.accrual); err != nil {
-		return err
-	}
-	if err := k.Unclaimed.Set(ctx, w.key); err != nil {
-		return err
-	}
-	return k.WorkItems.Set(ctx, collections.Join3(w.key.K1(), w.key.K2(), w.item.Source), w.item)
-}
-
-// addWork adds quantity x multiplier units to the recipient's accrual, the source's work item
-// and the pool's total in the current epoch; update may change the epoch record as well.
-func (k Keeper) addWork(ctx context.Context, pool types.Pool, recipient sdk.AccAddress, source string,
-	quantity, multiplier math.LegacyDec, update func(*types.Epoch),
-) error {
+// add adds quantity x multiplier units to the recipient's accrual, the source's work item
+// and the pool's total in the epoch.
+func (l *ledger) add(ctx context.Context, pool types.Pool, recipient sdk.AccAddress, source string, quantity, multiplier math.LegacyDec) error {
 	if quantity.IsNil() || quantity.IsNegative() || multiplier.IsNil() || multiplier.IsNegative() {
 		return errorsmod.Wrapf(types.ErrInvalidWork, "quantity %v and multiplier %v must be non-negative", quantity, multiplier)
 	}
-	w, err := k.load(ctx, pool, recipient, source)
+	accrual, item, err := l.work(ctx, pool, recipient, source)
 	if err != nil {
 		return err
 	}
 	units := quantity.Mul(multiplier)
 	i := types.PoolIndex(pool)
-	w.item.Records++
-	w.item.Quantity = w.item.Quantity.Add(quantity)
-	if w.item.Forfeited == "" { // a forfeited source earns nothing more this epoch
-		w.item.Units = w.item.Units.Add(units)
-		w.accrual.Units[i] = w.accrual.Units[i].Add(units)
-		w.epoch.Pools[i].Units = w.epoch.Pools[i].Units.Add(units)
+	item.Records++
+	item.Quantity = item.Quantity.Add(quantity)
+	if item.Forfeited == "" { // a forfeited source earns nothing more this epoch
+		item.Units = item.Units.Add(units)
+		accrual.Units[i] = accrual.Units[i].Add(units)
+		l.epoch.Pools[i].Units = l.epoch.Pools[i].Units.Add(units)
 	} else {
 		units = math.LegacyZeroDec()
 	}
-	if w.item.Quantity.IsPositive() {
-		w.item.Multiplier = w.item.Units.Quo(w.item.Quantity)
-	}
-	if update != nil {
-		update(&w.epoch)
-	}
-	if err := k.save(ctx, w); err != nil {
-		return err
+	if item.Quantity.IsPositive() {
+		item.Multiplier = item.Units.Quo(item.Quantity)
 	}
 	return events.Emit(ctx, &types.EventWorkRecorded{
-		Address: w.accrual.Address, Epoch: w.epoch.Number, Pool: pool, Source: source, Quantity: quantity, Units: units,
+		Address: accrual.Address, Epoch: l.epoch.Number, Pool: pool, Source: source, Quantity: quantity, Units: units,
 	})
+}
+
+// save writes the epoch, every accrual touched (indexing it as unclaimed) and every work item back.
+func (l *ledger) save(ctx context.Context) error {
+	if err := l.k.CurrentEpoch.Set(ctx, l.epoch); err != nil {
+		return err
+	}
+	saved := map[string]bool{}
+	for _, w := range l.touched {
+		key := collections.Join(w.recipient, l.epoch.Number)
+		if !saved[string(w.recipient)] {
+			saved[string(w.recipient)] = true
+			if err := l.k.Accruals.Set(ctx, key, *l.accruals[string(w.recipient)]); err != nil {
+				return err
+			}
+			if err := l.k.Unclaimed.Set(ctx, key); err != nil {
+				return err
+			}
+		}
+		if err := l.k.WorkItems.Set(ctx, collections.Join3(w.recipient, l.epoch.Number, w.source), *l.items[string(w.recipient)+"\x00"+w.source]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addWork records one piece of work; update may change the epoch record as well.
+func (k Keeper) addWork(ctx context.Context, pool types.Pool, recipient sdk.AccAddress, source string,
+	quantity, multiplier math.LegacyDec, update func(*types.Epoch),
+) error {
+	l, err := k.newLedger(ctx)
+	if err != nil {
+		return err
+	}
+	if err := l.add(ctx, pool, recipient, source, quantity, multiplier); err != nil {
+		return err
+	}
+	if update != nil {
+		update(&l.epoch)
+	}
+	return l.save(ctx)
 }
 
 // ForfeitComputeWork voids a GPU's compute units of the current epoch after proven fraud, so
@@ -166,19 +227,23 @@ func (k Keeper) ForfeitComputeWork(ctx context.Context, provider sdk.AccAddress,
 	if reason == "" {
 		return errorsmod.Wrap(types.ErrInvalidWork, "a forfeit needs a reason")
 	}
-	w, err := k.load(ctx, types.POOL_COMPUTE, provider, fmt.Sprintf("gpu/%d", gpuID))
+	l, err := k.newLedger(ctx)
+	if err != nil {
+		return err
+	}
+	accrual, item, err := l.work(ctx, types.POOL_COMPUTE, provider, fmt.Sprintf("gpu/%d", gpuID))
 	if err != nil {
 		return err
 	}
 	i := types.PoolIndex(types.POOL_COMPUTE)
-	voided := w.item.Units
-	w.accrual.Units[i] = w.accrual.Units[i].Sub(voided)
-	w.epoch.Pools[i].Units = w.epoch.Pools[i].Units.Sub(voided)
-	w.item.Units, w.item.Multiplier, w.item.Forfeited = math.LegacyZeroDec(), math.LegacyZeroDec(), reason
-	if err := k.save(ctx, w); err != nil {
+	voided := item.Units
+	accrual.Units[i] = accrual.Units[i].Sub(voided)
+	l.epoch.Pools[i].Units = l.epoch.Pools[i].Units.Sub(voided)
+	item.Units, item.Multiplier, item.Forfeited = math.LegacyZeroDec(), math.LegacyZeroDec(), reason
+	if err := l.save(ctx); err != nil {
 		return err
 	}
 	return events.Emit(ctx, &types.EventWorkForfeited{
-		Address: w.accrual.Address, Epoch: w.epoch.Number, Source: w.item.Source, Units: voided, Reason: reason,
+		Address: accrual.Address, Epoch: l.epoch.Number, Source: item.Source, Units: voided, Reason: reason,
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/types/query"
 
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
+	rewardstypes "github.com/thalamus-network/thalamus/x/rewards/types"
 	"github.com/thalamus-network/thalamus/x/sensors/keeper"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
@@ -339,8 +340,13 @@ func TestSensorsGenesisRoundTrip(t *testing.T) {
 // recordingRewards records the sensor work it is credited, owners in bech32.
 type recordingRewards struct{ credits []string }
 
-func (r *recordingRewards) AddSensorWork(_ context.Context, owner sdk.AccAddress, device, readings uint64, score uint32) error {
-	addr, err := address.NewBech32Codec("thalamus").BytesToString(owner)
-	r.credits = append(r.credits, fmt.Sprintf("%s:%d:%d:%d", addr, device, readings, score))
-	return err
+func (r *recordingRewards) AddSensorWorks(_ context.Context, works []rewardstypes.SensorWork) error {
+	for _, w := range works {
+		addr, err := address.NewBech32Codec("thalamus").BytesToString(w.Owner)
+		if err != nil {
+			return err
+		}
+		r.credits = append(r.credits, fmt.Sprintf("%s:%d:%d:%d", addr, w.DeviceID, w.Readings, w.Score))
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 
+	rewardstypes "github.com/thalamus-network/thalamus/x/rewards/types"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
@@ -17,5 +18,9 @@ func (k Keeper) ScoreBatch(ctx context.Context, deviceID, seq uint64, score uint
 	if err != nil {
 		return err
 	}
-	return k.recordScore(ctx, params, batch, score, flags)
+	work, err := k.recordScore(ctx, params, batch, score, flags)
+	if err != nil {
+		return err
+	}
+	return k.rewards.AddSensorWorks(ctx, []rewardstypes.SensorWork{work})
 }

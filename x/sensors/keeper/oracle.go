@@ -12,20 +12,21 @@ import (
 	"github.com/thalamus-network/thalamus/pkg/appconsts"
 	"github.com/thalamus-network/thalamus/x/internal/events"
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
+	rewardstypes "github.com/thalamus-network/thalamus/x/rewards/types"
 	"github.com/thalamus-network/thalamus/x/sensors/types"
 )
 
-// creditReadings pays the device's owner for a scored batch: its readings at the batch score.
-func (k Keeper) creditReadings(ctx context.Context, b types.Batch) error {
+// sensorWork is what a scored batch earns its device's owner: its readings at the batch score.
+func (k Keeper) sensorWork(ctx context.Context, b types.Batch) (rewardstypes.SensorWork, error) {
 	device, err := k.Devices.Get(ctx, b.DeviceId)
 	if err != nil {
-		return err
+		return rewardstypes.SensorWork{}, err
 	}
 	owner, err := k.addressCodec.StringToBytes(device.Owner)
 	if err != nil {
-		return err
+		return rewardstypes.SensorWork{}, err
 	}
-	return k.rewards.AddSensorWork(ctx, owner, b.DeviceId, uint64(b.Count), b.Score)
+	return rewardstypes.SensorWork{Owner: owner, DeviceID: b.DeviceId, Readings: uint64(b.Count), Score: b.Score}, nil
 }
 
 // queueScoring holds a committed batch until EndBlock hands the block's batches of its
@@ -99,11 +100,11 @@ func (k Keeper) TaskHooks() oracletypes.TaskHooks { return oracleHooks{k} }
 
 type oracleHooks struct{ k Keeper }
 
-// OnTaskFinalized records each item's aggregated score and flags on its batch. A batch that
-// cannot take its score (pruned, or scored already) is logged and left as it is; the
-// others are scored all the same. Items are checked before anything is written, so no
-// cache context per item is needed: a write that fails fails the task, whose changes
-// x/oracle then discards.
+// OnTaskFinalized records each item's aggregated score and flags on its batch and credits
+// the owners, all batches at once. A batch that cannot take its score (pruned, or scored
+// already) is logged and left as it is; the others are scored all the same. Items are
+// checked before anything is written, so no cache context per item is needed: a write that
+// fails fails the task, whose changes x/oracle then discards.
 func (h oracleHooks) OnTaskFinalized(ctx context.Context, t oracletypes.Task) error {
 	if len(t.Result.Items) != len(t.Items) {
 		return errorsmod.Wrapf(types.ErrInvalidScore, "%d scores for %d batches", len(t.Result.Items), len(t.Items))
@@ -112,6 +113,7 @@ func (h oracleHooks) OnTaskFinalized(ctx context.Context, t oracletypes.Task) er
 	if err != nil {
 		return err
 	}
+	works := make([]rewardstypes.SensorWork, 0, len(t.Items))
 	for i, item := range t.Items {
 		score := t.Result.Items[i].Score
 		flags := make([]types.BatchFlag, len(t.Result.Items[i].Flags))
@@ -123,11 +125,13 @@ func (h oracleHooks) OnTaskFinalized(ctx context.Context, t oracletypes.Task) er
 			sdk.UnwrapSDKContext(ctx).Logger().Error("batch score not recorded", "task", t.Id, "device", item.SubjectId, "seq", item.SubjectSeq, "err", err)
 			continue
 		}
-		if err := h.k.recordScore(ctx, params, batch, score, flags); err != nil {
+		work, err := h.k.recordScore(ctx, params, batch, score, flags)
+		if err != nil {
 			return err
 		}
+		works = append(works, work)
 	}
-	return nil
+	return h.k.rewards.AddSensorWorks(ctx, works)
 }
 
 // OnTaskExpired leaves the batch pending: unscored data earns nothing.
@@ -154,27 +158,28 @@ func (k Keeper) scorableBatch(ctx context.Context, deviceID, seq uint64, score u
 	return batch, nil
 }
 
-// recordScore marks a batch scorableBatch accepted as scored, folds the score into its
-// device's quality average and credits its owner.
-func (k Keeper) recordScore(ctx context.Context, params types.Params, batch types.Batch, score uint32, flags []types.BatchFlag) error {
+// recordScore marks a batch scorableBatch accepted as scored and folds the score into its
+// device's quality average; it returns what the batch earns its owner.
+func (k Keeper) recordScore(ctx context.Context, params types.Params, batch types.Batch, score uint32, flags []types.BatchFlag) (rewardstypes.SensorWork, error) {
 	flags = slices.Clone(flags)
 	slices.Sort(flags)
 	batch.Status, batch.Score, batch.Flags = types.BATCH_STATUS_SCORED, score, slices.Compact(flags)
 	if err := k.Batches.Set(ctx, collections.Join(batch.DeviceId, batch.Seq), batch); err != nil {
-		return err
+		return rewardstypes.SensorWork{}, err
 	}
 	stats, err := k.stats(ctx, batch.DeviceId)
 	if err != nil {
-		return err
+		return rewardstypes.SensorWork{}, err
 	}
 	stats.UpdateQuality(batch.Seq, score, params.QualityWindow)
 	if err := k.Stats.Set(ctx, batch.DeviceId, stats); err != nil {
-		return err
+		return rewardstypes.SensorWork{}, err
 	}
-	if err := k.creditReadings(ctx, batch); err != nil {
-		return err
+	work, err := k.sensorWork(ctx, batch)
+	if err != nil {
+		return rewardstypes.SensorWork{}, err
 	}
-	return events.Emit(ctx, &types.EventBatchScored{
+	return work, events.Emit(ctx, &types.EventBatchScored{
 		DeviceId: batch.DeviceId, Seq: batch.Seq, Score: score, Flags: batch.Flags, QualityScore: stats.QualityScore,
 	})
 }

@@ -3,14 +3,14 @@ package types
 import (
 	"context"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-
 	oracletypes "github.com/thalamus-network/thalamus/x/oracle/types"
+	rewardstypes "github.com/thalamus-network/thalamus/x/rewards/types"
 )
 
 // RewardsKeeper credits scored readings in the current reward epoch (x/rewards).
 type RewardsKeeper interface {
-	AddSensorWork(ctx context.Context, owner sdk.AccAddress, deviceID, readings uint64, score uint32) error
+	// AddSensorWorks credits a task's scored batches at once.
+	AddSensorWorks(ctx context.Context, works []rewardstypes.SensorWork) error
 }
 
 // OracleKeeper opens the scoring tasks whose results come back through the hooks: the batches
