@@ -347,7 +347,7 @@ var batchFlagOf = []struct {
 	{quality.FlagOutOfRange, sensorstypes.BATCH_FLAG_OUT_OF_RANGE}, {quality.FlagStuck, sensorstypes.BATCH_FLAG_STUCK},
 	{quality.FlagJump, sensorstypes.BATCH_FLAG_JUMP}, {quality.FlagGap, sensorstypes.BATCH_FLAG_GAP},
 	{quality.FlagOutOfOrder, sensorstypes.BATCH_FLAG_OUT_OF_ORDER}, {quality.FlagDuplicate, sensorstypes.BATCH_FLAG_DUPLICATE},
-	{quality.FlagAnomaly, sensorstypes.BATCH_FLAG_ANOMALY}, {quality.FlagPattern, sensorstypes.BATCH_FLAG_ANOMALY},
+	{quality.FlagAnomaly, sensorstypes.BATCH_FLAG_ANOMALY}, {quality.FlagPattern, sensorstypes.BATCH_FLAG_ANOMALY}, {quality.FlagBaseline, sensorstypes.BATCH_FLAG_ANOMALY},
 }
 
 // batchFlags lists the batch flags of a union of reading flags.

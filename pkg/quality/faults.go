@@ -92,5 +92,5 @@ func AUC(positives, negatives []float64) float64 {
 
 // Flagged reports whether a reading failed a hard check or was flagged anomalous.
 func Flagged(r ReadingResult) bool {
-	return r.Flags&(hardFlags|FlagAnomaly) != 0
+	return r.Flags&(hardFlags|FlagAnomaly|FlagBaseline) != 0
 }

@@ -17,6 +17,7 @@ type Params struct {
 	Version  string         `json:"version"`
 	Detector DetectorParams `json:"detector"`
 	Checks   CheckParams    `json:"checks"`
+	Baseline BaselineParams `json:"baseline,omitzero"`
 	// Kinds are priors per sensor kind: the physical range a channel of that kind is
 	// checked against when the device declares none (lo >= hi: no range).
 	Kinds map[string]KindPrior `json:"kinds"`
@@ -85,7 +86,7 @@ func Parse(bz []byte) (Model, error) {
 	d, c := p.Detector, p.Checks
 	if p.Version == "" || d.ValueBits < 1 || d.ValueBits > 8 || d.MaxActive < 1 || d.MaxContexts < 1 || d.MaxContexts > 60_000 || d.RestFraction <= 0 ||
 		d.MaxRest < 1 || d.CausalWarmup < 2 || c.StuckRun < 2 || c.JumpWindow < replayWindow || c.GapFactor <= 1 || c.AnomalyWeight < 0 || c.AnomalyWeight > 1 ||
-		c.AnomalyFloor < 0 || c.AnomalyFloor >= 1 || c.ReplayDistinct < 0 || c.ReplayDistinct > replayWindow {
+		c.AnomalyFloor < 0 || c.AnomalyFloor >= 1 || c.ReplayDistinct < 0 || c.ReplayDistinct > replayWindow || !p.Baseline.valid() {
 		return Model{}, fmt.Errorf("model parameters out of range: %+v", p)
 	}
 	sum := sha256.Sum256(bz)

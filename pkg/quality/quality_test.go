@@ -14,7 +14,7 @@ import (
 
 func TestEmbeddedModel(t *testing.T) {
 	m := quality.Embedded()
-	require.Equal(t, "thalamus-quality/1.1.0", m.Params.Version)
+	require.Equal(t, "thalamus-quality/1.2.0", m.Params.Version)
 	require.Len(t, m.Hash, 64)
 	require.Equal(t, m.Hash, quality.Embedded().Hash, "the hash is a pure function of the embedded file")
 	_, err := quality.Parse([]byte(`{"version": "x", "detector": {}, "unknown": 1}`))
@@ -226,6 +226,71 @@ func TestExactPeriodCheck(t *testing.T) {
 	}
 }
 
+// testModel parses a kept model file and checks the hash its validators reported.
+func testModel(t *testing.T, path, hash string) quality.Model {
+	t.Helper()
+	bz, err := os.ReadFile(path) //nolint:gosec // a model file kept in testdata
+	require.NoError(t, err)
+	m, err := quality.Parse(bz)
+	require.NoError(t, err)
+	require.Equal(t, hash, m.Hash, "the hash %s's validators reported", m.Params.Version)
+	return m
+}
+
+// scoreBatches scores values as a device reading once a minute with a -40..60 range, in
+// batches of 100.
+func scoreBatches(m quality.Model, values []float64) (scores []uint32) {
+	s := quality.NewStream(m, -40, 60, 60_000)
+	for b := 0; b < len(values)/100; b++ {
+		rs := make([]quality.Reading, 100)
+		for i := range rs {
+			rs[i] = quality.Reading{TimestampMs: int64(b*100+i) * 60_000, Value: values[b*100+i]}
+		}
+		scores = append(scores, s.ScoreBatch(rs).Score)
+	}
+	return scores
+}
+
+// Model 1.2.0's baseline check charges a level shift, a drift and a noise burst that 1.1.0
+// let through as healthy data: each is well inside the daily cycle's range but 10 noise
+// deviations from the same time yesterday. An honest noisy cycle keeps its reward.
+func TestModel120ChargesShiftsDriftsAndNoise(t *testing.T) {
+	prev := testModel(t, "testdata/model-1.1.0.json", "d6eae9f8906749d61bb84fbb4b4031b3d43da50ffc4c06ab24cdc5fb5d761386")
+	cur := quality.Embedded()
+	require.Equal(t, "thalamus-quality/1.2.0", cur.Params.Version)
+	values := cycle(5000, 7) // three and a half days: the daily prediction has a day of history from the third
+	honest := scoreBatches(cur, values)
+	for i := 5; i < len(honest); i++ { // after the 400-reading warm-up
+		require.GreaterOrEqual(t, honest[i], uint32(9_500), "honest batch %d", i)
+	}
+	faults := map[string]func([]float64){
+		"level shift": func(v []float64) {
+			for i := 4500; i < len(v); i++ {
+				v[i] += 3 // 10 noise deviations, well inside the cycle's range
+			}
+		},
+		"drift": func(v []float64) {
+			for i := 4500; i < len(v); i++ {
+				v[i] += 3 * min(1, float64(i-4500)/50)
+			}
+		},
+		"noise": func(v []float64) {
+			r := rand.New(rand.NewSource(3))
+			for i := 4500; i < 4550; i++ {
+				v[i] += 1.5 * r.NormFloat64()
+			}
+		},
+	}
+	for name, inject := range faults {
+		faulty := slices.Clone(values)
+		inject(faulty)
+		before, after := scoreBatches(prev, faulty)[45], scoreBatches(cur, faulty)[45]
+		t.Logf("%s: batch 45 scores %d under 1.1.0, %d under 1.2.0 (honest: %d)", name, before, after, honest[45])
+		require.GreaterOrEqual(t, before, scoreBatches(prev, values)[45]-100, "%s: 1.1.0 hardly sees it", name)
+		require.Less(t, after, honest[45]-500, "%s: 1.2.0 charges it", name)
+	}
+}
+
 // Model 1.1.0 no longer charges a reading for the detector's everyday surprise (anomaly_floor)
 // and no longer takes chance repeats of a few small values for replays (replay_distinct). The
 // 1.0.0 file, as validators ran it, still parses to the same hash and its old behaviour: the
@@ -238,21 +303,10 @@ func TestModelRollout(t *testing.T) {
 	require.Equal(t, "thalamus-quality/1.0.0", old.Params.Version)
 	require.Equal(t, "2b53ce4ddbf02c9567f8c137088e52545bb3d8c701b97568b356da9bcc120f49", old.Hash, "the hash 1.0.0 validators reported")
 	require.Zero(t, old.Params.Checks.AnomalyFloor)
-	cur := quality.Embedded()
-	require.NotEqual(t, old.Hash, cur.Hash)
+	cur := testModel(t, "testdata/model-1.1.0.json", "d6eae9f8906749d61bb84fbb4b4031b3d43da50ffc4c06ab24cdc5fb5d761386")
 
 	values := cycle(3000, 7) // an honest noisy cycle
-	score := func(m quality.Model, values []float64) (scores []uint32) {
-		s := quality.NewStream(m, -40, 60, 60_000)
-		for b := 0; b < len(values)/100; b++ {
-			rs := make([]quality.Reading, 100)
-			for i := range rs {
-				rs[i] = quality.Reading{TimestampMs: int64(b*100+i) * 60_000, Value: values[b*100+i]}
-			}
-			scores = append(scores, s.ScoreBatch(rs).Score)
-		}
-		return scores
-	}
+	score := scoreBatches
 	oldScores, newScores := score(old, values), score(cur, values)
 	var oldSum, newSum int
 	for i := 8; i < len(oldScores); i++ { // after the 400-reading warm-up
@@ -268,4 +322,104 @@ func TestModelRollout(t *testing.T) {
 	spiked[2550] += 30 // far beyond the noise, in batch 25
 	require.Less(t, score(cur, spiked)[25], score(cur, values)[25])
 	require.Greater(t, score(old, spiked)[25], score(old, values)[25])
+}
+
+// BenchmarkStream: a production stream (checks, baseline, detector) over a noisy daily cycle
+// read once a minute, in batches of 100.
+func BenchmarkStream(b *testing.B) {
+	for _, c := range []struct{ name, file string }{{"1.1.0", "testdata/model-1.1.0.json"}, {"embedded", ""}} {
+		b.Run(c.name, func(b *testing.B) {
+			m := quality.Embedded()
+			if c.file != "" {
+				bz, err := os.ReadFile(c.file)
+				require.NoError(b, err)
+				m, err = quality.Parse(bz)
+				require.NoError(b, err)
+			}
+			values := cycle(100_000, 6)
+			s := quality.NewStream(m, -40, 60, 60_000)
+			batch := make([]quality.Reading, 100)
+			b.ResetTimer()
+			for n := 0; n < b.N; n++ {
+				for i := range batch {
+					at := n*len(batch) + i
+					batch[i] = quality.Reading{TimestampMs: int64(at) * 60_000, Value: values[at%len(values)]}
+				}
+				s.ScoreBatch(batch)
+			}
+			b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "readings/s")
+		})
+	}
+}
+
+// After a million readings of a noisy stream, faults are caught as well as after ten
+// thousand: the detector's context memory is full long before, but the baseline check keeps
+// learning the series (its averages forget) and judges each fault against it.
+func TestLongStreamStillCatchesFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a million readings")
+	}
+	const n, length, places = 1_000_000, 50, 8
+	values := cycle(n+places*3*length, 11)
+	m := quality.Embedded()
+	stream := quality.NewStream(m, -40, 60, 60_000)
+	reading := func(i int, v float64) quality.Reading {
+		return quality.Reading{TimestampMs: int64(i) * 60_000, Value: v}
+	}
+	// caughtAt is how many of the fault's span readings are charged, from a copy of the
+	// stream at reading `at`, and how many of the same clean readings are.
+	caughtAt := func(at int, kind string) (faulty, clean int) {
+		saved, err := stream.MarshalBinary()
+		require.NoError(t, err)
+		window := values[at-length : at+2*length]
+		bad, err := quality.InjectFault(window, kind, length, length, 1, rand.New(rand.NewSource(int64(at))))
+		require.NoError(t, err)
+		count := func(vals []float64) (flagged int) {
+			s, err := quality.RestoreStream(m, saved)
+			require.NoError(t, err)
+			for i, v := range vals[length : length+quality.FaultSpan(kind, length)] {
+				// Charged: what costs the operator (a reading the detector only finds a little
+				// surprising is flagged but free).
+				if s.ScoreBatch([]quality.Reading{reading(at+i, v)}).Readings[0].Score() > m.Params.Checks.AnomalyFloor {
+					flagged++
+				}
+			}
+			return flagged
+		}
+		return count(bad), count(window)
+	}
+	fed := 0
+	feed := func(to int) {
+		for ; fed < to; fed += 100 {
+			batch := make([]quality.Reading, 0, 100)
+			for j := fed; j < min(fed+100, to); j++ {
+				batch = append(batch, reading(j, values[j]))
+			}
+			stream.ScoreBatch(batch)
+		}
+		fed = to
+	}
+	// caught sums caughtAt per fault kind over places from reading `at` on, 3 x length
+	// apart, the stream fed the clean readings up to each.
+	kinds := []string{"spike", "drift", "noise", "level_shift"}
+	caught := func(at int) (faulty, clean map[string]int) {
+		faulty, clean = map[string]int{}, map[string]int{}
+		for p := range places {
+			feed(at + p*3*length)
+			for _, kind := range kinds {
+				f, c := caughtAt(fed, kind)
+				faulty[kind], clean[kind] = faulty[kind]+f, clean[kind]+c
+			}
+		}
+		return faulty, clean
+	}
+	early, earlyClean := caught(10_000)
+	late, lateClean := caught(n)
+	for _, kind := range kinds {
+		t.Logf("%s: %d of its spans' readings charged after 10,000 readings (clean: %d), %d after 1,000,000 (clean: %d)",
+			kind, early[kind], earlyClean[kind], late[kind], lateClean[kind])
+		require.Greater(t, early[kind], earlyClean[kind], "%s after 10,000 readings", kind)
+		require.Greater(t, late[kind], lateClean[kind], "%s after 1,000,000 readings", kind)
+		require.GreaterOrEqual(t, float64(late[kind]), 0.8*float64(early[kind]), "%s is caught as well as early on", kind)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/thalamus-network/thalamus/pkg/appconsts"
 )
@@ -28,6 +29,9 @@ const (
 	// FlagPattern: the series repeated exactly with a period while warming up (a synthetic
 	// or digitally generated signal) and this reading breaks the repetition.
 	FlagPattern
+	// FlagBaseline: the reading, its level or its step size left what the series' own
+	// recent past predicts (a spike, a shift or drift, a noise burst): see baseline.go.
+	FlagBaseline
 )
 
 // hardFlags make a reading worthless; a gap only marks missing data before the reading.
@@ -80,6 +84,7 @@ type streamState struct {
 	Pattern     []float64
 	PatternPos  int
 	PatternMiss int
+	Base        baseline
 }
 
 // minPatternPairs is how many warm-up readings must repeat exactly for a period to count.
@@ -233,11 +238,35 @@ func (s *Stream) check(r Reading) ReadingResult {
 		if rr.Anomaly >= c.AnomalyThreshold || (!warming && s.det.Raw() >= c.RawThreshold) {
 			rr.Flags |= FlagAnomaly
 		}
+		// An exactly periodic series is held to its period by the pattern check, which is
+		// exact; its noiseless steps would look like spikes and shifts to the baseline.
+		if b := s.model.Params.Baseline; b.enabled() && len(st.Pattern) == 0 {
+			if v := st.Base.observe(b, r.Value, s.readingsPerDay(), s.missed(r)); v.spike || v.level || v.noise {
+				rr.Flags |= FlagBaseline
+				rr.Anomaly = 1
+			}
+		}
 	}
 	st.Has, st.LastTs, st.LastValue = true, max(st.LastTs, r.TimestampMs), r.Value
 	st.Count++
 	st.RunLo, st.RunHi = math.Min(st.RunLo, r.Value), math.Max(st.RunHi, r.Value)
 	return rr
+}
+
+// readingsPerDay is how many readings a day holds at the nominal interval (0: unknown).
+func (s *Stream) readingsPerDay() int {
+	if s.intervalMs <= 0 {
+		return 0
+	}
+	return int(24 * time.Hour / time.Duration(s.intervalMs) / time.Millisecond)
+}
+
+// missed is how many readings at the nominal interval went missing before r.
+func (s *Stream) missed(r Reading) int {
+	if s.intervalMs <= 0 || !s.st.Has || r.TimestampMs <= s.st.LastTs {
+		return 0
+	}
+	return max(int((r.TimestampMs-s.st.LastTs+s.intervalMs/2)/s.intervalMs)-1, 0)
 }
 
 // checkPattern keeps the warm-up values, looks for an exact period when the warm-up ends,
@@ -258,10 +287,7 @@ func (s *Stream) checkPattern(r Reading, warming bool) uint16 {
 	if len(st.Pattern) == 0 || (st.Has && r.TimestampMs <= st.LastTs) {
 		return 0 // no period, or a reading out of time order that has no phase
 	}
-	if s.intervalMs > 0 && st.Has && r.TimestampMs > st.LastTs {
-		missing := int((r.TimestampMs-st.LastTs+s.intervalMs/2)/s.intervalMs) - 1
-		st.PatternPos = (st.PatternPos + max(missing, 0)) % len(st.Pattern)
-	}
+	st.PatternPos = (st.PatternPos + s.missed(r)) % len(st.Pattern)
 	expected := st.Pattern[st.PatternPos]
 	st.PatternPos = (st.PatternPos + 1) % len(st.Pattern)
 	if r.Value == expected {

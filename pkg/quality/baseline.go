@@ -1,0 +1,123 @@
+package quality
+
+import "math"
+
+// BaselineParams tune the baseline check (model 1.2.0): each reading is compared with what
+// the series' own recent past predicts, in units of the series' own typical deviation, so a
+// series is judged against its own noise and not against a fixed size. Zero (models before
+// 1.2.0) turns the check off.
+type BaselineParams struct {
+	FastAlpha  float64 `json:"fast_alpha"`  // weight of a reading in the short-term level
+	SlowAlpha  float64 `json:"slow_alpha"`  // ... in the long-term level the short-term one is held against
+	ScaleAlpha float64 `json:"scale_alpha"` // ... in the typical deviations (the series' own noise)
+	NoiseAlpha float64 `json:"noise_alpha"` // ... in the short-term step size
+	LevelK     float64 `json:"level_k"`     // a level this many typical deviations from its prediction has shifted or drifted
+	NoiseK     float64 `json:"noise_k"`     // steps this many times their typical size are a noise burst
+	SpikeK     float64 `json:"spike_k"`     // a step this many typical steps, away from the short-term level too, is a spike
+	Warmup     int     `json:"warmup"`      // readings (or, for the daily prediction, days' worth) before the check judges
+	MaxDay     int     `json:"max_day"`     // the longest period (a day, a week) in readings whose last period is kept (memory: 4 bytes each)
+}
+
+// enabled reports whether the model has the check.
+func (p BaselineParams) enabled() bool { return p.FastAlpha > 0 }
+
+// valid reports whether enabled parameters are in range.
+func (p BaselineParams) valid() bool {
+	in01 := func(a float64) bool { return a > 0 && a <= 1 }
+	return !p.enabled() || (in01(p.FastAlpha) && in01(p.SlowAlpha) && in01(p.ScaleAlpha) && in01(p.NoiseAlpha) &&
+		p.LevelK > 0 && p.NoiseK > 1 && p.SpikeK > 0 && p.Warmup >= 1 && p.MaxDay >= 0 && p.MaxDay <= 4096)
+}
+
+// baseline is one stream's state for the check: exponentially weighted levels and typical
+// deviations (each update clipped, so a fault moves them slowly), and the short-term level
+// at each reading of the last day and of the last week, when the interval says how many
+// readings those hold. The short-term level is predicted by the long-term level, by the
+// same time yesterday (a daily cycle) and by the same time last week (a weekly one, such as
+// traffic on weekdays and weekends): it is judged against whichever prediction has been
+// the best, by its typical deviation.
+type baseline struct {
+	N          int
+	Last       float64
+	Fast, Slow float64
+	Step       float64 // typical |step| between readings
+	NoiseStep  float64 // short-term |step|
+	SlowDev    float64 // typical |Fast - Slow|
+	Seasons    []season
+}
+
+// season predicts the short-term level by its value one period (a day, a week) before.
+type season struct {
+	Ring []float32 // the short-term level at each reading of the last period (float32: half the state, precision to spare)
+	Pos  int
+	N    int     // comparisons made
+	Dev  float64 // typical |Fast - Fast one period before|
+}
+
+// Baseline verdicts of one reading.
+type baselineVerdict struct{ spike, level, noise bool }
+
+// clipToward moves an average toward x by alpha, counting at most 4 times the average (a
+// deviation 4 times the typical one counts as 4): a fault moves the typical size slowly.
+func clipToward(avg, x, alpha float64) float64 {
+	if avg > 0 {
+		x = math.Min(x, 4*avg)
+	}
+	return avg + alpha*(x-avg)
+}
+
+// observe judges a reading and then learns from it. perDay is how many readings a day
+// holds (0: unknown); missed how many readings went missing just before this one.
+func (b *baseline) observe(p BaselineParams, x float64, perDay, missed int) baselineVerdict {
+	if b.N == 0 {
+		b.Last, b.Fast, b.Slow = x, x, x
+		for _, period := range []int{perDay, 7 * perDay} {
+			if period >= 2 && period <= p.MaxDay {
+				b.Seasons = append(b.Seasons, season{Ring: make([]float32, period)})
+			}
+		}
+	}
+	for i := range b.Seasons { // keep the phase over missing readings
+		sn := &b.Seasons[i]
+		for range min(missed, len(sn.Ring)) {
+			sn.Ring[sn.Pos] = float32(b.Fast)
+			sn.Pos = (sn.Pos + 1) % len(sn.Ring)
+		}
+	}
+	var v baselineVerdict
+	step := math.Abs(x - b.Last)
+	judging := b.N >= p.Warmup && b.Step > 0
+	if judging {
+		v.spike = step > p.SpikeK*b.Step && math.Abs(x-b.Fast) > p.SpikeK*b.Step
+	}
+	b.NoiseStep = clipToward(b.NoiseStep, step, p.NoiseAlpha)
+	if judging {
+		v.noise = b.NoiseStep > p.NoiseK*b.Step
+	}
+	b.Step = clipToward(b.Step, step, p.ScaleAlpha)
+	b.Fast += p.FastAlpha * (x - b.Fast)
+	// The best prediction so far: the long-term level, or a season with a period of its own
+	// history that has deviated less.
+	dev, typical := math.Abs(b.Fast-b.Slow), b.SlowDev
+	for _, sn := range b.Seasons {
+		if sn.N >= len(sn.Ring) && sn.Dev < typical {
+			dev, typical = math.Abs(b.Fast-float64(sn.Ring[sn.Pos])), sn.Dev
+		}
+	}
+	if judging {
+		v.level = typical > 0 && dev > p.LevelK*typical
+	}
+	b.SlowDev = clipToward(b.SlowDev, math.Abs(b.Fast-b.Slow), p.ScaleAlpha)
+	for i := range b.Seasons {
+		sn := &b.Seasons[i]
+		if b.N >= len(sn.Ring) {
+			sn.Dev = clipToward(sn.Dev, math.Abs(b.Fast-float64(sn.Ring[sn.Pos])), p.ScaleAlpha)
+			sn.N++
+		}
+		sn.Ring[sn.Pos] = float32(b.Fast)
+		sn.Pos = (sn.Pos + 1) % len(sn.Ring)
+	}
+	b.Slow += p.SlowAlpha * (b.Fast - b.Slow)
+	b.Last = x
+	b.N++
+	return v
+}
