@@ -30,8 +30,12 @@ import (
 const keptResults = 32
 
 // deviceState is what the sidecar keeps per device on disk: the quality model's windows fed
-// through LastSeq and the last results, so scoring continues exactly where it stopped.
+// through LastSeq and the last results, so scoring continues exactly where it stopped. Model
+// is the hash of the model that made them: a sidecar upgraded to another model drops them and
+// replays from the anchor, as a validator new to the device would, so it scores as its
+// committee's sidecars on the same model do.
 type deviceState struct {
+	Model   string
 	LastSeq uint64
 	Windows []window
 	Results map[uint64]Result
@@ -395,15 +399,19 @@ func (s *DeviceScorer) load(id uint64) (*deviceState, error) {
 	if st, ok := s.states[id]; ok {
 		return st, nil
 	}
-	st := &deviceState{Results: map[uint64]Result{}}
+	st := &deviceState{Model: s.model.Hash, Results: map[uint64]Result{}}
 	bz, err := os.ReadFile(s.path(id))
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
 		return nil, err
 	default:
-		if err := gob.NewDecoder(bytes.NewReader(bz)).Decode(st); err != nil {
+		saved := &deviceState{}
+		if err := gob.NewDecoder(bytes.NewReader(bz)).Decode(saved); err != nil {
 			return nil, fmt.Errorf("device %d state %s is corrupt: %w", id, s.path(id), err)
+		}
+		if saved.Model == s.model.Hash { // else another model's: start over
+			st = saved
 		}
 		if st.Results == nil {
 			st.Results = map[uint64]Result{}

@@ -226,6 +226,24 @@ func TestDeviceScorerScoresChecksAndResumes(t *testing.T) {
 	early, err := again.ScoreBatch(ctx, d.job(sensorstypes.Batch{DeviceId: d.record.Id, Seq: 2}, reading.ZIP215Rules))
 	require.NoError(t, err)
 	require.Equal(t, healthy[1], early)
+
+	// Restarted on another model (an upgraded sidecar, here one that tolerates long runs),
+	// it drops the old model's state and results: the stuck batch 6 is scored again, from
+	// the anchor, under the new model, as a sidecar new to the device scores it.
+	other := quality.Embedded()
+	other.Hash = "another model"
+	other.Params.Checks.StuckRun = 1000
+	upgraded, err := sidecar.NewDeviceScorer(other, dir, d.policy(), 10*time.Second)
+	require.NoError(t, err)
+	d.down.Store(false)
+	rescored, err := upgraded.ScoreBatch(ctx, d.job(d.committed[6], reading.ZIP215Rules))
+	require.NoError(t, err)
+	require.NotContains(t, rescored.Flags, uint32(sensorstypes.BATCH_FLAG_STUCK))
+	fresh, err := sidecar.NewDeviceScorer(other, t.TempDir(), d.policy(), 10*time.Second)
+	require.NoError(t, err)
+	want, err := fresh.ScoreBatch(ctx, d.job(d.committed[6], reading.ZIP215Rules))
+	require.NoError(t, err)
+	require.Equal(t, want, rescored)
 }
 
 // A batch scores the same whatever part of the device's history its scorer followed: one
