@@ -5,7 +5,6 @@ import (
 	"encoding/gob"
 	"math"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/thalamus-network/thalamus/pkg/appconsts"
@@ -371,22 +370,28 @@ func distinct(window []float64) int {
 }
 
 func median(values []float64) float64 {
-	sorted := slices.Clone(values)
-	sort.Float64s(sorted)
-	n := len(sorted)
+	var buf [32]float64 // a jump window's median every reading: no allocation
+	return medianInPlace(append(buf[:0], values...))
+}
+
+// medianInPlace is the median of values, which it sorts.
+func medianInPlace(values []float64) float64 {
+	slices.Sort(values)
+	n := len(values)
 	if n%2 == 1 {
-		return sorted[n/2]
+		return values[n/2]
 	}
-	return (sorted[n/2-1] + sorted[n/2]) / 2
+	return (values[n/2-1] + values[n/2]) / 2
 }
 
 // mad is the median absolute deviation of values from med.
 func mad(values []float64, med float64) float64 {
-	devs := make([]float64, len(values))
-	for i, v := range values {
-		devs[i] = math.Abs(v - med)
+	var buf [32]float64
+	devs := buf[:0]
+	for _, v := range values {
+		devs = append(devs, math.Abs(v-med))
 	}
-	return median(devs)
+	return medianInPlace(devs)
 }
 
 type streamSnapshot struct {
