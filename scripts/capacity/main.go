@@ -265,8 +265,9 @@ func write(w io.Writer, f figures, commit string) error {
 	p("A gateway's batches of a block are one oracle task with a score per batch, so tasks, retention-queue\n")
 	p("entries and vote-extension reports grow with gateways, not devices. What remains per batch is written\n")
 	p("twice: at commitment its record, the device's stats and an event; at scoring its record again, the\n")
-	p("device's stats again, the owner's reward accrual for the device and two events. Scoring costs about as\n")
-	p("much as committing: %.0f batches/s committed alone, %.0f committed and scored.\n", f.gatewayMsgsS, f.scoredMsgsS)
+	p("device's stats again, the device's reward item of the epoch and two events (the owner's accrual and the\n")
+	p("epoch are written once per task). Scoring costs about as much as committing: %.0f batches/s committed\n", f.gatewayMsgsS)
+	p("alone, %.0f committed and scored.\n", f.scoredMsgsS)
 	return nil
 }
 
