@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -279,7 +280,11 @@ the fault's start), negatives the same segments of the clean series; a segment s
 share of its readings that are flagged. A fault's size is --size x max(a quarter of the
 series' span, 8 robust noise deviations of the readings around it). An injection that
 changes no value (a stuck value on a stretch that is flat anyway, a replay of an identical
-stretch), or that finds no room outside the labelled windows, is skipped and counted.`,
+stretch), or that finds no room outside the labelled windows, is skipped and counted.
+batch_auc judges what the fault costs: scored in batches of 100 readings, the worst batch
+the fault's span touches against each of the same clean series' batches that touch neither
+the span nor a labelled window (the share of pairs the honest batch scores higher, ties
+half).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if size <= 0 {
@@ -296,9 +301,9 @@ stretch), or that finds no room outside the labelled windows, is skipped and cou
 			}
 			out := cmd.OutOrStdout()
 			modelLine(out, m)
-			_, _ = fmt.Fprintln(out, "fault,category,auc,positives,negatives,skipped")
+			_, _ = fmt.Fprintln(out, "fault,category,auc,positives,negatives,skipped,batch_auc")
 			for _, r := range results {
-				_, _ = fmt.Fprintf(out, "%s,%s,%.4f,%d,%d,%d\n", r.Kind, r.Category, r.AUC, r.Positives, r.Negatives, r.Skipped)
+				_, _ = fmt.Fprintf(out, "%s,%s,%.4f,%d,%d,%d,%.4f\n", r.Kind, r.Category, r.AUC, r.Positives, r.Negatives, r.Skipped, r.BatchAUC)
 			}
 			return nil
 		},
@@ -326,11 +331,39 @@ func readFaultSeries(dir string) ([]nab.Series, error) {
 // allCategories names the row of a fault type over every series.
 const allCategories = "all"
 
-// FaultResult is one fault type's detection over a corpus (Category "all") or one category.
+// FaultResult is one fault type's detection over a corpus (Category "all") or one category:
+// AUC by the share of flagged readings in the fault's span, BatchAUC by batch scores.
 type FaultResult struct {
 	Kind, Category                string
-	AUC                           float64
+	AUC, BatchAUC                 float64
 	Positives, Negatives, Skipped int
+}
+
+// faultBatch is how many readings the batch AUC's batches hold, as honestbatches scores them.
+const faultBatch = 100
+
+// batchPairs counts, within a series, how the batch holding a fault scores against the
+// series' honest batches: the batch AUC is the share of pairs where the honest batch scores
+// higher, ties counting half.
+type batchPairs struct{ won, pairs float64 }
+
+func (b *batchPairs) add(fault uint32, honest []uint32) {
+	for _, h := range honest {
+		switch {
+		case h > fault:
+			b.won++
+		case h == fault:
+			b.won += 0.5
+		}
+	}
+	b.pairs += float64(len(honest))
+}
+
+func (b batchPairs) auc() float64 {
+	if b.pairs == 0 {
+		return math.NaN()
+	}
+	return b.won / b.pairs
 }
 
 // EvaluateFaults injects each fault type (at size times the standard size) perSeries times
@@ -353,8 +386,10 @@ func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int,
 		// Every segment counts for its category and for "all".
 		tallies := map[string]*FaultResult{}
 		pos, neg := map[string][]float64{}, map[string][]float64{}
+		batches := map[string]*batchPairs{}
 		for _, c := range append([]string{allCategories}, categories...) {
 			tallies[c] = &FaultResult{Kind: kind, Category: c}
+			batches[c] = &batchPairs{}
 		}
 		for _, s := range series {
 			if len(s.Values) < 4*length {
@@ -369,7 +404,7 @@ func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int,
 					tallies[c].Skipped++
 				}
 			}
-			clean := flaggedReadings(m, s, s.Values)
+			clean, cleanScores := scoreFaultSeries(m, s, s.Values)
 			for k := 0; k < perSeries; k++ {
 				start, ok := faultStart(s, length, rng)
 				if !ok {
@@ -384,10 +419,22 @@ func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int,
 					skip() // e.g. a stuck value on a stretch that is flat anyway: no fault at all
 					continue
 				}
-				bad := flaggedReadings(m, s, faulty)
+				bad, badScores := scoreFaultSeries(m, s, faulty)
 				end := start + quality.FaultSpan(kind, length)
+				// The worst batch the fault's span touches, against the clean series' batches
+				// that touch neither the span nor a labelled window.
+				first, last := start/faultBatch, (end-1)/faultBatch
+				worst := slices.Min(badScores[first : last+1])
+				var honest []uint32
+				for i, score := range cleanScores {
+					lo, hi := BatchRows(i, faultBatch, len(s.Values))
+					if (i < first || i > last) && !s.TouchesWindow(lo, hi) {
+						honest = append(honest, score)
+					}
+				}
 				for _, c := range into {
 					pos[c], neg[c] = append(pos[c], mean(bad[start:end])), append(neg[c], mean(clean[start:end]))
+					batches[c].add(worst, honest)
 				}
 			}
 		}
@@ -398,6 +445,7 @@ func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int,
 		for _, c := range rows {
 			r := tallies[c]
 			r.AUC, r.Positives, r.Negatives = quality.AUC(pos[c], neg[c]), len(pos[c]), len(neg[c])
+			r.BatchAUC = batches[c].auc()
 			results = append(results, *r)
 		}
 	}
@@ -418,17 +466,29 @@ func faultStart(s nab.Series, length int, rng *rand.Rand) (int, bool) {
 	return 0, false
 }
 
-// flaggedReadings scores values causally through a Stream with the series' timestamps and
-// median interval, and returns 1 for each flagged reading, else 0.
-func flaggedReadings(m quality.Model, s nab.Series, values []float64) []float64 {
-	res := streamReadings(m, s, values, 0, 0, medianSpacing(s))
-	out := make([]float64, len(values))
-	for i, r := range res {
-		if quality.Flagged(r) {
-			out[i] = 1
+// scoreFaultSeries scores values causally through a Stream with the series' timestamps and
+// median interval, in batches of faultBatch readings, and returns 1 for each flagged reading
+// (else 0) and each batch's score.
+func scoreFaultSeries(m quality.Model, s nab.Series, values []float64) ([]float64, []uint32) {
+	stream := quality.NewStream(m, 0, 0, medianSpacing(s).Milliseconds())
+	flagged := make([]float64, 0, len(values))
+	var scores []uint32
+	for i := 0; i < len(values); i += faultBatch {
+		batch := make([]quality.Reading, 0, faultBatch)
+		for j := i; j < min(i+faultBatch, len(values)); j++ {
+			batch = append(batch, quality.Reading{TimestampMs: s.Timestamps[j].UnixMilli(), Value: values[j]})
 		}
+		res := stream.ScoreBatch(batch)
+		for _, r := range res.Readings {
+			if quality.Flagged(r) {
+				flagged = append(flagged, 1)
+			} else {
+				flagged = append(flagged, 0)
+			}
+		}
+		scores = append(scores, res.Score)
 	}
-	return out
+	return flagged, scores
 }
 
 func mean(xs []float64) float64 {

@@ -192,8 +192,16 @@ func TestFaultsOnLabelledSeries(t *testing.T) {
 	out, err := run(t, "faults", root, "--per-series", "2")
 	require.NoError(t, err)
 	rows := csvRows(t, strings.SplitN(out, "\n", 2)[1]) // after the model line
-	require.Equal(t, []string{"fault", "category", "auc", "positives", "negatives", "skipped"}, rows[0])
+	require.Equal(t, []string{"fault", "category", "auc", "positives", "negatives", "skipped", "batch_auc"}, rows[0])
 	require.Len(t, rows, 1+3*len(quality.FaultKinds))
+	for _, row := range rows[1:] {
+		batchAUC, err := strconv.ParseFloat(row[6], 64)
+		require.NoError(t, err)
+		require.True(t, batchAUC >= 0 && batchAUC <= 1, "%v", row)
+		if row[0] == "stuck" {
+			require.Greater(t, batchAUC, 0.9, "a stuck stretch costs its batch: %v", row)
+		}
+	}
 	require.Equal(t, []string{"spike", "all"}, rows[1][:2])
 	require.Equal(t, []string{"spike", "realA"}, rows[2][:2])
 	require.Equal(t, []string{"spike", "realB"}, rows[3][:2])
@@ -232,4 +240,15 @@ func TestFaultAUCOnTheCorpus(t *testing.T) {
 			require.Equal(t, 30, r.Positives+r.Skipped, "seed %d %s", seed, r.Kind)
 		}
 	}
+}
+
+// A fault's batch scoring below every honest batch of its series is an AUC of 1; ties count
+// half; scoring above them all, 0.
+func TestBatchPairs(t *testing.T) {
+	var b batchPairs
+	require.True(t, math.IsNaN(b.auc()))
+	b.add(5000, []uint32{9000, 10_000})
+	require.Equal(t, 1.0, b.auc())
+	b.add(9000, []uint32{9000, 8000})
+	require.Equal(t, 0.625, b.auc()) // (2 + 0.5 + 0) / 4
 }

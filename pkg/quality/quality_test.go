@@ -253,7 +253,8 @@ func scoreBatches(m quality.Model, values []float64) (scores []uint32) {
 
 // Model 1.2.0's baseline check charges a level shift, a drift and a noise burst that 1.1.0
 // let through as healthy data: each is well inside the daily cycle's range but 10 noise
-// deviations from the same time yesterday. An honest noisy cycle keeps its reward.
+// deviations from the same time yesterday; a spike as large lowers its batch's score too.
+// An honest noisy cycle keeps its reward.
 func TestModel120ChargesShiftsDriftsAndNoise(t *testing.T) {
 	prev := testModel(t, "testdata/model-1.1.0.json", "d6eae9f8906749d61bb84fbb4b4031b3d43da50ffc4c06ab24cdc5fb5d761386")
 	cur := quality.Embedded()
@@ -289,6 +290,10 @@ func TestModel120ChargesShiftsDriftsAndNoise(t *testing.T) {
 		require.GreaterOrEqual(t, before, scoreBatches(prev, values)[45]-100, "%s: 1.1.0 hardly sees it", name)
 		require.Less(t, after, honest[45]-500, "%s: 1.2.0 charges it", name)
 	}
+	// A spike of 10 noise deviations inside the cycle's range lowers its batch's score.
+	spiked := slices.Clone(values)
+	spiked[4550] += 3
+	require.Less(t, scoreBatches(cur, spiked)[45], honest[45])
 }
 
 // Model 1.1.0 no longer charges a reading for the detector's everyday surprise (anomaly_floor)
