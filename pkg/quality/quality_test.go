@@ -406,7 +406,7 @@ func TestLongStreamStillCatchesFaults(t *testing.T) {
 	}
 	// caught sums caughtAt per fault kind over places from reading `at` on, 3 x length
 	// apart, the stream fed the clean readings up to each.
-	kinds := []string{"spike", "drift", "noise", "level_shift"}
+	kinds := []string{"spike", "drift", "noise", "level_shift", "replay"}
 	caught := func(at int) (faulty, clean map[string]int) {
 		faulty, clean = map[string]int{}, map[string]int{}
 		for p := range places {

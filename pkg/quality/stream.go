@@ -53,6 +53,9 @@ type Stream struct {
 	intervalMs int64   // nominal sampling interval
 	det        *Detector
 	st         streamState
+	// lastSeen indexes the replay ring: a window hash's most recent reading count. Derived
+	// from the ring (rebuilt after a restore), so not saved.
+	lastSeen map[uint64]int
 }
 
 // streamState is what the checks carry between readings (serialised with the detector).
@@ -343,18 +346,30 @@ func (s *Stream) replayLag() int {
 			sum *= 1099511628211
 		}
 	}
-	lag := 0 // to the most recent occurrence
-	for i, h := range st.Segments {
-		if d := st.Count - st.SegAt[i]; h == sum && d > 0 && (lag == 0 || d < lag) {
-			lag = d
+	if s.lastSeen == nil {
+		s.lastSeen = make(map[uint64]int, replayMemory)
+		for i, h := range st.Segments {
+			if at, ok := s.lastSeen[h]; !ok || st.SegAt[i] > at {
+				s.lastSeen[h] = st.SegAt[i]
+			}
 		}
+	}
+	lag := 0 // to the most recent occurrence
+	if at, ok := s.lastSeen[sum]; ok && at < st.Count {
+		lag = st.Count - at
 	}
 	if len(st.Segments) < replayMemory {
 		st.Segments, st.SegAt = append(st.Segments, sum), append(st.SegAt, st.Count)
 	} else {
+		// The oldest window leaves the ring; it is the last occurrence of its hash only if
+		// the index still points at it (any other occurrence is newer).
+		if old := st.Segments[st.SegPos]; s.lastSeen[old] == st.SegAt[st.SegPos] {
+			delete(s.lastSeen, old)
+		}
 		st.Segments[st.SegPos], st.SegAt[st.SegPos] = sum, st.Count
 		st.SegPos = (st.SegPos + 1) % replayMemory
 	}
+	s.lastSeen[sum] = st.Count
 	return lag
 }
 
