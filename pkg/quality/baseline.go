@@ -14,7 +14,7 @@ type BaselineParams struct {
 	LevelK     float64 `json:"level_k"`     // a level this many typical deviations from its prediction has shifted or drifted
 	NoiseK     float64 `json:"noise_k"`     // steps this many times their typical size are a noise burst
 	SpikeK     float64 `json:"spike_k"`     // a step this many typical steps, away from the short-term level too, is a spike
-	Warmup     int     `json:"warmup"`      // readings (or, for the daily prediction, days' worth) before the check judges
+	Warmup     int     `json:"warmup"`      // readings before the check judges (a daily or weekly prediction also waits for a period of its own history)
 	MaxDay     int     `json:"max_day"`     // the longest period (a day, a week) in readings whose last period is kept (memory: 4 bytes each)
 }
 
@@ -56,13 +56,17 @@ type season struct {
 // Baseline verdicts of one reading.
 type baselineVerdict struct{ spike, level, noise bool }
 
+// Every product below that is then added is converted to float64 explicitly: the Go spec
+// lets a compiler fuse x*y+z into one rounding (arm64 does), and validators on amd64 and
+// arm64 must reach the same bits; an explicit conversion rounds and prevents the fusion.
+
 // clipToward moves an average toward x by alpha, counting at most 4 times the average (a
 // deviation 4 times the typical one counts as 4): a fault moves the typical size slowly.
 func clipToward(avg, x, alpha float64) float64 {
 	if avg > 0 {
 		x = math.Min(x, 4*avg)
 	}
-	return avg + alpha*(x-avg)
+	return avg + float64(alpha*(x-avg))
 }
 
 // observe judges a reading and then learns from it. perDay is how many readings a day
@@ -94,7 +98,7 @@ func (b *baseline) observe(p BaselineParams, x float64, perDay, missed int) base
 		v.noise = b.NoiseStep > p.NoiseK*b.Step
 	}
 	b.Step = clipToward(b.Step, step, p.ScaleAlpha)
-	b.Fast += p.FastAlpha * (x - b.Fast)
+	b.Fast += float64(p.FastAlpha * (x - b.Fast))
 	// The best prediction so far: the long-term level, or a season with a period of its own
 	// history that has deviated less.
 	dev, typical := math.Abs(b.Fast-b.Slow), b.SlowDev
@@ -116,7 +120,7 @@ func (b *baseline) observe(p BaselineParams, x float64, perDay, missed int) base
 		sn.Ring[sn.Pos] = float32(b.Fast)
 		sn.Pos = (sn.Pos + 1) % len(sn.Ring)
 	}
-	b.Slow += p.SlowAlpha * (b.Fast - b.Slow)
+	b.Slow += float64(p.SlowAlpha * (b.Fast - b.Slow))
 	b.Last = x
 	b.N++
 	return v

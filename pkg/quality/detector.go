@@ -111,7 +111,7 @@ func (d *Detector) warm(v float64) float64 {
 	for _, w := range d.warmup {
 		lo, hi = math.Min(lo, w), math.Max(hi, w)
 	}
-	margin := d.p.CausalRangeMargin * (hi - lo)
+	margin := float64(d.p.CausalRangeMargin * (hi - lo)) // rounded: no fused multiply-add across platforms
 	d.setRange(lo-margin, hi+margin)
 	for _, w := range d.warmup {
 		d.score(w)
@@ -123,7 +123,7 @@ func (d *Detector) warm(v float64) float64 {
 func (d *Detector) score(v float64) float64 {
 	raw := d.step1(d.facts(v))
 	if d.seen > d.p.SpatialWarmup {
-		margin := d.p.SpatialMargin * (d.runHi - d.runLo)
+		margin := float64(d.p.SpatialMargin * (d.runHi - d.runLo)) // rounded: no fused multiply-add across platforms
 		if v > d.runHi+margin || v < d.runLo-margin {
 			raw = 1
 		}
