@@ -137,13 +137,18 @@ func medianSpacing(s nab.Series) time.Duration {
 	return spacing[len(spacing)/2]
 }
 
-// streamReadings runs values, at the series' timestamps, through one production Stream.
-func streamReadings(m quality.Model, s nab.Series, values []float64, lo, hi float64, interval time.Duration) []quality.ReadingResult {
+// seriesReadings are values at the series' timestamps.
+func seriesReadings(s nab.Series, values []float64) []quality.Reading {
 	readings := make([]quality.Reading, len(values))
 	for i, v := range values {
 		readings[i] = quality.Reading{TimestampMs: s.Timestamps[i].UnixMilli(), Value: v}
 	}
-	return quality.NewStream(m, lo, hi, interval.Milliseconds()).ScoreBatch(readings).Readings
+	return readings
+}
+
+// streamReadings runs values, at the series' timestamps, through one production Stream.
+func streamReadings(m quality.Model, s nab.Series, values []float64, lo, hi float64, interval time.Duration) []quality.ReadingResult {
+	return quality.NewStream(m, lo, hi, interval.Milliseconds()).ScoreBatch(seriesReadings(s, values)).Readings
 }
 
 // fullScores is the production score of each reading: hard checks, then the detector.
@@ -470,20 +475,16 @@ func faultStart(s nab.Series, length int, rng *rand.Rand) (int, bool) {
 // median interval, in batches of faultBatch readings, and returns 1 for each flagged reading
 // (else 0) and each batch's score.
 func scoreFaultSeries(m quality.Model, s nab.Series, values []float64) ([]float64, []uint32) {
+	readings := seriesReadings(s, values)
 	stream := quality.NewStream(m, 0, 0, medianSpacing(s).Milliseconds())
-	flagged := make([]float64, 0, len(values))
+	flagged := make([]float64, len(values))
 	var scores []uint32
-	for i := 0; i < len(values); i += faultBatch {
-		batch := make([]quality.Reading, 0, faultBatch)
-		for j := i; j < min(i+faultBatch, len(values)); j++ {
-			batch = append(batch, quality.Reading{TimestampMs: s.Timestamps[j].UnixMilli(), Value: values[j]})
-		}
-		res := stream.ScoreBatch(batch)
-		for _, r := range res.Readings {
+	for i := 0; i*faultBatch < len(values); i++ {
+		first, last := BatchRows(i, faultBatch, len(values))
+		res := stream.ScoreBatch(readings[first : last+1])
+		for j, r := range res.Readings {
 			if quality.Flagged(r) {
-				flagged = append(flagged, 1)
-			} else {
-				flagged = append(flagged, 0)
+				flagged[first+j] = 1
 			}
 		}
 		scores = append(scores, res.Score)

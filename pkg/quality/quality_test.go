@@ -226,8 +226,11 @@ func TestExactPeriodCheck(t *testing.T) {
 	}
 }
 
+// model110Hash is the hash model 1.1.0's validators reported.
+const model110Hash = "d6eae9f8906749d61bb84fbb4b4031b3d43da50ffc4c06ab24cdc5fb5d761386"
+
 // testModel parses a kept model file and checks the hash its validators reported.
-func testModel(t *testing.T, path, hash string) quality.Model {
+func testModel(t testing.TB, path, hash string) quality.Model {
 	t.Helper()
 	bz, err := os.ReadFile(path) //nolint:gosec // a model file kept in testdata
 	require.NoError(t, err)
@@ -256,7 +259,7 @@ func scoreBatches(m quality.Model, values []float64) (scores []uint32) {
 // deviations from the same time yesterday; a spike as large lowers its batch's score too.
 // An honest noisy cycle keeps its reward.
 func TestModel120ChargesShiftsDriftsAndNoise(t *testing.T) {
-	prev := testModel(t, "testdata/model-1.1.0.json", "d6eae9f8906749d61bb84fbb4b4031b3d43da50ffc4c06ab24cdc5fb5d761386")
+	prev := testModel(t, "testdata/model-1.1.0.json", model110Hash)
 	cur := quality.Embedded()
 	require.Equal(t, "thalamus-quality/1.2.0", cur.Params.Version)
 	values := cycle(5000, 7) // three and a half days: the daily prediction has a day of history from the third
@@ -301,18 +304,13 @@ func TestModel120ChargesShiftsDriftsAndNoise(t *testing.T) {
 // 1.0.0 file, as validators ran it, still parses to the same hash and its old behaviour: the
 // new fields are absent, so the floor is 0 and windows need 2 distinct values.
 func TestModelRollout(t *testing.T) {
-	oldFile, err := os.ReadFile("testdata/model-1.0.0.json")
-	require.NoError(t, err)
-	old, err := quality.Parse(oldFile)
-	require.NoError(t, err)
+	old := testModel(t, "testdata/model-1.0.0.json", "2b53ce4ddbf02c9567f8c137088e52545bb3d8c701b97568b356da9bcc120f49")
 	require.Equal(t, "thalamus-quality/1.0.0", old.Params.Version)
-	require.Equal(t, "2b53ce4ddbf02c9567f8c137088e52545bb3d8c701b97568b356da9bcc120f49", old.Hash, "the hash 1.0.0 validators reported")
 	require.Zero(t, old.Params.Checks.AnomalyFloor)
-	cur := testModel(t, "testdata/model-1.1.0.json", "d6eae9f8906749d61bb84fbb4b4031b3d43da50ffc4c06ab24cdc5fb5d761386")
+	cur := testModel(t, "testdata/model-1.1.0.json", model110Hash)
 
 	values := cycle(3000, 7) // an honest noisy cycle
-	score := scoreBatches
-	oldScores, newScores := score(old, values), score(cur, values)
+	oldScores, newScores := scoreBatches(old, values), scoreBatches(cur, values)
 	var oldSum, newSum int
 	for i := 8; i < len(oldScores); i++ { // after the 400-reading warm-up
 		require.GreaterOrEqual(t, newScores[i], oldScores[i], "batch %d", i)
@@ -325,22 +323,23 @@ func TestModelRollout(t *testing.T) {
 	// everyday surprise went free (9,517 -> 9,662 here).
 	spiked := slices.Clone(values)
 	spiked[2550] += 30 // far beyond the noise, in batch 25
-	require.Less(t, score(cur, spiked)[25], score(cur, values)[25])
-	require.Greater(t, score(old, spiked)[25], score(old, values)[25])
+	require.Less(t, scoreBatches(cur, spiked)[25], scoreBatches(cur, values)[25])
+	require.Greater(t, scoreBatches(old, spiked)[25], scoreBatches(old, values)[25])
 }
 
 // BenchmarkStream: a production stream (checks, baseline, detector) over a noisy daily cycle
 // read once a minute, in batches of 100.
 func BenchmarkStream(b *testing.B) {
-	for _, c := range []struct{ name, file string }{{"1.1.0", "testdata/model-1.1.0.json"}, {"embedded", ""}} {
+	models := []struct {
+		name  string
+		model quality.Model
+	}{
+		{"1.1.0", testModel(b, "testdata/model-1.1.0.json", model110Hash)},
+		{"embedded", quality.Embedded()},
+	}
+	for _, c := range models {
 		b.Run(c.name, func(b *testing.B) {
-			m := quality.Embedded()
-			if c.file != "" {
-				bz, err := os.ReadFile(c.file)
-				require.NoError(b, err)
-				m, err = quality.Parse(bz)
-				require.NoError(b, err)
-			}
+			m := c.model
 			values := cycle(100_000, 6)
 			s := quality.NewStream(m, -40, 60, 60_000)
 			batch := make([]quality.Reading, 100)

@@ -260,7 +260,7 @@ func (s *Stream) readingsPerDay() int {
 	if s.intervalMs <= 0 {
 		return 0
 	}
-	return int(24 * time.Hour / time.Duration(s.intervalMs) / time.Millisecond)
+	return int(24 * time.Hour.Milliseconds() / s.intervalMs)
 }
 
 // missed is how many readings at the nominal interval went missing before r.
@@ -355,7 +355,7 @@ func (s *Stream) replayLag() int {
 		}
 	}
 	lag := 0 // to the most recent occurrence
-	if at, ok := s.lastSeen[sum]; ok && at < st.Count {
+	if at, ok := s.lastSeen[sum]; ok {
 		lag = st.Count - at
 	}
 	if len(st.Segments) < replayMemory {

@@ -96,16 +96,21 @@ func scoreMultiplier(score uint32) math.LegacyDec {
 // ledger gathers the work records of one call: the current epoch, and each recipient's
 // accrual and each source's work item in it, each read once and written back once by save.
 type ledger struct {
-	k        Keeper
-	epoch    types.Epoch
-	accruals map[string]*types.Accrual  // by recipient address bytes
-	items    map[string]*types.WorkItem // by recipient address bytes and source
-	touched  []workKey                  // what save writes, in first-touch order
+	k          Keeper
+	epoch      types.Epoch
+	accruals   map[string]*types.Accrual  // by recipient address bytes
+	items      map[string]*types.WorkItem // by itemKey
+	recipients []sdk.AccAddress           // accruals in first-touch order, for save
+	sources    []workKey                  // work items in first-touch order, for save
 }
 
 type workKey struct {
 	recipient sdk.AccAddress
 	source    string
+}
+
+func itemKey(recipient sdk.AccAddress, source string) string {
+	return string(recipient) + "\x00" + source
 }
 
 func (k Keeper) newLedger(ctx context.Context) (*ledger, error) {
@@ -118,8 +123,7 @@ func (k Keeper) newLedger(ctx context.Context) (*ledger, error) {
 
 // work reads (or starts) the recipient's accrual and the source's work item in the epoch.
 func (l *ledger) work(ctx context.Context, pool types.Pool, recipient sdk.AccAddress, source string) (*types.Accrual, *types.WorkItem, error) {
-	itemKey := string(recipient) + "\x00" + source
-	if item, ok := l.items[itemKey]; ok {
+	if item, ok := l.items[itemKey(recipient, source)]; ok {
 		return l.accruals[string(recipient)], item, nil
 	}
 	accrual, ok := l.accruals[string(recipient)]
@@ -137,6 +141,7 @@ func (l *ledger) work(ctx context.Context, pool types.Pool, recipient sdk.AccAdd
 		}
 		accrual = &a
 		l.accruals[string(recipient)] = accrual
+		l.recipients = append(l.recipients, recipient)
 	}
 	item, err := l.k.WorkItems.Get(ctx, collections.Join3(recipient, l.epoch.Number, source))
 	if errors.Is(err, collections.ErrNotFound) {
@@ -146,8 +151,8 @@ func (l *ledger) work(ctx context.Context, pool types.Pool, recipient sdk.AccAdd
 	if err != nil {
 		return nil, nil, err
 	}
-	l.items[itemKey] = &item
-	l.touched = append(l.touched, workKey{recipient, source})
+	l.items[itemKey(recipient, source)] = &item
+	l.sources = append(l.sources, workKey{recipient, source})
 	return accrual, &item, nil
 }
 
@@ -185,19 +190,17 @@ func (l *ledger) save(ctx context.Context) error {
 	if err := l.k.CurrentEpoch.Set(ctx, l.epoch); err != nil {
 		return err
 	}
-	saved := map[string]bool{}
-	for _, w := range l.touched {
-		key := collections.Join(w.recipient, l.epoch.Number)
-		if !saved[string(w.recipient)] {
-			saved[string(w.recipient)] = true
-			if err := l.k.Accruals.Set(ctx, key, *l.accruals[string(w.recipient)]); err != nil {
-				return err
-			}
-			if err := l.k.Unclaimed.Set(ctx, key); err != nil {
-				return err
-			}
+	for _, r := range l.recipients {
+		key := collections.Join(r, l.epoch.Number)
+		if err := l.k.Accruals.Set(ctx, key, *l.accruals[string(r)]); err != nil {
+			return err
 		}
-		if err := l.k.WorkItems.Set(ctx, collections.Join3(w.recipient, l.epoch.Number, w.source), *l.items[string(w.recipient)+"\x00"+w.source]); err != nil {
+		if err := l.k.Unclaimed.Set(ctx, key); err != nil {
+			return err
+		}
+	}
+	for _, w := range l.sources {
+		if err := l.k.WorkItems.Set(ctx, collections.Join3(w.recipient, l.epoch.Number, w.source), *l.items[itemKey(w.recipient, w.source)]); err != nil {
 			return err
 		}
 	}
