@@ -12,6 +12,7 @@
 #        for the test, devnet and h200 presets (both kernels), against the CPU reference on
 #        all cores;
 #     2. nonces/s and int8 TOPS at the h100 and h200 presets, as a share of the dense peak,
+#        each tensor-core step kernel checked against the dp4a one and timed,
 #        and regenerating a layer against reading it against the step that uses it;
 #     3. a challenge solved with --backend cuda and accepted by thalamus-sidecar pow verify;
 #     4. thalamus-agent gpu inspect.
@@ -49,7 +50,7 @@ run() {
     echo
     echo "## 2. Throughput and the memory question"
     echo '```'
-    THALAMUS_CUDA=1 THALAMUS_CUDA_REPORT="$out/gpu-report.json" timeout 90 ./cuda.test -test.run TestGPUReport -test.v -test.timeout 90s 2>&1 | tail -20 || echo "FAILED (exit $?)"
+    THALAMUS_CUDA=1 THALAMUS_CUDA_REPORT="$out/gpu-report.json" timeout 90 ./cuda.test -test.run 'TestGPUReport|TestGPUStepKernels' -test.v -test.timeout 90s 2>&1 | tail -30 || echo "FAILED (exit $?)"
     echo '```'
     [ -f "$out/gpu-report.json" ] && { echo '```json'; cat "$out/gpu-report.json"; echo '```'; }
     echo

@@ -19,6 +19,56 @@ const (
 	KernelDP4A = "dp4a"
 )
 
+// tiledKernel is a tensor-core step kernel of kernels/pow.cu: a block computes bm x bn
+// outputs with threads threads over stages shared-memory buffers of bk-byte K tiles. hopper
+// kernels (warpgroup MMA) are only in the sm_90a PTX, with 1 KiB more to align their tiles.
+type tiledKernel struct {
+	name            string
+	bm, bn, bk      uint32
+	threads, stages uint32
+	hopper          bool
+}
+
+func (k tiledKernel) sharedBytes() uint32 {
+	bytes := k.stages * (k.bm + k.bn) * k.bk
+	if k.hopper {
+		bytes += 1024
+	}
+	return bytes
+}
+
+func (k tiledKernel) fits(rows, dim uint32) bool {
+	return rows%k.bm == 0 && dim%k.bn == 0 && dim%k.bk == 0
+}
+
+// stepKernels are the tensor-core step kernels, preferred first: a shape runs on the first
+// one the GPU loaded that fits it (one 2048^3 step on an H200: wgmma 591 int8 TOPS, mma 456;
+// pkg/pow/README.md).
+var stepKernels = []tiledKernel{
+	{name: "pow_step_wgmma", bm: 128, bn: 256, bk: 128, threads: 256, stages: 4, hopper: true},
+	{name: "pow_step_mma", bm: 128, bn: 128, bk: 64, threads: 256, stages: 3},
+}
+
+const dp4aKernel = "pow_step_dp4a"
+
+// launchStep runs one step x' = requant(x . W) of a rows x dim batch with the named kernel
+// (inside do).
+func (b *Backend) launchStep(kernel string, x, w, next uint64, rows, dim uint32) error {
+	for _, k := range stepKernels {
+		if k.name == kernel {
+			return b.launchTiled(k, x, w, next, rows, dim)
+		}
+	}
+	args := []unsafe.Pointer{unsafe.Pointer(&x), unsafe.Pointer(&w), unsafe.Pointer(&next), unsafe.Pointer(&rows), unsafe.Pointer(&dim), unsafe.Pointer(&dim)}
+	return b.dev.launch(dp4aKernel, [3]uint32{(dim + 15) / 16, (rows + 15) / 16, 1}, [3]uint32{16, 16, 1}, args...)
+}
+
+// launchTiled runs one step on a tensor-core kernel (inside do).
+func (b *Backend) launchTiled(k tiledKernel, x, w, next uint64, rows, dim uint32) error {
+	args := []unsafe.Pointer{unsafe.Pointer(&x), unsafe.Pointer(&w), unsafe.Pointer(&next), unsafe.Pointer(&rows), unsafe.Pointer(&dim), unsafe.Pointer(&dim)}
+	return b.dev.launchShared(k.name, [3]uint32{dim / k.bn, rows / k.bm, 1}, [3]uint32{k.threads, 1, 1}, k.sharedBytes(), args...)
+}
+
 // chunkBytes is the size of one allocation of the layer table: big tables are allocated in
 // pieces, so a fragmented card still fits them and a failure names how far it got.
 const chunkBytes = 1 << 30
@@ -112,8 +162,9 @@ func (b *Backend) Close() {
 // through each kernel the backend uses, and compares them with pkg/pow's reference.
 func (b *Backend) SelfTest(ctx context.Context) error {
 	shapes := []pow.Params{
-		{Name: "selftest-64", Dim: 64, Steps: 4, BatchRows: 64, Layers: 8},
-		{Name: "selftest-256", Dim: 256, Steps: 3, BatchRows: 128, Layers: 5},
+		{Name: "selftest-64", Dim: 64, Steps: 4, BatchRows: 64, Layers: 8},    // dp4a
+		{Name: "selftest-128", Dim: 128, Steps: 2, BatchRows: 128, Layers: 4}, // mma
+		{Name: "selftest-256", Dim: 256, Steps: 3, BatchRows: 128, Layers: 5}, // wgmma on Hopper, else mma
 	}
 	for i, p := range shapes {
 		t := pow.Task{Params: p, Seed: pow.Seed{0x5e, byte(i)}, TableSeed: pow.Seed{0x7a, byte(i)}}
@@ -134,13 +185,17 @@ func (b *Backend) SelfTest(ctx context.Context) error {
 	return nil
 }
 
-// stepKernel is the kernel a shape runs with.
+// stepKernel is the kernel a shape runs with: the first tensor-core kernel the GPU loaded
+// that fits it, else (or with Options.Kernel dp4a) pow_step_dp4a.
 func (b *Backend) stepKernel(p pow.Params) string {
-	fits := p.BatchRows%128 == 0 && p.Dim%128 == 0
-	if b.kernel == KernelDP4A || (b.kernel == KernelAuto && !fits) {
-		return KernelDP4A
+	if b.kernel != KernelDP4A {
+		for _, k := range stepKernels {
+			if _, loaded := b.dev.fn[k.name]; loaded && k.fits(uint32(p.BatchRows), uint32(p.Dim)) {
+				return k.name
+			}
+		}
 	}
-	return KernelMMA
+	return dp4aKernel
 }
 
 // SearchBatches implements pow.Backend.
@@ -153,8 +208,8 @@ func (b *Backend) SearchBatches(ctx context.Context, t pow.Task, first, count ui
 		return nil, fmt.Errorf("the CUDA backend needs Dim a multiple of 64, preset %s has %d", p.Name, p.Dim)
 	}
 	kernel := b.stepKernel(p)
-	if kernel == KernelMMA && (p.BatchRows%128 != 0 || p.Dim%128 != 0) {
-		return nil, fmt.Errorf("the mma kernel needs BatchRows and Dim multiples of 128, preset %s has %d and %d", p.Name, p.BatchRows, p.Dim)
+	if b.kernel == KernelMMA && kernel == dp4aKernel {
+		return nil, fmt.Errorf("no tensor-core kernel fits preset %s (BatchRows %d, Dim %d: multiples of 128 needed)", p.Name, p.BatchRows, p.Dim)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -205,16 +260,7 @@ func (b *Backend) run(ctx context.Context, t pow.Task, first, count uint64, kern
 		}
 		x, next := bf.x, bf.next
 		for step := range p.Steps {
-			w := b.layer(t.LayerIndex(batch, step))
-			var err error
-			if kernel == KernelMMA {
-				err = b.dev.launch("pow_step_mma", [3]uint32{dim / 128, rows / 128, 1}, [3]uint32{256, 1, 1},
-					unsafe.Pointer(&x), unsafe.Pointer(&w), unsafe.Pointer(&next), unsafe.Pointer(&rows), unsafe.Pointer(&dim), unsafe.Pointer(&dim))
-			} else {
-				err = b.dev.launch("pow_step_dp4a", [3]uint32{(dim + 15) / 16, (rows + 15) / 16, 1}, [3]uint32{16, 16, 1},
-					unsafe.Pointer(&x), unsafe.Pointer(&w), unsafe.Pointer(&next), unsafe.Pointer(&rows), unsafe.Pointer(&dim), unsafe.Pointer(&dim))
-			}
-			if err != nil {
+			if err := b.launchStep(kernel, x, b.layer(t.LayerIndex(batch, step)), next, rows, dim); err != nil {
 				return nil, err
 			}
 			x, next = next, x

@@ -26,6 +26,7 @@ const (
 	errUnsupportedPTX    result = 222 // CUDA_ERROR_UNSUPPORTED_PTX_VERSION: the driver is older than the PTX
 	errNoBinaryForGPU    result = 209 // CUDA_ERROR_NO_BINARY_FOR_GPU
 	errJITNotFound       result = 221 // CUDA_ERROR_JIT_COMPILER_NOT_FOUND
+	errNotFound          result = 500 // CUDA_ERROR_NOT_FOUND: no such kernel in the module
 	errSystemDriverMatch result = 803 // CUDA_ERROR_SYSTEM_DRIVER_MISMATCH
 	errStubLibrary       result = 34  // CUDA_ERROR_STUB_LIBRARY
 )
@@ -62,6 +63,7 @@ type driver struct {
 	cuMemcpyDtoH              func(dst unsafe.Pointer, src uint64, bytes uint64) result
 	cuMemsetD8                func(dst uint64, v uint8, n uint64) result
 	cuLaunchKernel            func(fn uintptr, gx, gy, gz, bx, by, bz, smem uint32, stream uintptr, params unsafe.Pointer, extra unsafe.Pointer) result
+	cuFuncSetAttribute        func(fn uintptr, attr int32, v int32) result
 	cuGetErrorName            func(r result, s **byte) result
 	cuGetErrorString          func(r result, s **byte) result
 }
@@ -77,7 +79,7 @@ func (d *driver) symbols() map[string]any {
 		"cuModuleLoadDataEx": &d.cuModuleLoadDataEx, "cuModuleGetFunction": &d.cuModuleGetFunction, "cuModuleUnload": &d.cuModuleUnload,
 		"cuMemGetInfo_v2": &d.cuMemGetInfo, "cuMemAlloc_v2": &d.cuMemAlloc, "cuMemFree_v2": &d.cuMemFree,
 		"cuMemcpyHtoD_v2": &d.cuMemcpyHtoD, "cuMemcpyDtoH_v2": &d.cuMemcpyDtoH, "cuMemsetD8_v2": &d.cuMemsetD8,
-		"cuLaunchKernel": &d.cuLaunchKernel, "cuGetErrorName": &d.cuGetErrorName, "cuGetErrorString": &d.cuGetErrorString,
+		"cuLaunchKernel": &d.cuLaunchKernel, "cuFuncSetAttribute": &d.cuFuncSetAttribute, "cuGetErrorName": &d.cuGetErrorName, "cuGetErrorString": &d.cuGetErrorString,
 	}
 }
 

@@ -1,6 +1,7 @@
 package cuda
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -132,11 +133,121 @@ func (b *Backend) measureMemory(layers int) (map[string]float64, error) {
 		}); err != nil {
 			return err
 		}
-		next, rows := x+size, uint32(dim)
+		next := x + size
 		return timed("step_us", 1, func() error {
-			return b.dev.launch("pow_step_mma", [3]uint32{dim / 128, dim / 128, 1}, [3]uint32{256, 1, 1},
-				unsafe.Pointer(&x), unsafe.Pointer(&table), unsafe.Pointer(&next), unsafe.Pointer(&rows), unsafe.Pointer(&d), unsafe.Pointer(&d))
+			return b.launchStep(b.stepKernel(pow.Params{Dim: dim, BatchRows: dim}), x, table, next, dim, dim)
 		})
 	})
 	return out, err
+}
+
+// TestGPUStepKernels checks every tensor-core step kernel against pow_step_dp4a byte for byte on
+// fresh inputs of the GPU presets' shape (2048 x 2048) and times each (THALAMUS_CUDA=1 only).
+func TestGPUStepKernels(t *testing.T) {
+	if os.Getenv("THALAMUS_CUDA") != "1" {
+		t.Skip("THALAMUS_CUDA=1 runs the GPU measurements")
+	}
+	b := gpu(t, KernelAuto)
+	const dim, layers = 2048, 8
+	size := uint64(dim * dim)
+	var kernels []tiledKernel
+	for _, k := range stepKernels {
+		if _, loaded := b.dev.fn[k.name]; loaded {
+			kernels = append(kernels, k)
+		}
+	}
+	err := b.dev.do(func() error {
+		table, err := b.dev.alloc(layers * size)
+		if err != nil {
+			return err
+		}
+		defer b.dev.free(table)
+		x, err := b.dev.alloc(3 * size)
+		if err != nil {
+			return err
+		}
+		defer b.dev.free(x)
+		ref, out := x+size, x+2*size
+		want, got := make([]byte, size), make([]byte, size)
+		for round := range 3 {
+			key, d, first, count := uint64(100+round), uint32(dim), uint64(0), uint32(layers)
+			if err := b.dev.launch("pow_gen_table", [3]uint32{dim / 64, dim / 64, count}, [3]uint32{256, 1, 1},
+				unsafe.Pointer(&table), unsafe.Pointer(&key), unsafe.Pointer(&d), unsafe.Pointer(&first), unsafe.Pointer(&count)); err != nil {
+				return err
+			}
+			start := uint64(round) * dim
+			if err := b.dev.launch("pow_gen_start", [3]uint32{uint32(size / 8 / 256), 1, 1}, [3]uint32{256, 1, 1},
+				unsafe.Pointer(&x), unsafe.Pointer(&key), unsafe.Pointer(&start), unsafe.Pointer(&d), unsafe.Pointer(&d)); err != nil {
+				return err
+			}
+			w := table + uint64(round)*size
+			if err := b.launchStep(dp4aKernel, x, w, ref, dim, dim); err != nil {
+				return err
+			}
+			if err := b.dev.toHost(want, ref); err != nil {
+				return err
+			}
+			for _, k := range kernels {
+				if err := b.dev.zero(out, size); err != nil {
+					return err
+				}
+				if err := b.launchTiled(k, x, w, out, dim, dim); err != nil {
+					return err
+				}
+				if err := b.dev.toHost(got, out); err != nil {
+					return err
+				}
+				if !bytes.Equal(want, got) {
+					i := 0
+					for want[i] == got[i] {
+						i++
+					}
+					t.Errorf("%s differs from pow_step_dp4a (round %d) at output %d: %d vs %d", k.name, round, i, int8(got[i]), int8(want[i]))
+				}
+			}
+		}
+		for _, k := range kernels {
+			const rounds = 64
+			run := func() error {
+				for r := range rounds {
+					src, dst := x, ref
+					if r%2 == 1 {
+						src, dst = ref, x
+					}
+					if err := b.launchTiled(k, src, table+uint64(r%layers)*size, dst, dim, dim); err != nil {
+						return err
+					}
+				}
+				return b.dev.sync()
+			}
+			if err := run(); err != nil { // warm up
+				return err
+			}
+			begin := time.Now()
+			if err := run(); err != nil {
+				return err
+			}
+			us := float64(time.Since(begin).Microseconds()) / rounds
+			t.Logf("%-22s %7.2f us a step, %5.0f int8 TOPS", k.name, us, 2*float64(dim)*dim*dim/us/1e6)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	// The whole search at the h200 preset with each kernel preferred.
+	p, err := pow.Preset("h200")
+	require.NoError(t, err)
+	task := pow.Task{Params: p, Seed: pow.Seed{7}, TableSeed: pow.Seed{8}}
+	saved := stepKernels
+	defer func() { stepKernels = saved }()
+	for _, k := range kernels {
+		stepKernels = append([]tiledKernel{k}, saved...)
+		_, err := b.SearchBatches(context.Background(), task, 0, 4)
+		require.NoError(t, err)
+		const batches = 200
+		begin := time.Now()
+		_, err = b.SearchBatches(context.Background(), task, 4, batches)
+		require.NoError(t, err)
+		rate := float64(batches*p.BatchRows) / time.Since(begin).Seconds()
+		t.Logf("h200 search with %-22s %8.0f nonces/s, %4.0f int8 TOPS", k.name, rate, rate*float64(p.OpsPerNonce())/1e12)
+	}
 }

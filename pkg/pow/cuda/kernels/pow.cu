@@ -65,85 +65,213 @@ __global__ void pow_step_dp4a(const int8_t *x, const int8_t *wt, int8_t *out, ui
     out[(uint64_t)row * n + col] = pow_requant((int32_t)acc);
 }
 
-/* Tiles of pow_step_mma: a block computes 128 x 128 outputs with 8 warps (2 x 4), each warp
- * 64 x 32 as 4 x 4 mma tiles of 16 x 8, over K in tiles of 64 held twice in shared memory
- * (cp.async double buffering). Rows of a shared tile are padded to 80 bytes so that the
- * fragment loads of a warp hit 32 different banks. */
-#define MMA_BM 128
-#define MMA_BN 128
-#define MMA_BK 64
-#define MMA_PITCH 80
+} /* extern "C" */
 
-__device__ __forceinline__ void cp_async16(void *smem, const void *gmem) {
+/* Both tensor-core steps stage K tiles of X (row-major, M x K) and of the transposed layer Wt
+ * (N x K) in shared memory with cp.async, STAGES buffers deep with one barrier per tile, and
+ * write each thread's two adjacent outputs of a row as one 16-bit store. */
+
+__device__ __forceinline__ unsigned smem_u32(const void *p) {
     unsigned s;
-    asm("{ .reg .u64 a; cvta.to.shared.u64 a, %1; cvt.u32.u64 %0, a; }\n" : "=r"(s) : "l"(smem));
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(s), "l"(gmem));
+    asm("{ .reg .u64 a; cvta.to.shared.u64 a, %1; cvt.u32.u64 %0, a; }\n" : "=r"(s) : "l"(p));
+    return s;
 }
 
-/* load_tile copies rows [r0, r0+128) x columns [k0, k0+64) of a row-major int8 matrix with
- * `pitch` bytes per row into a shared tile. 512 chunks of 16 bytes, 2 per thread. */
-__device__ __forceinline__ void load_tile(int8_t (*tile)[MMA_PITCH], const int8_t *g, uint64_t pitch, uint32_t r0, uint32_t k0) {
-    for (uint32_t c = threadIdx.x; c < 128 * 4; c += 256) {
-        const uint32_t r = c / 4, off = 16 * (c % 4);
-        cp_async16(&tile[r][off], g + (uint64_t)(r0 + r) * pitch + k0 + off);
+__device__ __forceinline__ void cp_async16(unsigned smem, const void *gmem) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(smem), "l"(gmem));
+}
+
+__device__ __forceinline__ void store_pair(int8_t *out, uint64_t at, int32_t y0, int32_t y1) {
+    *(uint16_t *)(out + at) = (uint16_t)((uint8_t)pow_requant(y0) | ((uint16_t)(uint8_t)pow_requant(y1) << 8));
+}
+
+/* pow_step_mma (mma.sync m16n8k32, any GPU from sm_80): a block computes 128 x 128 outputs
+ * with 8 warps of 64 x 32 (4 x 4 mma tiles), over K tiles of 64 bytes in three stages (48 KiB
+ * of dynamic shared memory). Fragments come through ldmatrix; a tile row is four 16-byte
+ * chunks, chunk c stored at c ^ ((row >> 1) & 3), so the eight rows an ldmatrix reads hit 32
+ * different banks. Grid (N/128, M/128), 256 threads; M, N multiples of 128, K of 64. */
+#define MMA_BK 64
+#define MMA_STAGES 3
+
+__device__ __forceinline__ unsigned mma_swz(unsigned row, unsigned chunk) { return row * MMA_BK + 16 * (chunk ^ ((row >> 1) & 3)); }
+
+__device__ __forceinline__ void mma_load(unsigned s, const int8_t *g, uint64_t pitch, uint32_t r0, uint32_t k0) {
+#pragma unroll
+    for (unsigned c = threadIdx.x; c < 128 * 4; c += 256) {
+        cp_async16(s + mma_swz(c / 4, c % 4), g + (uint64_t)(r0 + c / 4) * pitch + k0 + 16 * (c % 4));
     }
 }
 
-/* pow_step_mma computes x' = requant(x . W) with int8 tensor cores (mma.sync m16n8k32, exact
- * int32 accumulation, no saturation: |y| < 2^25). M and N multiples of 128, K of 64.
- * Grid: (N/128, M/128), 256 threads. */
-__global__ void __launch_bounds__(256) pow_step_mma(const int8_t *x, const int8_t *wt, int8_t *out, uint32_t m, uint32_t n, uint32_t k) {
-    __shared__ __align__(16) int8_t as[2][MMA_BM][MMA_PITCH];
-    __shared__ __align__(16) int8_t bs[2][MMA_BN][MMA_PITCH];
+__device__ __forceinline__ void ldsm_x4(unsigned addr, uint32_t &r0, uint32_t &r1, uint32_t &r2, uint32_t &r3) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n" : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(addr));
+}
+
+extern "C" __global__ void __launch_bounds__(256) pow_step_mma(const int8_t *x, const int8_t *wt, int8_t *out, uint32_t m, uint32_t n, uint32_t k) {
+    constexpr unsigned TILE = 128 * MMA_BK, STAGE = 2 * TILE;
+    extern __shared__ __align__(128) int8_t smem[];
+    const unsigned base = smem_u32(smem);
     const unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-    const uint32_t bm0 = blockIdx.y * MMA_BM, bn0 = blockIdx.x * MMA_BN;
-    const uint32_t wm0 = (warp / 4) * 64, wn0 = (warp % 4) * 32;
+    const uint32_t bm0 = blockIdx.y * 128, bn0 = blockIdx.x * 128;
+    const unsigned wm0 = (warp / 4) * 64, wn0 = (warp % 4) * 32;
     int32_t acc[4][4][4];
+#pragma unroll
     for (int i = 0; i < 4; i++)
+#pragma unroll
         for (int j = 0; j < 4; j++)
+#pragma unroll
             for (int e = 0; e < 4; e++)
                 acc[i][j][e] = 0;
-
     const uint32_t tiles = k / MMA_BK;
-    load_tile(as[0], x, k, bm0, 0);
-    load_tile(bs[0], wt, k, bn0, 0);
-    asm volatile("cp.async.commit_group;\n" ::);
-    for (uint32_t kt = 0; kt < tiles; kt++) {
-        const int cur = kt & 1;
-        if (kt + 1 < tiles) {
-            load_tile(as[cur ^ 1], x, k, bm0, (kt + 1) * MMA_BK);
-            load_tile(bs[cur ^ 1], wt, k, bn0, (kt + 1) * MMA_BK);
-            asm volatile("cp.async.commit_group;\n" ::);
-            asm volatile("cp.async.wait_group 1;\n" ::);
-        } else {
-            asm volatile("cp.async.wait_group 0;\n" ::);
+#pragma unroll
+    for (unsigned s = 0; s < MMA_STAGES - 1; s++) {
+        if (s < tiles) {
+            mma_load(base + s * STAGE, x, k, bm0, s * MMA_BK);
+            mma_load(base + s * STAGE + TILE, wt, k, bn0, s * MMA_BK);
         }
-        __syncthreads();
-        for (uint32_t kk = 0; kk < MMA_BK; kk += 32) {
+        asm volatile("cp.async.commit_group;\n" ::);
+    }
+    /* ldmatrix lanes: A reads rows lane%16 at chunk lane/16 (fragments a0-a3 of m16n8k32);
+     * B reads n rows lane%8 + 8 (lane/16) at chunk (lane/8)%2 (b0, b1 of two n tiles). */
+    const unsigned a_row = lane % 16, a_chunk = lane / 16;
+    const unsigned b_row = lane % 8 + 8 * (lane / 16), b_chunk = (lane / 8) % 2;
+    for (uint32_t kt = 0; kt < tiles; kt++) {
+        asm volatile("cp.async.wait_group %0;\n" ::"n"(MMA_STAGES - 2));
+        __syncthreads(); /* tile kt is in; every warp is done with tile kt-1, whose stage is refilled */
+        const uint32_t next = kt + MMA_STAGES - 1;
+        if (next < tiles) {
+            const unsigned s = base + (next % MMA_STAGES) * STAGE;
+            mma_load(s, x, k, bm0, next * MMA_BK);
+            mma_load(s + TILE, wt, k, bn0, next * MMA_BK);
+        }
+        asm volatile("cp.async.commit_group;\n" ::);
+        const unsigned sa = base + (kt % MMA_STAGES) * STAGE, sb = sa + TILE;
+#pragma unroll
+        for (unsigned kc = 0; kc < MMA_BK / 16; kc += 2) { /* 32 of K: chunks kc, kc+1 */
             uint32_t a[4][4], b[4][2];
+#pragma unroll
             for (int i = 0; i < 4; i++)
-                for (unsigned r = 0; r < 4; r++)
-                    a[i][r] = *(const uint32_t *)&as[cur][wm0 + 16 * i + pow_frag_a_row(lane, r)][kk + pow_frag_a_col(lane, r)];
-            for (int j = 0; j < 4; j++)
-                for (unsigned r = 0; r < 2; r++)
-                    b[j][r] = *(const uint32_t *)&bs[cur][wn0 + 8 * j + pow_frag_b_n(lane)][kk + pow_frag_b_k(lane, r)];
+                ldsm_x4(sa + mma_swz(wm0 + 16 * i + a_row, kc + a_chunk), a[i][0], a[i][1], a[i][2], a[i][3]);
+#pragma unroll
+            for (int j = 0; j < 4; j += 2)
+                ldsm_x4(sb + mma_swz(wn0 + 8 * j + b_row, kc + b_chunk), b[j][0], b[j][1], b[j + 1][0], b[j + 1][1]);
+#pragma unroll
             for (int i = 0; i < 4; i++)
+#pragma unroll
                 for (int j = 0; j < 4; j++)
                     asm volatile(
                         "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
                         : "+r"(acc[i][j][0]), "+r"(acc[i][j][1]), "+r"(acc[i][j][2]), "+r"(acc[i][j][3])
                         : "r"(a[i][0]), "r"(a[i][1]), "r"(a[i][2]), "r"(a[i][3]), "r"(b[j][0]), "r"(b[j][1]));
         }
-        __syncthreads();
     }
+    asm volatile("cp.async.wait_group 0;\n" ::);
+#pragma unroll
     for (int i = 0; i < 4; i++)
+#pragma unroll
         for (int j = 0; j < 4; j++)
-            for (unsigned e = 0; e < 4; e++) {
-                const uint32_t row = bm0 + wm0 + 16 * i + pow_frag_c_row(lane, e);
-                const uint32_t col = bn0 + wn0 + 8 * j + pow_frag_c_col(lane, e);
-                out[(uint64_t)row * n + col] = pow_requant(acc[i][j][e]);
+#pragma unroll
+            for (unsigned h = 0; h < 2; h++) {
+                const uint32_t row = bm0 + wm0 + 16 * i + pow_frag_c_row(lane, 2 * h), col = bn0 + wn0 + 8 * j + pow_frag_c_col(lane, 2 * h);
+                store_pair(out, (uint64_t)row * n + col, acc[i][j][2 * h], acc[i][j][2 * h + 1]);
             }
 }
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+/* pow_step_wgmma (Hopper's warpgroup MMA: PTX 8.0 for sm_90a, which scripts/cuda-gen.sh marks
+ * the sm_90 PTX as): a block of two warpgroups computes 128 x 256 outputs, each warpgroup 64
+ * rows with one m64n256k32 per 32 of K, over K tiles of 128 bytes in four stages (192 KiB
+ * plus 1 KiB for alignment). Operands come from shared memory through descriptors, in the
+ * 128-byte swizzle: chunk c of row r at r * 128 + 16 (c ^ (r % 8)), tiles 1 KiB aligned; the
+ * descriptor's stride between groups of 8 rows is 1024 and a k step of 32 moves its start by
+ * 32 bytes (the hardware applies the swizzle). Tiles are loaded two ahead and one group of
+ * wgmma stays in flight, so the stage a load refills (that of tile kt-2) is one no wgmma
+ * reads any more. Grid (N/256, M/128), 256 threads; M multiple of 128, N of 256, K of 128. */
+#define WG_BK 128
+#define WG_STAGES 4
+
+__device__ __forceinline__ uint64_t wg_desc(unsigned addr) {
+    return (uint64_t)((addr >> 4) & 0x3FFF) | ((uint64_t)1 << 16) | ((uint64_t)(1024 >> 4) << 32) | ((uint64_t)1 << 62);
+}
+
+__device__ __forceinline__ void wg_load(unsigned s, const int8_t *g, uint64_t pitch, uint32_t r0, uint32_t rows, uint32_t k0) {
+    for (unsigned c = threadIdx.x; c < rows * 8; c += 256) {
+        const unsigned r = c / 8, ch = c % 8;
+        cp_async16(s + r * 128 + 16 * (ch ^ (r % 8)), g + (uint64_t)(r0 + r) * pitch + k0 + 16 * ch);
+    }
+}
+
+#define WG_R8(i) "+r"(d[i]), "+r"(d[i + 1]), "+r"(d[i + 2]), "+r"(d[i + 3]), "+r"(d[i + 4]), "+r"(d[i + 5]), "+r"(d[i + 6]), "+r"(d[i + 7])
+
+/* wg_mma adds A (64 x 32, descriptor a) times B (32 x 256, descriptor b) to d. */
+__device__ __forceinline__ void wg_mma(int32_t *d, uint64_t a, uint64_t b) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8 "
+        "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,"
+        "%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63,"
+        "%64,%65,%66,%67,%68,%69,%70,%71,%72,%73,%74,%75,%76,%77,%78,%79,%80,%81,%82,%83,%84,%85,%86,%87,%88,%89,%90,%91,%92,%93,%94,%95,"
+        "%96,%97,%98,%99,%100,%101,%102,%103,%104,%105,%106,%107,%108,%109,%110,%111,%112,%113,%114,%115,%116,%117,%118,%119,%120,%121,%122,%123,%124,%125,%126,%127},"
+        " %128, %129, p;\n}\n"
+        : WG_R8(0), WG_R8(8), WG_R8(16), WG_R8(24), WG_R8(32), WG_R8(40), WG_R8(48), WG_R8(56),
+          WG_R8(64), WG_R8(72), WG_R8(80), WG_R8(88), WG_R8(96), WG_R8(104), WG_R8(112), WG_R8(120)
+        : "l"(a), "l"(b));
+}
+
+extern "C" __global__ void __launch_bounds__(256) pow_step_wgmma(const int8_t *x, const int8_t *wt, int8_t *out, uint32_t m, uint32_t n, uint32_t k) {
+    constexpr unsigned A_BYTES = 128 * WG_BK, STAGE = (128 + 256) * WG_BK;
+    extern __shared__ __align__(1024) int8_t smem[];
+    const unsigned base = (smem_u32(smem) + 1023) & ~1023u;
+    const unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32, wg = warp / 4;
+    const uint32_t bm0 = blockIdx.y * 128, bn0 = blockIdx.x * 256;
+    int32_t d[128];
+#pragma unroll
+    for (int e = 0; e < 128; e++)
+        d[e] = 0;
+    const uint32_t tiles = k / WG_BK;
+#pragma unroll
+    for (unsigned s = 0; s < WG_STAGES - 2; s++) {
+        if (s < tiles) {
+            wg_load(base + s * STAGE, x, k, bm0, 128, s * WG_BK);
+            wg_load(base + s * STAGE + A_BYTES, wt, k, bn0, 256, s * WG_BK);
+        }
+        asm volatile("cp.async.commit_group;\n" ::);
+    }
+    for (uint32_t kt = 0; kt < tiles; kt++) {
+        asm volatile("cp.async.wait_group %0;\n" ::"n"(WG_STAGES - 3));
+        asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); /* cp.async wrote the tile; the tensor cores read it */
+        __syncthreads(); /* tile kt is in; every warpgroup's wgmma on tile kt-2 has completed */
+        const uint32_t next = kt + WG_STAGES - 2;
+        if (next < tiles) {
+            const unsigned s = base + (next % WG_STAGES) * STAGE;
+            wg_load(s, x, k, bm0, 128, next * WG_BK);
+            wg_load(s + A_BYTES, wt, k, bn0, 256, next * WG_BK);
+        }
+        asm volatile("cp.async.commit_group;\n" ::);
+        const unsigned sa = base + (kt % WG_STAGES) * STAGE, sb = sa + A_BYTES;
+        asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+#pragma unroll
+        for (unsigned ks = 0; ks < WG_BK / 32; ks++) {
+            wg_mma(d, wg_desc(sa + 64 * wg * 128 + 32 * ks), wg_desc(sb + 32 * ks));
+        }
+        asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+        asm volatile("wgmma.wait_group.sync.aligned 1;\n" ::: "memory");
+    }
+    asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+    asm volatile("cp.async.wait_group 0;\n" ::);
+    /* The m64nNk32 accumulator: warp w of the warpgroup holds rows 16w + lane/4 and +8;
+     * register 4j+e is column 8j + 2 (lane%4) + (e&1), on the second row when e >= 2. */
+    const uint32_t row0 = bm0 + 64 * wg + 16 * (warp % 4) + lane / 4;
+#pragma unroll
+    for (int j = 0; j < 32; j++)
+#pragma unroll
+        for (unsigned e = 0; e < 4; e += 2) {
+            const uint32_t row = row0 + 8 * (e / 2), col = bn0 + 8 * j + 2 * (lane % 4);
+            store_pair(out, (uint64_t)row * n + col, d[4 * j + e], d[4 * j + e + 1]);
+        }
+}
+#endif
+
+extern "C" {
 
 /* pow_digest computes the digest of each of rows final vectors (one warp per row) and
  * appends the winners (nonce first+row, digest) in any order; count may exceed cap, in which
