@@ -55,7 +55,8 @@ type GPUConfig struct {
 	// Only devnet builds set it, to run a cheating provider the validators must catch
 	// (cmd/thalamus-agent/faults_devnet.go).
 	Tamper func(winners []pow.Winner, tried, challenge uint64) []pow.Winner
-	// BlockTime is the expected block time, to turn a deadline height into a time budget.
+	// BlockTime is the expected block time, to turn a deadline height into a time budget
+	// (0: the chain's measured median, refreshed every minute).
 	BlockTime time.Duration
 	Poll      time.Duration
 }
@@ -72,6 +73,9 @@ type GPUAgent struct {
 	params  types.Params
 	pricing pricingState
 	meter   Meter // the market sampled during this reward epoch
+
+	blockTime  time.Duration // measured (BlockTime 0), with when
+	measuredAt time.Time
 
 	mu      sync.Mutex
 	xids    map[string]uint32      // XID critical errors seen per GPU
@@ -158,7 +162,7 @@ func (a *GPUAgent) round(ctx context.Context, q types.QueryClient, solvers *sync
 			continue
 		}
 		budget := min(time.Duration(a.cfg.WorkSeconds*float64(time.Second)),
-			time.Duration(c.DeadlineHeight-height-1)*a.cfg.BlockTime) // leave a block to land the tx
+			time.Duration(c.DeadlineHeight-height-1)*a.blockDuration(ctx)) // leave a block to land the tx
 		if budget <= 0 {
 			continue
 		}
@@ -207,6 +211,32 @@ func (a *GPUAgent) round(ctx context.Context, q types.QueryClient, solvers *sync
 		a.log.Info("work submitted", "challenge", m.ChallengeId, "winners", len(m.Winners), "nonces", m.NoncesTried, "height", h, "tx", hash)
 	}
 	return nil
+}
+
+// blockDuration is what a block is worth in time: GPUConfig.BlockTime when set, else the
+// chain's median block interval, measured at most once a minute. Until it can be measured,
+// one second: on a slower chain that budgets less work than the window allows, never a late
+// answer.
+func (a *GPUAgent) blockDuration(ctx context.Context) time.Duration {
+	if a.cfg.BlockTime > 0 {
+		return a.cfg.BlockTime
+	}
+	if a.blockTime > 0 && time.Since(a.measuredAt) < time.Minute {
+		return a.blockTime
+	}
+	d, err := a.chain.BlockTime(ctx)
+	switch {
+	case err != nil && a.blockTime > 0:
+		return a.blockTime
+	case err != nil:
+		a.log.Warn("cannot measure the block time yet; budgeting 1 s a block", "err", err)
+		return time.Second
+	}
+	if a.blockTime == 0 {
+		a.log.Info("block time measured", "median", d)
+	}
+	a.blockTime, a.measuredAt = d, time.Now()
+	return d
 }
 
 // solve searches one challenge for up to budget and queues the answer.

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -174,6 +175,33 @@ func (c *Chain) Height(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	return st.SyncInfo.LatestBlockHeight, nil
+}
+
+// BlockTime is the median interval between the chain's last 20 blocks: what a deadline
+// height is worth in time. Block 1 is left out (its time is the genesis time, which can be
+// long before the chain started).
+func (c *Chain) BlockTime(ctx context.Context) (time.Duration, error) {
+	latest, err := c.Height(ctx)
+	if err != nil {
+		return 0, err
+	}
+	from := max(2, latest-19)
+	if latest <= from {
+		return 0, fmt.Errorf("height %d: too few blocks to measure the block time", latest)
+	}
+	info, err := c.ctx.Client.BlockchainInfo(ctx, from, latest)
+	if err != nil {
+		return 0, err
+	}
+	var gaps []time.Duration
+	for i := 1; i < len(info.BlockMetas); i++ { // newest first
+		gaps = append(gaps, info.BlockMetas[i-1].Header.Time.Sub(info.BlockMetas[i].Header.Time))
+	}
+	if len(gaps) == 0 {
+		return 0, fmt.Errorf("the node returned %d block headers of %d-%d", len(info.BlockMetas), from, latest)
+	}
+	slices.Sort(gaps)
+	return gaps[len(gaps)/2], nil
 }
 
 // Send signs msgs into one transaction, broadcasts it and waits until a block includes it.
