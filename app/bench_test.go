@@ -52,7 +52,8 @@ type throughputCase struct {
 }
 
 // BenchmarkBlockThroughput delivers blocks of 200 signed transactions, each from its own
-// account, through FinalizeBlock and Commit on a goleveldb database, as a validator executes
+// account, through FinalizeBlock and Commit on the application store a node opens by default
+// (PebbleDB, IAVL without the fast-node index: app.DefaultAppDBBackend), as a validator executes
 // a decided block: ante handler (signature, sequence, gas), the message, the module
 // Begin/EndBlockers and the IAVL commit. Consensus and networking cost the same whatever a
 // transaction carries, so the ratio of each message's tx/s to bank MsgSend's is the
@@ -66,7 +67,8 @@ func BenchmarkBlockThroughput(b *testing.B) {
 func runThroughput(b *testing.B, c throughputCase) {
 	r := rand.New(rand.NewSource(1))
 	signers := simtypes.RandomAccounts(r, blockTxs)
-	a, err := app.New(log.NewNopLogger(), mustLevelDB(b), nil, true, simtestutil.NewAppOptionsWithFlagHome(b.TempDir()), baseapp.SetChainID(chainID))
+	a, err := app.New(log.NewNopLogger(), nodeDB(b), nil, true, simtestutil.NewAppOptionsWithFlagHome(b.TempDir()),
+		baseapp.SetChainID(chainID), baseapp.SetIAVLDisableFastNode(app.DefaultIAVLDisableFastNode))
 	require.NoError(b, err)
 	genesis := genesisWithAccounts(b, a, signers)
 	if c.genesis != nil {
@@ -154,8 +156,9 @@ func runThroughput(b *testing.B, c throughputCase) {
 	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/block")
 }
 
-func mustLevelDB(b *testing.B) dbm.DB {
-	db, err := dbm.NewGoLevelDB("application", b.TempDir(), nil)
+// nodeDB opens the application database a node opens by default (app.DefaultAppDBBackend).
+func nodeDB(b *testing.B) dbm.DB {
+	db, err := dbm.NewDB("application", dbm.BackendType(app.DefaultAppDBBackend), b.TempDir())
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = db.Close() })
 	return db

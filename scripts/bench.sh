@@ -2,7 +2,7 @@
 # Throughput benchmarks (make bench-node, ~14 min on 2 cores); writes docs/benchmarks.md
 # (or $BENCH_OUT) with the machine and commit they ran on:
 #   1. execution: blocks of 200 signed transactions of bank MsgSend, commit-batch,
-#      create-lease and submit-work through FinalizeBlock + Commit on goleveldb
+#      create-lease and submit-work through FinalizeBlock + Commit on PebbleDB (the node default)
 #      (app.BenchmarkBlockThroughput), as tx/s and as a ratio to MsgSend;
 #   2. a running single-validator node (with its sidecar): 5,000 pre-signed transactions of
 #      each kind broadcast at once (scripts/loadgen --flood), three alternating rounds, on a
@@ -63,7 +63,7 @@ dirty=$(git diff --quiet HEAD -- . ':!*.md' || echo ' (with uncommitted changes)
   echo "## Block execution by message"
   echo
   echo "Blocks of 200 signed transactions, each from its own account, delivered through"
-  echo "FinalizeBlock and Commit on goleveldb: ante handler (signature, sequence, gas), the message,"
+  echo "FinalizeBlock and Commit on PebbleDB, IAVL without fast nodes (the node default): ante handler (signature, sequence, gas), the message,"
   echo "Begin/EndBlockers, IAVL hashing and commit. Consensus, gossip and CheckTx cost the same whatever"
   echo "a transaction carries and are left out (section 2 has them). $BLOCKS blocks per message."
   echo

@@ -42,10 +42,13 @@ sidecar_address = "{{ .Oracle.SidecarAddress }}"
 `
 
 // initAppConfig returns the app.toml template and defaults. A node refuses to start with
-// no minimum gas price, so it defaults to a small non-zero price in uthal.
+// no minimum gas price, so it defaults to a small non-zero price in uthal; the application
+// store is PebbleDB without IAVL's fast-node index (app.DefaultAppDBBackend).
 func initAppConfig() (string, any) {
 	srvCfg := serverconfig.DefaultConfig()
 	srvCfg.MinGasPrices = "0.0025" + app.BondDenom
+	srvCfg.AppDBBackend = app.DefaultAppDBBackend
+	srvCfg.IAVLDisableFastNode = app.DefaultIAVLDisableFastNode
 	cfg := AppConfig{Config: *srvCfg, Oracle: OracleConfig{SidecarAddress: DefaultSidecarAddress}}
 	return serverconfig.DefaultConfigTemplate + oracleConfigTemplate, cfg
 }
