@@ -60,7 +60,7 @@ the flag's name, e.g. samples = 8; flags given on the command line win.`,
 				return fmt.Errorf("config %s: %w", cfgFile, err)
 			}
 			cfg := sidecar.Config{
-				Listen: v.GetString("listen"), StateDir: v.GetString("home"),
+				Listen: v.GetString("listen"), StateDir: v.GetString("home"), ModelFile: v.GetString("quality-model"),
 				Validator: v.GetString("validator"), Samples: v.GetInt("samples"), Workers: v.GetInt("workers"),
 				Poll: v.GetDuration("poll"), FetchTimeout: v.GetDuration("fetch-timeout"),
 				FetchWorkers: v.GetInt("fetch-workers"), PerCommitter: v.GetInt("per-committer"), AllowFetch: v.GetStringSlice("allow-fetch"),
@@ -86,6 +86,7 @@ the flag's name, e.g. samples = 8; flags given on the command line win.`,
 	f.String("listen", "127.0.0.1:9095", "gRPC address the node calls (app.toml [oracle] sidecar_address)")
 	f.String("metrics-addr", "127.0.0.1:9466", "Prometheus /metrics address; empty: none")
 	f.String("validator", "", "identity used to draw the sampled winners (default: the node's consensus address)")
+	f.String("quality-model", "", "quality model file to score with instead of the embedded one; its hash must be in x/oracle accepted_model_hashes (e.g. the previous model while governance rolls a new one out)")
 	f.Int("samples", 8, "proof-of-work winners recomputed per challenge (0: all)")
 	f.Int("workers", 2, "GPU challenges verified in parallel")
 	f.Int("fetch-workers", 16, "sensor batches fetched and scored in parallel")

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -38,6 +39,10 @@ type Config struct {
 	Listen string
 	// StateDir keeps per-device model state across restarts.
 	StateDir string
+	// ModelFile, when set, is the quality model to score with instead of the embedded one
+	// (its hash must be one of x/oracle's accepted_model_hashes, e.g. the previous model
+	// during a rollout).
+	ModelFile string
 	// Validator identifies this validator in the winner sampling; empty: the node's consensus address.
 	Validator string
 	// Samples is how many winners of a challenge are recomputed (<= 0: all).
@@ -105,6 +110,15 @@ func New(cfg Config, chain client.Context, log *slog.Logger, metrics *Metrics) (
 		return nil, fmt.Errorf("list this machine's addresses, which batch fetches must avoid: %w", err)
 	}
 	model := quality.Embedded()
+	if cfg.ModelFile != "" {
+		bz, err := os.ReadFile(cfg.ModelFile)
+		if err != nil {
+			return nil, err
+		}
+		if model, err = quality.Parse(bz); err != nil {
+			return nil, fmt.Errorf("quality model %s: %w", cfg.ModelFile, err)
+		}
+	}
 	policy := egress.Policy{Allow: cfg.AllowFetch, Local: local}
 	scorer, err := NewDeviceScorer(model, filepath.Join(cfg.StateDir, "devices"), policy, cfg.FetchTimeout)
 	if err != nil {

@@ -78,7 +78,7 @@ func localnet(cfg *Config, binary, home string, opts testnetOptions) error {
 		{name: "thalamusd", args: []string{binary, "start", "--home", home}, log: filepath.Join(logs, "thalamusd.log")},
 		// The validator's verifier: the node's ExtendVote asks it for results on 127.0.0.1:9095
 		// (app.toml [oracle] sidecar_address, the default).
-		{name: "sidecar", args: sidecarArgs(sidecarBinary, home, 0, false, opts.allowFetch), log: filepath.Join(logs, "sidecar.log")},
+		{name: "sidecar", args: sidecarArgs(sidecarBinary, home, 0, testnetOptions{liar: -1, modelNode: -1, allowFetch: opts.allowFetch}), log: filepath.Join(logs, "sidecar.log")},
 		// The simulated GPU provider: registers as provider, 4 CPU-DEV GPUs and an offer, then
 		// answers every proof-of-work challenge with the CPU backend.
 		gpuAgent("agent", agentBinary, home, "provider", 4, "360000uthal", agentMetrics, agentAPI, home, logs, runtimeArgs...),

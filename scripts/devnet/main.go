@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -36,6 +37,7 @@ func main() {
 	testnetDir := fs.String("dir", filepath.Join(home, ".thalamus-testnet"), "testnet folder holding every node's home, logs and pid files")
 	agents := fs.Bool("agents", false, "testnet: also run a simulated GPU provider and a sensor gateway with 3 devices against node0")
 	liar := fs.Int("liar", -1, "testnet: start node N's sidecar with --wrong-results")
+	model := fs.String("quality-model", "", "testnet: N:FILE starts node N's sidecar with --quality-model FILE (another accepted quality model)")
 	cheater := fs.Bool("cheater", false, "testnet: with -agents, also run the localnet's cheating GPU provider (1 GPU, --cheat-fraction 0.5)")
 	genesisHook := fs.String("genesis-hook", "", "testnet: shell command run with the genesis file's path appended, to edit it before the nodes start")
 	allowFetch := []string{gatewayAddr}
@@ -66,7 +68,21 @@ func main() {
 		positional, rest = append(positional, fs.Arg(0)), fs.Args()[1:]
 	}
 
-	opts := testnetOptions{agents: *agents, cheater: *cheater, liar: *liar, genesisHook: *genesisHook, allowFetch: allowFetch, runtime: *runtimeKind, consoleDir: *consoleDir}
+	opts := testnetOptions{agents: *agents, cheater: *cheater, liar: *liar, modelNode: -1, genesisHook: *genesisHook, allowFetch: allowFetch, runtime: *runtimeKind, consoleDir: *consoleDir}
+	if *model != "" {
+		node, file, ok := strings.Cut(*model, ":")
+		n, err := strconv.Atoi(node)
+		if !ok || err != nil || file == "" {
+			fmt.Fprintln(os.Stderr, "devnet: -quality-model wants N:FILE, got", *model)
+			os.Exit(2)
+		}
+		abs, err := filepath.Abs(file) // the sidecar runs in the testnet folder
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "devnet:", err)
+			os.Exit(2)
+		}
+		opts.modelNode, opts.modelFile = n, abs
+	}
 	verify := verifyOptions{since: *since, stallBlock: *stallBlocks, invariants: *invariants}
 	if err := run(command, positional, *configPath, *binary, *localHome, *testnetDir, opts, verify); err != nil {
 		fmt.Fprintln(os.Stderr, "devnet:", err)

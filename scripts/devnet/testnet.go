@@ -28,9 +28,11 @@ const (
 
 // testnetOptions are the testnet's optional extras.
 type testnetOptions struct {
-	agents      bool     // run a GPU provider agent and a sensor gateway against node0
-	cheater     bool     // with agents, also a provider whose agent forges winners
-	liar        int      // node whose sidecar reports wrong results (-1: none)
+	agents      bool // run a GPU provider agent and a sensor gateway against node0
+	cheater     bool // with agents, also a provider whose agent forges winners
+	liar        int  // node whose sidecar reports wrong results (-1: none)
+	modelNode   int  // node whose sidecar scores with modelFile instead of its embedded model (-1: none)
+	modelFile   string
 	genesisHook string   // shell command that edits the genesis file (its path appended), e.g. for benchmark state
 	allowFetch  []string // HOST:PORT pairs the sidecars may fetch batches from: the devnet's own gateways
 	runtime     string   // localnet: the providers' workload runtime, exec or docker
@@ -39,16 +41,19 @@ type testnetOptions struct {
 
 // sidecarArgs are the command-line arguments of node i's sidecar, its state in dir/sidecarI.
 // It may fetch batches only from the devnet's own gateways (allowFetch) at loopback.
-func sidecarArgs(binary, dir string, i int, wrong bool, allowFetch []string) []string {
+func sidecarArgs(binary, dir string, i int, opts testnetOptions) []string {
 	args := []string{binary, "start", "--home", filepath.Join(dir, fmt.Sprintf("sidecar%d", i)),
 		"--node", fmt.Sprintf("tcp://127.0.0.1:%d", baseRPC+portShift*i),
 		"--listen", fmt.Sprintf("127.0.0.1:%d", baseSidecar+portShift*i),
 		"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", baseSidecarMetrics+portShift*i)}
-	for _, a := range allowFetch {
+	for _, a := range opts.allowFetch {
 		args = append(args, "--allow-fetch", a)
 	}
-	if wrong {
+	if i == opts.liar {
 		args = append(args, "--wrong-results")
+	}
+	if i == opts.modelNode {
+		args = append(args, "--quality-model", opts.modelFile)
 	}
 	return args
 }
@@ -168,7 +173,7 @@ func testnet(cfg *Config, binary, dir string, n int, opts testnetOptions) error 
 		step("started %s (pid %d): RPC %s, REST http://127.0.0.1:%d, gRPC 127.0.0.1:%d, log %s",
 			nd.moniker, p.cmd.Process.Pid, rpcURL(i), baseREST+portShift*i, baseGRPC+portShift*i, p.log)
 		name := fmt.Sprintf("sidecar%d", i)
-		sc := &process{name: name, args: sidecarArgs(sidecarBinary, dir, i, i == opts.liar, opts.allowFetch), log: filepath.Join(dir, name+".log")}
+		sc := &process{name: name, args: sidecarArgs(sidecarBinary, dir, i, opts), log: filepath.Join(dir, name+".log")}
 		if err := startBackground(dir, sc); err != nil {
 			return err
 		}
