@@ -51,22 +51,23 @@ var stepKernels = []tiledKernel{
 
 const dp4aKernel = "pow_step_dp4a"
 
-// launchStep runs one step x' = requant(x . W) of a rows x dim batch with the named kernel
-// (inside do).
+// launchStep runs one step x' = requant(x . W) of a rows x dim batch with the named kernel:
+// a tensor-core one of stepKernels, or dp4a (inside do).
 func (b *Backend) launchStep(kernel string, x, w, next uint64, rows, dim uint32) error {
+	args := []unsafe.Pointer{unsafe.Pointer(&x), unsafe.Pointer(&w), unsafe.Pointer(&next), unsafe.Pointer(&rows), unsafe.Pointer(&dim), unsafe.Pointer(&dim)}
 	for _, k := range stepKernels {
 		if k.name == kernel {
-			return b.launchTiled(k, x, w, next, rows, dim)
+			return b.dev.launchShared(k.name, [3]uint32{dim / k.bn, rows / k.bm, 1}, [3]uint32{k.threads, 1, 1}, k.sharedBytes(), args...)
 		}
 	}
-	args := []unsafe.Pointer{unsafe.Pointer(&x), unsafe.Pointer(&w), unsafe.Pointer(&next), unsafe.Pointer(&rows), unsafe.Pointer(&dim), unsafe.Pointer(&dim)}
 	return b.dev.launch(dp4aKernel, [3]uint32{(dim + 15) / 16, (rows + 15) / 16, 1}, [3]uint32{16, 16, 1}, args...)
 }
 
-// launchTiled runs one step on a tensor-core kernel (inside do).
-func (b *Backend) launchTiled(k tiledKernel, x, w, next uint64, rows, dim uint32) error {
-	args := []unsafe.Pointer{unsafe.Pointer(&x), unsafe.Pointer(&w), unsafe.Pointer(&next), unsafe.Pointer(&rows), unsafe.Pointer(&dim), unsafe.Pointer(&dim)}
-	return b.dev.launchShared(k.name, [3]uint32{dim / k.bn, rows / k.bm, 1}, [3]uint32{k.threads, 1, 1}, k.sharedBytes(), args...)
+// genLayers writes layers [first, first+count) of the table stream key, transposed, at ptr
+// (inside do).
+func (b *Backend) genLayers(ptr, key uint64, dim uint32, first uint64, count uint32) error {
+	return b.dev.launch("pow_gen_table", [3]uint32{dim / 64, dim / 64, count}, [3]uint32{256, 1, 1},
+		unsafe.Pointer(&ptr), unsafe.Pointer(&key), unsafe.Pointer(&dim), unsafe.Pointer(&first), unsafe.Pointer(&count))
 }
 
 // chunkBytes is the size of one allocation of the layer table: big tables are allocated in
@@ -327,9 +328,7 @@ func (b *Backend) ensureTable(t pow.Task) error {
 			return fmt.Errorf("layer table of preset %s, layers %d-%d: %w", p.Name, first, first+layers-1, err)
 		}
 		b.table = append(b.table, ptr)
-		firstLayer, count := uint64(first), uint32(layers)
-		if err := b.dev.launch("pow_gen_table", [3]uint32{dim / 64, dim / 64, count}, [3]uint32{256, 1, 1},
-			unsafe.Pointer(&ptr), unsafe.Pointer(&key), unsafe.Pointer(&dim), unsafe.Pointer(&firstLayer), unsafe.Pointer(&count)); err != nil {
+		if err := b.genLayers(ptr, key, dim, uint64(first), uint32(layers)); err != nil {
 			b.freeTable()
 			return err
 		}

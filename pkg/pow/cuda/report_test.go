@@ -119,11 +119,7 @@ func (b *Backend) measureMemory(layers int) (map[string]float64, error) {
 			out[name] = float64(time.Since(start).Microseconds()) / rounds / float64(per)
 			return nil
 		}
-		key, d, first, count := uint64(42), uint32(dim), uint64(0), uint32(layers)
-		if err := timed("regenerate_us", layers, func() error {
-			return b.dev.launch("pow_gen_table", [3]uint32{dim / 64, dim / 64, count}, [3]uint32{256, 1, 1},
-				unsafe.Pointer(&table), unsafe.Pointer(&key), unsafe.Pointer(&d), unsafe.Pointer(&first), unsafe.Pointer(&count))
-		}); err != nil {
+		if err := timed("regenerate_us", layers, func() error { return b.genLayers(table, 42, dim, 0, uint32(layers)) }); err != nil {
 			return err
 		}
 		bytes := uint64(layers) * size
@@ -170,9 +166,8 @@ func TestGPUStepKernels(t *testing.T) {
 		ref, out := x+size, x+2*size
 		want, got := make([]byte, size), make([]byte, size)
 		for round := range 3 {
-			key, d, first, count := uint64(100+round), uint32(dim), uint64(0), uint32(layers)
-			if err := b.dev.launch("pow_gen_table", [3]uint32{dim / 64, dim / 64, count}, [3]uint32{256, 1, 1},
-				unsafe.Pointer(&table), unsafe.Pointer(&key), unsafe.Pointer(&d), unsafe.Pointer(&first), unsafe.Pointer(&count)); err != nil {
+			key, d := uint64(100+round), uint32(dim)
+			if err := b.genLayers(table, key, dim, 0, layers); err != nil {
 				return err
 			}
 			start := uint64(round) * dim
@@ -191,7 +186,7 @@ func TestGPUStepKernels(t *testing.T) {
 				if err := b.dev.zero(out, size); err != nil {
 					return err
 				}
-				if err := b.launchTiled(k, x, w, out, dim, dim); err != nil {
+				if err := b.launchStep(k.name, x, w, out, dim, dim); err != nil {
 					return err
 				}
 				if err := b.dev.toHost(got, out); err != nil {
@@ -214,7 +209,7 @@ func TestGPUStepKernels(t *testing.T) {
 					if r%2 == 1 {
 						src, dst = ref, x
 					}
-					if err := b.launchTiled(k, src, table+uint64(r%layers)*size, dst, dim, dim); err != nil {
+					if err := b.launchStep(k.name, src, table+uint64(r%layers)*size, dst, dim, dim); err != nil {
 						return err
 					}
 				}
