@@ -66,6 +66,15 @@ const (
 	DefaultIAVLDisableFastNode = true
 )
 
+// The state-sync snapshots a node takes unless app.toml says otherwise, so that new nodes can
+// join from any validator without replaying the chain: one about every 17 minutes at 1 s
+// blocks, the last two kept (a joining node picks the newest both ends have). A snapshot of a
+// devnet's state takes well under a second; it runs beside block execution, not in it.
+const (
+	DefaultSnapshotInterval   = 1000
+	DefaultSnapshotKeepRecent = 2
+)
+
 // OracleSidecarAddressKey is the app.toml key of the local sidecar's gRPC address.
 const OracleSidecarAddressKey = "oracle.sidecar_address"
 

@@ -3,6 +3,8 @@
 # gRPC 9090+100*i, P2P 26656+100*i. Homes, logs and pid files live in ~/.thalamus-testnet.
 #   scripts/testnet.sh N        start N validators in the background (default 4)
 #   scripts/testnet.sh wait H   wait until every node passes height H and compare app hashes
+#   scripts/testnet.sh join     add one full node that state-syncs from the validators' snapshots
+#                               (from height 100: they take one every 50 blocks)
 #   scripts/testnet.sh stop     stop them
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +12,7 @@ cd "$(dirname "$0")/.."
 case "${1:-4}" in
   stop) shift; exec build/devnet stop "$@" ;;
   wait) shift; exec build/devnet wait "$@" ;;
+  join) shift; exec build/devnet join "$@" ;;
   -h|--help) exec build/devnet --help ;;
   *)
     n="${1:-4}"; [ $# -gt 0 ] && shift

@@ -19,6 +19,8 @@ Usage:
   devnet localnet [flags]      one validator in the foreground; Ctrl-C stops everything it started
   devnet testnet N [flags]     N validators on loopback in the background (node i: ports +100*i)
   devnet wait HEIGHT [flags]   wait until every testnet node passes HEIGHT and compare app hashes
+  devnet join [flags]          add a full node N (N = nodes running) that state-syncs from the
+                               testnet's snapshots (taken every 50 blocks) and catches up
   devnet stop [flags]          stop the background testnet
   devnet restart NAME [flags]  restart one testnet process (node1, sidecar2, agent, ...) as first started
   devnet demo-image [flags]    build the demo workload image ` + demoImage + ` (FROM scratch) in the local Docker engine
@@ -118,6 +120,12 @@ func run(command string, args []string, configPath, binary, localHome, testnetDi
 			return fmt.Errorf("no testnet running in %s", testnetDir)
 		}
 		return waitAll(testnetDir, n, height, time.Duration(height)*10*time.Second+time.Minute)
+	case "join":
+		binary, err := findBinary(binary)
+		if err != nil {
+			return err
+		}
+		return joinTestnet(binary, testnetDir)
 	case "demo-image":
 		binary, err := findBinary(binary)
 		if err != nil {

@@ -13,8 +13,10 @@ import (
 
 // status is what the devnet tool reads from CometBFT's /status.
 type status struct {
-	Height  int64
-	AppHash string
+	Height     int64
+	AppHash    string
+	Earliest   int64 // the first block the node stores: above 1 after a state-sync join
+	CatchingUp bool
 }
 
 func rpcGet(ctx context.Context, url string, out any) error {
@@ -39,16 +41,39 @@ func nodeStatus(ctx context.Context, rpc string) (status, error) {
 	var body struct {
 		Result struct {
 			SyncInfo struct {
-				Height  string `json:"latest_block_height"`
-				AppHash string `json:"latest_app_hash"`
+				Height     string `json:"latest_block_height"`
+				AppHash    string `json:"latest_app_hash"`
+				Earliest   string `json:"earliest_block_height"`
+				CatchingUp bool   `json:"catching_up"`
 			} `json:"sync_info"`
 		} `json:"result"`
 	}
 	if err := rpcGet(ctx, rpc+"/status", &body); err != nil {
 		return status{}, err
 	}
-	h, err := strconv.ParseInt(body.Result.SyncInfo.Height, 10, 64)
-	return status{Height: h, AppHash: body.Result.SyncInfo.AppHash}, err
+	info := body.Result.SyncInfo
+	h, err := strconv.ParseInt(info.Height, 10, 64)
+	if err != nil {
+		return status{}, err
+	}
+	earliest, err := strconv.ParseInt(info.Earliest, 10, 64)
+	return status{Height: h, AppHash: info.AppHash, Earliest: earliest, CatchingUp: info.CatchingUp}, err
+}
+
+// blockHash returns the hash of the block at height: a light client's root of trust.
+func blockHash(ctx context.Context, rpc string, height int64) (string, error) {
+	var body struct {
+		Result struct {
+			BlockID struct {
+				Hash string `json:"hash"`
+			} `json:"block_id"`
+		} `json:"result"`
+	}
+	err := rpcGet(ctx, fmt.Sprintf("%s/block?height=%d", rpc, height), &body)
+	if err == nil && body.Result.BlockID.Hash == "" {
+		err = fmt.Errorf("no block %d at %s", height, rpc)
+	}
+	return body.Result.BlockID.Hash, err
 }
 
 // appHashAfter returns the app hash recorded in block height+1, i.e. the state after block height.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -267,6 +268,8 @@ func configureTestnetNode(nd node, i int, ids []string, chainID string) error {
 		"api.address":            fmt.Sprintf("tcp://127.0.0.1:%d", baseREST+portShift*i),
 		"grpc.address":           fmt.Sprintf("127.0.0.1:%d", baseGRPC+portShift*i),
 		"oracle.sidecar_address": fmt.Sprintf("127.0.0.1:%d", baseSidecar+portShift*i),
+		// Snapshots early and often, so `devnet join` can state-sync a node minutes in.
+		"state-sync.snapshot-interval": strconv.Itoa(testnetSnapshotInterval),
 	}); err != nil {
 		return err
 	}

@@ -43,12 +43,15 @@ sidecar_address = "{{ .Oracle.SidecarAddress }}"
 
 // initAppConfig returns the app.toml template and defaults. A node refuses to start with
 // no minimum gas price, so it defaults to a small non-zero price in uthal; the application
-// store is PebbleDB without IAVL's fast-node index (app.DefaultAppDBBackend).
+// store is PebbleDB without IAVL's fast-node index (app.DefaultAppDBBackend), and state-sync
+// snapshots are on (app.DefaultSnapshotInterval).
 func initAppConfig() (string, any) {
 	srvCfg := serverconfig.DefaultConfig()
 	srvCfg.MinGasPrices = "0.0025" + app.BondDenom
 	srvCfg.AppDBBackend = app.DefaultAppDBBackend
 	srvCfg.IAVLDisableFastNode = app.DefaultIAVLDisableFastNode
+	srvCfg.StateSync.SnapshotInterval = app.DefaultSnapshotInterval
+	srvCfg.StateSync.SnapshotKeepRecent = app.DefaultSnapshotKeepRecent
 	cfg := AppConfig{Config: *srvCfg, Oracle: OracleConfig{SidecarAddress: DefaultSidecarAddress}}
 	return serverconfig.DefaultConfigTemplate + oracleConfigTemplate, cfg
 }

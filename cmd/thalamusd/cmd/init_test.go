@@ -5,11 +5,13 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/spf13/viper"
 	"github.com/stretchr/testify/require"
 
 	svrcmd "github.com/cosmos/cosmos-sdk/server/cmd"
 	genutiltypes "github.com/cosmos/cosmos-sdk/x/genutil/types"
 
+	"github.com/thalamus-network/thalamus/app"
 	"github.com/thalamus-network/thalamus/cmd/thalamusd/cmd"
 )
 
@@ -46,4 +48,19 @@ func TestInitEnablesVoteExtensionsAndBondDenom(t *testing.T) {
 func TestInitRejectsNegativeVoteExtensionsHeight(t *testing.T) {
 	err := runCLI(t, "init", "val0", "--chain-id", "thalamus-cli-1", "--home", t.TempDir(), "--vote-extensions-enable-height", "-1")
 	require.ErrorContains(t, err, "must not be negative")
+}
+
+// A node from thalamus init runs on the store the benchmarks measure and serves state-sync
+// snapshots, so new nodes can join it without replaying the chain.
+func TestInitWritesNodeStoreAndSnapshots(t *testing.T) {
+	home := t.TempDir()
+	require.NoError(t, runCLI(t, "init", "val0", "--chain-id", "thalamus-cli-1", "--home", home))
+
+	v := viper.New()
+	v.SetConfigFile(filepath.Join(home, "config", "app.toml"))
+	require.NoError(t, v.ReadInConfig())
+	require.Equal(t, app.DefaultAppDBBackend, v.GetString("app-db-backend"))
+	require.True(t, v.GetBool("iavl-disable-fastnode"))
+	require.Equal(t, uint64(app.DefaultSnapshotInterval), v.GetUint64("state-sync.snapshot-interval"))
+	require.Equal(t, uint32(app.DefaultSnapshotKeepRecent), v.GetUint32("state-sync.snapshot-keep-recent"))
 }
