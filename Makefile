@@ -4,35 +4,41 @@ GO          ?= go
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT      ?= $(shell git rev-parse HEAD 2>/dev/null)
 GOLANGCI    ?= github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
-LDFLAGS     := -X github.com/cosmos/cosmos-sdk/version.Name=thalamus \
-               -X github.com/cosmos/cosmos-sdk/version.AppName=thalamusd \
+# `version --long` of each binary names the version, the commit and the dependencies.
+VERSION_LDFLAGS := -X github.com/cosmos/cosmos-sdk/version.Name=thalamus \
                -X github.com/cosmos/cosmos-sdk/version.Version=$(VERSION) \
                -X github.com/cosmos/cosmos-sdk/version.Commit=$(COMMIT)
+ldflags = $(VERSION_LDFLAGS) -X github.com/cosmos/cosmos-sdk/version.AppName=$(1)
+LDFLAGS     := $(call ldflags,thalamusd)
 # On 2 cores linking dominates; two packages at a time keeps memory under ~3 GB.
 TEST_FLAGS  ?= -p 2 -timeout 20m
 FUZZTIME    ?= 60s
 # go-nvml (thalamus-agent only) is cgo; silence its deprecation warnings from NVIDIA's header.
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
-.PHONY: web test-web all build build-devnet install test test-all demo-image test-sim-short attack sim-market cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node bench-capacity bench-growth chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
+.PHONY: web test-web all build build-devnet release install test test-all demo-image test-sim-short attack sim-market cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node bench-capacity bench-growth chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 
 all: build
 
 build: ## build thalamusd, thalamus-agent, thalamus-sidecar (and the devnet tool behind the scripts) into ./build
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/thalamusd ./cmd/thalamusd
-	$(GO) build -o $(BUILD_DIR)/thalamus-agent ./cmd/thalamus-agent
-	$(GO) build -o $(BUILD_DIR)/thalamus-sidecar ./cmd/thalamus-sidecar
+	$(GO) build -ldflags '$(call ldflags,thalamus-agent)' -o $(BUILD_DIR)/thalamus-agent ./cmd/thalamus-agent
+	$(GO) build -ldflags '$(call ldflags,thalamus-sidecar)' -o $(BUILD_DIR)/thalamus-sidecar ./cmd/thalamus-sidecar
 	$(GO) build -o $(BUILD_DIR)/devnet ./scripts/devnet
 
 # Devnet builds add the fault injection that localnets and testnets use to show fraud being
 # caught (thalamus-agent --cheat-fraction, thalamus-sidecar --wrong-results); release builds
 # above never carry it.
 DEVNET_DIR  ?= $(BUILD_DIR)/devnet-bin
+DEVNET_TAG  := -X github.com/cosmos/cosmos-sdk/version.BuildTags=devnet
 build-devnet: ## build the three binaries with the devnet build tag (fault injection) into ./build/devnet-bin
-	$(GO) build -tags devnet -ldflags '$(LDFLAGS)' -o $(DEVNET_DIR)/thalamusd ./cmd/thalamusd
-	$(GO) build -tags devnet -o $(DEVNET_DIR)/thalamus-agent ./cmd/thalamus-agent
-	$(GO) build -tags devnet -o $(DEVNET_DIR)/thalamus-sidecar ./cmd/thalamus-sidecar
+	$(GO) build -tags devnet -ldflags '$(call ldflags,thalamusd) $(DEVNET_TAG)' -o $(DEVNET_DIR)/thalamusd ./cmd/thalamusd
+	$(GO) build -tags devnet -ldflags '$(call ldflags,thalamus-agent) $(DEVNET_TAG)' -o $(DEVNET_DIR)/thalamus-agent ./cmd/thalamus-agent
+	$(GO) build -tags devnet -ldflags '$(call ldflags,thalamus-sidecar) $(DEVNET_TAG)' -o $(DEVNET_DIR)/thalamus-sidecar ./cmd/thalamus-sidecar
 	CGO_ENABLED=0 $(GO) build -o $(DEVNET_DIR)/demo-workload ./scripts/demo-workload
+
+release: ## build the three binaries reproducibly (-trimpath, no build id; thalamusd and the sidecar static) into build/release with SHA256SUMS: the same commit and Go version give the same sums anywhere
+	./scripts/release.sh
 
 install: ## install thalamusd into $(go env GOPATH)/bin
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/thalamusd

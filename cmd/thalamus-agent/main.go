@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cosmos/cosmos-sdk/version"
+
 	"github.com/thalamus-network/thalamus/internal/powcli"
 )
 
@@ -18,6 +20,6 @@ func main() {
 		Use:   "thalamus-agent",
 		Short: "Thalamus provider agent: proof-of-work for registered GPUs, and the sensor gateway",
 	}
-	root.AddCommand(gpuCmd(logger), sensorsCmd(logger), deviceKeyCmd(), demoWorkloadCmd(logger), powcli.Command(powcli.SolveCmd(logger)))
+	root.AddCommand(version.NewVersionCommand(), gpuCmd(logger), sensorsCmd(logger), deviceKeyCmd(), demoWorkloadCmd(logger), powcli.Command(powcli.SolveCmd(logger)))
 	os.Exit(powcli.Run(root))
 }

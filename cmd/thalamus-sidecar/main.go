@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cosmos/cosmos-sdk/version"
+
 	"github.com/thalamus-network/thalamus/internal/powcli"
 	"github.com/thalamus-network/thalamus/internal/qualitycli"
 )
@@ -18,6 +20,6 @@ func main() {
 		Use:   "thalamus-sidecar",
 		Short: "Thalamus validator sidecar: verifies GPU proofs of work and scores sensor data quality",
 	}
-	root.AddCommand(startCmd(logger), powcli.Command(powcli.VerifyCmd(logger)), qualitycli.Command())
+	root.AddCommand(version.NewVersionCommand(), startCmd(logger), powcli.Command(powcli.VerifyCmd(logger)), qualitycli.Command())
 	os.Exit(powcli.Run(root))
 }
