@@ -182,6 +182,9 @@ func New(
 	app.sm = module.NewSimulationManagerFromAppModules(app.ModuleManager.Modules, nil)
 	app.sm.RegisterStoreDecoders()
 
+	if err := app.registerUpgrades(); err != nil {
+		return nil, err
+	}
 	if err := app.Load(loadLatest); err != nil {
 		return nil, err
 	}
