@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/prometheus/client_golang/prometheus"
@@ -131,6 +132,9 @@ type App struct {
 	RewardsKeeper rewardskeeper.Keeper
 
 	sm *module.SimulationManager
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New builds the app from AppConfig and loads the latest state when loadLatest is set.
@@ -208,6 +212,14 @@ func (app *App) setOracleHandlers(logger log.Logger, appOpts servertypes.AppOpti
 	app.SetPrepareProposal(proposals.PrepareProposal())
 	app.SetProcessProposal(proposals.ProcessProposal())
 	app.SetPreBlocker(oracleabci.PreBlocker(app.OracleKeeper, logger, app.PreBlocker))
+}
+
+// Close closes the application's databases, once: the SDK's start command calls it twice on
+// shutdown (after stopping CometBFT, then tearing the app down), and PebbleDB, the node's
+// default store, panics when closed a second time.
+func (app *App) Close() error {
+	app.closeOnce.Do(func() { app.closeErr = app.App.Close() })
+	return app.closeErr
 }
 
 // LegacyAmino returns the amino codec (Ledger signing and legacy JSON only).

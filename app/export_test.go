@@ -283,3 +283,14 @@ func storeEntries(t *testing.T, store storetypes.KVStore) map[string][]byte {
 	require.NotEmpty(t, entries, "a Thalamus store must hold at least its params")
 	return entries
 }
+
+// A node closes its app twice on shutdown (the SDK's start command); on PebbleDB, the node's
+// default store, the second close must not panic.
+func TestCloseTwiceOnNodeStore(t *testing.T) {
+	db, err := dbm.NewDB("application", dbm.BackendType(app.DefaultAppDBBackend), t.TempDir())
+	require.NoError(t, err)
+	a, err := app.New(log.NewNopLogger(), db, nil, true, simtestutil.NewAppOptionsWithFlagHome(t.TempDir()), baseapp.SetChainID(chainID))
+	require.NoError(t, err)
+	require.NoError(t, a.Close())
+	require.NotPanics(t, func() { _ = a.Close() })
+}
