@@ -16,7 +16,7 @@ FUZZTIME    ?= 60s
 # go-nvml (thalamus-agent only) is cgo; silence its deprecation warnings from NVIDIA's header.
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
-.PHONY: web test-web all build build-devnet release install test test-all demo-image test-sim-short attack sim-market cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node bench-capacity bench-growth chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
+.PHONY: web test-web all build build-devnet release install test-upgrade test test-all demo-image test-sim-short attack sim-market cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node bench-capacity bench-growth chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 
 all: build
 
@@ -76,6 +76,9 @@ test-web: build build-devnet ## the TypeScript client and the web console: unit 
 web: ## rebuild the web console into web/dist (committed) from web/ and clients/ts, with the committed npm lockfiles
 	cd clients/ts && npm ci --no-audit --no-fund --loglevel=error
 	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+test-upgrade: ## a software upgrade end to end: v1 (commit e6fa48c, before app/upgrades) and v2 (this tree) built, 4 validators with sidecars and agents on v1 under cosmovisor (tools/cosmovisor, pinned), a governance proposal for v2 passed, the halt at its height, the switch, the migrations, the chain and the sidecars going on, invariants on every node (~10 min, not in make test)
+	$(GO) test -tags upgrade -count=1 -timeout 30m -v ./tests/upgrade
 
 test-unit: ## run the tests that need no in-process network
 	$(GO) test $(TEST_FLAGS) -short ./...

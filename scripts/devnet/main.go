@@ -42,6 +42,18 @@ func main() {
 	model := fs.String("quality-model", "", "testnet: N:FILE starts node N's sidecar with --quality-model FILE (another accepted quality model)")
 	cheater := fs.Bool("cheater", false, "testnet: with -agents, also run the localnet's cheating GPU provider (1 GPU, --cheat-fraction 0.5)")
 	genesisHook := fs.String("genesis-hook", "", "testnet: shell command run with the genesis file's path appended, to edit it before the nodes start")
+	cosmovisor := fs.String("cosmovisor", "", "testnet: run every node under this cosmovisor binary (make test-upgrade builds one), -binary as its genesis binary")
+	upgrades := map[string]string{}
+	fs.Func("upgrade", "testnet: with -cosmovisor, NAME:BINARY stages BINARY for the software upgrade NAME on every node (repeatable)",
+		func(v string) error {
+			name, bin, ok := strings.Cut(v, ":")
+			if !ok || name == "" || bin == "" {
+				return fmt.Errorf("want NAME:BINARY, got %q", v)
+			}
+			abs, err := filepath.Abs(bin)
+			upgrades[name] = abs
+			return err
+		})
 	allowFetch := []string{gatewayAddr}
 	fs.Func("allow-fetch", "one more HOST:PORT the sidecars may fetch batches from at a private address, besides the devnet gateway "+gatewayAddr+" (repeatable; e.g. a load generator's gateway)",
 		func(v string) error { allowFetch = append(allowFetch, v); return nil })
@@ -70,7 +82,12 @@ func main() {
 		positional, rest = append(positional, fs.Arg(0)), fs.Args()[1:]
 	}
 
-	opts := testnetOptions{agents: *agents, cheater: *cheater, liar: *liar, modelNode: -1, genesisHook: *genesisHook, allowFetch: allowFetch, runtime: *runtimeKind, consoleDir: *consoleDir}
+	opts := testnetOptions{agents: *agents, cheater: *cheater, liar: *liar, modelNode: -1, genesisHook: *genesisHook, allowFetch: allowFetch, runtime: *runtimeKind, consoleDir: *consoleDir,
+		cosmovisor: cosmovisorOptions{path: *cosmovisor, upgrades: upgrades}}
+	if len(upgrades) > 0 && *cosmovisor == "" {
+		fmt.Fprintln(os.Stderr, "devnet: -upgrade needs -cosmovisor")
+		os.Exit(2)
+	}
 	if *model != "" {
 		node, file, ok := strings.Cut(*model, ":")
 		n, err := strconv.Atoi(node)

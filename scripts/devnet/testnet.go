@@ -38,6 +38,7 @@ type testnetOptions struct {
 	allowFetch  []string // HOST:PORT pairs the sidecars may fetch batches from: the devnet's own gateways
 	runtime     string   // localnet: the providers' workload runtime, exec or docker
 	consoleDir  string   // localnet: the built web console to serve on consoleAddr
+	cosmovisor  cosmovisorOptions
 }
 
 // sidecarArgs are the command-line arguments of node i's sidecar, its state in dir/sidecarI.
@@ -167,7 +168,12 @@ func testnet(cfg *Config, binary, dir string, n int, opts testnetOptions) error 
 		}
 	}
 	for i, nd := range nodes {
-		p := &process{name: nd.moniker, args: []string{binary, "start", "--home", nd.home}, log: filepath.Join(dir, nd.moniker+".log")}
+		if opts.cosmovisor.path != "" {
+			if err := setupCosmovisor(binary, nd.home, opts.cosmovisor); err != nil {
+				return err
+			}
+		}
+		p := &process{name: nd.moniker, args: nodeCommand(binary, nd.home, opts.cosmovisor), log: filepath.Join(dir, nd.moniker+".log")}
 		if err := startBackground(dir, p); err != nil {
 			return err
 		}
