@@ -4,7 +4,8 @@
 #   scripts/testnet.sh N        start N validators in the background (default 4)
 #   scripts/testnet.sh wait H   wait until every node passes height H and compare app hashes
 #   scripts/testnet.sh join     add one full node that state-syncs from the validators' snapshots
-#                               (from height 100: they take one every 50 blocks)
+#                               (from height 100: they take one every 50 blocks); with -validator
+#                               it then bonds as a validator with its own sidecar
 #   scripts/testnet.sh stop     stop them
 set -euo pipefail
 cd "$(dirname "$0")/.."

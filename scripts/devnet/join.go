@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -15,12 +16,14 @@ import (
 // app.DefaultSnapshotInterval).
 const testnetSnapshotInterval = 50
 
-// joinTestnet adds one full node (no validator key, no sidecar) to the running testnet as
-// node N, N the number of nodes running, on the same port scheme. It restores the newest
-// snapshot the validators serve (state sync), its light client rooted in a block hash read from
-// node0's RPC, then follows the chain; it waits until the node has caught up and shares the
-// others' app hash.
-func joinTestnet(binary, dir string) error {
+// joinTestnet adds one node to the running testnet as node N, N the number of nodes running, on
+// the same port scheme. It restores the newest snapshot the validators serve (state sync), its
+// light client rooted in a block hash read from node0's RPC, then follows the chain; it waits
+// until the node has caught up and shares the others' app hash. A full node has no sidecar;
+// with asValidator the node gets a sidecar and an operator key funded by node0's validator, and
+// bonds the template's stake with create-validator, as a validator joining a live network does
+// (docs/validators.md). The node takes the template's config overrides, as testnet nodes do.
+func joinTestnet(binary, dir string, opts testnetOptions, asValidator bool, template Validator) error {
 	n := runningNodes(dir)
 	if n < 2 {
 		return fmt.Errorf("state sync needs a running testnet of at least 2 nodes (2 RPC servers to cross-check), found %d in %s", n, dir)
@@ -62,6 +65,9 @@ func joinTestnet(binary, dir string) error {
 			return err
 		}
 	}
+	if err := nd.applyOverrides(template); err != nil {
+		return err
+	}
 	if err := configureTestnetNode(nd, n, ids, chainID); err != nil {
 		return err
 	}
@@ -74,9 +80,10 @@ func joinTestnet(binary, dir string) error {
 	}); err != nil {
 		return err
 	}
-	// A full node: it extends no votes, so it asks no sidecar.
-	if err := nd.set("app", map[string]string{"oracle.sidecar_address": ""}); err != nil {
-		return err
+	if !asValidator { // a full node extends no votes, so it asks no sidecar
+		if err := nd.set("app", map[string]string{"oracle.sidecar_address": ""}); err != nil {
+			return err
+		}
 	}
 
 	start := time.Now()
@@ -94,7 +101,127 @@ func joinTestnet(binary, dir string) error {
 	}
 	step("node%d caught up in %s: at height %d, first stored block %d (restored from a snapshot)",
 		n, time.Since(start).Round(100*time.Millisecond), joined.Height, joined.Earliest)
-	return waitAll(dir, n+1, joined.Height, time.Minute)
+	if err := waitAll(dir, n+1, joined.Height, time.Minute); err != nil {
+		return err
+	}
+	if !asValidator {
+		return nil
+	}
+	sidecarBinary, err := siblingBinary(binary, "thalamus-sidecar")
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("sidecar%d", n)
+	sc := &process{name: name, args: sidecarArgs(sidecarBinary, dir, n, opts), log: filepath.Join(dir, name+".log")}
+	if err := startBackground(dir, sc); err != nil {
+		return err
+	}
+	step("started %s (pid %d) for %s, log %s", name, sc.cmd.Process.Pid, nd.moniker, sc.log)
+	return bondValidator(ctx, genesisNode, nd, n, template.Bonded)
+}
+
+// bondValidator gives node nd (index n) an operator key funded by node0's validator and bonds
+// bonded with create-validator, then waits until the validator is in the active set.
+func bondValidator(ctx context.Context, node0, nd node, n int, bonded string) error {
+	addr, err := nd.addKey("validator", "")
+	if err != nil {
+		return err
+	}
+	coins, err := multiplyAmount(bonded, 2) // the bond and the fees
+	if err != nil {
+		return err
+	}
+	if err := sendTx(ctx, node0, "bank", "send", "validator", addr, coins); err != nil {
+		return err
+	}
+	pubkey, err := nd.run("", "comet", "show-validator")
+	if err != nil {
+		return err
+	}
+	validatorJSON := filepath.Join(nd.home, "validator.json")
+	bz, err := json.Marshal(struct {
+		PubKey                  json.RawMessage `json:"pubkey"`
+		Amount                  string          `json:"amount"`
+		Moniker                 string          `json:"moniker"`
+		CommissionRate          string          `json:"commission-rate"`
+		CommissionMaxRate       string          `json:"commission-max-rate"`
+		CommissionMaxChangeRate string          `json:"commission-max-change-rate"`
+		MinSelfDelegation       string          `json:"min-self-delegation"`
+	}{json.RawMessage(pubkey), bonded, nd.moniker, "0.1", "0.2", "0.01", "1"})
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(validatorJSON, bz, 0o600); err != nil {
+		return err
+	}
+	if err := sendTx(ctx, nd, "staking", "create-validator", validatorJSON); err != nil {
+		return err
+	}
+	valoper, err := nd.run("", "keys", "show", "validator", "--bech", "val", "-a", "--keyring-backend", "test")
+	if err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
+		out, err := nd.run("", "q", "staking", "validator", valoper, "-o", "json")
+		if err == nil && strings.Contains(out, "BOND_STATUS_BONDED") {
+			step("node%d is a bonded validator (%s, %s)", n, valoper, bonded)
+			return nil
+		}
+		if time.Now().After(deadline) && err != nil {
+			return fmt.Errorf("node%d's validator %s a minute after create-validator: %w", n, valoper, err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("node%d's validator %s is not bonded a minute after create-validator: %s", n, valoper, out)
+		}
+	}
+}
+
+// sendTx signs a transaction with node nd's validator key (its client.toml names the chain, the
+// keyring and the RPC) and waits until a block includes it successfully.
+func sendTx(ctx context.Context, nd node, args ...string) error {
+	out, err := nd.run("", append(append([]string{"tx"}, args...), "--from", "validator", "--gas", "300000", "-y", "-o", "json")...)
+	if err != nil {
+		return err
+	}
+	var res struct {
+		TxHash string `json:"txhash"`
+		Code   int    `json:"code"`
+		RawLog string `json:"raw_log"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		return fmt.Errorf("tx %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	if res.Code != 0 {
+		return fmt.Errorf("tx %s rejected (code %d): %s", strings.Join(args, " "), res.Code, res.RawLog)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Second) {
+		out, err := nd.run("", "q", "tx", res.TxHash, "-o", "json")
+		if err == nil {
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				return err
+			}
+			if res.Code != 0 {
+				return fmt.Errorf("tx %s failed (code %d): %s", strings.Join(args, " "), res.Code, res.RawLog)
+			}
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("tx %s (%s) not in a block within 30 s: %w", strings.Join(args, " "), res.TxHash, err)
+		}
+	}
+}
+
+// multiplyAmount multiplies a single-denom amount such as 100uthal by k.
+func multiplyAmount(amount string, k int64) (string, error) {
+	i := strings.IndexFunc(amount, func(r rune) bool { return r < '0' || r > '9' })
+	if i <= 0 {
+		return "", fmt.Errorf("amount %q is not NUMBERdenom", amount)
+	}
+	v, err := strconv.ParseInt(amount[:i], 10, 64)
+	if err != nil {
+		return "", err
+	}
+	return strconv.FormatInt(v*k, 10) + amount[i:], nil
 }
 
 // waitCaughtUp waits until node i has stopped catching up and stands within a block of node0.

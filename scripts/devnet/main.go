@@ -20,7 +20,8 @@ Usage:
   devnet testnet N [flags]     N validators on loopback in the background (node i: ports +100*i)
   devnet wait HEIGHT [flags]   wait until every testnet node passes HEIGHT and compare app hashes
   devnet join [flags]          add a full node N (N = nodes running) that state-syncs from the
-                               testnet's snapshots (taken every 50 blocks) and catches up
+                               testnet's snapshots (taken every 50 blocks) and catches up;
+                               with -validator it then bonds as a validator with its own sidecar
   devnet stop [flags]          stop the background testnet
   devnet restart NAME [flags]  restart one testnet process (node1, sidecar2, agent, ...) as first started
   devnet demo-image [flags]    build the demo workload image ` + demoImage + ` (FROM scratch) in the local Docker engine
@@ -42,6 +43,7 @@ func main() {
 	model := fs.String("quality-model", "", "testnet: N:FILE starts node N's sidecar with --quality-model FILE (another accepted quality model)")
 	cheater := fs.Bool("cheater", false, "testnet: with -agents, also run the localnet's cheating GPU provider (1 GPU, --cheat-fraction 0.5)")
 	genesisHook := fs.String("genesis-hook", "", "testnet: shell command run with the genesis file's path appended, to edit it before the nodes start")
+	joinAsValidator := fs.Bool("validator", false, "join: also start the node's sidecar, fund an operator key from node0's validator and bond config.yml's validator stake with create-validator")
 	cosmovisor := fs.String("cosmovisor", "", "testnet: run every node under this cosmovisor binary (make test-upgrade builds one), -binary as its genesis binary")
 	upgrades := map[string]string{}
 	fs.Func("upgrade", "testnet: with -cosmovisor, NAME:BINARY stages BINARY for the software upgrade NAME on every node (repeatable)",
@@ -83,7 +85,7 @@ func main() {
 	}
 
 	opts := testnetOptions{agents: *agents, cheater: *cheater, liar: *liar, modelNode: -1, genesisHook: *genesisHook, allowFetch: allowFetch, runtime: *runtimeKind, consoleDir: *consoleDir,
-		cosmovisor: cosmovisorOptions{path: *cosmovisor, upgrades: upgrades}}
+		cosmovisor: cosmovisorOptions{path: *cosmovisor, upgrades: upgrades}, joinAsValidator: *joinAsValidator}
 	if len(upgrades) > 0 && *cosmovisor == "" {
 		fmt.Fprintln(os.Stderr, "devnet: -upgrade needs -cosmovisor")
 		os.Exit(2)
@@ -138,11 +140,15 @@ func run(command string, args []string, configPath, binary, localHome, testnetDi
 		}
 		return waitAll(testnetDir, n, height, time.Duration(height)*10*time.Second+time.Minute)
 	case "join":
+		cfg, err := loadConfig(configPath)
+		if err != nil {
+			return err
+		}
 		binary, err := findBinary(binary)
 		if err != nil {
 			return err
 		}
-		return joinTestnet(binary, testnetDir)
+		return joinTestnet(binary, testnetDir, opts, opts.joinAsValidator, cfg.Validators[0])
 	case "demo-image":
 		binary, err := findBinary(binary)
 		if err != nil {

@@ -39,6 +39,8 @@ type testnetOptions struct {
 	runtime     string   // localnet: the providers' workload runtime, exec or docker
 	consoleDir  string   // localnet: the built web console to serve on consoleAddr
 	cosmovisor  cosmovisorOptions
+	// join: bond the joined node as a validator, with a sidecar
+	joinAsValidator bool
 }
 
 // sidecarArgs are the command-line arguments of node i's sidecar, its state in dir/sidecarI.
