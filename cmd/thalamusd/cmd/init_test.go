@@ -2,6 +2,9 @@ package cmd_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -14,6 +17,33 @@ import (
 	"github.com/thalamus-network/thalamus/app"
 	"github.com/thalamus-network/thalamus/cmd/thalamusd/cmd"
 )
+
+// TestMain also runs thalamusd itself when a test starts this binary with THALAMUSD_TEST_MAIN=1:
+// app.DefaultNodeHome comes from HOME when the process starts, so a test of the default home
+// needs a process of its own.
+func TestMain(m *testing.M) {
+	if os.Getenv("THALAMUSD_TEST_MAIN") == "1" {
+		if err := svrcmd.Execute(cmd.NewRootCmd(), "THALAMUSD", app.DefaultNodeHome); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// On a new machine `thalamusd init --chain-id` (no --home) names the chain in client.toml, so
+// the runbook's transactions need no --chain-id (found by make test-runbook).
+func TestInitOnDefaultHomeWritesClientChainID(t *testing.T) {
+	home := t.TempDir()
+	c := exec.Command(os.Args[0], "init", "val0", "--chain-id", "thalamus-cli-1") //nolint:gosec // this test binary
+	c.Env = append(os.Environ(), "THALAMUSD_TEST_MAIN=1", "HOME="+home)
+	out, err := c.CombinedOutput()
+	require.NoError(t, err, string(out))
+	bz, err := os.ReadFile(filepath.Join(home, ".thalamus", "config", "client.toml")) //nolint:gosec // the test's home
+	require.NoError(t, err)
+	require.Contains(t, string(bz), `chain-id = "thalamus-cli-1"`)
+}
 
 func runCLI(t *testing.T, args ...string) error {
 	t.Helper()

@@ -91,7 +91,10 @@ func ProvideClientContext(
 		WithHomeDir(app.DefaultNodeHome).
 		WithViper("THALAMUSD")
 
-	clientCtx, err := config.ReadFromClientConfig(clientCtx)
+	// Client defaults only: reading the home's client.toml here would create it before any
+	// command runs, so `thalamusd init --chain-id` on a new machine's default home would find it
+	// there and leave its chain-id empty. PersistentPreRunE reads the home's file.
+	clientCtx, err := config.ReadDefaultValuesFromDefaultClientConfig(clientCtx)
 	if err != nil {
 		panic(err)
 	}
