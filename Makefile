@@ -16,7 +16,7 @@ FUZZTIME    ?= 60s
 # go-nvml (thalamus-agent only) is cgo; silence its deprecation warnings from NVIDIA's header.
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
-.PHONY: web test-web all build build-devnet release install test-upgrade test test-all demo-image test-sim-short attack sim-market cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node bench-capacity bench-growth chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
+.PHONY: web test-web all build build-devnet release install test-upgrade test-runbook test test-all demo-image test-sim-short attack sim-market cuda gpu-check test-sim-long test-unit test-e2e test-race bench bench-node bench-capacity bench-growth chaos fuzz lint proto-tools proto-gen localnet testnet testnet-stop clean help
 
 all: build
 
@@ -79,6 +79,9 @@ web: ## rebuild the web console into web/dist (committed) from web/ and clients/
 
 test-upgrade: ## a software upgrade end to end: v1 (commit e6fa48c, before app/upgrades) and v2 (this tree) built, 4 validators with sidecars and agents on v1 under cosmovisor (tools/cosmovisor, pinned), a governance proposal for v2 passed, the halt at its height, the switch, the migrations, the chain and the sidecars going on, invariants on every node (~10 min, not in make test)
 	$(GO) test -tags upgrade -count=1 -timeout 30m -v ./tests/upgrade
+
+test-runbook: ## run every block of docs/validators.md as written: install from a clone (make release), a one-validator network by gentx, a state-sync join of a 4-validator testnet as a fifth validator with its sidecar, cosmovisor, an upgrade proposal and vote, check-invariants (needs root or sudo for apt-get; ~8 min, not in make test)
+	$(GO) test -tags runbook -count=1 -timeout 30m -v ./tests/runbook
 
 test-unit: ## run the tests that need no in-process network
 	$(GO) test $(TEST_FLAGS) -short ./...

@@ -20,10 +20,10 @@ const testnetSnapshotInterval = 50
 // the same port scheme. It restores the newest snapshot the validators serve (state sync), its
 // light client rooted in a block hash read from node0's RPC, then follows the chain; it waits
 // until the node has caught up and shares the others' app hash. A full node has no sidecar;
-// with asValidator the node gets a sidecar and an operator key funded by node0's validator, and
+// with opts.joinAsValidator the node gets a sidecar and an operator key funded by node0's validator, and
 // bonds the template's stake with create-validator, as a validator joining a live network does
 // (docs/validators.md). The node takes the template's config overrides, as testnet nodes do.
-func joinTestnet(binary, dir string, opts testnetOptions, asValidator bool, template Validator) error {
+func joinTestnet(binary, dir string, opts testnetOptions, template Validator) error {
 	n := runningNodes(dir)
 	if n < 2 {
 		return fmt.Errorf("state sync needs a running testnet of at least 2 nodes (2 RPC servers to cross-check), found %d in %s", n, dir)
@@ -80,7 +80,7 @@ func joinTestnet(binary, dir string, opts testnetOptions, asValidator bool, temp
 	}); err != nil {
 		return err
 	}
-	if !asValidator { // a full node extends no votes, so it asks no sidecar
+	if !opts.joinAsValidator { // a full node extends no votes, so it asks no sidecar
 		if err := nd.set("app", map[string]string{"oracle.sidecar_address": ""}); err != nil {
 			return err
 		}
@@ -104,7 +104,7 @@ func joinTestnet(binary, dir string, opts testnetOptions, asValidator bool, temp
 	if err := waitAll(dir, n+1, joined.Height, time.Minute); err != nil {
 		return err
 	}
-	if !asValidator {
+	if !opts.joinAsValidator {
 		return nil
 	}
 	sidecarBinary, err := siblingBinary(binary, "thalamus-sidecar")

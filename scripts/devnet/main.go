@@ -38,6 +38,7 @@ func main() {
 	binary := fs.String("binary", "", "thalamusd binary, with thalamus-agent and thalamus-sidecar beside it (default: build/devnet-bin/thalamusd, else build/thalamusd, else thalamusd on PATH)")
 	localHome := fs.String("home", filepath.Join(home, ".thalamus-localnet"), "localnet home, deleted and recreated on every run")
 	testnetDir := fs.String("dir", filepath.Join(home, ".thalamus-testnet"), "testnet folder holding every node's home, logs and pid files")
+	fs.IntVar(&firstSlot, "first-slot", 0, "testnet: node i takes the ports of slot first-slot+i (base+100*slot); 1 leaves the default ports free for a node run by hand beside the testnet")
 	agents := fs.Bool("agents", false, "testnet: also run a simulated GPU provider and a sensor gateway with 3 devices against node0")
 	liar := fs.Int("liar", -1, "testnet: start node N's sidecar with --wrong-results")
 	model := fs.String("quality-model", "", "testnet: N:FILE starts node N's sidecar with --quality-model FILE (another accepted quality model)")
@@ -112,6 +113,11 @@ func main() {
 }
 
 func run(command string, args []string, configPath, binary, localHome, testnetDir string, opts testnetOptions, verify verifyOptions) error {
+	if command != "testnet" && command != "localnet" {
+		if err := loadFirstSlot(testnetDir); err != nil {
+			return err
+		}
+	}
 	switch command {
 	case "stop":
 		return stopTestnet(testnetDir)
@@ -148,7 +154,7 @@ func run(command string, args []string, configPath, binary, localHome, testnetDi
 		if err != nil {
 			return err
 		}
-		return joinTestnet(binary, testnetDir, opts, opts.joinAsValidator, cfg.Validators[0])
+		return joinTestnet(binary, testnetDir, opts, cfg.Validators[0])
 	case "demo-image":
 		binary, err := findBinary(binary)
 		if err != nil {

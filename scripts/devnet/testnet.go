@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Port layout: node i serves each port at base + 100*i.
+// Port layout: node i serves each port at base + 100*i (+100*firstSlot, below).
 const (
 	baseP2P  = 26656
 	baseRPC  = 26657
@@ -26,6 +26,29 @@ const (
 	baseNodeMetrics = 26660
 	portShift       = 100
 )
+
+// firstSlot is the port slot of node0: node i uses the ports base+100*(firstSlot+i). Slot 0 holds
+// the defaults; a testnet started with -first-slot 1 leaves them to a node run by hand beside it
+// (make test-runbook). testnet records it in the folder, so the other commands find it.
+var firstSlot int
+
+const firstSlotFile = "first-slot"
+
+// port is node i's port for a service whose default (slot 0) is base.
+func port(base, i int) int { return base + portShift*(firstSlot+i) }
+
+// loadFirstSlot reads the slot a testnet in dir was started with (0 when it recorded none).
+func loadFirstSlot(dir string) error {
+	bz, err := os.ReadFile(filepath.Join(dir, firstSlotFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	firstSlot, err = strconv.Atoi(strings.TrimSpace(string(bz)))
+	return err
+}
 
 // testnetOptions are the testnet's optional extras.
 type testnetOptions struct {
@@ -47,9 +70,9 @@ type testnetOptions struct {
 // It may fetch batches only from the devnet's own gateways (allowFetch) at loopback.
 func sidecarArgs(binary, dir string, i int, opts testnetOptions) []string {
 	args := []string{binary, "start", "--home", filepath.Join(dir, fmt.Sprintf("sidecar%d", i)),
-		"--node", fmt.Sprintf("tcp://127.0.0.1:%d", baseRPC+portShift*i),
-		"--listen", fmt.Sprintf("127.0.0.1:%d", baseSidecar+portShift*i),
-		"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", baseSidecarMetrics+portShift*i)}
+		"--node", fmt.Sprintf("tcp://127.0.0.1:%d", port(baseRPC, i)),
+		"--listen", fmt.Sprintf("127.0.0.1:%d", port(baseSidecar, i)),
+		"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", port(baseSidecarMetrics, i))}
 	for _, a := range opts.allowFetch {
 		args = append(args, "--allow-fetch", a)
 	}
@@ -62,7 +85,7 @@ func sidecarArgs(binary, dir string, i int, opts testnetOptions) []string {
 	return args
 }
 
-func rpcURL(i int) string { return fmt.Sprintf("http://127.0.0.1:%d", baseRPC+portShift*i) }
+func rpcURL(i int) string { return fmt.Sprintf("http://127.0.0.1:%d", port(baseRPC, i)) }
 
 func testnetNode(binary, dir string, i int) node {
 	return node{binary: binary, home: filepath.Join(dir, fmt.Sprintf("node%d", i)), moniker: fmt.Sprintf("node%d", i)}
@@ -78,6 +101,9 @@ func testnet(cfg *Config, binary, dir string, n int, opts testnetOptions) error 
 		return fmt.Errorf("a testnet is already running in %s: run scripts/testnet.sh stop first", dir)
 	}
 	if err := resetHome(dir); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, firstSlotFile), []byte(strconv.Itoa(firstSlot)+"\n"), 0o600); err != nil {
 		return err
 	}
 	chainID := cfg.chainID("thalamus-local-1")
@@ -180,7 +206,7 @@ func testnet(cfg *Config, binary, dir string, n int, opts testnetOptions) error 
 			return err
 		}
 		step("started %s (pid %d): RPC %s, REST http://127.0.0.1:%d, gRPC 127.0.0.1:%d, log %s",
-			nd.moniker, p.cmd.Process.Pid, rpcURL(i), baseREST+portShift*i, baseGRPC+portShift*i, p.log)
+			nd.moniker, p.cmd.Process.Pid, rpcURL(i), port(baseREST, i), port(baseGRPC, i), p.log)
 		name := fmt.Sprintf("sidecar%d", i)
 		sc := &process{name: name, args: sidecarArgs(sidecarBinary, dir, i, opts), log: filepath.Join(dir, name+".log")}
 		if err := startBackground(dir, sc); err != nil {
@@ -254,28 +280,28 @@ func configureTestnetNode(nd node, i int, ids []string, chainID string) error {
 	var peers []string
 	for j, id := range ids {
 		if j != i {
-			peers = append(peers, fmt.Sprintf("%s@127.0.0.1:%d", id, baseP2P+portShift*j))
+			peers = append(peers, fmt.Sprintf("%s@127.0.0.1:%d", id, port(baseP2P, j)))
 		}
 	}
 	if err := nd.set("config", map[string]string{
 		"moniker":                                nd.moniker,
-		"proxy_app":                              fmt.Sprintf("tcp://127.0.0.1:%d", baseABCI+portShift*i),
-		"rpc.laddr":                              fmt.Sprintf("tcp://127.0.0.1:%d", baseRPC+portShift*i),
+		"proxy_app":                              fmt.Sprintf("tcp://127.0.0.1:%d", port(baseABCI, i)),
+		"rpc.laddr":                              fmt.Sprintf("tcp://127.0.0.1:%d", port(baseRPC, i)),
 		"rpc.pprof_laddr":                        "",
-		"p2p.laddr":                              fmt.Sprintf("tcp://127.0.0.1:%d", baseP2P+portShift*i),
+		"p2p.laddr":                              fmt.Sprintf("tcp://127.0.0.1:%d", port(baseP2P, i)),
 		"p2p.persistent_peers":                   strings.Join(peers, ","),
 		"p2p.allow_duplicate_ip":                 "true",
 		"p2p.addr_book_strict":                   "false",
 		"instrumentation.prometheus":             "true",
-		"instrumentation.prometheus_listen_addr": fmt.Sprintf("127.0.0.1:%d", baseNodeMetrics+portShift*i),
+		"instrumentation.prometheus_listen_addr": fmt.Sprintf("127.0.0.1:%d", port(baseNodeMetrics, i)),
 	}); err != nil {
 		return err
 	}
 	if err := nd.set("app", map[string]string{
 		"api.enable":             "true",
-		"api.address":            fmt.Sprintf("tcp://127.0.0.1:%d", baseREST+portShift*i),
-		"grpc.address":           fmt.Sprintf("127.0.0.1:%d", baseGRPC+portShift*i),
-		"oracle.sidecar_address": fmt.Sprintf("127.0.0.1:%d", baseSidecar+portShift*i),
+		"api.address":            fmt.Sprintf("tcp://127.0.0.1:%d", port(baseREST, i)),
+		"grpc.address":           fmt.Sprintf("127.0.0.1:%d", port(baseGRPC, i)),
+		"oracle.sidecar_address": fmt.Sprintf("127.0.0.1:%d", port(baseSidecar, i)),
 		// Snapshots early and often, so `devnet join` can state-sync a node minutes in.
 		"state-sync.snapshot-interval": strconv.Itoa(testnetSnapshotInterval),
 	}); err != nil {
@@ -284,7 +310,7 @@ func configureTestnetNode(nd node, i int, ids []string, chainID string) error {
 	return nd.set("client", map[string]string{
 		"chain-id":        chainID,
 		"keyring-backend": "test",
-		"node":            fmt.Sprintf("tcp://127.0.0.1:%d", baseRPC+portShift*i),
+		"node":            fmt.Sprintf("tcp://127.0.0.1:%d", port(baseRPC, i)),
 	})
 }
 

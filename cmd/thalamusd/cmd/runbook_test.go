@@ -34,7 +34,9 @@ func TestRunbookCommandsExist(t *testing.T) {
 		for _, a := range rest {
 			if name, ok := strings.CutPrefix(a, "--"); ok {
 				name, _, _ = strings.Cut(name, "=")
-				require.NotNil(t, c.Flags().Lookup(name), "%s: %q has no flag --%s", line, c.CommandPath(), name)
+				// svrcmd.Execute gives every command --home (main.go); the root made here lacks it.
+				known := name == "home" || c.Flags().Lookup(name) != nil || c.InheritedFlags().Lookup(name) != nil
+				require.True(t, known, "%s: %q has no flag --%s", line, c.CommandPath(), name)
 			}
 		}
 	}
