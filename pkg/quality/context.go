@@ -3,6 +3,7 @@ package quality
 import (
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"slices"
 )
 
@@ -32,19 +33,22 @@ type contextMemory struct {
 	// contained caches, per left fact set, the contexts whose left side it wholly contains,
 	// with their right side's value mask; any new context clears it, so once the memory is
 	// full it stays valid.
-	contained map[string][]candidate
+	contained map[uint64]containedEntry
 	// newContext is the zero-level context created this step (0 when none; CAD-OSE's quirk
 	// of then also skipping context 0 is kept, it is part of the published behaviour).
 	newContext int
 }
 
 type semiSide struct {
-	key  []byte         // scratch for lookups
+	key  []byte         // scratch for collided lookups
 	pure map[uint64]int // semi-contexts of value facts only, by value mask
 	// byAnchor lists the other semi-contexts under their newest neuron fact: a semi-context
 	// the left facts wholly contain has its anchor among them, so each is found once.
 	byAnchor map[uint32][]int
-	ids      map[string]int // fact key -> semi-context id
+	ids      map[uint64]int // hashFacts of its facts -> semi-context id, for those with neuron facts
+	// collided holds, by appendKey, a fact set whose hash a different one took first: never
+	// seen in practice, kept so a collision cannot merge two semi-contexts.
+	collided map[string]int
 	semis    []semiContext
 	byFact   map[uint32][]int
 	crossed  []int
@@ -67,11 +71,32 @@ type context struct {
 }
 
 func newContextMemory(maxLeftLen, maxContexts int) *contextMemory {
-	m := &contextMemory{maxLeftLen: maxLeftLen, maxContexts: maxContexts, contained: map[string][]candidate{}}
+	m := &contextMemory{maxLeftLen: maxLeftLen, maxContexts: maxContexts, contained: map[uint64]containedEntry{}}
 	for i := range m.sides {
-		m.sides[i] = semiSide{ids: map[string]int{}, byFact: map[uint32][]int{}, pure: map[uint64]int{}, byAnchor: map[uint32][]int{}}
+		m.sides[i] = semiSide{ids: map[uint64]int{}, byFact: map[uint32][]int{}, pure: map[uint64]int{}, byAnchor: map[uint32][]int{}}
 	}
 	return m
+}
+
+// hashFacts keys a fact set in the maps (which hash keys again): a polynomial over the facts.
+// Every lookup checks the facts it finds, so a collision costs a miss, not a wrong answer.
+func hashFacts(facts []uint32) uint64 {
+	h := uint64(len(facts))
+	for _, f := range facts {
+		h = h*0x100000001b3 + uint64(f)
+	}
+	return h
+}
+
+// valueMask is the mask of a fact set's value facts, and whether it has only those.
+func valueMask(facts []uint32) (mask uint64, pure bool) {
+	for _, f := range facts {
+		if f >= 64 {
+			return mask, false
+		}
+		mask |= 1 << f
+	}
+	return mask, true
 }
 
 // appendKey appends the map key of a fact set (4 bytes per fact).
@@ -84,15 +109,64 @@ func appendKey(b []byte, facts []uint32) []byte {
 
 // find returns the id of the semi-context with these facts on a side.
 func (s *semiSide) find(facts []uint32) (int, bool) {
+	if mask, pure := valueMask(facts); pure {
+		id, ok := s.pure[mask] // a set of value facts is its mask
+		return id, ok
+	}
+	if id, ok := s.ids[hashFacts(facts)]; ok && s.holds(id, facts) {
+		return id, true
+	}
+	if len(s.collided) == 0 {
+		return 0, false
+	}
 	s.key = appendKey(s.key[:0], facts)
-	id, ok := s.ids[string(s.key)] // no allocation: the compiler reads the bytes in place
+	id, ok := s.collided[string(s.key)] // no allocation: the compiler reads the bytes in place
 	return id, ok
+}
+
+// holds reports whether semi-context id has exactly these facts (sorted, as every fact set
+// is: value facts ascending, then neuron facts).
+func (s *semiSide) holds(id int, facts []uint32) bool {
+	sc := &s.semis[id]
+	if sc.facts != len(facts) {
+		return false
+	}
+	var mask uint64
+	i := 0
+	for ; i < len(facts) && facts[i] < 64; i++ {
+		mask |= 1 << facts[i]
+	}
+	return mask == sc.mask && slices.Equal(sc.neurons, facts[i:])
+}
+
+func (s *semiSide) taken(h uint64) bool {
+	_, ok := s.ids[h]
+	return ok
+}
+
+// factsOf returns semi-context id's facts, sorted.
+func (s *semiSide) factsOf(id int) []uint32 {
+	sc := &s.semis[id]
+	out := make([]uint32, 0, sc.facts)
+	for mask := sc.mask; mask != 0; mask &= mask - 1 {
+		out = append(out, uint32(bits.TrailingZeros64(mask)))
+	}
+	return append(out, sc.neurons...)
 }
 
 // add creates a semi-context with these facts on a side.
 func (s *semiSide) add(facts []uint32) int {
 	id := len(s.semis)
-	s.ids[string(appendKey(nil, facts))] = id
+	if _, pure := valueMask(facts); !pure {
+		if h := hashFacts(facts); !s.taken(h) {
+			s.ids[h] = id
+		} else {
+			if s.collided == nil {
+				s.collided = map[string]int{}
+			}
+			s.collided[string(appendKey(nil, facts))] = id
+		}
+	}
 	sc := semiContext{facts: len(facts)}
 	for _, f := range facts {
 		s.byFact[f] = append(s.byFact[f], id)
@@ -208,6 +282,12 @@ func (m *contextMemory) activateWhole(g, sensed []uint32, maxActive int) (top []
 	return top, nActive, selected
 }
 
+// containedEntry is a cached wholeIn result with the fact set it is for.
+type containedEntry struct {
+	facts []uint32
+	cands []candidate
+}
+
 // candidate is a context whose left side the current left facts wholly contain.
 type candidate struct {
 	context   int32
@@ -230,9 +310,9 @@ const maxContainedCache = 4096
 // facts that pass the subset test. Results are cached per fact set.
 func (m *contextMemory) wholeIn(g []uint32) []candidate {
 	left, right := &m.sides[0], &m.sides[1]
-	left.key = appendKey(left.key[:0], g)
-	if cands, ok := m.contained[string(left.key)]; ok {
-		return cands
+	h := hashFacts(g)
+	if e, ok := m.contained[h]; ok && slices.Equal(e.facts, g) {
+		return e.cands
 	}
 	var gMask uint64
 	i := 0
@@ -262,7 +342,7 @@ func (m *contextMemory) wholeIn(g []uint32) []candidate {
 	if len(m.contained) >= maxContainedCache {
 		clear(m.contained)
 	}
-	m.contained[string(left.key)] = cands
+	m.contained[h] = containedEntry{facts: slices.Clone(g), cands: cands}
 	return cands
 }
 
@@ -345,11 +425,8 @@ func (m *contextMemory) state() memoryState {
 	s := memoryState{MaxLeftLen: m.maxLeftLen, MaxContexts: m.maxContexts, NewContext: m.newContext}
 	for side := range m.sides {
 		sd := &m.sides[side]
-		facts := make([][]uint32, len(sd.semis))
-		for key, id := range sd.ids {
-			facts[id] = keyFacts(key)
-		}
-		for _, fs := range facts {
+		for id := range sd.semis {
+			fs := sd.factsOf(id)
 			s.Facts[side] = binary.AppendUvarint(s.Facts[side], uint64(len(fs)))
 			for _, f := range fs {
 				s.Facts[side] = binary.AppendUvarint(s.Facts[side], uint64(f&^neuronFactBase)<<1|uint64(f>>31))
@@ -425,12 +502,4 @@ func restoreMemory(s memoryState) (*contextMemory, error) {
 	}
 	m.newContext = s.NewContext
 	return m, nil
-}
-
-func keyFacts(key string) []uint32 {
-	out := make([]uint32, len(key)/4)
-	for i := range out {
-		out[i] = uint32(key[4*i])<<24 | uint32(key[4*i+1])<<16 | uint32(key[4*i+2])<<8 | uint32(key[4*i+3])
-	}
-	return out
 }

@@ -183,7 +183,7 @@ func (d *Detector) step1(sensed []uint32) float64 {
 	for _, id := range active {
 		left = append(left, uint32(neuronFactBase+id))
 	}
-	slices.Sort(left)
+	slices.Sort(left[len(sensed):]) // value facts (sorted, < 64) stay before neuron facts
 	d.leftBuf, d.left = d.left, dedup(left)
 
 	added := 0

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math"
+	"math/rand"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -30,4 +31,41 @@ func TestScoresAreUnchanged(t *testing.T) {
 		}
 	}
 	require.Equal(t, scoresDigest, hex.EncodeToString(h.Sum(nil)))
+}
+
+// streamDigest is the SHA-256 of the production stream's verdicts (every reading's flags and
+// score, every batch's score) over the corpus as sent, then with each fault kind injected into
+// every series: the checks' speedups must not change one either.
+const streamDigest = "237877e2789a7acd414e79f571dfd2d5df4c20c7bb442f6018da998064f68d8b"
+
+func TestStreamVerdictsAreUnchanged(t *testing.T) {
+	c := loadCorpus(t)
+	h := sha256.New()
+	for _, s := range c.Series {
+		runs := [][]float64{s.Values}
+		for i, kind := range quality.FaultKinds {
+			rng := rand.New(rand.NewSource(int64(i)))
+			start := len(s.Values) / 2
+			faulty, err := quality.InjectFault(s.Values, kind, start, quality.FaultSpan(kind, 50), 1, rng)
+			require.NoError(t, err)
+			runs = append(runs, faulty)
+		}
+		interval := s.Timestamps[1].Sub(s.Timestamps[0]).Milliseconds()
+		for _, values := range runs {
+			st := quality.NewStream(quality.Embedded(), 0, 0, interval)
+			for from := 0; from < len(values); from += 100 {
+				batch := make([]quality.Reading, 0, 100)
+				for i := from; i < min(from+100, len(values)); i++ {
+					batch = append(batch, quality.Reading{TimestampMs: s.Timestamps[i].UnixMilli(), Value: values[i]})
+				}
+				res := st.ScoreBatch(batch)
+				for _, r := range res.Readings {
+					_ = binary.Write(h, binary.BigEndian, r.Flags)
+					_ = binary.Write(h, binary.BigEndian, math.Float64bits(r.Anomaly))
+				}
+				_ = binary.Write(h, binary.BigEndian, res.Score)
+			}
+		}
+	}
+	require.Equal(t, streamDigest, hex.EncodeToString(h.Sum(nil)))
 }

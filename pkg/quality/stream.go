@@ -2,6 +2,7 @@ package quality
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/gob"
 	"math"
 	"slices"
@@ -55,7 +56,10 @@ type Stream struct {
 	st         streamState
 	// lastSeen indexes the replay ring: a window hash's most recent reading count. Derived
 	// from the ring (rebuilt after a restore), so not saved.
-	lastSeen map[uint64]int
+	lastSeen *replayIndex
+	// sorted holds the jump window's values in order, for its median and MAD without a sort
+	// a reading. Derived from st.Recent (rebuilt after a restore), so not saved.
+	sorted []float64
 }
 
 // streamState is what the checks carry between readings (serialised with the detector).
@@ -66,6 +70,7 @@ type streamState struct {
 	Run       int       // identical values in a row
 	Recent    []float64 // last jump_window values
 	Segments  []uint64  // hashes of recent value windows, ring
+	SegHash   int       // the hash Segments hold: windowHashVersion (0: bytewise FNV-1a, before it)
 	SegAt     []int     // the reading count at which each was seen
 	SegPos    int
 	RunLo     float64
@@ -197,7 +202,7 @@ func (s *Stream) check(r Reading) ReadingResult {
 				}
 				st.WarmRuns[r.Value] = max(st.WarmRuns[r.Value], st.Run)
 			}
-		} else if st.Run >= max(c.StuckRun, 2*st.WarmRuns[r.Value]) {
+		} else if st.Run >= c.StuckRun && st.Run >= 2*st.WarmRuns[r.Value] { // the map only for a long run
 			flags |= FlagStuck
 		}
 	} else {
@@ -209,20 +214,18 @@ func (s *Stream) check(r Reading) ReadingResult {
 		if s.lo < s.hi {
 			span = s.hi - s.lo
 		}
-		med := median(st.Recent)
+		sorted := s.sortedRecent()
+		med := medianOfSorted(sorted)
 		dev := math.Abs(r.Value - med)
 		if warming {
 			st.WarmMaxDev = math.Max(st.WarmMaxDev, dev)
-		} else if span > 0 && dev > c.JumpFraction*span && dev > c.JumpMADs*1.4826*mad(st.Recent, med) && dev > 1.5*st.WarmMaxDev {
+		} else if span > 0 && dev > c.JumpFraction*span && dev > c.JumpMADs*1.4826*madOfSorted(sorted, med) && dev > 1.5*st.WarmMaxDev {
 			flags |= FlagJump
 		}
 	}
 	flags |= s.checkPattern(r, warming)
 	if flags&FlagDuplicate == 0 {
-		st.Recent = append(st.Recent, r.Value)
-		if len(st.Recent) > c.JumpWindow {
-			st.Recent = st.Recent[1:]
-		}
+		s.pushRecent(r.Value, c.JumpWindow)
 		if lag := s.replayLag(); lag > 0 {
 			switch {
 			case warming:
@@ -335,27 +338,24 @@ func (s *Stream) replayLag() int {
 	// A window of few different values (a flat one, or a few small counts such as tweets a
 	// minute) recurs by chance: only windows of replay_distinct values or more (and never a
 	// flat one) are segments.
-	if distinct(window) < max(2, s.model.Params.Checks.ReplayDistinct) {
+	if !hasDistinct(window, max(2, s.model.Params.Checks.ReplayDistinct)) {
 		return 0
 	}
-	sum := uint64(14695981039346656037) // FNV-1a over the values' bits
-	for _, v := range window {
-		bits := math.Float64bits(v)
-		for i := 0; i < 8; i++ {
-			sum ^= (bits >> (8 * i)) & 0xff
-			sum *= 1099511628211
-		}
+	sum := windowHash(window)
+	if st.SegHash != windowHashVersion {
+		// A ring saved by an older sidecar holds other hashes: it restarts, as a new stream's.
+		st.Segments, st.SegAt, st.SegPos, st.SegHash, s.lastSeen = nil, nil, 0, windowHashVersion, nil
 	}
 	if s.lastSeen == nil {
-		s.lastSeen = make(map[uint64]int, replayMemory)
+		s.lastSeen = &replayIndex{}
 		for i, h := range st.Segments {
-			if at, ok := s.lastSeen[h]; !ok || st.SegAt[i] > at {
-				s.lastSeen[h] = st.SegAt[i]
+			if at, ok := s.lastSeen.get(h); !ok || st.SegAt[i] > at {
+				s.lastSeen.set(h, st.SegAt[i])
 			}
 		}
 	}
 	lag := 0 // to the most recent occurrence
-	if at, ok := s.lastSeen[sum]; ok {
+	if at, ok := s.lastSeen.get(sum); ok {
 		lag = st.Count - at
 	}
 	if len(st.Segments) < replayMemory {
@@ -363,31 +363,115 @@ func (s *Stream) replayLag() int {
 	} else {
 		// The oldest window leaves the ring; it is the last occurrence of its hash only if
 		// the index still points at it (any other occurrence is newer).
-		if old := st.Segments[st.SegPos]; s.lastSeen[old] == st.SegAt[st.SegPos] {
-			delete(s.lastSeen, old)
+		old := st.Segments[st.SegPos]
+		if at, ok := s.lastSeen.get(old); ok && at == st.SegAt[st.SegPos] {
+			s.lastSeen.del(old)
 		}
 		st.Segments[st.SegPos], st.SegAt[st.SegPos] = sum, st.Count
 		st.SegPos = (st.SegPos + 1) % replayMemory
 	}
-	s.lastSeen[sum] = st.Count
+	s.lastSeen.set(sum, st.Count)
 	return lag
 }
 
-// distinct counts the different values of a short window.
-func distinct(window []float64) int {
+// windowHashVersion names windowHash in saved state.
+const windowHashVersion = 1
+
+// windowHash identifies a window of values: one multiply-xor round per value's bits, then a
+// final mix (a collision would at worst take one window for a replay of another, 2^-64 odds).
+func windowHash(window []float64) uint64 {
+	h := uint64(14695981039346656037)
+	for _, v := range window {
+		h = (h ^ math.Float64bits(v)) * 0x100000001b3
+		h ^= h >> 29
+	}
+	h ^= h >> 32
+	h *= 0xd6e8feb86659fd93
+	return h ^ h>>32
+}
+
+// hasDistinct reports whether a short window holds at least k different values.
+func hasDistinct(window []float64, k int) bool {
 	n := 0
 	for i, v := range window {
 		if !slices.Contains(window[:i], v) {
-			n++
+			if n++; n >= k {
+				return true
+			}
 		}
 	}
-	return n
+	return false
 }
 
-func median(values []float64) float64 {
-	var buf [32]float64 // a jump window's median every reading: no allocation
-	return medianInPlace(append(buf[:0], values...))
+// pushRecent appends v to the jump window, dropping its oldest value past n, and keeps the
+// sorted copy in step (in slices.Sort's order: a window is a few values, so linear scans).
+func (s *Stream) pushRecent(v float64, n int) {
+	st := &s.st
+	sorted := s.sortedRecent()
+	st.Recent = append(st.Recent, v)
+	if len(st.Recent) > n {
+		old := st.Recent[0]
+		st.Recent = st.Recent[1:]
+		j := 0
+		for sorted[j] != old && !(old != old && sorted[j] != sorted[j]) { // NaN matches NaN
+			j++
+		}
+		sorted = append(sorted[:j], sorted[j+1:]...)
+	}
+	sorted = append(sorted, v)
+	i := len(sorted) - 1
+	for ; i > 0 && cmp.Less(v, sorted[i-1]); i-- {
+		sorted[i] = sorted[i-1]
+	}
+	sorted[i] = v
+	s.sorted = sorted
 }
+
+// sortedRecent returns the jump window's values in order, rebuilding them after a restore.
+func (s *Stream) sortedRecent() []float64 {
+	if len(s.sorted) != len(s.st.Recent) {
+		s.sorted = append(s.sorted[:0], s.st.Recent...)
+		slices.Sort(s.sorted)
+	}
+	return s.sorted
+}
+
+// medianOfSorted is the median of sorted values.
+func medianOfSorted(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// madOfSorted is the median absolute deviation of sorted values from med: the deviations
+// come in increasing order walking outwards from med, so the middle ones need no sort.
+func madOfSorted(sorted []float64, med float64) float64 {
+	n := len(sorted)
+	if n > 0 && sorted[0] != sorted[0] {
+		return mad(sorted, med) // a NaN (sorted first) deviates by NaN, which sorts first too
+	}
+	hi, _ := slices.BinarySearch(sorted, med) // first value >= med
+	lo := hi - 1
+	var prev, cur float64
+	for k := 0; k <= n/2; k++ {
+		prev = cur
+		if lo >= 0 && (hi >= n || med-sorted[lo] <= sorted[hi]-med) {
+			cur = med - sorted[lo]
+			lo--
+		} else {
+			cur = sorted[hi] - med
+			hi++
+		}
+	}
+	if n%2 == 1 {
+		return cur
+	}
+	return (prev + cur) / 2
+}
+
+func median(values []float64) float64 { return medianInPlace(slices.Clone(values)) }
 
 // medianInPlace is the median of values, which it sorts.
 func medianInPlace(values []float64) float64 {
