@@ -192,10 +192,47 @@ func scoreSeries(m quality.Model, s nab.Series, nabMode bool, lo, hi float64) []
 	return out
 }
 
+// scoreCorpus runs the detector over every series of the corpus.
+func scoreCorpus(m quality.Model, c *nab.Corpus, nabMode bool) [][]float64 {
+	scores := make([][]float64, len(c.Series))
+	for i, s := range c.Series {
+		scores[i] = scoreSeries(m, s, nabMode, 0, 0)
+	}
+	return scores
+}
+
+// heldOutGrid is every combination of the detector parameters chosen on the NAB corpus (the
+// others are CAD-OSE's published settings): the memory bound and the spatial margin, and in
+// causal mode the warm-up that sets the range and its margin. The model's own values are in
+// each list.
+func heldOutGrid(m quality.Model, nabMode bool) (models []quality.Model, names []string) {
+	causalWarmups, causalMargins := []int{m.Params.Detector.CausalWarmup}, []float64{m.Params.Detector.CausalRangeMargin}
+	if !nabMode {
+		causalWarmups, causalMargins = []int{150, 400, 600}, []float64{0.05, 0.1, 0.2}
+	}
+	for _, maxContexts := range []int{2000, 3000, 4000} {
+		for _, margin := range []float64{0.01, 0.02, 0.05} {
+			for _, warmup := range causalWarmups {
+				for _, rangeMargin := range causalMargins {
+					v := m
+					v.Params.Detector.MaxContexts, v.Params.Detector.SpatialMargin = maxContexts, margin
+					v.Params.Detector.CausalWarmup, v.Params.Detector.CausalRangeMargin = warmup, rangeMargin
+					name := fmt.Sprintf("max_contexts=%d spatial_margin=%g", maxContexts, margin)
+					if !nabMode {
+						name += fmt.Sprintf(" causal_warmup=%d causal_range_margin=%g", warmup, rangeMargin)
+					}
+					models, names = append(models, v), append(names, name)
+				}
+			}
+		}
+	}
+	return models, names
+}
+
 func evalCmd() *cobra.Command {
 	var (
-		nabMode bool
-		profile string
+		nabMode, heldOut bool
+		profile          string
 	)
 	cmd := &cobra.Command{
 		Use:   "eval DIR",
@@ -204,7 +241,9 @@ func evalCmd() *cobra.Command {
 scores the result with NAB's rules (labels/combined_windows.json, config/profiles.json, one
 threshold per profile swept over the whole corpus) and prints the normalised score (null
 detector 0, perfect 100) per profile and per category. Causal by default; --nab for the
-harness's look-ahead inputs.`,
+harness's look-ahead inputs. --held-out also scores each category with the parameters and
+threshold that score best on the other categories (a grid over the parameters chosen on this
+corpus): how much of the score is fitted to the corpus.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m := quality.Embedded()
@@ -213,10 +252,9 @@ harness's look-ahead inputs.`,
 				return err
 			}
 			start := time.Now()
-			scores := make([][]float64, len(c.Series))
+			scores := scoreCorpus(m, c, nabMode)
 			points := 0
-			for i, s := range c.Series {
-				scores[i] = scoreSeries(m, s, nabMode, 0, 0)
+			for _, s := range c.Series {
 				points += len(s.Values)
 			}
 			elapsed := time.Since(start)
@@ -243,12 +281,43 @@ harness's look-ahead inputs.`,
 			if !found {
 				return fmt.Errorf("unknown profile %q (want standard, low_fp or low_fn)", profile)
 			}
+			if heldOut {
+				printHeldOut(cmd, m, c, nabMode, profile)
+			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&heldOut, "held-out", false, "also score each category with the parameters and threshold chosen on the other categories (leave one category out)")
 	cmd.Flags().BoolVar(&nabMode, "nab", false, "NAB mode: each detector gets its file's min, max and length up front")
 	cmd.Flags().StringVar(&profile, "profile", "", "only this profile: standard, low_fp or low_fn (default: all three)")
 	return cmd
+}
+
+// printHeldOut scores the corpus under every setting of the grid and prints the
+// leave-one-category-out results.
+func printHeldOut(cmd *cobra.Command, m quality.Model, c *nab.Corpus, nabMode bool, profile string) {
+	models, names := heldOutGrid(m, nabMode)
+	settings := make([][][]float64, len(models))
+	for k, v := range models {
+		settings[k] = scoreCorpus(v, c, nabMode)
+		_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "held out: setting %d of %d scored\n", k+1, len(models))
+	}
+	out := cmd.OutOrStdout()
+	_, _ = fmt.Fprintf(out, "# leave one category out, %d settings: each category scored with the setting and threshold that score best on the others\n", len(models))
+	_, _ = fmt.Fprintln(out, "profile,held_out,score,threshold,setting")
+	only := *c // the sweeps are the slow part: only the profiles asked for
+	only.Profiles = nil
+	for _, p := range c.Profiles {
+		if profile == "" || profileMatches(profile, p.Name) {
+			only.Profiles = append(only.Profiles, p)
+		}
+	}
+	for _, r := range only.LeaveOneCategoryOut(settings) {
+		for _, cat := range c.Categories() {
+			_, _ = fmt.Fprintf(out, "%s,%s,%.2f,%.6g,%s\n", r.Profile, cat, r.Categories[cat], r.Threshold[cat], names[r.Setting[cat]])
+		}
+		_, _ = fmt.Fprintf(out, "%s,all,%.2f,,\n", r.Profile, r.Score)
+	}
 }
 
 func profileMatches(flag, name string) bool {

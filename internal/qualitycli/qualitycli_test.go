@@ -252,3 +252,20 @@ func TestBatchPairs(t *testing.T) {
 	b.add(9000, []uint32{9000, 8000})
 	require.Equal(t, 0.625, b.auc()) // (2 + 0.5 + 0) / 4
 }
+
+// eval --held-out scores each category with the grid setting and threshold chosen on the other
+// categories (NAB mode: 9 settings, ~20 s on 2 cores).
+func TestEvalHeldOut(t *testing.T) {
+	dir := "../../../shared/data/nab"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("NAB corpus not available: %v", err)
+	}
+	if testing.Short() {
+		t.Skip("scores the corpus 10 times")
+	}
+	out, err := run(t, "eval", dir, "--nab", "--profile", "standard", "--held-out")
+	require.NoError(t, err)
+	require.Contains(t, out, "# leave one category out, 9 settings")
+	require.Contains(t, out, "standard,realKnownCause,")
+	require.Regexp(t, `(?m)^standard,all,\d+\.\d\d,,$`, out)
+}
