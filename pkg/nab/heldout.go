@@ -20,11 +20,14 @@ type HeldOut struct {
 // first setting wins ties), then scores the category with them.
 func (c *Corpus) LeaveOneCategoryOut(settings [][][]float64) []HeldOut {
 	cats := c.Categories()
+	windows := map[string]int{} // labelled windows per category
+	for _, s := range c.Series {
+		windows[s.Category] += len(s.Windows)
+	}
 	var results []HeldOut
 	for _, p := range c.Profiles {
 		// rows[k][cat]: the category's rows under setting k, window ids from 0 in the category.
 		rows := make([]map[string][]row, len(settings))
-		windows := map[string]int{}
 		for k, scores := range settings {
 			rows[k] = map[string][]row{}
 			seen := map[string]int{} // windows of the category before this series
@@ -32,7 +35,6 @@ func (c *Corpus) LeaveOneCategoryOut(settings [][][]float64) []HeldOut {
 				rows[k][s.Category] = append(rows[k][s.Category], rowsOf(s, scores[i], p, seen[s.Category])...)
 				seen[s.Category] += len(s.Windows)
 			}
-			windows = seen
 		}
 		res := HeldOut{Profile: p.Name, Categories: map[string]float64{}, Setting: map[string]int{}, Threshold: map[string]float64{}}
 		total, totalWindows := 0.0, 0

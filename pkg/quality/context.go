@@ -139,11 +139,6 @@ func (s *semiSide) holds(id int, facts []uint32) bool {
 	return mask == sc.mask && slices.Equal(sc.neurons, facts[i:])
 }
 
-func (s *semiSide) taken(h uint64) bool {
-	_, ok := s.ids[h]
-	return ok
-}
-
 // factsOf returns semi-context id's facts, sorted.
 func (s *semiSide) factsOf(id int) []uint32 {
 	sc := &s.semis[id]
@@ -158,7 +153,8 @@ func (s *semiSide) factsOf(id int) []uint32 {
 func (s *semiSide) add(facts []uint32) int {
 	id := len(s.semis)
 	if _, pure := valueMask(facts); !pure {
-		if h := hashFacts(facts); !s.taken(h) {
+		h := hashFacts(facts)
+		if _, taken := s.ids[h]; !taken {
 			s.ids[h] = id
 		} else {
 			if s.collided == nil {
