@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/thalamus-network/thalamus/pkg/nab"
 	"github.com/thalamus-network/thalamus/pkg/quality"
 )
 
@@ -33,13 +34,28 @@ func TestScoresAreUnchanged(t *testing.T) {
 	require.Equal(t, scoresDigest, hex.EncodeToString(h.Sum(nil)))
 }
 
-// streamDigest is the SHA-256 of the production stream's verdicts (every reading's flags and
+// streamDigests are the SHA-256 of the production stream's verdicts (every reading's flags and
 // score, every batch's score) over the corpus as sent, then with each fault kind injected into
-// every series: the checks' speedups must not change one either.
-const streamDigest = "237877e2789a7acd414e79f571dfd2d5df4c20c7bb442f6018da998064f68d8b"
+// every series, for the embedded model and for the 1.2.0 file (validators may run it during a
+// rollout): the checks' speedups must not change one, and neither must a new model change an
+// old model's verdicts. A deliberate change of the embedded model updates its digest.
+var streamDigests = map[string]string{
+	"":                          "42a8157062d9a99d66311e00e326f07787200bd24a4a333f2d7d968d074ba4ed", // the embedded model, 1.3.0
+	"testdata/model-1.2.0.json": "237877e2789a7acd414e79f571dfd2d5df4c20c7bb442f6018da998064f68d8b",
+}
 
 func TestStreamVerdictsAreUnchanged(t *testing.T) {
 	c := loadCorpus(t)
+	for file, want := range streamDigests {
+		m := quality.Embedded()
+		if file != "" {
+			m = testModel(t, file, model120Hash)
+		}
+		require.Equal(t, want, streamVerdictsDigest(t, m, c), "model %s", m.Params.Version)
+	}
+}
+
+func streamVerdictsDigest(t *testing.T, m quality.Model, c *nab.Corpus) string {
 	h := sha256.New()
 	for _, s := range c.Series {
 		runs := [][]float64{s.Values}
@@ -52,7 +68,7 @@ func TestStreamVerdictsAreUnchanged(t *testing.T) {
 		}
 		interval := s.Timestamps[1].Sub(s.Timestamps[0]).Milliseconds()
 		for _, values := range runs {
-			st := quality.NewStream(quality.Embedded(), 0, 0, interval)
+			st := quality.NewStream(m, 0, 0, interval)
 			for from := 0; from < len(values); from += 100 {
 				batch := make([]quality.Reading, 0, 100)
 				for i := from; i < min(from+100, len(values)); i++ {
@@ -67,5 +83,5 @@ func TestStreamVerdictsAreUnchanged(t *testing.T) {
 			}
 		}
 	}
-	require.Equal(t, streamDigest, hex.EncodeToString(h.Sum(nil)))
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -14,7 +14,7 @@ import (
 
 func TestEmbeddedModel(t *testing.T) {
 	m := quality.Embedded()
-	require.Equal(t, "thalamus-quality/1.2.0", m.Params.Version)
+	require.Equal(t, "thalamus-quality/1.3.0", m.Params.Version)
 	require.Len(t, m.Hash, 64)
 	require.Equal(t, m.Hash, quality.Embedded().Hash, "the hash is a pure function of the embedded file")
 	_, err := quality.Parse([]byte(`{"version": "x", "detector": {}, "unknown": 1}`))
@@ -226,8 +226,11 @@ func TestExactPeriodCheck(t *testing.T) {
 	}
 }
 
-// model110Hash is the hash model 1.1.0's validators reported.
-const model110Hash = "d6eae9f8906749d61bb84fbb4b4031b3d43da50ffc4c06ab24cdc5fb5d761386"
+// The hashes models 1.1.0 and 1.2.0's validators reported.
+const (
+	model110Hash = "d6eae9f8906749d61bb84fbb4b4031b3d43da50ffc4c06ab24cdc5fb5d761386"
+	model120Hash = "65bc5fec41bc633b722e7031bc8fa38e2c83c18ac142e8859d5dba65ed6bf7fb"
+)
 
 // testModel parses a kept model file and checks the hash its validators reported.
 func testModel(t testing.TB, path, hash string) quality.Model {
@@ -260,8 +263,7 @@ func scoreBatches(m quality.Model, values []float64) (scores []uint32) {
 // An honest noisy cycle keeps its reward.
 func TestModel120ChargesShiftsDriftsAndNoise(t *testing.T) {
 	prev := testModel(t, "testdata/model-1.1.0.json", model110Hash)
-	cur := quality.Embedded()
-	require.Equal(t, "thalamus-quality/1.2.0", cur.Params.Version)
+	cur := testModel(t, "testdata/model-1.2.0.json", model120Hash)
 	values := cycle(5000, 7) // three and a half days: the daily prediction has a day of history from the third
 	honest := scoreBatches(cur, values)
 	for i := 5; i < len(honest); i++ { // after the 400-reading warm-up
@@ -297,6 +299,44 @@ func TestModel120ChargesShiftsDriftsAndNoise(t *testing.T) {
 	spiked := slices.Clone(values)
 	spiked[4550] += 3
 	require.Less(t, scoreBatches(cur, spiked)[45], honest[45])
+}
+
+// Model 1.3.0 flags a reading anomalous only above the detector's neutral score. Once its
+// context memory is full the detector gives exactly 0.5 to every reading no learned context
+// applies to, (1 - 0 + 0) / 2; 1.2.0 flagged those (anomaly_threshold 0.5) though they cost
+// nothing (anomaly_floor 0.5), so a healthy stream that had stopped surprising the detector
+// was flagged anomalous reading after reading. 1.3.0 flags and charges from 0.51: the batch
+// scores move by a few points (a score above 0.51 costs a little less), the flags go.
+func TestModel130FlagsOnlyWhatCosts(t *testing.T) {
+	prev := testModel(t, "testdata/model-1.2.0.json", model120Hash)
+	cur := quality.Embedded()
+	values := cycle(30_000, 5) // long enough to fill the context memory
+	neutralFlags := func(m quality.Model) (flagged int, scores []uint32) {
+		s := quality.NewStream(m, -40, 60, 60_000)
+		for b := 0; b < len(values)/100; b++ {
+			rs := make([]quality.Reading, 100)
+			for i := range rs {
+				rs[i] = quality.Reading{TimestampMs: int64(b*100+i) * 60_000, Value: values[b*100+i]}
+			}
+			res := s.ScoreBatch(rs)
+			for _, r := range res.Readings {
+				if r.Flags&quality.FlagAnomaly != 0 && r.Anomaly == 0.5 {
+					flagged++
+				}
+			}
+			scores = append(scores, res.Score)
+		}
+		return flagged, scores
+	}
+	before, prevScores := neutralFlags(prev)
+	after, curScores := neutralFlags(cur)
+	t.Logf("readings flagged at the neutral score 0.5: %d under 1.2.0, %d under 1.3.0", before, after)
+	require.Greater(t, before, 1000, "1.2.0 flags a healthy stream at the neutral score")
+	require.Zero(t, after)
+	for i := range curScores {
+		require.InDelta(t, prevScores[i], curScores[i], 10, "batch %d", i)
+		require.GreaterOrEqual(t, curScores[i], prevScores[i], "batch %d", i)
+	}
 }
 
 // Model 1.1.0 no longer charges a reading for the detector's everyday surprise (anomaly_floor)
