@@ -337,6 +337,7 @@ func faultsCmd() *cobra.Command {
 		length, perSeries int
 		seed              int64
 		size              float64
+		segmentsFile      string
 	)
 	cmd := &cobra.Command{
 		Use:   "faults DIR",
@@ -358,7 +359,10 @@ stretch), or that finds no room outside the labelled windows, is skipped and cou
 batch_auc judges what the fault costs: scored in batches of 100 readings, the worst batch
 the fault's span touches against each of the same clean series' batches that touch neither
 the span nor a labelled window (the share of pairs the honest batch scores higher, ties
-half).`,
+half). --segments FILE writes every injected fault as a CSV row (its series and start, the
+share of flagged readings in the faulty and in the clean segment, and the reading flags
+each holds): what separates a missed fault from a clean segment flagged by the series'
+own behaviour.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if size <= 0 {
@@ -369,7 +373,22 @@ half).`,
 			if err != nil {
 				return err
 			}
-			results, err := EvaluateFaults(m, series, length, perSeries, size, seed)
+			var segments func(FaultSegment)
+			if segmentsFile != "" {
+				f, err := os.Create(segmentsFile) //nolint:gosec // the file the operator named
+				if err != nil {
+					return err
+				}
+				defer func() { _ = f.Close() }()
+				w := csv.NewWriter(f)
+				defer w.Flush()
+				_ = w.Write([]string{"fault", "series", "start", "faulty_flagged", "clean_flagged", "faulty_flags", "clean_flags"})
+				segments = func(g FaultSegment) {
+					_ = w.Write([]string{g.Kind, g.Series, strconv.Itoa(g.Start), strconv.FormatFloat(g.Faulty, 'f', 4, 64), strconv.FormatFloat(g.Clean, 'f', 4, 64),
+						strings.Join(quality.FlagNames(g.FaultyFlags), "|"), strings.Join(quality.FlagNames(g.CleanFlags), "|")})
+				}
+			}
+			results, err := EvaluateFaults(m, series, length, perSeries, size, seed, segments)
 			if err != nil {
 				return err
 			}
@@ -386,6 +405,7 @@ half).`,
 	cmd.Flags().IntVar(&perSeries, "per-series", 10, "faults of each type injected per series")
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the fault placement and noise")
 	cmd.Flags().Float64Var(&size, "size", 1, "fault size against the standard one (0.5: half)")
+	cmd.Flags().StringVar(&segmentsFile, "segments", "", "also write every injected fault (series, start, flagged shares and flags of the faulty and the clean segment) to this CSV file")
 	return cmd
 }
 
@@ -411,6 +431,15 @@ type FaultResult struct {
 	Kind, Category                string
 	AUC, BatchAUC                 float64
 	Positives, Negatives, Skipped int
+}
+
+// FaultSegment is one injected fault: the share of flagged readings in its span of the faulty
+// and of the clean series, and the union of those readings' flags.
+type FaultSegment struct {
+	Kind, Series            string
+	Start                   int
+	Faulty, Clean           float64
+	FaultyFlags, CleanFlags uint16
 }
 
 // faultBatch is how many readings the batch AUC's batches hold, as honestbatches scores them.
@@ -446,8 +475,9 @@ func (b batchPairs) auc() float64 {
 // size is measured on) touches no labelled window, scores the clean and the faulty series
 // causally, and returns each type's ROC AUC over all series and then per category: a
 // positive is the share of flagged readings in the fault's span (quality.FaultSpan) of the
-// faulty series, its negative the same span of the clean one.
-func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int, size float64, seed int64) ([]FaultResult, error) {
+// faulty series, its negative the same span of the clean one. segments, when not nil, is
+// given every injected fault.
+func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int, size float64, seed int64, segments func(FaultSegment)) ([]FaultResult, error) {
 	rng := rand.New(rand.NewSource(seed)) //nolint:gosec // reproducible fault placement
 	var categories []string
 	for _, s := range series {
@@ -506,9 +536,14 @@ func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int,
 						honest = append(honest, score)
 					}
 				}
+				faultyShare, faultyFlags := flaggedShare(bad[start:end])
+				cleanShare, cleanFlags := flaggedShare(clean[start:end])
 				for _, c := range into {
-					pos[c], neg[c] = append(pos[c], mean(bad[start:end])), append(neg[c], mean(clean[start:end]))
+					pos[c], neg[c] = append(pos[c], faultyShare), append(neg[c], cleanShare)
 					batches[c].add(worst, honest)
+				}
+				if segments != nil {
+					segments(FaultSegment{Kind: kind, Series: s.Name, Start: start, Faulty: faultyShare, Clean: cleanShare, FaultyFlags: faultyFlags, CleanFlags: cleanFlags})
 				}
 			}
 		}
@@ -541,32 +576,32 @@ func faultStart(s nab.Series, length int, rng *rand.Rand) (int, bool) {
 }
 
 // scoreFaultSeries scores values causally through a Stream with the series' timestamps and
-// median interval, in batches of faultBatch readings, and returns 1 for each flagged reading
-// (else 0) and each batch's score.
-func scoreFaultSeries(m quality.Model, s nab.Series, values []float64) ([]float64, []uint32) {
+// median interval, in batches of faultBatch readings, and returns every reading's verdict and
+// each batch's score.
+func scoreFaultSeries(m quality.Model, s nab.Series, values []float64) ([]quality.ReadingResult, []uint32) {
 	readings := seriesReadings(s, values)
 	stream := quality.NewStream(m, 0, 0, medianSpacing(s).Milliseconds())
-	flagged := make([]float64, len(values))
+	results := make([]quality.ReadingResult, 0, len(values))
 	var scores []uint32
 	for i := 0; i*faultBatch < len(values); i++ {
 		first, last := BatchRows(i, faultBatch, len(values))
 		res := stream.ScoreBatch(readings[first : last+1])
-		for j, r := range res.Readings {
-			if quality.Flagged(r) {
-				flagged[first+j] = 1
-			}
-		}
+		results = append(results, res.Readings...)
 		scores = append(scores, res.Score)
 	}
-	return flagged, scores
+	return results, scores
 }
 
-func mean(xs []float64) float64 {
-	sum := 0.0
-	for _, x := range xs {
-		sum += x
+// flaggedShare is the share of flagged readings (quality.Flagged) and the union of their flags.
+func flaggedShare(rs []quality.ReadingResult) (float64, uint16) {
+	n, flags := 0, uint16(0)
+	for _, r := range rs {
+		if quality.Flagged(r) {
+			n++
+			flags |= r.Flags
+		}
 	}
-	return sum / float64(len(xs))
+	return float64(n) / float64(len(rs)), flags
 }
 
 func readDir(dir string) ([]nab.Series, error) {

@@ -205,6 +205,35 @@ func TestFaultsOnLabelledSeries(t *testing.T) {
 	require.Equal(t, []string{"spike", "all"}, rows[1][:2])
 	require.Equal(t, []string{"spike", "realA"}, rows[2][:2])
 	require.Equal(t, []string{"spike", "realB"}, rows[3][:2])
+
+	// --segments lists every fault the "all" rows count, with the same placement and results.
+	file := filepath.Join(t.TempDir(), "segments.csv")
+	again, err := run(t, "faults", root, "--per-series", "2", "--segments", file)
+	require.NoError(t, err)
+	require.Equal(t, out, again)
+	bz, err := os.ReadFile(file) //nolint:gosec // the test's own file
+	require.NoError(t, err)
+	segments := csvRows(t, string(bz))
+	require.Equal(t, []string{"fault", "series", "start", "faulty_flagged", "clean_flagged", "faulty_flags", "clean_flags"}, segments[0])
+	counted := 0
+	for _, row := range rows[1:] {
+		if row[1] == "all" {
+			n, err := strconv.Atoi(row[3])
+			require.NoError(t, err)
+			counted += n
+		}
+	}
+	require.Len(t, segments, 1+counted)
+	for _, row := range segments[1:] {
+		for _, share := range row[3:5] {
+			v, err := strconv.ParseFloat(share, 64)
+			require.NoError(t, err)
+			require.True(t, v >= 0 && v <= 1, "%v", row)
+		}
+		if row[0] == "stuck" {
+			require.Contains(t, row[5], "stuck", "a stuck stretch is flagged stuck: %v", row)
+		}
+	}
 }
 
 func TestFaultsAndEvalCommands(t *testing.T) {
@@ -232,7 +261,7 @@ func TestFaultAUCOnTheCorpus(t *testing.T) {
 	series, err := readDir(dir)
 	require.NoError(t, err)
 	for seed := int64(1); seed <= 3; seed++ {
-		results, err := EvaluateFaults(quality.Embedded(), series, 50, 10, 1, seed)
+		results, err := EvaluateFaults(quality.Embedded(), series, 50, 10, 1, seed, nil)
 		require.NoError(t, err)
 		require.Len(t, results, len(quality.FaultKinds))
 		for _, r := range results {

@@ -33,6 +33,11 @@ func cycle(n int, seed int64) []float64 {
 	return out
 }
 
+func TestFlagNames(t *testing.T) {
+	require.Equal(t, []string{"stuck", "baseline"}, quality.FlagNames(quality.FlagStuck|quality.FlagBaseline))
+	require.Empty(t, quality.FlagNames(0))
+}
+
 func TestDetectorIsDeterministicAndResumes(t *testing.T) {
 	m := quality.Embedded()
 	values := cycle(3000, 1)
