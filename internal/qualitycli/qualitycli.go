@@ -373,15 +373,17 @@ own behaviour.`,
 			if err != nil {
 				return err
 			}
-			var segments func(FaultSegment)
+			var (
+				segments func(FaultSegment)
+				w        *csv.Writer
+			)
 			if segmentsFile != "" {
 				f, err := os.Create(segmentsFile) //nolint:gosec // the file the operator named
 				if err != nil {
 					return err
 				}
 				defer func() { _ = f.Close() }()
-				w := csv.NewWriter(f)
-				defer w.Flush()
+				w = csv.NewWriter(f)
 				_ = w.Write([]string{"fault", "series", "start", "faulty_flagged", "clean_flagged", "faulty_flags", "clean_flags"})
 				segments = func(g FaultSegment) {
 					_ = w.Write([]string{g.Kind, g.Series, strconv.Itoa(g.Start), strconv.FormatFloat(g.Faulty, 'f', 4, 64), strconv.FormatFloat(g.Clean, 'f', 4, 64),
@@ -391,6 +393,12 @@ own behaviour.`,
 			results, err := EvaluateFaults(m, series, length, perSeries, size, seed, segments)
 			if err != nil {
 				return err
+			}
+			if w != nil {
+				w.Flush() // csv.Writer keeps its first write error: checked once here
+				if err := w.Error(); err != nil {
+					return fmt.Errorf("--segments: %w", err)
+				}
 			}
 			out := cmd.OutOrStdout()
 			modelLine(out, m)
