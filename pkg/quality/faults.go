@@ -90,20 +90,6 @@ func AUC(positives, negatives []float64) float64 {
 	return sum / float64(len(positives)*len(negatives))
 }
 
-// flagNames name the reading flags, in bit order.
-var flagNames = []string{"out_of_range", "stuck", "jump", "gap", "out_of_order", "duplicate", "anomaly", "pattern", "baseline"}
-
-// FlagNames lists the names of the reading flags set in bits.
-func FlagNames(bits uint16) []string {
-	var out []string
-	for i, name := range flagNames {
-		if bits&(1<<i) != 0 {
-			out = append(out, name)
-		}
-	}
-	return out
-}
-
 // Flagged reports whether a reading failed a hard check or was flagged anomalous.
 func Flagged(r ReadingResult) bool {
 	return r.Flags&(hardFlags|FlagAnomaly|FlagBaseline) != 0

@@ -34,6 +34,20 @@ const (
 	FlagBaseline
 )
 
+// flagNames name the reading flags, in bit order: a new flag above gets its name here.
+var flagNames = []string{"out_of_range", "stuck", "jump", "gap", "out_of_order", "duplicate", "anomaly", "pattern", "baseline"}
+
+// FlagNames lists the names of the reading flags set in bits.
+func FlagNames(bits uint16) []string {
+	var out []string
+	for i, name := range flagNames {
+		if bits&(1<<i) != 0 {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // hardFlags make a reading worthless; a gap only marks missing data before the reading.
 const hardFlags = FlagOutOfRange | FlagStuck | FlagJump | FlagOutOfOrder | FlagDuplicate | FlagPattern
 
