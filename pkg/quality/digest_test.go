@@ -36,22 +36,24 @@ func TestScoresAreUnchanged(t *testing.T) {
 
 // streamDigests are the SHA-256 of the production stream's verdicts (every reading's flags and
 // score, every batch's score) over the corpus as sent, then with each fault kind injected into
-// every series, for the embedded model and for the 1.2.0 file (validators may run it during a
-// rollout): the checks' speedups must not change one, and neither must a new model change an
-// old model's verdicts. A deliberate change of the embedded model updates its digest.
-var streamDigests = map[string]string{
-	"":                          "498ab7c988955724cc16bb3a71075152662106f222aac20652cf11976363ce80", // the embedded model, 1.3.0
-	"testdata/model-1.2.0.json": "237877e2789a7acd414e79f571dfd2d5df4c20c7bb442f6018da998064f68d8b",
+// every series, for the embedded model and for the 1.2.0 and 1.3.0 files (validators may run
+// them during a rollout): the checks' speedups must not change one, and neither must a new
+// model change an old model's verdicts. A deliberate change of the embedded model updates its
+// digest.
+var streamDigests = []struct{ file, hash, digest string }{
+	{"", "", "bba117d01cff487c2d887313e9e523723fa4b5f43916e05b9db5a58382383ff4"}, // the embedded model, 1.4.0
+	{"testdata/model-1.3.0.json", model130Hash, "498ab7c988955724cc16bb3a71075152662106f222aac20652cf11976363ce80"},
+	{"testdata/model-1.2.0.json", model120Hash, "237877e2789a7acd414e79f571dfd2d5df4c20c7bb442f6018da998064f68d8b"},
 }
 
 func TestStreamVerdictsAreUnchanged(t *testing.T) {
 	c := loadCorpus(t)
-	for file, want := range streamDigests {
+	for _, d := range streamDigests {
 		m := quality.Embedded()
-		if file != "" {
-			m = testModel(t, file, model120Hash)
+		if d.file != "" {
+			m = testModel(t, d.file, d.hash)
 		}
-		require.Equal(t, want, streamVerdictsDigest(t, m, c), "model %s", m.Params.Version)
+		require.Equal(t, d.digest, streamVerdictsDigest(t, m, c), "model %s", m.Params.Version)
 	}
 }
 

@@ -47,16 +47,17 @@ type DetectorParams struct {
 
 // CheckParams tune the hard quality checks and the batch score.
 type CheckParams struct {
-	StuckRun         int     `json:"stuck_run"`         // this many identical values in a row are stuck
-	JumpWindow       int     `json:"jump_window"`       // readings in the rolling median (at least the 8 of a replay window)
-	JumpFraction     float64 `json:"jump_fraction"`     // a jump exceeds this share of the declared range from the median
-	JumpMADs         float64 `json:"jump_mads"`         // ... and this many robust deviations (1.4826 MAD) of the window
-	GapFactor        float64 `json:"gap_factor"`        // a gap exceeds this many nominal intervals
-	AnomalyThreshold float64 `json:"anomaly_threshold"` // detector scores at or above it flag ANOMALY
-	RawThreshold     float64 `json:"raw_threshold"`     // ... and so do raw scores at or above it, in a rest period too
-	AnomalyWeight    float64 `json:"anomaly_weight"`    // how much a fully anomalous reading costs, against 1 for a hard failure
-	AnomalyFloor     float64 `json:"anomaly_floor"`     // detector scores up to it cost nothing: a series' everyday surprise is no fault
-	ReplayDistinct   int     `json:"replay_distinct"`   // the fewest different values in a window the replay check compares (at least 2: 0 and 1 mean 2, as in 1.0.0)
+	StuckRun         int     `json:"stuck_run"`            // this many identical values in a row are stuck
+	JumpWindow       int     `json:"jump_window"`          // readings in the rolling median (at least the 8 of a replay window)
+	JumpFraction     float64 `json:"jump_fraction"`        // a jump exceeds this share of the declared range from the median
+	JumpMADs         float64 `json:"jump_mads"`            // ... and this many robust deviations (1.4826 MAD) of the window
+	GapFactor        float64 `json:"gap_factor"`           // a gap exceeds this many nominal intervals
+	AnomalyThreshold float64 `json:"anomaly_threshold"`    // detector scores at or above it flag ANOMALY
+	RawThreshold     float64 `json:"raw_threshold"`        // ... and so do raw scores at or above it, in a rest period too
+	AnomalyWeight    float64 `json:"anomaly_weight"`       // how much a fully anomalous reading costs, against 1 for a hard failure
+	AnomalyFloor     float64 `json:"anomaly_floor"`        // detector scores up to it cost nothing: a series' everyday surprise is no fault
+	ReplayDistinct   int     `json:"replay_distinct"`      // the fewest different values in a window the replay check compares (at least 2: 0 and 1 mean 2, as in 1.0.0)
+	RestShare        float64 `json:"rest_share,omitempty"` // a series holding one value for at least this share of its warm-up rests there (0: never; models before 1.4.0)
 }
 
 // Model is the embedded model: parameters, version and content hash.
@@ -86,7 +87,7 @@ func Parse(bz []byte) (Model, error) {
 	d, c := p.Detector, p.Checks
 	if p.Version == "" || d.ValueBits < 1 || d.ValueBits > 8 || d.MaxActive < 1 || d.MaxContexts < 1 || d.MaxContexts > 60_000 || d.RestFraction <= 0 ||
 		d.MaxRest < 1 || d.CausalWarmup < 2 || c.StuckRun < 2 || c.JumpWindow < replayWindow || c.GapFactor <= 1 || c.AnomalyWeight < 0 || c.AnomalyWeight > 1 ||
-		c.AnomalyFloor < 0 || c.AnomalyFloor >= 1 || c.ReplayDistinct < 0 || c.ReplayDistinct > replayWindow || !p.Baseline.valid() {
+		c.AnomalyFloor < 0 || c.AnomalyFloor >= 1 || c.ReplayDistinct < 0 || c.ReplayDistinct > replayWindow || c.RestShare < 0 || c.RestShare > 1 || !p.Baseline.valid() {
 		return Model{}, fmt.Errorf("model parameters out of range: %+v", p)
 	}
 	sum := sha256.Sum256(bz)

@@ -14,7 +14,7 @@ import (
 
 func TestEmbeddedModel(t *testing.T) {
 	m := quality.Embedded()
-	require.Equal(t, "thalamus-quality/1.3.0", m.Params.Version)
+	require.Equal(t, "thalamus-quality/1.4.0", m.Params.Version)
 	require.Len(t, m.Hash, 64)
 	require.Equal(t, m.Hash, quality.Embedded().Hash, "the hash is a pure function of the embedded file")
 	_, err := quality.Parse([]byte(`{"version": "x", "detector": {}, "unknown": 1}`))
@@ -231,10 +231,11 @@ func TestExactPeriodCheck(t *testing.T) {
 	}
 }
 
-// The hashes models 1.1.0 and 1.2.0's validators reported.
+// The hashes models 1.1.0, 1.2.0 and 1.3.0's validators reported.
 const (
 	model110Hash = "d6eae9f8906749d61bb84fbb4b4031b3d43da50ffc4c06ab24cdc5fb5d761386"
 	model120Hash = "65bc5fec41bc633b722e7031bc8fa38e2c83c18ac142e8859d5dba65ed6bf7fb"
+	model130Hash = "c55d060eaff3b61073d520c1c57198a6793fb8cdee1401b5fefac35f1350f48e"
 )
 
 // testModel parses a kept model file and checks the hash its validators reported.
@@ -315,7 +316,7 @@ func TestModel120ChargesShiftsDriftsAndNoise(t *testing.T) {
 // 6): spikes 1.2.0 partly missed are caught, and the honest cycle keeps its reward.
 func TestModel130(t *testing.T) {
 	prev := testModel(t, "testdata/model-1.2.0.json", model120Hash)
-	cur := quality.Embedded()
+	cur := testModel(t, "testdata/model-1.3.0.json", model130Hash)
 	values := cycle(30_000, 5) // long enough to fill the context memory
 	run := func(m quality.Model, values []float64) (neutral int, flagged []bool, scores []uint32) {
 		s := quality.NewStream(m, -40, 60, 60_000)
@@ -363,6 +364,96 @@ func TestModel130(t *testing.T) {
 	t.Logf("spikes of under 7 noise deviations caught: %d of %d under 1.2.0, %d under 1.3.0", caughtBefore, len(at), caught)
 	require.Equal(t, len(at), caught)
 	require.Less(t, caughtBefore, len(at))
+}
+
+// intermittent is n readings of a disk's write rate, one a minute: idle (0) most of the
+// time, with bursts of one to six readings of 10^4 to 10^8 bytes about once an hour.
+func intermittent(n int, seed int64) []float64 {
+	r := rand.New(rand.NewSource(seed))
+	out := make([]float64, n)
+	for i := 0; i < n; i++ {
+		if r.Float64() < 1.0/60 {
+			for end := min(i+1+r.Intn(6), n); i < end; i++ {
+				out[i] = math.Pow(10, 4+4*r.Float64())
+			}
+		}
+	}
+	return out
+}
+
+// rawBatches scores values as a device reading once a minute with no declared range, in
+// batches of 100; restartAt > 0 saves and restores the stream before that batch.
+func rawBatches(t *testing.T, m quality.Model, values []float64, restartAt int) (scores []uint32) {
+	s := quality.NewStream(m, 0, 0, 60_000)
+	for b := 0; b < len(values)/100; b++ {
+		if b == restartAt && b > 0 {
+			bz, err := s.MarshalBinary()
+			require.NoError(t, err)
+			s, err = quality.RestoreStream(m, bz)
+			require.NoError(t, err)
+		}
+		rs := make([]quality.Reading, 100)
+		for i := range rs {
+			rs[i] = quality.Reading{TimestampMs: int64(b*100+i) * 60_000, Value: values[b*100+i]}
+		}
+		scores = append(scores, s.ScoreBatch(rs).Score)
+	}
+	return scores
+}
+
+// Model 1.4.0 knows intermittent series: one that held a single value for at least
+// rest_share (0.8) of its warm-up rests there, and its bursts away from rest are its signal.
+// The baseline, which takes every burst of an idle disk for a spike, a shift and a noise
+// burst, does not judge it; it is judged by how long it stays away from rest instead (longer
+// than a value may be held, stuck_run, and than twice its longest excursion while warming
+// up). An honest intermittent series keeps its reward; a rest that moves (a shift, a drift,
+// noise on the idle readings) is charged; a value held too long is still stuck.
+func TestModel140(t *testing.T) {
+	prev := testModel(t, "testdata/model-1.3.0.json", model130Hash)
+	cur := quality.Embedded()
+	values := intermittent(10_000, 3)
+	before, honest := rawBatches(t, prev, values, 0), rawBatches(t, cur, values, 0)
+	lowBefore := 0
+	for i := 5; i < len(honest); i++ { // after the 400-reading warm-up
+		require.GreaterOrEqual(t, honest[i], uint32(9_500), "honest batch %d", i)
+		if before[i] < 9_500 {
+			lowBefore++
+		}
+	}
+	t.Logf("honest batches below 9,500: %d of %d under 1.3.0, none under 1.4.0", lowBefore, len(honest)-5)
+	require.Positive(t, lowBefore, "1.3.0 charges an idle disk's bursts")
+
+	faults := map[string]func(v []float64){
+		"level shift": func(v []float64) {
+			for i := 6000; i < len(v); i++ {
+				v[i] += 1e4
+			}
+		},
+		"drift": func(v []float64) {
+			for i := 6000; i < len(v); i++ {
+				v[i] += 1e4 * math.Min(1, float64(i-6000+1)/500) // still growing at the restart
+			}
+		},
+		"noise": func(v []float64) {
+			r := rand.New(rand.NewSource(1))
+			for i := 6000; i < 6050; i++ {
+				v[i] += 1e4 * r.NormFloat64()
+			}
+		},
+		"stuck": func(v []float64) {
+			for i := 6000; i < 6050; i++ {
+				v[i] = 5e6
+			}
+		},
+	}
+	for name, inject := range faults {
+		faulty := slices.Clone(values)
+		inject(faulty)
+		got := rawBatches(t, cur, faulty, 0)[60]
+		require.Equal(t, rawBatches(t, cur, faulty, 0), rawBatches(t, cur, faulty, 61), "%s: a restart away from rest keeps the verdicts", name)
+		t.Logf("%s: batch 60 scores %d (honest: %d)", name, got, honest[60])
+		require.Less(t, got, honest[60]-1_000, name)
+	}
 }
 
 // Model 1.1.0 no longer charges a reading for the detector's everyday surprise (anomaly_floor)

@@ -105,6 +105,13 @@ type streamState struct {
 	Pattern     []float64
 	PatternPos  int
 	PatternMiss int
+	// Resting: the series held Rest for at least rest_share of its warm-up (an intermittent
+	// signal: a disk idle between writes, a rain gauge between showers); its bursts away from
+	// rest are its signal, not faults.
+	Resting     bool
+	Rest        float64
+	WarmOffRest int // longest run of readings away from rest in the warm-up
+	OffRest     int // readings away from rest in a row
 	Base        baseline
 }
 
@@ -191,6 +198,9 @@ func (s *Stream) check(r Reading) ReadingResult {
 	c := s.model.Params.Checks
 	st := &s.st
 	warming := st.Count < s.model.Params.Detector.CausalWarmup
+	if !warming && st.Warm != nil {
+		s.endWarmup()
+	}
 	var flags uint16
 	if s.lo < s.hi && (r.Value < s.lo || r.Value > s.hi) {
 		flags |= FlagOutOfRange
@@ -216,7 +226,7 @@ func (s *Stream) check(r Reading) ReadingResult {
 				}
 				st.WarmRuns[r.Value] = max(st.WarmRuns[r.Value], st.Run)
 			}
-		} else if st.Run >= c.StuckRun && st.Run >= 2*st.WarmRuns[r.Value] { // the map only for a long run
+		} else if st.Run >= c.StuckRun && st.Run >= 2*st.WarmRuns[r.Value] && !(st.Resting && r.Value == st.Rest) { // the map only for a long run
 			flags |= FlagStuck
 		}
 	} else {
@@ -257,9 +267,15 @@ func (s *Stream) check(r Reading) ReadingResult {
 		if rr.Anomaly >= c.AnomalyThreshold || (!warming && s.det.Raw() >= c.RawThreshold) {
 			rr.Flags |= FlagAnomaly
 		}
-		// An exactly periodic series is held to its period by the pattern check, which is
-		// exact; its noiseless steps would look like spikes and shifts to the baseline.
-		if b := s.model.Params.Baseline; b.enabled() && len(st.Pattern) == 0 {
+		// A resting series is judged by how long it leaves its rest, whose bursts would look
+		// like spikes and shifts to the baseline; an exactly periodic series is held to its
+		// period by the pattern check, which is exact, and its noiseless steps would too.
+		if st.Resting {
+			if s.leftRest(r.Value) {
+				rr.Flags |= FlagBaseline
+				rr.Anomaly = 1
+			}
+		} else if b := s.model.Params.Baseline; b.enabled() && len(st.Pattern) == 0 {
 			if v := st.Base.observe(b, r.Value, s.readingsPerDay(), s.missed(r)); v.spike || v.level || v.noise {
 				rr.Flags |= FlagBaseline
 				rr.Anomaly = 1
@@ -298,11 +314,6 @@ func (s *Stream) checkPattern(r Reading, warming bool) uint16 {
 		st.Warm = append(st.Warm, r.Value)
 		return 0
 	}
-	if st.Warm != nil {
-		st.Pattern = exactPeriod(st.Warm) // its first value is one period before this reading
-		st.PatternPos = 0
-		st.Warm = nil
-	}
 	if len(st.Pattern) == 0 || (st.Has && r.TimestampMs <= st.LastTs) {
 		return 0 // no period, or a reading out of time order that has no phase
 	}
@@ -319,6 +330,62 @@ func (s *Stream) checkPattern(r Reading, warming bool) uint16 {
 		return 0
 	}
 	return FlagPattern
+}
+
+// endWarmup learns what the warm-up's values show: an exact period (its first value is one
+// period before this reading) and a rest value.
+func (s *Stream) endWarmup() {
+	st := &s.st
+	st.Pattern = exactPeriod(st.Warm)
+	st.PatternPos = 0
+	if share := s.model.Params.Checks.RestShare; share > 0 {
+		st.Rest, st.Resting = mode(st.Warm, share)
+		st.WarmOffRest = longestRunOff(st.Warm, st.Rest)
+	}
+	st.Warm = nil
+}
+
+// leftRest reports whether a resting series has been away from its rest for longer than
+// a value may be held (stuck_run) and than twice its longest excursion while warming up.
+func (s *Stream) leftRest(v float64) bool {
+	st := &s.st
+	if v == st.Rest {
+		st.OffRest = 0
+		return false
+	}
+	st.OffRest++
+	return st.OffRest >= max(s.model.Params.Checks.StuckRun, 2*st.WarmOffRest)
+}
+
+// longestRunOff is the longest run of values other than v.
+func longestRunOff(values []float64, v float64) int {
+	longest, run := 0, 0
+	for _, x := range values {
+		if x == v {
+			run = 0
+		} else {
+			run++
+			longest = max(longest, run)
+		}
+	}
+	return longest
+}
+
+// mode returns the most frequent of values and whether it holds at least share of them.
+func mode(values []float64, share float64) (float64, bool) {
+	sorted := slices.Sorted(slices.Values(values))
+	best, bestN := 0.0, 0
+	for i := 0; i < len(sorted); {
+		j := i + 1 // a NaN equals nothing, itself included
+		for j < len(sorted) && sorted[j] == sorted[i] {
+			j++
+		}
+		if j-i > bestN {
+			best, bestN = sorted[i], j-i
+		}
+		i = j
+	}
+	return best, float64(bestN) >= share*float64(len(values))
 }
 
 // exactPeriod returns one period of values if they repeat exactly at some lag, with at

@@ -54,3 +54,19 @@ func TestReplayRingOfAnotherHashRestarts(t *testing.T) {
 		t.Fatalf("after a restore of an older ring: hash %d, %d windows; want a new ring of 1", restored.st.SegHash, len(restored.st.Segments))
 	}
 }
+
+// mode finds the most frequent value and whether it holds the share asked; NaNs (the CLI may
+// read one) never make a rest.
+func TestMode(t *testing.T) {
+	nan := math.NaN()
+	v, ok := mode([]float64{0, 3, 0, nan, 0, 2, 0, 0}, 0.6)
+	if v != 0 || !ok {
+		t.Fatalf("mode = %v, %v; want 0, true", v, ok)
+	}
+	if _, ok := mode([]float64{0, 3, 0, nan, 1, 2, 0, 0}, 0.6); ok {
+		t.Fatal("4 of 8 is not 0.6")
+	}
+	if _, ok := mode([]float64{nan, nan, nan, 1}, 0.5); ok {
+		t.Fatal("a NaN is no rest")
+	}
+}
