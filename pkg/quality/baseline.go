@@ -16,6 +16,15 @@ type BaselineParams struct {
 	SpikeK     float64 `json:"spike_k"`     // a step this many typical steps, away from the short-term level too, is a spike
 	Warmup     int     `json:"warmup"`      // readings before the check judges (a daily or weekly prediction also waits for a period of its own history)
 	MaxDay     int     `json:"max_day"`     // the longest period (a day, a week) in readings whose last period is kept (memory: 4 bytes each)
+	// LevelAlpha (1.4.0) weighs a reading in the level's typical deviations, slower than
+	// scale_alpha so that a drift cannot raise the yardstick it is measured by; until a
+	// deviation has seen 1/level_alpha readings it is their plain mean. 0: scale_alpha, as
+	// before 1.4.0.
+	LevelAlpha float64 `json:"level_alpha,omitempty"`
+	// LevelNoise (1.4.0): a level is judged against at least this many short-term steps,
+	// what the current noise alone moves a short-term level by (a noisy afternoon after a
+	// quiet night is no shift). 0: not, as before 1.4.0.
+	LevelNoise float64 `json:"level_noise,omitempty"`
 }
 
 // enabled reports whether the model has the check.
@@ -25,7 +34,8 @@ func (p BaselineParams) enabled() bool { return p.FastAlpha > 0 }
 func (p BaselineParams) valid() bool {
 	in01 := func(a float64) bool { return a > 0 && a <= 1 }
 	return !p.enabled() || (in01(p.FastAlpha) && in01(p.SlowAlpha) && in01(p.ScaleAlpha) && in01(p.NoiseAlpha) &&
-		p.LevelK > 0 && p.NoiseK > 1 && p.SpikeK > 0 && p.Warmup >= 1 && p.MaxDay >= 0 && p.MaxDay <= 4096)
+		p.LevelK > 0 && p.NoiseK > 1 && p.SpikeK > 0 && p.Warmup >= 1 && p.MaxDay >= 0 && p.MaxDay <= 4096 &&
+		(p.LevelAlpha == 0 || in01(p.LevelAlpha)) && p.LevelNoise >= 0)
 }
 
 // baseline is one stream's state for the check: exponentially weighted levels and typical
@@ -69,6 +79,15 @@ func clipToward(avg, x, alpha float64) float64 {
 	return avg + float64(alpha*(x-avg))
 }
 
+// levelAlpha is the weight of the n+1-th deviation in a level's typical deviation: the
+// plain mean's 1/(n+1) until it falls to level_alpha (scale_alpha without one).
+func (p BaselineParams) levelAlpha(n int) float64 {
+	if p.LevelAlpha == 0 {
+		return p.ScaleAlpha
+	}
+	return math.Max(p.LevelAlpha, 1/float64(n+1))
+}
+
 // observe judges a reading and then learns from it. perDay is how many readings a day
 // holds (0: unknown); missed how many readings went missing just before this one.
 func (b *baseline) observe(p BaselineParams, x float64, perDay, missed int) baselineVerdict {
@@ -108,13 +127,14 @@ func (b *baseline) observe(p BaselineParams, x float64, perDay, missed int) base
 		}
 	}
 	if judging {
+		typical = math.Max(typical, p.LevelNoise*b.NoiseStep)
 		v.level = typical > 0 && dev > p.LevelK*typical
 	}
-	b.SlowDev = clipToward(b.SlowDev, math.Abs(b.Fast-b.Slow), p.ScaleAlpha)
+	b.SlowDev = clipToward(b.SlowDev, math.Abs(b.Fast-b.Slow), p.levelAlpha(b.N))
 	for i := range b.Seasons {
 		sn := &b.Seasons[i]
 		if b.N >= len(sn.Ring) {
-			sn.Dev = clipToward(sn.Dev, math.Abs(b.Fast-float64(sn.Ring[sn.Pos])), p.ScaleAlpha)
+			sn.Dev = clipToward(sn.Dev, math.Abs(b.Fast-float64(sn.Ring[sn.Pos])), p.levelAlpha(sn.N))
 			sn.N++
 		}
 		sn.Ring[sn.Pos] = float32(b.Fast)

@@ -41,7 +41,7 @@ func TestScoresAreUnchanged(t *testing.T) {
 // model change an old model's verdicts. A deliberate change of the embedded model updates its
 // digest.
 var streamDigests = []struct{ file, hash, digest string }{
-	{"", "", "bba117d01cff487c2d887313e9e523723fa4b5f43916e05b9db5a58382383ff4"}, // the embedded model, 1.4.0
+	{"", "", "99b473d49ae87ea30dbd9775270ad2facb8a5a536099ea6af0ce86f203e88f15"}, // the embedded model, 1.4.0
 	{"testdata/model-1.3.0.json", model130Hash, "498ab7c988955724cc16bb3a71075152662106f222aac20652cf11976363ce80"},
 	{"testdata/model-1.2.0.json", model120Hash, "237877e2789a7acd414e79f571dfd2d5df4c20c7bb442f6018da998064f68d8b"},
 }

@@ -456,6 +456,30 @@ func TestModel140(t *testing.T) {
 	}
 }
 
+// Model 1.4.0 measures a level against a yardstick a drift cannot stretch: the level's typical
+// deviations learn at level_alpha (0.002, about 500 readings) instead of scale_alpha (0.01), so
+// a drift no longer doubles its own yardstick over its course (their plain mean until then, so
+// a new stream still learns its noise from its first readings). A drift of under 7 noise
+// deviations over 100 readings of a daily cycle, which 1.3.0 charged hardly at all, costs
+// its batches; honest cycles keep >= 9,500.
+func TestModel140Drift(t *testing.T) {
+	prev := testModel(t, "testdata/model-1.3.0.json", model130Hash)
+	cur := quality.Embedded()
+	for seed := int64(5); seed < 8; seed++ {
+		honest := rawBatches(t, cur, cycle(30_000, seed), 0)
+		require.GreaterOrEqual(t, slices.Min(honest[5:]), uint32(9_500), "honest cycle %d", seed)
+	}
+	values := cycle(5000, 7)
+	faulty := slices.Clone(values)
+	for i := 4000; i < len(faulty); i++ {
+		faulty[i] += 2 * math.Min(1, float64(i-4000+1)/100) // 0.3 noise deviation: 6.7 of them
+	}
+	before, after := slices.Min(rawBatches(t, prev, faulty, 0)[40:42]), slices.Min(rawBatches(t, cur, faulty, 0)[40:42])
+	t.Logf("drift over batches 40-41: worst batch %d under 1.3.0, %d under 1.4.0", before, after)
+	require.GreaterOrEqual(t, before, uint32(9_000), "1.3.0 hardly charges it")
+	require.Less(t, after, uint32(7_000))
+}
+
 // Model 1.1.0 no longer charges a reading for the detector's everyday surprise (anomaly_floor)
 // and no longer takes chance repeats of a few small values for replays (replay_distinct). The
 // 1.0.0 file, as validators ran it, still parses to the same hash and its old behaviour: the
