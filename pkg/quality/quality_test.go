@@ -251,9 +251,27 @@ func testModel(t testing.TB, path, hash string) quality.Model {
 
 // scoreBatches scores values as a device reading once a minute with a -40..60 range, in
 // batches of 100.
-func scoreBatches(m quality.Model, values []float64) (scores []uint32) {
-	s := quality.NewStream(m, -40, 60, 60_000)
+func scoreBatches(t testing.TB, m quality.Model, values []float64) []uint32 {
+	return batchScores(t, m, -40, 60, values, 0)
+}
+
+// rawBatches scores values as scoreBatches does, but with no declared range; restartAt > 0
+// saves and restores the stream before that batch.
+func rawBatches(t testing.TB, m quality.Model, values []float64, restartAt int) []uint32 {
+	return batchScores(t, m, 0, 0, values, restartAt)
+}
+
+// batchScores scores values as a device reading once a minute with the range lo..hi, in
+// batches of 100, saving and restoring the stream before batch restartAt when it is > 0.
+func batchScores(t testing.TB, m quality.Model, lo, hi float64, values []float64, restartAt int) (scores []uint32) {
+	s := quality.NewStream(m, lo, hi, 60_000)
 	for b := 0; b < len(values)/100; b++ {
+		if b == restartAt && b > 0 {
+			bz, err := s.MarshalBinary()
+			require.NoError(t, err)
+			s, err = quality.RestoreStream(m, bz)
+			require.NoError(t, err)
+		}
 		rs := make([]quality.Reading, 100)
 		for i := range rs {
 			rs[i] = quality.Reading{TimestampMs: int64(b*100+i) * 60_000, Value: values[b*100+i]}
@@ -271,7 +289,7 @@ func TestModel120ChargesShiftsDriftsAndNoise(t *testing.T) {
 	prev := testModel(t, "testdata/model-1.1.0.json", model110Hash)
 	cur := testModel(t, "testdata/model-1.2.0.json", model120Hash)
 	values := cycle(5000, 7) // three and a half days: the daily prediction has a day of history from the third
-	honest := scoreBatches(cur, values)
+	honest := scoreBatches(t, cur, values)
 	for i := 5; i < len(honest); i++ { // after the 400-reading warm-up
 		require.GreaterOrEqual(t, honest[i], uint32(9_500), "honest batch %d", i)
 	}
@@ -296,15 +314,15 @@ func TestModel120ChargesShiftsDriftsAndNoise(t *testing.T) {
 	for name, inject := range faults {
 		faulty := slices.Clone(values)
 		inject(faulty)
-		before, after := scoreBatches(prev, faulty)[45], scoreBatches(cur, faulty)[45]
+		before, after := scoreBatches(t, prev, faulty)[45], scoreBatches(t, cur, faulty)[45]
 		t.Logf("%s: batch 45 scores %d under 1.1.0, %d under 1.2.0 (honest: %d)", name, before, after, honest[45])
-		require.GreaterOrEqual(t, before, scoreBatches(prev, values)[45]-100, "%s: 1.1.0 hardly sees it", name)
+		require.GreaterOrEqual(t, before, scoreBatches(t, prev, values)[45]-100, "%s: 1.1.0 hardly sees it", name)
 		require.Less(t, after, honest[45]-500, "%s: 1.2.0 charges it", name)
 	}
 	// A spike of 10 noise deviations inside the cycle's range lowers its batch's score.
 	spiked := slices.Clone(values)
 	spiked[4550] += 3
-	require.Less(t, scoreBatches(cur, spiked)[45], honest[45])
+	require.Less(t, scoreBatches(t, cur, spiked)[45], honest[45])
 }
 
 // Model 1.3.0 flags a reading anomalous only above the detector's neutral score. Once its
@@ -379,26 +397,6 @@ func intermittent(n int, seed int64) []float64 {
 		}
 	}
 	return out
-}
-
-// rawBatches scores values as a device reading once a minute with no declared range, in
-// batches of 100; restartAt > 0 saves and restores the stream before that batch.
-func rawBatches(t *testing.T, m quality.Model, values []float64, restartAt int) (scores []uint32) {
-	s := quality.NewStream(m, 0, 0, 60_000)
-	for b := 0; b < len(values)/100; b++ {
-		if b == restartAt && b > 0 {
-			bz, err := s.MarshalBinary()
-			require.NoError(t, err)
-			s, err = quality.RestoreStream(m, bz)
-			require.NoError(t, err)
-		}
-		rs := make([]quality.Reading, 100)
-		for i := range rs {
-			rs[i] = quality.Reading{TimestampMs: int64(b*100+i) * 60_000, Value: values[b*100+i]}
-		}
-		scores = append(scores, s.ScoreBatch(rs).Score)
-	}
-	return scores
 }
 
 // Model 1.4.0 knows intermittent series: one that held a single value for at least
@@ -491,7 +489,7 @@ func TestModelRollout(t *testing.T) {
 	cur := testModel(t, "testdata/model-1.1.0.json", model110Hash)
 
 	values := cycle(3000, 7) // an honest noisy cycle
-	oldScores, newScores := scoreBatches(old, values), scoreBatches(cur, values)
+	oldScores, newScores := scoreBatches(t, old, values), scoreBatches(t, cur, values)
 	var oldSum, newSum int
 	for i := 8; i < len(oldScores); i++ { // after the 400-reading warm-up
 		require.GreaterOrEqual(t, newScores[i], oldScores[i], "batch %d", i)
@@ -504,8 +502,8 @@ func TestModelRollout(t *testing.T) {
 	// everyday surprise went free (9,517 -> 9,662 here).
 	spiked := slices.Clone(values)
 	spiked[2550] += 30 // far beyond the noise, in batch 25
-	require.Less(t, scoreBatches(cur, spiked)[25], scoreBatches(cur, values)[25])
-	require.Greater(t, scoreBatches(old, spiked)[25], scoreBatches(old, values)[25])
+	require.Less(t, scoreBatches(t, cur, spiked)[25], scoreBatches(t, cur, values)[25])
+	require.Greater(t, scoreBatches(t, old, spiked)[25], scoreBatches(t, old, values)[25])
 }
 
 // BenchmarkStream: a production stream (checks, baseline, detector) over a noisy daily cycle
