@@ -359,7 +359,10 @@ stretch), or that finds no room outside the labelled windows, is skipped and cou
 batch_auc judges what the fault costs: scored in batches of 100 readings, the worst batch
 the fault's span touches against each of the same clean series' batches that touch neither
 the span nor a labelled window (the share of pairs the honest batch scores higher, ties
-half). --segments FILE writes every injected fault as a CSV row (its series and start, the
+half). quality_auc is the same comparison of the batches' reading quality, their score
+without availability: the fault changes no timestamp, so an honest batch that lost to a gap
+(a gap costs what it costs; realTraffic's irregular series) is not taken for data the model
+judged better. --segments FILE writes every injected fault as a CSV row (its series and start, the
 share of flagged readings in the faulty and in the clean segment, and the reading flags
 each holds): what separates a missed fault from a clean segment flagged by the series'
 own behaviour.`,
@@ -402,9 +405,9 @@ own behaviour.`,
 			}
 			out := cmd.OutOrStdout()
 			modelLine(out, m)
-			_, _ = fmt.Fprintln(out, "fault,category,auc,positives,negatives,skipped,batch_auc")
+			_, _ = fmt.Fprintln(out, "fault,category,auc,positives,negatives,skipped,batch_auc,quality_auc,lowered")
 			for _, r := range results {
-				_, _ = fmt.Fprintf(out, "%s,%s,%.4f,%d,%d,%d,%.4f\n", r.Kind, r.Category, r.AUC, r.Positives, r.Negatives, r.Skipped, r.BatchAUC)
+				_, _ = fmt.Fprintf(out, "%s,%s,%.4f,%d,%d,%d,%.4f,%.4f,%.4f\n", r.Kind, r.Category, r.AUC, r.Positives, r.Negatives, r.Skipped, r.BatchAUC, r.QualityAUC, r.Lowered)
 			}
 			return nil
 		},
@@ -434,11 +437,13 @@ func readFaultSeries(dir string) ([]nab.Series, error) {
 const allCategories = "all"
 
 // FaultResult is one fault type's detection over a corpus (Category "all") or one category:
-// AUC by the share of flagged readings in the fault's span, BatchAUC by batch scores.
+// AUC by the share of flagged readings in the fault's span, BatchAUC by batch scores,
+// QualityAUC by the batches' reading quality (their scores without availability), Lowered
+// the share of faults whose batch scores below the same batch without the fault.
 type FaultResult struct {
-	Kind, Category                string
-	AUC, BatchAUC                 float64
-	Positives, Negatives, Skipped int
+	Kind, Category                     string
+	AUC, BatchAUC, QualityAUC, Lowered float64
+	Positives, Negatives, Skipped      int
 }
 
 // FaultSegment is one injected fault: the share of flagged readings in its span of the faulty
@@ -458,7 +463,7 @@ const faultBatch = 100
 // higher, ties counting half.
 type batchPairs struct{ won, pairs float64 }
 
-func (b *batchPairs) add(fault uint32, honest []uint32) {
+func (b *batchPairs) add(fault float64, honest []float64) {
 	for _, h := range honest {
 		switch {
 		case h > fault:
@@ -498,10 +503,10 @@ func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int,
 		// Every segment counts for its category and for "all".
 		tallies := map[string]*FaultResult{}
 		pos, neg := map[string][]float64{}, map[string][]float64{}
-		batches := map[string]*batchPairs{}
+		scorePairs, qualityPairs, lowered := map[string]*batchPairs{}, map[string]*batchPairs{}, map[string]float64{}
 		for _, c := range append([]string{allCategories}, categories...) {
 			tallies[c] = &FaultResult{Kind: kind, Category: c}
-			batches[c] = &batchPairs{}
+			scorePairs[c], qualityPairs[c] = &batchPairs{}, &batchPairs{}
 		}
 		for _, s := range series {
 			if len(s.Values) < 4*length {
@@ -516,7 +521,7 @@ func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int,
 					tallies[c].Skipped++
 				}
 			}
-			clean, cleanScores := scoreFaultSeries(m, s, s.Values)
+			clean, cleanBatches := scoreFaultSeries(m, s, s.Values)
 			for k := 0; k < perSeries; k++ {
 				start, ok := faultStart(s, length, rng)
 				if !ok {
@@ -531,24 +536,32 @@ func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int,
 					skip() // e.g. a stuck value on a stretch that is flat anyway: no fault at all
 					continue
 				}
-				bad, badScores := scoreFaultSeries(m, s, faulty)
+				bad, badBatches := scoreFaultSeries(m, s, faulty)
 				end := start + quality.FaultSpan(kind, length)
 				// The worst batch the fault's span touches, against the clean series' batches
 				// that touch neither the span nor a labelled window.
 				first, last := start/faultBatch, (end-1)/faultBatch
-				worst := slices.Min(badScores[first : last+1])
-				var honest []uint32
-				for i, score := range cleanScores {
+				worstScore, worstQuality, cleanScore := math.Inf(1), math.Inf(1), math.Inf(1)
+				for i := first; i <= last; i++ {
+					worstScore, worstQuality = math.Min(worstScore, float64(badBatches[i].Score)), math.Min(worstQuality, badBatches[i].Quality)
+					cleanScore = math.Min(cleanScore, float64(cleanBatches[i].Score))
+				}
+				var honestScores, honestQualities []float64
+				for i, b := range cleanBatches {
 					lo, hi := BatchRows(i, faultBatch, len(s.Values))
 					if (i < first || i > last) && !s.TouchesWindow(lo, hi) {
-						honest = append(honest, score)
+						honestScores, honestQualities = append(honestScores, float64(b.Score)), append(honestQualities, b.Quality)
 					}
 				}
 				faultyShare, faultyFlags := flaggedShare(bad[start:end])
 				cleanShare, cleanFlags := flaggedShare(clean[start:end])
 				for _, c := range into {
 					pos[c], neg[c] = append(pos[c], faultyShare), append(neg[c], cleanShare)
-					batches[c].add(worst, honest)
+					scorePairs[c].add(worstScore, honestScores)
+					qualityPairs[c].add(worstQuality, honestQualities)
+					if worstScore < cleanScore {
+						lowered[c]++
+					}
 				}
 				if segments != nil {
 					segments(FaultSegment{Kind: kind, Series: s.Name, Start: start, Faulty: faultyShare, Clean: cleanShare, FaultyFlags: faultyFlags, CleanFlags: cleanFlags})
@@ -562,7 +575,8 @@ func EvaluateFaults(m quality.Model, series []nab.Series, length, perSeries int,
 		for _, c := range rows {
 			r := tallies[c]
 			r.AUC, r.Positives, r.Negatives = quality.AUC(pos[c], neg[c]), len(pos[c]), len(neg[c])
-			r.BatchAUC = batches[c].auc()
+			r.BatchAUC, r.QualityAUC = scorePairs[c].auc(), qualityPairs[c].auc()
+			r.Lowered = lowered[c] / float64(r.Positives)
 			results = append(results, *r)
 		}
 	}
@@ -585,19 +599,19 @@ func faultStart(s nab.Series, length int, rng *rand.Rand) (int, bool) {
 
 // scoreFaultSeries scores values causally through a Stream with the series' timestamps and
 // median interval, in batches of faultBatch readings, and returns every reading's verdict and
-// each batch's score.
-func scoreFaultSeries(m quality.Model, s nab.Series, values []float64) ([]quality.ReadingResult, []uint32) {
+// each batch's verdict.
+func scoreFaultSeries(m quality.Model, s nab.Series, values []float64) ([]quality.ReadingResult, []quality.BatchResult) {
 	readings := seriesReadings(s, values)
 	stream := quality.NewStream(m, 0, 0, medianSpacing(s).Milliseconds())
 	results := make([]quality.ReadingResult, 0, len(values))
-	var scores []uint32
+	var batches []quality.BatchResult
 	for i := 0; i*faultBatch < len(values); i++ {
 		first, last := BatchRows(i, faultBatch, len(values))
 		res := stream.ScoreBatch(readings[first : last+1])
 		results = append(results, res.Readings...)
-		scores = append(scores, res.Score)
+		batches = append(batches, res)
 	}
-	return results, scores
+	return results, batches
 }
 
 // flaggedShare is the share of flagged readings (quality.Flagged) and the union of their flags.

@@ -192,14 +192,16 @@ func TestFaultsOnLabelledSeries(t *testing.T) {
 	out, err := run(t, "faults", root, "--per-series", "2")
 	require.NoError(t, err)
 	rows := csvRows(t, strings.SplitN(out, "\n", 2)[1]) // after the model line
-	require.Equal(t, []string{"fault", "category", "auc", "positives", "negatives", "skipped", "batch_auc"}, rows[0])
+	require.Equal(t, []string{"fault", "category", "auc", "positives", "negatives", "skipped", "batch_auc", "quality_auc", "lowered"}, rows[0])
 	require.Len(t, rows, 1+3*len(quality.FaultKinds))
 	for _, row := range rows[1:] {
-		batchAUC, err := strconv.ParseFloat(row[6], 64)
-		require.NoError(t, err)
-		require.True(t, batchAUC >= 0 && batchAUC <= 1, "%v", row)
-		if row[0] == "stuck" {
-			require.Greater(t, batchAUC, 0.9, "a stuck stretch costs its batch: %v", row)
+		for _, col := range row[6:9] { // batch_auc, quality_auc, lowered
+			v, err := strconv.ParseFloat(col, 64)
+			require.NoError(t, err)
+			require.True(t, v >= 0 && v <= 1, "%v", row)
+			if row[0] == "stuck" {
+				require.Greater(t, v, 0.9, "a stuck stretch costs its batch: %v", row)
+			}
 		}
 	}
 	require.Equal(t, []string{"spike", "all"}, rows[1][:2])
@@ -271,14 +273,44 @@ func TestFaultAUCOnTheCorpus(t *testing.T) {
 	}
 }
 
+// On the real series (the corpus' labelled windows left out), seed 1: what model 1.4.0
+// reaches and pkg/quality/README.md reports, so a model change that loses it fails here
+// (~1 min on 2 cores). Drift's flagged readings (0.958) and the batch scores with
+// availability (realTraffic's gaps) are below the 0.97 target and not asserted.
+func TestFaultsOnRealSeries(t *testing.T) {
+	dir := "../../../shared/data/nab"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("NAB corpus not available: %v", err)
+	}
+	if testing.Short() {
+		t.Skip("injects 1,860 faults into the corpus")
+	}
+	series, err := readFaultSeries(dir)
+	require.NoError(t, err)
+	results, err := EvaluateFaults(quality.Embedded(), series, 50, 10, 1, 1, nil)
+	require.NoError(t, err)
+	for _, r := range results {
+		if r.Category != allCategories {
+			continue
+		}
+		if r.Kind != "drift" {
+			require.GreaterOrEqual(t, r.AUC, 0.97, r.Kind)
+		}
+		if r.Kind != "spike" && r.Kind != "replay" {
+			require.GreaterOrEqual(t, r.QualityAUC, 0.97, r.Kind)
+		}
+		require.GreaterOrEqual(t, r.Lowered, 0.9, r.Kind)
+	}
+}
+
 // A fault's batch scoring below every honest batch of its series is an AUC of 1; ties count
 // half; scoring above them all, 0.
 func TestBatchPairs(t *testing.T) {
 	var b batchPairs
 	require.True(t, math.IsNaN(b.auc()))
-	b.add(5000, []uint32{9000, 10_000})
+	b.add(5000, []float64{9000, 10_000})
 	require.Equal(t, 1.0, b.auc())
-	b.add(9000, []uint32{9000, 8000})
+	b.add(9000, []float64{9000, 8000})
 	require.Equal(t, 0.625, b.auc()) // (2 + 0.5 + 0) / 4
 }
 

@@ -138,7 +138,11 @@ func TestBatchScore(t *testing.T) {
 	for i := 1000; i < 1500; i += 2 {
 		sparse = append(sparse, clean[i])
 	}
-	require.InDelta(t, float64(good.Score)/2, float64(s2.ScoreBatch(sparse).Score), 600)
+	half := s2.ScoreBatch(sparse)
+	require.InDelta(t, float64(good.Score)/2, float64(half.Score), 600)
+	// ... and not its quality, which is the score without availability.
+	require.InDelta(t, good.Quality, half.Quality, 0.06)
+	require.InDelta(t, 10_000*res.Quality, float64(res.Score), 0.5, "every reading arrived")
 
 	// The stream state survives a restart.
 	bz, err := s.MarshalBinary()

@@ -145,6 +145,8 @@ type BatchResult struct {
 	// Score is in 0-10000: availability (readings against the nominal interval) times the
 	// mean reading quality (0 with a hard flag, else 1 less the anomaly cost: see anomalyCost).
 	Score uint32
+	// Quality is that mean reading quality (0-1): the score without its availability.
+	Quality float64
 	// Flags is the union of the readings' flags.
 	Flags uint16
 }
@@ -155,17 +157,16 @@ func (s *Stream) ScoreBatch(readings []Reading) BatchResult {
 	if len(readings) == 0 {
 		return res
 	}
-	quality := 0.0
 	for i, r := range readings {
 		rr := s.check(r)
 		res.Readings[i] = rr
 		res.Flags |= rr.Flags
 		if rr.Flags&hardFlags == 0 {
-			quality += 1 - s.anomalyCost(rr.Anomaly)
+			res.Quality += 1 - s.anomalyCost(rr.Anomaly)
 		}
 	}
-	quality /= float64(len(readings))
-	res.Score = uint32(math.Round(float64(appconsts.MaxScore) * s.availability(readings) * quality))
+	res.Quality /= float64(len(readings))
+	res.Score = uint32(math.Round(float64(appconsts.MaxScore) * s.availability(readings) * res.Quality))
 	return res
 }
 
