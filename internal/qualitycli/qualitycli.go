@@ -363,10 +363,10 @@ half). quality_auc is the same comparison of the batches' reading quality, their
 without availability: the fault changes no timestamp, so an honest batch that lost to a gap
 (a gap costs what it costs; realTraffic's irregular series) is not taken for data the model
 judged better. lowered is the share of faults whose batch (the worst the span touches)
-scores below the same batch of the clean series. --segments FILE writes every injected fault as a CSV row (its series and start, the
-share of flagged readings in the faulty and in the clean segment, and the reading flags
-each holds): what separates a missed fault from a clean segment flagged by the series'
-own behaviour.`,
+scores below the same batch of the clean series. --segments FILE writes every injected
+fault as a CSV row (its series and start, the share of flagged readings in the faulty and
+in the clean segment, and the reading flags each holds): what separates a missed fault
+from a clean segment flagged by the series' own behaviour.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if size <= 0 {
