@@ -253,13 +253,20 @@ func TestFaultsAndEvalCommands(t *testing.T) {
 	require.Error(t, err, "not a NAB layout")
 }
 
-// The target: every fault type detected with ROC AUC >= 0.98 in causal mode on the
-// corpus's clean series, for several fault placements (seeds), not only the default one.
-func TestFaultAUCOnTheCorpus(t *testing.T) {
-	dir := "../../../shared/data/nab/data/artificialNoAnomaly"
+// nabCorpus is the shared NAB checkout's directory sub (or the checkout itself); the test is
+// skipped where there is none.
+func nabCorpus(t *testing.T, sub string) string {
+	dir := filepath.Join("../../../shared/data/nab", sub)
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("NAB corpus not available: %v", err)
 	}
+	return dir
+}
+
+// The target: every fault type detected with ROC AUC >= 0.98 in causal mode on the
+// corpus's clean series, for several fault placements (seeds), not only the default one.
+func TestFaultAUCOnTheCorpus(t *testing.T) {
+	dir := nabCorpus(t, "data/artificialNoAnomaly")
 	series, err := readDir(dir)
 	require.NoError(t, err)
 	for seed := int64(1); seed <= 3; seed++ {
@@ -278,10 +285,7 @@ func TestFaultAUCOnTheCorpus(t *testing.T) {
 // (~1 min on 2 cores). Drift's flagged readings (0.958) and the batch scores with
 // availability (realTraffic's gaps) are below the 0.97 target and not asserted.
 func TestFaultsOnRealSeries(t *testing.T) {
-	dir := "../../../shared/data/nab"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("NAB corpus not available: %v", err)
-	}
+	dir := nabCorpus(t, "")
 	if testing.Short() {
 		t.Skip("injects 1,860 faults into the corpus")
 	}
@@ -317,10 +321,7 @@ func TestBatchPairs(t *testing.T) {
 // eval --held-out scores each category with the grid setting and threshold chosen on the other
 // categories (NAB mode: 9 settings, ~20 s on 2 cores).
 func TestEvalHeldOut(t *testing.T) {
-	dir := "../../../shared/data/nab"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("NAB corpus not available: %v", err)
-	}
+	dir := nabCorpus(t, "")
 	if testing.Short() {
 		t.Skip("scores the corpus 10 times")
 	}
