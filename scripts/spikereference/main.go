@@ -10,18 +10,17 @@
 // could; "two-sided" with the median of the two before and the two after it.
 // pkg/quality/README.md, "How far spike detection can go".
 //
-//	go run ./scripts/spikereference [-seeds 1,2,3] [-sizes 1,0.5] [NAB_DIR]
+//	go run ./scripts/spikereference [--seeds 1,2,3] [--sizes 1,0.5] [NAB_DIR]
 package main
 
 import (
-	"flag"
 	"fmt"
 	"math"
 	"math/rand"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/thalamus-network/thalamus/internal/qualitycli"
 	"github.com/thalamus-network/thalamus/pkg/nab"
@@ -35,12 +34,12 @@ const (
 )
 
 func main() {
-	seeds := flag.String("seeds", "1,2,3", "comma-separated fault placement seeds")
-	sizes := flag.String("sizes", "1,0.5", "comma-separated fault sizes against the standard one")
-	flag.Parse()
+	seeds := pflag.Int64Slice("seeds", []int64{1, 2, 3}, "fault placement seeds")
+	sizes := pflag.Float64Slice("sizes", []float64{1, 0.5}, "fault sizes against the standard one")
+	pflag.Parse()
 	dir := "../shared/data/nab"
-	if flag.NArg() > 0 {
-		dir = flag.Arg(0)
+	if pflag.NArg() > 0 {
+		dir = pflag.Arg(0)
 	}
 	if err := run(dir, *seeds, *sizes); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -48,23 +47,15 @@ func main() {
 	}
 }
 
-func run(dir, seedList, sizeList string) error {
+func run(dir string, seeds []int64, sizes []float64) error {
+	for _, size := range sizes {
+		if size <= 0 {
+			return fmt.Errorf("--sizes: %g is not above 0", size)
+		}
+	}
 	c, err := nab.Load(dir)
 	if err != nil {
 		return err
-	}
-	seeds, err := parseList(seedList)
-	if err != nil {
-		return fmt.Errorf("-seeds: %w", err)
-	}
-	for _, seed := range seeds {
-		if seed != math.Trunc(seed) {
-			return fmt.Errorf("-seeds: %g is not a whole number", seed)
-		}
-	}
-	sizes, err := parseList(sizeList)
-	if err != nil {
-		return fmt.Errorf("-sizes: %w", err)
 	}
 	byName := map[string]nab.Series{}
 	for _, s := range c.Series {
@@ -75,7 +66,7 @@ func run(dir, seedList, sizeList string) error {
 	fmt.Println("seed,size,spikes,model_auc,causal_auc,causal_best_flag,two_sided_auc,two_sided_best_flag")
 	for _, seed := range seeds {
 		for _, size := range sizes {
-			fmt.Fprintf(os.Stderr, "seed %g, size %g: scoring every fault type (about a minute)\n", seed, size)
+			fmt.Fprintf(os.Stderr, "seed %d, size %g: scoring every fault type (about a minute)\n", seed, size)
 			var causal, twoSided [2][]float64 // [0] the spiked readings, [1] the same clean ones
 			segments := func(g qualitycli.FaultSegment) {
 				if g.Kind != "spike" {
@@ -92,7 +83,7 @@ func run(dir, seedList, sizeList string) error {
 					twoSided[i] = append(twoSided[i], math.Abs(values[g.Start]-median4(values[g.Start-2], values[g.Start-1], values[g.Start+1], values[g.Start+2]))/unit)
 				}
 			}
-			results, err := qualitycli.EvaluateFaults(m, c.Series, faultLength, perSeries, size, int64(seed), segments)
+			results, err := qualitycli.EvaluateFaults(m, c.Series, faultLength, perSeries, size, seed, segments)
 			if err != nil {
 				return err
 			}
@@ -102,7 +93,7 @@ func run(dir, seedList, sizeList string) error {
 					modelAUC = r.AUC
 				}
 			}
-			fmt.Printf("%g,%g,%d,%.4f,%.4f,%.4f,%.4f,%.4f\n", seed, size, len(causal[0]), modelAUC,
+			fmt.Printf("%d,%g,%d,%.4f,%.4f,%.4f,%.4f,%.4f\n", seed, size, len(causal[0]), modelAUC,
 				quality.AUC(causal[0], causal[1]), bestFlagAUC(causal[0], causal[1]),
 				quality.AUC(twoSided[0], twoSided[1]), bestFlagAUC(twoSided[0], twoSided[1]))
 		}
@@ -134,16 +125,4 @@ func median4(a, b, c, d float64) float64 {
 	v := []float64{a, b, c, d}
 	slices.Sort(v)
 	return (v[1] + v[2]) / 2
-}
-
-func parseList(s string) ([]float64, error) {
-	var out []float64
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("%q is not a positive number", f)
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }
