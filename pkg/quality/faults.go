@@ -25,17 +25,7 @@ func InjectFault(values []float64, kind string, start, length int, scale float64
 	if start < length || start+length > len(values) {
 		return nil, fmt.Errorf("fault at %d+%d does not fit in %d values", start, length, len(values))
 	}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, v := range values {
-		lo, hi = math.Min(lo, v), math.Max(hi, v)
-	}
-	around := values[start-length : min(start+2*length, len(values))]
-	diffs := make([]float64, len(around)-1)
-	for i := range diffs {
-		diffs[i] = around[i+1] - around[i]
-	}
-	noise := 1.4826 * mad(diffs, median(diffs)) / math.Sqrt2
-	m := scale * math.Max(math.Max((hi-lo)/4, 8*noise), 1e-9)
+	m := scale * FaultUnit(values, start, length)
 	out := append([]float64(nil), values...)
 	switch kind {
 	case "spike":
@@ -62,6 +52,23 @@ func InjectFault(values []float64, kind string, start, length int, scale float64
 		return nil, fmt.Errorf("unknown fault %q (want one of %v)", kind, FaultKinds)
 	}
 	return out, nil
+}
+
+// FaultUnit is the standard size of a fault at start (InjectFault's scale 1):
+// max(span / 4, 8 noise deviations around it), the noise measured on length readings before
+// start and 2 x length from it, at least 1e-9.
+func FaultUnit(values []float64, start, length int) float64 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range values {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	around := values[start-length : min(start+2*length, len(values))]
+	diffs := make([]float64, len(around)-1)
+	for i := range diffs {
+		diffs[i] = around[i+1] - around[i]
+	}
+	noise := 1.4826 * mad(diffs, median(diffs)) / math.Sqrt2
+	return math.Max(math.Max((hi-lo)/4, 8*noise), 1e-9)
 }
 
 // FaultSpan is how many readings from the fault's start its detection is judged on: the one

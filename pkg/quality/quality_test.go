@@ -170,6 +170,7 @@ func TestInjectFaultsAndAUC(t *testing.T) {
 	half, err := quality.InjectFault(values, "level_shift", 600, 50, 0.5, rng)
 	require.NoError(t, err)
 	require.InDelta(t, (full[700]-values[700])/2, half[700]-values[700], 1e-9, "scale 0.5 halves the fault")
+	require.InDelta(t, quality.FaultUnit(values, 600, 50), full[700]-values[700], 1e-9, "scale 1 is the fault's unit")
 	_, err = quality.InjectFault(values, "melt", 600, 50, 1, rng)
 	require.Error(t, err)
 	_, err = quality.InjectFault(values, "spike", 990, 50, 1, rng)
