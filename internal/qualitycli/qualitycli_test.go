@@ -280,7 +280,7 @@ func TestFaultAUCOnTheCorpus(t *testing.T) {
 	}
 }
 
-// On the real series (the corpus' labelled windows left out), seed 1: what model 1.4.0
+// On the real series (the corpus' labelled windows left out), seed 1: what model 1.5.0
 // reaches and pkg/quality/README.md reports, so a model change that loses it fails here
 // (~1 min on 2 cores). Drift's flagged readings (0.958) and the batch scores with
 // availability (realTraffic's gaps) are below the 0.97 target and not asserted.

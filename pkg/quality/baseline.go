@@ -25,6 +25,11 @@ type BaselineParams struct {
 	// what the current noise alone moves a short-term level by (a noisy afternoon after a
 	// quiet night is no shift). 0: not, as before 1.4.0.
 	LevelNoise float64 `json:"level_noise,omitempty"`
+	// NoiseScaleAlpha (1.5.0) weighs a step in the typical step the noise check is judged
+	// against, slower than scale_alpha so that a noise burst cannot raise the yardstick it
+	// is measured by; until it has seen 1/noise_scale_alpha steps it is their plain mean. 0:
+	// the spike check's typical step (scale_alpha), as before 1.5.0.
+	NoiseScaleAlpha float64 `json:"noise_scale_alpha,omitempty"`
 }
 
 // enabled reports whether the model has the check.
@@ -35,7 +40,7 @@ func (p BaselineParams) valid() bool {
 	in01 := func(a float64) bool { return a > 0 && a <= 1 }
 	return !p.enabled() || (in01(p.FastAlpha) && in01(p.SlowAlpha) && in01(p.ScaleAlpha) && in01(p.NoiseAlpha) &&
 		p.LevelK > 0 && p.NoiseK > 1 && p.SpikeK > 0 && p.Warmup >= 1 && p.MaxDay >= 0 && p.MaxDay <= 4096 &&
-		(p.LevelAlpha == 0 || in01(p.LevelAlpha)) && p.LevelNoise >= 0)
+		(p.LevelAlpha == 0 || in01(p.LevelAlpha)) && p.LevelNoise >= 0 && (p.NoiseScaleAlpha == 0 || in01(p.NoiseScaleAlpha)))
 }
 
 // baseline is one stream's state for the check: exponentially weighted levels and typical
@@ -51,6 +56,7 @@ type baseline struct {
 	Fast, Slow float64
 	Step       float64 // typical |step| between readings
 	NoiseStep  float64 // short-term |step|
+	NoiseDev   float64 // typical |step| the noise check is judged against (1.5.0)
 	SlowDev    float64 // typical |Fast - Slow|
 	Seasons    []season
 }
@@ -88,6 +94,15 @@ func (p BaselineParams) levelAlpha(n int) float64 {
 	return math.Max(p.LevelAlpha, 1/float64(n+1))
 }
 
+// noiseYardstick is the typical step the noise check is judged against: the slow NoiseDev
+// with noise_scale_alpha, else the spike check's Step.
+func (b *baseline) noiseYardstick(p BaselineParams) float64 {
+	if p.NoiseScaleAlpha == 0 {
+		return b.Step
+	}
+	return b.NoiseDev
+}
+
 // observe judges a reading and then learns from it. perDay is how many readings a day
 // holds (0: unknown); missed how many readings went missing just before this one.
 func (b *baseline) observe(p BaselineParams, x float64, perDay, missed int) baselineVerdict {
@@ -114,7 +129,11 @@ func (b *baseline) observe(p BaselineParams, x float64, perDay, missed int) base
 	}
 	b.NoiseStep = clipToward(b.NoiseStep, step, p.NoiseAlpha)
 	if judging {
-		v.noise = b.NoiseStep > p.NoiseK*b.Step
+		yardstick := b.noiseYardstick(p)
+		v.noise = yardstick > 0 && b.NoiseStep > p.NoiseK*yardstick
+	}
+	if p.NoiseScaleAlpha > 0 {
+		b.NoiseDev = clipToward(b.NoiseDev, step, math.Max(p.NoiseScaleAlpha, 1/float64(b.N+1)))
 	}
 	b.Step = clipToward(b.Step, step, p.ScaleAlpha)
 	b.Fast += float64(p.FastAlpha * (x - b.Fast))

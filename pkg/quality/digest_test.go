@@ -36,12 +36,13 @@ func TestScoresAreUnchanged(t *testing.T) {
 
 // streamDigests are the SHA-256 of the production stream's verdicts (every reading's flags and
 // score, every batch's score) over the corpus as sent, then with each fault kind injected into
-// every series, for the embedded model and for the 1.2.0 and 1.3.0 files (validators may run
+// every series, for the embedded model and for the 1.2.0, 1.3.0 and 1.4.0 files (validators may run
 // them during a rollout): the checks' speedups must not change one, and neither must a new
 // model change an old model's verdicts. A deliberate change of the embedded model updates its
 // digest.
 var streamDigests = []struct{ file, hash, digest string }{
-	{"", "", "99b473d49ae87ea30dbd9775270ad2facb8a5a536099ea6af0ce86f203e88f15"}, // the embedded model, 1.4.0
+	{"", "", "1887112e1f2980a2caf5c885f19679286676c72fbda1917de2314d95f28c00f3"}, // the embedded model, 1.5.0
+	{"testdata/model-1.4.0.json", model140Hash, "99b473d49ae87ea30dbd9775270ad2facb8a5a536099ea6af0ce86f203e88f15"},
 	{"testdata/model-1.3.0.json", model130Hash, "498ab7c988955724cc16bb3a71075152662106f222aac20652cf11976363ce80"},
 	{"testdata/model-1.2.0.json", model120Hash, "237877e2789a7acd414e79f571dfd2d5df4c20c7bb442f6018da998064f68d8b"},
 }

@@ -1,6 +1,7 @@
 package quality_test
 
 import (
+	"bytes"
 	"math"
 	"math/rand"
 	"os"
@@ -14,13 +15,19 @@ import (
 
 func TestEmbeddedModel(t *testing.T) {
 	m := quality.Embedded()
-	require.Equal(t, "thalamus-quality/1.4.0", m.Params.Version)
+	require.Equal(t, "thalamus-quality/1.5.0", m.Params.Version)
 	require.Len(t, m.Hash, 64)
 	require.Equal(t, m.Hash, quality.Embedded().Hash, "the hash is a pure function of the embedded file")
 	_, err := quality.Parse([]byte(`{"version": "x", "detector": {}, "unknown": 1}`))
 	require.Error(t, err)
 	_, err = quality.Parse([]byte(`{"version": "x"}`))
 	require.ErrorContains(t, err, "out of range")
+	bz, err := os.ReadFile("model.json")
+	require.NoError(t, err)
+	for _, bad := range []string{`"noise_scale_alpha": 1.5`, `"noise_scale_alpha": -0.002`} {
+		_, err = quality.Parse(bytes.Replace(bz, []byte(`"noise_scale_alpha": 0.002`), []byte(bad), 1))
+		require.ErrorContains(t, err, "out of range", bad)
+	}
 }
 
 // cycle is a noisy daily cycle of n readings, one a minute.
@@ -236,11 +243,12 @@ func TestExactPeriodCheck(t *testing.T) {
 	}
 }
 
-// The hashes models 1.1.0, 1.2.0 and 1.3.0's validators reported.
+// The hashes models 1.1.0 to 1.4.0's validators reported.
 const (
 	model110Hash = "d6eae9f8906749d61bb84fbb4b4031b3d43da50ffc4c06ab24cdc5fb5d761386"
 	model120Hash = "65bc5fec41bc633b722e7031bc8fa38e2c83c18ac142e8859d5dba65ed6bf7fb"
 	model130Hash = "c55d060eaff3b61073d520c1c57198a6793fb8cdee1401b5fefac35f1350f48e"
+	model140Hash = "a5824e74dec6bb901520266d751cc48e86665c8323f4cd32513ea30c75415ca2"
 )
 
 // testModel parses a kept model file and checks the hash its validators reported.
@@ -481,6 +489,32 @@ func TestModel140Drift(t *testing.T) {
 	t.Logf("drift over batches 40-41: worst batch %d under 1.3.0, %d under 1.4.0", before, after)
 	require.GreaterOrEqual(t, before, uint32(9_000), "1.3.0 hardly charges it")
 	require.Less(t, after, uint32(7_000))
+}
+
+// Model 1.5.0 judges a noise burst against a typical step the burst cannot stretch: the noise
+// check's typical step learns at noise_scale_alpha (0.002, about 500 readings) instead of
+// scale_alpha (0.01), as 1.4.0 did for the level. Noise of 3 noise deviations over 50
+// readings of a daily cycle costs its batch more than under 1.4.0, in every series and over
+// twice as much in all; honest cycles keep >= 9,500, and a restart in the burst keeps the
+// verdicts.
+func TestModel150Noise(t *testing.T) {
+	prev := testModel(t, "testdata/model-1.4.0.json", model140Hash)
+	cur := quality.Embedded()
+	var costBefore, costAfter uint32
+	for seed := int64(5); seed < 8; seed++ {
+		require.GreaterOrEqual(t, slices.Min(rawBatches(t, cur, cycle(30_000, seed), 0)[5:]), uint32(9_500), "honest cycle %d", seed)
+		faulty := cycle(5000, seed)
+		r := rand.New(rand.NewSource(seed))
+		for i := 4025; i < 4075; i++ {
+			faulty[i] += 0.9 * r.NormFloat64() // 3 noise deviations
+		}
+		before, after := 10_000-rawBatches(t, prev, faulty, 0)[40], 10_000-rawBatches(t, cur, faulty, 0)[40]
+		t.Logf("noise burst, seed %d: batch 40 costs %d under 1.4.0, %d under 1.5.0", seed, before, after)
+		require.Greater(t, after, before, "seed %d", seed)
+		require.Equal(t, rawBatches(t, cur, faulty, 0), rawBatches(t, cur, faulty, 40), "seed %d: a restart in the burst keeps the verdicts", seed)
+		costBefore, costAfter = costBefore+before, costAfter+after
+	}
+	require.Greater(t, costAfter, 2*costBefore)
 }
 
 // Model 1.1.0 no longer charges a reading for the detector's everyday surprise (anomaly_floor)
