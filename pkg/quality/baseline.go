@@ -85,13 +85,19 @@ func clipToward(avg, x, alpha float64) float64 {
 	return avg + float64(alpha*(x-avg))
 }
 
-// levelAlpha is the weight of the n+1-th deviation in a level's typical deviation: the
-// plain mean's 1/(n+1) until it falls to level_alpha (scale_alpha without one).
+// levelAlpha is the weight of the n+1-th deviation in a level's typical deviation:
+// slowAlpha of level_alpha (scale_alpha without one).
 func (p BaselineParams) levelAlpha(n int) float64 {
 	if p.LevelAlpha == 0 {
 		return p.ScaleAlpha
 	}
-	return math.Max(p.LevelAlpha, 1/float64(n+1))
+	return slowAlpha(p.LevelAlpha, n)
+}
+
+// slowAlpha is the weight of the n+1-th value in a slow average: the plain mean's 1/(n+1)
+// until it falls to alpha, so a slow average starts from what it has seen, not from 0.
+func slowAlpha(alpha float64, n int) float64 {
+	return math.Max(alpha, 1/float64(n+1))
 }
 
 // noiseYardstick is the typical step the noise check is judged against: the slow NoiseDev
@@ -133,7 +139,7 @@ func (b *baseline) observe(p BaselineParams, x float64, perDay, missed int) base
 		v.noise = yardstick > 0 && b.NoiseStep > p.NoiseK*yardstick
 	}
 	if p.NoiseScaleAlpha > 0 {
-		b.NoiseDev = clipToward(b.NoiseDev, step, math.Max(p.NoiseScaleAlpha, 1/float64(b.N+1)))
+		b.NoiseDev = clipToward(b.NoiseDev, step, slowAlpha(p.NoiseScaleAlpha, b.N))
 	}
 	b.Step = clipToward(b.Step, step, p.ScaleAlpha)
 	b.Fast += float64(p.FastAlpha * (x - b.Fast))

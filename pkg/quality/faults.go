@@ -67,8 +67,14 @@ func FaultUnit(values []float64, start, length int) float64 {
 	for i := range diffs {
 		diffs[i] = around[i+1] - around[i]
 	}
-	noise := 1.4826 * mad(diffs, median(diffs)) / math.Sqrt2
+	noise := RobustSpread(diffs) / math.Sqrt2
 	return math.Max(math.Max((hi-lo)/4, 8*noise), 1e-9)
+}
+
+// RobustSpread is the standard deviation of values estimated robustly: 1.4826 median absolute
+// deviations from their median (a normal distribution's standard deviation).
+func RobustSpread(values []float64) float64 {
+	return 1.4826 * mad(values, median(values))
 }
 
 // FaultSpan is how many readings from the fault's start its detection is judged on: the one

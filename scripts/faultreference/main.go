@@ -51,7 +51,7 @@ var references = map[string][]reference{
 			return math.Abs(v[s]-(v[s-1]+v[s-2])/2) / unit
 		}},
 		{"two-sided", func(v []float64, s int, unit float64) float64 {
-			return math.Abs(v[s]-median(v[s-2], v[s-1], v[s+1], v[s+2])) / unit
+			return math.Abs(v[s]-median4(v[s-2], v[s-1], v[s+1], v[s+2])) / unit
 		}},
 	},
 	"drift":       levelReferences,
@@ -72,7 +72,7 @@ var levelReferences = []reference{
 	}},
 	{"own", func(v []float64, s int, unit float64) float64 {
 		before := v[s-faultLength : s]
-		return math.Abs(mean(v[s:s+faultLength])-mean(before)) / (spread(before) + 1e-9*unit)
+		return math.Abs(mean(v[s:s+faultLength])-mean(before)) / (quality.RobustSpread(before) + 1e-9*unit)
 	}},
 }
 
@@ -189,23 +189,10 @@ func mean(values []float64) float64 {
 	return sum / float64(len(values))
 }
 
-func median(values ...float64) float64 {
-	v := slices.Clone(values)
+func median4(a, b, c, d float64) float64 {
+	v := []float64{a, b, c, d}
 	slices.Sort(v)
-	if len(v)%2 == 1 {
-		return v[len(v)/2]
-	}
-	return (v[len(v)/2-1] + v[len(v)/2]) / 2
-}
-
-// spread is the robust standard deviation of values (1.4826 median absolute deviations).
-func spread(values []float64) float64 {
-	med := median(values...)
-	dev := make([]float64, len(values))
-	for i, v := range values {
-		dev[i] = math.Abs(v - med)
-	}
-	return 1.4826 * median(dev...)
+	return (v[1] + v[2]) / 2
 }
 
 // stepSpread is the robust spread of the steps between successive values.
@@ -214,5 +201,5 @@ func stepSpread(values []float64) float64 {
 	for i := range steps {
 		steps[i] = values[i+1] - values[i]
 	}
-	return spread(steps)
+	return quality.RobustSpread(steps)
 }
