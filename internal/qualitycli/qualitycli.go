@@ -48,12 +48,13 @@ func scoreCmd() *cobra.Command {
 		Short: "Score a timestamp,value series; prints timestamp,value,anomaly_score per row",
 		Long: `score reads a series in NAB format (header timestamp,value; timestamps YYYY-MM-DD HH:MM:SS)
 and prints CSV timestamp,value,anomaly_score, one row per input row in file order, scores
-in [0, 1]. By default it prints the detector's score, causal as in production: each score
-uses only the rows up to it (and the range of --kind, if it declares one). --nab gives the
-detector what NAB's harness gives every detector: the file's min, max and length up front.
---full prints the production score instead: 1 for a reading a hard check rejects (out of
-range, stuck, jump, out of order, duplicate, broken pattern), else the detector's score,
-with the readings --interval apart (default: the file's median spacing). Rows whose
+in [0, 1]. By default it prints the model's anomaly score (the detector, with the baseline's
+level as evidence), causal as in production: each score uses only the rows up to it (and
+the range of --kind, if it declares one). --nab gives the detector what NAB's harness gives
+every detector: the file's min, max and length up front. --full prints the production score
+instead: 1 for a reading a hard check rejects (out of range, stuck, jump, out of order,
+duplicate, broken pattern), else the anomaly score. The readings are --interval apart
+(default: the file's median spacing), which tells the baseline where a day is. Rows whose
 timestamps go back are scored where they stand (--full flags them out of order); stderr
 names the first of them. A model line starting with # goes to stderr.`,
 		Args: cobra.ExactArgs(1),
@@ -74,7 +75,7 @@ names the first of them. A model line starting with # goes to stderr.`,
 			case full:
 				scores = fullScores(m, s, lo, hi, intervalOr(s, interval))
 			default:
-				scores = scoreSeries(m, s, nabMode, lo, hi)
+				scores = scoreSeries(m, s, nabMode, lo, hi, interval)
 			}
 			modelLine(cmd.ErrOrStderr(), m)
 			w := csv.NewWriter(cmd.OutOrStdout())
@@ -90,7 +91,7 @@ names the first of them. A model line starting with # goes to stderr.`,
 	cmd.Flags().BoolVar(&nabMode, "nab", false, "NAB mode: use the file's min, max and length up front")
 	cmd.Flags().BoolVar(&full, "full", false, "the production per-reading score: hard checks, then the detector")
 	cmd.Flags().StringVar(&kind, "kind", "", "sensor kind whose declared range applies in causal mode (weather, air, energy, traffic, gpu-telemetry)")
-	cmd.Flags().DurationVar(&interval, "interval", 0, "nominal sampling interval for --full (default: the file's median spacing)")
+	cmd.Flags().DurationVar(&interval, "interval", 0, "nominal sampling interval (default: the file's median spacing)")
 	return cmd
 }
 
@@ -177,13 +178,15 @@ func kindRange(m quality.Model, kind string) (float64, float64, error) {
 	return p.Lo, p.Hi, nil
 }
 
-// scoreSeries runs the detector over a series in NAB or causal mode.
-func scoreSeries(m quality.Model, s nab.Series, nabMode bool, lo, hi float64) []float64 {
-	var d *quality.Detector
+// scoreSeries runs the model's anomaly score over a series in NAB or causal mode, the
+// readings interval apart (0: the series' median spacing).
+func scoreSeries(m quality.Model, s nab.Series, nabMode bool, lo, hi float64, interval time.Duration) []float64 {
+	intervalMs := intervalOr(s, interval).Milliseconds()
+	var d *quality.Scorer
 	if nabMode {
-		d = quality.NewNABDetector(m, s.Values)
+		d = quality.NewNABScorer(m, s.Values, intervalMs)
 	} else {
-		d = quality.NewCausalDetector(m, lo, hi)
+		d = quality.NewCausalScorer(m, lo, hi, intervalMs)
 	}
 	out := make([]float64, len(s.Values))
 	for i, v := range s.Values {
@@ -192,41 +195,49 @@ func scoreSeries(m quality.Model, s nab.Series, nabMode bool, lo, hi float64) []
 	return out
 }
 
-// scoreCorpus runs the detector over every series of the corpus.
+// scoreCorpus runs the model's anomaly score over every series of the corpus.
 func scoreCorpus(m quality.Model, c *nab.Corpus, nabMode bool) [][]float64 {
 	scores := make([][]float64, len(c.Series))
 	for i, s := range c.Series {
-		scores[i] = scoreSeries(m, s, nabMode, 0, 0)
+		scores[i] = scoreSeries(m, s, nabMode, 0, 0, 0)
 	}
 	return scores
 }
 
-// heldOutGrid is every combination of the detector parameters chosen on the NAB corpus (the
-// others are CAD-OSE's published settings): the memory bound and the spatial margin, and in
-// causal mode the warm-up that sets the range and its margin. The model's own values are in
-// each list.
+// heldOutGrid is every combination of the parameters chosen on the NAB corpus (the others
+// are CAD-OSE's published settings): the memory bound and the spatial margin, the level's
+// evidence (models that have it), and in causal mode the warm-up that sets the range, its
+// margin, and whether the warm-up's replay rests (models that have the choice). The model's
+// own values are in each list.
 func heldOutGrid(m quality.Model, nabMode bool) (models []quality.Model, names []string) {
-	causalWarmups, causalMargins := []int{m.Params.Detector.CausalWarmup}, []float64{m.Params.Detector.CausalRangeMargin}
-	if !nabMode {
-		causalWarmups, causalMargins = []int{150, 400, 600}, []float64{0.05, 0.1, 0.2}
+	models, names = []quality.Model{m}, []string{""}
+	models, names = gridAxis(models, names, "max_contexts", []int{2000, 3000, 4000}, func(p *quality.Params, v int) { p.Detector.MaxContexts = v })
+	models, names = gridAxis(models, names, "spatial_margin", []float64{0.01, 0.02, 0.05}, func(p *quality.Params, v float64) { p.Detector.SpatialMargin = v })
+	if m.Params.Baseline.LevelEvidence > 0 {
+		models, names = gridAxis(models, names, "level_evidence", []float64{3, 5, 8}, func(p *quality.Params, v float64) { p.Baseline.LevelEvidence = v })
 	}
-	for _, maxContexts := range []int{2000, 3000, 4000} {
-		for _, margin := range []float64{0.01, 0.02, 0.05} {
-			for _, warmup := range causalWarmups {
-				for _, rangeMargin := range causalMargins {
-					v := m
-					v.Params.Detector.MaxContexts, v.Params.Detector.SpatialMargin = maxContexts, margin
-					v.Params.Detector.CausalWarmup, v.Params.Detector.CausalRangeMargin = warmup, rangeMargin
-					name := fmt.Sprintf("max_contexts=%d spatial_margin=%g", maxContexts, margin)
-					if !nabMode {
-						name += fmt.Sprintf(" causal_warmup=%d causal_range_margin=%g", warmup, rangeMargin)
-					}
-					models, names = append(models, v), append(names, name)
-				}
-			}
+	if !nabMode {
+		models, names = gridAxis(models, names, "causal_warmup", []int{150, 400, 600}, func(p *quality.Params, v int) { p.Detector.CausalWarmup = v })
+		models, names = gridAxis(models, names, "causal_range_margin", []float64{0.05, 0.1, 0.2}, func(p *quality.Params, v float64) { p.Detector.CausalRangeMargin = v })
+		if m.Params.Detector.QuietWarmup {
+			models, names = gridAxis(models, names, "quiet_warmup", []bool{false, true}, func(p *quality.Params, v bool) { p.Detector.QuietWarmup = v })
 		}
 	}
 	return models, names
+}
+
+// gridAxis crosses every model with every value of one parameter.
+func gridAxis[T any](models []quality.Model, names []string, name string, values []T, set func(*quality.Params, T)) ([]quality.Model, []string) {
+	var outModels []quality.Model
+	var outNames []string
+	for k, m := range models {
+		for _, v := range values {
+			set(&m.Params, v)
+			outModels = append(outModels, m)
+			outNames = append(outNames, strings.TrimSpace(fmt.Sprintf("%s %s=%v", names[k], name, v)))
+		}
+	}
+	return outModels, outNames
 }
 
 func evalCmd() *cobra.Command {

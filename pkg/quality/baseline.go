@@ -30,6 +30,12 @@ type BaselineParams struct {
 	// is measured by; until it has seen 1/noise_scale_alpha steps it is their plain mean. 0:
 	// the spike check's typical step (scale_alpha), as before 1.5.0.
 	NoiseScaleAlpha float64 `json:"noise_scale_alpha,omitempty"`
+	// LevelEvidence (1.6.0) makes the level's deviation evidence for the detector's score
+	// (see Detector.ScoreWith), graded by its size: level_evidence times level_k typical
+	// deviations scores 0.5, twice that 0.75 (where a detector's rest period starts), rising
+	// toward 1. The detector knows which values follow which; only the baseline knows what
+	// yesterday and last week did at this hour. 0: no evidence, as before 1.6.0.
+	LevelEvidence float64 `json:"level_evidence,omitempty"`
 }
 
 // enabled reports whether the model has the check.
@@ -40,7 +46,7 @@ func (p BaselineParams) valid() bool {
 	in01 := func(a float64) bool { return a > 0 && a <= 1 }
 	return !p.enabled() || (in01(p.FastAlpha) && in01(p.SlowAlpha) && in01(p.ScaleAlpha) && in01(p.NoiseAlpha) &&
 		p.LevelK > 0 && p.NoiseK > 1 && p.SpikeK > 0 && p.Warmup >= 1 && p.MaxDay >= 0 && p.MaxDay <= 4096 &&
-		(p.LevelAlpha == 0 || in01(p.LevelAlpha)) && p.LevelNoise >= 0 && (p.NoiseScaleAlpha == 0 || in01(p.NoiseScaleAlpha)))
+		(p.LevelAlpha == 0 || in01(p.LevelAlpha)) && p.LevelNoise >= 0 && (p.NoiseScaleAlpha == 0 || in01(p.NoiseScaleAlpha)) && p.LevelEvidence >= 0)
 }
 
 // baseline is one stream's state for the check: exponentially weighted levels and typical
@@ -69,8 +75,20 @@ type season struct {
 	Dev  float64 // typical |Fast - Fast one period before|
 }
 
-// Baseline verdicts of one reading.
-type baselineVerdict struct{ spike, level, noise bool }
+// Baseline verdicts of one reading, and the level's evidence for the detector (0-1).
+type baselineVerdict struct {
+	spike, level, noise bool
+	evidence            float64
+}
+
+// levelEvidence grades a level deviation of ratio times the level_k threshold: 0 up to
+// level_evidence, then 1 - level_evidence / (2 ratio) (0.5 at level_evidence, 0.75 at twice it).
+func (p BaselineParams) levelEvidence(ratio float64) float64 {
+	if p.LevelEvidence == 0 || ratio <= p.LevelEvidence {
+		return 0
+	}
+	return 1 - p.LevelEvidence/(2*ratio)
+}
 
 // Every product below that is then added is converted to float64 explicitly: the Go spec
 // lets a compiler fuse x*y+z into one rounding (arm64 does), and validators on amd64 and
@@ -154,6 +172,9 @@ func (b *baseline) observe(p BaselineParams, x float64, perDay, missed int) base
 	if judging {
 		typical = math.Max(typical, p.LevelNoise*b.NoiseStep)
 		v.level = typical > 0 && dev > p.LevelK*typical
+		if typical > 0 {
+			v.evidence = p.levelEvidence(dev / (p.LevelK * typical))
+		}
 	}
 	b.SlowDev = clipToward(b.SlowDev, math.Abs(b.Fast-b.Slow), p.levelAlpha(b.N))
 	for i := range b.Seasons {

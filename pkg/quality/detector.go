@@ -90,11 +90,15 @@ func (d *Detector) facts(v float64) []uint32 {
 }
 
 // Score feeds one value and returns its anomaly score.
-func (d *Detector) Score(v float64) float64 {
+func (d *Detector) Score(v float64) float64 { return d.ScoreWith(v, 0) }
+
+// ScoreWith feeds one value with another check's evidence about it in [0, 1], which counts
+// as a raw score: the output is the larger of the two, and either starts the rest period.
+func (d *Detector) ScoreWith(v, evidence float64) float64 {
 	if !d.ranged {
 		return d.warm(v)
 	}
-	return d.score(v)
+	return d.score(v, evidence)
 }
 
 // Raw returns the last reading's raw score, which the rest period does not silence.
@@ -114,13 +118,16 @@ func (d *Detector) warm(v float64) float64 {
 	margin := float64(d.p.CausalRangeMargin * (hi - lo)) // rounded: no fused multiply-add across platforms
 	d.setRange(lo-margin, hi+margin)
 	for _, w := range d.warmup {
-		d.score(w)
+		d.score(w, 0)
+	}
+	if d.p.QuietWarmup {
+		d.sinceTrigger = d.restPeriod
 	}
 	d.warmup = nil
 	return 0
 }
 
-func (d *Detector) score(v float64) float64 {
+func (d *Detector) score(v, evidence float64) float64 {
 	raw := d.step1(d.facts(v))
 	if d.seen > d.p.SpatialWarmup {
 		margin := float64(d.p.SpatialMargin * (d.runHi - d.runLo)) // rounded: no fused multiply-add across platforms
@@ -133,6 +140,7 @@ func (d *Detector) score(v float64) float64 {
 	}
 	d.runLo, d.runHi = math.Min(d.runLo, v), math.Max(d.runHi, v)
 	d.seen++
+	raw = math.Max(raw, evidence)
 	d.raw = raw
 	// CAD-OSE starts as if a trigger had just happened: no output in the first rest period.
 	out := raw

@@ -43,6 +43,10 @@ type DetectorParams struct {
 	SpatialWarmup     int     `json:"spatial_warmup"`      // readings before the spatial rule applies
 	CausalWarmup      int     `json:"causal_warmup"`       // causal mode: readings that set the quantisation range
 	CausalRangeMargin float64 `json:"causal_range_margin"` // causal mode: the warm-up range is widened by this share on each side
+	// QuietWarmup (1.6.0): the replay of the causal warm-up starts no rest period. The replay
+	// is a fresh memory learning readings whose scores were never reported, and its novelty
+	// silenced the first 150 scored readings for it. false: as before 1.6.0.
+	QuietWarmup bool `json:"quiet_warmup,omitempty"`
 }
 
 // CheckParams tune the hard quality checks and the batch score.

@@ -6,7 +6,6 @@ import (
 	"encoding/gob"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/thalamus-network/thalamus/pkg/appconsts"
 )
@@ -131,7 +130,8 @@ type ReadingResult struct {
 }
 
 // Score is the reading's production score in [0, 1]: 1 when a hard check rejected it, else
-// the detector's anomaly score.
+// its anomaly score (the detector's, given the baseline's level as evidence; 1 when the
+// baseline flagged it).
 func (r ReadingResult) Score() float64 {
 	if r.Flags&hardFlags != 0 {
 		return 1
@@ -264,37 +264,28 @@ func (s *Stream) check(r Reading) ReadingResult {
 	}
 	rr := ReadingResult{Flags: flags}
 	if flags&(FlagDuplicate|FlagOutOfOrder) == 0 {
-		rr.Anomaly = s.det.Score(r.Value)
-		if rr.Anomaly >= c.AnomalyThreshold || (!warming && s.det.Raw() >= c.RawThreshold) {
-			rr.Flags |= FlagAnomaly
-		}
 		// A resting series is judged by how long it leaves its rest, whose bursts would look
 		// like spikes and shifts to the baseline; an exactly periodic series is held to its
 		// period by the pattern check, which is exact, and its noiseless steps would too.
+		var base baselineVerdict
 		if st.Resting {
-			if s.leftRest(r.Value) {
-				rr.Flags |= FlagBaseline
-				rr.Anomaly = 1
-			}
+			base.level = s.leftRest(r.Value)
 		} else if b := s.model.Params.Baseline; b.enabled() && len(st.Pattern) == 0 {
-			if v := st.Base.observe(b, r.Value, s.readingsPerDay(), s.missed(r)); v.spike || v.level || v.noise {
-				rr.Flags |= FlagBaseline
-				rr.Anomaly = 1
-			}
+			base = st.Base.observe(b, r.Value, readingsPerDay(s.intervalMs), s.missed(r))
+		}
+		rr.Anomaly = s.det.ScoreWith(r.Value, base.evidence)
+		if rr.Anomaly >= c.AnomalyThreshold || (!warming && s.det.Raw() >= c.RawThreshold) {
+			rr.Flags |= FlagAnomaly
+		}
+		if base.spike || base.level || base.noise {
+			rr.Flags |= FlagBaseline
+			rr.Anomaly = 1
 		}
 	}
 	st.Has, st.LastTs, st.LastValue = true, max(st.LastTs, r.TimestampMs), r.Value
 	st.Count++
 	st.RunLo, st.RunHi = math.Min(st.RunLo, r.Value), math.Max(st.RunHi, r.Value)
 	return rr
-}
-
-// readingsPerDay is how many readings a day holds at the nominal interval (0: unknown).
-func (s *Stream) readingsPerDay() int {
-	if s.intervalMs <= 0 {
-		return 0
-	}
-	return int(24 * time.Hour.Milliseconds() / s.intervalMs)
 }
 
 // missed is how many readings at the nominal interval went missing before r.
