@@ -14,34 +14,45 @@ import (
 	"github.com/thalamus-network/thalamus/pkg/quality"
 )
 
-// scoresDigest is the SHA-256 of every score the embedded model gives the corpus, in NAB
-// and in causal mode. It pins the detector's behaviour: speedups must not change a single
-// bit (the first implementation gave this digest too); a deliberate change of the model
-// updates it.
-const scoresDigest = "6ee87d4afcedc722158311ecf168fbdd3b596ee6b795b73c25ed4b742d9254cf"
+// scoresDigests are the SHA-256 of every score a model gives the corpus, in NAB and in
+// causal mode: the 1.5.0 file's detector alone (1.1.0 to 1.5.0 left the detector as it was)
+// and the embedded model's anomaly score (Scorer: 1.6.0 adds the level's evidence and a quiet
+// warm-up). They pin the behaviour: speedups must not change a single bit (the first
+// implementation gave the detector's digest too); a deliberate change of the model updates
+// the embedded one.
+const (
+	detectorDigest = "6ee87d4afcedc722158311ecf168fbdd3b596ee6b795b73c25ed4b742d9254cf"
+	scorerDigest   = "c8bc01d6b9c03b537f7dfe848953cdd92c9a3974967413e77eb4ad42c495bbcd"
+)
 
 func TestScoresAreUnchanged(t *testing.T) {
 	c := loadCorpus(t)
-	h := sha256.New()
+	old := testModel(t, "testdata/model-1.5.0.json", model150Hash)
+	detector, scorer := sha256.New(), sha256.New()
 	for _, s := range c.Series {
-		a := quality.NewNABDetector(quality.Embedded(), s.Values)
-		b := quality.NewCausalDetector(quality.Embedded(), 0, 0)
+		a, b := quality.NewNABDetector(old, s.Values), quality.NewCausalDetector(old, 0, 0)
+		interval := medianSpacingMs(s)
+		x, y := quality.NewNABScorer(quality.Embedded(), s.Values, interval), quality.NewCausalScorer(quality.Embedded(), 0, 0, interval)
 		for _, v := range s.Values {
-			_ = binary.Write(h, binary.BigEndian, math.Float64bits(a.Score(v)))
-			_ = binary.Write(h, binary.BigEndian, math.Float64bits(b.Score(v)))
+			_ = binary.Write(detector, binary.BigEndian, math.Float64bits(a.Score(v)))
+			_ = binary.Write(detector, binary.BigEndian, math.Float64bits(b.Score(v)))
+			_ = binary.Write(scorer, binary.BigEndian, math.Float64bits(x.Score(v)))
+			_ = binary.Write(scorer, binary.BigEndian, math.Float64bits(y.Score(v)))
 		}
 	}
-	require.Equal(t, scoresDigest, hex.EncodeToString(h.Sum(nil)))
+	require.Equal(t, detectorDigest, hex.EncodeToString(detector.Sum(nil)), "the detector of 1.1.0 to 1.5.0")
+	require.Equal(t, scorerDigest, hex.EncodeToString(scorer.Sum(nil)), "the embedded model's anomaly score")
 }
 
 // streamDigests are the SHA-256 of the production stream's verdicts (every reading's flags and
 // score, every batch's score) over the corpus as sent, then with each fault kind injected into
-// every series, for the embedded model and for the 1.2.0, 1.3.0 and 1.4.0 files (validators may run
+// every series, for the embedded model and for the 1.2.0 to 1.5.0 files (validators may run
 // them during a rollout): the checks' speedups must not change one, and neither must a new
 // model change an old model's verdicts. A deliberate change of the embedded model updates its
 // digest.
 var streamDigests = []struct{ file, hash, digest string }{
-	{"", "", "1887112e1f2980a2caf5c885f19679286676c72fbda1917de2314d95f28c00f3"}, // the embedded model, 1.5.0
+	{"", "", "804a918fe304981adf78a22c8f2c3fbcb25d88ef539ebf1c335952c1e26fb573"}, // the embedded model, 1.6.0
+	{"testdata/model-1.5.0.json", model150Hash, "1887112e1f2980a2caf5c885f19679286676c72fbda1917de2314d95f28c00f3"},
 	{"testdata/model-1.4.0.json", model140Hash, "99b473d49ae87ea30dbd9775270ad2facb8a5a536099ea6af0ce86f203e88f15"},
 	{"testdata/model-1.3.0.json", model130Hash, "498ab7c988955724cc16bb3a71075152662106f222aac20652cf11976363ce80"},
 	{"testdata/model-1.2.0.json", model120Hash, "237877e2789a7acd414e79f571dfd2d5df4c20c7bb442f6018da998064f68d8b"},

@@ -2,6 +2,7 @@ package quality_test
 
 import (
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -23,19 +24,43 @@ func loadCorpus(t *testing.T) *nab.Corpus {
 	return c
 }
 
+// The model's anomaly score (the detector with the baseline's level as evidence, model 1.6.0)
+// meets the issue's NAB targets on the corpus: >= 76 standard in NAB mode (CAD-OSE's published
+// outputs: 74.05; the detector alone: 74.93) and >= 68 causally (the detector alone: 63.26).
 func TestNABScore(t *testing.T) {
 	c := loadCorpus(t)
-	scores := make([][]float64, len(c.Series))
-	for i, s := range c.Series {
-		d := quality.NewNABDetector(quality.Embedded(), s.Values)
-		scores[i] = make([]float64, len(s.Values))
-		for j, v := range s.Values {
-			scores[i][j] = d.Score(v)
+	for _, mode := range []struct {
+		name string
+		nab  bool
+		want float64
+	}{{"NAB", true, 76}, {"causal", false, 68}} {
+		scores := make([][]float64, len(c.Series))
+		for i, s := range c.Series {
+			sc := quality.NewCausalScorer(quality.Embedded(), 0, 0, medianSpacingMs(s))
+			if mode.nab {
+				sc = quality.NewNABScorer(quality.Embedded(), s.Values, medianSpacingMs(s))
+			}
+			scores[i] = make([]float64, len(s.Values))
+			for j, v := range s.Values {
+				scores[i][j] = sc.Score(v)
+			}
+		}
+		results := c.Score(scores)
+		for _, r := range results {
+			t.Logf("%s mode, %s: %.2f (threshold %.4f, TP %d FP %d FN %d) %v", mode.name, r.Profile, r.Score, r.Threshold, r.TP, r.FP, r.FN, r.Categories)
+		}
+		require.GreaterOrEqual(t, results[0].Score, mode.want, "NAB standard in %s mode", mode.name)
+	}
+}
+
+// medianSpacingMs is the median time between a series' rows, as `quality eval` takes it.
+func medianSpacingMs(s nab.Series) int64 {
+	var spacing []int64
+	for i := 1; i < len(s.Timestamps); i++ {
+		if d := s.Timestamps[i].Sub(s.Timestamps[i-1]).Milliseconds(); d >= 0 {
+			spacing = append(spacing, d)
 		}
 	}
-	results := c.Score(scores)
-	require.GreaterOrEqual(t, results[0].Score, 74.05, "NAB standard in NAB mode must beat CAD-OSE's 74.05 on this corpus")
-	for _, r := range results {
-		t.Logf("%s: %.2f (threshold %.4f, TP %d FP %d FN %d) %v", r.Profile, r.Score, r.Threshold, r.TP, r.FP, r.FN, r.Categories)
-	}
+	slices.Sort(spacing)
+	return spacing[len(spacing)/2]
 }

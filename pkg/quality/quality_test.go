@@ -15,7 +15,7 @@ import (
 
 func TestEmbeddedModel(t *testing.T) {
 	m := quality.Embedded()
-	require.Equal(t, "thalamus-quality/1.5.0", m.Params.Version)
+	require.Equal(t, "thalamus-quality/1.6.0", m.Params.Version)
 	require.Len(t, m.Hash, 64)
 	require.Equal(t, m.Hash, quality.Embedded().Hash, "the hash is a pure function of the embedded file")
 	_, err := quality.Parse([]byte(`{"version": "x", "detector": {}, "unknown": 1}`))
@@ -24,9 +24,13 @@ func TestEmbeddedModel(t *testing.T) {
 	require.ErrorContains(t, err, "out of range")
 	bz, err := os.ReadFile("model.json")
 	require.NoError(t, err)
-	for _, bad := range []string{`"noise_scale_alpha": 1.5`, `"noise_scale_alpha": -0.002`} {
-		_, err = quality.Parse(bytes.Replace(bz, []byte(`"noise_scale_alpha": 0.002`), []byte(bad), 1))
-		require.ErrorContains(t, err, "out of range", bad)
+	for _, c := range []struct{ good, bad string }{
+		{`"noise_scale_alpha": 0.002`, `"noise_scale_alpha": 1.5`},
+		{`"noise_scale_alpha": 0.002`, `"noise_scale_alpha": -0.002`},
+		{`"level_evidence": 5`, `"level_evidence": -1`},
+	} {
+		_, err = quality.Parse(bytes.Replace(bz, []byte(c.good), []byte(c.bad), 1))
+		require.ErrorContains(t, err, "out of range", c.bad)
 	}
 }
 
@@ -243,12 +247,13 @@ func TestExactPeriodCheck(t *testing.T) {
 	}
 }
 
-// The hashes models 1.1.0 to 1.4.0's validators reported.
+// The hashes models 1.1.0 to 1.5.0's validators reported.
 const (
 	model110Hash = "d6eae9f8906749d61bb84fbb4b4031b3d43da50ffc4c06ab24cdc5fb5d761386"
 	model120Hash = "65bc5fec41bc633b722e7031bc8fa38e2c83c18ac142e8859d5dba65ed6bf7fb"
 	model130Hash = "c55d060eaff3b61073d520c1c57198a6793fb8cdee1401b5fefac35f1350f48e"
 	model140Hash = "a5824e74dec6bb901520266d751cc48e86665c8323f4cd32513ea30c75415ca2"
+	model150Hash = "0c2baf34d734090c356e0eb6b118e3e4accf03dcd0054670dd3e7c509452a4c4"
 )
 
 // testModel parses a kept model file and checks the hash its validators reported.
@@ -499,7 +504,7 @@ func TestModel140Drift(t *testing.T) {
 // verdicts.
 func TestModel150Noise(t *testing.T) {
 	prev := testModel(t, "testdata/model-1.4.0.json", model140Hash)
-	cur := quality.Embedded()
+	cur := testModel(t, "testdata/model-1.5.0.json", model150Hash)
 	var costBefore, costAfter uint32
 	for seed := int64(5); seed < 8; seed++ {
 		require.GreaterOrEqual(t, slices.Min(rawBatches(t, cur, cycle(30_000, seed), 0)[5:]), uint32(9_500), "honest cycle %d", seed)
@@ -648,5 +653,56 @@ func TestLongStreamStillCatchesFaults(t *testing.T) {
 		require.Greater(t, early[kind], earlyClean[kind], "%s after 10,000 readings", kind)
 		require.Greater(t, late[kind], lateClean[kind], "%s after 1,000,000 readings", kind)
 		require.GreaterOrEqual(t, float64(late[kind]), 0.8*float64(early[kind]), "%s is caught as well as early on", kind)
+	}
+}
+
+// Model 1.6.0's anomaly score takes the baseline's level as evidence (level_evidence): a
+// level level_evidence x level_k typical deviations from what yesterday, last week or the
+// long-term level predict scores 0.5, twice that 0.75 (a rest period starts). A daily cycle
+// that stops near one value is a level yesterday did not have: 1.6.0 scores it >= 0.75 within
+// a few readings, where the detector alone (1.5.0), its memory full of the cycle, stays
+// below. On the honest cycle the evidence never counts: NAB mode scores every reading as
+// 1.5.0 did. And the causal warm-up's replay starts no rest period (quiet_warmup): the first
+// scored reading gets its raw score, where 1.5.0 output 0 for the replay's own novelty.
+func TestModel160(t *testing.T) {
+	prev := testModel(t, "testdata/model-1.5.0.json", model150Hash)
+	cur := quality.Embedded()
+	const minute = 60_000
+	honest := cycle(30_000, 5)
+	a, b := quality.NewNABScorer(prev, honest, minute), quality.NewNABScorer(cur, honest, minute)
+	for i, v := range honest {
+		require.Equal(t, a.Score(v), b.Score(v), "honest reading %d", i)
+	}
+
+	stopped := cycle(10_000, 5)
+	for i := 6000; i < 7000; i++ {
+		stopped[i] = 12 + 0.3*float64(i%7)/7
+	}
+	firstAlarm := func(m quality.Model) int {
+		s := quality.NewCausalScorer(m, 0, 0, minute)
+		for i, v := range stopped {
+			if s.Score(v) >= m.Params.Detector.BaseThreshold && i >= 6000 && i < 7000 {
+				return i
+			}
+		}
+		return -1
+	}
+	require.Equal(t, -1, firstAlarm(prev), "1.5.0 does not see the cycle stop")
+	alarm := firstAlarm(cur)
+	require.GreaterOrEqual(t, alarm, 6000)
+	require.Less(t, alarm, 6010)
+
+	for _, m := range []quality.Model{prev, cur} {
+		d := quality.NewCausalDetector(m, 0, 0)
+		for _, v := range honest[:m.Params.Detector.CausalWarmup] {
+			require.Zero(t, d.Score(v), "warm-up readings score 0")
+		}
+		got := d.Score(honest[m.Params.Detector.CausalWarmup])
+		require.Positive(t, d.Raw())
+		if m.Params.Detector.QuietWarmup {
+			require.Equal(t, d.Raw(), got, "%s: the first scored reading is not silenced", m.Params.Version)
+		} else {
+			require.Zero(t, got, "%s rests after the warm-up's replay", m.Params.Version)
+		}
 	}
 }
