@@ -304,18 +304,10 @@ corpus): how much of the score is fitted to the corpus.`,
 	return cmd
 }
 
-// printHeldOut scores the corpus under every setting of the grid and prints the
-// leave-one-category-out results.
+// printHeldOut scores the corpus under every setting of the grid, one at a time, and prints
+// the leave-one-category-out results.
 func printHeldOut(cmd *cobra.Command, m quality.Model, c *nab.Corpus, nabMode bool, profile string) {
 	models, names := heldOutGrid(m, nabMode)
-	settings := make([][][]float64, len(models))
-	for k, v := range models {
-		settings[k] = scoreCorpus(v, c, nabMode)
-		_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "held out: setting %d of %d scored\n", k+1, len(models))
-	}
-	out := cmd.OutOrStdout()
-	_, _ = fmt.Fprintf(out, "# leave one category out, %d settings: each category scored with the setting and threshold that score best on the others\n", len(models))
-	_, _ = fmt.Fprintln(out, "profile,held_out,score,threshold,setting")
 	only := *c // the sweeps are the slow part: only the profiles asked for
 	only.Profiles = nil
 	for _, p := range c.Profiles {
@@ -323,7 +315,14 @@ func printHeldOut(cmd *cobra.Command, m quality.Model, c *nab.Corpus, nabMode bo
 			only.Profiles = append(only.Profiles, p)
 		}
 	}
-	for _, r := range only.LeaveOneCategoryOut(settings) {
+	results := only.LeaveOneCategoryOut(len(models), func(k int) [][]float64 {
+		_, _ = fmt.Fprintf(cmd.ErrOrStderr(), "held out: setting %d of %d\n", k+1, len(models))
+		return scoreCorpus(models[k], c, nabMode)
+	})
+	out := cmd.OutOrStdout()
+	_, _ = fmt.Fprintf(out, "# leave one category out, %d settings: each category scored with the setting and threshold that score best on the others\n", len(models))
+	_, _ = fmt.Fprintln(out, "profile,held_out,score,threshold,setting")
+	for _, r := range results {
 		for _, cat := range c.Categories() {
 			_, _ = fmt.Fprintf(out, "%s,%s,%.2f,%.6g,%s\n", r.Profile, cat, r.Categories[cat], r.Threshold[cat], names[r.Setting[cat]])
 		}

@@ -14,48 +14,60 @@ type HeldOut struct {
 	Threshold  map[string]float64 // the threshold chosen without the category
 }
 
-// LeaveOneCategoryOut scores a detector run under several settings: settings[k][i] are the
-// scores of c.Series[i] under setting k. For every category it picks, on the other
-// categories alone, the setting and threshold with the best raw score (NAB's sweep; the
-// first setting wins ties), then scores the category with them.
-func (c *Corpus) LeaveOneCategoryOut(settings [][][]float64) []HeldOut {
+// LeaveOneCategoryOut scores a detector run under n settings: setting(k)[i] are the scores of
+// c.Series[i] under setting k, asked for once each, in order, so that only one setting's
+// scores and rows are held at a time (a grid of hundreds of settings over the corpus would
+// otherwise take gigabytes). For every category it picks, on the other categories alone, the
+// setting and threshold with the best raw score (NAB's sweep; the first setting wins ties),
+// then scores the category with them.
+func (c *Corpus) LeaveOneCategoryOut(n int, setting func(k int) [][]float64) []HeldOut {
 	cats := c.Categories()
 	windows := map[string]int{} // labelled windows per category
 	for _, s := range c.Series {
 		windows[s.Category] += len(s.Windows)
 	}
-	var results []HeldOut
-	for _, p := range c.Profiles {
-		// rows[k][cat]: the category's rows under setting k, window ids from 0 in the category.
-		rows := make([]map[string][]row, len(settings))
-		for k, scores := range settings {
-			rows[k] = map[string][]row{}
+	// best[p][cat]: the choice made without cat for profile p, and cat's raw score under it.
+	type choice struct {
+		setting              int
+		threshold, raw, held float64
+	}
+	best := make([]map[string]choice, len(c.Profiles))
+	for pi := range c.Profiles {
+		best[pi] = map[string]choice{}
+	}
+	for k := 0; k < n; k++ {
+		scores := setting(k)
+		for pi, p := range c.Profiles {
+			// rows[cat]: the category's rows, window ids from 0 in the category.
+			rows := map[string][]row{}
 			seen := map[string]int{} // windows of the category before this series
 			for i, s := range c.Series {
-				rows[k][s.Category] = append(rows[k][s.Category], rowsOf(s, scores[i], p, seen[s.Category])...)
+				rows[s.Category] = append(rows[s.Category], rowsOf(s, scores[i], p, seen[s.Category])...)
 				seen[s.Category] += len(s.Windows)
 			}
-		}
-		res := HeldOut{Profile: p.Name, Categories: map[string]float64{}, Setting: map[string]int{}, Threshold: map[string]float64{}}
-		total, totalWindows := 0.0, 0
-		for _, out := range cats {
-			bestK, bestT, bestRaw := 0, 0.0, 0.0
-			for k := range settings {
-				others, n := othersRows(rows[k], windows, cats, out)
-				t, raw := sweep(others, n, p.FNWeight)
-				if k == 0 || raw > bestRaw {
-					bestK, bestT, bestRaw = k, t, raw
+			for _, out := range cats {
+				others, w := othersRows(rows, windows, cats, out)
+				t, raw := sweep(others, w, p.FNWeight)
+				if b, ok := best[pi][out]; !ok || raw > b.raw {
+					best[pi][out] = choice{setting: k, threshold: t, raw: raw, held: rawAt(rows[out], 0, windows[out], t, p.FNWeight)}
 				}
 			}
-			raw := rawAt(rows[bestK][out], 0, windows[out], bestT, p.FNWeight)
-			res.Setting[out], res.Threshold[out] = bestK, bestT
-			if windows[out] > 0 {
-				res.Categories[out] = normalise(raw, windows[out], p)
+		}
+	}
+	var results []HeldOut
+	for pi, p := range c.Profiles {
+		res := HeldOut{Profile: p.Name, Categories: map[string]float64{}, Setting: map[string]int{}, Threshold: map[string]float64{}}
+		total, totalWindows := 0.0, 0
+		for _, cat := range cats {
+			b := best[pi][cat]
+			res.Setting[cat], res.Threshold[cat] = b.setting, b.threshold
+			if windows[cat] > 0 {
+				res.Categories[cat] = normalise(b.held, windows[cat], p)
 			} else {
-				res.Categories[out] = raw
+				res.Categories[cat] = b.held
 			}
-			total += raw
-			totalWindows += windows[out]
+			total += b.held
+			totalWindows += windows[cat]
 		}
 		res.Score = normalise(total, totalWindows, p)
 		results = append(results, res)
