@@ -205,14 +205,19 @@ func scoreCorpus(m quality.Model, c *nab.Corpus, nabMode bool) [][]float64 {
 }
 
 // heldOutGrid is every combination of the parameters chosen on the NAB corpus (the others
-// are CAD-OSE's published settings): the memory bound and the spatial margin, the level's
-// evidence (models that have it), and in causal mode the warm-up that sets the range, its
-// margin, and whether the warm-up's replay rests (models that have the choice). The model's
-// own values are in each list.
+// are CAD-OSE's published settings): the memory bound, the spatial margin (a share of the
+// range, or typical steps for models that measure it so), the level's evidence (models that
+// have it), and in causal mode the warm-up that sets the range, its margin, and whether the
+// warm-up's replay rests (models that have the choice). The model's own values are in each
+// list.
 func heldOutGrid(m quality.Model, nabMode bool) (models []quality.Model, names []string) {
 	models, names = []quality.Model{m}, []string{""}
 	models, names = gridAxis(models, names, "max_contexts", []int{2000, 3000, 4000}, func(p *quality.Params, v int) { p.Detector.MaxContexts = v })
-	models, names = gridAxis(models, names, "spatial_margin", []float64{0.01, 0.02, 0.05}, func(p *quality.Params, v float64) { p.Detector.SpatialMargin = v })
+	if m.Params.Detector.SpatialSteps > 0 {
+		models, names = gridAxis(models, names, "spatial_steps", []float64{0.2, 0.4, 1}, func(p *quality.Params, v float64) { p.Detector.SpatialSteps = v })
+	} else {
+		models, names = gridAxis(models, names, "spatial_margin", []float64{0.01, 0.02, 0.05}, func(p *quality.Params, v float64) { p.Detector.SpatialMargin = v })
+	}
 	if m.Params.Baseline.LevelEvidence > 0 {
 		models, names = gridAxis(models, names, "level_evidence", []float64{3, 5, 8}, func(p *quality.Params, v float64) { p.Baseline.LevelEvidence = v })
 	}

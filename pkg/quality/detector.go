@@ -16,8 +16,8 @@ import (
 
 // Detector is a streaming anomaly detector for one series; scores are in [0, 1]. It is
 // CAD-OSE's contextual detector (see context.go) with a bounded memory and a spatial rule:
-// a value beyond the range seen so far by more than spatial_margin of that range is
-// anomalous. After a raw score of base_threshold or more it rests (outputs 0) for the rest
+// a value beyond the range seen so far by more than spatial_margin of that range (1.6.0:
+// spatial_steps typical steps) is anomalous. After a raw score of base_threshold or more it rests (outputs 0) for the rest
 // period, so one anomaly is reported once.
 type Detector struct {
 	p      DetectorParams
@@ -33,10 +33,17 @@ type Detector struct {
 	runLo, runHi float64
 	warmup       []float64 // causal mode without a declared range: readings that set the range
 	raw          float64   // the last raw score, before the rest period
+	// typicalStep is the mean |step| between readings (spatial_steps), learned as the baseline
+	// learns its typical sizes: at spatialStepAlpha, a step counting at most 4 times it.
+	typicalStep, last float64
 	// Scratch reused every step.
 	factBuf, leftBuf []uint32
 	uniq             map[uint64]struct{}
 }
+
+// spatialStepAlpha is the weight of a step in the typical step spatial_steps counts in: the
+// baseline's scale_alpha (about 100 readings).
+const spatialStepAlpha = 0.01
 
 // NewNABDetector makes a detector for a series as NAB's harness allows: its min and max and
 // its length (which sets the probationary period and so the rest period) are known up front.
@@ -131,13 +138,19 @@ func (d *Detector) score(v, evidence float64) float64 {
 	raw := d.step1(d.facts(v))
 	if d.seen > d.p.SpatialWarmup {
 		margin := float64(d.p.SpatialMargin * (d.runHi - d.runLo)) // rounded: no fused multiply-add across platforms
+		if d.p.SpatialSteps > 0 {
+			margin = float64(d.p.SpatialSteps * d.typicalStep)
+		}
 		if v > d.runHi+margin || v < d.runLo-margin {
 			raw = 1
 		}
 	}
 	if d.seen == 0 {
 		d.runLo, d.runHi = v, v
+	} else if d.p.SpatialSteps > 0 {
+		d.typicalStep = clipToward(d.typicalStep, math.Abs(v-d.last), spatialStepAlpha)
 	}
+	d.last = v
 	d.runLo, d.runHi = math.Min(d.runLo, v), math.Max(d.runHi, v)
 	d.seen++
 	raw = math.Max(raw, evidence)
@@ -283,6 +296,7 @@ type detectorState struct {
 	SinceTrigger, Rest, Seen int
 	RunLo, RunHi             float64
 	Warmup                   []float64
+	TypicalStep, Last        float64
 }
 
 // deflaters are reused: a flate writer allocates about 1 MB, more than a detector's work on
@@ -304,6 +318,7 @@ func (d *Detector) MarshalBinary() ([]byte, error) {
 	err := gob.NewEncoder(zw).Encode(detectorState{
 		P: d.p, Lo: d.lo, Step: d.step, Ranged: d.ranged, Memory: d.memory.state(), Left: d.left,
 		SinceTrigger: d.sinceTrigger, Rest: d.restPeriod, Seen: d.seen, RunLo: d.runLo, RunHi: d.runHi, Warmup: d.warmup,
+		TypicalStep: d.typicalStep, Last: d.last,
 	})
 	if err != nil {
 		return nil, err
@@ -330,6 +345,7 @@ func (d *Detector) UnmarshalBinary(bz []byte) error {
 		return err
 	}
 	*d = Detector{p: s.P, lo: s.Lo, step: s.Step, ranged: s.Ranged, memory: memory, left: s.Left,
-		sinceTrigger: s.SinceTrigger, restPeriod: s.Rest, seen: s.Seen, runLo: s.RunLo, runHi: s.RunHi, warmup: s.Warmup}
+		sinceTrigger: s.SinceTrigger, restPeriod: s.Rest, seen: s.Seen, runLo: s.RunLo, runHi: s.RunHi, warmup: s.Warmup,
+		typicalStep: s.TypicalStep, last: s.Last}
 	return nil
 }

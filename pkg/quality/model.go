@@ -39,7 +39,7 @@ type DetectorParams struct {
 	MaxContexts       int     `json:"max_contexts"`        // memory bound: no contexts are learned beyond it
 	RestFraction      float64 `json:"rest_fraction"`       // rest period as a fraction of the warm-up (NAB: of the probationary period)
 	MaxRest           int     `json:"max_rest"`            // rest period cap, in readings
-	SpatialMargin     float64 `json:"spatial_margin"`      // a value beyond the range seen so far by this share of it is anomalous
+	SpatialMargin     float64 `json:"spatial_margin"`      // a value beyond the range seen so far by this share of it is anomalous (without spatial_steps)
 	SpatialWarmup     int     `json:"spatial_warmup"`      // readings before the spatial rule applies
 	CausalWarmup      int     `json:"causal_warmup"`       // causal mode: readings that set the quantisation range
 	CausalRangeMargin float64 `json:"causal_range_margin"` // causal mode: the warm-up range is widened by this share on each side
@@ -47,6 +47,11 @@ type DetectorParams struct {
 	// is a fresh memory learning readings whose scores were never reported, and its novelty
 	// silenced the first 150 scored readings for it. false: as before 1.6.0.
 	QuietWarmup bool `json:"quiet_warmup,omitempty"`
+	// SpatialSteps (1.6.0) measures the spatial rule's margin in the series' own typical steps
+	// instead of a share of its range: a value beyond the range seen so far by more than this
+	// many typical steps is anomalous. A share of the range is tight on a noisy series, whose
+	// new extremes are noise, and loose on a smooth one. 0: spatial_margin, as before 1.6.0.
+	SpatialSteps float64 `json:"spatial_steps,omitempty"`
 }
 
 // CheckParams tune the hard quality checks and the batch score.
@@ -91,7 +96,7 @@ func Parse(bz []byte) (Model, error) {
 	d, c := p.Detector, p.Checks
 	if p.Version == "" || d.ValueBits < 1 || d.ValueBits > 8 || d.MaxActive < 1 || d.MaxContexts < 1 || d.MaxContexts > 60_000 || d.RestFraction <= 0 ||
 		d.MaxRest < 1 || d.CausalWarmup < 2 || c.StuckRun < 2 || c.JumpWindow < replayWindow || c.GapFactor <= 1 || c.AnomalyWeight < 0 || c.AnomalyWeight > 1 ||
-		c.AnomalyFloor < 0 || c.AnomalyFloor >= 1 || c.ReplayDistinct < 0 || c.ReplayDistinct > replayWindow || c.RestShare < 0 || c.RestShare > 1 || !p.Baseline.valid() {
+		d.SpatialSteps < 0 || c.AnomalyFloor < 0 || c.AnomalyFloor >= 1 || c.ReplayDistinct < 0 || c.ReplayDistinct > replayWindow || c.RestShare < 0 || c.RestShare > 1 || !p.Baseline.valid() {
 		return Model{}, fmt.Errorf("model parameters out of range: %+v", p)
 	}
 	sum := sha256.Sum256(bz)

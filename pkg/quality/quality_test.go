@@ -28,6 +28,7 @@ func TestEmbeddedModel(t *testing.T) {
 		{`"noise_scale_alpha": 0.002`, `"noise_scale_alpha": 1.5`},
 		{`"noise_scale_alpha": 0.002`, `"noise_scale_alpha": -0.002`},
 		{`"level_evidence": 5`, `"level_evidence": -1`},
+		{`"spatial_steps": 0.4`, `"spatial_steps": -1`},
 	} {
 		_, err = quality.Parse(bytes.Replace(bz, []byte(c.good), []byte(c.bad), 1))
 		require.ErrorContains(t, err, "out of range", c.bad)
@@ -662,14 +663,16 @@ func TestLongStreamStillCatchesFaults(t *testing.T) {
 // that stops near one value is a level yesterday did not have: 1.6.0 scores it >= 0.75 within
 // a few readings, where the detector alone (1.5.0), its memory full of the cycle, stays
 // below. On the honest cycle the evidence never counts: NAB mode scores every reading as
-// 1.5.0 did. And the causal warm-up's replay starts no rest period (quiet_warmup): the first
+// without it. And the causal warm-up's replay starts no rest period (quiet_warmup): the first
 // scored reading gets its raw score, where 1.5.0 output 0 for the replay's own novelty.
 func TestModel160(t *testing.T) {
 	prev := testModel(t, "testdata/model-1.5.0.json", model150Hash)
 	cur := quality.Embedded()
 	const minute = 60_000
 	honest := cycle(30_000, 5)
-	a, b := quality.NewNABScorer(prev, honest, minute), quality.NewNABScorer(cur, honest, minute)
+	noEvidence := cur
+	noEvidence.Params.Baseline.LevelEvidence = 0
+	a, b := quality.NewNABScorer(noEvidence, honest, minute), quality.NewNABScorer(cur, honest, minute)
 	for i, v := range honest {
 		require.Equal(t, a.Score(v), b.Score(v), "honest reading %d", i)
 	}
@@ -705,4 +708,32 @@ func TestModel160(t *testing.T) {
 			require.Zero(t, got, "%s rests after the warm-up's replay", m.Params.Version)
 		}
 	}
+}
+
+// Model 1.6.0 measures the spatial rule's margin in the series' own typical steps
+// (spatial_steps 0.4) instead of 2 % of its range: a new extreme 3 % of the range beyond it on
+// a series of uniform noise (a tenth of a typical step) is noise, which 1.5.0 took for an
+// anomaly; 0.5 % beyond on a smooth daily wave (several typical steps) is not, which 1.5.0
+// did not see.
+func TestModel160Spatial(t *testing.T) {
+	prev := testModel(t, "testdata/model-1.5.0.json", model150Hash)
+	cur := quality.Embedded()
+	r := rand.New(rand.NewSource(1))
+	noisy, smooth := make([]float64, 3000), make([]float64, 3000)
+	for i := range noisy {
+		noisy[i] = 10 * r.Float64()
+		smooth[i] = 10 * math.Sin(2*math.Pi*float64(i)/1440)
+	}
+	beyond := func(m quality.Model, values []float64, by float64) bool {
+		d := quality.NewCausalDetector(m, 0, 0)
+		for _, v := range values {
+			d.Score(v)
+		}
+		d.Score(slices.Max(values) + by)
+		return d.Raw() == 1
+	}
+	require.True(t, beyond(prev, noisy, 0.3), "1.5.0: 3 %% of the range")
+	require.False(t, beyond(cur, noisy, 0.3), "1.6.0: a tenth of a typical step")
+	require.False(t, beyond(prev, smooth, 0.1), "1.5.0: 0.5 %% of the range")
+	require.True(t, beyond(cur, smooth, 0.1), "1.6.0: several typical steps")
 }
