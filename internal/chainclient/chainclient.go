@@ -156,6 +156,23 @@ func Dial(ctx context.Context, cfg ChainConfig) (*Chain, error) {
 	return &Chain{ctx: cctx, factory: factory, cfg: cfg, Address: addr.String()}, nil
 }
 
+// simulatedGasAdjustment is the margin on a simulated transaction's gas, as the CLI's
+// --gas-adjustment: state can change between the simulation and the block.
+const simulatedGasAdjustment = 1.5
+
+// gasFor is the gas limit for msgs: GasPerMsg each, or the node's simulation of them with a
+// margin when that is more (a proof-of-work answer at its 512-winner cap writes enough to
+// use up 300,000: the chain ran one out of gas at 300,390). When the simulation fails the
+// fixed limit stays, and broadcasting reports the message's error as the chain gives it.
+func (c *Chain) gasFor(f clienttx.Factory, msgs []sdk.Msg) uint64 {
+	gas := c.cfg.GasPerMsg * uint64(len(msgs))
+	sim := f.WithSimulateAndExecute(true).WithFromName(c.cfg.From).WithGasAdjustment(simulatedGasAdjustment)
+	if _, simulated, err := clienttx.CalculateGas(c.ctx, sim, msgs...); err == nil {
+		gas = max(gas, simulated)
+	}
+	return gas
+}
+
 // NewOffline is a client that knows its signer and chain but reaches no node: queries and
 // sends through it fail. Tests of code that only reads Address and ChainID use it.
 func NewOffline(address, chainID string) *Chain {
@@ -216,10 +233,11 @@ func (c *Chain) Send(ctx context.Context, msgs ...sdk.Msg) (height int64, hash s
 }
 
 func (c *Chain) send(ctx context.Context, msgs []sdk.Msg) (int64, string, error) {
-	f, err := c.factory.WithGas(c.cfg.GasPerMsg * uint64(len(msgs))).WithGasPrices(c.cfg.GasPrices).Prepare(c.ctx)
+	f, err := c.factory.WithGasPrices(c.cfg.GasPrices).Prepare(c.ctx)
 	if err != nil {
 		return 0, "", err
 	}
+	f = f.WithGas(c.gasFor(f, msgs))
 	builder, err := f.BuildUnsignedTx(msgs...)
 	if err != nil {
 		return 0, "", err
