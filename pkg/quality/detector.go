@@ -17,8 +17,8 @@ import (
 // Detector is a streaming anomaly detector for one series; scores are in [0, 1]. It is
 // CAD-OSE's contextual detector (see context.go) with a bounded memory and a spatial rule:
 // a value beyond the range seen so far by more than spatial_margin of that range (1.6.0:
-// spatial_steps typical steps) is anomalous. After a raw score of base_threshold or more it rests (outputs 0) for the rest
-// period, so one anomaly is reported once.
+// spatial_steps typical steps) is anomalous. After a raw score of base_threshold or more it
+// rests (outputs 0) for the rest period, so one anomaly is reported once.
 type Detector struct {
 	p      DetectorParams
 	lo     float64
