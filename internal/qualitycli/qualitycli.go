@@ -120,22 +120,7 @@ func intervalOr(s nab.Series, d time.Duration) time.Duration {
 	if d > 0 {
 		return d
 	}
-	return medianSpacing(s)
-}
-
-// medianSpacing is the median time between the series' rows (rows that go back excluded).
-func medianSpacing(s nab.Series) time.Duration {
-	var spacing []time.Duration
-	for i := 1; i < len(s.Timestamps); i++ {
-		if d := s.Timestamps[i].Sub(s.Timestamps[i-1]); d >= 0 {
-			spacing = append(spacing, d)
-		}
-	}
-	if len(spacing) == 0 {
-		return 0
-	}
-	slices.Sort(spacing)
-	return spacing[len(spacing)/2]
+	return s.MedianSpacing()
 }
 
 // seriesReadings are values at the series' timestamps.
@@ -618,7 +603,7 @@ func faultStart(s nab.Series, length int, rng *rand.Rand) (int, bool) {
 // each batch's verdict.
 func scoreFaultSeries(m quality.Model, s nab.Series, values []float64) ([]quality.ReadingResult, []quality.BatchResult) {
 	readings := seriesReadings(s, values)
-	stream := quality.NewStream(m, 0, 0, medianSpacing(s).Milliseconds())
+	stream := quality.NewStream(m, 0, 0, s.MedianSpacing().Milliseconds())
 	results := make([]quality.ReadingResult, 0, len(values))
 	var batches []quality.BatchResult
 	for i := 0; i*faultBatch < len(values); i++ {

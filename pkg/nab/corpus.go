@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,6 +34,22 @@ type Series struct {
 	// Backwards are the file lines (the header is line 1) whose timestamp is before the
 	// previous row's. Rows stay in file order: that is the order a sensor sent them in.
 	Backwards []int
+}
+
+// MedianSpacing is the median time between the series' rows (rows that go back excluded),
+// 0 for fewer than two rows.
+func (s Series) MedianSpacing() time.Duration {
+	var spacing []time.Duration
+	for i := 1; i < len(s.Timestamps); i++ {
+		if d := s.Timestamps[i].Sub(s.Timestamps[i-1]); d >= 0 {
+			spacing = append(spacing, d)
+		}
+	}
+	if len(spacing) == 0 {
+		return 0
+	}
+	slices.Sort(spacing)
+	return spacing[len(spacing)/2]
 }
 
 // TouchesWindow reports whether rows first..last (inclusive) meet a labelled window.

@@ -31,7 +31,7 @@ func TestScoresAreUnchanged(t *testing.T) {
 	detector, scorer := sha256.New(), sha256.New()
 	for _, s := range c.Series {
 		a, b := quality.NewNABDetector(old, s.Values), quality.NewCausalDetector(old, 0, 0)
-		interval := medianSpacingMs(s)
+		interval := s.MedianSpacing().Milliseconds()
 		x, y := quality.NewNABScorer(quality.Embedded(), s.Values, interval), quality.NewCausalScorer(quality.Embedded(), 0, 0, interval)
 		for _, v := range s.Values {
 			_ = binary.Write(detector, binary.BigEndian, math.Float64bits(a.Score(v)))

@@ -2,7 +2,6 @@ package quality_test
 
 import (
 	"os"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -38,9 +37,9 @@ func TestNABScore(t *testing.T) {
 	}{{"NAB", true, 76}, {"causal", false, 68}} {
 		scores := make([][]float64, len(c.Series))
 		for i, s := range c.Series {
-			sc := quality.NewCausalScorer(quality.Embedded(), 0, 0, medianSpacingMs(s))
+			sc := quality.NewCausalScorer(quality.Embedded(), 0, 0, s.MedianSpacing().Milliseconds())
 			if mode.nab {
-				sc = quality.NewNABScorer(quality.Embedded(), s.Values, medianSpacingMs(s))
+				sc = quality.NewNABScorer(quality.Embedded(), s.Values, s.MedianSpacing().Milliseconds())
 			}
 			scores[i] = make([]float64, len(s.Values))
 			for j, v := range s.Values {
@@ -53,16 +52,4 @@ func TestNABScore(t *testing.T) {
 		}
 		require.GreaterOrEqual(t, results[0].Score, mode.want, "NAB standard in %s mode", mode.name)
 	}
-}
-
-// medianSpacingMs is the median time between a series' rows, as `quality eval` takes it.
-func medianSpacingMs(s nab.Series) int64 {
-	var spacing []int64
-	for i := 1; i < len(s.Timestamps); i++ {
-		if d := s.Timestamps[i].Sub(s.Timestamps[i-1]).Milliseconds(); d >= 0 {
-			spacing = append(spacing, d)
-		}
-	}
-	slices.Sort(spacing)
-	return spacing[len(spacing)/2]
 }
