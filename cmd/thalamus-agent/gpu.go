@@ -167,7 +167,7 @@ thalamus-agent gpu --from provider --offer-price auto --min-price 200000uthal --
 	f.StringVar(&maxPrice, "max-price", "", "with --offer-price auto: the highest price per GPU-hour (default: 10 x --min-price)")
 	f.Float64Var(&targetUtilization, "target-utilization", 0.8, "with --offer-price auto: the share of the offered GPUs to keep leased (0-1]")
 	f.Uint32Var(&gpuCfg.OfferMaxHours, "offer-max-hours", 720, "longest lease the offer accepts")
-	f.Float64Var(&gpuCfg.WorkSeconds, "work-seconds", 20, "most seconds spent on one challenge (the challenge window, less a block to land the answer, bounds it too)")
+	f.Float64Var(&gpuCfg.WorkSeconds, "work-seconds", 20, "most seconds spent on one challenge (the time left before the challenge window's last block, less a poll and a second to send the answer, bounds it too)")
 	addDevnetFlags(f)
 	f.DurationVar(&gpuCfg.BlockTime, "block-time", 0, "expected block time, to budget work before a deadline (0: the median of the chain's last 20 blocks)")
 	f.DurationVar(&gpuCfg.Poll, "poll", time.Second, "how often to look for challenges")

@@ -77,15 +77,21 @@ type GPUAgent struct {
 	blockTime  time.Duration // measured (BlockTime 0), with when
 	measuredAt time.Time
 
-	mu      sync.Mutex
-	xids    map[string]uint32      // XID critical errors seen per GPU
-	working map[uint64]int64       // deadline heights of the challenges being solved
-	done    []*types.MsgSubmitWork // solved, waiting to be sent
+	// The latest height and when this agent first saw it (the block came at most a poll
+	// earlier): a challenge's time left counts from its block, not from the poll that finds it.
+	height   int64
+	heightAt time.Time
+
+	mu       sync.Mutex
+	xids     map[string]uint32      // XID critical errors seen per GPU
+	working  map[uint64]int64       // deadline heights of the challenges being solved
+	done     []*types.MsgSubmitWork // solved, waiting to be sent
+	answered chan struct{}          // a solver finished: send now rather than at the next poll
 }
 
 // NewGPUAgent prepares an agent; Run does the work.
 func NewGPUAgent(chain *chainclient.Chain, cfg GPUConfig, log *slog.Logger, metrics *Metrics) *GPUAgent {
-	return &GPUAgent{chain: chain, cfg: cfg, log: log, metrics: metrics, uuids: map[string]bool{}, index: map[string]int{}, xids: map[string]uint32{}, working: map[uint64]int64{}}
+	return &GPUAgent{chain: chain, cfg: cfg, log: log, metrics: metrics, uuids: map[string]bool{}, index: map[string]int{}, xids: map[string]uint32{}, working: map[uint64]int64{}, answered: make(chan struct{}, 1)}
 }
 
 // Run registers what is missing and then answers challenges until ctx ends.
@@ -137,6 +143,7 @@ func (a *GPUAgent) Run(ctx context.Context) error {
 			a.log.Info("stopping")
 			return nil
 		case <-ticker.C:
+		case <-a.answered:
 		}
 	}
 }
@@ -148,6 +155,13 @@ func (a *GPUAgent) round(ctx context.Context, q types.QueryClient, solvers *sync
 		return err
 	}
 	a.metrics.Height.Set(float64(height))
+	if height != a.height {
+		at := time.Now()
+		if a.height == 0 { // the first height seen may have come a block before
+			at = at.Add(-a.blockDuration(ctx))
+		}
+		a.height, a.heightAt = height, at
+	}
 	open, err := q.ChallengesByProvider(ctx, &types.QueryChallengesByProviderRequest{
 		Provider: a.chain.Address, State: types.CHALLENGE_STATE_OPEN, Pagination: &query.PageRequest{Limit: 1000},
 	})
@@ -161,8 +175,8 @@ func (a *GPUAgent) round(ctx context.Context, q types.QueryClient, solvers *sync
 		if busy || !a.uuids[c.GpuUuid] || c.DeadlineHeight < height {
 			continue
 		}
-		budget := min(time.Duration(a.cfg.WorkSeconds*float64(time.Second)),
-			time.Duration(c.DeadlineHeight-height-1)*a.blockDuration(ctx)) // leave a block to land the tx
+		budget := solveBudget(time.Duration(a.cfg.WorkSeconds*float64(time.Second)), a.blockDuration(ctx), a.cfg.Poll,
+			c.DeadlineHeight-height, time.Since(a.heightAt))
 		if budget <= 0 {
 			continue
 		}
@@ -298,6 +312,23 @@ func (a *GPUAgent) solve(ctx context.Context, c types.Challenge, budget time.Dur
 	a.mu.Lock()
 	a.done = append(a.done, msg)
 	a.mu.Unlock()
+	select {
+	case a.answered <- struct{}{}:
+	default: // a send is already due
+	}
+}
+
+// broadcastTime is what an answer needs from the end of its search to the node's mempool:
+// simulating, signing and broadcasting its transaction.
+const broadcastTime = time.Second
+
+// solveBudget is how long a challenge may be searched: at most work, and short of the time
+// left for the answer to land in the last block before its deadline. blocksLeft is the
+// deadline height less the latest height, seen sinceSeen ago; that block may have come up to a
+// poll before it was seen, and a block to include the answer is the last one left.
+func solveBudget(work, block, poll time.Duration, blocksLeft int64, sinceSeen time.Duration) time.Duration {
+	left := time.Duration(blocksLeft-1)*block - sinceSeen - poll - broadcastTime
+	return min(work, left)
 }
 
 func (a *GPUAgent) ensureProvider(ctx context.Context, q types.QueryClient) error {
