@@ -48,11 +48,11 @@ func DefaultParams() Params {
 // int8 tensor figures (H100/H200 SXM 1979 TOPS, A100 624, L40S 733, RTX 4090 661); CPU-DEV is
 // 1. Expected winners per challenge are what a healthy card finds in 15 s of search at
 // p = 2^-20 (the agent searches up to 20 s of a 5-block window at ~6 s blocks, keeping the
-// last block, a poll and a second to land the answer): H100 and H200 from the rate measured on an H200 (2.37 M nonces/s
-// at the h100 and h200 presets, pkg/pow/README.md; the H100 has the same SMs and clocks and is
-// not measured); A100, L40S and RTX 4090 are estimates at half their dense int8 peak, to be
-// measured. CPU-DEV runs the devnet preset on a CPU core (~10k nonces/s per core at
-// p = 2^-10 beside a running node).
+// last block, a poll and a second to land the answer): H100 and H200 from the rate measured
+// on an H200 (2.37 M nonces/s at the h100 and h200 presets, pkg/pow/README.md; the H100 has
+// the same SMs and clocks and is not measured); A100, L40S and RTX 4090 are estimates at half
+// their dense int8 peak, to be measured. CPU-DEV runs the devnet preset on a CPU core (~10k
+// nonces/s per core at p = 2^-10 beside a running node).
 func DefaultClassPoW() []ClassPoW {
 	return []ClassPoW{
 		{Class: "H200-SXM-141G", Preset: "h200", ExpectedWinners: 34, ReferenceTops: 1979},
