@@ -322,10 +322,10 @@ func (a *GPUAgent) solve(ctx context.Context, c types.Challenge, budget time.Dur
 // simulating, signing and broadcasting its transaction.
 const broadcastTime = time.Second
 
-// solveBudget is how long a challenge may be searched: at most work, and short of the time
-// left for the answer to land in the last block before its deadline. blocksLeft is the
-// deadline height less the latest height, seen sinceSeen ago; that block may have come up to a
-// poll before it was seen, and a block to include the answer is the last one left.
+// solveBudget is how long a challenge may be searched: at most work, and no later than the
+// answer can still be broadcast before the deadline's own block, which includes it.
+// blocksLeft is the deadline height less the latest height, first seen sinceSeen ago; that
+// block may have come a poll before it was seen.
 func solveBudget(work, block, poll time.Duration, blocksLeft int64, sinceSeen time.Duration) time.Duration {
 	left := time.Duration(blocksLeft-1)*block - sinceSeen - poll - broadcastTime
 	return min(work, left)

@@ -17,9 +17,9 @@ import (
 // scoresDigests are the SHA-256 of every score a model gives the corpus, in NAB and in
 // causal mode: the 1.5.0 file's detector alone (1.1.0 to 1.5.0 left the detector as it was)
 // and the embedded model's anomaly score (Scorer: 1.6.0 adds the level's evidence, a spatial
-// margin in typical steps and a quiet warm-up). They pin the behaviour: speedups must not change a single bit (the first
-// implementation gave the detector's digest too); a deliberate change of the model updates
-// the embedded one.
+// margin in typical steps and a quiet warm-up). They pin the behaviour: speedups must not
+// change a single bit (the first implementation gave the detector's digest too); a deliberate
+// change of the model updates the embedded one.
 const (
 	detectorDigest = "6ee87d4afcedc722158311ecf168fbdd3b596ee6b795b73c25ed4b742d9254cf"
 	scorerDigest   = "878233e8125df2328c06b136887fca1f79c739b752d5147504caa1d4827cd118"

@@ -37,9 +37,12 @@ func TestNABScore(t *testing.T) {
 	}{{"NAB", true, 76}, {"causal", false, 68}} {
 		scores := make([][]float64, len(c.Series))
 		for i, s := range c.Series {
-			sc := quality.NewCausalScorer(quality.Embedded(), 0, 0, s.MedianSpacing().Milliseconds())
+			interval := s.MedianSpacing().Milliseconds()
+			var sc *quality.Scorer
 			if mode.nab {
-				sc = quality.NewNABScorer(quality.Embedded(), s.Values, s.MedianSpacing().Milliseconds())
+				sc = quality.NewNABScorer(quality.Embedded(), s.Values, interval)
+			} else {
+				sc = quality.NewCausalScorer(quality.Embedded(), 0, 0, interval)
 			}
 			scores[i] = make([]float64, len(s.Values))
 			for j, v := range s.Values {
