@@ -21,6 +21,7 @@ import (
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 	authtx "github.com/cosmos/cosmos-sdk/x/auth/tx"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
@@ -73,8 +74,13 @@ type Chain struct {
 	ctx     client.Context
 	factory clienttx.Factory
 	cfg     ChainConfig
-	// sendMu serialises Send: the account sequence allows one transaction in flight.
+	// sendMu serialises signing and broadcasting: each transaction takes the next sequence.
 	sendMu sync.Mutex
+	// nextSequence is the sequence the next transaction signs with, counted here past the
+	// transactions broadcast and not yet in a block, which the chain's account does not count
+	// yet (0: take the chain's). Waiting for a block happens outside sendMu, so an answer due
+	// now does not wait behind another transaction's block.
+	nextSequence uint64
 	// Address is the signer's bech32 address.
 	Address string
 	// observe, when set, hears the outcome of every Send.
@@ -222,54 +228,98 @@ func (c *Chain) BlockTime(ctx context.Context) (time.Duration, error) {
 }
 
 // Send signs msgs into one transaction, broadcasts it and waits until a block includes it.
-// It returns the block height, or an error with the chain's log when the tx failed.
+// It returns the block height, or an error with the chain's log when the tx failed. Sends
+// may run concurrently: they are broadcast one after another and wait for their blocks
+// together.
 func (c *Chain) Send(ctx context.Context, msgs ...sdk.Msg) (height int64, hash string, err error) {
-	c.sendMu.Lock()
-	defer c.sendMu.Unlock()
 	if c.observe != nil {
 		defer func() { c.observe(TxOutcome{Msgs: msgs, Hash: hash, Height: height, Err: err}) }()
 	}
-	return c.send(ctx, msgs)
+	var timeout int64
+	if hash, timeout, err = c.broadcast(ctx, msgs); err != nil {
+		return 0, hash, err
+	}
+	height, err = c.waitForBlock(ctx, hash, timeout)
+	return height, hash, err
 }
 
-func (c *Chain) send(ctx context.Context, msgs []sdk.Msg) (int64, string, error) {
-	f, err := c.factory.WithGasPrices(c.cfg.GasPrices).Prepare(c.ctx)
+// inclusionBlocks is how many blocks a transaction has to land (its timeout height): one the
+// mempool dropped, or one stuck behind a dropped sequence, fails instead of being awaited forever.
+const inclusionBlocks = 20
+
+// broadcast signs msgs with the next sequence and hands them to the node's mempool; it
+// returns the transaction's hash and timeout height.
+func (c *Chain) broadcast(ctx context.Context, msgs []sdk.Msg) (string, int64, error) {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	height, err := c.Height(ctx)
 	if err != nil {
-		return 0, "", err
+		return "", 0, err
+	}
+	timeout := height + inclusionBlocks
+	f, err := c.factory.WithGasPrices(c.cfg.GasPrices).WithTimeoutHeight(uint64(timeout)).Prepare(c.ctx)
+	if err != nil {
+		return "", 0, err
+	}
+	if c.nextSequence > f.Sequence() {
+		f = f.WithSequence(c.nextSequence)
 	}
 	f = f.WithGas(c.gasFor(f, msgs))
 	builder, err := f.BuildUnsignedTx(msgs...)
 	if err != nil {
-		return 0, "", err
+		return "", 0, err
 	}
 	if err := clienttx.Sign(ctx, f, c.cfg.From, builder, true); err != nil {
-		return 0, "", err
+		return "", 0, err
 	}
 	bz, err := c.ctx.TxConfig.TxEncoder()(builder.GetTx())
 	if err != nil {
-		return 0, "", err
+		return "", 0, err
 	}
 	res, err := c.ctx.BroadcastTxSync(bz)
 	if err != nil {
-		return 0, "", err
+		return "", 0, err
 	}
 	if res.Code != 0 {
-		return 0, res.TxHash, &TxError{Hash: res.TxHash, Codespace: res.Codespace, Code: res.Code, Log: res.RawLog}
+		refused := &TxError{Hash: res.TxHash, Codespace: res.Codespace, Code: res.Code, Log: res.RawLog}
+		if errors.Is(refused, sdkerrors.ErrWrongSequence) {
+			// A broadcast transaction left the mempool unmined, or another client signs with
+			// this key: count from the chain's sequence again.
+			c.nextSequence = 0
+		}
+		return res.TxHash, 0, refused
 	}
-	txHash, err := hex.DecodeString(res.TxHash)
+	c.nextSequence = f.Sequence() + 1
+	return res.TxHash, timeout, nil
+}
+
+// waitForBlock polls the node until a block includes the transaction and returns its height,
+// or the chain's error when it failed there, or an error once the chain has passed the
+// transaction's timeout height without it.
+func (c *Chain) waitForBlock(ctx context.Context, hash string, timeout int64) (int64, error) {
+	txHash, err := hex.DecodeString(hash)
 	if err != nil {
-		return 0, res.TxHash, err
+		return 0, err
 	}
 	for {
+		// The height first: a block up to it is indexed by the time the lookup runs.
+		latest, heightErr := c.Height(ctx)
 		if r, err := c.ctx.Client.Tx(ctx, txHash, false); err == nil {
 			if r.TxResult.Code != 0 {
-				return r.Height, res.TxHash, &TxError{Hash: res.TxHash, Height: r.Height, Codespace: r.TxResult.Codespace, Code: r.TxResult.Code, Log: r.TxResult.Log}
+				return r.Height, &TxError{Hash: hash, Height: r.Height, Codespace: r.TxResult.Codespace, Code: r.TxResult.Code, Log: r.TxResult.Log}
 			}
-			return r.Height, res.TxHash, nil
+			return r.Height, nil
+		}
+		if heightErr == nil && latest > timeout {
+			// Dropped: the transactions signed after it wait for its sequence in vain too.
+			c.sendMu.Lock()
+			c.nextSequence = 0
+			c.sendMu.Unlock()
+			return 0, fmt.Errorf("tx %s: not in a block by its timeout height %d (the node dropped it)", hash, timeout)
 		}
 		select {
 		case <-ctx.Done():
-			return 0, res.TxHash, ctx.Err()
+			return 0, ctx.Err()
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
