@@ -98,7 +98,8 @@ type TxOutcome struct {
 }
 
 // Observe makes every later Send report its outcome to f (load generators account for
-// every transaction this way). Call it before the first Send.
+// every transaction this way). Call it before the first Send; concurrent Sends call f
+// concurrently.
 func (c *Chain) Observe(f func(TxOutcome)) { c.observe = f }
 
 // QueryContext is a client context for queries only: the app's codecs and an RPC client to

@@ -4,9 +4,8 @@ package e2e_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,7 +25,7 @@ func TestConcurrentSendsShareABlock(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	chain, err := chainclient.Dial(ctx, chainclient.ChainConfig{
-		Node: nodeAddress(t, c.home), KeyringDir: c.home, KeyringBackend: "test", From: "pipeline",
+		Node: c.nodeAddress(), KeyringDir: c.home, KeyringBackend: "test", From: "pipeline",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -63,15 +62,12 @@ func TestConcurrentSendsShareABlock(t *testing.T) {
 }
 
 // nodeAddress is the CometBFT RPC address the home's CLI talks to (client.toml's node).
-func nodeAddress(t *testing.T, home string) string {
-	t.Helper()
-	bz, err := os.ReadFile(filepath.Join(home, "config", "client.toml")) //nolint:gosec // the localnet's own config
+func (c *chain) nodeAddress() string {
+	c.t.Helper()
+	out := strings.TrimSpace(string(c.must("config", "get", "client", "node")))
+	node, err := strconv.Unquote(out)
 	if err != nil {
-		t.Fatal(err)
+		c.t.Fatalf("config get client node: %q: %v", out, err)
 	}
-	m := regexp.MustCompile(`(?m)^node\s*=\s*"([^"]+)"`).FindSubmatch(bz)
-	if m == nil {
-		t.Fatalf("no node in %s/config/client.toml", home)
-	}
-	return string(m[1])
+	return node
 }
